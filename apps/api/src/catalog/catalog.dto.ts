@@ -1,0 +1,46 @@
+import { ApiProperty } from '@nestjs/swagger';
+import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import type { FlavorEntity, ImageEntity } from '@xenplane/core';
+
+export class CreateFlavorDto {
+  @ApiProperty({ example: 'small' }) @IsString() @MinLength(1) @MaxLength(100)
+  name: string;
+  @ApiProperty({ minimum: 1, maximum: 256, example: 2 }) @IsInt() @Min(1) @Max(256)
+  vcpus: number;
+  @ApiProperty({ minimum: 128, maximum: 4_194_304, example: 2048 }) @IsInt() @Min(128) @Max(4_194_304)
+  memoryMiB: number;
+  @ApiProperty({ minimum: 1, maximum: 65_536, example: 20 }) @IsInt() @Min(1) @Max(65_536)
+  diskGiB: number;
+}
+
+export class CreateImageDto {
+  @ApiProperty({ example: 'debian-12' }) @IsString() @MinLength(1) @MaxLength(100)
+  name: string;
+  @ApiProperty({ description: 'XAPI template name_label or uuid', example: 'Debian Bookworm 12' })
+  @IsString() @MinLength(1) @MaxLength(255)
+  template: string;
+}
+
+export class FlavorView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() vcpus: number;
+  @ApiProperty() memoryMiB: number;
+  @ApiProperty() diskGiB: number;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+
+  static of(f: FlavorEntity): FlavorView {
+    return { id: f.id, name: f.name, vcpus: f.vcpus, memoryMiB: f.memoryMiB, diskGiB: f.diskGiB, createdAt: f.createdAt.toISOString() };
+  }
+}
+
+export class ImageView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() template: string;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+
+  static of(i: ImageEntity): ImageView {
+    return { id: i.id, name: i.name, template: i.template, createdAt: i.createdAt.toISOString() };
+  }
+}

@@ -1,0 +1,39 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ConflictError, FlavorRepository, ImageRepository, type FlavorEntity, type ImageEntity, type Page, type PageRequest } from '@xenplane/core';
+
+const UNIQUE_VIOLATION = '23505';
+
+async function uniquely<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`${what} exists`);
+    throw err;
+  }
+}
+
+/** Operator-defined flavors and images that tenants build VMs from. */
+@Injectable()
+export class CatalogService {
+  constructor(
+    private readonly flavors: FlavorRepository,
+    private readonly images: ImageRepository,
+  ) {}
+
+  createFlavor(f: Omit<FlavorEntity, 'id' | 'createdAt'>): Promise<FlavorEntity> {
+    return uniquely(`a flavor named "${f.name}"`, () => this.flavors.insert({ id: randomUUID(), ...f }));
+  }
+
+  listFlavors(page: PageRequest): Promise<Page<FlavorEntity>> {
+    return this.flavors.list(page);
+  }
+
+  createImage(i: Omit<ImageEntity, 'id' | 'createdAt'>): Promise<ImageEntity> {
+    return uniquely(`an image named "${i.name}"`, () => this.images.insert({ id: randomUUID(), ...i }));
+  }
+
+  listImages(page: PageRequest): Promise<Page<ImageEntity>> {
+    return this.images.list(page);
+  }
+}

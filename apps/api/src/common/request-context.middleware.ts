@@ -1,0 +1,19 @@
+import { randomUUID } from 'node:crypto';
+import type { NextFunction, Request, Response } from 'express';
+import { httpRequestDuration, requestContext } from '@xenplane/core';
+
+const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Gives each request an id (ours, or a sane X-Request-Id), opens its log context and times it. */
+export function requestContextMiddleware(req: Request, res: Response, next: NextFunction): void {
+  const incoming = req.header('x-request-id');
+  const requestId = incoming && REQUEST_ID_RE.test(incoming) ? incoming : randomUUID();
+  res.setHeader('X-Request-Id', requestId);
+  const end = httpRequestDuration.startTimer({ method: req.method });
+  res.on('finish', () => {
+    // The route template keeps label cardinality bounded (ids never become labels).
+    const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+    end({ route, status: String(res.statusCode) });
+  });
+  requestContext.run({ requestId }, () => next());
+}

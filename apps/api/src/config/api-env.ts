@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { baseEnv, exitOnConfigError, loadEnv, port, xapiEnv } from '@xenplane/core';
+
+const schema = z.object({
+  ...baseEnv,
+  ...xapiEnv,
+  PORT: port.default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  BOOTSTRAP_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('xenplane'),
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
+});
+
+export type ApiConfig = z.output<typeof schema>;
+export const API_CONFIG = Symbol('API_CONFIG');
+
+/** The API's whole configuration; the only place it reads the environment. */
+export function loadApiConfig(env: Record<string, string | undefined> = process.env): ApiConfig {
+  return exitOnConfigError(() => loadEnv(schema, env));
+}

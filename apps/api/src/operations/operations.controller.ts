@@ -1,0 +1,32 @@
+import { Controller, Get, Param, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { TenantAccessService, type Principal } from '@xenplane/tenancy';
+import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
+import { mapPage, PageOf } from '../common/page.view.js';
+import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { OperationView } from '../vms/vm.dto.js';
+import { OperationsService } from './operations.service.js';
+
+@ApiTags('operations')
+@ApiBearerAuth()
+@AnyRole()
+@Controller('v1/operations')
+export class OperationsController {
+  constructor(
+    private readonly operations: OperationsService,
+    private readonly access: TenantAccessService,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: PageOf(OperationView) })
+  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
+    return mapPage(await this.operations.list(await this.access.resolve(p, q.tenantId), q), OperationView.of);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: OperationView })
+  async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
+    return OperationView.of(await this.operations.get(await this.access.resolve(p, q.tenantId), id));
+  }
+}

@@ -1,0 +1,47 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { TenantsService } from '@xenplane/tenancy';
+import { OperatorOnly } from '../auth/roles.decorator.js';
+import { mapPage, PageOf } from '../common/page.view.js';
+import { PageQueryDto } from '../common/query.dto.js';
+import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { CreateTenantDto, TenantView, UpdateTenantDto } from './tenant.dto.js';
+
+@ApiTags('tenants')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('v1/tenants')
+export class TenantsController {
+  constructor(private readonly tenants: TenantsService) {}
+
+  @Post()
+  @ApiCreatedResponse({ type: TenantView })
+  async create(@Body() dto: CreateTenantDto): Promise<TenantView> {
+    return TenantView.of(await this.tenants.create(dto.name));
+  }
+
+  @Get()
+  @ApiOkResponse({ type: PageOf(TenantView) })
+  async list(@Query() q: PageQueryDto) {
+    return mapPage(await this.tenants.list(q), TenantView.of);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: TenantView })
+  async get(@Param('id', UuidParamPipe) id: string): Promise<TenantView> {
+    return TenantView.of(await this.tenants.get(id));
+  }
+
+  @Patch(':id')
+  @ApiOkResponse({ type: TenantView })
+  async update(@Param('id', UuidParamPipe) id: string, @Body() dto: UpdateTenantDto): Promise<TenantView> {
+    return TenantView.of(await this.tenants.rename(id, dto.name));
+  }
+
+  @Delete(':id')
+  @HttpCode(204)
+  @ApiNoContentResponse()
+  async remove(@Param('id', UuidParamPipe) id: string): Promise<void> {
+    await this.tenants.delete(id);
+  }
+}

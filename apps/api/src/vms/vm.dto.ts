@@ -1,0 +1,91 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import type { OperationEntity, VmEntity } from '@xenplane/core';
+
+export class CreateVmDto {
+  @ApiProperty({ example: 'web-1', maxLength: 63 })
+  @IsString() @MinLength(1) @MaxLength(63) @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'name must start with a letter or digit and contain only letters, digits, . _ -' })
+  name: string;
+
+  @ApiProperty({ format: 'uuid' }) @IsUUID()
+  flavorId: string;
+
+  @ApiProperty({ format: 'uuid' }) @IsUUID()
+  imageId: string;
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'tenant networks to attach, one NIC each' })
+  @IsOptional() @IsArray() @ArrayMaxSize(7) @ArrayUnique() @IsUUID('all', { each: true })
+  networkIds?: string[];
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 65536, description: 'root disk size; defaults to the flavor\'s' })
+  @IsOptional() @IsInt() @Min(1) @Max(65_536)
+  diskGiB?: number;
+}
+
+export class VmActionDto {
+  @ApiProperty({ enum: ['start', 'stop', 'reboot'] }) @IsIn(['start', 'stop', 'reboot'])
+  action: 'start' | 'stop' | 'reboot';
+}
+
+export class NicView {
+  @ApiProperty({ format: 'uuid' }) networkId: string;
+  @ApiProperty() mac: string;
+  @ApiProperty() ip: string;
+}
+
+export class VmView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) tenantId: string;
+  @ApiProperty() name: string;
+  @ApiProperty({ enum: ['pending', 'provisioning', 'running', 'stopped', 'deleting', 'deleted', 'error'] }) status: string;
+  @ApiProperty({ format: 'uuid' }) flavorId: string;
+  @ApiProperty({ format: 'uuid' }) imageId: string;
+  @ApiProperty() vcpus: number;
+  @ApiProperty() memoryMiB: number;
+  @ApiProperty() diskGiB: number;
+  @ApiProperty({ type: [NicView] }) nics: NicView[];
+  @ApiProperty({ type: String, nullable: true, description: 'XAPI uuid of the host it runs on' }) hostId: string | null;
+  @ApiProperty({ type: String, nullable: true }) xapiUuid: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'why the VM is in error' }) errorReason: string | null;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
+
+  static of(vm: VmEntity): VmView {
+    return {
+      id: vm.id, tenantId: vm.tenantId, name: vm.name, status: vm.status, flavorId: vm.flavorId, imageId: vm.imageId,
+      vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, nics: [], hostId: vm.hostUuid, xapiUuid: vm.xapiUuid,
+      errorReason: vm.errorReason, createdAt: vm.createdAt.toISOString(), updatedAt: vm.updatedAt.toISOString(),
+    };
+  }
+}
+
+export class OperationErrorView {
+  @ApiProperty() code: string;
+  @ApiProperty() detail: string;
+}
+
+export class OperationView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'vm.create' }) kind: string;
+  @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed'] }) status: string;
+  @ApiProperty({ example: 'vm' }) resourceType: string;
+  @ApiProperty({ format: 'uuid' }) resourceId: string;
+  @ApiProperty({ type: String, nullable: true, description: 'last step completed' }) step: string | null;
+  @ApiPropertyOptional({ type: OperationErrorView }) error?: OperationErrorView;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
+  @ApiProperty({ format: 'date-time', nullable: true, type: String }) finishedAt: string | null;
+
+  static of(op: OperationEntity): OperationView {
+    return {
+      id: op.id, kind: op.kind, status: op.status, resourceType: op.resourceType, resourceId: op.resourceId, step: op.step,
+      ...(op.errorCode ? { error: { code: op.errorCode, detail: op.errorDetail ?? '' } } : {}),
+      createdAt: op.createdAt.toISOString(), startedAt: op.startedAt?.toISOString() ?? null, finishedAt: op.finishedAt?.toISOString() ?? null,
+    };
+  }
+}
+
+export class VmAcceptedView {
+  @ApiProperty({ type: VmView }) vm: VmView;
+  @ApiProperty({ type: OperationView }) operation: OperationView;
+}

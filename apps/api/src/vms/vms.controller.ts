@@ -1,0 +1,60 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { OperationEntity, VmEntity } from '@xenplane/core';
+import { TenantAccessService, type Principal } from '@xenplane/tenancy';
+import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
+import { mapPage, PageOf } from '../common/page.view.js';
+import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { CreateVmDto, OperationView, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
+import { VmsService } from './vms.service.js';
+
+function accepted(res: Response, r: { vm: VmEntity; operation: OperationEntity }): VmAcceptedView {
+  res.setHeader('Location', `/v1/operations/${r.operation.id}`);
+  return { vm: VmView.of(r.vm), operation: OperationView.of(r.operation) };
+}
+
+@ApiTags('vms')
+@ApiBearerAuth()
+@AnyRole()
+@Controller('v1/vms')
+export class VmsController {
+  constructor(
+    private readonly vms: VmsService,
+    private readonly access: TenantAccessService,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: VmAcceptedView })
+  async create(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Body() dto: CreateVmDto, @Res({ passthrough: true }) res: Response) {
+    return accepted(res, await this.vms.create(await this.access.resolve(p, q.tenantId), dto));
+  }
+
+  @Get()
+  @ApiOkResponse({ type: PageOf(VmView) })
+  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
+    return mapPage(await this.vms.list(await this.access.resolve(p, q.tenantId), q), VmView.of);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: VmView })
+  async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
+    return VmView.of(await this.vms.get(await this.access.resolve(p, q.tenantId), id));
+  }
+
+  @Post(':id/actions')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: VmAcceptedView })
+  async act(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Body() dto: VmActionDto, @Res({ passthrough: true }) res: Response) {
+    return accepted(res, await this.vms.act(await this.access.resolve(p, q.tenantId), id, dto.action));
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: VmAcceptedView })
+  async remove(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Res({ passthrough: true }) res: Response) {
+    return accepted(res, await this.vms.act(await this.access.resolve(p, q.tenantId), id, 'delete'));
+  }
+}

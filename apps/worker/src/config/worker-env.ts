@@ -1,0 +1,23 @@
+import { z } from 'zod';
+import { baseEnv, exitOnConfigError, loadEnv, port, xapiEnv } from '@xenplane/core';
+
+const schema = z.object({
+  ...baseEnv,
+  ...xapiEnv,
+  WORKER_PORT: port.default(3001),
+  WORKER_HOST: z.string().min(1).default('0.0.0.0'),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('xenplane'),
+  OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  XAPI_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
+  XAPI_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  VM_CLEAN_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+});
+
+export type WorkerConfig = z.output<typeof schema>;
+export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
+
+/** The worker's whole configuration; the only place it reads the environment. */
+export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
+  return exitOnConfigError(() => loadEnv(schema, env));
+}

@@ -1,0 +1,37 @@
+import { XapiError } from '@xenplane/xapi-driver';
+
+export interface JobFailure {
+  /** True when retrying cannot help: compensate and fail the operation now. */
+  terminal: boolean;
+  /** Code the tenant sees on the failed operation. */
+  code: string;
+  detail: string;
+}
+
+const TENANT_CODES: Record<string, string> = {
+  NO_HOSTS_AVAILABLE: 'no_capacity',
+  HOST_NOT_ENOUGH_FREE_MEMORY: 'no_capacity',
+  SR_FULL: 'no_storage',
+  VM_IS_TEMPLATE: 'template_missing',
+  UUID_INVALID: 'template_missing',
+};
+
+/** A failure the saga itself detected (e.g. the image's template is gone). */
+export class SagaError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Classifies what went wrong so the handler knows whether to let BullMQ retry or to compensate. */
+export function classify(err: unknown): JobFailure {
+  if (err instanceof SagaError) return { terminal: true, code: err.code, detail: err.message };
+  if (err instanceof XapiError) {
+    const code = TENANT_CODES[err.code] ?? 'xapi_error';
+    return { terminal: !err.retryable || code === 'no_capacity', code, detail: `${err.code} ${err.params.join(' ')}`.trim() };
+  }
+  return { terminal: false, code: 'internal', detail: (err as Error)?.message ?? String(err) };
+}

@@ -1,0 +1,20 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { PinoNestLogger, PoolRepository, createLogger } from '@xenplane/core';
+import { loadWorkerConfig } from './config/worker-env.js';
+import { WorkerModule } from './worker.module.js';
+
+const config = loadWorkerConfig();
+const logger = createLogger('worker', config.LOG_LEVEL);
+
+// An HTTP app only for /health and /metrics; the work itself comes from BullMQ.
+const app = await NestFactory.create<NestExpressApplication>(WorkerModule.forRoot(config, logger), {
+  logger: new PinoNestLogger(logger),
+  bodyParser: false,
+});
+app.enableShutdownHooks();
+await app.get(PoolRepository).upsertFromEnv(config.XAPI_URL, config.XAPI_USERNAME);
+await app.listen(config.WORKER_PORT, config.WORKER_HOST);
+const address = app.getHttpServer().address();
+logger.info({ port: typeof address === 'object' && address ? address.port : config.WORKER_PORT }, 'worker listening');

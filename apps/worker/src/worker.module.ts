@@ -1,0 +1,70 @@
+import { type DynamicModule, Injectable, Module } from '@nestjs/common';
+import { BullModule, InjectQueue } from '@nestjs/bullmq';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import {
+  DatabaseModule, DatabaseProbe, HealthController, LOGGER, METRICS_SAMPLER, OutboxRepository, QueueName, READINESS_CHECKS, REDIS,
+  RedisModule, bullConnectionOptions, outboxPending, queueDepth,
+} from '@xenplane/core';
+import { WORKER_CONFIG, type WorkerConfig } from './config/worker-env.js';
+import { CreateVmHandler } from './handlers/create-vm.handler.js';
+import { DeleteVmHandler } from './handlers/delete-vm.handler.js';
+import { PowerVmHandler } from './handlers/power-vm.handler.js';
+import { VmOutcomeService } from './handlers/vm-outcome.service.js';
+import { OutboxRelayService } from './outbox/outbox-relay.service.js';
+import { VmLifecycleProcessor } from './processors/vm-lifecycle.processor.js';
+import { XapiPoolsService } from './xapi/xapi-pools.service.js';
+
+@Injectable()
+/** Samples queue depth and outbox backlog right before each /metrics scrape. */
+@Injectable()
+class MetricsSampler {
+  constructor(
+    @InjectQueue(QueueName.VmLifecycle) private readonly queue: Queue,
+    private readonly outbox: OutboxRepository,
+  ) {}
+  async sample(): Promise<void> {
+    const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+    for (const [state, n] of Object.entries(counts)) queueDepth.set({ queue: QueueName.VmLifecycle, state }, n);
+    outboxPending.set(await this.outbox.pendingCount());
+  }
+}
+
+@Module({})
+export class WorkerModule {
+  static forRoot(config: WorkerConfig, logger: Logger): DynamicModule {
+    return {
+      module: WorkerModule,
+      imports: [
+        DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: Math.max(10, config.WORKER_CONCURRENCY + 4) }),
+        RedisModule.forRoot(config.REDIS_URL),
+        BullModule.forRoot({ connection: bullConnectionOptions(config.REDIS_URL), prefix: config.QUEUE_PREFIX }),
+        BullModule.registerQueue({ name: QueueName.VmLifecycle }),
+      ],
+      controllers: [HealthController],
+      providers: [
+        { provide: WORKER_CONFIG, useValue: config },
+        { provide: LOGGER, useValue: logger },
+        XapiPoolsService,
+        OutboxRelayService,
+        CreateVmHandler,
+        DeleteVmHandler,
+        PowerVmHandler,
+        VmOutcomeService,
+        VmLifecycleProcessor,
+        MetricsSampler,
+        { provide: METRICS_SAMPLER, inject: [MetricsSampler], useFactory: (s: MetricsSampler) => () => s.sample() },
+        {
+          provide: READINESS_CHECKS,
+          inject: [REDIS, DatabaseProbe, XapiPoolsService],
+          useFactory: (redis: Redis, db: DatabaseProbe, pools: XapiPoolsService) => [
+            { name: 'database', check: () => db.ping() },
+            { name: 'redis', check: async () => void (await redis.ping()) },
+            { name: 'xapi', check: () => pools.pingDefault() },
+          ],
+        },
+      ],
+    };
+  }
+}

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+const url = (protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL with scheme ${protocols.map((p) => p.replace(':', '')).join(' or ')}`);
+
+export const port = z.coerce.number().int().min(0).max(65535);
+export const logLevel = z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']);
+
+/** Variables every process of ours reads (DESIGN.md run contract). */
+export const baseEnv = {
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/xenplane'),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  LOG_LEVEL: logLevel.default('info'),
+};
+
+/** The pool registered at start (default: the embedded simulator). */
+export const xapiEnv = {
+  XAPI_URL: url(['http:', 'https:']).default('http://127.0.0.1:8090'),
+  XAPI_USERNAME: z.string().min(1).default('root'),
+  XAPI_PASSWORD: z.string().min(1).default('xenroot'),
+};
+
+export const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');

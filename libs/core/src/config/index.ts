@@ -1,0 +1,2 @@
+export * from './load-env.js';
+export * from './env-fragments.js';

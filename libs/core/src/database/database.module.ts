@@ -1,0 +1,41 @@
+import { type DynamicModule, Global, Module } from '@nestjs/common';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import { ENTITIES } from './entities/index.js';
+import { FlavorRepository } from './repositories/flavor.repository.js';
+import { ImageRepository } from './repositories/image.repository.js';
+import { OperationRepository } from './repositories/operation.repository.js';
+import { OutboxRepository } from './repositories/outbox.repository.js';
+import { PoolRepository } from './repositories/pool.repository.js';
+import { VmRepository } from './repositories/vm.repository.js';
+
+import { OperationLauncher } from '../domain/operation-launcher.js';
+
+import { DatabaseProbe } from './database.probe.js';
+
+const REPOSITORIES = [DatabaseProbe, OperationLauncher, FlavorRepository, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository];
+
+/** TypeORM on Postgres with our entities; schema changes only ever come from migrations/. */
+@Global()
+@Module({})
+export class DatabaseModule {
+  static forRoot(opts: { url: string; poolSize?: number }): DynamicModule {
+    return {
+      module: DatabaseModule,
+      imports: [
+        TypeOrmModule.forRoot({
+          type: 'postgres',
+          url: opts.url,
+          entities: ENTITIES,
+          synchronize: false,
+          migrationsRun: false,
+          logging: false,
+          extra: { max: opts.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+          retryAttempts: 3,
+          retryDelay: 1000,
+        }),
+      ],
+      providers: REPOSITORIES,
+      exports: REPOSITORIES,
+    };
+  }
+}

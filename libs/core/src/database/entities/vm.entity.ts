@@ -1,0 +1,25 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+export const VM_STATUSES = ['pending', 'provisioning', 'running', 'stopped', 'deleting', 'deleted', 'error'] as const;
+export type VmStatus = (typeof VM_STATUSES)[number];
+
+@Entity({ name: 'vms' })
+export class VmEntity {
+  @PrimaryColumn('uuid') id: string;
+  @Column('uuid', { name: 'tenant_id' }) tenantId: string;
+  @Column('text') name: string;
+  @Column('uuid', { name: 'flavor_id' }) flavorId: string;
+  @Column('uuid', { name: 'image_id' }) imageId: string;
+  @Column('uuid', { name: 'pool_id' }) poolId: string;
+  @Column('text') status: VmStatus;
+  /** Sizes copied from the flavor at creation, so a later flavor edit never changes a VM silently. */
+  @Column('int') vcpus: number;
+  @Column('int', { name: 'memory_mib' }) memoryMiB: number;
+  @Column('int', { name: 'disk_gib' }) diskGiB: number;
+  @Column('text', { name: 'xapi_uuid', nullable: true }) xapiUuid: string | null;
+  @Column('text', { name: 'host_uuid', nullable: true }) hostUuid: string | null;
+  @Column('text', { name: 'power_state', nullable: true }) powerState: string | null;
+  @Column('text', { name: 'error_reason', nullable: true }) errorReason: string | null;
+  @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+}

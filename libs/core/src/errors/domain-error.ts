@@ -1,0 +1,70 @@
+/** Error codes of the public contract (API.md), each with its HTTP status. */
+export const ERROR_STATUS = {
+  validation_failed: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  invalid_state: 409,
+  quota_exceeded: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  idempotency_key_reused: 422,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ERROR_TITLES: Record<ErrorCode, string> = {
+  validation_failed: 'The request is not valid',
+  unauthenticated: 'Authentication is required',
+  forbidden: 'This key may not do that',
+  not_found: 'Not found',
+  method_not_allowed: 'Method not allowed',
+  conflict: 'Conflict with the current state',
+  invalid_state: 'Not allowed in the current state',
+  quota_exceeded: 'Quota exceeded',
+  payload_too_large: 'Request body too large',
+  unsupported_media_type: 'Unsupported media type',
+  idempotency_key_reused: 'Idempotency key reused with another request',
+  rate_limited: 'Too many requests',
+  internal: 'Internal error',
+  unavailable: 'A dependency is unavailable',
+};
+
+/** A failure the caller can act on; the HTTP layer maps `code` to a problem+json answer. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export class NotFoundError extends DomainError {
+  constructor(kind: string, id: string) {
+    super('not_found', `${kind} ${id} does not exist`);
+  }
+}
+
+export class InvalidStateError extends DomainError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super('invalid_state', message, extra);
+  }
+}
+
+export class ConflictError extends DomainError {
+  constructor(message: string, extra: Record<string, unknown> = {}) {
+    super('conflict', message, extra);
+  }
+}

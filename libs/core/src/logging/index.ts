@@ -1,0 +1,2 @@
+export * from './logger.js';
+export const LOGGER = Symbol('LOGGER');

@@ -1,0 +1,39 @@
+import { pino, type Logger } from 'pino';
+import type { LoggerService } from '@nestjs/common';
+import { requestContext } from '../context/request-context.js';
+
+/** JSON logs on stdout; every line carries the request/operation ids of the current context. */
+export function createLogger(service: string, level: string): Logger {
+  return pino({
+    level,
+    base: { service },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    formatters: { level: (label) => ({ level: label }) },
+    messageKey: 'msg',
+    mixin: () => {
+      const ctx = requestContext.current();
+      return ctx ? { requestId: ctx.requestId, tenantId: ctx.tenantId, operationId: ctx.operationId } : {};
+    },
+  });
+}
+
+/** Routes NestJS's own log calls into pino so that every line is JSON. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: Logger) {}
+
+  log(message: unknown, context?: string) {
+    this.logger.info({ context }, String(message));
+  }
+  error(message: unknown, trace?: string, context?: string) {
+    this.logger.error({ context, trace }, String(message));
+  }
+  warn(message: unknown, context?: string) {
+    this.logger.warn({ context }, String(message));
+  }
+  debug(message: unknown, context?: string) {
+    this.logger.debug({ context }, String(message));
+  }
+  verbose(message: unknown, context?: string) {
+    this.logger.trace({ context }, String(message));
+  }
+}

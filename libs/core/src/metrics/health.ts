@@ -1,0 +1,67 @@
+import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { Response } from 'express';
+import { Public } from '../http/public.decorator.js';
+import { metricsRegistry } from './metrics.js';
+
+export interface ReadinessCheck {
+  name: string;
+  check(): Promise<void>;
+}
+export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+/** Hook an app registers to refresh sampled gauges right before a scrape. */
+export const METRICS_SAMPLER = Symbol('METRICS_SAMPLER');
+export type MetricsSampler = () => Promise<void>;
+
+async function withTimeout(p: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  try {
+    await Promise.race([p, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Liveness, readiness and Prometheus metrics; unauthenticated, outside /v1. */
+@Public()
+@ApiExcludeController()
+@Controller()
+export class HealthController {
+  constructor(
+    @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
+    @Inject(METRICS_SAMPLER) private readonly sampler: MetricsSampler,
+  ) {}
+
+  @Get('health/live')
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('health/ready')
+  @HttpCode(200)
+  async ready(@Res({ passthrough: true }) res: Response) {
+    const results = await Promise.all(
+      this.checks.map(async (c) => {
+        try {
+          await withTimeout(c.check(), 3000);
+          return [c.name, { status: 'up' }] as const;
+        } catch (err) {
+          return [c.name, { status: 'down', error: (err as Error).message }] as const;
+        }
+      }),
+    );
+    const ok = results.every(([, r]) => r.status === 'up');
+    res.status(ok ? 200 : 503);
+    return { status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) };
+  }
+
+  @Get('metrics')
+  @Header('Content-Type', metricsRegistry.contentType)
+  async metrics(): Promise<string> {
+    await this.sampler().catch(() => undefined);
+    return metricsRegistry.metrics();
+  }
+}

@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One registry per process; every metric of ours is defined here so names stay consistent. */
+export const metricsRegistry = new Registry();
+collectDefaultMetrics({ register: metricsRegistry, prefix: 'xenplane_' });
+
+const registers = [metricsRegistry];
+
+export const httpRequestDuration = new Histogram({
+  name: 'xenplane_http_request_duration_seconds',
+  help: 'HTTP request latency by route template and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers,
+});
+
+export const jobDuration = new Histogram({
+  name: 'xenplane_job_duration_seconds',
+  help: 'Worker job run time by queue, job name and outcome',
+  labelNames: ['queue', 'job', 'outcome'] as const,
+  buckets: [0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+  registers,
+});
+
+export const jobFailures = new Counter({
+  name: 'xenplane_job_failures_total',
+  help: 'Job attempts that threw, by queue, job name and error code',
+  labelNames: ['queue', 'job', 'code'] as const,
+  registers,
+});
+
+export const queueDepth = new Gauge({
+  name: 'xenplane_queue_jobs',
+  help: 'Jobs in each queue by state (sampled at scrape)',
+  labelNames: ['queue', 'state'] as const,
+  registers,
+});
+
+export const outboxPending = new Gauge({
+  name: 'xenplane_outbox_pending',
+  help: 'Outbox rows not yet handed to the queue (sampled at scrape)',
+  registers,
+});
+
+export const xapiCallDuration = new Histogram({
+  name: 'xenplane_xapi_call_duration_seconds',
+  help: 'XAPI call latency by method and outcome',
+  labelNames: ['method', 'outcome'] as const,
+  buckets: [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60],
+  registers,
+});
+
+export const xapiCallErrors = new Counter({
+  name: 'xenplane_xapi_call_errors_total',
+  help: 'XAPI calls that failed, by method and error code',
+  labelNames: ['method', 'code'] as const,
+  registers,
+});

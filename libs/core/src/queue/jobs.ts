@@ -1,0 +1,41 @@
+/** Queues are kebab strings, jobs dotted (style-anchors §6). */
+export const QueueName = {
+  VmLifecycle: 'vm-lifecycle',
+} as const;
+export type QueueName = (typeof QueueName)[keyof typeof QueueName];
+
+export const JobName = {
+  VmCreate: 'vm.create',
+  VmDelete: 'vm.delete',
+  VmStart: 'vm.start',
+  VmStop: 'vm.stop',
+  VmReboot: 'vm.reboot',
+} as const;
+export type JobName = (typeof JobName)[keyof typeof JobName];
+
+/** Every job names its queue here; the worker refuses to boot if a job has no handler. */
+export const JOB_QUEUE: Record<JobName, QueueName> = {
+  [JobName.VmCreate]: QueueName.VmLifecycle,
+  [JobName.VmDelete]: QueueName.VmLifecycle,
+  [JobName.VmStart]: QueueName.VmLifecycle,
+  [JobName.VmStop]: QueueName.VmLifecycle,
+  [JobName.VmReboot]: QueueName.VmLifecycle,
+};
+
+/** Id-only payload: the worker reloads everything from Postgres and re-enters the tenant context. */
+export interface OperationJobData {
+  tenantId: string;
+  operationId: string;
+}
+
+export const DEFAULT_JOB_OPTIONS = {
+  attempts: 8,
+  backoff: { type: 'exponential', delay: 1000 },
+  // Completed jobs linger so a duplicate relay of the same jobId is still recognised and dropped.
+  removeOnComplete: { age: 24 * 3600, count: 10_000 },
+  removeOnFail: { age: 7 * 24 * 3600 },
+} as const;
+
+export function isJobName(name: string): name is JobName {
+  return Object.prototype.hasOwnProperty.call(JOB_QUEUE, name);
+}

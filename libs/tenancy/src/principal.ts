@@ -1,0 +1,29 @@
+import { DomainError, type ApiKeyRole } from '@xenplane/core';
+
+/** Who is calling: resolved from the bearer token by the API's auth guard. */
+export interface Principal {
+  keyId: string;
+  role: ApiKeyRole;
+  tenantId: string | null;
+}
+
+export function isOperator(p: Principal): boolean {
+  return p.role === 'operator';
+}
+
+/**
+ * The tenant a tenant-scoped request acts on: the caller's own tenant, or `?tenantId=` for an operator.
+ * A tenant key naming another tenant gets 404, as if that tenant's resources did not exist.
+ */
+export function actingTenant(p: Principal, requested?: string): string {
+  if (p.role === 'operator') {
+    if (!requested) {
+      throw new DomainError('validation_failed', 'operators must name the tenant with ?tenantId=', {
+        errors: [{ path: 'tenantId', message: 'is required for operator keys' }],
+      });
+    }
+    return requested;
+  }
+  if (requested && requested !== p.tenantId) throw new DomainError('not_found', 'no such tenant');
+  return p.tenantId!;
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ApiKeyRepository } from './api-keys/api-key.repository.js';
+import { ApiKeysService } from './api-keys/api-keys.service.js';
+import { TenantRepository } from './tenants/tenant.repository.js';
+import { TenantsService } from './tenants/tenants.service.js';
+import { TenantAccessService } from './tenants/tenant-access.service.js';
+
+@Module({
+  providers: [TenantRepository, ApiKeyRepository, TenantsService, ApiKeysService, TenantAccessService],
+  exports: [TenantsService, ApiKeysService, TenantRepository, TenantAccessService],
+})
+export class TenancyModule {}

@@ -1,0 +1,48 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { ConflictError, NotFoundError, type Page, type PageRequest, type TenantEntity } from '@xenplane/core';
+import { TenantRepository } from './tenant.repository.js';
+
+const UNIQUE_VIOLATION = '23505';
+
+@Injectable()
+export class TenantsService {
+  constructor(private readonly tenants: TenantRepository) {}
+
+  async create(name: string): Promise<TenantEntity> {
+    try {
+      return await this.tenants.insert(randomUUID(), name);
+    } catch (err) {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`a tenant named "${name}" exists`);
+      throw err;
+    }
+  }
+
+  async get(id: string): Promise<TenantEntity> {
+    const tenant = await this.tenants.find(id);
+    if (!tenant) throw new NotFoundError('tenant', id);
+    return tenant;
+  }
+
+  list(page: PageRequest): Promise<Page<TenantEntity>> {
+    return this.tenants.list(page);
+  }
+
+  async rename(id: string, name: string): Promise<TenantEntity> {
+    await this.get(id);
+    try {
+      await this.tenants.rename(id, name);
+    } catch (err) {
+      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`a tenant named "${name}" exists`);
+      throw err;
+    }
+    return this.get(id);
+  }
+
+  async delete(id: string): Promise<void> {
+    await this.get(id);
+    if ((await this.tenants.deleteIfEmpty(id)) === 'not_empty') {
+      throw new ConflictError('the tenant still owns resources; delete them first');
+    }
+  }
+}

@@ -1,0 +1,1 @@
+export { migrate, ensureDatabase, MIGRATIONS } from './migrate.js';
