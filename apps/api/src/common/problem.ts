@@ -1,4 +1,5 @@
-import { ERROR_STATUS, ERROR_TITLES, type ErrorCode } from '@xenplane/core';
+import { HttpException } from '@nestjs/common';
+import { DomainError, ERROR_STATUS, ERROR_TITLES, type ErrorCode } from '@xenplane/core';
 
 export interface Problem {
   type: string;
@@ -13,7 +14,8 @@ export interface Problem {
 
 /** An RFC 9457 problem document for one of our error codes. */
 export function problem(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
-  return { type: `urn:xenplane:problem:${code}`, title: ERROR_TITLES[code], status: ERROR_STATUS[code], detail, code, ...extra };
+  // Extra fields never override the standard members.
+  return { ...extra, type: `urn:xenplane:problem:${code}`, title: ERROR_TITLES[code], status: ERROR_STATUS[code], detail, code };
 }
 
 const CODE_BY_STATUS: Record<number, ErrorCode> = {
@@ -32,4 +34,23 @@ const CODE_BY_STATUS: Record<number, ErrorCode> = {
 
 export function codeForStatus(status: number): ErrorCode {
   return CODE_BY_STATUS[status] ?? (status >= 500 ? 'internal' : 'validation_failed');
+}
+
+/** Maps anything thrown while serving a request to the problem the client sees; internals never leak. */
+export function toProblem(exception: unknown): Problem {
+  if (exception instanceof DomainError) return problem(exception.code, exception.message, exception.extra);
+  if (exception instanceof HttpException) {
+    const status = exception.getStatus();
+    if (status >= 500) return problem('internal', 'an internal error occurred');
+    return problem(codeForStatus(status), httpDetail(exception, status));
+  }
+  return problem('internal', 'an internal error occurred; quote the request id when reporting it');
+}
+
+function httpDetail(exception: HttpException, status: number): string {
+  if (status === 404) return 'no such route or resource';
+  if (status === 401) return 'a valid bearer API key is required';
+  const response = exception.getResponse();
+  const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : exception.message;
+  return Array.isArray(message) ? message.join('; ') : String(message);
 }

@@ -59,7 +59,7 @@ export class VmsService {
       const vm = await this.vms.findForUpdate(tenantId, id, tx);
       if (!vm) throw new NotFoundError('vm', id);
       if (!isActionAllowed(vm.status, action)) {
-        throw new InvalidStateError(`cannot ${action} a VM that is ${vm.status}`, { status: vm.status, action });
+        throw new InvalidStateError(`cannot ${action} a VM that is ${vm.status}`, { currentStatus: vm.status, action });
       }
       const operation = await this.launcher.launch(tx, tenantId, ACTION_JOB[action], { type: 'vm', id });
       if (action === 'delete') {

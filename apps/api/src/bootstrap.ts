@@ -1,0 +1,41 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
+import type { Logger } from 'pino';
+import { PinoNestLogger, PoolRepository } from '@xenplane/core';
+import { ApiKeysService } from '@xenplane/tenancy';
+import { ApiModule } from './api.module.js';
+import { jsonBodyMiddleware } from './common/json-body.middleware.js';
+import { requestContextMiddleware } from './common/request-context.middleware.js';
+import { createValidationPipe } from './common/validation.pipe.js';
+import type { ApiConfig } from './config/api-env.js';
+
+/** Builds the API application (not yet listening): the same wiring for `main.ts` and the tests. */
+export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{ app: NestExpressApplication; openapi: OpenAPIObject }> {
+  const app = await NestFactory.create<NestExpressApplication>(ApiModule.forRoot(config, logger), {
+    logger: new PinoNestLogger(logger),
+    bodyParser: false,
+  });
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+  app.use(requestContextMiddleware);
+  app.use(jsonBodyMiddleware);
+  app.useGlobalPipes(createValidationPipe());
+  app.enableShutdownHooks();
+
+  const openapi = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('xenplane')
+      .setDescription('Multi-tenant control plane for Xen pools: tenants, API keys, flavors, images, VMs and their operations.')
+      .setVersion('1')
+      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key' })
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, openapi, { jsonDocumentUrl: 'v1/openapi.json', raw: ['json'] });
+
+  app.get(ApiKeysService).configureBootstrapToken(config.BOOTSTRAP_OPERATOR_TOKEN);
+  await app.get(PoolRepository).upsertFromEnv(config.XAPI_URL, config.XAPI_USERNAME);
+  return { app, openapi };
+}

@@ -1,0 +1,47 @@
+import type { INestApplication } from '@nestjs/common';
+import type { OpenAPIObject } from '@nestjs/swagger';
+import { createLogger } from '@xenplane/core';
+import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import { createApiApp } from '../bootstrap.js';
+import { loadApiConfig } from '../config/api-env.js';
+
+export const OPERATOR_TOKEN = 'test-operator-token-0123456789';
+
+export interface ApiHarness {
+  url: string;
+  db: TestDatabase;
+  app: INestApplication;
+  openapi: OpenAPIObject;
+  call(method: string, path: string, opts?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+/** The real API on a fresh migrated database and the real Redis, listening on a free port. */
+export async function startApi(): Promise<ApiHarness> {
+  const db = await createTestDatabase();
+  const config = loadApiConfig({ DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL, BOOTSTRAP_OPERATOR_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1' });
+  const { app, openapi } = await createApiApp(config, createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
+  await app.listen(0, '127.0.0.1');
+  const address = app.getHttpServer().address() as { port: number };
+  const url = `http://127.0.0.1:${address.port}`;
+  return {
+    url, db, app, openapi,
+    async call(method, path, opts = {}) {
+      const token = opts.token === undefined ? OPERATOR_TOKEN : opts.token;
+      const headers: Record<string, string> = { ...opts.headers };
+      if (token) headers.authorization = `Bearer ${token}`;
+      let body: string | undefined = opts.raw;
+      if (opts.body !== undefined) body = JSON.stringify(opts.body);
+      if (body !== undefined) headers['content-type'] ??= 'application/json';
+      const res = await fetch(`${url}${path}`, { method, headers, body });
+      const text = await res.text();
+      let parsed: unknown = text;
+      try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+      return { status: res.status, body: parsed, headers: res.headers };
+    },
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}

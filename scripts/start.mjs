@@ -1,0 +1,62 @@
+// `npm start`: the embedded default. Migrates, then runs the XAPI simulator, the API and a worker together.
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+
+const root = new URL('..', import.meta.url).pathname;
+const env = { ...process.env };
+const simPort = env.SIM_PORT ?? '8090';
+const simUser = env.SIM_USERNAME ?? 'root';
+const simPass = env.SIM_PASSWORD ?? 'xenroot';
+// The embedded pool is the simulator unless the operator points XAPI_URL at a real one.
+env.XAPI_URL ??= `http://127.0.0.1:${simPort}`;
+env.XAPI_USERNAME ??= simUser;
+env.XAPI_PASSWORD ??= simPass;
+const demoToken = env.BOOTSTRAP_OPERATOR_TOKEN ?? `demo-${randomBytes(16).toString('hex')}`;
+env.BOOTSTRAP_OPERATOR_TOKEN = demoToken;
+
+const children = [];
+let stopping = false;
+
+function run(name, entry, extraEnv = {}) {
+  const child = spawn(process.execPath, ['--enable-source-maps', entry], { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
+  child.name = name;
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(JSON.stringify({ level: 'error', service: 'launcher', msg: `${name} exited`, code, signal }));
+      shutdown(code || 1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM');
+  const force = setTimeout(() => children.forEach((c) => c.exitCode === null && c.kill('SIGKILL')), 15_000);
+  Promise.all(children.map((c) => (c.exitCode !== null ? null : new Promise((r) => c.once('exit', r))))).then(() => {
+    clearTimeout(force);
+    process.exit(code);
+  });
+}
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+
+const migrated = await new Promise((resolve) => {
+  const m = spawn(process.execPath, ['migrations/dist/migrate.cli.js'], { cwd: root, env, stdio: 'inherit' });
+  m.on('exit', (code) => resolve(code === 0));
+});
+if (!migrated) process.exit(1);
+
+const embeddedSim = env.XAPI_URL === `http://127.0.0.1:${simPort}`;
+if (embeddedSim) run('xapi-sim', 'apps/xapi-sim/dist/main.js', { SIM_PORT: simPort, SIM_USERNAME: simUser, SIM_PASSWORD: simPass });
+run('api', 'apps/api/dist/main.js');
+run('worker', 'apps/worker/dist/main.js');
+
+const port = env.PORT ?? '3000';
+console.log(`
+  xenplane is starting: API http://127.0.0.1:${port} (docs at /docs)${embeddedSim ? `, simulated pool on :${simPort}` : ''}
+  demo operator token: ${demoToken}
+  try: curl -H "Authorization: Bearer ${demoToken}" http://127.0.0.1:${port}/v1/tenants
+`);
