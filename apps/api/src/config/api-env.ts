@@ -8,7 +8,6 @@ const schema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   BOOTSTRAP_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('xenplane'),
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(120_000).default(10_000),
 });
 
 export type ApiConfig = z.output<typeof schema>;

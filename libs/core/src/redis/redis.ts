@@ -14,7 +14,7 @@ export function createRedis(url: string, opts: RedisOptions = {}): Redis {
 }
 
 /** BullMQ needs blocking-safe connections: no per-request retry limit. */
-export function bullConnectionOptions(url: string): RedisOptions & { url?: string } {
+export function bullConnectionOptions(url: string) {
   const u = new URL(url);
   return {
     host: u.hostname,
@@ -24,6 +24,6 @@ export function bullConnectionOptions(url: string): RedisOptions & { url?: strin
     db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0,
     tls: u.protocol === 'rediss:' ? {} : undefined,
     maxRetriesPerRequest: null,
-    retryStrategy: (times) => Math.min(times * 200, 2000),
+    retryStrategy: (times: number) => Math.min(times * 200, 2000),
   };
 }
