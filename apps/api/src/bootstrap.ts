@@ -22,7 +22,6 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
   app.use(requestContextMiddleware);
   app.use(jsonBodyMiddleware);
   app.useGlobalPipes(createValidationPipe());
-  app.enableShutdownHooks();
 
   const openapi = SwaggerModule.createDocument(
     app,

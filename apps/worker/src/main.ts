@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { PinoNestLogger, PoolRepository, createLogger } from '@xenplane/core';
+import { PinoNestLogger, PoolRepository, closeOnSignals, createLogger } from '@xenplane/core';
 import { loadWorkerConfig } from './config/worker-env.js';
 import { WorkerModule } from './worker.module.js';
 
@@ -13,7 +13,7 @@ const app = await NestFactory.create<NestExpressApplication>(WorkerModule.forRoo
   logger: new PinoNestLogger(logger),
   bodyParser: false,
 });
-app.enableShutdownHooks();
+closeOnSignals(app, logger, config.SHUTDOWN_GRACE_MS);
 await app.get(PoolRepository).upsertFromEnv(config.XAPI_URL, config.XAPI_USERNAME);
 await app.listen(config.WORKER_PORT, config.WORKER_HOST);
 const address = app.getHttpServer().address();

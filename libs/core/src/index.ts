@@ -10,3 +10,4 @@ export * from './domain/operation-launcher.js';
 export * from './redis/redis.js';
 export * from './redis/redis.module.js';
 export * from './http/public.decorator.js';
+export * from './http/shutdown.js';

@@ -11,6 +11,8 @@ const schema = z.object({
   OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   XAPI_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
   XAPI_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+  // Long enough for running jobs to finish their current XAPI step on SIGTERM.
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
   VM_CLEAN_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 });
 

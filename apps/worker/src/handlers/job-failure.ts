@@ -14,6 +14,7 @@ const TENANT_CODES: Record<string, string> = {
   SR_FULL: 'no_storage',
   VM_IS_TEMPLATE: 'template_missing',
   UUID_INVALID: 'template_missing',
+  TEMPLATE_NOT_FOUND: 'template_missing',
 };
 
 /** A failure the saga itself detected (e.g. the image's template is gone). */

@@ -1,0 +1,55 @@
+// The simulator's only reader of process.env: validates every SIM_* variable and LOG_LEVEL at start.
+import { z } from 'zod';
+
+const int = (name: string, min: number, max: number, fallback: number) =>
+  z.preprocess(
+    (v) => (v === undefined || v === '' ? fallback : v),
+    z.coerce.number({ error: `${name} must be a number` }).int(`${name} must be an integer`).min(min, `${name} must be >= ${min}`).max(max, `${name} must be <= ${max}`),
+  );
+
+const text = (fallback: string) => z.preprocess((v) => (v === undefined || v === '' ? fallback : v), z.string());
+
+const schema = z.object({
+  SIM_PORT: int('SIM_PORT', 0, 65535, 8090),
+  SIM_HOST: text('127.0.0.1').pipe(z.string().regex(/^[A-Za-z0-9.:_-]+$/, 'SIM_HOST must be a bind address')),
+  SIM_USERNAME: text('root').pipe(z.string().min(1)),
+  SIM_PASSWORD: text('xenroot'),
+  SIM_HOSTS: int('SIM_HOSTS', 1, 64, 2),
+  SIM_NETWORK: text('none').pipe(
+    z.enum(['none', 'ovs'], { error: 'SIM_NETWORK must be "none" or "ovs"' }).refine((v) => v === 'none', 'SIM_NETWORK=ovs is not implemented yet; use SIM_NETWORK=none'),
+  ),
+  SIM_SEED: int('SIM_SEED', 0, 2 ** 32 - 1, 1),
+  SIM_SESSION_TTL_SECONDS: int('SIM_SESSION_TTL_SECONDS', 1, 10 * 365 * 86400, 86400),
+  LOG_LEVEL: text('info').pipe(z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be one of debug, info, warn, error' })),
+});
+
+export interface SimConfig {
+  port: number;
+  host: string;
+  username: string;
+  password: string;
+  hosts: number;
+  network: 'none';
+  seed: number;
+  sessionTtlSeconds: number;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class SimConfigError extends Error {}
+
+export function parseSimEnv(env: Record<string, string | undefined>): SimConfig {
+  const r = schema.safeParse(env);
+  if (!r.success) {
+    const issues = r.error.issues.map((i) => `${String(i.path[0])}: ${i.message}`);
+    throw new SimConfigError(`invalid environment: ${issues.join('; ')}`);
+  }
+  const e = r.data;
+  return {
+    port: e.SIM_PORT, host: e.SIM_HOST, username: e.SIM_USERNAME, password: e.SIM_PASSWORD, hosts: e.SIM_HOSTS,
+    network: 'none', seed: e.SIM_SEED, sessionTtlSeconds: e.SIM_SESSION_TTL_SECONDS, logLevel: e.LOG_LEVEL,
+  };
+}
+
+export function loadSimEnv(): SimConfig {
+  return parseSimEnv(process.env);
+}

@@ -1,0 +1,63 @@
+// The /sim/ control API (JSON): state counts, latency, faults, session invalidation, master switch.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { z } from 'zod';
+import { invalidateAllSessions } from '../rpc/sessions.js';
+import type { SimState } from '../sim/sim-state.js';
+
+const latencyBody = z.object({ method: z.string().min(1), ms: z.number().int().min(0).max(600_000) });
+const faultBody = z.object({
+  method: z.string().min(1),
+  code: z.string().min(1),
+  params: z.array(z.string()).optional(),
+  times: z.number().int().min(1).optional(),
+  rate: z.number().gt(0).max(1).optional(),
+});
+const masterBody = z.object({ host: z.number().int().min(1) });
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+function parse<T>(schema: z.ZodType<T>, raw: string): { ok: true; value: T } | { ok: false; error: string } {
+  let json: unknown;
+  try {
+    json = raw === '' ? {} : JSON.parse(raw);
+  } catch {
+    return { ok: false, error: 'body is not valid JSON' };
+  }
+  const r = schema.safeParse(json);
+  return r.success ? { ok: true, value: r.data } : { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') };
+}
+
+export function handleControl(sim: SimState, req: IncomingMessage, res: ServerResponse, path: string, body: string): void {
+  const route = `${req.method} ${path}`;
+  const withBody = <T>(schema: z.ZodType<T>, then: (v: T) => unknown) => {
+    const r = parse(schema, body);
+    if (!r.ok) return send(res, 400, { error: r.error });
+    return send(res, 200, then(r.value) ?? { ok: true });
+  };
+  switch (route) {
+    case 'GET /sim/state':
+      return send(res, 200, { counts: Object.fromEntries(Object.entries(sim.counts()).filter(([, n]) => n > 0)), generation: sim.store.generation, master: sim.hostRefs.indexOf(sim.masterRef()) + 1, faults: sim.control.listFaults() });
+    case 'POST /sim/latency':
+      return withBody(latencyBody, (v) => sim.control.setLatency(v.method, v.ms));
+    case 'POST /sim/faults':
+      return withBody(faultBody, (v) => sim.control.addFault(v));
+    case 'POST /sim/faults/clear':
+      return send(res, 200, (sim.control.clearFaults(), { ok: true }));
+    case 'POST /sim/sessions/invalidate':
+      return send(res, 200, { ok: true, invalidated: invalidateAllSessions(sim) });
+    case 'POST /sim/master': {
+      const r = parse(masterBody, body);
+      if (!r.ok) return send(res, 400, { error: r.error });
+      const hostRef = sim.hostRefs[r.value.host - 1];
+      if (!hostRef) return send(res, 400, { error: `host: no host ${r.value.host}; the pool has ${sim.hostRefs.length}` });
+      // Logins reaching any other host's address (host 1 is 127.0.0.1) now answer HOST_IS_SLAVE [this host's address].
+      sim.store.update('pool', sim.poolRef, { master: hostRef });
+      return send(res, 200, { ok: true, master: r.value.host, address: sim.store.mustGet('host', hostRef).address });
+    }
+    default:
+      return send(res, 404, { error: `no control route ${route}` });
+  }
+}

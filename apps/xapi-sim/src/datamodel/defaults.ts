@@ -1,0 +1,77 @@
+// Default field values: the datamodel's own default when it has one, else the zero value of the type.
+import { NULL_REF } from '../util/ids.js';
+import { EPOCH } from '../util/xapi-time.js';
+import type { Datamodel, FieldDef } from './datamodel.js';
+import type { XType } from './xapi-type.js';
+
+export type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
+export type XRecord = Record<string, Value>;
+
+export function zeroValue(type: XType, dm: Datamodel): Value {
+  switch (type.kind) {
+    case 'int':
+    case 'float':
+      return 0;
+    case 'bool':
+      return false;
+    case 'datetime':
+      return EPOCH;
+    case 'ref':
+      return NULL_REF;
+    case 'set':
+      return [];
+    case 'map':
+    case 'record':
+      return {};
+    case 'enum':
+      return dm.enums.get(type.name)?.[0] ?? '';
+    default:
+      return '';
+  }
+}
+
+export function defaultValue(field: FieldDef, dm: Datamodel): Value {
+  const text = field.default;
+  if (text === undefined) return zeroValue(field.type, dm);
+  const t = field.type;
+  switch (t.kind) {
+    case 'string':
+      return text.startsWith('"') ? text.slice(1, -1) : text;
+    case 'int':
+    case 'float':
+      return Number.isFinite(Number(text)) ? Number(text) : 0;
+    case 'bool':
+      return text === 'true';
+    case 'ref':
+      return text === 'Null' ? NULL_REF : text;
+    case 'set':
+      return parseSetDefault(text, t.of.kind === 'int');
+    case 'map':
+      return parseMapDefault(text);
+    case 'datetime':
+    case 'enum':
+      return text;
+    default:
+      return zeroValue(t, dm);
+  }
+}
+
+function parseSetDefault(text: string, ints: boolean): Value[] {
+  const inner = text.replace(/^\{|\}$/g, '').trim();
+  if (!inner || inner.startsWith('OpaqueRef:')) return [];
+  return inner.split(',').map((s) => (ints ? Number(s.trim()) : s.trim().replace(/^"|"$/g, '')));
+}
+
+function parseMapDefault(text: string): Record<string, Value> {
+  const out: Record<string, Value> = {};
+  for (const m of text.matchAll(/"([^"]*)"\s*->\s*"([^"]*)"/g)) out[m[1]!] = m[2]!;
+  return out;
+}
+
+export function makeRecord(dm: Datamodel, cls: string, values: XRecord): XRecord {
+  const def = dm.cls(cls);
+  if (!def) throw new Error(`unknown class ${cls}`);
+  const record: XRecord = {};
+  for (const f of def.fields) record[f.name] = f.name in values ? values[f.name]! : defaultValue(f, dm);
+  return record;
+}

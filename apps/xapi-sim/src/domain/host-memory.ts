@@ -1,0 +1,55 @@
+// Host memory accounting: a VM holds memory while running/paused, or while scheduled to start there.
+import type { XRecord } from '../datamodel/defaults.js';
+import type { SimState } from '../sim/sim-state.js';
+import { fail } from '../rpc/xapi-error.js';
+import { nowXapiDate } from '../util/xapi-time.js';
+
+export function vmStartMemory(vm: XRecord): number {
+  return Number(vm.memory_dynamic_max) + Number(vm.memory_overhead);
+}
+
+function vmHeldMemory(vm: XRecord, hostRef: string): number {
+  const live = vm.resident_on === hostRef && (vm.power_state === 'Running' || vm.power_state === 'Paused');
+  if (live) return Number(vm.memory_target) + Number(vm.memory_overhead);
+  return vm.scheduled_to_be_resident_on === hostRef ? vmStartMemory(vm) : 0;
+}
+
+export function hostTotalMemory(sim: SimState, hostRef: string): number {
+  const host = sim.store.mustGet('host', hostRef);
+  return Number(sim.store.get('host_metrics', String(host.metrics))?.memory_total ?? 0);
+}
+
+export function hostFreeMemory(sim: SimState, hostRef: string): number {
+  const used = sim.store.all('VM').reduce((sum, [, vm]) => sum + vmHeldMemory(vm, hostRef), 0);
+  return hostTotalMemory(sim, hostRef) - used;
+}
+
+export function refreshHostMetrics(sim: SimState, hostRef: string): void {
+  const host = sim.store.get('host', hostRef);
+  const metrics = host && String(host.metrics);
+  if (!metrics || !sim.store.get('host_metrics', metrics)) return;
+  sim.store.update('host_metrics', metrics, { memory_free: hostFreeMemory(sim, hostRef), last_updated: nowXapiDate() });
+}
+
+function usable(sim: SimState, hostRef: string): boolean {
+  const host = sim.store.get('host', hostRef);
+  const metrics = host && sim.store.get('host_metrics', String(host.metrics));
+  return host?.enabled === true && metrics?.live === true;
+}
+
+// Picks the host for a VM needing `needed` bytes: the given one, or the enabled host with most free memory.
+export function pickHost(sim: SimState, needed: number, hostRef?: string): string {
+  if (hostRef !== undefined) {
+    sim.store.mustGet('host', hostRef);
+    if (!usable(sim, hostRef)) fail('HOST_DISABLED', hostRef);
+    const free = hostFreeMemory(sim, hostRef);
+    if (free < needed) fail('HOST_NOT_ENOUGH_FREE_MEMORY', needed, free);
+    return hostRef;
+  }
+  const candidates = sim.store.all('host').map(([ref]) => ref).filter((ref) => usable(sim, ref));
+  if (candidates.length === 0) fail('NO_HOSTS_AVAILABLE');
+  const ranked = candidates.map((ref) => ({ ref, free: hostFreeMemory(sim, ref) })).sort((a, b) => b.free - a.free);
+  const best = ranked[0]!;
+  if (best.free < needed) fail('HOST_NOT_ENOUGH_FREE_MEMORY', needed, best.free);
+  return best.ref;
+}

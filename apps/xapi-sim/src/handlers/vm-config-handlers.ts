@@ -1,0 +1,107 @@
+// VM memory and vCPU settings with xapi's constraints, and the device-number queries.
+import type { XRecord } from '../datamodel/defaults.js';
+import { allowedDevices } from '../domain/disks.js';
+import { hostFreeMemory, pickHost, refreshHostMetrics, vmStartMemory } from '../domain/host-memory.js';
+import { argNum, argStr, type CallContext, type HandlerEntry, type HandlerTable } from '../rpc/handler-types.js';
+import { fail } from '../rpc/xapi-error.js';
+import { runVmOp } from './vm-op.js';
+
+interface Memory {
+  memory_static_min: number;
+  memory_dynamic_min: number;
+  memory_dynamic_max: number;
+  memory_static_max: number;
+}
+
+const memoryRule = 'Memory limits must satisfy: static_min ≤ dynamic_min ≤ dynamic_max ≤ static_max';
+const vcpuRule = 'VCPU values must satisfy: 0 < VCPUs_at_startup ≤ VCPUs_max';
+
+function memoryOf(vm: XRecord): Memory {
+  const n = (k: keyof Memory) => Number(vm[k]);
+  return { memory_static_min: n('memory_static_min'), memory_dynamic_min: n('memory_dynamic_min'), memory_dynamic_max: n('memory_dynamic_max'), memory_static_max: n('memory_static_max') };
+}
+
+// Applies a memory change under `op`; a running VM's target follows dynamic_max if its host has room.
+function setMemory(op: string, patchOf: (ctx: CallContext) => Partial<Memory>): HandlerEntry {
+  return {
+    ownDelay: true,
+    fn: (ctx) => {
+      const { sim } = ctx;
+      const vmRef = argStr(ctx, 0);
+      return runVmOp(ctx, vmRef, op, {
+        apply: () => {
+          const vm = sim.store.mustGet('VM', vmRef);
+          const m = { ...memoryOf(vm), ...patchOf(ctx) };
+          if (!(m.memory_static_min <= m.memory_dynamic_min && m.memory_dynamic_min <= m.memory_dynamic_max && m.memory_dynamic_max <= m.memory_static_max)) {
+            fail('MEMORY_CONSTRAINT_VIOLATION', memoryRule);
+          }
+          if (vm.power_state !== 'Running') return (sim.store.update('VM', vmRef, { ...m }), '');
+          const host = String(vm.resident_on);
+          const extra = m.memory_dynamic_max - Number(vm.memory_target);
+          const free = hostFreeMemory(sim, host);
+          if (extra > free) fail('HOST_NOT_ENOUGH_FREE_MEMORY', extra, free);
+          sim.store.update('VM', vmRef, { ...m, memory_target: m.memory_dynamic_max });
+          sim.store.update('VM_metrics', String(vm.metrics), { memory_actual: m.memory_dynamic_max });
+          refreshHostMetrics(sim, host);
+          return '';
+        },
+      });
+    },
+  };
+}
+
+function setVcpus(op: string, apply: (ctx: CallContext, vmRef: string, vm: XRecord, n: number) => void): HandlerEntry {
+  return {
+    ownDelay: true,
+    fn: (ctx) => {
+      const vmRef = argStr(ctx, 0);
+      return runVmOp(ctx, vmRef, op, { apply: () => (apply(ctx, vmRef, ctx.sim.store.mustGet('VM', vmRef), argNum(ctx, 1)), '') });
+    },
+  };
+}
+
+export const vmConfigHandlers: HandlerTable = {
+  'VM.set_memory_limits': setMemory('changing_memory_limits', (ctx) => ({
+    memory_static_min: argNum(ctx, 1), memory_static_max: argNum(ctx, 2), memory_dynamic_min: argNum(ctx, 3), memory_dynamic_max: argNum(ctx, 4),
+  })),
+  'VM.set_memory': setMemory('changing_memory_limits', (ctx) => ({ memory_static_max: argNum(ctx, 1), memory_dynamic_min: argNum(ctx, 1), memory_dynamic_max: argNum(ctx, 1) })),
+  'VM.set_memory_static_max': setMemory('changing_static_range', (ctx) => ({ memory_static_max: argNum(ctx, 1) })),
+  'VM.set_memory_static_min': setMemory('changing_static_range', (ctx) => ({ memory_static_min: argNum(ctx, 1) })),
+  'VM.set_memory_static_range': setMemory('changing_static_range', (ctx) => ({ memory_static_min: argNum(ctx, 1), memory_static_max: argNum(ctx, 2) })),
+  'VM.set_memory_dynamic_max': setMemory('changing_dynamic_range', (ctx) => ({ memory_dynamic_max: argNum(ctx, 1) })),
+  'VM.set_memory_dynamic_min': setMemory('changing_dynamic_range', (ctx) => ({ memory_dynamic_min: argNum(ctx, 1) })),
+  'VM.set_memory_dynamic_range': setMemory('changing_dynamic_range', (ctx) => ({ memory_dynamic_min: argNum(ctx, 1), memory_dynamic_max: argNum(ctx, 2) })),
+  'VM.set_VCPUs_max': setVcpus('changing_VCPUs', (ctx, vmRef, vm, n) => {
+    if (n < 1 || n < Number(vm.VCPUs_at_startup)) fail('INVALID_VALUE', vcpuRule, n);
+    ctx.sim.store.update('VM', vmRef, { VCPUs_max: n });
+  }),
+  'VM.set_VCPUs_at_startup': setVcpus('changing_VCPUs', (ctx, vmRef, vm, n) => {
+    if (n < 1 || n > Number(vm.VCPUs_max)) fail('INVALID_VALUE', vcpuRule, n);
+    ctx.sim.store.update('VM', vmRef, { VCPUs_at_startup: n });
+  }),
+  'VM.set_VCPUs_number_live': setVcpus('changing_VCPUs_live', (ctx, vmRef, vm, n) => {
+    if (n < 1 || n > Number(vm.VCPUs_max)) fail('INVALID_VALUE', 'VCPU values must satisfy: 0 < VCPUs ≤ VCPUs_max', n);
+    ctx.sim.store.update('VM', vmRef, { VCPUs_at_startup: n });
+    ctx.sim.store.update('VM_metrics', String(vm.metrics), { VCPUs_number: n });
+  }),
+  'VM.get_allowed_VBD_devices': (ctx) => allowedDevices(ctx.sim, ctx.sim.store.mustGet('VM', argStr(ctx, 0)), 'VBD'),
+  'VM.get_allowed_VIF_devices': (ctx) => allowedDevices(ctx.sim, ctx.sim.store.mustGet('VM', argStr(ctx, 0)), 'VIF'),
+  'VM.assert_can_boot_here': (ctx) => {
+    const vmRef = argStr(ctx, 0);
+    const vm = ctx.sim.store.mustGet('VM', vmRef);
+    if (vm.is_a_template === true) fail('VM_IS_TEMPLATE', vmRef);
+    pickHost(ctx.sim, vmStartMemory(vm), argStr(ctx, 1));
+    return '';
+  },
+  'VM.get_possible_hosts': (ctx) => {
+    const vm = ctx.sim.store.mustGet('VM', argStr(ctx, 0));
+    return ctx.sim.hostRefs.filter((h) => {
+      try {
+        return pickHost(ctx.sim, vmStartMemory(vm), h) === h;
+      } catch {
+        return false;
+      }
+    });
+  },
+  'VM.get_boot_record': (ctx) => ctx.sim.store.mustGet('VM', argStr(ctx, 0)),
+};

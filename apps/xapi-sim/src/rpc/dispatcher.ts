@@ -1,0 +1,107 @@
+// Routes one decoded call: method lookup, param count, faults, session, coercion, then sync or Async run.
+import { coerce } from '../datamodel/coerce.js';
+import type { MessageDef } from '../datamodel/datamodel.js';
+import { zeroValue, type Value } from '../datamodel/defaults.js';
+import { genericHandler } from '../handlers/generic-handlers.js';
+import type { SimState } from '../sim/sim-state.js';
+import { TaskRunner } from '../tasks/task-runner.js';
+import { newRef } from '../util/ids.js';
+import { encodeTyped, str, type Wire } from '../wire/wire-value.js';
+import { Raw, entry, type CallContext, type HandlerEntry, type HandlerResult, type HandlerTable } from './handler-types.js';
+import { validateSession } from './sessions.js';
+import { XapiError, fail } from './xapi-error.js';
+
+export type Outcome = { kind: 'ok'; wire: Wire } | { kind: 'error'; description: string[] } | { kind: 'http500' };
+
+export interface CallMeta {
+  transport: 'xmlrpc' | 'jsonrpc';
+  localAddress: string;
+}
+
+// Trailing params xapi gives defaults to, so older clients may leave them out.
+const optionalTrailing: Record<string, number> = { 'session.login_with_password': 2 };
+const http500 = Symbol('http500'); // an injected HTTP_500 fault unwinds to the transport with this
+const noAsyncClasses = new Set(['session', 'task', 'event']);
+
+function supportsAsync(msg: MessageDef): boolean {
+  return !noAsyncClasses.has(msg.cls) && (!msg.implicit || msg.name === 'create' || msg.name === 'destroy');
+}
+
+export class Dispatcher {
+  private readonly handlers = new Map<string, HandlerEntry>();
+
+  constructor(private readonly sim: SimState, readonly tasks: TaskRunner, tables: HandlerTable[]) {
+    for (const t of tables) for (const [name, h] of Object.entries(t)) this.handlers.set(name, entry(h));
+  }
+
+  async call(method: string, params: Value[], meta: CallMeta): Promise<Outcome> {
+    const started = Date.now();
+    try {
+      const wire = await this.dispatch(method, params, meta);
+      this.sim.log.debug('call', { method, transport: meta.transport, ms: Date.now() - started });
+      return { kind: 'ok', wire };
+    } catch (e) {
+      if (e === http500) return { kind: 'http500' };
+      if (e instanceof XapiError) {
+        this.sim.log.debug('call failed', { method, transport: meta.transport, error: e.description });
+        return { kind: 'error', description: e.description };
+      }
+      this.sim.log.error('handler crashed', { method, error: String((e as Error)?.stack ?? e) });
+      return { kind: 'error', description: ['INTERNAL_ERROR', String((e as Error)?.message ?? e)] };
+    }
+  }
+
+  listMethods(): string[] {
+    const out: string[] = [];
+    for (const c of this.sim.dm.classes.values()) {
+      for (const m of c.messages.values()) {
+        out.push(`${c.name}.${m.name}`);
+        if (supportsAsync(m)) out.push(`Async.${c.name}.${m.name}`);
+      }
+    }
+    return out;
+  }
+
+  private async dispatch(method: string, params: Value[], meta: CallMeta): Promise<Wire> {
+    if (method === 'system.listMethods') return { t: 'arr', v: this.listMethods().map(str) };
+    const isAsync = method.startsWith('Async.');
+    const base = isAsync ? method.slice('Async.'.length) : method;
+    const dot = base.indexOf('.');
+    const msg = dot > 0 ? this.sim.dm.message(base.slice(0, dot), base.slice(dot + 1)) : undefined;
+    if (!msg || (isAsync && !supportsAsync(msg))) fail('MESSAGE_METHOD_UNKNOWN', method);
+    const skip = msg.takesSession ? 1 : 0;
+    const max = msg.params.length;
+    const min = max - (optionalTrailing[base] ?? 0);
+    if (params.length < min || params.length > max) fail('MESSAGE_PARAMETER_COUNT_MISMATCH', base, min - skip, params.length - skip);
+    const fault = this.sim.control.takeFault(method);
+    if (fault?.code === 'HTTP_500') throw http500;
+    if (fault) fail(fault.code, ...(fault.params ?? []));
+    const handler = this.handlers.get(base) ?? genericHandler(this.sim.dm.cls(msg.cls)!, msg) ?? fail('NOT_IMPLEMENTED', base);
+    const args = msg.params.slice(skip).map((p, i) => (i + skip < params.length ? coerce(params[i + skip]!, p.type, this.sim.dm, p.name) : zeroValue(p.type, this.sim.dm)));
+    const session = msg.takesSession ? validateSession(this.sim, params[0]!) : '';
+    const shared = { sim: this.sim, method: base, message: msg, session, args, isAsync, localAddress: meta.localAddress };
+    if (isAsync) {
+      const taskRef = this.tasks.start(base, session, async (hooks) => {
+        const ctx: CallContext = { ...shared, opRef: hooks.taskRef, delay: once(hooks.delay) };
+        return this.encode(await run(handler, ctx), msg);
+      });
+      return str(taskRef);
+    }
+    const ctx: CallContext = { ...shared, opRef: newRef(), delay: once(() => this.sim.timers.sleep(this.sim.control.latencyFor(base))) };
+    return this.encode(await run(handler, ctx), msg);
+  }
+
+  private encode(result: HandlerResult, msg: MessageDef): Wire {
+    return result instanceof Raw ? result.wire : encodeTyped(result, msg.result, this.sim.dm);
+  }
+}
+
+async function run(handler: HandlerEntry, ctx: CallContext): Promise<HandlerResult> {
+  if (!handler.ownDelay) await ctx.delay();
+  return handler.fn(ctx);
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= fn());
+}

@@ -1,0 +1,52 @@
+// Everything one simulated pool owns: datamodel, object store, control switches, timers, seeded refs.
+import { SimControl } from '../control/sim-control.js';
+import { loadDatamodel, type Datamodel } from '../datamodel/datamodel.js';
+import type { XRecord } from '../datamodel/defaults.js';
+import type { Logger } from '../log/logger.js';
+import { ObjectStore } from '../store/object-store.js';
+import { Timers } from '../util/timers.js';
+
+export interface PoolOptions {
+  username: string;
+  password: string;
+  hosts: number;
+  seed: number;
+  sessionTtlSeconds: number;
+}
+
+export class SimState {
+  readonly dm: Datamodel = loadDatamodel();
+  readonly store = new ObjectStore(this.dm);
+  readonly control: SimControl;
+  readonly timers = new Timers();
+  readonly sessionActivity = new Map<string, number>();
+  poolRef = '';
+  hostRefs: string[] = [];
+  private readonly domids = new Map<string, number>();
+
+  constructor(readonly options: PoolOptions, readonly log: Logger) {
+    this.control = new SimControl(options.seed);
+  }
+
+  pool(): XRecord {
+    return this.store.mustGet('pool', this.poolRef);
+  }
+
+  masterRef(): string {
+    return String(this.pool().master);
+  }
+
+  // Each host hands out increasing domids; dom0 is 0.
+  nextDomid(hostRef: string): number {
+    const next = (this.domids.get(hostRef) ?? 0) + 1;
+    this.domids.set(hostRef, next);
+    return next;
+  }
+
+  // Counts of every table, as event.from's valid_ref_counts and GET /sim/state report them.
+  counts(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const c of this.dm.classes.values()) if (c.messages.has('get_all')) out[c.name] = this.store.count(c.name);
+    return out;
+  }
+}

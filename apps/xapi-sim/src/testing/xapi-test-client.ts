@@ -1,0 +1,102 @@
+// Minimal XAPI clients for the simulator's own tests: raw JSON-RPC and XML-RPC over fetch.
+import type { Value } from '../datamodel/defaults.js';
+import { encodeUntyped, type Wire } from '../wire/wire-value.js';
+import { parseMethodResponse, renderMethodCall } from '../wire/xml-rpc.js';
+
+export class XapiCallError extends Error {
+  constructor(readonly code: string, readonly params: unknown[]) {
+    super(`${code} ${JSON.stringify(params)}`);
+  }
+}
+
+export interface Transport {
+  call(method: string, ...params: unknown[]): Promise<any>;
+}
+
+export class JsonRpc implements Transport {
+  private id = 0;
+
+  constructor(readonly url: string, readonly version: '1.0' | '2.0' = '2.0') {}
+
+  async raw(body: unknown): Promise<{ status: number; type: string; json: any }> {
+    const res = await fetch(`${this.url}/jsonrpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const text = await res.text();
+    return { status: res.status, type: res.headers.get('content-type') ?? '', json: res.status === 200 ? JSON.parse(text) : text };
+  }
+
+  async call(method: string, ...params: unknown[]): Promise<any> {
+    const body = this.version === '2.0' ? { jsonrpc: '2.0', method, params, id: ++this.id } : { method, params, id: ++this.id };
+    const { json } = await this.raw(body);
+    if (this.version === '2.0') {
+      if (json.error) throw new XapiCallError(json.error.message, json.error.data);
+      return json.result;
+    }
+    if (json.error) throw new XapiCallError(json.error[0], json.error.slice(1));
+    return json.result;
+  }
+}
+
+// Encodes ints as strings, as XAPI clients must (XO, the Python SDK with str()).
+function toWire(v: unknown): Wire {
+  if (typeof v === 'number' && Number.isInteger(v)) return { t: 'str', v: String(v) };
+  if (Array.isArray(v)) return { t: 'arr', v: v.map(toWire) };
+  if (typeof v === 'object' && v !== null) return { t: 'struct', v: Object.entries(v).map(([k, x]) => [k, toWire(x)]) };
+  return encodeUntyped(v as Value);
+}
+
+export class XmlRpc implements Transport {
+  constructor(readonly url: string, readonly path = '/') {}
+
+  async raw(xml: string): Promise<{ status: number; type: string; text: string }> {
+    const res = await fetch(`${this.url}${this.path}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: xml });
+    return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
+  }
+
+  async rawCall(method: string, ...params: unknown[]): Promise<string> {
+    return (await this.raw(renderMethodCall(method, params.map(toWire)))).text;
+  }
+
+  async call(method: string, ...params: unknown[]): Promise<any> {
+    const envelope = parseMethodResponse(await this.rawCall(method, ...params)) as Record<string, any>;
+    if (envelope.Status === 'Success') return envelope.Value;
+    const [code, ...rest] = envelope.ErrorDescription as string[];
+    throw new XapiCallError(code!, rest);
+  }
+}
+
+// Runs fn and returns the XAPI error it raised (fails the test if it did not raise one).
+export async function xapiError(fn: () => Promise<unknown>): Promise<XapiCallError> {
+  try {
+    await fn();
+  } catch (e) {
+    if (e instanceof XapiCallError) return e;
+    throw e;
+  }
+  throw new Error('expected a XAPI error, the call succeeded');
+}
+
+export async function login(t: Transport): Promise<string> {
+  return t.call('session.login_with_password', 'root', 'xenroot', '1.0', 'xapi-sim-tests');
+}
+
+// Polls a task until it leaves pending, then returns its record.
+export async function waitTask(t: Transport, session: string, task: string, timeoutMs = 5000): Promise<any> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const rec = await t.call('task.get_record', session, task);
+    if (rec.status !== 'pending' && rec.status !== 'cancelling') return rec;
+    if (Date.now() > deadline) throw new Error(`task ${task} still ${rec.status}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+export async function templateRef(t: Transport, session: string, name = 'Debian Bookworm 12'): Promise<string> {
+  const refs: string[] = await t.call('VM.get_by_name_label', session, name);
+  if (refs.length !== 1) throw new Error(`template ${name}: ${refs.length} matches`);
+  return refs[0]!;
+}
+
+export async function control(url: string, path: string, body?: unknown): Promise<any> {
+  const res = await fetch(`${url}/sim/${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  return { status: res.status, body: await res.json() };
+}

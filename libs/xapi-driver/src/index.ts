@@ -1,0 +1,10 @@
+export { XapiClient } from './client/xapi-client.js';
+export type { XapiClientOptions, XapiCallEvent, CallOptions } from './client/xapi-client.options.js';
+export { XapiError, XapiTransportError, RETRYABLE_XAPI_CODES, isRetryable, isXapiError, type TransportFailure } from './errors/xapi-error.js';
+export { XapiPool, type VmHandle } from './pool/xapi-pool.js';
+export type { ProvisionSpec } from './pool/vm-provisioner.js';
+export { pickHostByFreeMemory, type HostCapacity, type VmRecord, type VmPowerState } from './pool/pool-records.js';
+export { NULL_REF, isNullRef, refOrNull, isUuid } from './pool/xapi-refs.js';
+export type { XapiWatchEvent, WatchEventsOptions } from './events/event-watcher.js';
+export { XapiFloat, xapiFloat, parseXapiDateTime, formatXapiDateTime, canonicalClass } from './datamodel/value-normaliser.js';
+export { decodeTaskResult } from './client/task-outcome.js';

@@ -1,0 +1,77 @@
+import { XapiError, isXapiError } from '../errors/xapi-error.js';
+import type { XapiClient } from '../client/xapi-client.js';
+import { isUuid } from './xapi-refs.js';
+
+/** What to build from a template. */
+export interface ProvisionSpec {
+  /** Template name_label or uuid */
+  template: string;
+  nameLabel: string;
+  /** Keys we own on the new VM (written after clone, which copies the template's other_config) */
+  otherConfig: Record<string, string>;
+  tags?: string[];
+  memoryBytes: number;
+  vcpus: number;
+  /** Written as given (callers use `vm-data/...` keys for the guest) */
+  xenstoreData?: Record<string, string>;
+}
+
+/** Finds a template by uuid or name_label; throws XapiError TEMPLATE_NOT_FOUND (a driver code) when absent. */
+export async function resolveTemplate(client: XapiClient, template: string): Promise<string> {
+  if (isUuid(template)) {
+    try {
+      return await client.call<string>('VM.get_by_uuid', template);
+    } catch (e) {
+      if (!isXapiError(e, 'UUID_INVALID')) throw e;
+    }
+  }
+  const refs = await client.call<string[]>('VM.get_by_name_label', template);
+  for (const ref of refs) {
+    if (await client.call<boolean>('VM.get_is_a_template', ref)) return ref;
+  }
+  throw new XapiError('TEMPLATE_NOT_FOUND', [template], 'VM.get_by_name_label');
+}
+
+/** Sets a map key with remove-then-add, since `add_to_*` fails with MAP_DUPLICATE_KEY on an existing key. */
+export async function setMapKey(client: XapiClient, cls: string, field: string, ref: string, key: string, value: string): Promise<void> {
+  await client.call(`${cls}.remove_from_${field}`, ref, key).catch((e: unknown) => {
+    if (!(e instanceof XapiError)) throw e;
+  });
+  await client.call(`${cls}.add_to_${field}`, ref, key, value);
+}
+
+/** Sets all four memory limits to `bytes` (static_min kept lower when it was); on a constraint error sets all four. */
+export async function setMemory(client: XapiClient, ref: string, bytes: number): Promise<void> {
+  const staticMin = await client.call<number>('VM.get_memory_static_min', ref);
+  try {
+    await client.call('VM.set_memory_limits', ref, Math.min(staticMin, bytes), bytes, bytes, bytes);
+  } catch (e) {
+    if (!(e instanceof XapiError) || !e.code.startsWith('MEMORY_CONSTRAINT_VIOLATION')) throw e;
+    await client.call('VM.set_memory_limits', ref, bytes, bytes, bytes, bytes);
+  }
+}
+
+/** Sets VCPUs_max and VCPUs_at_startup so that at_startup <= max holds after each step. */
+export async function setVcpus(client: XapiClient, ref: string, n: number): Promise<void> {
+  const max = await client.call<number>('VM.get_VCPUs_max', ref);
+  if (n > max) {
+    await client.call('VM.set_VCPUs_max', ref, n);
+    await client.call('VM.set_VCPUs_at_startup', ref, n);
+  } else {
+    await client.call('VM.set_VCPUs_at_startup', ref, n);
+    await client.call('VM.set_VCPUs_max', ref, n);
+  }
+}
+
+/**
+ * Steps after the clone: our other_config keys, provision (template disks, clears is_a_template), memory, vCPUs,
+ * tags, xenstore_data.
+ */
+export async function configureClone(client: XapiClient, ref: string, spec: ProvisionSpec): Promise<void> {
+  for (const [k, v] of Object.entries(spec.otherConfig)) await setMapKey(client, 'VM', 'other_config', ref, k, v);
+  await client.callAsync('VM.provision', ref);
+  await setMemory(client, ref, spec.memoryBytes);
+  await setVcpus(client, ref, spec.vcpus);
+  for (const tag of spec.tags ?? []) await client.call('VM.add_tags', ref, tag);
+  for (const [k, v] of Object.entries(spec.xenstoreData ?? {})) await setMapKey(client, 'VM', 'xenstore_data', ref, k, v);
+}

@@ -1,0 +1,101 @@
+import { isXapiError } from '../errors/xapi-error.js';
+import type { XapiClient } from '../client/xapi-client.js';
+import { pickHostByFreeMemory, toHostCapacity, toVmRecord, type HostCapacity, type VmRecord } from './pool-records.js';
+import { configureClone, resolveTemplate, type ProvisionSpec } from './vm-provisioner.js';
+import * as lifecycle from './vm-lifecycle.js';
+
+/** A VM's handles: the ref for this session, the uuid to persist. */
+export interface VmHandle {
+  ref: string;
+  uuid: string;
+}
+
+/** High-level operations on one pool, as used by the worker's sagas. All are safe to repeat. */
+export class XapiPool {
+  constructor(readonly client: XapiClient) {}
+
+  /** Cheap readiness check: logs in (if needed) and lists the pool. */
+  async ping(): Promise<void> {
+    await this.client.call('pool.get_all');
+  }
+
+  /** The first non-snapshot VM (templates included, real VMs preferred) whose other_config[key] === value. */
+  async findVmByOtherConfig(key: string, value: string): Promise<VmHandle | null> {
+    const all = await this.client.call<Record<string, Record<string, unknown>>>('VM.get_all_records');
+    let found: VmHandle | null = null;
+    for (const [ref, raw] of Object.entries(all)) {
+      const vm = toVmRecord(raw);
+      if (vm.is_a_snapshot || vm.is_control_domain || vm.other_config[key] !== value) continue;
+      // a clone still waiting for VM.provision is a template; a finished VM wins over it
+      if (!vm.is_a_template) return { ref, uuid: vm.uuid };
+      found ??= { ref, uuid: vm.uuid };
+    }
+    return found;
+  }
+
+  /**
+   * Clones a template and makes it ours: other_config keys, provision (template disks), memory, vCPUs, tags,
+   * xenstore_data. On failure after the clone it destroys the clone (best effort) and rethrows.
+   */
+  async provisionFromTemplate(spec: ProvisionSpec): Promise<VmHandle> {
+    const template = await resolveTemplate(this.client, spec.template);
+    const ref = await this.client.callAsync<string>('VM.clone', template, spec.nameLabel);
+    try {
+      await configureClone(this.client, ref, spec);
+      return { ref, uuid: await this.client.call<string>('VM.get_uuid', ref) };
+    } catch (e) {
+      await lifecycle.destroyVm(this.client, ref).catch(() => undefined);
+      throw e;
+    }
+  }
+
+  /** Starts a VM (XAPI picks the host unless `hostRef`); already running = done. */
+  startVm(ref: string, hostRef?: string): Promise<void> {
+    return lifecycle.startVm(this.client, ref, hostRef);
+  }
+
+  /** Clean shutdown with hard fallback after `cleanTimeoutMs` (default 60 s); already halted = done. */
+  shutdownVm(ref: string, opts: { cleanTimeoutMs?: number } = {}): Promise<void> {
+    return lifecycle.shutdownVm(this.client, ref, opts.cleanTimeoutMs);
+  }
+
+  /** Clean reboot with hard fallback. */
+  rebootVm(ref: string, opts: { cleanTimeoutMs?: number } = {}): Promise<void> {
+    return lifecycle.rebootVm(this.client, ref, opts.cleanTimeoutMs);
+  }
+
+  /** Destroys the VM and the VDIs only it used; a VM already gone counts as destroyed. */
+  destroyVm(ref: string): Promise<void> {
+    return lifecycle.destroyVm(this.client, ref);
+  }
+
+  /** The typed subset of a VM record. */
+  async getVm(ref: string): Promise<VmRecord> {
+    return toVmRecord(await this.client.call<Record<string, unknown>>('VM.get_record', ref));
+  }
+
+  /** Looks a VM up by uuid (what we persist); null when there is none. */
+  async getVmByUuid(uuid: string): Promise<{ ref: string; record: VmRecord } | null> {
+    try {
+      const ref = await this.client.call<string>('VM.get_by_uuid', uuid);
+      return { ref, record: await this.getVm(ref) };
+    } catch (e) {
+      if (isXapiError(e, 'UUID_INVALID', 'HANDLE_INVALID')) return null;
+      throw e;
+    }
+  }
+
+  /** All hosts with their memory and CPU capacity (from host_metrics). */
+  async listHosts(): Promise<HostCapacity[]> {
+    const hosts = await this.client.call<Record<string, Record<string, unknown>>>('host.get_all_records');
+    const metrics = await this.client.call<Record<string, Record<string, unknown>>>('host_metrics.get_all_records');
+    return Object.entries(hosts)
+      .map(([ref, h]) => toHostCapacity(ref, h, metrics[h.metrics as string]))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** The enabled, live host with the most free memory able to hold `memoryBytes`, or null. */
+  async placeVm(memoryBytes: number): Promise<HostCapacity | null> {
+    return pickHostByFreeMemory(await this.listHosts(), memoryBytes);
+  }
+}
