@@ -1,8 +1,9 @@
 import pg from 'pg';
 import { DataSource } from 'typeorm';
 import { InitSchema1763900000000 } from './1763900000000-InitSchema.js';
+import { PoolHosts1763900003000 } from './1763900003000-PoolHosts.js';
 
-export const MIGRATIONS = [InitSchema1763900000000];
+export const MIGRATIONS = [InitSchema1763900000000, PoolHosts1763900003000];
 
 // Any constant works; it only has to be the same for every process that migrates.
 const MIGRATION_LOCK_KEY = 7_262_019;

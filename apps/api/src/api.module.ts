@@ -11,6 +11,8 @@ import { ProblemFilter } from './common/problem.filter.js';
 import { API_CONFIG, type ApiConfig } from './config/api-env.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { OperationsService } from './operations/operations.service.js';
+import { PoolsController } from './pools/pools.controller.js';
+import { PoolsService } from './pools/pools.service.js';
 import { ApiKeysController } from './tenants/api-keys.controller.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { VmsController } from './vms/vms.controller.js';
@@ -22,7 +24,7 @@ export class ApiModule {
     return {
       module: ApiModule,
       imports: [DatabaseModule.forRoot({ url: config.DATABASE_URL }), RedisModule.forRoot(config.REDIS_URL), TenancyModule, AuthModule],
-      controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, OperationsController],
+      controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, OperationsController, PoolsController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -30,6 +32,7 @@ export class ApiModule {
         CatalogService,
         VmsService,
         OperationsService,
+        PoolsService,
         {
           provide: READINESS_CHECKS,
           inject: [REDIS, DatabaseProbe],

@@ -14,6 +14,7 @@ import { PowerVmHandler } from './handlers/power-vm.handler.js';
 import { VmOutcomeService } from './handlers/vm-outcome.service.js';
 import { OutboxRelayService } from './outbox/outbox-relay.service.js';
 import { VmLifecycleProcessor } from './processors/vm-lifecycle.processor.js';
+import { PoolSyncService } from './xapi/pool-sync.service.js';
 import { XapiPoolsService } from './xapi/xapi-pools.service.js';
 
 @Injectable()
@@ -47,6 +48,7 @@ export class WorkerModule {
         { provide: WORKER_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         XapiPoolsService,
+        PoolSyncService,
         OutboxRelayService,
         CreateVmHandler,
         DeleteVmHandler,

@@ -11,3 +11,4 @@ export * from './redis/redis.js';
 export * from './redis/redis.module.js';
 export * from './http/public.decorator.js';
 export * from './http/shutdown.js';
+export * from './crypto/secret-box.js';

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createTestDatabase, startProcess, startSimProcess, testRedisPrefix, type ManagedProcess, type SimProcess, type TestDatabase } from '@xenplane/testing';
 
 export const OPERATOR_TOKEN = 'e2e-operator-token-0123456789abcdef';
@@ -25,6 +26,8 @@ export async function startStack(simEnv: Record<string, string> = {}): Promise<S
     XAPI_PASSWORD: 'xenroot',
     LOG_LEVEL: 'info',
     OUTBOX_POLL_MS: '200',
+    POOL_SYNC_INTERVAL_MS: '1000',
+    POOL_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
   };
   const api = startProcess('apps/api/dist/main.js', { ...env, PORT: '0', HOST: '127.0.0.1' }, 'api');
   const worker = startProcess('apps/worker/dist/main.js', { ...env, WORKER_PORT: '0', WORKER_HOST: '127.0.0.1' }, 'worker');

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { baseEnv, exitOnConfigError, loadEnv, port, xapiEnv } from '@xenplane/core';
+import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, xapiEnv } from '@xenplane/core';
 
 const schema = z.object({
   ...baseEnv,
   ...xapiEnv,
+  ...poolKeyEnv,
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   BOOTSTRAP_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -1,13 +1,15 @@
 import { z } from 'zod';
-import { baseEnv, exitOnConfigError, loadEnv, port, xapiEnv } from '@xenplane/core';
+import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, xapiEnv } from '@xenplane/core';
 
 const schema = z.object({
   ...baseEnv,
   ...xapiEnv,
+  ...poolKeyEnv,
   WORKER_PORT: port.default(3001),
   WORKER_HOST: z.string().min(1).default('0.0.0.0'),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('xenplane'),
+  POOL_SYNC_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   XAPI_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
   XAPI_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { DEFAULT_JOB_OPTIONS, LOGGER, OutboxRepository, QueueName, type OperationJobData, type OutboxMessage } from '@xenplane/core';
+import { DEFAULT_JOB_OPTIONS, LOGGER, NotificationListener, OutboxRepository, QueueName, type OperationJobData, type OutboxMessage } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 
 const BATCH = 200;
@@ -33,6 +33,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
 
   constructor(
     private readonly outbox: OutboxRepository,
+    private readonly notifications: NotificationListener,
     @InjectQueue(QueueName.VmLifecycle) vmQueue: Queue,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -41,7 +42,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.unlisten = await this.outbox.listen(() => this.kick()).catch((err: unknown) => {
+    this.unlisten = await this.notifications.listen('outbox', () => this.kick()).catch((err: unknown) => {
       this.logger.warn({ err }, 'outbox LISTEN unavailable; polling only');
       return undefined;
     });

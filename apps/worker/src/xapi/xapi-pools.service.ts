@@ -1,40 +1,36 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { NotFoundError, PoolRepository, xapiCallDuration, xapiCallErrors } from '@xenplane/core';
+import { NotFoundError, PoolRepository, SecretBox, xapiCallDuration, xapiCallErrors, type PoolEntity } from '@xenplane/core';
 import { XapiClient, XapiError, XapiPool } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
+
+interface PoolConnection {
+  client: XapiClient;
+  pool: XapiPool;
+}
 
 /** One XAPI client per registered pool, created on first use and shared by every job. */
 @Injectable()
 export class XapiPoolsService implements OnApplicationShutdown {
-  private readonly clients = new Map<string, { client: XapiClient; pool: XapiPool }>();
+  private readonly connections = new Map<string, PoolConnection>();
+  private readonly box: SecretBox | undefined;
 
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly pools: PoolRepository,
-  ) {}
+  ) {
+    this.box = config.POOL_ENCRYPTION_KEY ? new SecretBox(config.POOL_ENCRYPTION_KEY) : undefined;
+  }
 
   async forPool(poolId: string): Promise<XapiPool> {
-    const cached = this.clients.get(poolId);
-    if (cached) return cached.pool;
-    const row = await this.pools.find(poolId);
-    if (!row) throw new NotFoundError('pool', poolId);
-    // Pools registered through the API (encrypted credentials) arrive with issue 3; today only the env pool exists.
-    if (!row.fromEnv) throw new Error(`pool ${poolId} has no usable credentials`);
-    const client = new XapiClient({
-      url: this.config.XAPI_URL,
-      username: this.config.XAPI_USERNAME,
-      password: this.config.XAPI_PASSWORD,
-      originator: 'xenplane-worker',
-      callTimeoutMs: this.config.XAPI_CALL_TIMEOUT_MS,
-      maxConcurrency: this.config.XAPI_MAX_CONCURRENCY,
-      observer: ({ method, durationMs, error }) => {
-        xapiCallDuration.observe({ method, outcome: error ? 'error' : 'ok' }, durationMs / 1000);
-        if (error) xapiCallErrors.inc({ method, code: error instanceof XapiError ? error.code : 'TRANSPORT' });
-      },
-    });
-    const entry = { client, pool: new XapiPool(client) };
-    this.clients.set(poolId, entry);
-    return entry.pool;
+    return (await this.connection(poolId)).pool;
+  }
+
+  /** The pool's own XAPI uuid (there is exactly one pool object per pool). */
+  async poolUuid(poolId: string): Promise<string> {
+    const records = await (await this.connection(poolId)).client.call<Record<string, { uuid: string }>>('pool.get_all_records');
+    const first = Object.values(records)[0];
+    if (!first) throw new Error('the pool reports no pool object');
+    return first.uuid;
   }
 
   /** Readiness: the default pool answers a login and a cheap call. */
@@ -45,7 +41,34 @@ export class XapiPoolsService implements OnApplicationShutdown {
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([...this.clients.values()].map((c) => c.client.close().catch(() => undefined)));
-    this.clients.clear();
+    await Promise.all([...this.connections.values()].map((c) => c.client.close().catch(() => undefined)));
+    this.connections.clear();
+  }
+
+  private async connection(poolId: string): Promise<PoolConnection> {
+    const cached = this.connections.get(poolId);
+    if (cached) return cached;
+    const row = await this.pools.find(poolId);
+    if (!row) throw new NotFoundError('pool', poolId);
+    const client = new XapiClient({
+      ...this.credentials(row),
+      originator: 'xenplane-worker',
+      callTimeoutMs: this.config.XAPI_CALL_TIMEOUT_MS,
+      maxConcurrency: this.config.XAPI_MAX_CONCURRENCY,
+      observer: ({ method, durationMs, error }) => {
+        xapiCallDuration.observe({ method, outcome: error ? 'error' : 'ok' }, durationMs / 1000);
+        if (error) xapiCallErrors.inc({ method, code: error instanceof XapiError ? error.code : 'TRANSPORT' });
+      },
+    });
+    const entry = { client, pool: new XapiPool(client) };
+    this.connections.set(poolId, entry);
+    return entry;
+  }
+
+  private credentials(row: PoolEntity): { url: string; username: string; password: string } {
+    if (row.fromEnv) return { url: this.config.XAPI_URL, username: this.config.XAPI_USERNAME, password: this.config.XAPI_PASSWORD };
+    if (!row.passwordEnc) throw new Error(`pool ${row.id} has no stored password`);
+    if (!this.box) throw new Error('POOL_ENCRYPTION_KEY is not set on this worker, so registered pools cannot be used');
+    return { url: row.url, username: row.username, password: this.box.open(row.passwordEnc) };
   }
 }

@@ -27,3 +27,11 @@ export const xapiEnv = {
 };
 
 export const booleanFlag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+
+/** 32 random bytes, base64: encrypts registered pools' passwords at rest (`openssl rand -base64 32`). */
+export const poolKeyEnv = {
+  POOL_ENCRYPTION_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+    .optional(),
+};

@@ -2,6 +2,9 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ENTITIES } from './entities/index.js';
 import { FlavorRepository } from './repositories/flavor.repository.js';
+import { AdvisoryLocks } from './repositories/advisory-locks.js';
+import { HostRepository } from './repositories/host.repository.js';
+import { NotificationListener } from './repositories/notification.listener.js';
 import { ImageRepository } from './repositories/image.repository.js';
 import { OperationRepository } from './repositories/operation.repository.js';
 import { OutboxRepository } from './repositories/outbox.repository.js';
@@ -12,7 +15,7 @@ import { OperationLauncher } from '../domain/operation-launcher.js';
 
 import { DatabaseProbe } from './database.probe.js';
 
-const REPOSITORIES = [DatabaseProbe, OperationLauncher, FlavorRepository, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository];
+const REPOSITORIES = [AdvisoryLocks, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository];
 
 /** TypeORM on Postgres with our entities; schema changes only ever come from migrations/. */
 @Global()

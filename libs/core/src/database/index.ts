@@ -9,3 +9,6 @@ export * from './repositories/flavor.repository.js';
 export * from './repositories/image.repository.js';
 export * from './repositories/pool.repository.js';
 export * from './database.probe.js';
+export * from './repositories/host.repository.js';
+export * from './repositories/notification.listener.js';
+export * from './repositories/advisory-locks.js';

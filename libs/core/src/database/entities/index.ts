@@ -1,5 +1,6 @@
 import { ApiKeyEntity } from './api-key.entity.js';
 import { FlavorEntity } from './flavor.entity.js';
+import { HostEntity } from './host.entity.js';
 import { ImageEntity } from './image.entity.js';
 import { OperationEntity } from './operation.entity.js';
 import { OutboxEntity } from './outbox.entity.js';
@@ -7,11 +8,11 @@ import { PoolEntity } from './pool.entity.js';
 import { TenantEntity } from './tenant.entity.js';
 import { VmEntity } from './vm.entity.js';
 
-export { ApiKeyEntity, FlavorEntity, ImageEntity, OperationEntity, OutboxEntity, PoolEntity, TenantEntity, VmEntity };
+export { ApiKeyEntity, FlavorEntity, HostEntity, ImageEntity, OperationEntity, OutboxEntity, PoolEntity, TenantEntity, VmEntity };
 export type { ApiKeyRole } from './api-key.entity.js';
 export { VM_STATUSES, type VmStatus } from './vm.entity.js';
 export { OPERATION_STATUSES, type OperationStatus } from './operation.entity.js';
 
 export const ENTITIES = [
-  TenantEntity, ApiKeyEntity, FlavorEntity, ImageEntity, PoolEntity, VmEntity, OperationEntity, OutboxEntity,
+  TenantEntity, ApiKeyEntity, FlavorEntity, ImageEntity, PoolEntity, HostEntity, VmEntity, OperationEntity, OutboxEntity,
 ];

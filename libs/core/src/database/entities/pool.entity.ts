@@ -9,5 +9,9 @@ export class PoolEntity {
   /** AES-GCM ciphertext; null for the pool configured from the environment (XAPI_*). */
   @Column('bytea', { name: 'password_enc', nullable: true }) passwordEnc: Buffer | null;
   @Column('boolean', { name: 'from_env' }) fromEnv: boolean;
+  @Column('text') status: 'pending' | 'connected' | 'error';
+  @Column('text', { name: 'last_error', nullable: true }) lastError: string | null;
+  @Column('timestamptz', { name: 'last_seen_at', nullable: true }) lastSeenAt: Date | null;
+  @Column('text', { name: 'xapi_pool_uuid', nullable: true }) xapiPoolUuid: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }

@@ -1,6 +1,5 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import pg from 'pg';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OutboxEntity } from '../entities/outbox.entity.js';
 
@@ -43,18 +42,5 @@ export class OutboxRepository {
   async pendingCount(): Promise<number> {
     const [row] = await this.ds.query(`SELECT count(*)::int AS n FROM outbox WHERE dispatched_at IS NULL`);
     return (row as { n: number }).n;
-  }
-
-  /** Calls `onNotify` whenever a transaction that added outbox rows commits; returns a closer. */
-  async listen(onNotify: () => void): Promise<() => Promise<void>> {
-    const client = new pg.Client({ connectionString: (this.ds.options as { url?: string }).url });
-    client.on('notification', onNotify);
-    // A broken LISTEN connection only costs latency: relays also poll.
-    client.on('error', () => undefined);
-    await client.connect();
-    await client.query('LISTEN outbox');
-    return async () => {
-      await client.end().catch(() => undefined);
-    };
   }
 }

@@ -3,13 +3,33 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PoolEntity } from '../entities/pool.entity.js';
+import type { Page, PageRequest } from '../pagination.js';
+import { pageBy } from './keyset.js';
 
+export type NewPool = Pick<PoolEntity, 'id' | 'name' | 'url' | 'username' | 'passwordEnc'>;
+
+/** Pools are operator-level (not tenant-scoped). */
 @Injectable()
 export class PoolRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
+  async insert(pool: NewPool): Promise<PoolEntity> {
+    const rows = await this.ds.createQueryBuilder().insert().into(PoolEntity)
+      .values({ ...pool, fromEnv: false, status: 'pending' }).returning('*').execute();
+    await this.ds.query(`SELECT pg_notify('pools', $1)`, [pool.id]);
+    return this.ds.manager.create(PoolEntity, rows.generatedMaps[0] as PoolEntity);
+  }
+
   find(id: string): Promise<PoolEntity | null> {
     return this.ds.manager.findOne(PoolEntity, { where: { id } });
+  }
+
+  list(page: PageRequest): Promise<Page<PoolEntity>> {
+    return pageBy(this.ds.manager.createQueryBuilder(PoolEntity, 'p'), 'p', page);
+  }
+
+  all(): Promise<PoolEntity[]> {
+    return this.ds.manager.find(PoolEntity, { order: { createdAt: 'ASC' } });
   }
 
   /** The pool named by XAPI_* at start; created or updated in place so restarts keep its id. */
@@ -25,5 +45,16 @@ export class PoolRepository {
 
   async findDefault(): Promise<PoolEntity | null> {
     return this.ds.manager.findOne(PoolEntity, { where: { fromEnv: true } });
+  }
+
+  async markConnected(id: string, xapiPoolUuid: string): Promise<void> {
+    await this.ds.query(
+      `UPDATE pools SET status = 'connected', last_error = NULL, last_seen_at = now(), xapi_pool_uuid = $2 WHERE id = $1`,
+      [id, xapiPoolUuid],
+    );
+  }
+
+  async markError(id: string, error: string): Promise<void> {
+    await this.ds.query(`UPDATE pools SET status = 'error', last_error = $2 WHERE id = $1`, [id, error.slice(0, 500)]);
   }
 }

@@ -1,0 +1,68 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUrl, IsUUID, MaxLength, MinLength } from 'class-validator';
+import type { HostEntity, PoolEntity } from '@xenplane/core';
+import { PageQueryDto } from '../common/query.dto.js';
+
+export class CreatePoolDto {
+  @ApiProperty({ example: 'paris-1' }) @IsString() @MinLength(1) @MaxLength(100)
+  name: string;
+
+  @ApiProperty({ example: 'https://xcp-master.example', description: 'the pool master (any member works: HOST_IS_SLAVE is followed)' })
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }) @MaxLength(500)
+  url: string;
+
+  @ApiProperty({ example: 'root' }) @IsString() @MinLength(1) @MaxLength(200)
+  username: string;
+
+  @ApiProperty({ writeOnly: true, description: 'stored encrypted, never returned' }) @IsString() @MinLength(1) @MaxLength(500)
+  password: string;
+}
+
+export class HostQueryDto extends PageQueryDto {
+  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID()
+  poolId?: string;
+}
+
+export class PoolView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty() name: string;
+  @ApiProperty() url: string;
+  @ApiProperty() username: string;
+  @ApiProperty({ enum: ['pending', 'connected', 'error'] }) status: string;
+  @ApiProperty({ type: String, nullable: true }) lastError: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastSeenAt: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'the pool object uuid in XAPI' }) xapiPoolUuid: string | null;
+  @ApiProperty({ description: 'configured from XAPI_* at start' }) fromEnvironment: boolean;
+  @ApiProperty() hostCount: number;
+  @ApiProperty({ format: 'date-time' }) createdAt: string;
+
+  static of(p: PoolEntity, hostCount: number): PoolView {
+    return {
+      id: p.id, name: p.name, url: p.url, username: p.username, status: p.status, lastError: p.lastError,
+      lastSeenAt: p.lastSeenAt?.toISOString() ?? null, xapiPoolUuid: p.xapiPoolUuid, fromEnvironment: p.fromEnv,
+      hostCount, createdAt: p.createdAt.toISOString(),
+    };
+  }
+}
+
+export class HostView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) poolId: string;
+  @ApiProperty({ description: 'XAPI host uuid (VMs report it as hostId)' }) xapiUuid: string;
+  @ApiProperty() name: string;
+  @ApiProperty() address: string;
+  @ApiProperty() enabled: boolean;
+  @ApiProperty() live: boolean;
+  @ApiProperty() memoryTotalMiB: number;
+  @ApiProperty() memoryFreeMiB: number;
+  @ApiProperty() cpus: number;
+  @ApiProperty({ format: 'date-time', description: 'when the worker last saw it' }) updatedAt: string;
+
+  static of(h: HostEntity): HostView {
+    const mib = (b: number) => Math.floor(b / 1024 / 1024);
+    return {
+      id: h.id, poolId: h.poolId, xapiUuid: h.xapiUuid, name: h.name, address: h.address, enabled: h.enabled, live: h.live,
+      memoryTotalMiB: mib(h.memoryTotalBytes), memoryFreeMiB: mib(h.memoryFreeBytes), cpus: h.cpuCount, updatedAt: h.updatedAt.toISOString(),
+    };
+  }
+}

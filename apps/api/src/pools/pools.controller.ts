@@ -1,0 +1,42 @@
+import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { OperatorOnly } from '../auth/roles.decorator.js';
+import { mapPage, PageOf } from '../common/page.view.js';
+import { PageQueryDto } from '../common/query.dto.js';
+import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { CreatePoolDto, HostQueryDto, HostView, PoolView } from './pool.dto.js';
+import { PoolsService } from './pools.service.js';
+
+@ApiTags('pools')
+@ApiBearerAuth()
+@OperatorOnly()
+@Controller('v1')
+export class PoolsController {
+  constructor(private readonly pools: PoolsService) {}
+
+  @Post('pools')
+  @ApiCreatedResponse({ type: PoolView, description: 'status stays pending until a worker has connected' })
+  async register(@Body() dto: CreatePoolDto): Promise<PoolView> {
+    return PoolView.of(await this.pools.register(dto), 0);
+  }
+
+  @Get('pools')
+  @ApiOkResponse({ type: PageOf(PoolView) })
+  async list(@Query() q: PageQueryDto) {
+    const { page, hostCounts } = await this.pools.list(q);
+    return mapPage(page, (p) => PoolView.of(p, hostCounts.get(p.id) ?? 0));
+  }
+
+  @Get('pools/:id')
+  @ApiOkResponse({ type: PoolView })
+  async get(@Param('id', UuidParamPipe) id: string): Promise<PoolView> {
+    const { pool, hostCount } = await this.pools.get(id);
+    return PoolView.of(pool, hostCount);
+  }
+
+  @Get('hosts')
+  @ApiOkResponse({ type: PageOf(HostView) })
+  async hosts(@Query() q: HostQueryDto) {
+    return mapPage(await this.pools.listHosts(q, q.poolId), HostView.of);
+  }
+}

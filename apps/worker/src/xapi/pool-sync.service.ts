@@ -1,0 +1,67 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { Logger } from 'pino';
+import { AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PoolRepository, type PoolEntity } from '@xenplane/core';
+import { XapiError } from '@xenplane/xapi-driver';
+import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
+import { XapiPoolsService } from './xapi-pools.service.js';
+
+/** Keeps each pool's connection state and host list as last seen through XAPI; one worker per pool at a time. */
+@Injectable()
+export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private unlisten: (() => Promise<void>) | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly pools: PoolRepository,
+    private readonly hosts: HostRepository,
+    private readonly xapi: XapiPoolsService,
+    private readonly locks: AdvisoryLocks,
+    private readonly notifications: NotificationListener,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    // A newly registered pool is looked at at once rather than at the next tick.
+    this.unlisten = await this.notifications.listen('pools', () => this.kick()).catch(() => undefined);
+    this.timer = setInterval(() => this.kick(), this.config.POOL_SYNC_INTERVAL_MS);
+    this.kick();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.running;
+    await this.unlisten?.();
+  }
+
+  kick(): void {
+    if (this.stopped || this.running) return;
+    this.running = this.syncAll().finally(() => {
+      this.running = undefined;
+    });
+  }
+
+  private async syncAll(): Promise<void> {
+    const pools = await this.pools.all().catch(() => [] as PoolEntity[]);
+    await Promise.all(pools.map((p) => this.locks.tryWith(`pool-sync:${p.id}`, () => this.sync(p)).catch(() => false)));
+  }
+
+  private async sync(pool: PoolEntity): Promise<void> {
+    try {
+      const hosts = await (await this.xapi.forPool(pool.id)).listHosts();
+      const poolUuid = await this.xapi.poolUuid(pool.id);
+      await this.hosts.replaceForPool(pool.id, hosts.map((h) => ({
+        xapiUuid: h.uuid, name: h.name, address: h.address, enabled: h.enabled, live: h.live,
+        memoryTotalBytes: h.memoryTotal, memoryFreeBytes: h.memoryFree, cpuCount: h.cpuCount,
+      })));
+      await this.pools.markConnected(pool.id, poolUuid);
+    } catch (err) {
+      const message = err instanceof XapiError ? `${err.code} ${err.params.join(' ')}`.trim() : (err as Error).message;
+      this.logger.warn({ poolId: pool.id, err: message }, 'pool sync failed');
+      await this.pools.markError(pool.id, message);
+    }
+  }
+}
