@@ -1,38 +1,58 @@
-import { type DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER } from '@nestjs/core';
+import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { DatabaseModule, DatabaseProbe, HealthController, LOGGER, METRICS_SAMPLER, READINESS_CHECKS, REDIS, RedisModule } from '@xenplane/core';
 import { TenancyModule } from '@xenplane/tenancy';
+import { AuditController } from './audit/audit.controller.js';
+import { AuditInterceptor } from './audit/audit.interceptor.js';
+import { AuditMiddleware } from './audit/audit.middleware.js';
+import { AuditService } from './audit/audit.service.js';
+import { ApiAuthGuard } from './auth/auth.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CatalogController } from './catalog/catalog.controller.js';
 import { CatalogService } from './catalog/catalog.service.js';
+import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { API_CONFIG, type ApiConfig } from './config/api-env.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { OperationsService } from './operations/operations.service.js';
 import { PoolsController } from './pools/pools.controller.js';
 import { PoolsService } from './pools/pools.service.js';
+import { QuotaController } from './quota/quota.controller.js';
+import { TenantQuotaController } from './quota/tenant-quota.controller.js';
+import { RateLimitRepository } from './rate-limit/rate-limit.repository.js';
+import { RateLimitService } from './rate-limit/rate-limit.service.js';
 import { ApiKeysController } from './tenants/api-keys.controller.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { VmsController } from './vms/vms.controller.js';
 import { VmsService } from './vms/vms.service.js';
 
 @Module({})
-export class ApiModule {
+export class ApiModule implements NestModule {
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(AuditMiddleware).forRoutes('{*path}');
+  }
+
   static forRoot(config: ApiConfig, logger: Logger): DynamicModule {
     return {
       module: ApiModule,
       imports: [DatabaseModule.forRoot({ url: config.DATABASE_URL }), RedisModule.forRoot(config.REDIS_URL), TenancyModule, AuthModule],
-      controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, OperationsController, PoolsController],
+      controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, OperationsController, PoolsController, TenantQuotaController, QuotaController, AuditController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
         { provide: APP_FILTER, useClass: ProblemFilter },
+        { provide: APP_GUARD, useClass: ApiAuthGuard },
+        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         CatalogService,
         VmsService,
         OperationsService,
         PoolsService,
+        AuditService,
+        RateLimitRepository,
+        RateLimitService,
         {
           provide: READINESS_CHECKS,
           inject: [REDIS, DatabaseProbe],

@@ -7,13 +7,18 @@ import {
   DatabaseModule, DatabaseProbe, HealthController, LOGGER, METRICS_SAMPLER, OutboxRepository, QueueName, READINESS_CHECKS, REDIS,
   RedisModule, bullConnectionOptions, outboxPending, queueDepth,
 } from '@xenplane/core';
+import { TenancyModule } from '@xenplane/tenancy';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-env.js';
 import { CreateVmHandler } from './handlers/create-vm.handler.js';
 import { DeleteVmHandler } from './handlers/delete-vm.handler.js';
 import { PowerVmHandler } from './handlers/power-vm.handler.js';
+import { ResizeVmHandler } from './handlers/resize-vm.handler.js';
 import { VmOutcomeService } from './handlers/vm-outcome.service.js';
+import { OperationSweeperService } from './outbox/operation-sweeper.service.js';
 import { OutboxRelayService } from './outbox/outbox-relay.service.js';
 import { VmLifecycleProcessor } from './processors/vm-lifecycle.processor.js';
+import { QuotaRecountService } from './quota/quota-recount.service.js';
+import { VmWatchService } from './reconcile/vm-watch.service.js';
 import { PoolSyncService } from './xapi/pool-sync.service.js';
 import { XapiPoolsService } from './xapi/xapi-pools.service.js';
 
@@ -38,10 +43,12 @@ export class WorkerModule {
     return {
       module: WorkerModule,
       imports: [
-        DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: Math.max(10, config.WORKER_CONCURRENCY + 4) }),
+        // Jobs hold a connection only between XAPI calls, so a small pool serves many concurrent jobs.
+        DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: 10 }),
         RedisModule.forRoot(config.REDIS_URL),
         BullModule.forRoot({ connection: bullConnectionOptions(config.REDIS_URL), prefix: config.QUEUE_PREFIX }),
         BullModule.registerQueue({ name: QueueName.VmLifecycle }),
+        TenancyModule,
       ],
       controllers: [HealthController],
       providers: [
@@ -49,10 +56,14 @@ export class WorkerModule {
         { provide: LOGGER, useValue: logger },
         XapiPoolsService,
         PoolSyncService,
+        VmWatchService,
+        QuotaRecountService,
         OutboxRelayService,
+        OperationSweeperService,
         CreateVmHandler,
         DeleteVmHandler,
         PowerVmHandler,
+        ResizeVmHandler,
         VmOutcomeService,
         VmLifecycleProcessor,
         MetricsSampler,

@@ -1,8 +1,10 @@
 // Writes data/xapi-datamodel.json: the XAPI datamodel (xenapi.json) trimmed to what the simulator reads.
 // Usage: node apps/xapi-sim/scripts/extract-datamodel.mjs [path/to/xenapi.json]
+// (default: ../shared/reference/xapi/xenapi.json beside the repository root)
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const source = process.argv[2] ?? '/work/shared/reference/xapi/xenapi.json';
+const source = process.argv[2] ?? fileURLToPath(new URL('../../../../shared/reference/xapi/xenapi.json', import.meta.url));
 const out = new URL('../data/xapi-datamodel.json', import.meta.url);
 const classes = JSON.parse(readFileSync(source, 'utf8'));
 const enums = {};

@@ -5,3 +5,7 @@ export * from './tenants/tenant.repository.js';
 export * from './api-keys/api-keys.service.js';
 export * from './api-keys/api-key-token.js';
 export * from './tenants/tenant-access.service.js';
+export * from './quota/quota.service.js';
+export * from './quota/quota.repository.js';
+export * from './quota/quota-math.js';
+export * from './quota/quota.errors.js';

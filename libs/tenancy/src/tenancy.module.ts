@@ -4,9 +4,11 @@ import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
 import { TenantsService } from './tenants/tenants.service.js';
 import { TenantAccessService } from './tenants/tenant-access.service.js';
+import { QuotaRepository } from './quota/quota.repository.js';
+import { QuotaService } from './quota/quota.service.js';
 
 @Module({
-  providers: [TenantRepository, ApiKeyRepository, TenantsService, ApiKeysService, TenantAccessService],
-  exports: [TenantsService, ApiKeysService, TenantRepository, TenantAccessService],
+  providers: [TenantRepository, ApiKeyRepository, TenantsService, ApiKeysService, TenantAccessService, QuotaRepository, QuotaService],
+  exports: [TenantsService, ApiKeysService, TenantRepository, TenantAccessService, QuotaRepository, QuotaService],
 })
 export class TenancyModule {}

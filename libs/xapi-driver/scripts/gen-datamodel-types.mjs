@@ -1,9 +1,11 @@
 // Generates src/datamodel/datamodel-types.gen.ts from XAPI's doc/data/xenapi.json:
 // only the type facts needed to normalise values (ints, floats, datetimes, records), so the driver ships small.
-// Usage: node libs/xapi-driver/scripts/gen-datamodel-types.mjs /path/to/xenapi.json
+// Usage: node libs/xapi-driver/scripts/gen-datamodel-types.mjs [/path/to/xenapi.json]
+// (default: ../shared/reference/xapi/xenapi.json beside the repository root)
 import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const src = process.argv[2] ?? '/work/shared/reference/xapi/xenapi.json';
+const src = process.argv[2] ?? fileURLToPath(new URL('../../../../shared/reference/xapi/xenapi.json', import.meta.url));
 const out = new URL('../src/datamodel/datamodel-types.gen.ts', import.meta.url);
 const classes = JSON.parse(readFileSync(src, 'utf8'));
 const interesting = /\b(int|float|datetime|record)\b/;

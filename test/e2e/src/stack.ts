@@ -13,7 +13,7 @@ export interface Stack {
 }
 
 /** The real processes, as `npm start` runs them: simulator, API and worker on a fresh database. */
-export async function startStack(simEnv: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(simEnv: Record<string, string> = {}, extraEnv: Record<string, string> = {}): Promise<Stack> {
   const db = await createTestDatabase();
   const sim = await startSimProcess({ SIM_HOSTS: '2', ...simEnv });
   const env = {
@@ -27,7 +27,11 @@ export async function startStack(simEnv: Record<string, string> = {}): Promise<S
     LOG_LEVEL: 'info',
     OUTBOX_POLL_MS: '200',
     POOL_SYNC_INTERVAL_MS: '1000',
+    RECONCILE_CLAIM_INTERVAL_MS: '500',
+    // The tests poll hard; rate limiting has its own tests.
+    RATE_LIMIT_PER_MINUTE: '1000000',
     POOL_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    ...extraEnv,
   };
   const api = startProcess('apps/api/dist/main.js', { ...env, PORT: '0', HOST: '127.0.0.1' }, 'api');
   const worker = startProcess('apps/worker/dist/main.js', { ...env, WORKER_PORT: '0', WORKER_HOST: '127.0.0.1' }, 'worker');
@@ -88,4 +92,60 @@ export async function xapi(simUrl: string) {
   };
   const session = await rpc('session.login_with_password', ['root', 'xenroot', '1.0', 'e2e']);
   return (method: string, ...params: unknown[]) => rpc(method, [session, ...params]);
+}
+
+/** Sets simulator latency for a method (ms), through its control API. */
+export async function simLatency(simUrl: string, method: string, ms: number): Promise<void> {
+  const res = await fetch(`${simUrl}/sim/latency`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method, ms }) });
+  if (!res.ok) throw new Error(`sim latency: ${res.status} ${await res.text()}`);
+}
+
+/** What the pool holds, read with our own minimal client: VMs that carry our id, markers, and orphan disks. */
+export async function poolCensus(simUrl: string) {
+  const pool = await xapi(simUrl);
+  const vms = Object.values(await pool('VM.get_all_records')) as Record<string, any>[];
+  const vdis = Object.values(await pool('VDI.get_all_records')) as Record<string, any>[];
+  const real = vms.filter((v) => !v.is_a_template && !v.is_control_domain && !v.is_a_snapshot);
+  const byId = new Map<string, Record<string, any>[]>();
+  for (const v of real) {
+    const id = v.other_config?.['xenplane-vm-id'];
+    if (id) byId.set(id, [...(byId.get(id) ?? []), v]);
+  }
+  return {
+    byId,
+    tagged: real.filter((v) => (v.tags ?? []).includes('xenplane')),
+    markers: vms.filter((v) => String(v.name_label).startsWith('xenplane-')),
+    looseVdis: vdis.filter((d) => (d.VBDs ?? []).length === 0),
+  };
+}
+
+/** Injects a simulator fault: `rate` of the calls to `method` fail with `code`. */
+export async function simFault(simUrl: string, fault: { method: string; code: string; params?: string[]; rate?: number; times?: number }): Promise<void> {
+  const res = await fetch(`${simUrl}/sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
+  if (!res.ok) throw new Error(`sim fault: ${res.status} ${await res.text()}`);
+}
+
+/** The checks every durability test ends with: one XAPI VM per running row, nothing half-made or leaked. */
+export async function assertConsistent(stack: Stack, tenantIds: string[], looseVdisBefore: number): Promise<void> {
+  const op = client(stack.api.url, OPERATOR_TOKEN);
+  const census = await poolCensus(stack.sim.url);
+  const live = new Set<string>();
+  for (const tenantId of tenantIds) {
+    const vms = (await op('GET', `/v1/vms?tenantId=${tenantId}&limit=500`)).body.items as { id: string; status: string; xapiUuid: string }[];
+    for (const vm of vms) {
+      const copies = census.byId.get(vm.id) ?? [];
+      if (vm.status === 'running' || vm.status === 'stopped') {
+        if (copies.length !== 1) throw new Error(`VM ${vm.id} (${vm.status}) exists ${copies.length} times in XAPI`);
+        live.add(vm.id);
+      } else if (copies.length !== 0) {
+        throw new Error(`VM ${vm.id} is ${vm.status} but XAPI still holds it`);
+      }
+    }
+    const recount = await op('POST', `/v1/tenants/${tenantId}/quota/recount`);
+    const drift = Object.values(recount.body.drift ?? {}).filter((n) => n !== 0);
+    if (recount.status !== 200 || drift.length) throw new Error(`quota drift for ${tenantId}: ${JSON.stringify(recount.body)}`);
+  }
+  for (const v of census.tagged) if (!live.has(v.other_config['xenplane-vm-id'])) throw new Error(`XAPI VM ${v.uuid} carries our tag without a live row`);
+  if (census.markers.length) throw new Error(`${census.markers.length} half-made clones left`);
+  if (census.looseVdis.length !== looseVdisBefore) throw new Error(`${census.looseVdis.length - looseVdisBefore} disks leaked`);
 }

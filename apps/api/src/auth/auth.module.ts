@@ -1,12 +1,11 @@
 import { Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
 import { PassportModule } from '@nestjs/passport';
 import { TenancyModule } from '@xenplane/tenancy';
-import { ApiAuthGuard } from './auth.guard.js';
 import { BearerStrategy } from './bearer.strategy.js';
 
+/** The bearer strategy; ApiModule registers the global ApiAuthGuard beside the config and rate limiter it uses. */
 @Module({
   imports: [PassportModule, TenancyModule],
-  providers: [BearerStrategy, { provide: APP_GUARD, useClass: ApiAuthGuard }],
+  providers: [BearerStrategy],
 })
 export class AuthModule {}

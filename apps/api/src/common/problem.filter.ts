@@ -2,7 +2,7 @@ import { type ArgumentsHost, Catch, type ExceptionFilter, Inject } from '@nestjs
 import type { Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { LOGGER, requestContext } from '@xenplane/core';
-import { toProblem } from './problem.js';
+import { PROBLEM_CODE_LOCAL, toProblem } from './problem.js';
 
 /** Every error leaves as application/problem+json; unknown errors are a 500 with a request id and no internals. */
 @Catch()
@@ -17,8 +17,10 @@ export class ProblemFilter implements ExceptionFilter {
     body.instance = req.originalUrl?.split('?')[0];
     body.requestId = requestContext.current()?.requestId;
     if (body.status >= 500) this.logger.error({ err: exception }, 'request failed');
-    if (body.code === 'rate_limited' && typeof body.retryAfter === 'number') res.setHeader('Retry-After', String(body.retryAfter));
+    if (typeof body.retryAfter === 'number') res.setHeader('Retry-After', String(body.retryAfter));
     if (res.headersSent) return;
+    // Kept for the audit row, which is written once the answer is out.
+    res.locals[PROBLEM_CODE_LOCAL] = body.code;
     res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
   }
 }

@@ -12,6 +12,9 @@ export interface Problem {
   [extra: string]: unknown;
 }
 
+/** `res.locals` key under which the error filter leaves the code it answered with. */
+export const PROBLEM_CODE_LOCAL = 'problemCode';
+
 /** An RFC 9457 problem document for one of our error codes. */
 export function problem(code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): Problem {
   // Extra fields never override the standard members.
@@ -44,7 +47,16 @@ export function toProblem(exception: unknown): Problem {
     if (status >= 500) return problem('internal', 'an internal error occurred');
     return problem(codeForStatus(status), httpDetail(exception, status));
   }
+  if (isDatabaseUnavailable(exception)) return problem('unavailable', 'the database is unavailable or overloaded; retry shortly', { retryAfter: 5 });
   return problem('internal', 'an internal error occurred; quote the request id when reporting it');
+}
+
+/** Connection failures and pool timeouts: the request was fine, the database could not be reached in time. */
+function isDatabaseUnavailable(e: unknown): boolean {
+  const err = e as { code?: string; message?: string; driverError?: { code?: string } };
+  const code = err.code ?? err.driverError?.code ?? '';
+  return ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '53300'].includes(code)
+    || /timeout exceeded when trying to connect|Connection terminated/i.test(err.message ?? '');
 }
 
 function httpDetail(exception: HttpException, status: number): string {

@@ -1,16 +1,23 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsIn, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsObject, IsString, Matches, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import type { ApiKeyEntity, TenantEntity } from '@xenplane/core';
+import { NewTenantQuotaDto } from '../quota/quota.dto.js';
 
 const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
 
-export class CreateTenantDto {
+export class UpdateTenantDto {
   @ApiProperty({ example: 'acme', maxLength: 100 })
   @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME_RE, { message: 'name must start with a letter or digit and contain letters, digits, space, . _ -' })
   name: string;
 }
 
-export class UpdateTenantDto extends CreateTenantDto {}
+export class CreateTenantDto extends UpdateTenantDto {
+  @ApiPropertyOptional({ type: NewTenantQuotaDto, description: 'initial limits; any left out are unlimited' })
+  // May be left out, but not null: a body with the wrong type is refused rather than guessed at.
+  @ValidateIf((_, v) => v !== undefined) @IsObject() @ValidateNested() @Type(() => NewTenantQuotaDto)
+  quota?: NewTenantQuotaDto;
+}
 
 export class CreateApiKeyDto {
   @ApiProperty({ example: 'ci' }) @IsString() @MinLength(1) @MaxLength(100)

@@ -17,7 +17,7 @@ export class TenantsController {
   @Post()
   @ApiCreatedResponse({ type: TenantView })
   async create(@Body() dto: CreateTenantDto): Promise<TenantView> {
-    return TenantView.of(await this.tenants.create(dto.name));
+    return TenantView.of(await this.tenants.create(dto.name, dto.quota));
   }
 
   @Get()

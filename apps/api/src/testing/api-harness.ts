@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import { createLogger } from '@xenplane/core';
-import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, testRedisPrefix, type TestDatabase } from '@xenplane/testing';
 import { createApiApp } from '../bootstrap.js';
 import { loadApiConfig } from '../config/api-env.js';
 
@@ -16,10 +16,17 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
-/** The real API on a fresh migrated database and the real Redis, listening on a free port. */
-export async function startApi(): Promise<ApiHarness> {
-  const db = await createTestDatabase();
-  const config = loadApiConfig({ DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL, BOOTSTRAP_OPERATOR_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1' });
+/**
+ * The real API on a fresh migrated database and the real Redis, listening on a free port. Each harness has its
+ * own Redis prefix, and a rate limit no test reaches unless it sets its own through `env`.
+ */
+// `attachTo`: a further API instance on that database (another API process's view); close() leaves it to its owner.
+export async function startApi(env: Record<string, string> = {}, opts: { attachTo?: TestDatabase } = {}): Promise<ApiHarness> {
+  const db = opts.attachTo ?? (await createTestDatabase());
+  const config = loadApiConfig({
+    DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL, BOOTSTRAP_OPERATOR_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1',
+    QUEUE_PREFIX: testRedisPrefix(), RATE_LIMIT_PER_MINUTE: '1000000', ...env,
+  });
   const { app, openapi } = await createApiApp(config, createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
@@ -41,7 +48,7 @@ export async function startApi(): Promise<ApiHarness> {
     },
     async close() {
       await app.close();
-      await db.drop();
+      if (!opts.attachTo) await db.drop();
     },
   };
 }

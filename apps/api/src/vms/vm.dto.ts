@@ -22,6 +22,11 @@ export class CreateVmDto {
   diskGiB?: number;
 }
 
+export class ResizeVmDto {
+  @ApiProperty({ format: 'uuid', description: 'the flavor to resize to (vCPUs and memory; the disk keeps its size)' }) @IsUUID()
+  flavorId: string;
+}
+
 export class VmActionDto {
   @ApiProperty({ enum: ['start', 'stop', 'reboot'] }) @IsIn(['start', 'stop', 'reboot'])
   action: 'start' | 'stop' | 'reboot';

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { OperationEntity, VmEntity } from '@xenplane/core';
@@ -7,7 +7,7 @@ import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
-import { CreateVmDto, OperationView, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
+import { CreateVmDto, OperationView, ResizeVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
 import { VmsService } from './vms.service.js';
 
 function accepted(res: Response, r: { vm: VmEntity; operation: OperationEntity }): VmAcceptedView {
@@ -49,6 +49,13 @@ export class VmsController {
   @ApiAcceptedResponse({ type: VmAcceptedView })
   async act(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Body() dto: VmActionDto, @Res({ passthrough: true }) res: Response) {
     return accepted(res, await this.vms.act(await this.access.resolve(p, q.tenantId), id, dto.action));
+  }
+
+  @Patch(':id')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: VmAcceptedView, description: 'quota is charged for the growth at once; a failed resize gives it back' })
+  async resize(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Body() dto: ResizeVmDto, @Res({ passthrough: true }) res: Response) {
+    return accepted(res, await this.vms.resize(await this.access.resolve(p, q.tenantId), id, dto.flavorId));
   }
 
   @Delete(':id')

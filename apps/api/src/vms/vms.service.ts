@@ -4,8 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
   ACTION_JOB, DomainError, FlavorRepository, ImageRepository, InvalidStateError, JobName, NotFoundError, OperationLauncher,
-  PoolRepository, VmRepository, isActionAllowed, type OperationEntity, type Page, type PageRequest, type VmAction, type VmEntity,
+  OperationRepository, PoolRepository, VmRepository, isActionAllowed, type OperationEntity, type Page, type PageRequest, type VmAction, type VmEntity,
 } from '@xenplane/core';
+import { QuotaService, vmFootprint } from '@xenplane/tenancy';
 import type { CreateVmDto } from './vm.dto.js';
 
 function unknownReference(path: string, what: string): DomainError {
@@ -22,6 +23,8 @@ export class VmsService {
     private readonly images: ImageRepository,
     private readonly pools: PoolRepository,
     private readonly launcher: OperationLauncher,
+    private readonly quota: QuotaService,
+    private readonly operations: OperationRepository,
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto): Promise<{ vm: VmEntity; operation: OperationEntity }> {
@@ -32,13 +35,16 @@ export class VmsService {
     const firstNetwork = dto.networkIds?.[0];
     if (firstNetwork) throw unknownReference('networkIds.0', 'network');
     if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
+    const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
+    const [vmId, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
+      // Charged in the transaction that records the VM, from the sizes the row will hold: both commit or neither.
+      await this.quota.charge(tx, tenantId, vmFootprint(size), { resourceId: vmId, operationId });
       const vm = await this.vms.insert(tx, {
-        id: randomUUID(), tenantId, name: dto.name, flavorId: flavor.id, imageId: image.id, poolId: pool.id, status: 'pending',
-        vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB,
+        id: vmId, tenantId, name: dto.name, flavorId: flavor.id, imageId: image.id, poolId: pool.id, status: 'pending', ...size,
         xapiUuid: null, hostUuid: null, powerState: null, errorReason: null,
       });
-      const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id });
+      const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, operationId);
       return { vm, operation };
     });
   }
@@ -67,6 +73,28 @@ export class VmsService {
         vm.status = 'deleting';
       }
       return { vm, operation };
+    });
+  }
+
+  /** Charges the growth (or gives back the shrink) now, with the new sizes on the row; the worker applies them. */
+  async resize(tenantId: string, id: string, flavorId: string): Promise<{ vm: VmEntity; operation: OperationEntity }> {
+    const flavor = await this.flavors.find(flavorId);
+    if (!flavor) throw unknownReference('flavorId', 'flavor');
+    return this.ds.transaction(async (tx) => {
+      const vm = await this.vms.findForUpdate(tenantId, id, tx);
+      if (!vm) throw new NotFoundError('vm', id);
+      if (!isActionAllowed(vm.status, 'resize')) {
+        throw new InvalidStateError(`cannot resize a VM that is ${vm.status}`, { currentStatus: vm.status, action: 'resize' });
+      }
+      const operationId = randomUUID();
+      await this.quota.charge(tx, tenantId, { vcpus: flavor.vcpus - vm.vcpus, memoryMiB: flavor.memoryMiB - vm.memoryMiB }, { resourceId: id, operationId });
+      const operation = await this.launcher.launch(tx, tenantId, JobName.VmResize, { type: 'vm', id }, operationId);
+      // What a failed resize goes back to.
+      const previous = { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, flavorId: vm.flavorId };
+      await this.operations.checkpoint(tenantId, operationId, 'accepted', { previous }, tx);
+      const sizes = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, flavorId: flavor.id };
+      await this.vms.update(tenantId, id, sizes, tx);
+      return { vm: { ...vm, ...sizes }, operation };
     });
   }
 }

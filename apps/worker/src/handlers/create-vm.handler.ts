@@ -1,11 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import { ImageRepository, OperationRepository, VmRepository } from '@xenplane/core';
 import { SagaError } from './job-failure.js';
+import { cloneMarker, locateVm } from './vm-locator.js';
 import { TENANT_ID_KEY, VM_ID_KEY, XENPLANE_TAG, type VmJobContext } from './vm-job.context.js';
 
 const MIB = 1024 * 1024;
 
-/** vm.create: clone + provision + size from the template, then start; each step checkpointed. */
+/**
+ * vm.create as a saga: clone (checkpointed with the uuid it made), configure, place and start. Every step is
+ * safe to repeat, and a retried job first looks for what an earlier attempt made, so nothing is cloned twice.
+ */
 @Injectable()
 export class CreateVmHandler {
   constructor(
@@ -20,23 +24,28 @@ export class CreateVmHandler {
     const image = await this.images.find(vm.imageId);
     if (!image) throw new SagaError('template_missing', `image ${vm.imageId} no longer exists`);
 
-    // A retry finds the VM an earlier attempt made instead of cloning a second one.
-    let made = await xapi.findVmByOtherConfig(VM_ID_KEY, vm.id);
-    if (!made) {
-      made = await xapi.provisionFromTemplate({
-        template: image.template,
-        nameLabel: vm.name,
-        otherConfig: { [VM_ID_KEY]: vm.id, [TENANT_ID_KEY]: tenantId },
-        tags: [XENPLANE_TAG],
-        memoryBytes: vm.memoryMiB * MIB,
-        vcpus: vm.vcpus,
-      });
-    }
-    await this.operations.checkpoint(tenantId, operation.id, 'provisioned', { xapiUuid: made.uuid });
+    // The very first run cannot have made anything yet; every later one (retry, stalled job) looks first.
+    const firstRun = operation.attempts === 0 && operation.step === null;
+    let made = firstRun ? null : await locateVm(xapi, vm, operation.checkpoint.xapiUuid);
+    if (!made) made = await xapi.cloneTemplate(image.template, cloneMarker(vm.id));
+    await this.operations.checkpoint(tenantId, operation.id, 'cloned', { xapiUuid: made.uuid });
     await this.vms.update(tenantId, vm.id, { xapiUuid: made.uuid });
 
+    await xapi.completeProvisioning(made.ref, {
+      nameLabel: vm.name,
+      otherConfig: { [VM_ID_KEY]: vm.id, [TENANT_ID_KEY]: tenantId },
+      tags: [XENPLANE_TAG],
+      memoryBytes: vm.memoryMiB * MIB,
+      vcpus: vm.vcpus,
+    });
+    await this.operations.checkpoint(tenantId, operation.id, 'configured', {});
+
     const record = await xapi.getVm(made.ref);
-    if (record.power_state !== 'Running') await xapi.startVm(made.ref);
+    if (record.power_state !== 'Running') {
+      const host = await xapi.placeVm(vm.memoryMiB * MIB);
+      if (!host) throw new SagaError('no_capacity', `no host has ${vm.memoryMiB} MiB free`);
+      await xapi.startVm(made.ref, host.ref);
+    }
     await this.operations.checkpoint(tenantId, operation.id, 'started', {});
   }
 }

@@ -15,6 +15,7 @@ const TENANT_CODES: Record<string, string> = {
   VM_IS_TEMPLATE: 'template_missing',
   UUID_INVALID: 'template_missing',
   TEMPLATE_NOT_FOUND: 'template_missing',
+  LIVE_RESIZE_EXCEEDS_MAXIMUM: 'requires_stop',
 };
 
 /** A failure the saga itself detected (e.g. the image's template is gone). */

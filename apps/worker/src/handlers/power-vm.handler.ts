@@ -2,7 +2,8 @@ import { Inject, Injectable } from '@nestjs/common';
 import { JobName } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { SagaError } from './job-failure.js';
-import { VM_ID_KEY, type VmJobContext } from './vm-job.context.js';
+import { locateVm } from './vm-locator.js';
+import type { VmJobContext } from './vm-job.context.js';
 
 /** vm.start / vm.stop / vm.reboot on an existing VM; each is a no-op when XAPI already shows the result. */
 @Injectable()
@@ -10,7 +11,7 @@ export class PowerVmHandler {
   constructor(@Inject(WORKER_CONFIG) private readonly config: WorkerConfig) {}
 
   async run({ operation, vm, xapi }: VmJobContext): Promise<void> {
-    const found = (vm.xapiUuid ? await xapi.getVmByUuid(vm.xapiUuid) : null) ?? (await xapi.findVmByOtherConfig(VM_ID_KEY, vm.id));
+    const found = await locateVm(xapi, vm);
     if (!found) throw new SagaError('vanished', 'the VM no longer exists on the pool');
     const { power_state: power } = await xapi.getVm(found.ref);
     switch (operation.kind) {

@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
-import { JobName, OperationRepository, VmRepository, type VmEntity, type VmStatus } from '@xenplane/core';
+import type { DataSource, EntityManager } from 'typeorm';
+import { JobName, OperationRepository, VmRepository, derivedUuid, type VmEntity, type VmStatus } from '@xenplane/core';
+import { QuotaService, vmFootprint } from '@xenplane/tenancy';
 import type { JobFailure } from './job-failure.js';
-import { VM_ID_KEY, type VmJobContext } from './vm-job.context.js';
+import { locateVm } from './vm-locator.js';
+import type { VmJobContext } from './vm-job.context.js';
 
 /** Records how a VM job ended: VM row and operation change together, from what XAPI shows. */
 @Injectable()
@@ -12,13 +14,16 @@ export class VmOutcomeService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly vms: VmRepository,
     private readonly operations: OperationRepository,
+    private readonly quota: QuotaService,
   ) {}
 
   async succeeded(ctx: VmJobContext): Promise<void> {
     const { vm, operation } = ctx;
-    const patch: Partial<VmEntity> = ctx.operation.kind === JobName.VmDelete ? { status: 'deleted', powerState: null, hostUuid: null } : await this.observe(ctx);
+    const deleted = operation.kind === JobName.VmDelete;
+    const patch: Partial<VmEntity> = deleted ? { status: 'deleted', powerState: null, hostUuid: null } : await this.observe(ctx);
     await this.ds.transaction(async (tx) => {
       await this.vms.update(vm.tenantId, vm.id, { ...patch, errorReason: null }, tx);
+      if (deleted) await this.releaseQuota(tx, ctx);
       await this.operations.succeed(vm.tenantId, operation.id, tx);
     });
   }
@@ -27,22 +32,38 @@ export class VmOutcomeService {
   async failed(ctx: VmJobContext, failure: JobFailure): Promise<void> {
     const { vm, operation, xapi } = ctx;
     let patch: Partial<VmEntity>;
+    let gone = false;
     if (operation.kind === JobName.VmCreate) {
-      const partial = await xapi.findVmByOtherConfig(VM_ID_KEY, vm.id).catch(() => null);
+      const partial = await locateVm(xapi, vm, operation.checkpoint.xapiUuid).catch(() => undefined);
       if (partial) await xapi.destroyVm(partial.ref);
+      // Unknown when XAPI could not be asked: the VM keeps its quota until a delete confirms it is gone.
+      gone = partial !== undefined;
       patch = { status: 'error', errorReason: failure.code, powerState: null, hostUuid: null };
     } else {
       patch = await this.observe(ctx).catch(() => ({ status: 'error' as VmStatus, errorReason: failure.code }));
     }
+    const previous = operation.kind === JobName.VmResize ? (operation.checkpoint.previous as Pick<VmEntity, 'vcpus' | 'memoryMiB' | 'flavorId'> | undefined) : undefined;
+    if (previous) patch = { ...patch, ...previous };
     await this.ds.transaction(async (tx) => {
       await this.vms.update(vm.tenantId, vm.id, patch, tx);
+      if (gone) await this.releaseQuota(tx, ctx);
+      // A failed resize gives back what it charged, keyed so that a retried failure does it once.
+      if (previous) {
+        const back = { vcpus: previous.vcpus - vm.vcpus, memoryMiB: previous.memoryMiB - vm.memoryMiB };
+        await this.quota.charge(tx, vm.tenantId, back, { resourceId: vm.id, operationId: derivedUuid(operation.id, 'revert') });
+      }
       await this.operations.fail(vm.tenantId, operation.id, failure.code, failure.detail, tx);
     });
   }
 
+  /** Gives back what the VM row holds; the ledger allows one release per VM, so a failed create then a delete release once. */
+  private async releaseQuota(tx: EntityManager, { vm, operation }: VmJobContext): Promise<void> {
+    await this.quota.release(tx, vm.tenantId, vmFootprint(vm), { resourceId: vm.id, operationId: operation.id });
+  }
+
   /** Status, power state and host as XAPI reports them now. */
   private async observe({ vm, xapi }: VmJobContext): Promise<Partial<VmEntity>> {
-    const found = vm.xapiUuid ? await xapi.getVmByUuid(vm.xapiUuid) : await xapi.findVmByOtherConfig(VM_ID_KEY, vm.id);
+    const found = await locateVm(xapi, vm);
     if (!found) return { status: 'error', errorReason: 'vanished', powerState: null, hostUuid: null };
     const record = await xapi.getVm(found.ref);
     const running = record.power_state === 'Running';

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { DEFAULT_JOB_OPTIONS, LOGGER, NotificationListener, OutboxRepository, QueueName, type OperationJobData, type OutboxMessage } from '@xenplane/core';
+import { jobOptions, LOGGER, NotificationListener, OutboxRepository, QueueName, type OperationJobData, type OutboxMessage } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 
 const BATCH = 200;
@@ -88,7 +88,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
           const queue = this.queues.get(m.queue);
           if (!queue) throw new Error(`outbox row ${m.id} names unknown queue ${m.queue}`);
           const data: OperationJobData = { tenantId: m.tenantId, operationId: m.operationId };
-          return queue.add(m.jobName, data, { ...DEFAULT_JOB_OPTIONS, jobId: m.operationId });
+          return queue.add(m.jobName, data, { ...jobOptions(this.config.JOB_BACKOFF_MS), jobId: m.operationId });
         }),
       ),
       ENQUEUE_TIMEOUT_MS,

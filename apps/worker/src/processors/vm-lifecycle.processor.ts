@@ -11,6 +11,7 @@ import { CreateVmHandler } from '../handlers/create-vm.handler.js';
 import { DeleteVmHandler } from '../handlers/delete-vm.handler.js';
 import { classify } from '../handlers/job-failure.js';
 import { PowerVmHandler } from '../handlers/power-vm.handler.js';
+import { ResizeVmHandler } from '../handlers/resize-vm.handler.js';
 import type { VmJobContext } from '../handlers/vm-job.context.js';
 import { VmOutcomeService } from '../handlers/vm-outcome.service.js';
 import { XapiPoolsService } from '../xapi/xapi-pools.service.js';
@@ -20,7 +21,8 @@ interface VmHandler {
 }
 
 /** One processor for the vm-lifecycle queue: reloads the operation, re-enters its context, dispatches by job name. */
-@Processor(QueueName.VmLifecycle)
+// Started in onModuleInit once the configured lock timings are applied; a stalled job is retried, never dropped.
+@Processor(QueueName.VmLifecycle, { autorun: false, maxStalledCount: 1_000 })
 export class VmLifecycleProcessor extends WorkerHost implements OnModuleInit {
   private readonly handlers: Record<string, VmHandler>;
 
@@ -34,6 +36,7 @@ export class VmLifecycleProcessor extends WorkerHost implements OnModuleInit {
     create: CreateVmHandler,
     remove: DeleteVmHandler,
     power: PowerVmHandler,
+    resize: ResizeVmHandler,
   ) {
     super();
     this.handlers = {
@@ -42,6 +45,7 @@ export class VmLifecycleProcessor extends WorkerHost implements OnModuleInit {
       [JobName.VmStart]: power,
       [JobName.VmStop]: power,
       [JobName.VmReboot]: power,
+      [JobName.VmResize]: resize,
     };
   }
 
@@ -50,6 +54,9 @@ export class VmLifecycleProcessor extends WorkerHost implements OnModuleInit {
     const missing = Object.entries(JOB_QUEUE).filter(([job, q]) => q === QueueName.VmLifecycle && !this.handlers[job]);
     if (missing.length) throw new Error(`no handler for jobs: ${missing.map(([j]) => j).join(', ')}`);
     this.worker.concurrency = this.config.WORKER_CONCURRENCY;
+    // A killed worker's jobs are picked up again after one lock period.
+    Object.assign(this.worker.opts, { lockDuration: this.config.WORKER_LOCK_MS, stalledInterval: this.config.WORKER_LOCK_MS });
+    void this.worker.run().catch((err: unknown) => this.logger.error({ err }, 'queue worker stopped'));
   }
 
   async process(job: Job<OperationJobData>): Promise<void> {
@@ -71,6 +78,8 @@ export class VmLifecycleProcessor extends WorkerHost implements OnModuleInit {
       };
       try {
         await handler.run(jobCtx);
+        // The handler may have recorded the XAPI uuid; the outcome looks the VM up by it.
+        jobCtx.vm = (await this.vms.find(tenantId, vm.id)) ?? vm;
         await this.outcome.succeeded(jobCtx);
         end({ outcome: 'succeeded' });
         this.logger.info({ job: job.name, vmId: vm.id }, 'operation succeeded');
@@ -84,7 +93,7 @@ export class VmLifecycleProcessor extends WorkerHost implements OnModuleInit {
         }
         await this.outcome.failed(jobCtx, failure);
         end({ outcome: 'failed' });
-        this.logger.warn({ job: job.name, code: failure.code, detail: failure.detail }, 'operation failed');
+        this.logger.warn({ job: job.name, code: failure.code, detail: failure.detail, terminal: failure.terminal, attempt: job.attemptsMade + 1, attempts: job.opts.attempts }, 'operation failed');
       }
     });
   }

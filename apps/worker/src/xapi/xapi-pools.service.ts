@@ -25,6 +25,11 @@ export class XapiPoolsService implements OnApplicationShutdown {
     return (await this.connection(poolId)).pool;
   }
 
+  /** The raw client, for event watching and sweeps. */
+  async clientFor(poolId: string): Promise<XapiClient> {
+    return (await this.connection(poolId)).client;
+  }
+
   /** The pool's own XAPI uuid (there is exactly one pool object per pool). */
   async poolUuid(poolId: string): Promise<string> {
     const records = await (await this.connection(poolId)).client.call<Record<string, { uuid: string }>>('pool.get_all_records');

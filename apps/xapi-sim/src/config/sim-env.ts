@@ -9,6 +9,9 @@ const int = (name: string, min: number, max: number, fallback: number) =>
 
 const text = (fallback: string) => z.preprocess((v) => (v === undefined || v === '' ? fallback : v), z.string());
 
+const bool = (name: string, fallback: boolean) =>
+  z.preprocess((v) => (v === undefined || v === '' ? String(fallback) : v), z.enum(['true', 'false'], { error: `${name} must be true or false` })).transform((v) => v === 'true');
+
 const schema = z.object({
   SIM_PORT: int('SIM_PORT', 0, 65535, 8090),
   SIM_HOST: text('127.0.0.1').pipe(z.string().regex(/^[A-Za-z0-9.:_-]+$/, 'SIM_HOST must be a bind address')),
@@ -20,6 +23,8 @@ const schema = z.object({
   ),
   SIM_SEED: int('SIM_SEED', 0, 2 ** 32 - 1, 1),
   SIM_SESSION_TTL_SECONDS: int('SIM_SESSION_TTL_SECONDS', 1, 10 * 365 * 86400, 86400),
+  SIM_JSONRPC: bool('SIM_JSONRPC', true),
+  SIM_PREPOPULATE_VMS: int('SIM_PREPOPULATE_VMS', 0, 100_000, 0),
   LOG_LEVEL: text('info').pipe(z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be one of debug, info, warn, error' })),
 });
 
@@ -32,6 +37,8 @@ export interface SimConfig {
   network: 'none';
   seed: number;
   sessionTtlSeconds: number;
+  jsonRpc: boolean;
+  prepopulateVms: number;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -46,7 +53,8 @@ export function parseSimEnv(env: Record<string, string | undefined>): SimConfig 
   const e = r.data;
   return {
     port: e.SIM_PORT, host: e.SIM_HOST, username: e.SIM_USERNAME, password: e.SIM_PASSWORD, hosts: e.SIM_HOSTS,
-    network: 'none', seed: e.SIM_SEED, sessionTtlSeconds: e.SIM_SESSION_TTL_SECONDS, logLevel: e.LOG_LEVEL,
+    network: 'none', seed: e.SIM_SEED, sessionTtlSeconds: e.SIM_SESSION_TTL_SECONDS,
+    jsonRpc: e.SIM_JSONRPC, prepopulateVms: e.SIM_PREPOPULATE_VMS, logLevel: e.LOG_LEVEL,
   };
 }
 

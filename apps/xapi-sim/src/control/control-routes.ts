@@ -1,6 +1,8 @@
-// The /sim/ control API (JSON): state counts, latency, faults, session invalidation, master switch.
+// The /sim/ control API (JSON): state, latency, faults, sessions, master switch, hosts down/up, transports, bulk VMs.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { populateVms } from '../domain/populate.js';
+import type { Dispatcher } from '../rpc/dispatcher.js';
 import { invalidateAllSessions } from '../rpc/sessions.js';
 import type { SimState } from '../sim/sim-state.js';
 
@@ -13,6 +15,9 @@ const faultBody = z.object({
   rate: z.number().gt(0).max(1).optional(),
 });
 const masterBody = z.object({ host: z.number().int().min(1) });
+const transportBody = z.object({ jsonrpc: z.boolean() });
+const populateBody = z.object({ vms: z.number().int().min(1).max(100_000) });
+const hostRoute = /^\/sim\/hosts\/(\d+)\/(down|up)$/;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -30,8 +35,32 @@ function parse<T>(schema: z.ZodType<T>, raw: string): { ok: true; value: T } | {
   return r.success ? { ok: true, value: r.data } : { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') };
 }
 
-export function handleControl(sim: SimState, req: IncomingMessage, res: ServerResponse, path: string, body: string): void {
+function state(sim: SimState): unknown {
+  const originators: Record<string, number> = {};
+  for (const [, s] of sim.store.all('session')) originators[String(s.originator)] = (originators[String(s.originator)] ?? 0) + 1;
+  return {
+    counts: Object.fromEntries(Object.entries(sim.counts()).filter(([, n]) => n > 0)), generation: sim.store.generation,
+    master: sim.hostRefs.indexOf(sim.masterRef()) + 1, faults: sim.control.listFaults(), jsonrpc: sim.control.jsonRpc,
+    hosts: sim.hostRefs.map((ref, i) => ({ host: i + 1, address: sim.store.get('host', ref)?.address, up: sim.net?.isUp(i + 1) ?? true })),
+    originators, ...sim.stats.snapshot(),
+  };
+}
+
+// Host k dies (its listener closes, its metrics stop being live) or comes back.
+async function setHostUp(sim: SimState, res: ServerResponse, index: number, up: boolean): Promise<void> {
+  const hostRef = sim.hostRefs[index - 1];
+  if (!hostRef || !sim.net) return send(res, 404, { error: `no host ${index}; the pool has ${sim.hostRefs.length}` });
+  if (up) await sim.net.up(index);
+  else sim.net.down(index);
+  const metrics = String(sim.store.mustGet('host', hostRef).metrics);
+  if (sim.store.get('host_metrics', metrics)) sim.store.update('host_metrics', metrics, { live: up });
+  return send(res, 200, { ok: true, host: index, up, perHost: sim.net.perHost });
+}
+
+export async function handleControl(sim: SimState, dispatcher: Dispatcher, req: IncomingMessage, res: ServerResponse, path: string, body: string): Promise<void> {
   const route = `${req.method} ${path}`;
+  const host = req.method === 'POST' ? hostRoute.exec(path) : null;
+  if (host) return setHostUp(sim, res, Number(host[1]), host[2] === 'up');
   const withBody = <T>(schema: z.ZodType<T>, then: (v: T) => unknown) => {
     const r = parse(schema, body);
     if (!r.ok) return send(res, 400, { error: r.error });
@@ -39,7 +68,15 @@ export function handleControl(sim: SimState, req: IncomingMessage, res: ServerRe
   };
   switch (route) {
     case 'GET /sim/state':
-      return send(res, 200, { counts: Object.fromEntries(Object.entries(sim.counts()).filter(([, n]) => n > 0)), generation: sim.store.generation, master: sim.hostRefs.indexOf(sim.masterRef()) + 1, faults: sim.control.listFaults() });
+      return send(res, 200, state(sim));
+    case 'GET /sim/methods':
+      return send(res, 200, { methods: dispatcher.servedMethods() });
+    case 'POST /sim/stats/reset-peak':
+      return send(res, 200, (sim.stats.resetPeak(), { ok: true }));
+    case 'POST /sim/transport':
+      return withBody(transportBody, (v) => ((sim.control.jsonRpc = v.jsonrpc), { ok: true, jsonrpc: v.jsonrpc }));
+    case 'POST /sim/populate':
+      return withBody(populateBody, (v) => ({ ok: true, ...populateVms(sim, v.vms) }));
     case 'POST /sim/latency':
       return withBody(latencyBody, (v) => sim.control.setLatency(v.method, v.ms));
     case 'POST /sim/faults':
@@ -53,7 +90,7 @@ export function handleControl(sim: SimState, req: IncomingMessage, res: ServerRe
       if (!r.ok) return send(res, 400, { error: r.error });
       const hostRef = sim.hostRefs[r.value.host - 1];
       if (!hostRef) return send(res, 400, { error: `host: no host ${r.value.host}; the pool has ${sim.hostRefs.length}` });
-      // Logins reaching any other host's address (host 1 is 127.0.0.1) now answer HOST_IS_SLAVE [this host's address].
+      // Calls reaching any other host's address (host 1 is 127.0.0.1) now answer HOST_IS_SLAVE [this host's address].
       sim.store.update('pool', sim.poolRef, { master: hostRef });
       return send(res, 200, { ok: true, master: r.value.host, address: sim.store.mustGet('host', hostRef).address });
     }

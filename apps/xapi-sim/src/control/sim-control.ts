@@ -17,6 +17,7 @@ export class SimControl {
   private readonly latency = new Map<string, number>();
   private faults: Fault[] = [];
   private readonly random: Random;
+  jsonRpc = true; // false: answer /jsonrpc like a host that predates JSON-RPC
 
   constructor(seed: number) {
     this.random = seededRandom(seed);

@@ -1,7 +1,7 @@
 // Default field values: the datamodel's own default when it has one, else the zero value of the type.
 import { NULL_REF } from '../util/ids.js';
 import { EPOCH } from '../util/xapi-time.js';
-import type { Datamodel, FieldDef } from './datamodel.js';
+import type { ClassDef, Datamodel, FieldDef } from './datamodel.js';
 import type { XType } from './xapi-type.js';
 
 export type Value = string | number | boolean | null | Value[] | { [key: string]: Value };
@@ -68,10 +68,16 @@ function parseMapDefault(text: string): Record<string, Value> {
   return out;
 }
 
+// Defaults are parsed once per class; sets and maps in them are flat, so a shallow copy makes them private.
+const classDefaults = new WeakMap<ClassDef, Array<[string, Value]>>();
+const fresh = (v: Value): Value => (Array.isArray(v) ? [...v] : typeof v === 'object' && v !== null ? { ...v } : v);
+
 export function makeRecord(dm: Datamodel, cls: string, values: XRecord): XRecord {
   const def = dm.cls(cls);
   if (!def) throw new Error(`unknown class ${cls}`);
+  let defaults = classDefaults.get(def);
+  if (!defaults) classDefaults.set(def, (defaults = def.fields.map((f): [string, Value] => [f.name, defaultValue(f, dm)])));
   const record: XRecord = {};
-  for (const f of def.fields) record[f.name] = f.name in values ? values[f.name]! : defaultValue(f, dm);
+  for (const [name, d] of defaults) record[name] = name in values ? values[name]! : fresh(d);
   return record;
 }

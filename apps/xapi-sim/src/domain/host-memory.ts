@@ -20,7 +20,8 @@ export function hostTotalMemory(sim: SimState, hostRef: string): number {
 }
 
 export function hostFreeMemory(sim: SimState, hostRef: string): number {
-  const used = sim.store.all('VM').reduce((sum, [, vm]) => sum + vmHeldMemory(vm, hostRef), 0);
+  let used = 0;
+  for (const vm of sim.store.records('VM')) used += vmHeldMemory(vm, hostRef);
   return hostTotalMemory(sim, hostRef) - used;
 }
 

@@ -22,6 +22,8 @@ export interface CallMeta {
 const optionalTrailing: Record<string, number> = { 'session.login_with_password': 2 };
 const http500 = Symbol('http500'); // an injected HTTP_500 fault unwinds to the transport with this
 const noAsyncClasses = new Set(['session', 'task', 'event']);
+// What a slave answers itself; everything else must go to the master.
+const slaveLocal = new Set(['session.slave_local_login_with_password', 'session.local_logout']);
 
 function supportsAsync(msg: MessageDef): boolean {
   return !noAsyncClasses.has(msg.cls) && (!msg.implicit || msg.name === 'create' || msg.name === 'destroy');
@@ -62,6 +64,19 @@ export class Dispatcher {
     return out;
   }
 
+  // Methods with an implementation (explicit or generic), as opposed to listMethods' whole datamodel.
+  servedMethods(): string[] {
+    const out: string[] = [];
+    for (const c of this.sim.dm.classes.values()) {
+      for (const m of c.messages.values()) {
+        if (!this.handlers.has(`${c.name}.${m.name}`) && !genericHandler(c, m)) continue;
+        out.push(`${c.name}.${m.name}`);
+        if (supportsAsync(m)) out.push(`Async.${c.name}.${m.name}`);
+      }
+    }
+    return out;
+  }
+
   private async dispatch(method: string, params: Value[], meta: CallMeta): Promise<Wire> {
     if (method === 'system.listMethods') return { t: 'arr', v: this.listMethods().map(str) };
     const isAsync = method.startsWith('Async.');
@@ -73,6 +88,8 @@ export class Dispatcher {
     const max = msg.params.length;
     const min = max - (optionalTrailing[base] ?? 0);
     if (params.length < min || params.length > max) fail('MESSAGE_PARAMETER_COUNT_MISMATCH', base, min - skip, params.length - skip);
+    const master = this.sim.masterRef();
+    if (!slaveLocal.has(base) && this.sim.hostAt(meta.localAddress) !== master) fail('HOST_IS_SLAVE', String(this.sim.store.mustGet('host', master).address));
     const fault = this.sim.control.takeFault(method);
     if (fault?.code === 'HTTP_500') throw http500;
     if (fault) fail(fault.code, ...(fault.params ?? []));

@@ -1,7 +1,9 @@
 // Everything one simulated pool owns: datamodel, object store, control switches, timers, seeded refs.
+import { CallStats } from '../control/call-stats.js';
 import { SimControl } from '../control/sim-control.js';
 import { loadDatamodel, type Datamodel } from '../datamodel/datamodel.js';
 import type { XRecord } from '../datamodel/defaults.js';
+import type { HostNet } from '../http/host-listeners.js';
 import type { Logger } from '../log/logger.js';
 import { ObjectStore } from '../store/object-store.js';
 import { Timers } from '../util/timers.js';
@@ -20,6 +22,9 @@ export class SimState {
   readonly control: SimControl;
   readonly timers = new Timers();
   readonly sessionActivity = new Map<string, number>();
+  readonly stats = new CallStats();
+  net: HostNet | undefined; // set once the listeners are up
+  populated = 0; // VMs made by POST /sim/populate / SIM_PREPOPULATE_VMS, for their names
   poolRef = '';
   hostRefs: string[] = [];
   private readonly domids = new Map<string, number>();
@@ -34,6 +39,12 @@ export class SimState {
 
   masterRef(): string {
     return String(this.pool().master);
+  }
+
+  // The host a request reached, by the local address it arrived on; anything unknown is host 1.
+  hostAt(localAddress: string): string {
+    const address = localAddress.replace(/^::ffff:/, '');
+    return this.hostRefs.find((ref) => this.store.get('host', ref)?.address === address) ?? this.hostRefs[0]!;
   }
 
   // Each host hands out increasing domids; dom0 is 0.

@@ -1,5 +1,5 @@
 // Starts one simulated pool behind an HTTP server; used by main.ts and, in-process, by tests.
-import type { AddressInfo } from 'node:net';
+import { populateVms } from '../domain/populate.js';
 import { eventHandlers } from '../handlers/event-handlers.js';
 import { hostHandlers } from '../handlers/host-handlers.js';
 import { networkHandlers } from '../handlers/network-handlers.js';
@@ -9,29 +9,33 @@ import { taskHandlers } from '../handlers/task-handlers.js';
 import { vmConfigHandlers } from '../handlers/vm-config-handlers.js';
 import { vmCreateHandlers } from '../handlers/vm-create-handlers.js';
 import { vmPowerHandlers } from '../handlers/vm-power-handlers.js';
-import { createSimServer } from '../http/sim-server.js';
+import { HostListeners, isLoopbackBind } from '../http/host-listeners.js';
+import { createSimHandler } from '../http/sim-server.js';
 import { createLogger, type Logger, type LogSetting } from '../log/logger.js';
 import { Dispatcher } from '../rpc/dispatcher.js';
-import { seedPool } from '../seed/seed-pool.js';
+import { hostAddress, seedPool } from '../seed/seed-pool.js';
 import { TaskRunner } from '../tasks/task-runner.js';
 import { SimState } from './sim-state.js';
 
 export interface SimulatorOptions {
   port?: number; // default 0: any free port
-  host?: string; // bind address, default 127.0.0.1
+  host?: string; // bind address, default 127.0.0.1 (then host k also listens on 127.0.0.k, same port)
   username?: string; // default root
   password?: string; // default xenroot
   hosts?: number; // pool size, default 2
   network?: 'none';
   seed?: number; // seeds rate-based faults, default 1
   sessionTtlSeconds?: number; // idle session lifetime, default 86400
+  jsonRpc?: boolean; // default true; false answers /jsonrpc like a host without JSON-RPC
+  prepopulateVms?: number; // extra VMs created at start (scale runs), default 0
   logLevel?: LogSetting; // default 'silent' in-process; main.ts passes LOG_LEVEL
   logger?: Logger;
 }
 
 export interface Simulator {
-  url: string;
+  url: string; // host 1
   port: number;
+  hostUrl(index: number): string; // host `index` (1-based); its own listener on a loopback bind
   state: SimState;
   close(): Promise<void>;
 }
@@ -49,33 +53,30 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     log,
   );
   seedPool(state);
+  state.control.jsonRpc = options.jsonRpc ?? true;
+  if (options.prepopulateVms) populateVms(state, options.prepopulateVms);
   const tasks = new TaskRunner(state);
   const dispatcher = new Dispatcher(state, tasks, [
     sessionHandlers, vmPowerHandlers, vmCreateHandlers, vmConfigHandlers, storageHandlers, networkHandlers,
     hostHandlers, eventHandlers, taskHandlers(tasks),
   ]);
-  const server = createSimServer(state, dispatcher);
   const bind = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, bind, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const port = (server.address() as AddressInfo).port;
-  const reachable = bind === '0.0.0.0' || bind === '::' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
-  log.info('xapi-sim listening', { port, host: bind, hosts: state.options.hosts });
+  const addresses = state.hostRefs.map((_, i) => hostAddress(i + 1));
+  const listeners = new HostListeners(createSimHandler(state, dispatcher), addresses, bind, isLoopbackBind(bind));
+  const port = await listeners.start(options.port ?? 0);
+  state.net = listeners;
+  const reachable = bind === '0.0.0.0' || bind === '::' || bind === 'localhost' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
+  log.info('xapi-sim listening', { port, host: bind, hosts: state.options.hosts, perHost: listeners.perHost });
   let closing: Promise<void> | undefined;
   return {
     url: `http://${reachable}:${port}`,
     port,
     state,
+    hostUrl: (index) => `http://${listeners.perHost ? hostAddress(index) : reachable}:${port}`,
     close: () =>
-      (closing ??= new Promise<void>((resolve) => {
+      (closing ??= (async () => {
         state.timers.close(); // ends pending event.from waits and task delays
-        server.close(() => resolve());
-        server.closeAllConnections();
-      })),
+        await listeners.close();
+      })()),
   };
 }

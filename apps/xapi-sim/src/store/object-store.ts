@@ -1,8 +1,9 @@
-// In-memory database keyed by class and ref, with xapi-style generations for event.from.
+// In-memory database keyed by class and ref, with xapi-style generations and a change log for event.from.
 import type { Datamodel } from '../datamodel/datamodel.js';
 import { makeRecord, type Value, type XRecord } from '../datamodel/defaults.js';
 import { fail } from '../rpc/xapi-error.js';
 import { isNullRef, newRef, newUuid } from '../util/ids.js';
+import { forgetRendered } from '../wire/render-cache.js';
 import { backRefsOf } from './back-refs.js';
 
 interface Row {
@@ -19,12 +20,21 @@ export interface Change {
   record?: XRecord;
 }
 
+interface LogEntry {
+  gen: number;
+  cls: string;
+  ref: string;
+}
+
 const maxTombstones = 10000;
+const maxLog = 200_000; // beyond this the older half goes; tokens older than the log fall back to a full scan
 
 export class ObjectStore {
   private readonly tables = new Map<string, Map<string, Row>>();
   private readonly uuids = new Map<string, string>();
   private readonly tombstones: Array<{ cls: string; ref: string; gen: number }> = [];
+  private log: LogEntry[] = []; // every change in generation order, so event.from reads only what is new
+  private logFrom = 0; // the log holds every change after this generation
   private droppedUpTo = 0;
   private gen = 0;
   private readonly listeners = new Set<() => void>();
@@ -41,11 +51,20 @@ export class ObjectStore {
     return t;
   }
 
+  private logChange(cls: string, ref: string, gen: number): void {
+    this.log.push({ gen, cls, ref });
+    if (this.log.length <= maxLog) return;
+    const half = this.log.length >> 1;
+    this.logFrom = this.log[half - 1]!.gen;
+    this.log = this.log.slice(half);
+  }
+
   create(cls: string, values: XRecord, ref: string = newRef()): string {
     const record = makeRecord(this.dm, cls, values);
     if ('uuid' in record && !record.uuid) record.uuid = newUuid();
     const gen = ++this.gen;
     this.table(cls).set(ref, { record, created: gen, modified: gen });
+    this.logChange(cls, ref, gen);
     if (typeof record.uuid === 'string') this.uuids.set(`${cls}/${record.uuid}`, ref);
     this.link(cls, ref, record, gen);
     this.notify();
@@ -63,10 +82,13 @@ export class ObjectStore {
   update(cls: string, ref: string, patch: XRecord): XRecord {
     const row = this.tables.get(cls)?.get(ref) ?? fail('HANDLE_INVALID', cls, ref);
     const gen = ++this.gen;
-    this.unlink(cls, ref, row.record, gen, Object.keys(patch));
+    const fields = Object.keys(patch);
+    this.unlink(cls, ref, row.record, gen, fields);
     Object.assign(row.record, patch);
+    forgetRendered(row.record);
     row.modified = gen;
-    this.link(cls, ref, row.record, gen, Object.keys(patch));
+    this.logChange(cls, ref, gen);
+    this.link(cls, ref, row.record, gen, fields);
     this.notify();
     return row.record;
   }
@@ -74,7 +96,7 @@ export class ObjectStore {
   // Bookkeeping that must not wake event.from (e.g. session last_active on every call).
   updateSilently(cls: string, ref: string, patch: XRecord): void {
     const row = this.tables.get(cls)?.get(ref);
-    if (row) Object.assign(row.record, patch);
+    if (row) forgetRendered(Object.assign(row.record, patch));
   }
 
   touch(cls: string, ref: string): void {
@@ -86,6 +108,7 @@ export class ObjectStore {
     const gen = ++this.gen;
     this.unlink(cls, ref, row.record, gen);
     this.tables.get(cls)!.delete(ref);
+    this.logChange(cls, ref, gen);
     if (typeof row.record.uuid === 'string') this.uuids.delete(`${cls}/${row.record.uuid}`);
     this.tombstones.push({ cls, ref, gen });
     if (this.tombstones.length > maxTombstones) this.droppedUpTo = this.tombstones.shift()!.gen;
@@ -96,6 +119,11 @@ export class ObjectStore {
     return [...(this.tables.get(cls)?.entries() ?? [])].map(([ref, row]) => [ref, row.record]);
   }
 
+  // Records of a class without building pairs (hot loops over 10,000 VMs).
+  *records(cls: string): IterableIterator<XRecord> {
+    for (const row of this.tables.get(cls)?.values() ?? []) yield row.record;
+  }
+
   count(cls: string): number {
     return this.tables.get(cls)?.size ?? 0;
   }
@@ -104,9 +132,35 @@ export class ObjectStore {
     return this.uuids.get(`${cls}/${uuid}`);
   }
 
-  // Every object changed after generation `since`, one entry per object (changes coalesce).
+  // Every object changed after generation `since`, one entry per object (changes coalesce); 0 means all objects.
   changesSince(since: number, accept: (cls: string, ref: string) => boolean): Change[] {
     if (since > 0 && since < this.droppedUpTo) fail('EVENTS_LOST');
+    const out = since >= this.logFrom && since > 0 ? this.fromLog(since, accept) : this.fullScan(since, accept);
+    return out.sort((a, b) => a.gen - b.gen);
+  }
+
+  private fromLog(since: number, accept: (cls: string, ref: string) => boolean): Change[] {
+    let lo = 0;
+    for (let hi = this.log.length; lo < hi; ) {
+      const mid = (lo + hi) >> 1;
+      if (this.log[mid]!.gen <= since) lo = mid + 1;
+      else hi = mid;
+    }
+    const seen = new Map<string, LogEntry>();
+    for (let i = lo; i < this.log.length; i++) {
+      const e = this.log[i]!;
+      if (accept(e.cls, e.ref)) seen.set(`${e.cls}/${e.ref}`, e);
+    }
+    const out: Change[] = [];
+    for (const e of seen.values()) {
+      const row = this.tables.get(e.cls)?.get(e.ref);
+      if (row) out.push({ cls: e.cls, ref: e.ref, op: row.created > since ? 'add' : 'mod', gen: row.modified, record: row.record });
+      else out.push({ cls: e.cls, ref: e.ref, op: 'del', gen: e.gen });
+    }
+    return out;
+  }
+
+  private fullScan(since: number, accept: (cls: string, ref: string) => boolean): Change[] {
     const out: Change[] = [];
     for (const [cls, table] of this.tables) {
       for (const [ref, row] of table) {
@@ -114,8 +168,9 @@ export class ObjectStore {
         out.push({ cls, ref, op: row.created > since ? 'add' : 'mod', gen: row.modified, record: row.record });
       }
     }
-    for (const t of this.tombstones) if (t.gen > since && accept(t.cls, t.ref)) out.push({ ...t, op: 'del' });
-    return out.sort((a, b) => a.gen - b.gen);
+    // From the beginning ("" token) there is nothing to delete.
+    if (since > 0) for (const t of this.tombstones) if (t.gen > since && accept(t.cls, t.ref)) out.push({ ...t, op: 'del' });
+    return out;
   }
 
   onChange(listener: () => void): () => void {
@@ -127,15 +182,19 @@ export class ObjectStore {
     for (const l of [...this.listeners]) l();
   }
 
+  // Back-ref sets are edited in place: each record owns its arrays (makeRecord copies defaults).
   private link(cls: string, ref: string, record: XRecord, gen: number, fields?: string[]): void {
     for (const b of backRefsOf(cls)) {
       if (fields && !fields.includes(b.field)) continue;
       const parent = record[b.field];
       const row = typeof parent === 'string' && !isNullRef(parent) ? this.tables.get(b.parent)?.get(parent) : undefined;
       const set = row?.record[b.set];
-      if (!row || !Array.isArray(set) || set.includes(ref)) continue;
-      row.record[b.set] = [...set, ref];
+      // a new object (no `fields`) cannot be in any set yet: skip the O(n) check
+      if (!row || !Array.isArray(set) || (fields && set.includes(ref))) continue;
+      set.push(ref);
+      forgetRendered(row.record);
       row.modified = gen;
+      this.logChange(b.parent, parent as string, gen);
     }
   }
 
@@ -144,10 +203,13 @@ export class ObjectStore {
       if (fields && !fields.includes(b.field)) continue;
       const parent = record[b.field];
       const row = typeof parent === 'string' ? this.tables.get(b.parent)?.get(parent) : undefined;
-      const set = row?.record[b.set];
-      if (!row || !Array.isArray(set) || !set.includes(ref)) continue;
-      row.record[b.set] = set.filter((r: Value) => r !== ref);
+      const set = row?.record[b.set] as Value[] | undefined;
+      const at = Array.isArray(set) ? set.indexOf(ref) : -1;
+      if (!row || at < 0) continue;
+      set!.splice(at, 1);
+      forgetRendered(row.record);
       row.modified = gen;
+      this.logChange(b.parent, parent as string, gen);
     }
   }
 }

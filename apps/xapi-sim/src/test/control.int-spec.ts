@@ -104,6 +104,33 @@ describe('the /sim/ control API and tasks', () => {
     await control(sim.url, 'latency', { method: 'host.get_all', ms: 0 });
   });
 
+  it('reports calls in flight, their peak, and calls per method in GET /sim/state', async () => {
+    await control(sim.url, 'latency', { method: 'pool.get_all', ms: 200 });
+    try {
+      await control(sim.url, 'stats/reset-peak', {});
+      const before = (await control(sim.url, 'state')).body.calls['pool.get_all'] ?? 0;
+      const calls = Array.from({ length: 3 }, () => json.call('pool.get_all', s));
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal((await control(sim.url, 'state')).body.inFlight, 3);
+      await Promise.all(calls);
+      const end = (await control(sim.url, 'state')).body;
+      assert.deepEqual([end.inFlight, end.peakInFlight, end.calls['pool.get_all'] - before], [0, 3, 3]);
+      assert.equal(end.originators['xapi-sim-tests'], 1, 'live sessions by originator');
+    } finally {
+      await control(sim.url, 'latency', { method: 'pool.get_all', ms: 0 });
+    }
+  });
+
+  it('adds VMs in bulk with POST /sim/populate, every other one running', async () => {
+    const vms = (await control(sim.url, 'state')).body.counts.VM;
+    const running = Object.keys(await json.call('VM.get_all_records_where', s, 'field "power_state"="Running"')).length;
+    const r = await control(sim.url, 'populate', { vms: 20 });
+    assert.deepEqual(r.body, { ok: true, created: 20, running: 10 });
+    assert.equal((await control(sim.url, 'state')).body.counts.VM, vms + 20);
+    assert.equal(Object.keys(await json.call('VM.get_all_records_where', s, 'field "power_state"="Running"')).length, running + 10);
+    assert.equal((await control(sim.url, 'populate', { vms: 0 })).status, 400);
+  });
+
   it('rejects bad control bodies with 400 naming the field', async () => {
     const r = await control(sim.url, 'faults', { method: 'VM.start' });
     assert.equal(r.status, 400);

@@ -105,6 +105,19 @@ describe('protocol errors and encodings', () => {
     assert.equal(await xml.call('VM.get_name_description', s, vm), 'changed');
   });
 
+  it('shows back-reference changes in records that were already rendered (both transports)', async () => {
+    const vm = await json.call('VM.clone', s, await templateRef(json, s), 'render-cache');
+    const before = await json.call('VM.get_record', s, vm);
+    assert.deepEqual((await xml.call('VM.get_record', s, vm)).VIFs, before.VIFs);
+    const [net] = await json.call('network.get_by_name_label', s, 'Pool-wide network associated with eth0');
+    const vif = await json.call('VIF.create', s, { device: '0', network: net, VM: vm, MAC: '', MTU: 0, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+    assert.deepEqual((await json.call('VM.get_record', s, vm)).VIFs, [...before.VIFs, vif]);
+    assert.deepEqual((await xml.call('VM.get_record', s, vm)).VIFs, [...before.VIFs, vif]);
+    await json.call('VIF.destroy', s, vif);
+    assert.deepEqual((await xml.call('VM.get_record', s, vm)).VIFs, before.VIFs);
+    assert.deepEqual((await json.call('VM.get_all_records', s))[vm].VIFs, before.VIFs);
+  });
+
   it('lists methods for feature detection', async () => {
     const methods: string[] = await json.call('system.listMethods');
     assert.ok(methods.includes('VM.get_all_records') && methods.includes('Async.VM.start') && !methods.includes('Async.session.logout'));

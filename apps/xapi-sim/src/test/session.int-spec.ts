@@ -84,22 +84,6 @@ describe('sessions over both transports', () => {
   });
 });
 
-describe('slave hosts by address', () => {
-  it('answers HOST_IS_SLAVE on a slave address and logs in on the master address', async () => {
-    const sim = await startSimulator({ host: '0.0.0.0' }); // all of 127/8 reaches a wildcard bind on Linux
-    try {
-      const slave = new JsonRpc(`http://127.0.0.2:${sim.port}`);
-      const e = await xapiError(() => login(slave));
-      assert.deepEqual([e.code, e.params], ['HOST_IS_SLAVE', ['127.0.0.1']]);
-      assert.match(await login(new JsonRpc(`http://127.0.0.1:${sim.port}`)), /^OpaqueRef:/);
-      await control(sim.url, 'master', { host: 2 });
-      assert.match(await login(slave), /^OpaqueRef:/, 'host 2 is now the master');
-    } finally {
-      await sim.close();
-    }
-  });
-});
-
 describe('idle sessions', () => {
   it('expire after SIM_SESSION_TTL_SECONDS of inactivity', async () => {
     const sim = await startSimulator({ sessionTtlSeconds: 1 });

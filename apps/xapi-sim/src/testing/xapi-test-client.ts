@@ -1,7 +1,24 @@
-// Minimal XAPI clients for the simulator's own tests: raw JSON-RPC and XML-RPC over fetch.
+// Minimal XAPI clients for the simulator's own tests: raw JSON-RPC and XML-RPC over keep-alive node:http.
+import http from 'node:http';
 import type { Value } from '../datamodel/defaults.js';
 import { encodeUntyped, type Wire } from '../wire/wire-value.js';
 import { parseMethodResponse, renderMethodCall } from '../wire/xml-rpc.js';
+
+// fetch (undici) costs milliseconds per call in-process; a keep-alive agent keeps the suites fast.
+const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+
+function post(url: string, type: string, body: string): Promise<{ status: number; type: string; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': type, 'content-length': Buffer.byteLength(body) } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
 
 export class XapiCallError extends Error {
   constructor(readonly code: string, readonly params: unknown[]) {
@@ -19,9 +36,8 @@ export class JsonRpc implements Transport {
   constructor(readonly url: string, readonly version: '1.0' | '2.0' = '2.0') {}
 
   async raw(body: unknown): Promise<{ status: number; type: string; json: any }> {
-    const res = await fetch(`${this.url}/jsonrpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-    const text = await res.text();
-    return { status: res.status, type: res.headers.get('content-type') ?? '', json: res.status === 200 ? JSON.parse(text) : text };
+    const res = await post(`${this.url}/jsonrpc`, 'application/json', JSON.stringify(body));
+    return { status: res.status, type: res.type, json: res.status === 200 ? JSON.parse(res.text) : res.text };
   }
 
   async call(method: string, ...params: unknown[]): Promise<any> {
@@ -48,8 +64,7 @@ export class XmlRpc implements Transport {
   constructor(readonly url: string, readonly path = '/') {}
 
   async raw(xml: string): Promise<{ status: number; type: string; text: string }> {
-    const res = await fetch(`${this.url}${this.path}`, { method: 'POST', headers: { 'content-type': 'text/xml' }, body: xml });
-    return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
+    return post(`${this.url}${this.path}`, 'text/xml', xml);
   }
 
   async rawCall(method: string, ...params: unknown[]): Promise<string> {

@@ -1,6 +1,6 @@
 // JSON-RPC as xapi speaks it: v2.0 when the request says so, else v1 (array-shaped errors), id echoed.
 import type { Value } from '../datamodel/defaults.js';
-import { wireToJson, type Wire } from './wire-value.js';
+import { wireToJsonText, type Wire } from './wire-value.js';
 import { MalformedRequest } from './xml-rpc.js';
 
 export interface JsonCall {
@@ -28,9 +28,11 @@ export function parseJsonCall(body: string): JsonCall {
   return { method: req.method, params: params as Value[], id: req.id ?? null, v2 };
 }
 
+// Spliced as text: a 25 MB result is never turned into objects and back.
 export function renderJsonSuccess(call: JsonCall, value: Wire): string {
-  const result = wireToJson(value);
-  return JSON.stringify(call.v2 ? { jsonrpc: '2.0', result, id: call.id } : { result, error: null, id: call.id });
+  const result = wireToJsonText(value);
+  const id = JSON.stringify(call.id) ?? 'null';
+  return call.v2 ? `{"jsonrpc":"2.0","result":${result},"id":${id}}` : `{"result":${result},"error":null,"id":${id}}`;
 }
 
 export function renderJsonFailure(call: JsonCall, description: string[]): string {

@@ -1,7 +1,12 @@
-// Typed values on the wire: one tree that both transports render (ints differ: XML string vs JSON number).
+// Values on the wire: a small tree both transports render (ints differ: XML string vs JSON number); typed leaves render lazily.
 import type { Datamodel } from '../datamodel/datamodel.js';
 import type { Value } from '../datamodel/defaults.js';
 import type { XType } from '../datamodel/xapi-type.js';
+import { escapeXml, formatDouble } from './render-cache.js';
+import { typedJson } from './typed-json.js';
+import { typedXml } from './typed-xml.js';
+
+export { escapeXml };
 
 export type Wire =
   | { t: 'str'; v: string }
@@ -11,46 +16,18 @@ export type Wire =
   | { t: 'bool'; v: boolean }
   | { t: 'date'; v: string }
   | { t: 'arr'; v: Wire[] }
-  | { t: 'struct'; v: Array<[string, Wire]> };
+  | { t: 'struct'; v: Array<[string, Wire]> }
+  | { t: 'typed'; v: Value | undefined; type: XType; dm: Datamodel };
 
 export const str = (v: string): Wire => ({ t: 'str', v });
 
-// Encodes a stored value by its datamodel type, so ints/floats/datetimes get their XAPI wire form.
+// A stored value with its datamodel type, rendered lazily and directly by each transport (typed-json/typed-xml).
 export function encodeTyped(value: Value | undefined, type: XType, dm: Datamodel): Wire {
-  switch (type.kind) {
-    case 'string':
-    case 'ref':
-    case 'enum':
-      return str(value === null || value === undefined ? '' : String(value));
-    case 'void':
-      return str('');
-    case 'int':
-      return { t: 'int', v: Math.trunc(Number(value ?? 0)) };
-    case 'float':
-      return { t: 'double', v: Number(value ?? 0) };
-    case 'bool':
-      return { t: 'bool', v: value === true };
-    case 'datetime':
-      return { t: 'date', v: String(value ?? '') };
-    case 'set':
-      return { t: 'arr', v: (Array.isArray(value) ? value : []).map((x) => encodeTyped(x, type.of, dm)) };
-    case 'map': {
-      const obj = isObject(value) ? value : {};
-      return { t: 'struct', v: Object.entries(obj).map(([k, x]) => [k, encodeTyped(x, type.value, dm)]) };
-    }
-    case 'record':
-      return encodeRecord(isObject(value) ? value : {}, type.cls, dm);
-    case 'option':
-      return value === null || value === undefined ? str('') : encodeTyped(value, type.of, dm);
-    default:
-      return encodeUntyped(value);
-  }
+  return { t: 'typed', v: value, type, dm };
 }
 
 export function encodeRecord(record: Record<string, Value>, cls: string, dm: Datamodel): Wire {
-  const def = dm.cls(cls);
-  if (!def) return encodeUntyped(record);
-  return { t: 'struct', v: def.fields.map((f) => [f.name, encodeTyped(record[f.name], f.type, dm)]) };
+  return encodeTyped(record, { kind: 'record', cls }, dm);
 }
 
 // For values with no datamodel type (event batches, control replies): guess from the JS type.
@@ -72,13 +49,37 @@ export function wireToJson(w: Wire): unknown {
       return w.v.map(wireToJson);
     case 'struct':
       return Object.fromEntries(w.v.map(([k, x]) => [k, wireToJson(x)]));
+    case 'typed':
+      return JSON.parse(wireToJsonText(w));
     default:
       return w.v;
   }
 }
 
-export function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+// JSON text of a wire value; typed parts are rendered (and cached per record) without intermediate objects.
+export function wireToJsonText(w: Wire): string {
+  const out: string[] = [];
+  jsonParts(w, out);
+  return out.join('');
+}
+
+function jsonParts(w: Wire, out: string[]): void {
+  switch (w.t) {
+    case 'arr':
+      out.push('[');
+      w.v.forEach((x, i) => (i > 0 && out.push(','), jsonParts(x, out)));
+      out.push(']');
+      return;
+    case 'struct':
+      out.push('{');
+      w.v.forEach(([k, x], i) => (out.push(i > 0 ? ',' : '', JSON.stringify(k), ':'), jsonParts(x, out)));
+      out.push('}');
+      return;
+    case 'typed':
+      return typedJson(w.v, w.type, w.dm, out);
+    default:
+      out.push(JSON.stringify(w.v) ?? 'null');
+  }
 }
 
 // XAPI style: strings and 64-bit ints are untyped <value>text</value>; int32 only for valid_ref_counts.
@@ -100,11 +101,11 @@ export function wireToXml(w: Wire): string {
       return `<value><array><data>${w.v.map(wireToXml).join('')}</data></array></value>`;
     case 'struct':
       return `<value><struct>${w.v.map(([k, x]) => `<member><name>${escapeXml(k)}</name>${wireToXml(x)}</member>`).join('')}</struct></value>`;
+    case 'typed': {
+      const out: string[] = [];
+      typedXml(w.v, w.type, w.dm, out);
+      return out.join('');
+    }
   }
 }
 
-// Floats always carry a decimal point; some clients mis-type "1" as an int.
-function formatDouble(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
-  return Number.isInteger(v) ? v.toFixed(1) : String(v);
-}

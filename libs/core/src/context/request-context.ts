@@ -6,6 +6,8 @@ export interface RequestContext {
   tenantId?: string;
   operationId?: string;
   apiKeyId?: string;
+  /** Set while a request with an Idempotency-Key runs, so the operation it launches is tied to the key. */
+  idempotency?: { scope: string; key: string };
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

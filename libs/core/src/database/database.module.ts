@@ -2,8 +2,10 @@ import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ENTITIES } from './entities/index.js';
 import { FlavorRepository } from './repositories/flavor.repository.js';
+import { AuditRepository } from './repositories/audit.repository.js';
 import { AdvisoryLocks } from './repositories/advisory-locks.js';
 import { HostRepository } from './repositories/host.repository.js';
+import { IdempotencyRepository } from './repositories/idempotency.repository.js';
 import { NotificationListener } from './repositories/notification.listener.js';
 import { ImageRepository } from './repositories/image.repository.js';
 import { OperationRepository } from './repositories/operation.repository.js';
@@ -15,7 +17,7 @@ import { OperationLauncher } from '../domain/operation-launcher.js';
 
 import { DatabaseProbe } from './database.probe.js';
 
-const REPOSITORIES = [AdvisoryLocks, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository];
+const REPOSITORIES = [AdvisoryLocks, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository];
 
 /** TypeORM on Postgres with our entities; schema changes only ever come from migrations/. */
 @Global()
@@ -32,7 +34,8 @@ export class DatabaseModule {
           synchronize: false,
           migrationsRun: false,
           logging: false,
-          extra: { max: opts.poolSize ?? 10, connectionTimeoutMillis: 5000 },
+          // Waiting for a connection is queueing, not failure: bursts wait up to 30 s before a 503.
+          extra: { max: opts.poolSize ?? 10, connectionTimeoutMillis: 30_000 },
           retryAttempts: 3,
           retryDelay: 1000,
         }),

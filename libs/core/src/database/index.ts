@@ -12,3 +12,5 @@ export * from './database.probe.js';
 export * from './repositories/host.repository.js';
 export * from './repositories/notification.listener.js';
 export * from './repositories/advisory-locks.js';
+export * from './repositories/audit.repository.js';
+export * from './repositories/idempotency.repository.js';

@@ -3,6 +3,7 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { OperationEntity } from '../database/entities/operation.entity.js';
 import { OperationRepository } from '../database/repositories/operation.repository.js';
+import { IdempotencyRepository } from '../database/repositories/idempotency.repository.js';
 import { OutboxRepository } from '../database/repositories/outbox.repository.js';
 import { requestContext } from '../context/request-context.js';
 import { ConflictError } from '../errors/domain-error.js';
@@ -16,13 +17,15 @@ export class OperationLauncher {
   constructor(
     private readonly operations: OperationRepository,
     private readonly outbox: OutboxRepository,
+    private readonly idempotency: IdempotencyRepository,
   ) {}
 
-  async launch(tx: EntityManager, tenantId: string, job: JobName, resource: { type: string; id: string }): Promise<OperationEntity> {
+  /** `operationId` may be chosen by the caller when something else in `tx` must name it first (the quota ledger). */
+  async launch(tx: EntityManager, tenantId: string, job: JobName, resource: { type: string; id: string }, operationId: string = randomUUID()): Promise<OperationEntity> {
     let op: OperationEntity;
     try {
       op = await this.operations.insert(tx, {
-        id: randomUUID(),
+        id: operationId,
         tenantId,
         kind: job,
         resourceType: resource.type,
@@ -36,6 +39,8 @@ export class OperationLauncher {
       }
       throw err;
     }
+    const idem = requestContext.current()?.idempotency;
+    if (idem) await this.idempotency.attachOperation(tx, idem.scope, idem.key, op.id);
     await this.outbox.add(tx, { operationId: op.id, tenantId, queue: JOB_QUEUE[job], jobName: job });
     return op;
   }

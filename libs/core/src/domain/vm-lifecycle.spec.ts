@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VM_STATUSES } from '../database/entities/vm.entity.js';
-import { allowedActions, isActionAllowed } from './vm-lifecycle.js';
+import { allowedActions, derivedUuid, isActionAllowed } from './vm-lifecycle.js';
 
-test('a running VM can be stopped, rebooted or deleted but not started', () => {
-  assert.deepEqual(allowedActions('running').sort(), ['delete', 'reboot', 'stop']);
+test('a running VM can be stopped, rebooted, resized or deleted but not started', () => {
+  assert.deepEqual(allowedActions('running').sort(), ['delete', 'reboot', 'resize', 'stop']);
 });
 
-test('a stopped VM can be started or deleted', () => {
-  assert.deepEqual(allowedActions('stopped').sort(), ['delete', 'start']);
+test('a stopped VM can be started, resized or deleted', () => {
+  assert.deepEqual(allowedActions('stopped').sort(), ['delete', 'resize', 'start']);
 });
 
 test('nothing may act on a VM that is still being created, deleted, or is gone', () => {
@@ -22,4 +22,11 @@ test('a VM in error can only be deleted', () => {
 
 test('every status is covered by the table', () => {
   for (const s of VM_STATUSES) assert.ok(Array.isArray(allowedActions(s)));
+});
+
+test('derived ids are stable, distinct per label and valid UUIDs', () => {
+  const base = '3f1c1a2e-8d5b-4f7e-9a1b-2c3d4e5f6a7b';
+  assert.equal(derivedUuid(base, 'revert'), derivedUuid(base, 'revert'));
+  assert.notEqual(derivedUuid(base, 'revert'), derivedUuid(base, 'other'));
+  assert.match(derivedUuid(base, 'revert'), /^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
 });

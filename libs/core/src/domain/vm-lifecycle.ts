@@ -1,13 +1,15 @@
+import { createHash } from 'node:crypto';
 import type { VmStatus } from '../database/entities/vm.entity.js';
 import { JobName } from '../queue/jobs.js';
 
-export type VmAction = 'start' | 'stop' | 'reboot' | 'delete';
+export type VmAction = 'start' | 'stop' | 'reboot' | 'resize' | 'delete';
 
 /** Which statuses each action may start from; anything else is 409 invalid_state. */
 const ALLOWED_FROM: Record<VmAction, readonly VmStatus[]> = {
   start: ['stopped'],
   stop: ['running'],
   reboot: ['running'],
+  resize: ['running', 'stopped'],
   delete: ['running', 'stopped', 'error'],
 };
 
@@ -15,6 +17,7 @@ export const ACTION_JOB: Record<VmAction, JobName> = {
   start: JobName.VmStart,
   stop: JobName.VmStop,
   reboot: JobName.VmReboot,
+  resize: JobName.VmResize,
   delete: JobName.VmDelete,
 };
 
@@ -26,10 +29,8 @@ export function allowedActions(status: VmStatus): VmAction[] {
   return (Object.keys(ALLOWED_FROM) as VmAction[]).filter((a) => isActionAllowed(status, a));
 }
 
-/** Status the VM shows once the action's operation succeeded. */
-export const STATUS_AFTER: Record<VmAction, VmStatus> = {
-  start: 'running',
-  stop: 'stopped',
-  reboot: 'running',
-  delete: 'deleted',
-};
+/** A UUID derived from another and a label: stable across retries, so a compensating step keys its ledger row once. */
+export function derivedUuid(base: string, label: string): string {
+  const h = createHash('sha256').update(`${base}:${label}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}

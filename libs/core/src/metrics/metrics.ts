@@ -56,3 +56,21 @@ export const xapiCallErrors = new Counter({
   labelNames: ['method', 'code'] as const,
   registers,
 });
+
+export const rateLimitDecisions = new Counter({ name: 'xenplane_rate_limit_decisions_total', help: 'Per-key rate limit checks by outcome (allowed, limited, failed_open when Redis did not answer)', labelNames: ['outcome'] as const, registers });
+export const auditWriteFailures = new Counter({ name: 'xenplane_audit_write_failures_total', help: 'Audit rows that could not be written (the request itself was answered)', registers });
+
+export const quotaDrift = new Counter({ name: 'xenplane_quota_drift_total', help: 'Quota usage a recount corrected (absolute units), by resource', labelNames: ['resource'] as const, registers });
+
+export const reconcileDrift = new Counter({
+  name: 'xenplane_reconcile_drift_total',
+  help: 'Differences between XAPI and Postgres the reconciler found, by kind (power_changed, vanished, orphan)',
+  labelNames: ['pool', 'kind'] as const,
+  registers,
+});
+
+export const vmWatchers = new Gauge({
+  name: 'xenplane_vm_watchers',
+  help: 'XAPI event watchers this worker owns (one per pool across all workers)',
+  registers,
+});

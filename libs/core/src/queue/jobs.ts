@@ -10,6 +10,7 @@ export const JobName = {
   VmStart: 'vm.start',
   VmStop: 'vm.stop',
   VmReboot: 'vm.reboot',
+  VmResize: 'vm.resize',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -20,6 +21,7 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.VmStart]: QueueName.VmLifecycle,
   [JobName.VmStop]: QueueName.VmLifecycle,
   [JobName.VmReboot]: QueueName.VmLifecycle,
+  [JobName.VmResize]: QueueName.VmLifecycle,
 };
 
 /** Id-only payload: the worker reloads everything from Postgres and re-enters the tenant context. */
@@ -28,13 +30,16 @@ export interface OperationJobData {
   operationId: string;
 }
 
-export const DEFAULT_JOB_OPTIONS = {
-  attempts: 8,
-  backoff: { type: 'exponential', delay: 1000 },
-  // Completed jobs linger so a duplicate relay of the same jobId is still recognised and dropped.
-  removeOnComplete: { age: 24 * 3600, count: 10_000 },
-  removeOnFail: { age: 7 * 24 * 3600 },
-} as const;
+/** Options every lifecycle job is added with; `backoffMs` is the first retry delay (doubling, with jitter). */
+export function jobOptions(backoffMs = 1000) {
+  return {
+    attempts: 8,
+    backoff: { type: 'exponential', delay: backoffMs, jitter: 0.5 },
+    // Completed jobs linger so a duplicate relay of the same jobId is still recognised and dropped.
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
 
 export function isJobName(name: string): name is JobName {
   return Object.prototype.hasOwnProperty.call(JOB_QUEUE, name);

@@ -1,16 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { TenantEntity, pageBy, type Page, type PageRequest } from '@xenplane/core';
 
 @Injectable()
 export class TenantRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(id: string, name: string): Promise<TenantEntity> {
-    const rows = await this.ds.createQueryBuilder().insert().into(TenantEntity)
+  async insert(id: string, name: string, tx: EntityManager = this.ds.manager): Promise<TenantEntity> {
+    const rows = await tx.createQueryBuilder().insert().into(TenantEntity)
       .values({ id, name, status: 'active' }).returning('*').execute();
-    return this.ds.manager.create(TenantEntity, rows.generatedMaps[0] as TenantEntity);
+    return tx.create(TenantEntity, rows.generatedMaps[0] as TenantEntity);
   }
 
   /** Active tenants only: a deleted tenant is gone for every purpose. */

@@ -1,17 +1,30 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { ConflictError, NotFoundError, type Page, type PageRequest, type TenantEntity } from '@xenplane/core';
+import type { QuotaLimits } from '../quota/quota-math.js';
+import { QuotaService } from '../quota/quota.service.js';
 import { TenantRepository } from './tenant.repository.js';
 
 const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
 export class TenantsService {
-  constructor(private readonly tenants: TenantRepository) {}
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly tenants: TenantRepository,
+    private readonly quotas: QuotaService,
+  ) {}
 
-  async create(name: string): Promise<TenantEntity> {
+  /** The tenant and its quota row (limits not given, or no quota at all, are unlimited) commit together. */
+  async create(name: string, limits: Partial<QuotaLimits> | null = {}): Promise<TenantEntity> {
     try {
-      return await this.tenants.insert(randomUUID(), name);
+      return await this.ds.transaction(async (tx) => {
+        const tenant = await this.tenants.insert(randomUUID(), name, tx);
+        await this.quotas.createFor(tx, tenant.id, limits ?? {});
+        return tenant;
+      });
     } catch (err) {
       if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`a tenant named "${name}" exists`);
       throw err;

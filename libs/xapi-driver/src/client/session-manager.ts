@@ -2,7 +2,7 @@ import { XapiError, XapiTransportError } from '../errors/xapi-error.js';
 import type { XapiTransport } from '../transport/xapi-transport.js';
 import { hostKey, parseBaseUrl, urlForHost } from './host-url.js';
 
-const MAX_REDIRECTS = 3;
+export const MAX_REDIRECTS = 3;
 
 /** Login settings. */
 export interface SessionSettings {
@@ -68,6 +68,12 @@ export class SessionManager {
     const master = this.masterUrl;
     this.invalidate(ref);
     void this.transport.call(master, 'session.logout', [ref], { timeoutMs: 5_000 }).catch(() => undefined);
+  }
+
+  /** Points calls at the master named by a `HOST_IS_SLAVE` answer; the session stays (a stale one re-logs in). */
+  follow(address: string): void {
+    this.masterUrl = urlForHost(this.masterUrl, address);
+    this.remember(this.masterUrl);
   }
 
   /** Adds pool host addresses (e.g. from `host.address`) to the fail-over candidates. */

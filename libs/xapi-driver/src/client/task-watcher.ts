@@ -20,6 +20,8 @@ interface EventBatch {
 }
 
 const EVENT_TIMEOUT_S = 10;
+// Even while events flow, every waiter is re-read this often: a missed event can delay a task, never lose it.
+const SAFETY_CHECK_MS = 5_000;
 // codes after which the event token is useless and must be re-obtained
 const RESET_CODES = new Set(['EVENTS_LOST', 'EVENT_FROM_TOKEN_PARSE_FAILURE', 'SESSION_INVALID', 'HANDLE_INVALID']);
 
@@ -102,7 +104,13 @@ export class TaskWatcher {
   private async run(): Promise<void> {
     let token: string | undefined;
     let failures = 0;
+    let lastCheck = Date.now();
     while (this.waiters.size > 0 && !this.closed.aborted) {
+      if (Date.now() - lastCheck > SAFETY_CHECK_MS) {
+        lastCheck = Date.now();
+        await Promise.all([...this.waiters.keys()].map((ref) => this.check(ref)));
+        if (this.waiters.size === 0) break;
+      }
       if (this.polling) {
         await Promise.all([...this.waiters.keys()].map((ref) => this.check(ref)));
         await sleep(this.pollIntervalMs, this.closed);
@@ -111,7 +119,7 @@ export class TaskWatcher {
       this.idle = new AbortController();
       try {
         token ??= await this.client.callWith<string>('event.inject', ['task', [...this.waiters.keys()][0]], { silent: true });
-        const batch = await this.client.callWith<EventBatch>('event.from', [['task'], token, xapiFloat(EVENT_TIMEOUT_S + 0.1)], {
+        const batch = await this.client.callWith<EventBatch>('event.from', [['task'], token, xapiFloat(SAFETY_CHECK_MS / 1000 + 0.1)], {
           silent: true,
           unlimited: true,
           timeoutMs: (EVENT_TIMEOUT_S + 30) * 1000,

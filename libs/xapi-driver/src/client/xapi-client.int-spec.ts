@@ -1,14 +1,14 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { XapiError, XapiTransportError } from '../errors/xapi-error.js';
-import { simClient, simControl, startSim, type SimProcess } from '../testing/sim-control.js';
+import { simClient, simControl, simState, startSim, type SimProcess } from '../testing/sim-control.js';
 import type { XapiCallEvent } from './xapi-client.options.js';
 
 describe('XapiClient against the simulator', () => {
   let sim: SimProcess;
   before(async () => {
-    // all interfaces, so 127.0.0.2 (host 2's address) reaches the simulator too
-    sim = await startSim({ SIM_HOST: '0.0.0.0' });
+    // the default loopback bind gives host k its own listener on 127.0.0.k
+    sim = await startSim();
   });
   after(async () => {
     await sim?.stop();
@@ -115,14 +115,16 @@ describe('XapiClient against the simulator', () => {
     }
   });
 
-  it('follows HOST_IS_SLAVE to the master', async () => {
-    const client = simClient(sim);
+  it('logs in with its originator and follows HOST_IS_SLAVE to the master', async () => {
+    const originator = `redirect-${process.pid}`;
+    const client = simClient(sim, { originator });
     try {
-      // hosts are numbered from 1; host 2 answers on 127.0.0.2, the client starts on 127.0.0.1
+      // hosts are numbered from 1; host 2 answers on 127.0.0.2, the client starts on 127.0.0.1 (now a slave)
       await simControl(sim, '/sim/master', { host: 2 });
       const pools = await client.call<string[]>('pool.get_all');
-      assert.equal(pools.length, 1);
+      assert.equal(pools.length, 1, 'answered by the master: a slave answers every call with HOST_IS_SLAVE');
       assert.equal(new URL(client.masterUrl).hostname, '127.0.0.2');
+      assert.equal((await simState(sim)).originators[originator], 1);
     } finally {
       await simControl(sim, '/sim/master', { host: 1 });
       await client.close();

@@ -6,7 +6,7 @@ import type { XapiTransport } from '../transport/xapi-transport.js';
 import { watchEvents, type WatchEventsOptions, type XapiWatchEvent } from '../events/event-watcher.js';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
 import { parseBaseUrl } from './host-url.js';
-import { SessionManager } from './session-manager.js';
+import { MAX_REDIRECTS, SessionManager } from './session-manager.js';
 import { TaskWatcher } from './task-watcher.js';
 import { taskOutcome } from './task-outcome.js';
 import type { CallOptions, XapiClientOptions } from './xapi-client.options.js';
@@ -122,6 +122,7 @@ export class XapiClient {
   private async callWithSession(method: string, params: unknown[], options: CallOptions): Promise<unknown> {
     let relogged = false;
     let failedOver = false;
+    let redirects = 0;
     for (;;) {
       if (this.closing.signal.aborted) throw new XapiTransportError('aborted', 'client closed', method);
       const session = await this.sessions.session();
@@ -137,6 +138,11 @@ export class XapiClient {
         if (e instanceof XapiError && e.code === 'SESSION_INVALID' && !relogged) {
           relogged = true;
           this.sessions.invalidate(session);
+          continue;
+        }
+        // the master moved (designate_new_master, HA): follow it, a bounded number of times
+        if (e instanceof XapiError && e.code === 'HOST_IS_SLAVE' && e.params[0] && redirects++ < MAX_REDIRECTS) {
+          this.sessions.follow(e.params[0]);
           continue;
         }
         // the master refused the connection: log in again (trying every known host) and resend once

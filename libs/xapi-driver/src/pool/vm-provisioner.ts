@@ -75,3 +75,18 @@ export async function configureClone(client: XapiClient, ref: string, spec: Prov
   for (const tag of spec.tags ?? []) await client.call('VM.add_tags', ref, tag);
   for (const [k, v] of Object.entries(spec.xenstoreData ?? {})) await setMapKey(client, 'VM', 'xenstore_data', ref, k, v);
 }
+
+/**
+ * Brings a clone to `spec` and is safe to repeat after a crash at any point: our keys, provision only while it is
+ * still a template, memory and vCPUs only when they differ, the final name, tags and xenstore_data.
+ */
+export async function completeClone(client: XapiClient, ref: string, spec: ProvisionSpec): Promise<void> {
+  for (const [k, v] of Object.entries(spec.otherConfig)) await setMapKey(client, 'VM', 'other_config', ref, k, v);
+  if (await client.call<boolean>('VM.get_is_a_template', ref)) await client.callAsync('VM.provision', ref);
+  if ((await client.call<number>('VM.get_memory_static_max', ref)) !== spec.memoryBytes) await setMemory(client, ref, spec.memoryBytes);
+  if ((await client.call<number>('VM.get_VCPUs_max', ref)) !== spec.vcpus) await setVcpus(client, ref, spec.vcpus);
+  await client.call('VM.set_name_label', ref, spec.nameLabel);
+  const tags = await client.call<string[]>('VM.get_tags', ref);
+  for (const tag of spec.tags ?? []) if (!tags.includes(tag)) await client.call('VM.add_tags', ref, tag);
+  for (const [k, v] of Object.entries(spec.xenstoreData ?? {})) await setMapKey(client, 'VM', 'xenstore_data', ref, k, v);
+}

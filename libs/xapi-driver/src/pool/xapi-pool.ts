@@ -1,7 +1,8 @@
 import { isXapiError } from '../errors/xapi-error.js';
 import type { XapiClient } from '../client/xapi-client.js';
 import { pickHostByFreeMemory, toHostCapacity, toVmRecord, type HostCapacity, type VmRecord } from './pool-records.js';
-import { configureClone, resolveTemplate, type ProvisionSpec } from './vm-provisioner.js';
+import { completeClone, configureClone, resolveTemplate, setMemory, setVcpus, type ProvisionSpec } from './vm-provisioner.js';
+import { XapiError } from '../errors/xapi-error.js';
 import * as lifecycle from './vm-lifecycle.js';
 
 /** A VM's handles: the ref for this session, the uuid to persist. */
@@ -97,5 +98,48 @@ export class XapiPool {
   /** The enabled, live host with the most free memory able to hold `memoryBytes`, or null. */
   async placeVm(memoryBytes: number): Promise<HostCapacity | null> {
     return pickHostByFreeMemory(await this.listHosts(), memoryBytes);
+  }
+
+  /**
+   * Step 1 of a resumable provisioning: clones the template under `marker` as its name_label, which the clone sets
+   * atomically, so a saga killed right after the clone still finds it (see findVmByNameLabel).
+   */
+  async cloneTemplate(template: string, marker: string): Promise<VmHandle> {
+    const templateRef = await resolveTemplate(this.client, template);
+    const ref = await this.client.callAsync<string>('VM.clone', templateRef, marker);
+    return { ref, uuid: await this.client.call<string>('VM.get_uuid', ref) };
+  }
+
+  /** Step 2, repeatable: our keys, provision, memory, vCPUs, final name, tags, xenstore_data. */
+  completeProvisioning(ref: string, spec: Omit<ProvisionSpec, 'template'>): Promise<void> {
+    return completeClone(this.client, ref, { ...spec, template: '' });
+  }
+
+  /** The non-snapshot VM named exactly `nameLabel` (a saga's clone marker), or null. */
+  async findVmByNameLabel(nameLabel: string): Promise<VmHandle | null> {
+    const refs = await this.client.call<string[]>('VM.get_by_name_label', nameLabel);
+    for (const ref of refs) {
+      const vm = await this.getVm(ref).catch(() => null);
+      if (vm && !vm.is_a_snapshot && !vm.is_control_domain) return { ref, uuid: vm.uuid };
+    }
+    return null;
+  }
+
+  /**
+   * Resizes a VM: all limits when halted; live within its static maximums when running (more needs a stop,
+   * reported as the driver code LIVE_RESIZE_EXCEEDS_MAXIMUM). Repeating it is harmless.
+   */
+  async resizeVm(ref: string, spec: { vcpus: number; memoryBytes: number }): Promise<void> {
+    const vm = await this.getVm(ref);
+    if (vm.power_state === 'Halted') {
+      if (vm.memory_static_max !== spec.memoryBytes) await setMemory(this.client, ref, spec.memoryBytes);
+      if (vm.VCPUs_max !== spec.vcpus) await setVcpus(this.client, ref, spec.vcpus);
+      return;
+    }
+    if (spec.vcpus > vm.VCPUs_max || spec.memoryBytes > vm.memory_static_max) {
+      throw new XapiError('LIVE_RESIZE_EXCEEDS_MAXIMUM', [String(vm.VCPUs_max), String(vm.memory_static_max)], 'VM.set_VCPUs_number_live');
+    }
+    if (vm.VCPUs_at_startup !== spec.vcpus) await this.client.call('VM.set_VCPUs_number_live', ref, spec.vcpus);
+    if (vm.memory_dynamic_max !== spec.memoryBytes) await this.client.call('VM.set_memory_dynamic_range', ref, spec.memoryBytes, spec.memoryBytes);
   }
 }

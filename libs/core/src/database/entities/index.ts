@@ -1,4 +1,5 @@
 import { ApiKeyEntity } from './api-key.entity.js';
+import { AuditEntryEntity } from './audit-entry.entity.js';
 import { FlavorEntity } from './flavor.entity.js';
 import { HostEntity } from './host.entity.js';
 import { ImageEntity } from './image.entity.js';
@@ -8,11 +9,11 @@ import { PoolEntity } from './pool.entity.js';
 import { TenantEntity } from './tenant.entity.js';
 import { VmEntity } from './vm.entity.js';
 
-export { ApiKeyEntity, FlavorEntity, HostEntity, ImageEntity, OperationEntity, OutboxEntity, PoolEntity, TenantEntity, VmEntity };
+export { ApiKeyEntity, AuditEntryEntity, FlavorEntity, HostEntity, ImageEntity, OperationEntity, OutboxEntity, PoolEntity, TenantEntity, VmEntity };
 export type { ApiKeyRole } from './api-key.entity.js';
 export { VM_STATUSES, type VmStatus } from './vm.entity.js';
 export { OPERATION_STATUSES, type OperationStatus } from './operation.entity.js';
 
 export const ENTITIES = [
-  TenantEntity, ApiKeyEntity, FlavorEntity, ImageEntity, PoolEntity, HostEntity, VmEntity, OperationEntity, OutboxEntity,
+  TenantEntity, ApiKeyEntity, FlavorEntity, ImageEntity, PoolEntity, HostEntity, VmEntity, OperationEntity, OutboxEntity, AuditEntryEntity,
 ];

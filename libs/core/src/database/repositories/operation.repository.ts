@@ -38,8 +38,8 @@ export class OperationRepository {
   }
 
   /** Records a completed saga step and what it made, merged into the checkpoint. */
-  async checkpoint(tenantId: string, id: string, step: string, data: Record<string, unknown>): Promise<void> {
-    await this.ds.query(
+  async checkpoint(tenantId: string, id: string, step: string, data: Record<string, unknown>, tx: EntityManager = this.ds.manager): Promise<void> {
+    await tx.query(
       `UPDATE operations SET step = $3, checkpoint = checkpoint || $4::jsonb WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id, step, JSON.stringify(data)],
     );
@@ -58,5 +58,16 @@ export class OperationRepository {
        WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id, code, detail],
     );
+  }
+
+  /** Operations still queued or running after `olderThanMs`: candidates whose job may have been lost. */
+  async listUnfinished(olderThanMs: number, limit: number): Promise<Pick<OperationEntity, 'id' | 'tenantId' | 'kind'>[]> {
+    const rows: { id: string; tenant_id: string; kind: string }[] = await this.ds.query(
+      `SELECT id, tenant_id, kind FROM operations
+       WHERE status IN ('queued', 'running') AND created_at < now() - ($1 || ' milliseconds')::interval
+       ORDER BY created_at LIMIT $2`,
+      [String(olderThanMs), limit],
+    );
+    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, kind: r.kind }));
   }
 }

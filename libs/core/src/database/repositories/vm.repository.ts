@@ -37,4 +37,45 @@ export class VmRepository {
     return this.ds.manager.createQueryBuilder(VmEntity, 'vm')
       .where('vm.tenant_id = :tenantId', { tenantId }).andWhere("vm.status <> 'deleted'").getCount();
   }
+
+  /** VMs of one pool that XAPI should hold and that no operation is changing: what the reconciler checks. */
+  async listSettledInPool(poolId: string): Promise<Pick<VmEntity, 'id' | 'tenantId' | 'xapiUuid' | 'status'>[]> {
+    const rows: { id: string; tenant_id: string; xapi_uuid: string; status: VmEntity['status'] }[] = await this.ds.query(
+      `SELECT v.id, v.tenant_id, v.xapi_uuid, v.status FROM vms v
+       WHERE v.pool_id = $1 AND v.status IN ('running', 'stopped') AND v.xapi_uuid IS NOT NULL
+         AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.resource_id = v.id AND o.status IN ('queued', 'running'))`,
+      [poolId],
+    );
+    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, xapiUuid: r.xapi_uuid, status: r.status }));
+  }
+
+  /**
+   * Records what XAPI shows; the status follows the power state only for a settled VM (running or stopped, no
+   * operation in flight), so the reconciler never fights a saga. Returns whether the status changed.
+   */
+  async recordObserved(tenantId: string, id: string, seen: { powerState: string; hostUuid: string | null; status: 'running' | 'stopped' }): Promise<boolean> {
+    const rows: { changed: boolean }[] = await this.ds.query(
+      `UPDATE vms v SET power_state = $3, host_uuid = $4,
+         status = CASE WHEN v.status IN ('running', 'stopped') AND NOT EXISTS
+           (SELECT 1 FROM operations o WHERE o.resource_id = v.id AND o.status IN ('queued', 'running')) THEN $5 ELSE v.status END,
+         updated_at = now()
+       FROM (SELECT status AS before FROM vms WHERE tenant_id = $1 AND id = $2) b
+       WHERE v.tenant_id = $1 AND v.id = $2
+       RETURNING v.status <> b.before AS changed`,
+      [tenantId, id, seen.powerState, seen.hostUuid, seen.status],
+    );
+    return rows[0]?.changed ?? false;
+  }
+
+  /** Marks a settled VM that XAPI no longer has as vanished; false if it was not settled (so nothing else may follow). */
+  async markVanished(tx: EntityManager, tenantId: string, id: string): Promise<VmEntity | null> {
+    const rows: unknown[] = await tx.query(
+      `UPDATE vms v SET status = 'error', error_reason = 'vanished', power_state = NULL, host_uuid = NULL, updated_at = now()
+       WHERE v.tenant_id = $1 AND v.id = $2 AND v.status IN ('running', 'stopped')
+         AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.resource_id = v.id AND o.status IN ('queued', 'running'))
+       RETURNING v.id`,
+      [tenantId, id],
+    );
+    return rows.length ? this.find(tenantId, id, tx) : null;
+  }
 }

@@ -1,0 +1,23 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@xenplane/tenancy';
+import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
+import { mapPage, PageOf } from '../common/page.view.js';
+import { TenantPageQueryDto } from '../common/query.dto.js';
+import { AuditEntryView } from './audit.dto.js';
+import { AuditService } from './audit.service.js';
+
+/** Operators read every tenant's audit log (`?tenantId=` narrows it); tenant admins their own; members none. */
+@ApiTags('audit')
+@ApiBearerAuth()
+@Roles('operator', 'admin')
+@Controller('v1/audit')
+export class AuditController {
+  constructor(private readonly audit: AuditService) {}
+
+  @Get()
+  @ApiOkResponse({ type: PageOf(AuditEntryView), description: 'oldest first; follow nextCursor for newer entries' })
+  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
+    return mapPage(await this.audit.list(p, q.tenantId, q), AuditEntryView.of);
+  }
+}

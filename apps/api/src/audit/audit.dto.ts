@@ -1,0 +1,28 @@
+import { ApiProperty } from '@nestjs/swagger';
+import type { AuditEntryEntity } from '@xenplane/core';
+
+export class AuditEntryView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'date-time', description: 'when the answer was sent' }) at: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the tenant acted on (null for operator-wide changes and failed authentication)' })
+  tenantId: string | null;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the API key used; null when authentication failed' })
+  apiKeyId: string | null;
+  @ApiProperty({ type: String, enum: ['operator', 'admin', 'member'], nullable: true }) role: string | null;
+  @ApiProperty({ enum: ['POST', 'PUT', 'PATCH', 'DELETE'] }) method: string;
+  @ApiProperty({ example: '/v1/vms/:id/actions', description: 'the route template' }) route: string;
+  @ApiProperty({ example: '/v1/vms/5f1c…/actions', description: 'the path as requested, without the query' }) path: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the resource named in the path, or the one created' })
+  resourceId: string | null;
+  @ApiProperty({ description: 'HTTP status of the answer (499: the client went away first)' }) status: number;
+  @ApiProperty({ enum: ['succeeded', 'failed', 'unknown'] }) outcome: string;
+  @ApiProperty({ type: String, nullable: true, description: 'the problem code of a failed request' }) errorCode: string | null;
+  @ApiProperty({ description: 'the X-Request-Id of the request' }) requestId: string;
+
+  static of(a: AuditEntryEntity): AuditEntryView {
+    return {
+      id: a.id, at: a.createdAt.toISOString(), tenantId: a.tenantId, apiKeyId: a.apiKeyId, role: a.role, method: a.method,
+      route: a.route, path: a.path, resourceId: a.resourceId, status: a.status, outcome: a.outcome, errorCode: a.errorCode, requestId: a.requestId,
+    };
+  }
+}

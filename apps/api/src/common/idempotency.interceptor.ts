@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { type CallHandler, type ExecutionContext, HttpStatus, Injectable, type NestInterceptor, RequestMethod } from '@nestjs/common';
+import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
+import type { Request, Response } from 'express';
+import { from, lastValueFrom, type Observable } from 'rxjs';
+import { ConflictError, DomainError, IdempotencyRepository, requestContext } from '@xenplane/core';
+import type { Principal } from '@xenplane/tenancy';
+
+const KEY_RE = /^[\x21-\x7e]{1,255}$/;
+const WAIT_MS = 10_000;
+// A claim this old with nothing launched belongs to a request that died; a later retry may take it over.
+const STALE_MS = 30_000;
+
+/** Stable JSON: object keys sorted, so the same body always hashes the same. */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
+  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
+  return JSON.stringify(v ?? null);
+}
+
+/**
+ * `Idempotency-Key` on state-changing requests: the same key and body replay the first answer, another body is
+ * 422, a concurrent duplicate waits for the first; the operation a request launches is bound to its key in the
+ * same transaction, so even a crash mid-request can never run it twice.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(private readonly keys: IdempotencyRepository) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = ctx.switchToHttp().getRequest<Request & { user?: Principal }>();
+    const key = req.header('idempotency-key');
+    if (!key || !['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) || !req.user) return next.handle();
+    if (!KEY_RE.test(key)) {
+      throw new DomainError('validation_failed', 'Idempotency-Key must be 1 to 255 printable characters', { errors: [{ path: 'Idempotency-Key', message: 'invalid' }] });
+    }
+    const scope = req.user.tenantId ?? `operator:${req.user.keyId}`;
+    const hash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonical(req.body)}`).digest();
+    const res = ctx.switchToHttp().getResponse<Response>();
+    const status = this.statusFor(ctx);
+    return from(this.run(scope, key, hash, res, status, next));
+  }
+
+  private async run(scope: string, key: string, hash: Buffer, res: Response, status: number, next: CallHandler): Promise<unknown> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const existing = await this.keys.claim(scope, key, hash);
+      if (!existing) break;
+      if (!existing.requestHash.equals(hash)) {
+        throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was used with another request');
+      }
+      if (existing.statusCode !== null) {
+        res.status(existing.statusCode).setHeader('Idempotent-Replayed', 'true');
+        if (existing.responseLocation) res.setHeader('Location', existing.responseLocation);
+        return existing.responseBody;
+      }
+      if (existing.ageMs > STALE_MS) {
+        if (existing.operationId) {
+          throw new ConflictError(`the request with this key was accepted as operation ${existing.operationId}`, { operationId: existing.operationId });
+        }
+        if (await this.keys.takeOver(scope, key, STALE_MS)) break;
+      }
+      if (Date.now() > deadline) throw new ConflictError('a request with this Idempotency-Key is still in progress; retry later');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    requestContext.assign({ idempotency: { scope, key } });
+    try {
+      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const location = res.getHeader('location');
+      await this.keys.complete(scope, key, status, body, typeof location === 'string' ? location : null);
+      return body;
+    } catch (err) {
+      await this.keys.release(scope, key);
+      throw err;
+    }
+  }
+
+  /** The status Nest will send: the handler's @HttpCode, else 201 for POST and 200 otherwise. */
+  private statusFor(ctx: ExecutionContext): number {
+    const explicit = Reflect.getMetadata(HTTP_CODE_METADATA, ctx.getHandler()) as number | undefined;
+    if (explicit) return explicit;
+    return Reflect.getMetadata(METHOD_METADATA, ctx.getHandler()) === RequestMethod.POST ? HttpStatus.CREATED : HttpStatus.OK;
+  }
+}

@@ -1,0 +1,100 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomUUID } from 'node:crypto';
+import pg from 'pg';
+import { startApi, type ApiHarness } from './testing/api-harness.js';
+
+let api: ApiHarness;
+let tokenA: string;
+let tokenB: string;
+let tenantA: string;
+let flavorId: string;
+let imageId: string;
+
+async function tenant(name: string) {
+  const t = await api.call('POST', '/v1/tenants', { body: { name } });
+  const k = await api.call('POST', `/v1/tenants/${t.body.id}/api-keys`, { body: { name: 'a', role: 'admin' } });
+  return { id: t.body.id as string, token: k.body.token as string };
+}
+
+before(async () => {
+  api = await startApi();
+  ({ id: tenantA, token: tokenA } = await tenant('idem-a'));
+  ({ token: tokenB } = await tenant('idem-b'));
+  flavorId = (await api.call('POST', '/v1/flavors', { body: { name: 'idem', vcpus: 1, memoryMiB: 512, diskGiB: 5 } })).body.id;
+  imageId = (await api.call('POST', '/v1/images', { body: { name: 'idem', template: 'Debian Bookworm 12' } })).body.id;
+});
+after(async () => { await api?.close(); });
+
+const create = (token: string, key: string, name = 'web') =>
+  api.call('POST', '/v1/vms', { token, body: { name, flavorId, imageId }, headers: { 'idempotency-key': key } });
+
+describe('Idempotency-Key', () => {
+  test('the same key and body replay the first answer with the same ids', async () => {
+    const first = await create(tokenA, 'k-replay');
+    const again = await create(tokenA, 'k-replay');
+    assert.equal(first.status, 202);
+    assert.equal(again.status, 202);
+    assert.equal(again.body.vm.id, first.body.vm.id);
+    assert.equal(again.body.operation.id, first.body.operation.id);
+    assert.equal(again.headers.get('idempotent-replayed'), 'true');
+    assert.equal(again.headers.get('location'), first.headers.get('location'));
+  });
+
+  test('the same key with another body is 422', async () => {
+    await create(tokenA, 'k-other', 'one');
+    const r = await create(tokenA, 'k-other', 'two');
+    assert.equal(r.status, 422);
+    assert.equal(r.body.code, 'idempotency_key_reused');
+  });
+
+  test('concurrent duplicates create exactly one VM', async () => {
+    const before = (await api.call('GET', '/v1/vms?limit=500', { token: tokenA })).body.items.length;
+    const answers = await Promise.all(Array.from({ length: 12 }, () => create(tokenA, 'k-race', 'raced')));
+    assert.ok(answers.every((a) => a.status === 202), answers.map((a) => a.status).join(','));
+    assert.equal(new Set(answers.map((a) => a.body.vm.id)).size, 1);
+    const afterCount = (await api.call('GET', '/v1/vms?limit=500', { token: tokenA })).body.items.length;
+    assert.equal(afterCount, before + 1);
+  });
+
+  test('a request that failed validation leaves the key free for the corrected one', async () => {
+    const bad = await api.call('POST', '/v1/vms', { token: tokenA, body: { name: '', flavorId, imageId }, headers: { 'idempotency-key': 'k-fix' } });
+    assert.equal(bad.status, 400);
+    const bad2 = await api.call('POST', '/v1/vms', { token: tokenA, body: { name: 'fixed', flavorId, imageId }, headers: { 'idempotency-key': 'k-fix' } });
+    assert.equal(bad2.status, 202);
+  });
+
+  test('keys are scoped per tenant', async () => {
+    const a = await create(tokenA, 'k-shared');
+    const b = await create(tokenB, 'k-shared');
+    assert.equal(b.status, 202);
+    assert.notEqual(a.body.vm.id, b.body.vm.id);
+  });
+
+  test('a malformed key is 400', async () => {
+    const r = await create(tokenA, 'x'.repeat(300));
+    assert.equal(r.status, 400);
+  });
+
+  test('after a crash mid-request: nothing launched means the retry runs; something launched is never run twice', async () => {
+    const db = new pg.Client({ connectionString: api.db.url });
+    await db.connect();
+    try {
+      const body = { name: 'crashed', flavorId, imageId };
+      const canonical = `{"flavorId":${JSON.stringify(flavorId)},"imageId":${JSON.stringify(imageId)},"name":"crashed"}`;
+      const hash = createHash('sha256').update(`POST /v1/vms\n${canonical}`).digest();
+      // A claim left by a request that died before it committed anything.
+      await db.query(`INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, 'k-dead', $2, now() - interval '1 minute')`, [tenantA, hash]);
+      const retried = await api.call('POST', '/v1/vms', { token: tokenA, body, headers: { 'idempotency-key': 'k-dead' } });
+      assert.equal(retried.status, 202);
+      // A claim whose operation committed but whose answer was never stored.
+      const opId = randomUUID();
+      await db.query(`INSERT INTO idempotency_keys (scope, key, request_hash, operation_id, created_at) VALUES ($1, 'k-launched', $2, $3, now() - interval '1 minute')`, [tenantA, hash, opId]);
+      const refused = await api.call('POST', '/v1/vms', { token: tokenA, body, headers: { 'idempotency-key': 'k-launched' } });
+      assert.equal(refused.status, 409);
+      assert.equal(refused.body.operationId, opId);
+    } finally {
+      await db.end();
+    }
+  });
+});

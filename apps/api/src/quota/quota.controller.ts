@@ -1,0 +1,24 @@
+import { Controller, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { QuotaService, TenantAccessService, type Principal } from '@xenplane/tenancy';
+import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
+import { TenantQueryDto } from '../common/query.dto.js';
+import { QuotaView } from './quota.dto.js';
+
+/** A tenant's own limits and live usage (an operator names the tenant with ?tenantId=). */
+@ApiTags('quota')
+@ApiBearerAuth()
+@AnyRole()
+@Controller('v1/quota')
+export class QuotaController {
+  constructor(
+    private readonly quota: QuotaService,
+    private readonly access: TenantAccessService,
+  ) {}
+
+  @Get()
+  @ApiOkResponse({ type: QuotaView })
+  async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto): Promise<QuotaView> {
+    return QuotaView.of(await this.quota.get(await this.access.resolve(p, q.tenantId)));
+  }
+}

@@ -1,0 +1,65 @@
+import { applyDecorators } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsInt, IsOptional, Max, Min, ValidateIf } from 'class-validator';
+import type { Quota, QuotaAmounts, QuotaLimits, RecountResult } from '@xenplane/tenancy';
+
+// vms, vcpus and networks are int columns; memory and disk are bigint.
+const INT_MAX = 2_147_483_647;
+const BIG_MAX = Number.MAX_SAFE_INTEGER;
+const limitDoc = (maximum: number) => ({ type: 'integer', nullable: true, minimum: 0, maximum, description: 'null = unlimited' }) as const;
+/** Present, and a non-negative integer or null. */
+const RequiredLimit = (max: number) => applyDecorators(ValidateIf((_, v) => v !== null), IsInt(), Min(0), Max(max));
+/** Absent, null, or a non-negative integer. */
+const OptionalLimit = (max: number) => applyDecorators(IsOptional(), IsInt(), Min(0), Max(max));
+
+/** PUT /v1/tenants/:id/quota: every limit, each a non-negative integer or null. */
+export class QuotaLimitsDto implements QuotaLimits {
+  @ApiProperty(limitDoc(INT_MAX)) @RequiredLimit(INT_MAX) vms: number | null;
+  @ApiProperty(limitDoc(INT_MAX)) @RequiredLimit(INT_MAX) vcpus: number | null;
+  @ApiProperty(limitDoc(BIG_MAX)) @RequiredLimit(BIG_MAX) memoryMiB: number | null;
+  @ApiProperty(limitDoc(BIG_MAX)) @RequiredLimit(BIG_MAX) diskGiB: number | null;
+  @ApiProperty(limitDoc(INT_MAX)) @RequiredLimit(INT_MAX) networks: number | null;
+}
+
+/** The optional `quota` of POST /v1/tenants: limits left out are unlimited. */
+export class NewTenantQuotaDto implements Partial<QuotaLimits> {
+  @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) vms?: number | null;
+  @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) vcpus?: number | null;
+  @ApiPropertyOptional(limitDoc(BIG_MAX)) @OptionalLimit(BIG_MAX) memoryMiB?: number | null;
+  @ApiPropertyOptional(limitDoc(BIG_MAX)) @OptionalLimit(BIG_MAX) diskGiB?: number | null;
+  @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) networks?: number | null;
+}
+
+export class QuotaLimitsView implements QuotaLimits {
+  @ApiProperty({ type: 'integer', nullable: true }) vms: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) vcpus: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) memoryMiB: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) diskGiB: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) networks: number | null;
+}
+
+export class QuotaAmountsView implements QuotaAmounts {
+  @ApiProperty({ type: 'integer' }) vms: number;
+  @ApiProperty({ type: 'integer' }) vcpus: number;
+  @ApiProperty({ type: 'integer' }) memoryMiB: number;
+  @ApiProperty({ type: 'integer' }) diskGiB: number;
+  @ApiProperty({ type: 'integer' }) networks: number;
+}
+
+export class QuotaView {
+  @ApiProperty({ type: QuotaLimitsView }) limits: QuotaLimitsView;
+  @ApiProperty({ type: QuotaAmountsView, description: 'live usage: what existing VMs and networks hold' }) used: QuotaAmountsView;
+
+  static of(q: Quota): QuotaView {
+    return { limits: { ...q.limits }, used: { ...q.used } };
+  }
+}
+
+export class QuotaRecountView extends QuotaView {
+  @ApiProperty({ type: QuotaAmountsView, description: 'what the recount added to the stored usage; all zero when nothing drifted' })
+  drift: QuotaAmountsView;
+
+  static ofRecount(r: RecountResult): QuotaRecountView {
+    return { ...QuotaView.of(r.quota), drift: { ...r.drift } };
+  }
+}

@@ -1,0 +1,116 @@
+import type { Logger } from 'pino';
+import { reconcileDrift, type VmRepository } from '@xenplane/core';
+import type { XapiWatchEvent } from '@xenplane/xapi-driver';
+import { TENANT_ID_KEY, VM_ID_KEY, XENPLANE_TAG } from '../handlers/vm-job.context.js';
+
+type XapiRecord = Record<string, unknown>;
+
+export interface VanishedHandler {
+  (tenantId: string, vmId: string): Promise<void>;
+}
+
+interface Ours {
+  vmId: string;
+  tenantId: string;
+}
+
+function ours(record: XapiRecord): Ours | null {
+  const oc = (record.other_config ?? {}) as Record<string, string>;
+  if (record.is_a_template || record.is_a_snapshot || !oc[VM_ID_KEY] || !oc[TENANT_ID_KEY]) return null;
+  return { vmId: oc[VM_ID_KEY], tenantId: oc[TENANT_ID_KEY] };
+}
+
+function statusOf(powerState: unknown): 'running' | 'stopped' {
+  return powerState === 'Running' || powerState === 'Paused' ? 'running' : 'stopped';
+}
+
+/**
+ * Folds one pool's XAPI VM and host events into Postgres: observed power state and host, VMs that vanished,
+ * and VMs tagged as ours that no row knows (orphans, reported).
+ */
+export class VmReconciler {
+  private readonly hostUuids = new Map<string, string>();
+  private readonly refs = new Map<string, Ours>();
+  private readonly reportedOrphans = new Set<string>();
+
+  constructor(
+    private readonly poolId: string,
+    private readonly vms: VmRepository,
+    private readonly onVanished: VanishedHandler,
+    private readonly stillExists: (xapiUuid: string) => Promise<boolean>,
+    private readonly logger: Logger,
+  ) {}
+
+  async handle(event: XapiWatchEvent): Promise<void> {
+    const cls = event.class.toLowerCase();
+    if (cls === 'host') return this.onHost(event);
+    if (cls !== 'vm') return;
+    if (event.kind === 'sync') return this.sync(event.records);
+    if (event.kind === 'del') {
+      const known = this.refs.get(event.ref);
+      this.refs.delete(event.ref);
+      if (known) await this.vanished(known);
+      return;
+    }
+    if (event.snapshot) await this.observe(event.ref, event.snapshot);
+  }
+
+  /** A full view of the pool's VMs: observe each of ours, and every settled row XAPI lacks has vanished. */
+  async sync(records: Record<string, XapiRecord>): Promise<void> {
+    this.refs.clear();
+    const seenUuids = new Set<string>();
+    for (const [ref, record] of Object.entries(records)) {
+      if (ours(record)) seenUuids.add(String(record.uuid));
+      await this.observe(ref, record);
+    }
+    for (const row of await this.vms.listSettledInPool(this.poolId)) {
+      // The snapshot predates the row list: a VM made in between is absent from it, so ask XAPI before judging.
+      if (!seenUuids.has(row.xapiUuid!) && !(await this.stillExists(row.xapiUuid!))) {
+        await this.vanished({ vmId: row.id, tenantId: row.tenantId });
+      }
+    }
+  }
+
+  private async observe(ref: string, record: XapiRecord): Promise<void> {
+    const mine = ours(record);
+    if (!mine) {
+      const tags = Array.isArray(record.tags) ? record.tags : [];
+      if (tags.includes(XENPLANE_TAG) && !record.is_a_template) this.orphan(record, 'no xenplane ids');
+      return;
+    }
+    this.refs.set(ref, mine);
+    const found = await this.vms.find(mine.tenantId, mine.vmId);
+    if (!found || found.status === 'deleted') return this.orphan(record, found ? 'its VM was deleted' : 'no row');
+    const host = typeof record.resident_on === 'string' ? (this.hostUuids.get(record.resident_on) ?? null) : null;
+    const changed = await this.vms.recordObserved(mine.tenantId, mine.vmId, {
+      powerState: String(record.power_state), hostUuid: record.power_state === 'Halted' ? null : host, status: statusOf(record.power_state),
+    });
+    if (changed) {
+      reconcileDrift.inc({ pool: this.poolId, kind: 'power_changed' });
+      this.logger.info({ vmId: mine.vmId, powerState: record.power_state }, 'vm power state changed outside xenplane');
+    }
+  }
+
+  private async vanished(vm: Ours): Promise<void> {
+    await this.onVanished(vm.tenantId, vm.vmId);
+  }
+
+  private orphan(record: XapiRecord, why: string): void {
+    // Counted once per watcher, not at every event of the same VM.
+    if (this.reportedOrphans.has(String(record.uuid))) return;
+    this.reportedOrphans.add(String(record.uuid));
+    reconcileDrift.inc({ pool: this.poolId, kind: 'orphan' });
+    this.logger.warn({ xapiUuid: record.uuid, nameLabel: record.name_label, why }, 'XAPI VM tagged xenplane has no live row');
+  }
+
+  private onHost(event: XapiWatchEvent): void {
+    if (event.kind === 'sync') {
+      this.hostUuids.clear();
+      for (const [ref, r] of Object.entries(event.records)) this.hostUuids.set(ref, String(r.uuid));
+    } else if (event.kind === 'del') {
+      this.hostUuids.delete(event.ref);
+    } else if (event.snapshot) {
+      this.hostUuids.set(event.ref, String(event.snapshot.uuid));
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { AdvisoryLocks, LOGGER, PoolRepository, VmRepository, reconcileDrift, vmWatchers } from '@xenplane/core';
+import { QuotaService, vmFootprint } from '@xenplane/tenancy';
+import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
+import { XapiPoolsService } from '../xapi/xapi-pools.service.js';
+import { VmReconciler } from './vm-reconciler.js';
+
+/**
+ * One XAPI event watcher per pool across all workers: whoever holds the pool's advisory lock watches; if that
+ * worker dies its connection (and lock) goes, and another worker takes over at its next claim round.
+ */
+@Injectable()
+export class VmWatchService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly watching = new Set<string>();
+  private readonly abort = new AbortController();
+  private readonly running = new Set<Promise<unknown>>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly pools: PoolRepository,
+    private readonly vms: VmRepository,
+    private readonly xapi: XapiPoolsService,
+    private readonly quota: QuotaService,
+    private readonly locks: AdvisoryLocks,
+    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.timer = setInterval(() => void this.claim(), this.config.RECONCILE_CLAIM_INTERVAL_MS);
+    void this.claim();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    clearInterval(this.timer);
+    this.abort.abort();
+    await Promise.allSettled([...this.running]);
+  }
+
+  private async claim(): Promise<void> {
+    if (this.abort.signal.aborted) return;
+    const pools = await this.pools.all().catch(() => []);
+    for (const pool of pools) {
+      if (this.watching.has(pool.id)) continue;
+      this.watching.add(pool.id);
+      const run = this.locks
+        .tryWith(`vm-watch:${pool.id}`, () => this.watch(pool.id))
+        .catch((err: unknown) => this.logger.warn({ poolId: pool.id, err: (err as Error).message }, 'vm watcher stopped'))
+        .finally(() => {
+          this.watching.delete(pool.id);
+          this.running.delete(run);
+        });
+      this.running.add(run);
+    }
+  }
+
+  /** Runs until shutdown: the driver's event loop plus a periodic full sweep. */
+  private async watch(poolId: string): Promise<void> {
+    vmWatchers.inc();
+    this.logger.info({ poolId }, 'watching pool VMs');
+    const client = await this.xapi.clientFor(poolId);
+    const xapiPool = await this.xapi.forPool(poolId);
+    const stillExists = async (uuid: string) => (await xapiPool.getVmByUuid(uuid)) !== null;
+    const reconciler = new VmReconciler(poolId, this.vms, (t, v) => this.vanished(poolId, t, v), stillExists, this.logger);
+    const sweep = setInterval(() => {
+      client.call<Record<string, Record<string, unknown>>>('VM.get_all_records')
+        .then((records) => reconciler.sync(records))
+        .catch((err: unknown) => this.logger.warn({ poolId, err: (err as Error).message }, 'reconcile sweep failed'));
+    }, this.config.RECONCILE_SWEEP_MS);
+    try {
+      await client.watchEvents(['host', 'vm'], (e) => reconciler.handle(e), this.abort.signal, {
+        onError: (err) => this.logger.warn({ poolId, err: (err as Error).message }, 'event watch restarting'),
+      });
+    } finally {
+      clearInterval(sweep);
+      vmWatchers.dec();
+    }
+  }
+
+  /** A settled VM XAPI no longer has: status error (reason vanished) and its quota back, together. */
+  private async vanished(poolId: string, tenantId: string, vmId: string): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      const vm = await this.vms.markVanished(tx, tenantId, vmId);
+      if (!vm) return;
+      // The ledger lets a VM be released once, whichever path (delete, failed create, vanished) comes first.
+      await this.quota.release(tx, tenantId, vmFootprint(vm), { resourceId: vm.id, operationId: vm.id });
+      reconcileDrift.inc({ pool: poolId, kind: 'vanished' });
+      this.logger.warn({ vmId, tenantId }, 'vm vanished from XAPI; quota released');
+    });
+  }
+}

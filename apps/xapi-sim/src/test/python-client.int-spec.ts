@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { execFile, spawnSync } from 'node:child_process';
+import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { startSimulator, type Simulator } from '../index.js';
+import { JsonRpc, login } from '../testing/xapi-test-client.js';
+
+// Debian's python3 (not a pyenv shim) sees the apt-installed os_xenapi; XENAPI_PYTHON overrides.
+const python = process.env.XENAPI_PYTHON ?? '/usr/bin/python3';
+// Kept in src/ as a data file; compiled tests run from dist/test/.
+const script = fileURLToPath(new URL('../../src/test/python/xenapi-client-check.py', import.meta.url));
+const probe = spawnSync(python, ['-c', 'from os_xenapi.client import XenAPI'], { encoding: 'utf8' });
+const missing = probe.status === 0 ? undefined : `${python} cannot import os_xenapi.client.XenAPI (apt-get install -y python3-os-xenapi): ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
+// In CI a missing module is a failure, not a skip.
+const skip = missing && process.env.CI !== 'true' ? missing : false;
+
+describe('a second, independent client: the official Python XenAPI module', { skip }, () => {
+  let sim: Simulator;
+  before(async () => {
+    sim = await startSimulator();
+  });
+  after(() => sim?.close());
+
+  it('logs in, clones, provisions, starts via an Async task, reads event.from and gets XenAPI.Failure details', async () => {
+    assert.equal(missing, undefined, missing);
+    const { stdout } = await promisify(execFile)(python, [script, sim.url], { timeout: 60_000 });
+    const r = JSON.parse(stdout.trim().split('\n').pop()!);
+    assert.deepEqual(r.bad_login, ['SESSION_AUTHENTICATION_FAILED']);
+    assert.equal(r.api_version, '2.21');
+    assert.equal(r.clone_is_template, true);
+    assert.equal(r.clone_other_config, 'Debian Bookworm 12');
+    assert.deepEqual(r.provisioned, { is_a_template: false, vbds: 1, memory_static_max: '1073741824' }, 'ints arrive as strings over XML-RPC');
+    assert.deepEqual(r.task, { status: 'success', result: '<value></value>', progress: 1.0, name_label: 'Async.VM.start' });
+    assert.equal(r.task_destroyed[0], 'HANDLE_INVALID');
+    assert.ok(r.events.length === 1 && r.events[0].class === 'vm' && r.events[0].operation === 'mod', JSON.stringify(r.events));
+    assert.equal(r.events[0].power_state, 'Running');
+    assert.equal(r.event_token_moved, true);
+    assert.ok(r.valid_ref_counts_vm >= 7);
+    assert.equal(r.power_state, 'Running');
+    assert.deepEqual(r.start_running, ['VM_BAD_POWER_STATE', r.vm, 'halted', 'running']);
+    assert.deepEqual(r.handle_invalid, ['HANDLE_INVALID', 'VM', 'OpaqueRef:00000000-0000-4000-8000-000000000000']);
+    assert.equal(r.map_duplicate[0], 'MAP_DUPLICATE_KEY');
+    assert.deepEqual(r.count_mismatch, ['MESSAGE_PARAMETER_COUNT_MISMATCH', 'VM.clone', '2', '1']);
+    assert.equal(r.relogin_power_state, 'Running', 'the module re-logged in after SESSION_INVALID');
+    const s = await login(new JsonRpc(sim.url));
+    assert.deepEqual(await new JsonRpc(sim.url).call('VM.get_by_name_label', s, 'python-vm'), [], 'the script cleaned up');
+  });
+});

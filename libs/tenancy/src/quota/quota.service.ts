@@ -1,0 +1,132 @@
+import { randomUUID } from 'node:crypto';
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { NotFoundError, quotaDrift } from '@xenplane/core';
+import { TenantRepository } from '../tenants/tenant.repository.js';
+import {
+  QUOTA_RESOURCES, UNLIMITED, difference, fillLimits, firstShortfall, isZero, negate, normalizeDelta,
+  type Quota, type QuotaAmounts, type QuotaDelta, type QuotaLimits,
+} from './quota-math.js';
+import { QuotaExceededError } from './quota.errors.js';
+import { QuotaRepository } from './quota.repository.js';
+
+/** What a charge or release is for: the ledger key that makes it happen once. */
+export interface QuotaRef {
+  resourceId: string;
+  operationId: string;
+}
+
+export interface RecountResult {
+  /** What the recount added to the stored usage (authoritative − stored); all zero when nothing drifted. */
+  drift: QuotaAmounts;
+  quota: Quota;
+}
+
+/**
+ * Quota rules: charge with one conditional UPDATE in the caller's transaction, release once per resource,
+ * recount from authoritative rows under the row lock. Every change is mirrored in the ledger.
+ */
+@Injectable()
+export class QuotaService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly quotas: QuotaRepository,
+    private readonly tenants: TenantRepository,
+  ) {}
+
+  /** Creates the quota row of a new tenant, in the transaction that creates the tenant. */
+  async createFor(tx: EntityManager, tenantId: string, limits: Partial<QuotaLimits> = {}): Promise<void> {
+    await this.quotas.insert(tenantId, fillLimits(limits), tx);
+  }
+
+  /**
+   * Adds `delta` (per dimension; negative shrinks) to usage if every growing dimension fits, else throws
+   * quota_exceeded. Returns false when this (resource, operation) was already charged.
+   */
+  async charge(tx: EntityManager, tenantId: string, delta: QuotaDelta, ref: QuotaRef): Promise<boolean> {
+    const d = normalizeDelta(delta);
+    if (!(await this.quotas.record(tenantId, { ...ref, kind: 'charge', delta: d }, tx))) return false;
+    if (await this.quotas.chargeIfFits(tenantId, d, tx)) return true;
+    // Slow path, only on refusal: under the row lock the numbers we report cannot move, and a release
+    // committed between the UPDATE and here makes the retry succeed instead of a spurious 409.
+    const quota = await this.lockedQuota(tx, tenantId);
+    const shortfall = firstShortfall(quota, d);
+    if (shortfall) throw new QuotaExceededError(shortfall);
+    if (!(await this.quotas.chargeIfFits(tenantId, d, tx))) throw new Error(`quota charge for tenant ${tenantId} refused under its own lock`);
+    return true;
+  }
+
+  /**
+   * Gives back `delta` (the amounts the resource holds) once per resource: the ledger row is inserted
+   * first and usage drops only if it was new, so a repeated or racing release is a no-op.
+   */
+  async release(tx: EntityManager, tenantId: string, delta: QuotaDelta, ref: QuotaRef): Promise<boolean> {
+    const back = negate(normalizeDelta(delta));
+    if (!(await this.quotas.record(tenantId, { ...ref, kind: 'release', delta: back }, tx))) return false;
+    // No row yet: creating it counts what the tenant holds, which already leaves this released resource out.
+    if (!(await this.quotas.add(tenantId, back, tx))) await this.lockedQuota(tx, tenantId);
+    return true;
+  }
+
+  async get(tenantId: string): Promise<Quota> {
+    await this.assertTenant(tenantId);
+    return (await this.quotas.find(tenantId)) ?? this.ds.transaction((tx) => this.lockedQuota(tx, tenantId));
+  }
+
+  /** Sets every limit; a limit below current usage is allowed and only blocks growth. */
+  async setLimits(tenantId: string, limits: QuotaLimits): Promise<Quota> {
+    await this.assertTenant(tenantId);
+    return this.ds.transaction(async (tx) => {
+      await this.lockedQuota(tx, tenantId);
+      await this.quotas.setLimits(tenantId, limits, tx);
+      return (await this.quotas.find(tenantId, tx))!;
+    });
+  }
+
+  /** Recomputes usage from the authoritative rows under the row lock, sets it, and reports what drifted. */
+  async recount(tenantId: string): Promise<RecountResult> {
+    await this.assertTenant(tenantId);
+    return this.recountRow(tenantId);
+  }
+
+  /** Recounts every active tenant, one short transaction each; returns how many had drifted. */
+  async recountAll(): Promise<{ tenants: number; drifted: number }> {
+    const ids = await this.quotas.activeTenantIds();
+    let drifted = 0;
+    for (const id of ids) if (!isZero((await this.recountRow(id)).drift)) drifted++;
+    return { tenants: ids.length, drifted };
+  }
+
+  private recountRow(tenantId: string): Promise<RecountResult> {
+    return this.ds.transaction(async (tx) => {
+      const drift = await this.correct(tx, tenantId, await this.lockedQuota(tx, tenantId));
+      return { drift, quota: (await this.quotas.find(tenantId, tx))! };
+    });
+  }
+
+  private async assertTenant(tenantId: string): Promise<void> {
+    if (!(await this.tenants.find(tenantId))) throw new NotFoundError('tenant', tenantId);
+  }
+
+  /** The tenant's quota row, locked; a tenant that predates its row gets one, counted from its resources. */
+  private async lockedQuota(tx: EntityManager, tenantId: string): Promise<Quota> {
+    const found = await this.quotas.findForUpdate(tenantId, tx);
+    if (found) return found;
+    const created = await this.quotas.insert(tenantId, UNLIMITED, tx);
+    const quota = (await this.quotas.findForUpdate(tenantId, tx))!;
+    if (created) await this.correct(tx, tenantId, quota);
+    return (await this.quotas.findForUpdate(tenantId, tx))!;
+  }
+
+  /** Sets usage to what the resources hold, recording any correction in the ledger and the drift metric. */
+  private async correct(tx: EntityManager, tenantId: string, stored: Quota): Promise<QuotaAmounts> {
+    const actual = await this.quotas.heldByResources(tenantId, tx);
+    const drift = difference(stored.used, actual);
+    if (isZero(drift)) return drift;
+    await this.quotas.setUsed(tenantId, actual, tx);
+    await this.quotas.record(tenantId, { resourceId: tenantId, operationId: randomUUID(), kind: 'recount', delta: drift }, tx);
+    for (const r of QUOTA_RESOURCES) if (drift[r] !== 0) quotaDrift.inc({ resource: r }, Math.abs(drift[r]));
+    return drift;
+  }
+}
