@@ -12,3 +12,4 @@ export * from './redis/redis.module.js';
 export * from './http/public.decorator.js';
 export * from './http/shutdown.js';
 export * from './crypto/secret-box.js';
+export * from './util/periodic-task.js';

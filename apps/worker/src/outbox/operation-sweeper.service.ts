@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { AdvisoryLocks, jobOptions, LOGGER, OperationRepository, QueueName, isJobName, type OperationJobData } from '@xenplane/core';
+import { AdvisoryLocks, jobOptions, LOGGER, OperationRepository, PeriodicTask, QueueName, isJobName, type OperationJobData } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 
 /**
@@ -11,8 +11,7 @@ import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
  */
 @Injectable()
 export class OperationSweeperService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> | undefined;
+  private readonly task: PeriodicTask;
 
   constructor(
     private readonly operations: OperationRepository,
@@ -20,19 +19,17 @@ export class OperationSweeperService implements OnApplicationBootstrap, OnApplic
     @InjectQueue(QueueName.VmLifecycle) private readonly queue: Queue,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(async () => void (await this.locks.tryWith('operation-sweep', () => this.sweep())), config.OPERATION_SWEEP_MS, (err) =>
+      this.logger.warn({ err: (err as Error).message }, 'operation sweep failed'));
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running ??= this.locks.tryWith('operation-sweep', () => this.sweep())
-        .catch((err: unknown) => this.logger.warn({ err: (err as Error).message }, 'operation sweep failed'))
-        .finally(() => { this.running = undefined; });
-    }, this.config.OPERATION_SWEEP_MS);
+    this.task.start(false);
   }
 
   async onApplicationShutdown(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
   }
 
   async sweep(): Promise<void> {

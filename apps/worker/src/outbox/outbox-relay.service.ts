@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { jobOptions, LOGGER, NotificationListener, OutboxRepository, QueueName, type OperationJobData, type OutboxMessage } from '@xenplane/core';
+import { jobOptions, LOGGER, NotificationListener, OutboxRepository, PeriodicTask, QueueName, type OperationJobData, type OutboxMessage } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 
 const BATCH = 200;
@@ -25,10 +25,7 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly queues: Map<string, Queue>;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private again = false;
-  private stopped = false;
+  private readonly task: PeriodicTask;
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(
@@ -39,46 +36,30 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.queues = new Map([[QueueName.VmLifecycle, vmQueue]]);
+    this.task = new PeriodicTask(() => this.drainAll(), config.OUTBOX_POLL_MS, (err) =>
+      this.logger.warn({ err: (err as Error).message }, 'outbox relay could not dispatch; will retry'));
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.unlisten = await this.notifications.listen('outbox', () => this.kick()).catch((err: unknown) => {
+    this.unlisten = await this.notifications.listen('outbox', () => void this.task.kick()).catch((err: unknown) => {
       this.logger.warn({ err }, 'outbox LISTEN unavailable; polling only');
       return undefined;
     });
-    this.timer = setInterval(() => this.kick(), this.config.OUTBOX_POLL_MS);
-    this.kick();
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
     await this.unlisten?.();
   }
 
-  /** Runs a drain now, or right after the one in progress. */
-  kick(): void {
-    if (this.stopped) return;
-    if (this.running) {
-      this.again = true;
-      return;
-    }
-    this.running = this.drainAll().finally(() => {
-      this.running = undefined;
-      if (this.again) {
-        this.again = false;
-        this.kick();
-      }
-    });
+  /** Drains now (used after commits and by tests). */
+  kick(): Promise<void> {
+    return this.task.kick();
   }
 
   private async drainAll(): Promise<void> {
-    try {
-      while (!this.stopped && (await this.outbox.drain(BATCH, (msgs) => this.dispatch(msgs))) === BATCH);
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'outbox relay could not dispatch; will retry');
-    }
+    while ((await this.outbox.drain(BATCH, (msgs) => this.dispatch(msgs))) === BATCH);
   }
 
   private async dispatch(msgs: OutboxMessage[]): Promise<void> {

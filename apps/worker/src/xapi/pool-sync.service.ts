@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PoolRepository, type PoolEntity } from '@xenplane/core';
+import { AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, type PoolEntity } from '@xenplane/core';
 import { XapiError } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { XapiPoolsService } from './xapi-pools.service.js';
@@ -8,10 +8,8 @@ import { XapiPoolsService } from './xapi-pools.service.js';
 /** Keeps each pool's connection state and host list as last seen through XAPI; one worker per pool at a time. */
 @Injectable()
 export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly task: PeriodicTask;
   private unlisten: (() => Promise<void>) | undefined;
-  private stopped = false;
 
   constructor(
     private readonly pools: PoolRepository,
@@ -19,29 +17,22 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
     private readonly xapi: XapiPoolsService,
     private readonly locks: AdvisoryLocks,
     private readonly notifications: NotificationListener,
-    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    @Inject(WORKER_CONFIG) config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    this.task = new PeriodicTask(() => this.syncAll(), config.POOL_SYNC_INTERVAL_MS, (err) =>
+      this.logger.warn({ err: (err as Error).message }, 'pool sync round failed'));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     // A newly registered pool is looked at at once rather than at the next tick.
-    this.unlisten = await this.notifications.listen('pools', () => this.kick()).catch(() => undefined);
-    this.timer = setInterval(() => this.kick(), this.config.POOL_SYNC_INTERVAL_MS);
-    this.kick();
+    this.unlisten = await this.notifications.listen('pools', () => void this.task.kick()).catch(() => undefined);
+    this.task.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.timer);
-    await this.running;
+    await this.task.stop();
     await this.unlisten?.();
-  }
-
-  kick(): void {
-    if (this.stopped || this.running) return;
-    this.running = this.syncAll().finally(() => {
-      this.running = undefined;
-    });
   }
 
   private async syncAll(): Promise<void> {

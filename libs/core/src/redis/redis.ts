@@ -4,13 +4,16 @@ export const REDIS = Symbol('REDIS');
 
 /** An ioredis client that keeps retrying in the background and fails calls fast while Redis is down. */
 export function createRedis(url: string, opts: RedisOptions = {}): Redis {
-  return new Redis(url, {
+  const redis = new Redis(url, {
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     retryStrategy: (times) => Math.min(times * 200, 2000),
     ...opts,
   });
+  // Outages surface where the client is used (readiness, rate limits); unhandled 'error' events would only spam stderr.
+  redis.on('error', () => undefined);
+  return redis;
 }
 
 /** BullMQ needs blocking-safe connections: no per-request retry limit. */
