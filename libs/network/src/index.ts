@@ -1,1 +1,2 @@
 export * from './cidr.js';
+export * from './flows/index.js';

@@ -19,7 +19,7 @@ test('a tenant asks for a VM over REST and the worker makes it run on the pool, 
   const pool = await xapi(stack.sim.url);
   const vdisBefore = Object.keys(await pool('VDI.get_all_records')).length;
 
-  const created = await me('POST', '/v1/vms', { name: 'web-1', flavorId: flavor.body.id, imageId: image.body.id });
+  const created = await me('POST', '/v1/vms', { name: 'web-1', flavorId: flavor.body.id, imageId: image.body.id, diskGiB: 25 });
   assert.equal(created.status, 202);
   const requestId = created.headers.get('x-request-id');
   const opDone = await eventually('create to finish', async () => {
@@ -44,6 +44,8 @@ test('a tenant asks for a VM over REST and the worker makes it run on the pool, 
   assert.equal(rec.other_config['xenplane-vm-id'], vm.id);
   assert.equal(await pool('host.get_uuid', rec.resident_on), vm.hostId);
   assert.ok(Object.keys(await pool('VDI.get_all_records')).length > vdisBefore, 'provisioning made a disk');
+  const [vbd] = await pool('VM.get_VBDs', ref);
+  assert.equal(Number(await pool('VDI.get_virtual_size', await pool('VBD.get_VDI', vbd))), 25 * 1024 * MIB, 'the boot disk grew to the requested size');
 
   // The request id of the POST follows the work into the worker's logs.
   assert.ok(stack.worker.logs.some((l) => l.includes(`"requestId":"${requestId}"`)), 'worker logs carry the request id');

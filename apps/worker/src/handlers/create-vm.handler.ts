@@ -37,6 +37,7 @@ export class CreateVmHandler {
       tags: [XENPLANE_TAG],
       memoryBytes: vm.memoryMiB * MIB,
       vcpus: vm.vcpus,
+      rootDiskBytes: vm.diskGiB * 1024 * MIB,
     });
     await this.operations.checkpoint(tenantId, operation.id, 'configured', {});
 

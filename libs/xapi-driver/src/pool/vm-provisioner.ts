@@ -14,6 +14,8 @@ export interface ProvisionSpec {
   vcpus: number;
   /** Written as given (callers use `vm-data/...` keys for the guest) */
   xenstoreData?: Record<string, string>;
+  /** Grows the boot disk to at least this size (bytes); disks never shrink */
+  rootDiskBytes?: number;
 }
 
 /** Finds a template by uuid or name_label; throws XapiError TEMPLATE_NOT_FOUND (a driver code) when absent. */
@@ -83,10 +85,24 @@ export async function configureClone(client: XapiClient, ref: string, spec: Prov
 export async function completeClone(client: XapiClient, ref: string, spec: ProvisionSpec): Promise<void> {
   for (const [k, v] of Object.entries(spec.otherConfig)) await setMapKey(client, 'VM', 'other_config', ref, k, v);
   if (await client.call<boolean>('VM.get_is_a_template', ref)) await client.callAsync('VM.provision', ref);
+  if (spec.rootDiskBytes) await growRootDisk(client, ref, spec.rootDiskBytes);
   if ((await client.call<number>('VM.get_memory_static_max', ref)) !== spec.memoryBytes) await setMemory(client, ref, spec.memoryBytes);
   if ((await client.call<number>('VM.get_VCPUs_max', ref)) !== spec.vcpus) await setVcpus(client, ref, spec.vcpus);
   await client.call('VM.set_name_label', ref, spec.nameLabel);
   const tags = await client.call<string[]>('VM.get_tags', ref);
   for (const tag of spec.tags ?? []) if (!tags.includes(tag)) await client.call('VM.add_tags', ref, tag);
   for (const [k, v] of Object.entries(spec.xenstoreData ?? {})) await setMapKey(client, 'VM', 'xenstore_data', ref, k, v);
+}
+
+/** Resizes the VM's boot disk (userdevice 0, else the first bootable disk) up to `bytes` when it is smaller. */
+export async function growRootDisk(client: XapiClient, ref: string, bytes: number): Promise<void> {
+  const vbds = await client.call<string[]>('VM.get_VBDs', ref);
+  const disks: { vdi: string; userdevice: string; bootable: boolean }[] = [];
+  for (const vbd of vbds) {
+    const r = await client.call<{ type: string; VDI: string; userdevice: string; bootable: boolean }>('VBD.get_record', vbd);
+    if (r.type === 'Disk' && r.VDI && !r.VDI.endsWith('NULL')) disks.push({ vdi: r.VDI, userdevice: r.userdevice, bootable: r.bootable });
+  }
+  const root = disks.find((d) => d.userdevice === '0') ?? disks.find((d) => d.bootable);
+  if (!root) return;
+  if ((await client.call<number>('VDI.get_virtual_size', root.vdi)) < bytes) await client.call('VDI.resize', root.vdi, bytes);
 }
