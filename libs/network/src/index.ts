@@ -1,2 +1,3 @@
 export * from './cidr.js';
+export * from './ovsdb/index.js';
 export * from './flows/index.js';
