@@ -13,7 +13,7 @@ export class Audit1763900002000 implements MigrationInterface {
         tenant_id uuid,
         api_key_id uuid,
         role text CONSTRAINT ck_audit_log_role CHECK (role IN ('operator', 'admin', 'member')),
-        method text NOT NULL CONSTRAINT ck_audit_log_method CHECK (method IN ('POST', 'PUT', 'PATCH', 'DELETE')),
+        method text NOT NULL CONSTRAINT ck_audit_log_method CHECK (method IN ('POST', 'PUT', 'PATCH', 'DELETE', 'SYSTEM')),
         route text NOT NULL,
         path text NOT NULL CONSTRAINT ck_audit_log_path CHECK (length(path) <= 2048),
         resource_id uuid,

@@ -9,7 +9,7 @@ export class AuditEntryView {
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the API key used; null when authentication failed' })
   apiKeyId: string | null;
   @ApiProperty({ type: String, enum: ['operator', 'admin', 'member'], nullable: true }) role: string | null;
-  @ApiProperty({ enum: ['POST', 'PUT', 'PATCH', 'DELETE'] }) method: string;
+  @ApiProperty({ enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'SYSTEM'], description: 'SYSTEM: done by xenplane itself (e.g. a quota correction)' }) method: string;
   @ApiProperty({ example: '/v1/vms/:id/actions', description: 'the route template' }) route: string;
   @ApiProperty({ example: '/v1/vms/5f1c…/actions', description: 'the path as requested, without the query' }) path: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the resource named in the path, or the one created' })

@@ -125,7 +125,11 @@ describe('charge, release and recount', () => {
     assert.deepEqual(result.quota.used, { vms: 2, vcpus: 3, memoryMiB: 2560, diskGiB: 8, networks: 0 });
     assert.equal((await metricValue('vcpus')) - before, 3);
     assert.deepEqual(await fx.ledgerSum(tenantId), result.quota.used, 'the correction is in the ledger too');
+    const audited = await fx.ds.query(`SELECT path, error_code FROM audit_log WHERE tenant_id = $1 AND route = 'quota.recount'`, [tenantId]);
+    assert.equal(audited.length, 1, 'the correction is an audit entry');
+    assert.match(audited[0].path, /vcpus-3/);
     assert.deepEqual((await fx.quota.recount(tenantId)).drift, ZERO, 'a second recount finds nothing');
+    assert.equal((await fx.ds.query(`SELECT 1 FROM audit_log WHERE tenant_id = $1 AND route = 'quota.recount'`, [tenantId])).length, 1);
   });
 
   test('a tenant that predates its quota row gets one, counted from what it holds, on any path', async () => {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { NotFoundError, quotaDrift } from '@xenplane/core';
+import { AuditRepository, NotFoundError, quotaDrift, requestContext } from '@xenplane/core';
 import { TenantRepository } from '../tenants/tenant.repository.js';
 import {
   QUOTA_RESOURCES, UNLIMITED, difference, fillLimits, firstShortfall, isZero, negate, normalizeDelta,
@@ -33,6 +33,7 @@ export class QuotaService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly quotas: QuotaRepository,
     private readonly tenants: TenantRepository,
+    private readonly audit: AuditRepository,
   ) {}
 
   /** Creates the quota row of a new tenant, in the transaction that creates the tenant. */
@@ -98,11 +99,23 @@ export class QuotaService {
     return { tenants: ids.length, drifted };
   }
 
-  private recountRow(tenantId: string): Promise<RecountResult> {
-    return this.ds.transaction(async (tx) => {
+  private async recountRow(tenantId: string): Promise<RecountResult> {
+    const result = await this.ds.transaction(async (tx) => {
       const drift = await this.correct(tx, tenantId, await this.lockedQuota(tx, tenantId));
       return { drift, quota: (await this.quotas.find(tenantId, tx))! };
     });
+    if (!isZero(result.drift)) await this.auditDrift(tenantId, result.drift);
+    return result;
+  }
+
+  /** Every correction is an audit entry of its own (who: the system), besides the drift metric. */
+  private async auditDrift(tenantId: string, drift: QuotaAmounts): Promise<void> {
+    const changes = Object.entries(drift).filter(([, n]) => n !== 0).map(([k, n]) => `${k}${n > 0 ? '+' : ''}${n}`).join(' ');
+    await this.audit.insert([{
+      id: randomUUID(), tenantId, apiKeyId: null, role: null, method: 'SYSTEM', route: 'quota.recount',
+      path: `quota drift corrected: ${changes}`, resourceId: tenantId, status: 200, outcome: 'succeeded', errorCode: 'quota_drift',
+      requestId: requestContext.current()?.requestId ?? `recount-${Date.now()}`,
+    }]);
   }
 
   private async assertTenant(tenantId: string): Promise<void> {

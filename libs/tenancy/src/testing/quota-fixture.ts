@@ -1,7 +1,7 @@
 // Test helper: the quota services on a fresh migrated database, wired by hand (no Nest container needed).
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ENTITIES } from '@xenplane/core';
+import { ENTITIES, AuditRepository } from '@xenplane/core';
 import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
 import { QUOTA_RESOURCES, type Quota, type QuotaAmounts, type QuotaLimits } from '../quota/quota-math.js';
 import { QuotaRepository } from '../quota/quota.repository.js';
@@ -32,7 +32,7 @@ export async function startQuotaFixture(poolSize = 6): Promise<QuotaFixture> {
   const ds = await new DataSource({ type: 'postgres', url: db.url, entities: ENTITIES, extra: { max: poolSize } }).initialize();
   const repo = new QuotaRepository(ds);
   const tenantRepo = new TenantRepository(ds);
-  const quota = new QuotaService(ds, repo, tenantRepo);
+  const quota = new QuotaService(ds, repo, tenantRepo, new AuditRepository(ds));
   const tenants = new TenantsService(ds, tenantRepo, quota);
   // VM rows need a flavor, an image and a pool to point at.
   const [flavorId, imageId, poolId] = [randomUUID(), randomUUID(), randomUUID()];
