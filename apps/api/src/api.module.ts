@@ -12,6 +12,8 @@ import { ApiAuthGuard } from './auth/auth.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { CatalogController } from './catalog/catalog.controller.js';
 import { CatalogService } from './catalog/catalog.service.js';
+import { NetworksController } from './networks/networks.controller.js';
+import { NetworksService } from './networks/networks.service.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { API_CONFIG, type ApiConfig } from './config/api-env.js';
@@ -26,6 +28,7 @@ import { RateLimitService } from './rate-limit/rate-limit.service.js';
 import { ApiKeysController } from './tenants/api-keys.controller.js';
 import { TenantsController } from './tenants/tenants.controller.js';
 import { VmsController } from './vms/vms.controller.js';
+import { NicAllocator } from './vms/nic-allocator.service.js';
 import { VmsService } from './vms/vms.service.js';
 
 @Module({})
@@ -38,7 +41,7 @@ export class ApiModule implements NestModule {
     return {
       module: ApiModule,
       imports: [DatabaseModule.forRoot({ url: config.DATABASE_URL }), RedisModule.forRoot(config.REDIS_URL), TenancyModule, AuthModule],
-      controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, OperationsController, PoolsController, TenantQuotaController, QuotaController, AuditController],
+      controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, NetworksController, OperationsController, PoolsController, TenantQuotaController, QuotaController, AuditController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -48,6 +51,8 @@ export class ApiModule implements NestModule {
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         CatalogService,
         VmsService,
+        NicAllocator,
+        NetworksService,
         OperationsService,
         PoolsService,
         AuditService,

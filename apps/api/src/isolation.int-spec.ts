@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { apiRoutes, operationOf, servedRoutes, type ServedRoute } from './testing/served-routes.js';
 import { OPERATOR_TOKEN, startApi, type ApiHarness } from './testing/api-harness.js';
 
-type Fixture = 'tenant' | 'vm' | 'operation' | 'apiKey' | 'spareKey' | 'pool';
+type Fixture = 'tenant' | 'vm' | 'operation' | 'apiKey' | 'spareKey' | 'pool' | 'network';
 type Fixtures = Record<Fixture | 'flavor' | 'bigFlavor' | 'image', string>;
 interface Rule {
   /** operator: operator keys only; shared: any key, global data; tenant: any key of the owning tenant; tenant-admin: its admins. */
@@ -46,6 +46,10 @@ const ROUTES: Record<string, Rule> = {
   'PATCH /v1/vms/:id': { access: 'tenant', params: { id: 'vm' }, body: (f) => ({ flavorId: f.bigFlavor }), upcoming: true },
   'POST /v1/vms/:id/actions': { access: 'tenant', params: { id: 'vm' }, body: () => ({ action: 'stop' }) },
   'DELETE /v1/vms/:id': { access: 'tenant', params: { id: 'vm' } },
+  'POST /v1/networks': { access: 'tenant', body: () => ({ name: 'iso-net', cidr: '10.9.0.0/24' }) },
+  'GET /v1/networks': { access: 'tenant' },
+  'GET /v1/networks/:id': { access: 'tenant', params: { id: 'network' } },
+  'DELETE /v1/networks/:id': { access: 'tenant', params: { id: 'network' } },
   'GET /v1/operations': { access: 'tenant' },
   'GET /v1/operations/:id': { access: 'tenant', params: { id: 'operation' } },
   'GET /v1/quota': { access: 'tenant' },
@@ -86,9 +90,11 @@ before(async () => {
   const image = await api.call('POST', '/v1/images', { body: { name: 'iso-debian', template: 'Debian Bookworm 12' } });
   const vm = await api.call('POST', '/v1/vms', { token: A.admin, body: { name: 'a-web', flavorId: flavor.body.id, imageId: image.body.id } });
   assert.equal(vm.status, 202, JSON.stringify(vm.body));
+  const network = await api.call('POST', '/v1/networks', { token: A.admin, body: { name: 'a-net', cidr: '10.1.0.0/24' } });
+  assert.equal(network.status, 202, JSON.stringify(network.body));
   const pool = (await api.call('GET', '/v1/pools')).body.items[0];
   fx = {
-    tenant: A.id, vm: vm.body.vm.id, operation: vm.body.operation.id, apiKey: a.memberId, spareKey: a.spare, pool: pool.id,
+    tenant: A.id, vm: vm.body.vm.id, operation: vm.body.operation.id, apiKey: a.memberId, spareKey: a.spare, pool: pool.id, network: network.body.network.id,
     flavor: flavor.body.id, bigFlavor: big.body.id, image: image.body.id,
   };
   routes = apiRoutes(api.app).filter((r) => !PUBLIC.has(r.key) && ROUTES[r.key]).map((r) => ({
@@ -181,7 +187,7 @@ describe("tenant B and tenant A's resources", () => {
   });
 
   test("B's lists never contain anything of A's", async () => {
-    const aIds = [A.id, fx.vm, fx.operation, ...A.keyIds];
+    const aIds = [A.id, fx.vm, fx.operation, fx.network, ...A.keyIds];
     for (const r of of('tenant', 'tenant-admin', 'shared').filter((x) => x.method === 'GET' && x.params.length === 0)) {
       const res = await send(r, B.admin);
       assert.equal(res.status, 200, r.key);

@@ -11,6 +11,7 @@ import { TenancyModule } from '@xenplane/tenancy';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-env.js';
 import { CreateVmHandler } from './handlers/create-vm.handler.js';
 import { DeleteVmHandler } from './handlers/delete-vm.handler.js';
+import { NetworkJobsService } from './handlers/network-jobs.service.js';
 import { PowerVmHandler } from './handlers/power-vm.handler.js';
 import { ResizeVmHandler } from './handlers/resize-vm.handler.js';
 import { VmOutcomeService } from './handlers/vm-outcome.service.js';
@@ -64,6 +65,7 @@ export class WorkerModule {
         DeleteVmHandler,
         PowerVmHandler,
         ResizeVmHandler,
+        NetworkJobsService,
         VmOutcomeService,
         VmLifecycleProcessor,
         MetricsSampler,

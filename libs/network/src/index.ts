@@ -1,3 +1,4 @@
 export * from './cidr.js';
+export * from './mac.js';
 export * from './ovsdb/index.js';
 export * from './flows/index.js';

@@ -55,10 +55,11 @@ export class VmView {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
-  static of(vm: VmEntity): VmView {
+  /** `nics` as the service loaded them with the VM. */
+  static of(vm: VmEntity & { nics?: { networkId: string; mac: string; ip: string }[] }): VmView {
     return {
       id: vm.id, tenantId: vm.tenantId, name: vm.name, status: vm.status, flavorId: vm.flavorId, imageId: vm.imageId,
-      vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, nics: [], hostId: vm.hostUuid, xapiUuid: vm.xapiUuid,
+      vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, nics: (vm.nics ?? []).map((n) => ({ networkId: n.networkId, mac: n.mac, ip: n.ip })), hostId: vm.hostUuid, xapiUuid: vm.xapiUuid,
       errorReason: vm.errorReason, createdAt: vm.createdAt.toISOString(), updatedAt: vm.updatedAt.toISOString(),
     };
   }

@@ -4,10 +4,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
   ACTION_JOB, DomainError, FlavorRepository, ImageRepository, InvalidStateError, JobName, NotFoundError, OperationLauncher,
-  OperationRepository, PoolRepository, VmRepository, isActionAllowed, type OperationEntity, type Page, type PageRequest, type VmAction, type VmEntity,
+  OperationRepository, PoolRepository, VmNicRepository, VmRepository, isActionAllowed, type OperationEntity, type Page, type PageRequest, type VmAction, type VmEntity, type VmNic,
 } from '@xenplane/core';
 import { QuotaService, vmFootprint } from '@xenplane/tenancy';
+import { NicAllocator } from './nic-allocator.service.js';
 import type { CreateVmDto } from './vm.dto.js';
+
+export type VmWithNics = VmEntity & { nics: VmNic[] };
 
 function unknownReference(path: string, what: string): DomainError {
   return new DomainError('validation_failed', `${path}: no such ${what}`, { errors: [{ path, message: `no such ${what}` }] });
@@ -25,42 +28,46 @@ export class VmsService {
     private readonly launcher: OperationLauncher,
     private readonly quota: QuotaService,
     private readonly operations: OperationRepository,
+    private readonly nics: VmNicRepository,
+    private readonly nicAllocator: NicAllocator,
   ) {}
 
-  async create(tenantId: string, dto: CreateVmDto): Promise<{ vm: VmEntity; operation: OperationEntity }> {
+  async create(tenantId: string, dto: CreateVmDto): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
     const [flavor, image, pool] = await Promise.all([this.flavors.find(dto.flavorId), this.images.find(dto.imageId), this.pools.findDefault()]);
     if (!flavor) throw unknownReference('flavorId', 'flavor');
     if (!image) throw unknownReference('imageId', 'image');
-    // Tenant networks arrive with libs/network; until then no network id can name one of the tenant's.
-    const firstNetwork = dto.networkIds?.[0];
-    if (firstNetwork) throw unknownReference('networkIds.0', 'network');
     if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
     const [vmId, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
+      // Networks before quota, the lock order a network delete also takes, so the two cannot deadlock.
+      const networks = await this.nicAllocator.lockNetworks(tx, tenantId, dto.networkIds ?? []);
       // Charged in the transaction that records the VM, from the sizes the row will hold: both commit or neither.
       await this.quota.charge(tx, tenantId, vmFootprint(size), { resourceId: vmId, operationId });
       const vm = await this.vms.insert(tx, {
         id: vmId, tenantId, name: dto.name, flavorId: flavor.id, imageId: image.id, poolId: pool.id, status: 'pending', ...size,
         xapiUuid: null, hostUuid: null, powerState: null, errorReason: null,
       });
+      const nics = await this.nicAllocator.allocate(tx, tenantId, vm.id, networks);
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, operationId);
-      return { vm, operation };
+      return { vm: { ...vm, nics }, operation };
     });
   }
 
-  async get(tenantId: string, id: string): Promise<VmEntity> {
+  async get(tenantId: string, id: string): Promise<VmWithNics> {
     const vm = await this.vms.find(tenantId, id);
     if (!vm) throw new NotFoundError('vm', id);
-    return vm;
+    return { ...vm, nics: await this.nics.listForVms(tenantId, [id]) };
   }
 
-  list(tenantId: string, page: PageRequest): Promise<Page<VmEntity>> {
-    return this.vms.list(tenantId, page);
+  async list(tenantId: string, page: PageRequest): Promise<Page<VmWithNics>> {
+    const found = await this.vms.list(tenantId, page);
+    const nics = await this.nics.listForVms(tenantId, found.items.map((vm) => vm.id));
+    return { items: found.items.map((vm) => ({ ...vm, nics: nics.filter((n) => n.vmId === vm.id) })), nextCursor: found.nextCursor };
   }
 
   /** Checks the action against the state machine under the VM's row lock, then records its operation. */
-  async act(tenantId: string, id: string, action: VmAction): Promise<{ vm: VmEntity; operation: OperationEntity }> {
+  async act(tenantId: string, id: string, action: VmAction): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
     return this.ds.transaction(async (tx) => {
       const vm = await this.vms.findForUpdate(tenantId, id, tx);
       if (!vm) throw new NotFoundError('vm', id);
@@ -72,12 +79,12 @@ export class VmsService {
         await this.vms.update(tenantId, id, { status: 'deleting' }, tx);
         vm.status = 'deleting';
       }
-      return { vm, operation };
+      return { vm: { ...vm, nics: await this.nics.listForVms(tenantId, [id], tx) }, operation };
     });
   }
 
   /** Charges the growth (or gives back the shrink) now, with the new sizes on the row; the worker applies them. */
-  async resize(tenantId: string, id: string, flavorId: string): Promise<{ vm: VmEntity; operation: OperationEntity }> {
+  async resize(tenantId: string, id: string, flavorId: string): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
     const flavor = await this.flavors.find(flavorId);
     if (!flavor) throw unknownReference('flavorId', 'flavor');
     return this.ds.transaction(async (tx) => {
@@ -94,7 +101,7 @@ export class VmsService {
       await this.operations.checkpoint(tenantId, operationId, 'accepted', { previous }, tx);
       const sizes = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, flavorId: flavor.id };
       await this.vms.update(tenantId, id, sizes, tx);
-      return { vm: { ...vm, ...sizes }, operation };
+      return { vm: { ...vm, ...sizes, nics: await this.nics.listForVms(tenantId, [id], tx) }, operation };
     });
   }
 }

@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { ImageRepository, OperationRepository, VmRepository } from '@xenplane/core';
+import { ImageRepository, OperationRepository, VmNicRepository, VmRepository } from '@xenplane/core';
+import type { XapiPool } from '@xenplane/xapi-driver';
 import { SagaError } from './job-failure.js';
 import { cloneMarker, locateVm } from './vm-locator.js';
 import { TENANT_ID_KEY, VM_ID_KEY, XENPLANE_TAG, type VmJobContext } from './vm-job.context.js';
@@ -7,7 +8,7 @@ import { TENANT_ID_KEY, VM_ID_KEY, XENPLANE_TAG, type VmJobContext } from './vm-
 const MIB = 1024 * 1024;
 
 /**
- * vm.create as a saga: clone (checkpointed with the uuid it made), configure, place and start. Every step is
+ * vm.create as a saga: clone (checkpointed with the uuid it made), configure, plug NICs, place and start. Every step is
  * safe to repeat, and a retried job first looks for what an earlier attempt made, so nothing is cloned twice.
  */
 @Injectable()
@@ -16,6 +17,7 @@ export class CreateVmHandler {
     private readonly vms: VmRepository,
     private readonly operations: OperationRepository,
     private readonly images: ImageRepository,
+    private readonly nics: VmNicRepository,
   ) {}
 
   async run({ operation, vm, xapi }: VmJobContext): Promise<void> {
@@ -41,6 +43,9 @@ export class CreateVmHandler {
     });
     await this.operations.checkpoint(tenantId, operation.id, 'configured', {});
 
+    await this.plugNics(xapi, tenantId, vm.id, made.ref);
+    await this.operations.checkpoint(tenantId, operation.id, 'nics', {});
+
     const record = await xapi.getVm(made.ref);
     if (record.power_state !== 'Running') {
       const host = await xapi.placeVm(vm.memoryMiB * MIB);
@@ -48,5 +53,14 @@ export class CreateVmHandler {
       await xapi.startVm(made.ref, host.ref);
     }
     await this.operations.checkpoint(tenantId, operation.id, 'started', {});
+  }
+
+  /** One VIF per NIC row (kept if an earlier attempt made it), and its address where the guest reads it. */
+  private async plugNics(xapi: XapiPool, tenantId: string, vmId: string, vmRef: string): Promise<void> {
+    for (const nic of await this.nics.listPlugs(tenantId, vmId)) {
+      if (!nic.networkXapiUuid) throw new SagaError('network_unavailable', `network ${nic.networkId} has no XAPI network`);
+      await xapi.ensureVif(vmRef, { device: nic.device, networkUuid: nic.networkXapiUuid, mac: nic.mac, mtu: 1500 });
+      await xapi.setXenstoreKey(vmRef, `vm-data/ip${nic.device}`, `${nic.ip}/${nic.prefix}`);
+    }
   }
 }

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { JobName, OperationRepository, VmRepository, type OperationEntity, type VmEntity } from '@xenplane/core';
+import { JobName, OperationRepository, VmNicRepository, VmRepository, type OperationEntity, type VmEntity } from '@xenplane/core';
 import { vmFootprint } from '@xenplane/tenancy';
 import { startQuotaFixture, type QuotaFixture, type VmSize } from '@xenplane/tenancy/testing/quota-fixture';
 import { startSimProcess, type SimProcess } from '@xenplane/testing';
@@ -24,7 +24,7 @@ before(async () => {
   pool = new XapiPool(client);
   vms = new VmRepository(fx.ds);
   operations = new OperationRepository(fx.ds);
-  outcome = new VmOutcomeService(fx.ds, vms, operations, fx.quota);
+  outcome = new VmOutcomeService(fx.ds, vms, operations, fx.quota, new VmNicRepository(fx.ds));
 });
 after(async () => {
   await client?.close();

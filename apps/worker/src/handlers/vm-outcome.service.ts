@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { JobName, OperationRepository, VmRepository, derivedUuid, type VmEntity, type VmStatus } from '@xenplane/core';
+import { JobName, OperationRepository, VmNicRepository, VmRepository, derivedUuid, type VmEntity, type VmStatus } from '@xenplane/core';
 import { QuotaService, vmFootprint } from '@xenplane/tenancy';
 import type { JobFailure } from './job-failure.js';
 import { locateVm } from './vm-locator.js';
@@ -15,6 +15,7 @@ export class VmOutcomeService {
     private readonly vms: VmRepository,
     private readonly operations: OperationRepository,
     private readonly quota: QuotaService,
+    private readonly nics: VmNicRepository,
   ) {}
 
   async succeeded(ctx: VmJobContext): Promise<void> {
@@ -56,9 +57,13 @@ export class VmOutcomeService {
     });
   }
 
-  /** Gives back what the VM row holds; the ledger allows one release per VM, so a failed create then a delete release once. */
+  /**
+   * Gives back what the VM row holds, its addresses and MACs included; the ledger allows one release per VM, so a
+   * failed create then a delete release once.
+   */
   private async releaseQuota(tx: EntityManager, { vm, operation }: VmJobContext): Promise<void> {
     await this.quota.release(tx, vm.tenantId, vmFootprint(vm), { resourceId: vm.id, operationId: operation.id });
+    await this.nics.releaseForVm(tx, vm.tenantId, vm.id);
   }
 
   /** Status, power state and host as XAPI reports them now. */

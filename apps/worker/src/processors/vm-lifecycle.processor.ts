@@ -9,6 +9,7 @@ import {
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { CreateVmHandler } from '../handlers/create-vm.handler.js';
 import { DeleteVmHandler } from '../handlers/delete-vm.handler.js';
+import { NetworkJobsService } from '../handlers/network-jobs.service.js';
 import { classify } from '../handlers/job-failure.js';
 import { PowerVmHandler } from '../handlers/power-vm.handler.js';
 import { ResizeVmHandler } from '../handlers/resize-vm.handler.js';
@@ -20,7 +21,10 @@ interface VmHandler {
   run(ctx: VmJobContext): Promise<void>;
 }
 
-/** One processor for the vm-lifecycle queue: reloads the operation, re-enters its context, dispatches by job name. */
+/**
+ * One processor for the vm-lifecycle queue: reloads the operation, re-enters its context, dispatches by job name
+ * (network jobs go to NetworkJobsService, which has no VM to load).
+ */
 // Started in onModuleInit once the configured lock timings are applied; a stalled job is retried, never dropped.
 @Processor(QueueName.VmLifecycle, { autorun: false, maxStalledCount: 1_000 })
 export class VmLifecycleProcessor extends WorkerHost implements OnModuleInit {
@@ -37,6 +41,7 @@ export class VmLifecycleProcessor extends WorkerHost implements OnModuleInit {
     remove: DeleteVmHandler,
     power: PowerVmHandler,
     resize: ResizeVmHandler,
+    private readonly networkJobs: NetworkJobsService,
   ) {
     super();
     this.handlers = {
@@ -51,7 +56,7 @@ export class VmLifecycleProcessor extends WorkerHost implements OnModuleInit {
 
   /** Boot fails if a job routed to this queue has no handler (style-anchors §6.4). */
   onModuleInit(): void {
-    const missing = Object.entries(JOB_QUEUE).filter(([job, q]) => q === QueueName.VmLifecycle && !this.handlers[job]);
+    const missing = Object.entries(JOB_QUEUE).filter(([job, q]) => q === QueueName.VmLifecycle && !this.handlers[job] && !this.networkJobs.handles(job));
     if (missing.length) throw new Error(`no handler for jobs: ${missing.map(([j]) => j).join(', ')}`);
     this.worker.concurrency = this.config.WORKER_CONCURRENCY;
     // A killed worker's jobs are picked up again after one lock period.
@@ -62,11 +67,12 @@ export class VmLifecycleProcessor extends WorkerHost implements OnModuleInit {
   async process(job: Job<OperationJobData>): Promise<void> {
     const { tenantId, operationId } = job.data;
     const handler = this.handlers[job.name];
-    if (!handler) throw new Error(`unknown job ${job.name}`);
+    if (!handler && !this.networkJobs.handles(job.name)) throw new Error(`unknown job ${job.name}`);
     const operation = await this.operations.find(tenantId, operationId);
     // Already finished (a duplicate delivery or a retry after the final commit): nothing to do.
     if (!operation || operation.status === 'succeeded' || operation.status === 'failed') return;
     const ctx = { requestId: operation.requestId ?? `job-${job.id}`, tenantId, operationId };
+    if (!handler) return requestContext.run(ctx, () => this.networkJobs.run(job, operation));
     await requestContext.run(ctx, async () => {
       const end = jobDuration.startTimer({ queue: QueueName.VmLifecycle, job: job.name });
       const vm = await this.vms.find(tenantId, operation.resourceId);

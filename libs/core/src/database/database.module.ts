@@ -12,12 +12,14 @@ import { OperationRepository } from './repositories/operation.repository.js';
 import { OutboxRepository } from './repositories/outbox.repository.js';
 import { PoolRepository } from './repositories/pool.repository.js';
 import { VmRepository } from './repositories/vm.repository.js';
+import { NetworkRepository } from './repositories/network.repository.js';
+import { VmNicRepository } from './repositories/vm-nic.repository.js';
 
 import { OperationLauncher } from '../domain/operation-launcher.js';
 
 import { DatabaseProbe } from './database.probe.js';
 
-const REPOSITORIES = [AdvisoryLocks, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository];
+const REPOSITORIES = [AdvisoryLocks, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository, NetworkRepository, VmNicRepository];
 
 /** TypeORM on Postgres with our entities; schema changes only ever come from migrations/. */
 @Global()

@@ -3,6 +3,8 @@ export * from './pagination.js';
 export * from './database.module.js';
 export * from './repositories/keyset.js';
 export * from './repositories/vm.repository.js';
+export * from './repositories/network.repository.js';
+export * from './repositories/vm-nic.repository.js';
 export * from './repositories/operation.repository.js';
 export * from './repositories/outbox.repository.js';
 export * from './repositories/flavor.repository.js';

@@ -11,6 +11,8 @@ export const JobName = {
   VmStop: 'vm.stop',
   VmReboot: 'vm.reboot',
   VmResize: 'vm.resize',
+  NetworkCreate: 'network.create',
+  NetworkDelete: 'network.delete',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -22,6 +24,9 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.VmStop]: QueueName.VmLifecycle,
   [JobName.VmReboot]: QueueName.VmLifecycle,
   [JobName.VmResize]: QueueName.VmLifecycle,
+  // Network jobs share the lifecycle queue (and its relay, sweeper and retries); the processor routes them by kind.
+  [JobName.NetworkCreate]: QueueName.VmLifecycle,
+  [JobName.NetworkDelete]: QueueName.VmLifecycle,
 };
 
 /** Id-only payload: the worker reloads everything from Postgres and re-enters the tenant context. */

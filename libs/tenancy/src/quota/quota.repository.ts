@@ -30,6 +30,11 @@ const HELD_BY_VMS = `
   FROM vms v
   WHERE v.tenant_id = $1 AND v.status <> 'deleted'
     AND NOT EXISTS (SELECT 1 FROM quota_ledger l WHERE l.resource_id = v.id AND l.kind = 'release')`;
+// A network holds its quota until it is deleted or released (a failed create).
+const HELD_BY_NETWORKS = `
+  SELECT count(*)::int AS networks FROM networks n
+  WHERE n.tenant_id = $1 AND n.status <> 'deleted'
+    AND NOT EXISTS (SELECT 1 FROM quota_ledger l WHERE l.resource_id = n.id AND l.kind = 'release')`;
 
 const values = (a: QuotaAmounts) => QUOTA_RESOURCES.map((r) => a[r]);
 /** Whether an UPDATE … RETURNING matched the row (TypeORM answers UPDATE with [rows, rowCount]). */
@@ -104,10 +109,11 @@ export class QuotaRepository {
     return rows.length === 1;
   }
 
-  /** Usage recomputed from the authoritative rows (networks stay 0 until their table exists). */
+  /** Usage recomputed from the authoritative rows. */
   async heldByResources(tenantId: string, tx: EntityManager): Promise<QuotaAmounts> {
     const [row] = await tx.query(HELD_BY_VMS, [tenantId]);
-    return { vms: num(row.vms), vcpus: num(row.vcpus), memoryMiB: num(row.memory_mib), diskGiB: num(row.disk_gib), networks: 0 };
+    const [nets] = await tx.query(HELD_BY_NETWORKS, [tenantId]);
+    return { vms: num(row.vms), vcpus: num(row.vcpus), memoryMiB: num(row.memory_mib), diskGiB: num(row.disk_gib), networks: num(nets.networks) };
   }
 
   /** Active tenants, for the periodic recount. */

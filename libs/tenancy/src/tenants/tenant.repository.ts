@@ -31,8 +31,9 @@ export class TenantRepository {
   async deleteIfEmpty(id: string): Promise<'deleted' | 'not_empty'> {
     return this.ds.transaction(async (tx) => {
       await tx.query(`SELECT id FROM tenants WHERE id = $1 FOR UPDATE`, [id]);
-      const [owned] = await tx.query(`SELECT count(*)::int AS n FROM vms WHERE tenant_id = $1 AND status <> 'deleted'`, [id]);
-      if ((owned as { n: number }).n > 0) return 'not_empty';
+      const [owned] = await tx.query(`SELECT (SELECT count(*) FROM vms WHERE tenant_id = $1 AND status <> 'deleted')
+         + (SELECT count(*) FROM networks WHERE tenant_id = $1 AND status <> 'deleted') AS n`, [id]);
+      if (Number((owned as { n: number | string }).n) > 0) return 'not_empty';
       await tx.query(`UPDATE tenants SET status = 'deleted', deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
       await tx.query(`UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND revoked_at IS NULL`, [id]);
       return 'deleted';

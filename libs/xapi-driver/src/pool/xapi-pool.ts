@@ -4,6 +4,8 @@ import { pickHostByFreeMemory, toHostCapacity, toVmRecord, type HostCapacity, ty
 import { completeClone, configureClone, resolveTemplate, setMemory, setVcpus, type ProvisionSpec } from './vm-provisioner.js';
 import { XapiError } from '../errors/xapi-error.js';
 import * as lifecycle from './vm-lifecycle.js';
+import * as networks from './network-ops.js';
+import type { NetworkHandle, NetworkSpec, VifSpec } from './network-ops.js';
 
 /** A VM's handles: the ref for this session, the uuid to persist. */
 export interface VmHandle {
@@ -123,6 +125,30 @@ export class XapiPool {
       if (vm && !vm.is_a_snapshot && !vm.is_control_domain) return { ref, uuid: vm.uuid };
     }
     return null;
+  }
+
+  /** The network another attempt may have made, found by an other_config key holding our id; null if none. */
+  findNetworkByOtherConfig(key: string, value: string): Promise<NetworkHandle | null> {
+    return networks.findNetworkByOtherConfig(this.client, key, value);
+  }
+
+  createNetwork(spec: NetworkSpec): Promise<NetworkHandle> {
+    return networks.createNetwork(this.client, spec);
+  }
+
+  /** Destroys a network; one already gone counts as destroyed. */
+  destroyNetwork(ref: string): Promise<void> {
+    return networks.destroyNetwork(this.client, ref);
+  }
+
+  /** Gives the VM a VIF at `spec.device` on the network unless it has one there; returns the VIF ref. */
+  ensureVif(vmRef: string, spec: VifSpec): Promise<string> {
+    return networks.ensureVif(this.client, vmRef, spec);
+  }
+
+  /** Sets one xenstore_data key of a VM (what the guest reads its configuration from). */
+  setXenstoreKey(vmRef: string, key: string, value: string): Promise<void> {
+    return networks.setXenstoreKey(this.client, vmRef, key, value);
   }
 
   /**

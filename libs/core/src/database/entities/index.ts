@@ -3,17 +3,21 @@ import { AuditEntryEntity } from './audit-entry.entity.js';
 import { FlavorEntity } from './flavor.entity.js';
 import { HostEntity } from './host.entity.js';
 import { ImageEntity } from './image.entity.js';
+import { NetworkEntity } from './network.entity.js';
 import { OperationEntity } from './operation.entity.js';
 import { OutboxEntity } from './outbox.entity.js';
 import { PoolEntity } from './pool.entity.js';
 import { TenantEntity } from './tenant.entity.js';
 import { VmEntity } from './vm.entity.js';
+import { VmNicEntity } from './vm-nic.entity.js';
 
-export { ApiKeyEntity, AuditEntryEntity, FlavorEntity, HostEntity, ImageEntity, OperationEntity, OutboxEntity, PoolEntity, TenantEntity, VmEntity };
+export { ApiKeyEntity, AuditEntryEntity, FlavorEntity, HostEntity, ImageEntity, NetworkEntity, OperationEntity, OutboxEntity, PoolEntity, TenantEntity, VmEntity, VmNicEntity };
 export type { ApiKeyRole } from './api-key.entity.js';
 export { VM_STATUSES, type VmStatus } from './vm.entity.js';
 export { OPERATION_STATUSES, type OperationStatus } from './operation.entity.js';
+export { NETWORK_STATUSES, type NetworkStatus } from './network.entity.js';
 
 export const ENTITIES = [
   TenantEntity, ApiKeyEntity, FlavorEntity, ImageEntity, PoolEntity, HostEntity, VmEntity, OperationEntity, OutboxEntity, AuditEntryEntity,
+  NetworkEntity, VmNicEntity,
 ];

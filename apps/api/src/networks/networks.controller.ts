@@ -1,0 +1,54 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type { OperationEntity } from '@xenplane/core';
+import { TenantAccessService, type Principal } from '@xenplane/tenancy';
+import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
+import { mapPage, PageOf } from '../common/page.view.js';
+import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { OperationView } from '../vms/vm.dto.js';
+import { CreateNetworkDto, NetworkAcceptedView, NetworkView } from './network.dto.js';
+import { NetworksService, type ShownNetwork } from './networks.service.js';
+
+function accepted(res: Response, r: { network: ShownNetwork; operation: OperationEntity }): NetworkAcceptedView {
+  res.setHeader('Location', `/v1/operations/${r.operation.id}`);
+  return { network: NetworkView.of(r.network), operation: OperationView.of(r.operation) };
+}
+
+@ApiTags('networks')
+@ApiBearerAuth()
+@AnyRole()
+@Controller('v1/networks')
+export class NetworksController {
+  constructor(
+    private readonly networks: NetworksService,
+    private readonly access: TenantAccessService,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: NetworkAcceptedView, description: 'charges the networks quota at once' })
+  async create(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Body() dto: CreateNetworkDto, @Res({ passthrough: true }) res: Response) {
+    return accepted(res, await this.networks.create(await this.access.resolve(p, q.tenantId), dto));
+  }
+
+  @Get()
+  @ApiOkResponse({ type: PageOf(NetworkView) })
+  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
+    return mapPage(await this.networks.list(await this.access.resolve(p, q.tenantId), q), NetworkView.of);
+  }
+
+  @Get(':id')
+  @ApiOkResponse({ type: NetworkView })
+  async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
+    return NetworkView.of(await this.networks.get(await this.access.resolve(p, q.tenantId), id));
+  }
+
+  @Delete(':id')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: NetworkAcceptedView, description: '409 conflict while VMs are attached' })
+  async remove(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Res({ passthrough: true }) res: Response) {
+    return accepted(res, await this.networks.remove(await this.access.resolve(p, q.tenantId), id));
+  }
+}

@@ -1,0 +1,79 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { client, eventually, OPERATOR_TOKEN, startStack, xapi, type Stack } from './stack.js';
+
+let stack: Stack;
+before(async () => { stack = await startStack(); });
+after(async () => { await stack?.stop(); });
+
+test('a tenant network: made on the pool, VMs get a VIF with their MAC and IP, addresses come back, then it goes', { timeout: 120_000 }, async () => {
+  const op = client(stack.api.url, OPERATOR_TOKEN);
+  const flavor = await op('POST', '/v1/flavors', { name: 'small', vcpus: 1, memoryMiB: 512, diskGiB: 5 });
+  const image = await op('POST', '/v1/images', { name: 'debian-12', template: 'Debian Bookworm 12' });
+  const tenant = await op('POST', '/v1/tenants', { name: 'netco' });
+  const key = await op('POST', `/v1/tenants/${tenant.body.id}/api-keys`, { name: 'ci', role: 'admin' });
+  const me = client(stack.api.url, key.body.token);
+  const pool = await xapi(stack.sim.url);
+  const settled = (opId: string) => eventually(`operation ${opId}`, async () => {
+    const r = (await me('GET', `/v1/operations/${opId}`)).body;
+    return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+  });
+
+  const created = await me('POST', '/v1/networks', { name: 'backend', cidr: '10.42.0.0/24' });
+  assert.equal(created.status, 202, JSON.stringify(created.body));
+  const netId = created.body.network.id as string;
+  assert.equal((await settled(created.body.operation.id)).status, 'succeeded');
+  const net = (await me('GET', `/v1/networks/${netId}`)).body;
+  assert.equal(net.status, 'active');
+  const netRef = await pool('network.get_by_uuid', net.xapiUuid);
+  const netRec = await pool('network.get_record', netRef);
+  assert.equal(netRec.other_config['xenplane-network-id'], netId);
+  assert.equal(netRec.other_config.automatic, 'false');
+  assert.deepEqual(netRec.tags, ['xenplane']);
+
+  const vmCreate = async (name: string) => {
+    const r = await me('POST', '/v1/vms', { name, flavorId: flavor.body.id, imageId: image.body.id, networkIds: [netId] });
+    assert.equal(r.status, 202, JSON.stringify(r.body));
+    assert.equal((await settled(r.body.operation.id)).status, 'succeeded');
+    return (await me('GET', `/v1/vms/${r.body.vm.id}`)).body;
+  };
+  const vm = await vmCreate('web-1');
+  assert.equal(vm.status, 'running');
+  assert.equal(vm.nics.length, 1);
+  const [nic] = vm.nics;
+  assert.equal(nic.networkId, netId);
+  assert.equal(nic.ip, '10.42.0.2');
+
+  // The pool holds the VIF at device 0 with our MAC, on our network, unlocked; the guest's address is in xenstore.
+  const vmRef = await pool('VM.get_by_uuid', vm.xapiUuid);
+  const vmRec = await pool('VM.get_record', vmRef);
+  assert.equal(vmRec.VIFs.length, 1);
+  const vif = await pool('VIF.get_record', vmRec.VIFs[0]);
+  assert.equal(vif.device, '0');
+  assert.equal(vif.MAC, nic.mac);
+  assert.equal(vif.network, netRef);
+  assert.equal(vif.locking_mode, 'unlocked');
+  assert.equal(vmRec.xenstore_data['vm-data/ip0'], '10.42.0.2/24');
+
+  // Network delete is refused while the VM is attached.
+  assert.equal((await me('DELETE', `/v1/networks/${netId}`)).status, 409);
+
+  // Deleting the VM frees its address: the next VM gets it back.
+  const removed = await me('DELETE', `/v1/vms/${vm.id}`);
+  assert.equal((await settled(removed.body.operation.id)).status, 'succeeded');
+  assert.deepEqual((await me('GET', `/v1/vms/${vm.id}`)).body.nics, []);
+  const again = await vmCreate('web-2');
+  assert.equal(again.nics[0].ip, '10.42.0.2');
+  const removedAgain = await me('DELETE', `/v1/vms/${again.id}`);
+  assert.equal((await settled(removedAgain.body.operation.id)).status, 'succeeded');
+
+  // Now the network goes, from the pool too, and its quota comes back.
+  const del = await me('DELETE', `/v1/networks/${netId}`);
+  assert.equal(del.status, 202, JSON.stringify(del.body));
+  assert.equal((await settled(del.body.operation.id)).status, 'succeeded');
+  assert.equal((await me('GET', `/v1/networks/${netId}`)).body.status, 'deleted');
+  await assert.rejects(pool('network.get_by_uuid', net.xapiUuid), /UUID_INVALID/);
+  assert.equal((await me('GET', '/v1/quota')).body.used.networks, 0);
+  const recount = await op('POST', `/v1/tenants/${tenant.body.id}/quota/recount`);
+  assert.ok(Object.values(recount.body.drift).every((n) => n === 0), JSON.stringify(recount.body));
+});
