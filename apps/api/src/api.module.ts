@@ -2,7 +2,7 @@ import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } 
 import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DatabaseModule, DatabaseProbe, HealthController, LOGGER, METRICS_SAMPLER, READINESS_CHECKS, REDIS, RedisModule } from '@xenplane/core';
+import { DatabaseModule, DatabaseProbe, HealthController, LOGGER, METRICS_SAMPLER, READINESS_CHECKS, REDIS, RedisModule, storageChecks } from '@xenplane/core';
 import { TenancyModule } from '@xenplane/tenancy';
 import { AuditController } from './audit/audit.controller.js';
 import { AuditInterceptor } from './audit/audit.interceptor.js';
@@ -61,10 +61,7 @@ export class ApiModule implements NestModule {
         {
           provide: READINESS_CHECKS,
           inject: [REDIS, DatabaseProbe],
-          useFactory: (redis: Redis, db: DatabaseProbe) => [
-            { name: 'database', check: () => db.ping() },
-            { name: 'redis', check: async () => void (await redis.ping()) },
-          ],
+          useFactory: (redis: Redis, db: DatabaseProbe) => storageChecks(db, redis),
         },
         { provide: METRICS_SAMPLER, useValue: async () => undefined },
       ],

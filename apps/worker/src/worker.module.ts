@@ -5,7 +5,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   DatabaseModule, DatabaseProbe, HealthController, LOGGER, METRICS_SAMPLER, OutboxRepository, QueueName, READINESS_CHECKS, REDIS,
-  RedisModule, bullConnectionOptions, outboxPending, queueDepth,
+  RedisModule, bullConnectionOptions, outboxPending, queueDepth, storageChecks,
 } from '@xenplane/core';
 import { TenancyModule } from '@xenplane/tenancy';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-env.js';
@@ -74,8 +74,7 @@ export class WorkerModule {
           provide: READINESS_CHECKS,
           inject: [REDIS, DatabaseProbe, XapiPoolsService],
           useFactory: (redis: Redis, db: DatabaseProbe, pools: XapiPoolsService) => [
-            { name: 'database', check: () => db.ping() },
-            { name: 'redis', check: async () => void (await redis.ping()) },
+            ...storageChecks(db, redis),
             { name: 'xapi', check: () => pools.pingDefault() },
           ],
         },

@@ -9,6 +9,14 @@ export interface ReadinessCheck {
   check(): Promise<void>;
 }
 export const READINESS_CHECKS = Symbol('READINESS_CHECKS');
+
+/** The checks every process of ours has: Postgres answers a query and Redis a PING. */
+export function storageChecks(db: { ping(): Promise<void> }, redis: { ping(): Promise<unknown> }): ReadinessCheck[] {
+  return [
+    { name: 'database', check: () => db.ping() },
+    { name: 'redis', check: async () => void (await redis.ping()) },
+  ];
+}
 /** Hook an app registers to refresh sampled gauges right before a scrape. */
 export const METRICS_SAMPLER = Symbol('METRICS_SAMPLER');
 export type MetricsSampler = () => Promise<void>;
