@@ -13,3 +13,4 @@ export * from './http/public.decorator.js';
 export * from './http/shutdown.js';
 export * from './crypto/secret-box.js';
 export * from './util/periodic-task.js';
+export * from './util/with-timeout.js';

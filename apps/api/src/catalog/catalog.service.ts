@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
-import { ConflictError, FlavorRepository, ImageRepository, type FlavorEntity, type ImageEntity, type Page, type PageRequest } from '@xenplane/core';
-
-const UNIQUE_VIOLATION = '23505';
+import { ConflictError, isUniqueViolation, FlavorRepository, ImageRepository, type FlavorEntity, type ImageEntity, type Page, type PageRequest } from '@xenplane/core';
 
 async function uniquely<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`${what} exists`);
+    if (isUniqueViolation(err)) throw new ConflictError(`${what} exists`);
     throw err;
   }
 }

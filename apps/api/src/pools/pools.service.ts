@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  ConflictError, DomainError, HostRepository, NotFoundError, PoolRepository, SecretBox,
+  ConflictError, DomainError, isUniqueViolation, HostRepository, NotFoundError, PoolRepository, SecretBox,
   type HostEntity, type Page, type PageRequest, type PoolEntity,
 } from '@xenplane/core';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
-
-const UNIQUE_VIOLATION = '23505';
 
 /** Pool registration: credentials are sealed here; workers connect, and report hosts and status. */
 @Injectable()
@@ -26,7 +24,7 @@ export class PoolsService {
     try {
       return await this.pools.insert({ id: randomUUID(), name: p.name, url: p.url.replace(/\/+$/, ''), username: p.username, passwordEnc: this.box.seal(p.password) });
     } catch (err) {
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`a pool named "${p.name}" exists`);
+      if (isUniqueViolation(err)) throw new ConflictError(`a pool named "${p.name}" exists`);
       throw err;
     }
   }

@@ -2,21 +2,11 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { jobOptions, LOGGER, NotificationListener, OutboxRepository, PeriodicTask, QueueName, type OperationJobData, type OutboxMessage } from '@xenplane/core';
+import { jobOptions, withTimeout, LOGGER, NotificationListener, OutboxRepository, PeriodicTask, QueueName, type OperationJobData, type OutboxMessage } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 
 const BATCH = 200;
 const ENQUEUE_TIMEOUT_MS = 5000;
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    p.finally(() => clearTimeout(timer)),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`queue did not accept the jobs within ${ms} ms`)), ms);
-    }),
-  ]);
-}
 
 /**
  * Moves committed outbox rows into BullMQ with jobId = operationId, so a crash or a second relay can never
@@ -73,6 +63,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
         }),
       ),
       ENQUEUE_TIMEOUT_MS,
+      `queue did not accept the jobs within ${ENQUEUE_TIMEOUT_MS} ms`,
     );
   }
 }

@@ -6,10 +6,8 @@ import { OperationRepository } from '../database/repositories/operation.reposito
 import { IdempotencyRepository } from '../database/repositories/idempotency.repository.js';
 import { OutboxRepository } from '../database/repositories/outbox.repository.js';
 import { requestContext } from '../context/request-context.js';
-import { ConflictError } from '../errors/domain-error.js';
+import { ConflictError, isUniqueViolation } from '../errors/domain-error.js';
 import { JOB_QUEUE, type JobName } from '../queue/jobs.js';
-
-const UNIQUE_VIOLATION = '23505';
 
 /** Records an operation and its outbox row in the caller's transaction, so accepted work cannot be lost. */
 @Injectable()
@@ -34,7 +32,7 @@ export class OperationLauncher {
       });
     } catch (err) {
       // uq_operations_active_resource: one operation at a time per resource.
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) {
+      if (isUniqueViolation(err)) {
         throw new ConflictError(`another operation on ${resource.type} ${resource.id} is in progress`);
       }
       throw err;

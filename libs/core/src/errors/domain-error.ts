@@ -68,3 +68,8 @@ export class ConflictError extends DomainError {
     super('conflict', message, extra);
   }
 }
+
+/** Postgres unique_violation (23505): the row a unique index protects already exists. */
+export function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string } | null)?.code === '23505';
+}

@@ -2,6 +2,7 @@ import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { Public } from '../http/public.decorator.js';
+import { withTimeout } from '../util/with-timeout.js';
 import { metricsRegistry } from './metrics.js';
 
 export interface ReadinessCheck {
@@ -20,18 +21,6 @@ export function storageChecks(db: { ping(): Promise<void> }, redis: { ping(): Pr
 /** Hook an app registers to refresh sampled gauges right before a scrape. */
 export const METRICS_SAMPLER = Symbol('METRICS_SAMPLER');
 export type MetricsSampler = () => Promise<void>;
-
-async function withTimeout(p: Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Liveness, readiness and Prometheus metrics; unauthenticated, outside /v1. */
 @Public()

@@ -2,12 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ConflictError, NotFoundError, type Page, type PageRequest, type TenantEntity } from '@xenplane/core';
+import { ConflictError, isUniqueViolation, NotFoundError, type Page, type PageRequest, type TenantEntity } from '@xenplane/core';
 import type { QuotaLimits } from '../quota/quota-math.js';
 import { QuotaService } from '../quota/quota.service.js';
 import { TenantRepository } from './tenant.repository.js';
-
-const UNIQUE_VIOLATION = '23505';
 
 @Injectable()
 export class TenantsService {
@@ -26,7 +24,7 @@ export class TenantsService {
         return tenant;
       });
     } catch (err) {
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`a tenant named "${name}" exists`);
+      if (isUniqueViolation(err)) throw new ConflictError(`a tenant named "${name}" exists`);
       throw err;
     }
   }
@@ -46,7 +44,7 @@ export class TenantsService {
     try {
       await this.tenants.rename(id, name);
     } catch (err) {
-      if ((err as { code?: string }).code === UNIQUE_VIOLATION) throw new ConflictError(`a tenant named "${name}" exists`);
+      if (isUniqueViolation(err)) throw new ConflictError(`a tenant named "${name}" exists`);
       throw err;
     }
     return this.get(id);

@@ -66,19 +66,6 @@ export async function setVcpus(client: XapiClient, ref: string, n: number): Prom
 }
 
 /**
- * Steps after the clone: our other_config keys, provision (template disks, clears is_a_template), memory, vCPUs,
- * tags, xenstore_data.
- */
-export async function configureClone(client: XapiClient, ref: string, spec: ProvisionSpec): Promise<void> {
-  for (const [k, v] of Object.entries(spec.otherConfig)) await setMapKey(client, 'VM', 'other_config', ref, k, v);
-  await client.callAsync('VM.provision', ref);
-  await setMemory(client, ref, spec.memoryBytes);
-  await setVcpus(client, ref, spec.vcpus);
-  for (const tag of spec.tags ?? []) await client.call('VM.add_tags', ref, tag);
-  for (const [k, v] of Object.entries(spec.xenstoreData ?? {})) await setMapKey(client, 'VM', 'xenstore_data', ref, k, v);
-}
-
-/**
  * Brings a clone to `spec` and is safe to repeat after a crash at any point: our keys, provision only while it is
  * still a template, memory and vCPUs only when they differ, the final name, tags and xenstore_data.
  */

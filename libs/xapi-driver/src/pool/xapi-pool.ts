@@ -1,7 +1,7 @@
 import { isXapiError } from '../errors/xapi-error.js';
 import type { XapiClient } from '../client/xapi-client.js';
 import { pickHostByFreeMemory, toHostCapacity, toVmRecord, type HostCapacity, type VmRecord } from './pool-records.js';
-import { completeClone, configureClone, resolveTemplate, setMemory, setVcpus, type ProvisionSpec } from './vm-provisioner.js';
+import { completeClone, resolveTemplate, setMemory, setVcpus, type ProvisionSpec } from './vm-provisioner.js';
 import { XapiError } from '../errors/xapi-error.js';
 import * as lifecycle from './vm-lifecycle.js';
 import * as networks from './network-ops.js';
@@ -44,7 +44,7 @@ export class XapiPool {
     const template = await resolveTemplate(this.client, spec.template);
     const ref = await this.client.callAsync<string>('VM.clone', template, spec.nameLabel);
     try {
-      await configureClone(this.client, ref, spec);
+      await completeClone(this.client, ref, spec);
       return { ref, uuid: await this.client.call<string>('VM.get_uuid', ref) };
     } catch (e) {
       await lifecycle.destroyVm(this.client, ref).catch(() => undefined);

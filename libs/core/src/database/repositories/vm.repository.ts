@@ -33,10 +33,6 @@ export class VmRepository {
     await tx.update(VmEntity, { tenantId, id }, { ...patch, updatedAt: () => 'now()' } as never);
   }
 
-  async countOwnedBy(tenantId: string): Promise<number> {
-    return this.ds.manager.createQueryBuilder(VmEntity, 'vm')
-      .where('vm.tenant_id = :tenantId', { tenantId }).andWhere("vm.status <> 'deleted'").getCount();
-  }
 
   /** VMs of one pool that XAPI should hold and that no operation is changing: what the reconciler checks. */
   async listSettledInPool(poolId: string): Promise<Pick<VmEntity, 'id' | 'tenantId' | 'xapiUuid' | 'status'>[]> {
