@@ -72,7 +72,8 @@ export class VmOutcomeService {
     if (!found) return { status: 'error', errorReason: 'vanished', powerState: null, hostUuid: null };
     const record = await xapi.getVm(found.ref);
     const running = record.power_state === 'Running';
-    const host = running ? (await xapi.listHosts()).find((h) => h.ref === record.resident_on) : undefined;
-    return { status: running ? 'running' : 'stopped', powerState: record.power_state, hostUuid: host?.uuid ?? null, xapiUuid: record.uuid };
+    // One getter, not the host and host_metrics tables of the whole pool, on every finished operation.
+    const hostUuid = running ? await xapi.client.call<string>('host.get_uuid', record.resident_on) : null;
+    return { status: running ? 'running' : 'stopped', powerState: record.power_state, hostUuid, xapiUuid: record.uuid };
   }
 }
