@@ -38,6 +38,7 @@ export class VmReconciler {
     private readonly vms: VmRepository,
     private readonly onVanished: VanishedHandler,
     private readonly stillExists: (xapiUuid: string) => Promise<boolean>,
+    private readonly powerStateNow: (ref: string) => Promise<string>,
     private readonly logger: Logger,
   ) {}
 
@@ -82,12 +83,18 @@ export class VmReconciler {
     const found = await this.vms.find(mine.tenantId, mine.vmId);
     if (!found || found.status === 'deleted') return this.orphan(record, found ? 'its VM was deleted' : 'no row');
     const host = typeof record.resident_on === 'string' ? (this.hostUuids.get(record.resident_on) ?? null) : null;
+    let power = String(record.power_state);
+    // A snapshot can predate the saga that just finished (a sweep's or sync's records, a lagging batch): before
+    // contradicting the row's status, ask XAPI what is true now.
+    if ((found.status === 'running' || found.status === 'stopped') && statusOf(power) !== found.status) {
+      power = await this.powerStateNow(ref);
+    }
     const changed = await this.vms.recordObserved(mine.tenantId, mine.vmId, {
-      powerState: String(record.power_state), hostUuid: record.power_state === 'Halted' ? null : host, status: statusOf(record.power_state),
+      powerState: power, hostUuid: power === 'Halted' ? null : host, status: statusOf(power),
     });
     if (changed) {
       reconcileDrift.inc({ pool: this.poolId, kind: 'power_changed' });
-      this.logger.info({ vmId: mine.vmId, powerState: record.power_state }, 'vm power state changed outside xenplane');
+      this.logger.info({ vmId: mine.vmId, powerState: power }, 'vm power state changed outside xenplane');
     }
   }
 
