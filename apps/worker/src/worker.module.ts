@@ -9,6 +9,7 @@ import {
 } from '@xenplane/core';
 import { TenancyModule } from '@xenplane/tenancy';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-env.js';
+import { DataplaneService } from './dataplane/dataplane.service.js';
 import { CreateVmHandler } from './handlers/create-vm.handler.js';
 import { DeleteVmHandler } from './handlers/delete-vm.handler.js';
 import { NetworkJobsService } from './handlers/network-jobs.service.js';
@@ -58,6 +59,7 @@ export class WorkerModule {
         XapiPoolsService,
         PoolSyncService,
         VmWatchService,
+        DataplaneService,
         QuotaRecountService,
         OutboxRelayService,
         OperationSweeperService,

@@ -2,3 +2,4 @@ export * from './cidr.js';
 export * from './mac.js';
 export * from './ovsdb/index.js';
 export * from './flows/index.js';
+export * from './reconciler/index.js';

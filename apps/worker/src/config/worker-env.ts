@@ -21,6 +21,9 @@ const schema = z.object({
   XAPI_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
   // Long enough for running jobs to finish their current XAPI step on SIGTERM.
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+  // vswitchd loses every flow when it restarts: this is how long such a host may run without them.
+  OVS_CANARY_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+  OVS_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
   VM_CLEAN_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 });
 

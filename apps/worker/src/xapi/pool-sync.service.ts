@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, type PoolEntity } from '@xenplane/core';
 import { XapiError } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
+import { hostOvsConfig } from '../dataplane/host-ovs-config.js';
 import { XapiPoolsService } from './xapi-pools.service.js';
 
 /** Keeps each pool's connection state and host list as last seen through XAPI; one worker per pool at a time. */
@@ -46,7 +47,7 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
       const poolUuid = await this.xapi.poolUuid(pool.id);
       await this.hosts.replaceForPool(pool.id, hosts.map((h) => ({
         xapiUuid: h.uuid, name: h.name, address: h.address, enabled: h.enabled, live: h.live,
-        memoryTotalBytes: h.memoryTotal, memoryFreeBytes: h.memoryFree, cpuCount: h.cpuCount,
+        memoryTotalBytes: h.memoryTotal, memoryFreeBytes: h.memoryFree, cpuCount: h.cpuCount, ...hostOvsConfig(h.otherConfig, h.address),
       })));
       await this.pools.markConnected(pool.id, poolUuid);
     } catch (err) {

@@ -5,6 +5,7 @@ import { FlavorRepository } from './repositories/flavor.repository.js';
 import { AuditRepository } from './repositories/audit.repository.js';
 import { AdvisoryLocks } from './repositories/advisory-locks.js';
 import { HostRepository } from './repositories/host.repository.js';
+import { DataplaneRepository } from './repositories/dataplane.repository.js';
 import { IdempotencyRepository } from './repositories/idempotency.repository.js';
 import { NotificationListener } from './repositories/notification.listener.js';
 import { ImageRepository } from './repositories/image.repository.js';
@@ -19,7 +20,7 @@ import { OperationLauncher } from '../domain/operation-launcher.js';
 
 import { DatabaseProbe } from './database.probe.js';
 
-const REPOSITORIES = [AdvisoryLocks, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository, NetworkRepository, VmNicRepository];
+const REPOSITORIES = [AdvisoryLocks, DataplaneRepository, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository, NetworkRepository, VmNicRepository];
 
 /** TypeORM on Postgres with our entities; schema changes only ever come from migrations/. */
 @Global()

@@ -16,3 +16,4 @@ export * from './repositories/notification.listener.js';
 export * from './repositories/advisory-locks.js';
 export * from './repositories/audit.repository.js';
 export * from './repositories/idempotency.repository.js';
+export * from './repositories/dataplane.repository.js';

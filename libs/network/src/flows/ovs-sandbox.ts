@@ -16,6 +16,8 @@ export interface OvsSandbox {
   dir: string;
   bridge: string;
   target: string;
+  /** OVSDB remote of its ovsdb-server (`unix:<dir>/db.sock`). */
+  db: string;
   vsctl(...args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
@@ -75,7 +77,7 @@ export async function startOvsSandbox(): Promise<OvsSandbox> {
     await vsctl('add-br', bridge, '--', 'set', 'bridge', bridge, 'datapath_type=netdev', 'fail_mode=secure',
       'protocols=OpenFlow13,OpenFlow15', 'other_config:disable-in-band=true');
     await waitFor(join(dir, `${bridge}.mgmt`), 5000);
-    return { dir, bridge, target: bridgeTarget(dir, bridge), vsctl, stop };
+    return { dir, bridge, target: bridgeTarget(dir, bridge), db, vsctl, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -5,7 +5,7 @@ import { pickHostByFreeMemory, toVmRecord, type HostCapacity } from './pool-reco
 import { isNullRef } from './xapi-refs.js';
 
 const host = (name: string, memoryFree: number, over: Partial<HostCapacity> = {}): HostCapacity => ({
-  ref: `OpaqueRef:${name}`, uuid: name, name, address: '10.0.0.1', enabled: true, live: true, memoryTotal: 64e9, memoryFree, cpuCount: 8, ...over,
+  ref: `OpaqueRef:${name}`, uuid: name, name, address: '10.0.0.1', enabled: true, live: true, memoryTotal: 64e9, memoryFree, cpuCount: 8, otherConfig: {}, ...over,
 });
 
 describe('pool records', () => {

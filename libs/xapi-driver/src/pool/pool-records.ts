@@ -38,6 +38,8 @@ export interface HostCapacity {
   memoryTotal: number;
   memoryFree: number;
   cpuCount: number;
+  /** host.other_config: operators publish where the host's Open vSwitch is reached here (xenplane-ovsdb, ...). */
+  otherConfig: Record<string, string>;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
@@ -84,6 +86,7 @@ export function toHostCapacity(ref: string, host: Record<string, unknown>, metri
     memoryTotal: num(metrics?.memory_total),
     memoryFree: num(metrics?.memory_free),
     cpuCount: Number(cpuInfo.cpu_count) || strings(host.host_CPUs).length,
+    otherConfig: stringMap(host.other_config),
   };
 }
 

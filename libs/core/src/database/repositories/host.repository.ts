@@ -6,7 +6,8 @@ import { HostEntity } from '../entities/host.entity.js';
 import type { Page, PageRequest } from '../pagination.js';
 import { pageBy } from './keyset.js';
 
-export type ObservedHost = Pick<HostEntity, 'xapiUuid' | 'name' | 'address' | 'enabled' | 'live' | 'memoryTotalBytes' | 'memoryFreeBytes' | 'cpuCount'>;
+export type ObservedHost = Pick<HostEntity, 'xapiUuid' | 'name' | 'address' | 'enabled' | 'live' | 'memoryTotalBytes' | 'memoryFreeBytes' | 'cpuCount'>
+  & Partial<Pick<HostEntity, 'ovsdbTarget' | 'openflowTarget' | 'bridge' | 'tunnelIp'>>;
 
 @Injectable()
 export class HostRepository {
@@ -23,12 +24,15 @@ export class HostRepository {
     await this.ds.transaction(async (tx) => {
       for (const h of hosts) {
         await tx.query(
-          `INSERT INTO hosts (id, pool_id, xapi_uuid, name, address, enabled, live, memory_total_bytes, memory_free_bytes, cpu_count)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+          `INSERT INTO hosts (id, pool_id, xapi_uuid, name, address, enabled, live, memory_total_bytes, memory_free_bytes, cpu_count,
+             ovsdb_target, openflow_target, bridge, tunnel_ip)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
            ON CONFLICT (pool_id, xapi_uuid) DO UPDATE SET name = EXCLUDED.name, address = EXCLUDED.address,
              enabled = EXCLUDED.enabled, live = EXCLUDED.live, memory_total_bytes = EXCLUDED.memory_total_bytes,
-             memory_free_bytes = EXCLUDED.memory_free_bytes, cpu_count = EXCLUDED.cpu_count, updated_at = now()`,
-          [randomUUID(), poolId, h.xapiUuid, h.name, h.address, h.enabled, h.live, h.memoryTotalBytes, h.memoryFreeBytes, h.cpuCount],
+             memory_free_bytes = EXCLUDED.memory_free_bytes, cpu_count = EXCLUDED.cpu_count, ovsdb_target = EXCLUDED.ovsdb_target,
+             openflow_target = EXCLUDED.openflow_target, bridge = EXCLUDED.bridge, tunnel_ip = EXCLUDED.tunnel_ip, updated_at = now()`,
+          [randomUUID(), poolId, h.xapiUuid, h.name, h.address, h.enabled, h.live, h.memoryTotalBytes, h.memoryFreeBytes, h.cpuCount,
+            h.ovsdbTarget ?? null, h.openflowTarget ?? null, h.bridge ?? null, h.tunnelIp ?? null],
         );
       }
       await tx.query(`DELETE FROM hosts WHERE pool_id = $1 AND NOT (xapi_uuid = ANY($2::text[]))`, [poolId, hosts.map((h) => h.xapiUuid)]);

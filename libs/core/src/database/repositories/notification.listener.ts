@@ -9,7 +9,7 @@ export class NotificationListener {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   /** Calls `onNotify` for each NOTIFY on `channel`; returns a closer. A broken connection only costs latency. */
-  async listen(channel: 'outbox' | 'pools', onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+  async listen(channel: 'outbox' | 'pools' | 'dataplane', onNotify: (payload: string) => void): Promise<() => Promise<void>> {
     const client = new pg.Client({ connectionString: (this.ds.options as { url?: string }).url });
     client.on('notification', (n) => onNotify(n.payload ?? ''));
     client.on('error', () => undefined);

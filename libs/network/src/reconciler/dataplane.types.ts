@@ -1,0 +1,48 @@
+/** What a host reconciler reads from the control plane's database (DB-agnostic shapes, filled by the worker). */
+
+/** A host whose Open vSwitch we program. */
+export interface DataplaneHost {
+  id: string;
+  /** Small stable integer (tunnel cookie, tunnel port name). */
+  key: number;
+  /** Underlay address other hosts' VXLAN ports point at; null = not reachable by tunnel. */
+  tunnelIp: string | null;
+}
+
+/** A tenant network as the data plane needs it. */
+export interface DataplaneNetwork {
+  key: number;
+  vni: number;
+  cidr: string;
+  /** XAPI network uuid the VIFs carry in `xs-network-uuid`; null until the network exists in XAPI. */
+  xapiUuid: string | null;
+}
+
+/** A VM NIC the control plane handed out (desired identity: MAC and IP on one network). */
+export interface DataplaneNic {
+  vmId: string;
+  device: number;
+  /** Small stable integer: reg5/reg7 and the port cookie. */
+  portKey: number;
+  mac: string;
+  ip: string;
+  /** The VM's XAPI uuid (VIFs carry it in `xs-vm-uuid`); null before the clone exists. */
+  vmXapiUuid: string | null;
+  network: DataplaneNetwork;
+}
+
+/** A NIC seen plugged on a host's bridge (observed by that host's reconciler). */
+export interface NicBinding {
+  vmId: string;
+  device: number;
+  hostId: string;
+  iface: string;
+  ofport: number;
+}
+
+/** Everything about one pool that a host's flows depend on. */
+export interface PoolDataplaneView {
+  hosts: DataplaneHost[];
+  nics: DataplaneNic[];
+  bindings: NicBinding[];
+}

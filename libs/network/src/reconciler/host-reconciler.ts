@@ -1,0 +1,181 @@
+// One host's OVS reconciler: a serialized, coalescing loop from (DB view + OVSDB cache) to tunnels and flows.
+import {
+  dataplaneDrift, dataplaneFlowChanges, dataplanePorts, dataplaneReconcileDuration, dataplaneReconciles,
+} from '@xenplane/core';
+import { applyFlows, checkCanary } from '../flows/flow-applier.js';
+import { generateFlows } from '../flows/flow-generator.js';
+import type { OvsdbMonitor } from '../ovsdb/ovsdb-monitor.handle.js';
+import { OvsdbClient } from '../ovsdb/ovsdb.client.js';
+import { vifInterfacesFromCache, VSWITCH_DB } from '../ovsdb/vswitch.queries.js';
+import type { DataplaneHost, NicBinding, PoolDataplaneView } from './dataplane.types.js';
+import { desiredHostState } from './desired-state.js';
+import { ensureTopology, ownTunnels, topologyMonitorSpec } from './ovs-topology.js';
+
+/** Where one host's OVS is reached. */
+export interface HostEndpoints extends DataplaneHost {
+  ovsdb: string;
+  openflow: string;
+  bridge: string;
+}
+
+export interface HostReconcilerOptions {
+  host: HostEndpoints;
+  /** The pool's desired state; a throw skips the pass (nothing is deleted on errors). */
+  loadView(): Promise<PoolDataplaneView>;
+  /** Publishes this host's observed bindings (called only when they changed). */
+  publishBindings(hostId: string, bindings: NicBinding[]): Promise<void>;
+  log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
+  canaryIntervalMs: number;
+  sweepIntervalMs: number;
+  /** Coalesces bursts of triggers (an OVSDB transaction plugging several ports) into one pass. */
+  debounceMs?: number;
+}
+
+/** What the last pass did, for tests and logs. */
+export interface PassResult {
+  result: 'changed' | 'unchanged' | 'skipped';
+  added: number;
+  removed: number;
+  deferred: number;
+}
+
+/** Owns one host until `stop()`; triggers: OVSDB changes, `trigger()` (DB news), a missing canary, a sweep. */
+export class HostReconciler {
+  private client: OvsdbClient | undefined;
+  private monitor: OvsdbMonitor | undefined;
+  private timers: NodeJS.Timeout[] = [];
+  private dirty = false;
+  private loop: Promise<void> | undefined;
+  private debounce: NodeJS.Timeout | undefined;
+  private published = '';
+  private stopped = false;
+  lastPass: PassResult | undefined;
+  readonly passes: { reason: string; result: PassResult }[] = [];
+  private reasons = new Set<string>();
+
+  constructor(private readonly opts: HostReconcilerOptions) {}
+
+  private get hostLabel(): string {
+    return this.opts.host.id;
+  }
+
+  /** Connects (retrying until stopped), monitors, and runs the first pass. */
+  async start(): Promise<void> {
+    const { host, log } = this.opts;
+    for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5000)) {
+      const client = new OvsdbClient({ endpoint: host.ovsdb, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 } });
+      try {
+        await client.connect();
+        this.monitor = await client.monitor(VSWITCH_DB, topologyMonitorSpec());
+        this.client = client;
+        break;
+      } catch (err) {
+        await client.close();
+        log.warn({ hostId: host.id, ovsdb: host.ovsdb, err: (err as Error).message }, 'cannot reach host OVSDB; retrying');
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+    if (this.stopped) await this.client?.close(); // stop() ran while we were connecting
+    if (this.stopped || !this.client || !this.monitor) return;
+    this.monitor.on('change', () => this.trigger('ovsdb'));
+    this.monitor.on('resync', () => this.trigger('ovsdb-resync'));
+    this.client.on('connect', () => this.trigger('ovsdb-reconnect'));
+    this.client.on('disconnect', (err: Error) => log.warn({ hostId: host.id, err: err.message }, 'host OVSDB disconnected'));
+    this.timers.push(setInterval(() => void this.checkCanary(), this.opts.canaryIntervalMs));
+    this.timers.push(setInterval(() => this.trigger('sweep'), this.opts.sweepIntervalMs));
+    log.info({ hostId: host.id, ovsdb: host.ovsdb, bridge: host.bridge }, 'reconciling host OVS');
+    this.trigger('start');
+  }
+
+  /** Asks for a pass soon; passes never overlap and bursts collapse into one. */
+  trigger(reason: string): void {
+    if (this.stopped) return;
+    this.reasons.add(reason);
+    this.dirty = true;
+    if (this.debounce) return;
+    this.debounce = setTimeout(() => {
+      this.debounce = undefined;
+      this.loop ??= this.drain().finally(() => (this.loop = undefined));
+    }, this.opts.debounceMs ?? 20);
+  }
+
+  /** Resolves once no pass is running or pending (tests, benchmarks). */
+  async idle(): Promise<void> {
+    while (this.loop || this.debounce) await (this.loop ?? new Promise((r) => setTimeout(r, this.opts.debounceMs ?? 20)));
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.timers.forEach(clearInterval);
+    clearTimeout(this.debounce);
+    this.debounce = undefined;
+    await this.loop;
+    await this.client?.close();
+  }
+
+  private async drain(): Promise<void> {
+    while (this.dirty && !this.stopped) {
+      this.dirty = false;
+      const reason = [...this.reasons].join(',');
+      this.reasons.clear();
+      const end = dataplaneReconcileDuration.startTimer({ host: this.hostLabel });
+      try {
+        const result = await this.pass();
+        this.lastPass = result;
+        this.passes.push({ reason, result });
+        if (this.passes.length > 50) this.passes.shift();
+        dataplaneReconciles.inc({ host: this.hostLabel, result: result.result });
+      } catch (err) {
+        dataplaneReconciles.inc({ host: this.hostLabel, result: 'failed' });
+        this.opts.log.warn({ hostId: this.opts.host.id, reason, err: (err as Error).message }, 'host reconcile failed; will retry');
+        // Bounded retry: the next trigger or sweep may come late, so schedule one.
+        setTimeout(() => this.trigger('retry'), 1000).unref();
+      } finally {
+        end();
+      }
+    }
+  }
+
+  private async pass(): Promise<PassResult> {
+    const { host } = this.opts;
+    const monitor = this.monitor!;
+    if (!this.client?.connected) return { result: 'skipped', added: 0, removed: 0, deferred: 0 };
+    const view = await this.opts.loadView();
+    const tunnels = view.hosts
+      .filter((h) => h.id !== host.id && h.tunnelIp)
+      .map((h) => ({ hostId: h.id, hostKey: h.key, remoteIp: h.tunnelIp! }));
+    const topo = await ensureTopology(this.client, monitor.cache, host.bridge, tunnels);
+    if (!topo) {
+      this.opts.log.warn({ hostId: host.id, bridge: host.bridge }, 'integration bridge missing; nothing programmed');
+      return { result: 'skipped', added: 0, removed: 0, deferred: 0 };
+    }
+    if (topo.bridgeFixed) dataplaneDrift.inc({ host: this.hostLabel, kind: 'bridge' });
+    if (topo.tunnelsAdded + topo.tunnelsRemoved + topo.tunnelsUpdated > 0) dataplaneDrift.inc({ host: this.hostLabel, kind: 'tunnels' });
+    const ofports = new Map([...ownTunnels(monitor.cache)].map(([id, t]) => [id, t.ofport]));
+    const desired = desiredHostState(host, host.bridge, view, vifInterfacesFromCache(monitor.cache), ofports);
+    const applied = await applyFlows({ target: host.openflow, complete: desired.complete }, generateFlows(desired.state));
+    dataplanePorts.set({ host: this.hostLabel, state: 'bound' }, desired.state.ports.length);
+    dataplanePorts.set({ host: this.hostLabel, state: 'pending' }, desired.pending.length);
+    if (applied.added) dataplaneFlowChanges.inc({ host: this.hostLabel, change: 'added' }, applied.added);
+    if (applied.removed) dataplaneFlowChanges.inc({ host: this.hostLabel, change: 'removed' }, applied.removed);
+    if (applied.deferredDeletes) dataplaneFlowChanges.inc({ host: this.hostLabel, change: 'deferred' }, applied.deferredDeletes);
+    if (applied.added + applied.removed > 0) dataplaneDrift.inc({ host: this.hostLabel, kind: 'flows' });
+    const key = JSON.stringify(desired.bindings.map((b) => [b.vmId, b.device, b.iface, b.ofport]).sort());
+    if (key !== this.published) {
+      await this.opts.publishBindings(host.id, desired.bindings);
+      this.published = key;
+    }
+    const changed = applied.added + applied.removed > 0;
+    return { result: changed ? 'changed' : 'unchanged', added: applied.added, removed: applied.removed, deferred: applied.deferredDeletes };
+  }
+
+  /** vswitchd keeps no flows across a restart: a missing canary means reinstall everything now. */
+  private async checkCanary(): Promise<void> {
+    if (this.loop || this.stopped || !this.client?.connected) return;
+    const present = await checkCanary({ target: this.opts.host.openflow }).catch(() => false);
+    if (present) return;
+    dataplaneDrift.inc({ host: this.hostLabel, kind: 'canary_missing' });
+    this.opts.log.warn({ hostId: this.opts.host.id }, 'canary flow missing (vswitchd restarted?); reinstalling flows');
+    this.trigger('canary');
+  }
+}

@@ -1,0 +1,4 @@
+export * from './dataplane.types.js';
+export * from './desired-state.js';
+export * from './ovs-topology.js';
+export * from './host-reconciler.js';
