@@ -33,6 +33,7 @@ export class VmActionDto {
 }
 
 export class NicView {
+  @ApiProperty({ description: 'Xen VIF device number: the guest sees it as eth<device>' }) device: number;
   @ApiProperty({ format: 'uuid' }) networkId: string;
   @ApiProperty() mac: string;
   @ApiProperty() ip: string;
@@ -56,10 +57,10 @@ export class VmView {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   /** `nics` as the service loaded them with the VM. */
-  static of(vm: VmEntity & { nics?: { networkId: string; mac: string; ip: string }[] }): VmView {
+  static of(vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string }[] }): VmView {
     return {
       id: vm.id, tenantId: vm.tenantId, name: vm.name, status: vm.status, flavorId: vm.flavorId, imageId: vm.imageId,
-      vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, nics: (vm.nics ?? []).map((n) => ({ networkId: n.networkId, mac: n.mac, ip: n.ip })), hostId: vm.hostUuid, xapiUuid: vm.xapiUuid,
+      vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip })), hostId: vm.hostUuid, xapiUuid: vm.xapiUuid,
       errorReason: vm.errorReason, createdAt: vm.createdAt.toISOString(), updatedAt: vm.updatedAt.toISOString(),
     };
   }

@@ -43,8 +43,11 @@ async function waitFor(path: string, ms: number): Promise<void> {
   }
 }
 
-/** Starts ovsdb-server and ovs-vswitchd in a temp dir with one `netdev`, `fail_mode=secure` bridge. */
-export async function startOvsSandbox(): Promise<OvsSandbox> {
+/**
+ * Starts ovsdb-server and ovs-vswitchd in a temp dir with one `netdev`, `fail_mode=secure` bridge.
+ * `dummyPorts` lets `type=dummy` interfaces in (ports with an ofport but no device: benches with 1,000s of VIFs).
+ */
+export async function startOvsSandbox(opts: { dummyPorts?: boolean } = {}): Promise<OvsSandbox> {
   const dir = await mkdtemp(join(tmpdir(), 'xp-ovs-'));
   // Unique name: the netdev bridge's internal port is a tap in this netns, shared with other tests.
   const bridge = `xpf${randomBytes(3).toString('hex')}`;
@@ -72,7 +75,7 @@ export async function startOvsSandbox(): Promise<OvsSandbox> {
     await exec('ovsdb-server', [join(dir, 'conf.db'), `--remote=p${db}`, `--pidfile=${pidfiles[1]}`,
       `--unixctl=${join(dir, 'ovsdb.ctl')}`, `--log-file=${join(dir, 'ovsdb.log')}`, '--detach'], { env });
     await vsctl('--no-wait', 'init');
-    await exec('ovs-vswitchd', [db, '--disable-system', `--pidfile=${pidfiles[0]}`,
+    await exec('ovs-vswitchd', [db, '--disable-system', ...(opts.dummyPorts ? ['--enable-dummy'] : []), `--pidfile=${pidfiles[0]}`,
       `--unixctl=${join(dir, 'vswitchd.ctl')}`, `--log-file=${join(dir, 'vswitchd.log')}`, '--detach'], { env });
     await vsctl('add-br', bridge, '--', 'set', 'bridge', bridge, 'datapath_type=netdev', 'fail_mode=secure',
       'protocols=OpenFlow13,OpenFlow15', 'other_config:disable-in-band=true');
