@@ -1,0 +1,2 @@
+// Usage metering, rating and billing exports (issue 7).
+export {};
