@@ -62,14 +62,14 @@ function runPhase({ files: phaseFiles, concurrency }) {
   return new Promise((resolve) => {
     const args = ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, ...phaseFiles.map((f) => relative(root, f))];
     const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
-    const counts = { pass: 0, fail: 0 };
+    const counts = { pass: 0, fail: 0, cancelled: 0 };
     let buf = '';
     child.stdout.on('data', (chunk) => {
       process.stdout.write(chunk);
       buf += chunk;
       let i;
       while ((i = buf.indexOf('\n')) >= 0) {
-        const m = /^# (pass|fail) (\d+)$/.exec(buf.slice(0, i));
+        const m = /^# (pass|fail|cancelled) (\d+)$/.exec(buf.slice(0, i));
         if (m) counts[m[1]] = Number(m[2]);
         buf = buf.slice(i + 1);
       }
@@ -85,7 +85,8 @@ let exitCode = 0;
 for (const phase of phases) {
   const r = await runPhase(phase);
   passed += r.pass;
-  failed += r.fail;
+  // A test cancelled by a failing before() hook proved nothing: it counts against the run.
+  failed += r.fail + r.cancelled;
   if (r.code !== 0) exitCode = r.code;
 }
 console.log(`${passed} passed, ${failed} failed`);
