@@ -20,8 +20,8 @@ describe('sim-env', () => {
     });
   }
 
-  it('refuses SIM_NETWORK=ovs for now, naming the variable', () => {
-    assert.throws(() => parseSimEnv({ SIM_NETWORK: 'ovs' }), (e: unknown) => e instanceof SimConfigError && /SIM_NETWORK.*not implemented/.test(e.message));
-    assert.throws(() => parseSimEnv({ SIM_NETWORK: 'bridge' }), /SIM_NETWORK/);
+  it('accepts SIM_NETWORK=ovs and refuses anything but none or ovs, naming the variable', () => {
+    assert.equal(parseSimEnv({ SIM_NETWORK: 'ovs' }).network, 'ovs');
+    assert.throws(() => parseSimEnv({ SIM_NETWORK: 'bridge' }), (e: unknown) => e instanceof SimConfigError && /SIM_NETWORK/.test(e.message));
   });
 });

@@ -19,7 +19,7 @@ const schema = z.object({
   SIM_PASSWORD: text('xenroot'),
   SIM_HOSTS: int('SIM_HOSTS', 1, 64, 2),
   SIM_NETWORK: text('none').pipe(
-    z.enum(['none', 'ovs'], { error: 'SIM_NETWORK must be "none" or "ovs"' }).refine((v) => v === 'none', 'SIM_NETWORK=ovs is not implemented yet; use SIM_NETWORK=none'),
+    z.enum(['none', 'ovs'], { error: 'SIM_NETWORK must be "none" or "ovs"' }),
   ),
   SIM_SEED: int('SIM_SEED', 0, 2 ** 32 - 1, 1),
   SIM_SESSION_TTL_SECONDS: int('SIM_SESSION_TTL_SECONDS', 1, 10 * 365 * 86400, 86400),
@@ -34,7 +34,7 @@ export interface SimConfig {
   username: string;
   password: string;
   hosts: number;
-  network: 'none';
+  network: 'none' | 'ovs';
   seed: number;
   sessionTtlSeconds: number;
   jsonRpc: boolean;
@@ -53,7 +53,7 @@ export function parseSimEnv(env: Record<string, string | undefined>): SimConfig 
   const e = r.data;
   return {
     port: e.SIM_PORT, host: e.SIM_HOST, username: e.SIM_USERNAME, password: e.SIM_PASSWORD, hosts: e.SIM_HOSTS,
-    network: 'none', seed: e.SIM_SEED, sessionTtlSeconds: e.SIM_SESSION_TTL_SECONDS,
+    network: e.SIM_NETWORK, seed: e.SIM_SEED, sessionTtlSeconds: e.SIM_SESSION_TTL_SECONDS,
     jsonRpc: e.SIM_JSONRPC, prepopulateVms: e.SIM_PREPOPULATE_VMS, logLevel: e.LOG_LEVEL,
   };
 }

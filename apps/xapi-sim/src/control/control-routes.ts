@@ -18,6 +18,7 @@ const masterBody = z.object({ host: z.number().int().min(1) });
 const transportBody = z.object({ jsonrpc: z.boolean() });
 const populateBody = z.object({ vms: z.number().int().min(1).max(100_000) });
 const hostRoute = /^\/sim\/hosts\/(\d+)\/(down|up)$/;
+const vswitchdRoute = /^\/sim\/ovs\/hosts\/(\d+)\/restart-vswitchd$/;
 
 function send(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { 'content-type': 'application/json' });
@@ -57,10 +58,22 @@ async function setHostUp(sim: SimState, res: ServerResponse, index: number, up: 
   return send(res, 200, { ok: true, host: index, up, perHost: sim.net.perHost });
 }
 
+// SIM_NETWORK=ovs: describe the fabric, or kill and restart one host's vswitchd (its flows are lost, its ports kept).
+async function ovsRoute(sim: SimState, req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
+  const fabric = sim.dataplane;
+  if (!fabric) return send(res, 404, { error: 'the simulator runs without OVS (start it with SIM_NETWORK=ovs)' });
+  if (req.method === 'GET' && path === '/sim/ovs') return send(res, 200, fabric.describe());
+  const m = req.method === 'POST' ? vswitchdRoute.exec(path) : null;
+  if (!m) return send(res, 404, { error: `no control route ${req.method} ${path}` });
+  if (!(await fabric.restartVswitchd(Number(m[1])))) return send(res, 404, { error: `no host ${m[1]}; the pool has ${fabric.hosts.length}` });
+  return send(res, 200, { ok: true, host: Number(m[1]) });
+}
+
 export async function handleControl(sim: SimState, dispatcher: Dispatcher, req: IncomingMessage, res: ServerResponse, path: string, body: string): Promise<void> {
   const route = `${req.method} ${path}`;
   const host = req.method === 'POST' ? hostRoute.exec(path) : null;
   if (host) return setHostUp(sim, res, Number(host[1]), host[2] === 'up');
+  if (path.startsWith('/sim/ovs')) return ovsRoute(sim, req, res, path);
   const withBody = <T>(schema: z.ZodType<T>, then: (v: T) => unknown) => {
     const r = parse(schema, body);
     if (!r.ok) return send(res, 400, { error: r.error });

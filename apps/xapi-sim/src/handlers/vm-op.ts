@@ -2,6 +2,7 @@
 import type { Value } from '../datamodel/defaults.js';
 import { beginOperation, endOperation } from '../domain/vm-state.js';
 import type { CallContext } from '../rpc/handler-types.js';
+import { fail } from '../rpc/xapi-error.js';
 
 export interface OpSteps<T> {
   prepare?: () => T; // checks and reservations that must hold while the operation runs
@@ -18,6 +19,8 @@ export async function runVmOp<T>(ctx: CallContext, vmRef: string, op: string, st
     await ctx.delay();
     const result = steps.apply(prepared as T);
     ok = true;
+    // Real xapi returns from VM.start once the VIFs are plugged: so does the OVS fabric (SIM_NETWORK=ovs).
+    if (ctx.sim.dataplane) await ctx.sim.dataplane.sync(vmRef).catch((err: Error) => fail('INTERNAL_ERROR', `plugging VIFs: ${err.message}`));
     return result;
   } finally {
     if (!ok) steps.rollback?.(prepared);

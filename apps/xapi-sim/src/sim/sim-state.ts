@@ -5,6 +5,7 @@ import { loadDatamodel, type Datamodel } from '../datamodel/datamodel.js';
 import type { XRecord } from '../datamodel/defaults.js';
 import type { HostNet } from '../http/host-listeners.js';
 import type { Logger } from '../log/logger.js';
+import type { OvsFabric } from '../ovs/ovs-fabric.js';
 import { ObjectStore } from '../store/object-store.js';
 import { Timers } from '../util/timers.js';
 
@@ -24,6 +25,7 @@ export class SimState {
   readonly sessionActivity = new Map<string, number>();
   readonly stats = new CallStats();
   net: HostNet | undefined; // set once the listeners are up
+  dataplane: OvsFabric | undefined; // SIM_NETWORK=ovs only
   populated = 0; // VMs made by POST /sim/populate / SIM_PREPOPULATE_VMS, for their names
   poolRef = '';
   hostRefs: string[] = [];

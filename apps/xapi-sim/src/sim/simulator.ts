@@ -15,6 +15,8 @@ import { createLogger, type Logger, type LogSetting } from '../log/logger.js';
 import { Dispatcher } from '../rpc/dispatcher.js';
 import { hostAddress, seedPool } from '../seed/seed-pool.js';
 import { TaskRunner } from '../tasks/task-runner.js';
+import { OvsFabric } from '../ovs/ovs-fabric.js';
+import { ovsPrerequisiteMissing } from '../ovs/ovs-commands.js';
 import { SimState } from './sim-state.js';
 
 export interface SimulatorOptions {
@@ -23,7 +25,7 @@ export interface SimulatorOptions {
   username?: string; // default root
   password?: string; // default xenroot
   hosts?: number; // pool size, default 2
-  network?: 'none';
+  network?: 'none' | 'ovs'; // ovs: a real Open vSwitch per host, VMs as network namespaces (root only)
   seed?: number; // seeds rate-based faults, default 1
   sessionTtlSeconds?: number; // idle session lifetime, default 86400
   jsonRpc?: boolean; // default true; false answers /jsonrpc like a host without JSON-RPC
@@ -55,6 +57,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   seedPool(state);
   state.control.jsonRpc = options.jsonRpc ?? true;
   if (options.prepopulateVms) populateVms(state, options.prepopulateVms);
+  if (options.network === 'ovs') {
+    const missing = await ovsPrerequisiteMissing();
+    if (missing) throw new Error(missing);
+    state.dataplane = await OvsFabric.start(state, log);
+  }
   const tasks = new TaskRunner(state);
   const dispatcher = new Dispatcher(state, tasks, [
     sessionHandlers, vmPowerHandlers, vmCreateHandlers, vmConfigHandlers, storageHandlers, networkHandlers,
@@ -63,7 +70,10 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const bind = options.host ?? '127.0.0.1';
   const addresses = state.hostRefs.map((_, i) => hostAddress(i + 1));
   const listeners = new HostListeners(createSimHandler(state, dispatcher), addresses, bind, isLoopbackBind(bind));
-  const port = await listeners.start(options.port ?? 0);
+  const port = await listeners.start(options.port ?? 0).catch(async (err: Error) => {
+    await state.dataplane?.close();
+    throw err;
+  });
   state.net = listeners;
   const reachable = bind === '0.0.0.0' || bind === '::' || bind === 'localhost' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
   log.info('xapi-sim listening', { port, host: bind, hosts: state.options.hosts, perHost: listeners.perHost });
@@ -77,6 +87,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       (closing ??= (async () => {
         state.timers.close(); // ends pending event.from waits and task delays
         await listeners.close();
+        await state.dataplane?.close();
       })()),
   };
 }

@@ -1,0 +1,63 @@
+// A VM as a network namespace `xsim-<uuid>`: one veth per VIF, `vif<domid>.<device>` on the host's br-int (as xapi's
+// vif-real/setup-vif-rules plug it) and `eth<device>` in the guest, addressed from xenstore like cloud-init would.
+import { INTEGRATION_BRIDGE, type OvsHost } from './ovs-host.js';
+import { inNetns, run } from './ovs-commands.js';
+
+export interface VifSpec {
+  device: number;
+  vifUuid: string;
+  networkUuid: string;
+  mac: string;
+  /** `a.b.c.d/prefix` from xenstore `vm-data/ip<device>`, if the control plane gave one. */
+  ip: string | undefined;
+}
+
+export interface PluggedPort {
+  device: number;
+  name: string;
+  mac: string;
+  ip: string | undefined;
+}
+
+export const vmNetns = (vmUuid: string) => `xsim-${vmUuid}`;
+
+/** Plugs every VIF; on any failure removes what it made and rethrows. */
+export async function plugVm(host: OvsHost, vmUuid: string, domid: number, vifs: VifSpec[]): Promise<PluggedPort[]> {
+  const ns = vmNetns(vmUuid);
+  const ports: PluggedPort[] = [];
+  try {
+    await run('ip', ['netns', 'add', ns]).catch((e: Error) => {
+      if (!/exists/.test(e.message)) throw e;
+    });
+    await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    for (const vif of vifs) {
+      const name = `vif${domid}.${vif.device}`;
+      const eth = `eth${vif.device}`;
+      await run('ip', ['link', 'add', name, 'netns', host.netns, 'type', 'veth', 'peer', 'name', eth, 'netns', ns]);
+      ports.push({ device: vif.device, name, mac: vif.mac, ip: vif.ip });
+      await run('ip', ['-n', ns, 'link', 'set', eth, 'address', vif.mac]);
+      if (vif.ip) await run('ip', ['-n', ns, 'addr', 'add', vif.ip, 'dev', eth]);
+      await run('ip', ['-n', ns, 'link', 'set', eth, 'up']);
+      await inNetns(ns, 'ethtool', ['-K', eth, 'tx', 'off']); // userspace datapath + veth checksum offload breaks TCP
+      await run('ip', ['-n', host.netns, 'link', 'set', name, 'up']);
+      // One transaction with the external_ids, as setup-vif-rules does; the reconciler keys on them.
+      await host.vsctl('--', '--if-exists', 'del-port', name, '--', 'add-port', INTEGRATION_BRIDGE, name, '--', 'set', 'Interface', name,
+        `external_ids:xs-vif-uuid=${vif.vifUuid}`, `external_ids:xs-network-uuid=${vif.networkUuid}`,
+        `external_ids:xs-vm-uuid=${vmUuid}`, `external_ids:attached-mac=${vif.mac}`);
+    }
+    return ports;
+  } catch (err) {
+    await unplugVm(host, vmUuid, ports);
+    throw err;
+  }
+}
+
+/** Removes the ports from br-int, the veths and the guest namespace; tolerant of anything already gone. */
+export async function unplugVm(host: OvsHost | undefined, vmUuid: string, ports: PluggedPort[]): Promise<void> {
+  for (const p of ports) {
+    if (!host) continue;
+    await host.vsctl('--if-exists', 'del-port', INTEGRATION_BRIDGE, p.name).catch(() => undefined);
+    await run('ip', ['-n', host.netns, 'link', 'del', p.name]).catch(() => undefined);
+  }
+  await run('ip', ['netns', 'del', vmNetns(vmUuid)]).catch(() => undefined);
+}

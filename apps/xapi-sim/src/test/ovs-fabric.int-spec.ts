@@ -1,0 +1,100 @@
+// SIM_NETWORK=ovs: each host runs its own OVS; starting a VM plugs its VIFs as xapi does, and the guest is a namespace.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { promisify } from 'node:util';
+import { startSimulator, type Simulator } from '../index.js';
+import { ovsPrerequisiteMissing } from '../ovs/ovs-commands.js';
+import { JsonRpc, control, login, templateRef } from '../testing/xapi-test-client.js';
+
+const exec = promisify(execFile);
+const missing = await ovsPrerequisiteMissing();
+if (missing && process.env.CI === 'true') throw new Error(`CI=true but the OVS simulator tests cannot run: ${missing}`);
+
+describe('the simulator with SIM_NETWORK=ovs', { skip: missing }, () => {
+  let sim: Simulator;
+  let json: JsonRpc;
+  let s: string;
+  let hosts: string[];
+  before(async () => {
+    sim = await startSimulator({ network: 'ovs', hosts: 2 });
+    json = new JsonRpc(sim.url);
+    s = await login(json);
+    hosts = await Promise.all(sim.state.hostRefs.map(async (r) => r));
+  });
+  after(() => sim?.close());
+
+  const vsctl = async (db: string, ...args: string[]) => (await exec('ovs-vsctl', [`--db=${db}`, ...args])).stdout;
+  const guest = async (uuid: string, ...cmd: string[]) => (await exec('ip', ['netns', 'exec', `xsim-${uuid}`, ...cmd])).stdout;
+  async function vmWithVif(name: string, ip: string, mac: string): Promise<{ ref: string; uuid: string; vif: string; net: string }> {
+    const vm = await json.call('VM.clone', s, await templateRef(json, s), name);
+    await json.call('VM.provision', s, vm);
+    const net = await json.call('network.create', s, { name_label: `n-${name}`, name_description: '', MTU: 1500, other_config: {}, tags: [], bridge: '' });
+    const vif = await json.call('VIF.create', s, {
+      device: '0', network: net, VM: vm, MAC: mac, MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {},
+      locking_mode: 'unlocked', ipv4_allowed: [], ipv6_allowed: [],
+    });
+    await json.call('VM.add_to_xenstore_data', s, vm, 'vm-data/ip0', ip);
+    return { ref: vm, uuid: await json.call('VM.get_uuid', s, vm), vif: await json.call('VIF.get_uuid', s, vif), net: await json.call('network.get_uuid', s, net) };
+  }
+
+  it('publishes each host\'s OVS endpoints in host other_config, with live sockets', async () => {
+    for (const [i, ref] of hosts.entries()) {
+      const oc = await json.call('host.get_other_config', s, ref);
+      assert.match(oc['xenplane-ovsdb'], /^unix:\/tmp\/xsim-[0-9a-f]+\/h\d\/db\.sock$/);
+      assert.equal(oc['xenplane-bridge'], 'br-int');
+      assert.equal(oc['xenplane-tunnel-ip'], `172.31.0.${i + 1}`);
+      assert.ok(existsSync(oc['xenplane-openflow'].slice('unix:'.length)));
+      assert.equal((await vsctl(oc['xenplane-ovsdb'], 'get', 'Bridge', 'br-int', 'fail_mode')).trim(), 'secure');
+    }
+  });
+
+  it('VM.start_on plugs vif<domid>.<device> with xapi\'s external_ids and a guest namespace with the MAC and IP; shutdown removes both', async () => {
+    const vm = await vmWithVif('guest-1', '10.9.0.2/24', '02:00:00:aa:00:01');
+    await json.call('VM.start_on', s, vm.ref, hosts[1], false, false);
+    const domid = await json.call('VM.get_domid', s, vm.ref);
+    const oc = await json.call('host.get_other_config', s, hosts[1]);
+    const row = await vsctl(oc['xenplane-ovsdb'], '--columns=name,external_ids,ofport', 'list', 'Interface', `vif${domid}.0`);
+    assert.match(row, new RegExp(`xs-vif-uuid="?${vm.vif}`));
+    assert.match(row, new RegExp(`xs-vm-uuid="?${vm.uuid}`));
+    assert.match(row, new RegExp(`xs-network-uuid="?${vm.net}`));
+    assert.match(row, /attached-mac="02:00:00:aa:00:01"/);
+    assert.match(row, /ofport\s+:\s+[1-9]/);
+    const eth0 = await guest(vm.uuid, 'ip', 'addr', 'show', 'eth0');
+    assert.match(eth0, /link\/ether 02:00:00:aa:00:01/);
+    assert.match(eth0, /inet 10\.9\.0\.2\/24/);
+    const described = (await control(sim.url, 'ovs')).body;
+    assert.deepEqual(described.vms.find((v: { uuid: string }) => v.uuid === vm.uuid).ports, [{ device: 0, name: `vif${domid}.0`, mac: '02:00:00:aa:00:01', ip: '10.9.0.2/24' }]);
+
+    await json.call('VM.hard_shutdown', s, vm.ref);
+    assert.doesNotMatch(await vsctl(oc['xenplane-ovsdb'], 'list-ports', 'br-int'), /vif/);
+    assert.doesNotMatch((await exec('ip', ['netns', 'list'])).stdout, new RegExp(`xsim-${vm.uuid}`));
+  });
+
+  it('restart-vswitchd brings a host\'s vswitchd back with no flows but its ports', async () => {
+    const vm = await vmWithVif('guest-2', '10.9.0.3/24', '02:00:00:aa:00:02');
+    await json.call('VM.start_on', s, vm.ref, hosts[0], false, false);
+    const before = (await control(sim.url, 'ovs')).body.hosts[0];
+    await exec('ovs-ofctl', ['-O', 'OpenFlow15', 'add-flow', before.openflow, 'table=0,priority=5,actions=drop']);
+    const r = await control(sim.url, 'ovs/hosts/1/restart-vswitchd', {});
+    assert.equal(r.status, 200);
+    const after = (await control(sim.url, 'ovs')).body.hosts[0];
+    assert.notEqual(after.vswitchdPid, before.vswitchdPid);
+    const flows = (await exec('ovs-ofctl', ['-O', 'OpenFlow15', 'dump-flows', after.openflow])).stdout;
+    assert.doesNotMatch(flows, /priority=5/);
+    assert.match(await vsctl(before.ovsdb, 'list-ports', 'br-int'), /vif\d+\.0/);
+    assert.equal((await control(sim.url, 'ovs/hosts/9/restart-vswitchd', {})).status, 404);
+    await json.call('VM.hard_shutdown', s, vm.ref);
+    await json.call('VM.destroy', s, vm.ref);
+  });
+
+  it('close() leaves no namespaces, daemons or run directory behind', async () => {
+    const dir = (await control(sim.url, 'ovs')).body.hosts[0].runDir.replace(/\/h1$/, '');
+    const id = dir.split('/').pop();
+    await sim.close();
+    assert.doesNotMatch((await exec('ip', ['netns', 'list'])).stdout, new RegExp(id));
+    assert.equal(existsSync(dir), false);
+    assert.doesNotMatch((await exec('sh', ['-c', 'pgrep -af ovs || true'])).stdout, new RegExp(id));
+  });
+});
