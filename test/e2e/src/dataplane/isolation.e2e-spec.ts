@@ -100,13 +100,16 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
   });
 
   test('TCP to an open port works within a network and fails across tenants', async () => {
-    listeners.push(listen(A[1]!, 7001), listen(B[1]!, 7002));
+    listeners.push(listen(A[1]!, 7001), listen(B[1]!, 7002), listen(B[3]!, 7003));
     await eventually('listener up', async () => ((await tcpConnects(A[0]!, ip(A[1]!), 7001)) ? true : undefined), 10_000);
     assert.equal(await tcpConnects(A[2]!, ip(A[1]!), 7001), true);
     assert.equal(await tcpConnects(B[0]!, ip(B[1]!), 7002), true);
     // Same address 10.0.0.3 in both tenants: each side only ever reaches its own listener.
     for (const from of A) assert.equal(await tcpConnects(from, ip(B[1]!), 7002), false, `${from.name} reached tenant B's port`);
     for (const from of B) if (from !== B[1]) assert.equal(await tcpConnects(from, ip(A[1]!), 7001), false, `${from.name} reached tenant A's port`);
+    // An address only tenant B has: B connects, no A guest (same host or across the tunnel) gets a SYN through.
+    await eventually('B listener up', async () => ((await tcpConnects(B[0]!, ip(B[3]!), 7003)) ? true : undefined), 10_000);
+    for (const from of A) assert.equal(await tcpConnects(from, ip(B[3]!), 7003), false, `${from.name} reached ${B[3]!.name}`);
   });
 
   test('spoofing from inside a guest is dropped: another source IP, another MAC, a forged ARP reply', async () => {
