@@ -3,6 +3,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
+import { startProcess } from '@xenplane/testing';
 import { client, eventually, OPERATOR_TOKEN, startStack, type Stack } from '../stack.js';
 import { forgeArpReply, inGuest, listen, neighbour, pings, tcpConnects, type GuestVm } from './guest.js';
 import { ovsSkipReason } from './ovs-prereqs.js';
@@ -154,5 +155,24 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
     const again = await makeVm(tenantB, 'b5', netB);
     assert.equal(ip(again), ip(gone));
     await reachable(again, B[0]!);
+  });
+
+  test('one reconciler per host across workers: a killed owner\'s hosts are taken over and kept repaired', async () => {
+    const second = startProcess('apps/worker/dist/main.js', { ...stack.env, WORKER_PORT: '0', WORKER_HOST: '127.0.0.1' }, 'worker-2');
+    try {
+      const url2 = `http://127.0.0.1:${String((await second.waitForLog((l) => l.msg === 'worker listening')).port)}`;
+      const owned = async (url: string) => Number(/^xenplane_dataplane_hosts_owned (\d+)$/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+      await new Promise((r) => setTimeout(r, 1500)); // a few claim rounds (RECONCILE_CLAIM_INTERVAL_MS=500)
+      assert.deepEqual([await owned(stack.worker.url), await owned(url2)], [2, 0]);
+      await stack.worker.stop('SIGKILL'); // its lock session dies with it
+      await eventually('takeover', async () => ((await owned(url2)) === 2 ? true : undefined), 30_000);
+      const h = hostIndex(A[0]!);
+      const before = await ownFlows(h);
+      assert.equal((await fetch(`${stack.sim.url}/sim/ovs/hosts/${h}/restart-vswitchd`, { method: 'POST' })).status, 200);
+      await eventually('flows restored by the new owner', async () => ((await ownFlows(h)).length === before.length ? true : undefined), 30_000);
+      for (const to of A.slice(1)) await reachable(A[0]!, to);
+    } finally {
+      await second.stop();
+    }
   });
 });
