@@ -35,8 +35,14 @@ const alive = (pid: number) => {
   }
 };
 
+/** A zombie (exited, not yet reaped: detached daemons' parent may be a PID 1 that never reaps) counts as gone. */
 export function isAlive(pid: number): boolean {
-  return pid > 0 && alive(pid);
+  if (!(pid > 0 && alive(pid))) return false;
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+  } catch {
+    return false;
+  }
 }
 
 /** Stops the daemon named by a pidfile and waits for it to exit (SIGKILL after 2 s). */

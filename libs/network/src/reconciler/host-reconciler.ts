@@ -80,7 +80,9 @@ export class HostReconciler {
     this.monitor.on('change', () => this.trigger('ovsdb'));
     this.monitor.on('resync', () => this.trigger('ovsdb-resync'));
     this.client.on('connect', () => this.trigger('ovsdb-reconnect'));
-    this.client.on('disconnect', (err: Error) => log.warn({ hostId: host.id, err: err.message }, 'host OVSDB disconnected'));
+    this.client.on('disconnect', (err: Error) => {
+      if (!this.stopped) log.warn({ hostId: host.id, err: err.message }, 'host OVSDB disconnected');
+    });
     this.timers.push(setInterval(() => void this.checkCanary(), this.opts.canaryIntervalMs));
     this.timers.push(setInterval(() => this.trigger('sweep'), this.opts.sweepIntervalMs));
     log.info({ hostId: host.id, ovsdb: host.ovsdb, bridge: host.bridge }, 'reconciling host OVS');
