@@ -1,2 +1,5 @@
 // Usage metering, rating and billing exports (issue 7).
-export {};
+export * from './metering/skus.js';
+export * from './metering/interval-derivation.js';
+export * from './aggregation/usage.repository.js';
+export * from './aggregation/usage-aggregator.js';

@@ -1,0 +1,33 @@
+// The SQL that turns intervals into rated hourly records; shared by the forward pass and by recomputation.
+
+/**
+ * Hourly records for windows in [$1, $2), from intervals of every resource ($3 null) or of the given ones.
+ * Interval bounds are whole seconds, so `seconds` is an exact integer; one row per (resource, sku, hour) even when
+ * a resize splits the hour. Rated with the price version in force at the window's start; cost = price × quantity,
+ * exactly (numeric), so FOCUS's ListUnitPrice × PricingQuantity = ListCost holds on every row.
+ */
+export const FRESH_RECORDS = `
+  WITH parts AS (
+    SELECT i.resource_id, i.sku, i.tenant_id, i.pool_id, i.resource_type, i.resource_name, i.size, lower(i.during) AS since, ws,
+      extract(epoch FROM LEAST(COALESCE(upper(i.during), 'infinity'), ws + interval '1 hour') - GREATEST(lower(i.during), ws))::int AS secs
+    FROM usage_intervals i
+    CROSS JOIN LATERAL generate_series(
+      date_trunc('hour', GREATEST(lower(i.during), $1::timestamptz)),
+      date_trunc('hour', LEAST(COALESCE(upper(i.during), $2::timestamptz), $2::timestamptz) - interval '1 microsecond'),
+      interval '1 hour') AS ws
+    WHERE i.during && tstzrange($1::timestamptz, $2::timestamptz) AND ($3::uuid[] IS NULL OR i.resource_id = ANY($3::uuid[]))
+  ), windows AS (
+    SELECT resource_id, sku, ws, min(tenant_id::text)::uuid AS tenant_id, min(pool_id::text)::uuid AS pool_id, min(resource_type) AS resource_type,
+      (array_agg(resource_name ORDER BY since DESC))[1] AS resource_name, sum(secs)::int AS seconds, sum(secs * size) AS consumed
+    FROM parts WHERE secs > 0 GROUP BY resource_id, sku, ws
+  )
+  SELECT w.resource_id, w.sku, w.ws AS window_start, (date_trunc('month', w.ws AT TIME ZONE 'UTC'))::date AS billing_period,
+    w.tenant_id, w.pool_id, w.resource_type, w.resource_name, w.seconds, w.consumed AS consumed_quantity,
+    round(w.consumed / 3600, 6) AS pricing_quantity, pv.id AS price_version, COALESCE(pi.unit_price, 0) AS unit_price,
+    COALESCE(pi.unit_price, 0) * round(w.consumed / 3600, 6) AS cost
+  FROM windows w
+  CROSS JOIN LATERAL (SELECT id FROM price_versions WHERE effective_from <= w.ws ORDER BY effective_from DESC LIMIT 1) pv
+  LEFT JOIN price_items pi ON pi.version_id = pv.id AND pi.sku = w.sku`;
+
+export const RECORD_COLUMNS = `resource_id, sku, window_start, billing_period, tenant_id, pool_id, resource_type, resource_name,
+  seconds, consumed_quantity, pricing_quantity, price_version, unit_price, cost`;

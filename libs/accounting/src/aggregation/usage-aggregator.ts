@@ -1,0 +1,52 @@
+import type { DataSource } from 'typeorm';
+import { deriveIntervals } from '../metering/interval-derivation.js';
+import type { UsageRepository } from './usage.repository.js';
+
+export interface AggregationResult {
+  skipped: boolean;
+  resourcesRederived: number;
+  windowsAdded: number;
+  through: Date | null;
+  /** More dirty resources wait: run again. */
+  more: boolean;
+}
+
+const HOUR = 3_600_000;
+const floorHour = (d: Date) => new Date(Math.floor(d.getTime() / HOUR) * HOUR);
+
+/**
+ * One aggregation pass, all in one transaction (so a crash anywhere loses nothing and duplicates nothing):
+ * re-derive the intervals of resources with new events, recompute their already-aggregated windows (Corrections for
+ * closed periods), then add the hours that ended at least `graceMs` ago and move the watermark past them.
+ */
+export async function aggregateUsage(ds: DataSource, repo: UsageRepository, opts: { graceMs: number; batch?: number }): Promise<AggregationResult> {
+  return ds.transaction(async (tx) => {
+    const [{ ok, now }] = await tx.query(`SELECT pg_try_advisory_xact_lock(hashtextextended('usage-aggregator', 0)) AS ok, now() AS now`);
+    if (!ok) return { skipped: true, resourcesRederived: 0, windowsAdded: 0, through: null, more: false };
+    let through = await repo.watermark(tx);
+    if (!through) {
+      through = await repo.firstEventHour(tx);
+      if (!through) return { skipped: false, resourcesRederived: 0, windowsAdded: 0, through: null, more: false };
+      await repo.setWatermark(tx, through);
+    }
+    const batch = opts.batch ?? 1000;
+    const dirty = await repo.takeDirty(tx, batch);
+    if (dirty.length) {
+      const events = await repo.eventsOf(tx, dirty.map((d) => d.resourceId));
+      for (const r of dirty) await repo.replaceIntervals(tx, r, deriveIntervals(r.resourceType, events.get(r.resourceId) ?? []));
+      const from = floorHour(new Date(Math.min(...dirty.map((d) => new Date(d.since).getTime()))));
+      if (from < through) {
+        const month = `${through.toISOString().slice(0, 7)}-01`;
+        await repo.recompute(tx, dirty.map((d) => d.resourceId), from, through, await repo.firstOpenPeriod(tx, month));
+      }
+    }
+    const target = floorHour(new Date(new Date(now).getTime() - opts.graceMs));
+    let windowsAdded = 0;
+    if (target > through) {
+      windowsAdded = await repo.insertWindows(tx, through, target);
+      await repo.setWatermark(tx, target);
+      through = target;
+    }
+    return { skipped: false, resourcesRederived: dirty.length, windowsAdded, through, more: dirty.length === batch };
+  });
+}

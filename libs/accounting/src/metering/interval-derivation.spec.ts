@@ -1,0 +1,41 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomVmHistory } from '../aggregation/usage-fixtures.js';
+import { deriveIntervals, mibToGib } from './interval-derivation.js';
+
+test('memory in GiB is exact: 1536 MiB is 1.5, 1 MiB is 0.0009765625', () => {
+  assert.deepEqual([mibToGib(1536), mibToGib(1024), mibToGib(1), mibToGib(0)], ['1.5', '1', '0.0009765625', '0']);
+});
+
+test('any order of the same events, with duplicates, gives identical intervals that never overlap per sku', () => {
+  for (let seed = 1; seed <= 50; seed++) {
+    const events = randomVmHistory(seed, Date.parse('2026-03-01T00:00:00Z'), 2);
+    const reference = deriveIntervals('vm', events);
+    const shuffled = [...events, ...events.slice(0, 5)].sort(() => Math.random() - 0.5);
+    assert.deepEqual(deriveIntervals('vm', shuffled), reference, `seed ${seed}`);
+    for (const sku of new Set(reference.map((i) => i.sku))) {
+      const mine = reference.filter((i) => i.sku === sku);
+      for (let i = 1; i < mine.length; i++) assert.ok(mine[i]!.start >= mine[i - 1]!.end!, `${sku} overlaps (seed ${seed})`);
+    }
+  }
+});
+
+test('a resize while running closes and reopens at the same second; a stop ends only the running meters', () => {
+  const a = { vcpus: 2, memoryMiB: 2048, diskGiB: 10, name: 'x' };
+  const t = (h: number) => Date.parse('2026-03-01T00:00:00Z') + h * 3_600_000 + 250;
+  const got = deriveIntervals('vm', [
+    { key: '1', kind: 'running', at: t(0), attrs: a },
+    { key: '2', kind: 'resized', at: t(1), attrs: { ...a, vcpus: 4 } },
+    { key: '3', kind: 'stopped', at: t(2), attrs: {} },
+    { key: '4', kind: 'stopped', at: t(3), attrs: {} },
+    { key: '5', kind: 'deleted', at: t(4), attrs: {} },
+  ]);
+  const s = (h: number) => Math.floor(t(h) / 1000);
+  assert.deepEqual(got.map((i) => [i.sku, i.size, i.start, i.end]), [
+    ['disk-gib-hour', '10', s(0), s(4)],
+    ['memory-gib-hour', '2', s(0), s(2)],
+    ['vcpu-hour', '2', s(0), s(1)],
+    ['vcpu-hour', '4', s(1), s(2)],
+    ['vm-hour', '1', s(0), s(2)],
+  ]);
+});
