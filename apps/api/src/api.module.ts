@@ -10,6 +10,9 @@ import { AuditMiddleware } from './audit/audit.middleware.js';
 import { AuditService } from './audit/audit.service.js';
 import { ApiAuthGuard } from './auth/auth.guard.js';
 import { AuthModule } from './auth/auth.module.js';
+import { BillingRepository } from '@xenplane/accounting';
+import { BillingController } from './billing/billing.controller.js';
+import { BillingService } from './billing/billing.service.js';
 import { CatalogController } from './catalog/catalog.controller.js';
 import { CatalogService } from './catalog/catalog.service.js';
 import { NetworksController } from './networks/networks.controller.js';
@@ -41,7 +44,7 @@ export class ApiModule implements NestModule {
     return {
       module: ApiModule,
       imports: [DatabaseModule.forRoot({ url: config.DATABASE_URL }), RedisModule.forRoot(config.REDIS_URL), TenancyModule, AuthModule],
-      controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, NetworksController, OperationsController, PoolsController, TenantQuotaController, QuotaController, AuditController],
+      controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, NetworksController, OperationsController, PoolsController, TenantQuotaController, QuotaController, AuditController, BillingController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -56,6 +59,8 @@ export class ApiModule implements NestModule {
         OperationsService,
         PoolsService,
         AuditService,
+        BillingService,
+        BillingRepository,
         RateLimitRepository,
         RateLimitService,
         {

@@ -15,6 +15,8 @@ interface Rule {
   params?: Record<string, Fixture>;
   /** A valid body, so that validation never answers before the ownership or role check does. */
   body?: (f: Fixtures) => unknown;
+  /** Query parameters every call needs (without `?`), so validation never answers first. */
+  query?: string;
   /** Announced in API.md and being built: may be absent from the served routes for now. */
   upcoming?: true;
 }
@@ -54,6 +56,9 @@ const ROUTES: Record<string, Rule> = {
   'GET /v1/operations/:id': { access: 'tenant', params: { id: 'operation' } },
   'GET /v1/quota': { access: 'tenant' },
   'GET /v1/audit': { access: 'tenant-admin' },
+  'GET /v1/prices': { access: 'shared' },
+  'PUT /v1/prices': { access: 'operator', body: () => ({ currency: 'EUR', effectiveFrom: '2099-01-01T00:00:00Z', items: ['vm-hour', 'vcpu-hour', 'memory-gib-hour', 'disk-gib-hour', 'network-hour'].map((sku) => ({ sku, unitPrice: '0.01' })) }) },
+  'GET /v1/usage': { access: 'tenant', query: 'from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z' },
 };
 /** Outside the /v1 surface: reachable without a key. */
 const PUBLIC = new Set(['GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /v1/openapi.json']);
@@ -75,8 +80,10 @@ async function tenant(name: string): Promise<Tenant & { spare: string; memberId:
 
 const pathOf = (r: ServedRoute & { rule: Rule }, f: Partial<Fixtures> = fx) =>
   r.path.replace(/:(\w+)/g, (_, name: string) => f[r.rule.params![name]!] ?? randomUUID());
-const send = (r: ServedRoute & { rule: Rule }, token: string | null, opts: { path?: string; query?: string; headers?: Record<string, string> } = {}) =>
-  api.call(r.method, `${opts.path ?? pathOf(r)}${opts.query ?? ''}`, { token, body: r.rule.body?.(fx), headers: opts.headers });
+const send = (r: ServedRoute & { rule: Rule }, token: string | null, opts: { path?: string; query?: string; headers?: Record<string, string> } = {}) => {
+  const query = [r.rule.query, opts.query?.replace(/^\?/, '')].filter(Boolean).join('&');
+  return api.call(r.method, `${opts.path ?? pathOf(r)}${query ? `?${query}` : ''}`, { token, body: r.rule.body?.(fx), headers: opts.headers });
+};
 const withParams = () => routes.filter((r) => r.params.length > 0);
 const of = (...access: Rule['access'][]) => routes.filter((r) => access.includes(r.rule.access));
 

@@ -10,6 +10,7 @@ import {
 import { TenancyModule } from '@xenplane/tenancy';
 import { WORKER_CONFIG, type WorkerConfig } from './config/worker-env.js';
 import { DataplaneService } from './dataplane/dataplane.service.js';
+import { UsageAggregatorService } from './usage/usage-aggregator.service.js';
 import { CreateVmHandler } from './handlers/create-vm.handler.js';
 import { DeleteVmHandler } from './handlers/delete-vm.handler.js';
 import { NetworkJobsService } from './handlers/network-jobs.service.js';
@@ -60,6 +61,7 @@ export class WorkerModule {
         PoolSyncService,
         VmWatchService,
         DataplaneService,
+        UsageAggregatorService,
         QuotaRecountService,
         OutboxRelayService,
         OperationSweeperService,

@@ -3,3 +3,4 @@ export * from './metering/skus.js';
 export * from './metering/interval-derivation.js';
 export * from './aggregation/usage.repository.js';
 export * from './aggregation/usage-aggregator.js';
+export * from './billing/billing.repository.js';

@@ -24,6 +24,9 @@ const schema = z.object({
   // vswitchd loses every flow when it restarts: this is how long such a host may run without them.
   OVS_CANARY_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   OVS_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+  // An hour is aggregated this long after it ends, so transitions committing late still land in it the first time.
+  USAGE_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
+  USAGE_AGGREGATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   VM_CLEAN_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
 });
 

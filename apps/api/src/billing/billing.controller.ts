@@ -1,0 +1,35 @@
+import { Body, Controller, Get, Put, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import type { Principal } from '@xenplane/tenancy';
+import { AnyRole, CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
+import { PriceListView, PricesQueryDto, PutPricesDto, UsageQueryDto, UsageView } from './billing.dto.js';
+import { BillingService } from './billing.service.js';
+
+/** Prices (operators set them, everyone reads them) and metered usage (operators: any tenant; tenants: their own). */
+@ApiTags('billing')
+@ApiBearerAuth()
+@Controller('v1')
+export class BillingController {
+  constructor(private readonly billing: BillingService) {}
+
+  @Get('prices')
+  @AnyRole()
+  @ApiOkResponse({ type: PriceListView })
+  prices(@Query() q: PricesQueryDto): Promise<PriceListView> {
+    return this.billing.prices(q.at);
+  }
+
+  @Put('prices')
+  @Roles('operator')
+  @ApiOkResponse({ type: PriceListView, description: 'the new version' })
+  putPrices(@Body() dto: PutPricesDto): Promise<PriceListView> {
+    return this.billing.putPrices(dto);
+  }
+
+  @Get('usage')
+  @AnyRole()
+  @ApiOkResponse({ type: UsageView })
+  usage(@CurrentPrincipal() p: Principal, @Query() q: UsageQueryDto): Promise<UsageView> {
+    return this.billing.usage(p, q);
+  }
+}

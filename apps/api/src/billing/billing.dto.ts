@@ -1,0 +1,81 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, ValidateNested } from 'class-validator';
+import { SKUS, SKU_INFO, type PriceVersion, type UsageTotal } from '@xenplane/accounting';
+
+const DECIMAL = /^(0|[1-9]\d{0,9})(\.\d{1,10})?$/;
+
+export class PriceItemDto {
+  @ApiProperty({ enum: SKUS }) @IsIn(SKUS) sku: string;
+  @ApiProperty({ example: '0.0125', description: 'price of one pricing unit (see `unit`), a decimal string with at most 10 decimals' })
+  @IsString() @Matches(DECIMAL, { message: 'must be a non-negative decimal string with at most 10 integer and 10 fractional digits' })
+  unitPrice: string;
+}
+
+export class PutPricesDto {
+  @ApiProperty({ example: 'EUR', description: 'ISO 4217 code' }) @IsString() @Matches(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code like EUR' })
+  currency: string;
+  @ApiPropertyOptional({ format: 'date-time', description: 'when the prices apply (default: now); hours already rated never change' })
+  @IsOptional() @IsDateString({ strict: true })
+  effectiveFrom?: string;
+  @ApiProperty({ type: [PriceItemDto], description: 'every sku exactly once' })
+  @IsArray() @ArrayMinSize(SKUS.length) @ArrayMaxSize(SKUS.length) @ValidateNested({ each: true }) @Type(() => PriceItemDto)
+  items: PriceItemDto[];
+}
+
+export class PricesQueryDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'the version in force at this time (default: now)' })
+  @IsOptional() @IsDateString({ strict: true })
+  at?: string;
+}
+
+export class UsageQueryDto {
+  @ApiProperty({ format: 'date-time', description: 'inclusive; hours starting at or after it' }) @IsDateString({ strict: true }) from: string;
+  @ApiProperty({ format: 'date-time', description: 'exclusive' }) @IsDateString({ strict: true }) to: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'operators: one tenant (default: all); tenants: their own only' })
+  @IsOptional() @IsUUID() tenantId?: string;
+}
+
+export class PriceView {
+  @ApiProperty({ enum: SKUS }) sku: string;
+  @ApiProperty({ example: '0.0125' }) unitPrice: string;
+  @ApiProperty({ example: 'Hours' }) unit: string;
+}
+
+export class PriceListView {
+  @ApiProperty() version: number;
+  @ApiProperty({ format: 'date-time' }) effectiveFrom: string;
+  @ApiProperty({ example: 'EUR' }) currency: string;
+  @ApiProperty({ type: [PriceView] }) items: PriceView[];
+
+  static of(v: PriceVersion): PriceListView {
+    return { ...v, items: v.items.map((i) => ({ sku: i.sku, unitPrice: i.unitPrice, unit: SKU_INFO[i.sku].pricingUnit })) };
+  }
+}
+
+export class UsageItemView {
+  @ApiProperty({ format: 'uuid' }) tenantId: string;
+  @ApiProperty({ enum: SKUS }) sku: string;
+  @ApiProperty({ description: 'metered seconds (summed over resources)' }) seconds: number;
+  @ApiProperty({ example: '7200', description: 'exact measure in consumedUnit (seconds × size)' }) consumedQuantity: string;
+  @ApiProperty({ example: 'Core-Seconds' }) consumedUnit: string;
+  @ApiProperty({ example: '2.000000', description: 'in pricing units (hours × size), 6 decimals per hourly record' }) quantity: string;
+  @ApiProperty({ example: 'Core-Hours' }) unit: string;
+  @ApiProperty({ example: '0.0250000000', description: 'list cost at full precision' }) cost: string;
+
+  static of(u: UsageTotal): UsageItemView {
+    const info = SKU_INFO[u.sku];
+    return {
+      tenantId: u.tenantId, sku: u.sku, seconds: u.seconds, consumedQuantity: u.consumedQuantity, consumedUnit: info.consumedUnit,
+      quantity: u.pricingQuantity, unit: info.pricingUnit, cost: u.cost,
+    };
+  }
+}
+
+export class UsageView {
+  @ApiProperty({ format: 'date-time' }) from: string;
+  @ApiProperty({ format: 'date-time' }) to: string;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'hours before this are aggregated; later ones are not in the figures yet' })
+  ratedThrough: string | null;
+  @ApiProperty({ type: [UsageItemView] }) items: UsageItemView[];
+}

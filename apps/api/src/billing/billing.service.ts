@@ -1,0 +1,44 @@
+import { Injectable } from '@nestjs/common';
+import { BillingRepository, SKUS } from '@xenplane/accounting';
+import { ConflictError, DomainError } from '@xenplane/core';
+import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
+import { PriceListView, UsageItemView, type PutPricesDto, type UsageView } from './billing.dto.js';
+
+const MAX_USAGE_WINDOW_MS = 366 * 86_400_000;
+
+const invalid = (path: string, message: string) => new DomainError('validation_failed', `${path} ${message}`, { errors: [{ path, message }] });
+
+/** Price versions and metered usage; export and period closing live in BillingExportService. */
+@Injectable()
+export class BillingService {
+  constructor(
+    private readonly billing: BillingRepository,
+    private readonly access: TenantAccessService,
+  ) {}
+
+  async prices(at?: string): Promise<PriceListView> {
+    return PriceListView.of(await this.billing.priceAt(at ? new Date(at) : new Date()));
+  }
+
+  async putPrices(dto: PutPricesDto): Promise<PriceListView> {
+    const skus = new Set(dto.items.map((i) => i.sku));
+    if (skus.size !== SKUS.length) throw invalid('items', `must name every sku exactly once (${SKUS.join(', ')})`);
+    const from = dto.effectiveFrom ? new Date(dto.effectiveFrom) : new Date();
+    const r = await this.billing.addPriceVersion(from, dto.currency, dto.items);
+    if ('ratedThrough' in r) {
+      throw new ConflictError(`hours before ${r.ratedThrough.toISOString()} are already rated, or a version starts exactly then; prices apply from a later time`,
+        { ratedThrough: r.ratedThrough.toISOString() });
+    }
+    return PriceListView.of(await this.billing.priceAt(from));
+  }
+
+  async usage(p: Principal, q: { from: string; to: string; tenantId?: string }): Promise<UsageView> {
+    const from = new Date(q.from);
+    const to = new Date(q.to);
+    if (!(from < to)) throw invalid('to', 'must be after from');
+    if (to.getTime() - from.getTime() > MAX_USAGE_WINDOW_MS) throw invalid('to', 'must be at most 366 days after from');
+    const tenantId = isOperator(p) ? q.tenantId : await this.access.resolve(p, q.tenantId);
+    const [items, through] = await Promise.all([this.billing.usage(from, to, tenantId), this.billing.ratedThrough()]);
+    return { from: from.toISOString(), to: to.toISOString(), ratedThrough: through?.toISOString() ?? null, items: items.map(UsageItemView.of) };
+  }
+}
