@@ -12,6 +12,12 @@ export class Accounting1763900007000 implements MigrationInterface {
     await q.query(`
       CREATE EXTENSION IF NOT EXISTS btree_gist;
 
+      -- accounting.md §3.4 rounds half to even; Postgres round() goes half away from zero.
+      CREATE FUNCTION round_half_even(v numeric, s int) RETURNS numeric LANGUAGE sql IMMUTABLE STRICT AS $$
+        SELECT CASE WHEN abs(v * power(10::numeric, s) - trunc(v * power(10::numeric, s))) = 0.5
+                     AND mod(trunc(v * power(10::numeric, s)), 2) = 0 THEN trunc(v, s) ELSE round(v, s) END
+      $$;
+
       CREATE TABLE usage_events (
         id bigserial CONSTRAINT pk_usage_events PRIMARY KEY,
         source text NOT NULL,
@@ -61,7 +67,7 @@ export class Accounting1763900007000 implements MigrationInterface {
       CREATE TABLE price_items (
         version_id int NOT NULL CONSTRAINT fk_price_items_version REFERENCES price_versions (id),
         sku text NOT NULL,
-        unit_price numeric(20, 10) NOT NULL CONSTRAINT ck_price_items_price CHECK (unit_price >= 0),
+        unit_price numeric(20, 6) NOT NULL CONSTRAINT ck_price_items_price CHECK (unit_price >= 0),
         CONSTRAINT pk_price_items PRIMARY KEY (version_id, sku)
       );
       -- Until an operator sets prices everything is metered at zero, so no hour is ever unrated.
@@ -81,12 +87,16 @@ export class Accounting1763900007000 implements MigrationInterface {
         pool_id uuid NOT NULL,
         resource_type text NOT NULL,
         resource_name text NOT NULL,
+        -- Names as they were when the hour was rated: a later rename never changes a closed period's file.
+        tenant_name text NOT NULL,
+        pool_name text NOT NULL,
         seconds int NOT NULL CONSTRAINT ck_usage_records_seconds CHECK (seconds BETWEEN -3600 AND 3600),
-        consumed_quantity numeric NOT NULL,
+        -- Fixed scales: 6-decimal prices times 6-decimal quantities are exact at 12, and print identically every time.
+        consumed_quantity numeric(38, 10) NOT NULL,
         pricing_quantity numeric(20, 6) NOT NULL,
         price_version int NOT NULL CONSTRAINT fk_usage_records_price REFERENCES price_versions (id),
-        unit_price numeric(20, 10) NOT NULL,
-        cost numeric(38, 16) NOT NULL,
+        unit_price numeric(20, 6) NOT NULL,
+        cost numeric(38, 12) NOT NULL,
         CONSTRAINT pk_usage_records PRIMARY KEY (resource_id, sku, window_start, billing_period)
       );
       CREATE INDEX ix_usage_records_export ON usage_records (billing_period, tenant_id, window_start, resource_id, sku);
@@ -156,6 +166,7 @@ export class Accounting1763900007000 implements MigrationInterface {
       DROP FUNCTION usage_vm_events(), usage_network_events();
       DROP TABLE billing_periods, usage_watermark, usage_records, price_items, price_versions, usage_intervals, usage_dirty, usage_events;
       DROP FUNCTION usage_mark_dirty();
+      DROP FUNCTION round_half_even(numeric, int);
     `);
   }
 }

@@ -64,7 +64,7 @@ describe('usage from VM row changes', () => {
 
     const put = await api.call('PUT', '/v1/prices', { body: { currency: 'EUR', effectiveFrom: '2026-01-01T00:00:00Z', items: skus.map((sku) => ({ sku, unitPrice: prices[sku] })) } });
     assert.equal(put.status, 200, JSON.stringify(put.body));
-    assert.deepEqual(put.body.items.find((i: { sku: string }) => i.sku === 'vcpu-hour'), { sku: 'vcpu-hour', unitPrice: '0.0200000000', unit: 'Core-Hours' });
+    assert.deepEqual(put.body.items.find((i: { sku: string }) => i.sku === 'vcpu-hour'), { sku: 'vcpu-hour', unitPrice: '0.020000', unit: 'Core-Hours' });
     await aggregateUsage(ds, new UsageRepository(ds), { graceMs: 0 });
 
     const window = '?from=2026-02-01T00:00:00Z&to=2026-02-02T00:00:00Z';

@@ -1,14 +1,14 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, ValidateNested } from 'class-validator';
-import { SKUS, SKU_INFO, type PriceVersion, type UsageTotal } from '@xenplane/accounting';
+import { SKUS, SKU_CATALOG, type PriceVersion, type UsageTotal } from '@xenplane/accounting';
 
-const DECIMAL = /^(0|[1-9]\d{0,9})(\.\d{1,10})?$/;
+const DECIMAL = /^(0|[1-9]\d{0,9})(\.\d{1,6})?$/;
 
 export class PriceItemDto {
   @ApiProperty({ enum: SKUS }) @IsIn(SKUS) sku: string;
-  @ApiProperty({ example: '0.0125', description: 'price of one pricing unit (see `unit`), a decimal string with at most 10 decimals' })
-  @IsString() @Matches(DECIMAL, { message: 'must be a non-negative decimal string with at most 10 integer and 10 fractional digits' })
+  @ApiProperty({ example: '0.0125', description: 'price of one pricing unit (see `unit`), a decimal string with at most 6 decimals (so price × quantity is exact at 12)' })
+  @IsString() @Matches(DECIMAL, { message: 'must be a non-negative decimal string with at most 10 integer and 6 fractional digits' })
   unitPrice: string;
 }
 
@@ -49,7 +49,7 @@ export class PriceListView {
   @ApiProperty({ type: [PriceView] }) items: PriceView[];
 
   static of(v: PriceVersion): PriceListView {
-    return { ...v, items: v.items.map((i) => ({ sku: i.sku, unitPrice: i.unitPrice, unit: SKU_INFO[i.sku].pricingUnit })) };
+    return { ...v, items: v.items.map((i) => ({ sku: i.sku, unitPrice: i.unitPrice, unit: SKU_CATALOG[i.sku].pricingUnit })) };
   }
 }
 
@@ -64,7 +64,7 @@ export class UsageItemView {
   @ApiProperty({ example: '0.0250000000', description: 'list cost at full precision' }) cost: string;
 
   static of(u: UsageTotal): UsageItemView {
-    const info = SKU_INFO[u.sku];
+    const info = SKU_CATALOG[u.sku];
     return {
       tenantId: u.tenantId, sku: u.sku, seconds: u.seconds, consumedQuantity: u.consumedQuantity, consumedUnit: info.consumedUnit,
       quantity: u.pricingQuantity, unit: info.pricingUnit, cost: u.cost,

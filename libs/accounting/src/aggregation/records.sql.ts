@@ -22,12 +22,16 @@ export const FRESH_RECORDS = `
     FROM parts WHERE secs > 0 GROUP BY resource_id, sku, ws
   )
   SELECT w.resource_id, w.sku, w.ws AS window_start, (date_trunc('month', w.ws AT TIME ZONE 'UTC'))::date AS billing_period,
-    w.tenant_id, w.pool_id, w.resource_type, w.resource_name, w.seconds, w.consumed AS consumed_quantity,
-    round(w.consumed / 3600, 6) AS pricing_quantity, pv.id AS price_version, COALESCE(pi.unit_price, 0) AS unit_price,
-    COALESCE(pi.unit_price, 0) * round(w.consumed / 3600, 6) AS cost
+    w.tenant_id, w.pool_id, w.resource_type, w.resource_name, COALESCE(t.name, '') AS tenant_name, COALESCE(p.name, '') AS pool_name,
+    w.seconds, w.consumed::numeric(38, 10) AS consumed_quantity,
+    round_half_even(w.consumed / 3600, 6)::numeric(20, 6) AS pricing_quantity, pv.id AS price_version,
+    COALESCE(pi.unit_price, 0)::numeric(20, 6) AS unit_price,
+    (COALESCE(pi.unit_price, 0) * round_half_even(w.consumed / 3600, 6))::numeric(38, 12) AS cost
   FROM windows w
   CROSS JOIN LATERAL (SELECT id FROM price_versions WHERE effective_from <= w.ws ORDER BY effective_from DESC LIMIT 1) pv
-  LEFT JOIN price_items pi ON pi.version_id = pv.id AND pi.sku = w.sku`;
+  LEFT JOIN price_items pi ON pi.version_id = pv.id AND pi.sku = w.sku
+  LEFT JOIN tenants t ON t.id = w.tenant_id
+  LEFT JOIN pools p ON p.id = w.pool_id`;
 
 export const RECORD_COLUMNS = `resource_id, sku, window_start, billing_period, tenant_id, pool_id, resource_type, resource_name,
-  seconds, consumed_quantity, pricing_quantity, price_version, unit_price, cost`;
+  tenant_name, pool_name, seconds, consumed_quantity, pricing_quantity, price_version, unit_price, cost`;

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { deriveIntervals } from '../metering/interval-derivation.js';
+import { deriveLifecycleIntervals } from '../metering/lifecycle-intervals.js';
 import type { UsageRepository } from './usage.repository.js';
 
 export interface AggregationResult {
@@ -33,7 +33,7 @@ export async function aggregateUsage(ds: DataSource, repo: UsageRepository, opts
     const dirty = await repo.takeDirty(tx, batch);
     if (dirty.length) {
       const events = await repo.eventsOf(tx, dirty.map((d) => d.resourceId));
-      for (const r of dirty) await repo.replaceIntervals(tx, r, deriveIntervals(r.resourceType, events.get(r.resourceId) ?? []));
+      for (const r of dirty) await repo.replaceIntervals(tx, r, deriveLifecycleIntervals(r.resourceType, events.get(r.resourceId) ?? []));
       const from = floorHour(new Date(Math.min(...dirty.map((d) => new Date(d.since).getTime()))));
       if (from < through) {
         const month = `${through.toISOString().slice(0, 7)}-01`;

@@ -1,7 +1,7 @@
 // Test support: seeded random VM histories and an independent, second-by-second usage computation from raw events.
-import type { UsageEventInput } from '../metering/interval-derivation.js';
+import type { LifecycleEvent } from '../metering/lifecycle-intervals.js';
 
-export type TestEvent = UsageEventInput;
+export type TestEvent = LifecycleEvent;
 
 function mulberry32(seed: number): () => number {
   let a = seed >>> 0;

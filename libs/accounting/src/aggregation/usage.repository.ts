@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import type { DerivedInterval, UsageEventInput } from '../metering/interval-derivation.js';
+import type { LifecycleInterval, LifecycleEvent } from '../metering/lifecycle-intervals.js';
 import { FRESH_RECORDS, RECORD_COLUMNS } from './records.sql.js';
 
 export interface DirtyResource {
@@ -41,17 +41,17 @@ export class UsageRepository {
       [limit]);
   }
 
-  async eventsOf(tx: EntityManager, resourceIds: string[]): Promise<Map<string, UsageEventInput[]>> {
-    const rows: { resource_id: string; kind: UsageEventInput['kind']; at: string; key: string; attrs: UsageEventInput['attrs'] }[] = await tx.query(
+  async eventsOf(tx: EntityManager, resourceIds: string[]): Promise<Map<string, LifecycleEvent[]>> {
+    const rows: { resource_id: string; kind: LifecycleEvent['kind']; at: string; key: string; attrs: LifecycleEvent['attrs'] }[] = await tx.query(
       `SELECT resource_id, kind, (extract(epoch FROM occurred_at) * 1000)::bigint AS at, source || '/' || source_key AS key, attrs
        FROM usage_events WHERE resource_id = ANY($1::uuid[])`, [resourceIds]);
-    const out = new Map<string, UsageEventInput[]>();
+    const out = new Map<string, LifecycleEvent[]>();
     for (const r of rows) out.set(r.resource_id, [...(out.get(r.resource_id) ?? []), { kind: r.kind, at: Number(r.at), key: r.key, attrs: r.attrs }]);
     return out;
   }
 
   /** Replaces a resource's intervals with freshly derived ones (the exclusion constraint refuses any overlap). */
-  async replaceIntervals(tx: EntityManager, r: DirtyResource, intervals: DerivedInterval[]): Promise<void> {
+  async replaceIntervals(tx: EntityManager, r: DirtyResource, intervals: LifecycleInterval[]): Promise<void> {
     await tx.query(`DELETE FROM usage_intervals WHERE resource_id = $1`, [r.resourceId]);
     if (!intervals.length) return;
     await tx.query(
@@ -101,14 +101,14 @@ export class UsageRepository {
       `WITH fresh AS (SELECT * FROM (${FRESH_RECORDS}) f WHERE EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = f.billing_period)),
        billed AS (SELECT resource_id, sku, window_start, sum(seconds)::int AS seconds, sum(consumed_quantity) AS consumed, sum(pricing_quantity) AS pq,
                     sum(cost) AS cost, min(tenant_id::text)::uuid AS tenant_id, min(pool_id::text)::uuid AS pool_id, min(resource_type) AS resource_type,
-                    min(resource_name) AS resource_name, max(price_version) AS price_version, max(unit_price) AS unit_price
+                    min(resource_name) AS resource_name, min(tenant_name) AS tenant_name, min(pool_name) AS pool_name, max(price_version) AS price_version, max(unit_price) AS unit_price
                   FROM usage_records WHERE resource_id = ANY($3::uuid[]) AND window_start >= $1 AND window_start < $2
                     AND EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = usage_records.billing_period)
                   GROUP BY resource_id, sku, window_start)
        INSERT INTO usage_records (${RECORD_COLUMNS}, charge_class)
        SELECT COALESCE(f.resource_id, b.resource_id), COALESCE(f.sku, b.sku), COALESCE(f.window_start, b.window_start), $4::date,
          COALESCE(f.tenant_id, b.tenant_id), COALESCE(f.pool_id, b.pool_id), COALESCE(f.resource_type, b.resource_type), COALESCE(f.resource_name, b.resource_name),
-         COALESCE(f.seconds, 0) - COALESCE(b.seconds, 0), COALESCE(f.consumed_quantity, 0) - COALESCE(b.consumed, 0),
+         COALESCE(f.tenant_name, b.tenant_name), COALESCE(f.pool_name, b.pool_name), COALESCE(f.seconds, 0) - COALESCE(b.seconds, 0), COALESCE(f.consumed_quantity, 0) - COALESCE(b.consumed, 0),
          COALESCE(f.pricing_quantity, 0) - COALESCE(b.pq, 0), COALESCE(f.price_version, b.price_version), COALESCE(f.unit_price, b.unit_price),
          COALESCE(f.unit_price, b.unit_price) * (COALESCE(f.pricing_quantity, 0) - COALESCE(b.pq, 0)), 'Correction'
        FROM fresh f FULL JOIN billed b ON b.resource_id = f.resource_id AND b.sku = f.sku AND b.window_start = f.window_start

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import type { Sku } from '../metering/skus.js';
+import type { Sku } from '../skus.js';
 
 export interface PriceVersion {
   version: number;

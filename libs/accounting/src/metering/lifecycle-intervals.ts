@@ -1,10 +1,12 @@
-// Pure: a resource's usage events (any order, duplicates allowed) to its non-overlapping billable intervals.
-import type { Sku } from './skus.js';
+// Pure: a resource's lifecycle events as the database records them (created, running, stopped, resized, deleted; any
+// order, duplicates allowed) to its non-overlapping billable intervals per sku.
+import type { Sku } from '../skus.js';
+import { mibToGib } from '../usage-events.js';
 
-export type UsageEventKind = 'created' | 'running' | 'stopped' | 'resized' | 'deleted';
+export type LifecycleKind = 'created' | 'running' | 'stopped' | 'resized' | 'deleted';
 
-export interface UsageEventInput {
-  kind: UsageEventKind;
+export interface LifecycleEvent {
+  kind: LifecycleKind;
   /** Event time, ms since the epoch (UTC, the database clock). */
   at: number;
   /** Natural key: the same key twice is the same event. */
@@ -12,7 +14,7 @@ export interface UsageEventInput {
   attrs: { vcpus?: number; memoryMiB?: number; diskGiB?: number; name?: string };
 }
 
-export interface DerivedInterval {
+export interface LifecycleInterval {
   sku: Sku;
   /** Exact decimal string: 1, vCPUs, GiB of memory (MiB/1024 is always a finite decimal) or GiB of disk. */
   size: string;
@@ -23,19 +25,11 @@ export interface DerivedInterval {
 }
 
 // At one instant a resize lands before a start, and a stop before a delete: no zero-length or doubled interval.
-const ORDER: Record<UsageEventKind, number> = { created: 0, resized: 1, running: 2, stopped: 3, deleted: 4 };
-
-/** MiB as GiB, exact: 1024 = 2^10 divides 10^10, so ten decimals always suffice. */
-export function mibToGib(mib: number): string {
-  const scaled = (BigInt(mib) * 10n ** 10n) / 1024n;
-  const int = scaled / 10n ** 10n;
-  const frac = (scaled % 10n ** 10n).toString().padStart(10, '0').replace(/0+$/, '');
-  return frac ? `${int}.${frac}` : `${int}`;
-}
+const ORDER: Record<LifecycleKind, number> = { created: 0, resized: 1, running: 2, stopped: 3, deleted: 4 };
 
 /** Deduplicated by key, in the order billing applies them; times floored to whole seconds so seconds add up exactly. */
-export function orderEvents(events: readonly UsageEventInput[]): UsageEventInput[] {
-  const unique = new Map<string, UsageEventInput>();
+export function orderLifecycleEvents(events: readonly LifecycleEvent[]): LifecycleEvent[] {
+  const unique = new Map<string, LifecycleEvent>();
   for (const e of events) if (!unique.has(e.key)) unique.set(e.key, { ...e, at: Math.floor(e.at / 1000) });
   return [...unique.values()].sort((a, b) => a.at - b.at || ORDER[a.kind] - ORDER[b.kind] || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
@@ -46,13 +40,13 @@ export function orderEvents(events: readonly UsageEventInput[]): UsageEventInput
  * `deleted` ends everything. Repeats (running while running, stopped while stopped) change nothing, so observations
  * from several sources may overlap freely.
  */
-export function deriveIntervals(resourceType: 'vm' | 'network', events: readonly UsageEventInput[]): DerivedInterval[] {
-  const out: DerivedInterval[] = [];
+export function deriveLifecycleIntervals(resourceType: 'vm' | 'network', events: readonly LifecycleEvent[]): LifecycleInterval[] {
+  const out: LifecycleInterval[] = [];
   const open = new Map<Sku, { size: string; start: number; name: string }>();
   let exists = false;
   let running = false;
-  let attrs: UsageEventInput['attrs'] = {};
-  for (const e of orderEvents(events)) {
+  let attrs: LifecycleEvent['attrs'] = {};
+  for (const e of orderLifecycleEvents(events)) {
     if (e.kind === 'created' || e.kind === 'running' || e.kind === 'resized') attrs = { ...attrs, ...e.attrs };
     if (e.kind === 'created') exists = true;
     if (e.kind === 'running') exists = running = true;

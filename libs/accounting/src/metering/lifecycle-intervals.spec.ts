@@ -1,18 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomVmHistory } from '../aggregation/usage-fixtures.js';
-import { deriveIntervals, mibToGib } from './interval-derivation.js';
-
-test('memory in GiB is exact: 1536 MiB is 1.5, 1 MiB is 0.0009765625', () => {
-  assert.deepEqual([mibToGib(1536), mibToGib(1024), mibToGib(1), mibToGib(0)], ['1.5', '1', '0.0009765625', '0']);
-});
+import { deriveLifecycleIntervals } from './lifecycle-intervals.js';
 
 test('any order of the same events, with duplicates, gives identical intervals that never overlap per sku', () => {
   for (let seed = 1; seed <= 50; seed++) {
     const events = randomVmHistory(seed, Date.parse('2026-03-01T00:00:00Z'), 2);
-    const reference = deriveIntervals('vm', events);
+    const reference = deriveLifecycleIntervals('vm', events);
     const shuffled = [...events, ...events.slice(0, 5)].sort(() => Math.random() - 0.5);
-    assert.deepEqual(deriveIntervals('vm', shuffled), reference, `seed ${seed}`);
+    assert.deepEqual(deriveLifecycleIntervals('vm', shuffled), reference, `seed ${seed}`);
     for (const sku of new Set(reference.map((i) => i.sku))) {
       const mine = reference.filter((i) => i.sku === sku);
       for (let i = 1; i < mine.length; i++) assert.ok(mine[i]!.start >= mine[i - 1]!.end!, `${sku} overlaps (seed ${seed})`);
@@ -23,7 +19,7 @@ test('any order of the same events, with duplicates, gives identical intervals t
 test('a resize while running closes and reopens at the same second; a stop ends only the running meters', () => {
   const a = { vcpus: 2, memoryMiB: 2048, diskGiB: 10, name: 'x' };
   const t = (h: number) => Date.parse('2026-03-01T00:00:00Z') + h * 3_600_000 + 250;
-  const got = deriveIntervals('vm', [
+  const got = deriveLifecycleIntervals('vm', [
     { key: '1', kind: 'running', at: t(0), attrs: a },
     { key: '2', kind: 'resized', at: t(1), attrs: { ...a, vcpus: 4 } },
     { key: '3', kind: 'stopped', at: t(2), attrs: {} },
