@@ -131,6 +131,6 @@ describe('hourly usage records', () => {
     await run();
     assert.equal(JSON.stringify(await rows(`billing_period = '2026-10-01'`)), closed, 'a closed period never changes');
     const corrections = await rows(`resource_id = $1 AND charge_class = 'Correction'`, [id]);
-    assert.deepEqual(corrections.filter((r) => r.sku === 'vm-hour').map((r) => [r.h, r.period, r.seconds]), [['2026-10-31T22', '2026-11-01', 3600], ['2026-10-31T23', '2026-11-01', 900]]);
+    assert.deepEqual(corrections.filter((r) => r.sku === 'vm-hour').map((r) => [r.h, r.period, r.seconds]), [['2026-10-31T22', '2026-11-01', 3600], ['2026-10-31T23', '2026-11-01', 900]], 'the next open period after October is November');
   });
 });

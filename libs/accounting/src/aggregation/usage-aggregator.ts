@@ -35,10 +35,7 @@ export async function aggregateUsage(ds: DataSource, repo: UsageRepository, opts
       const events = await repo.eventsOf(tx, dirty.map((d) => d.resourceId));
       for (const r of dirty) await repo.replaceIntervals(tx, r, deriveLifecycleIntervals(r.resourceType, events.get(r.resourceId) ?? []));
       const from = floorHour(new Date(Math.min(...dirty.map((d) => new Date(d.since).getTime()))));
-      if (from < through) {
-        const month = `${through.toISOString().slice(0, 7)}-01`;
-        await repo.recompute(tx, dirty.map((d) => d.resourceId), from, through, await repo.firstOpenPeriod(tx, month));
-      }
+      if (from < through) await repo.recompute(tx, dirty.map((d) => d.resourceId), from, through);
     }
     const target = floorHour(new Date(new Date(now).getTime() - opts.graceMs));
     let windowsAdded = 0;

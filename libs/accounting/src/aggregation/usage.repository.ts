@@ -86,9 +86,9 @@ export class UsageRepository {
 
   /**
    * Recomputes windows [from, to) of some resources after late events: rows of open periods are replaced; a window of
-   * a closed period keeps its rows and gets a Correction (fresh minus everything billed for it) in `correctionPeriod`.
+   * a closed period keeps its rows and gets a Correction (fresh minus everything billed for it) in the next open period.
    */
-  async recompute(tx: EntityManager, resourceIds: string[], from: Date, to: Date, correctionPeriod: string): Promise<void> {
+  async recompute(tx: EntityManager, resourceIds: string[], from: Date, to: Date): Promise<void> {
     if (from >= to) return;
     const args = [from, to, resourceIds];
     await tx.query(
@@ -106,20 +106,16 @@ export class UsageRepository {
                     AND EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = usage_records.billing_period)
                   GROUP BY resource_id, sku, window_start)
        INSERT INTO usage_records (${RECORD_COLUMNS}, charge_class)
-       SELECT COALESCE(f.resource_id, b.resource_id), COALESCE(f.sku, b.sku), COALESCE(f.window_start, b.window_start), $4::date,
+       SELECT COALESCE(f.resource_id, b.resource_id), COALESCE(f.sku, b.sku), COALESCE(f.window_start, b.window_start),
+         (SELECT m::date FROM generate_series(date_trunc('month', COALESCE(f.window_start, b.window_start) AT TIME ZONE 'UTC') + interval '1 month',
+            date_trunc('month', COALESCE(f.window_start, b.window_start) AT TIME ZONE 'UTC') + interval '100 years', interval '1 month') m
+          WHERE NOT EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = m::date) LIMIT 1),
          COALESCE(f.tenant_id, b.tenant_id), COALESCE(f.pool_id, b.pool_id), COALESCE(f.resource_type, b.resource_type), COALESCE(f.resource_name, b.resource_name),
          COALESCE(f.tenant_name, b.tenant_name), COALESCE(f.pool_name, b.pool_name), COALESCE(f.seconds, 0) - COALESCE(b.seconds, 0), COALESCE(f.consumed_quantity, 0) - COALESCE(b.consumed, 0),
          COALESCE(f.pricing_quantity, 0) - COALESCE(b.pq, 0), COALESCE(f.price_version, b.price_version), COALESCE(f.unit_price, b.unit_price),
          COALESCE(f.unit_price, b.unit_price) * (COALESCE(f.pricing_quantity, 0) - COALESCE(b.pq, 0)), 'Correction'
        FROM fresh f FULL JOIN billed b ON b.resource_id = f.resource_id AND b.sku = f.sku AND b.window_start = f.window_start
-       WHERE COALESCE(f.consumed_quantity, 0) <> COALESCE(b.consumed, 0)`, [...args, correctionPeriod]);
+       WHERE COALESCE(f.consumed_quantity, 0) <> COALESCE(b.consumed, 0)`, args);
   }
 
-  /** The earliest month not closed at or after `month` (where corrections of a closed month are billed). */
-  async firstOpenPeriod(tx: EntityManager, month: string): Promise<string> {
-    const [row] = await tx.query(
-      `SELECT to_char(m, 'YYYY-MM-DD') AS p FROM generate_series($1::date, $1::date + interval '10 years', interval '1 month') m
-       WHERE NOT EXISTS (SELECT 1 FROM billing_periods b WHERE b.period = m::date) LIMIT 1`, [month]);
-    return row.p;
-  }
 }

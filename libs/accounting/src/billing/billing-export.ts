@@ -1,0 +1,80 @@
+// Streams a billing period's rated records from a Postgres cursor as FOCUS CSV, plain CSV or JSON: constant memory.
+import { createHash } from 'node:crypto';
+import type { QueryRunner } from 'typeorm';
+import { parseBillingPeriod, type BillingPeriod } from '../billing-period.js';
+import { csvStream } from '../csv-codec.js';
+import { FOCUS_COLUMN_NAMES } from '../focus-columns.js';
+import { buildFocusRow, type FocusRowInput, type ProviderIdentity } from '../focus-row.js';
+import { USAGE_EXPORT_COLUMNS, jsonArrayStream, usageExportCells, usageExportRow } from '../usage-export.js';
+
+export type ExportFormat = 'focus' | 'csv' | 'json';
+export const EXPORT_FORMATS: readonly ExportFormat[] = ['focus', 'csv', 'json'];
+
+const BATCH = 2000;
+
+// The total order of focus-row.ts's compareForExport, in SQL ("C" collation: byte order, like compareStrings).
+const EXPORT_SQL = `
+  SELECT r.tenant_id, r.tenant_name, r.pool_id, r.pool_name, r.resource_id, r.resource_name, r.sku,
+    (extract(epoch FROM r.window_start) * 1000)::bigint AS hour_ms, to_char(r.billing_period, 'YYYY-MM') AS period, r.charge_class,
+    r.seconds, r.consumed_quantity::text AS consumed, r.pricing_quantity::text AS pq, r.price_version, r.unit_price::text AS unit_price,
+    r.cost::text AS cost, pv.currency
+  FROM usage_records r JOIN price_versions pv ON pv.id = r.price_version
+  WHERE r.billing_period = $1::date AND ($2::uuid IS NULL OR r.tenant_id = $2::uuid)
+  ORDER BY r.tenant_id, r.window_start,
+    (CASE r.sku WHEN 'disk-gib-hour' THEN 'disk' WHEN 'network-hour' THEN 'network' ELSE 'vm' END || '/' || r.resource_id::text) COLLATE "C",
+    r.sku COLLATE "C", (r.charge_class IS NOT NULL)`;
+
+function toInput(r: Record<string, unknown>, periods: Map<string, BillingPeriod>): FocusRowInput {
+  const label = r.period as string;
+  let period = periods.get(label);
+  if (!period) periods.set(label, (period = parseBillingPeriod(label)));
+  return {
+    record: {
+      tenantId: r.tenant_id as string, regionId: r.pool_id as string, resourceId: r.resource_id as string, sku: r.sku as never,
+      hourStartMs: Number(r.hour_ms), seconds: r.seconds as number, consumedQuantity: r.consumed as string,
+      priceVersionId: String(r.price_version), currency: r.currency as string, unitPrice: r.unit_price as string,
+      pricingQuantity: r.pq as string, cost: r.cost as string, correction: r.charge_class === 'Correction',
+    },
+    // FOCUS wants both names; an account or pool without one is named by its id.
+    period, tenantName: (r.tenant_name as string) || (r.tenant_id as string), regionName: (r.pool_name as string) || (r.pool_id as string),
+    resourceName: r.resource_name as string, tags: null,
+  };
+}
+
+/**
+ * The period's rows, in export order, read through a cursor in batches. `runner` must be inside a transaction the
+ * caller owns (REPEATABLE READ, so the file is one consistent snapshot).
+ */
+export async function* periodRows(runner: QueryRunner, period: BillingPeriod, tenantId?: string): AsyncGenerator<FocusRowInput> {
+  const cursor = `export_${Math.random().toString(36).slice(2)}`;
+  const start = new Date(period.startMs).toISOString().slice(0, 10);
+  await runner.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${EXPORT_SQL}`, [start, tenantId ?? null]);
+  const periods = new Map<string, BillingPeriod>();
+  try {
+    for (;;) {
+      const batch: Record<string, unknown>[] = await runner.query(`FETCH ${BATCH} FROM ${cursor}`);
+      for (const r of batch) yield toInput(r, periods);
+      if (batch.length < BATCH) return;
+    }
+  } finally {
+    await runner.query(`CLOSE ${cursor}`).catch(() => undefined);
+  }
+}
+
+async function* map<T, U>(items: AsyncIterable<T>, fn: (t: T) => U): AsyncGenerator<U> {
+  for await (const t of items) yield fn(t);
+}
+
+/** Text chunks of the export in the asked format (header first for CSV; `[...]` for JSON). */
+export function exportChunks(rows: AsyncIterable<FocusRowInput>, format: ExportFormat, provider: ProviderIdentity): AsyncGenerator<string> {
+  if (format === 'focus') return csvStream(FOCUS_COLUMN_NAMES, map(rows, (r) => buildFocusRow(r, provider)));
+  if (format === 'csv') return csvStream(USAGE_EXPORT_COLUMNS, map(rows, (r) => usageExportCells(usageExportRow(r.record, r.period))));
+  return jsonArrayStream(map(rows, (r) => usageExportRow(r.record, r.period)));
+}
+
+/** sha256 of everything `chunks` yields (the closed file's fingerprint). */
+export async function sha256Of(chunks: AsyncIterable<string>): Promise<string> {
+  const h = createHash('sha256');
+  for await (const c of chunks) h.update(c, 'utf8');
+  return h.digest('hex');
+}
