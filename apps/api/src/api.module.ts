@@ -10,7 +10,9 @@ import { AuditMiddleware } from './audit/audit.middleware.js';
 import { AuditService } from './audit/audit.service.js';
 import { ApiAuthGuard } from './auth/auth.guard.js';
 import { AuthModule } from './auth/auth.module.js';
-import { BillingRepository } from '@xenplane/accounting';
+import { BillingRepository, PeriodsRepository } from '@xenplane/accounting';
+import { BillingExportController } from './billing/billing-export.controller.js';
+import { BillingExportService } from './billing/billing-export.service.js';
 import { BillingController } from './billing/billing.controller.js';
 import { BillingService } from './billing/billing.service.js';
 import { CatalogController } from './catalog/catalog.controller.js';
@@ -44,7 +46,7 @@ export class ApiModule implements NestModule {
     return {
       module: ApiModule,
       imports: [DatabaseModule.forRoot({ url: config.DATABASE_URL }), RedisModule.forRoot(config.REDIS_URL), TenancyModule, AuthModule],
-      controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, NetworksController, OperationsController, PoolsController, TenantQuotaController, QuotaController, AuditController, BillingController],
+      controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, NetworksController, OperationsController, PoolsController, TenantQuotaController, QuotaController, AuditController, BillingController, BillingExportController],
       providers: [
         { provide: API_CONFIG, useValue: config },
         { provide: LOGGER, useValue: logger },
@@ -61,6 +63,8 @@ export class ApiModule implements NestModule {
         AuditService,
         BillingService,
         BillingRepository,
+        BillingExportService,
+        PeriodsRepository,
         RateLimitRepository,
         RateLimitService,
         {

@@ -2,7 +2,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DataSource } from 'typeorm';
-import { UsageRepository, aggregateUsage } from '@xenplane/accounting';
+import { createHash } from 'node:crypto';
+import { UsageRepository, aggregateUsage, checkFocusCsv } from '@xenplane/accounting';
 import { startApi, type ApiHarness } from './testing/api-harness.js';
 
 let api: ApiHarness;
@@ -85,5 +86,45 @@ describe('usage from VM row changes', () => {
     assert.equal(late.status, 409, 'hours already rated keep their prices');
     assert.equal((await api.call('GET', '/v1/prices?at=2026-01-15T00:00:00Z')).body.currency, 'EUR');
     assert.equal((await api.call('GET', `/v1/usage?from=2026-02-02T00:00:00Z&to=2026-02-01T00:00:00Z`, { token: a.token })).status, 400);
+  });
+});
+
+describe('billing files', () => {
+  test('a tenant streams its FOCUS file (conformant), metadata is served beside it, and closing freezes the bytes', async () => {
+    const a = await tenant('file-a');
+    const flavor = (await api.call('POST', '/v1/flavors', { body: { name: 'f1', vcpus: 1, memoryMiB: 512, diskGiB: 2 } })).body.id;
+    const image = (await api.call('POST', '/v1/images', { body: { name: 'f-deb', template: 'Debian Bookworm 12' } })).body.id;
+    const vm = (await api.call('POST', '/v1/vms', { token: a.token, body: { name: 'filed', flavorId: flavor, imageId: image } })).body.vm.id;
+    await ds.query(`UPDATE vms SET xapi_uuid = 'x-filed', status = 'running', power_state = 'Running' WHERE id = $1`, [vm]);
+    await ds.query(`UPDATE usage_events SET occurred_at = '2026-03-31T23:20:00Z' WHERE resource_id = $1`, [vm]);
+    await ds.query(`INSERT INTO usage_dirty (resource_id, since) VALUES ($1, '2026-03-31T23:20:00Z') ON CONFLICT (resource_id) DO UPDATE SET since = EXCLUDED.since`, [vm]);
+    await aggregateUsage(ds, new UsageRepository(ds), { graceMs: 0 });
+
+    const file = async (token?: string) => {
+      const res = await fetch(`${api.url}/v1/billing/export?period=2026-04&format=focus`, { headers: { authorization: `Bearer ${token ?? 'test-operator-token-0123456789'}` } });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type') ?? '', /text\/csv/);
+      return res.text();
+    };
+    const mine = await file(a.token);
+    assert.deepEqual(checkFocusCsv(mine), []);
+    assert.equal(mine.trim().split('\n').length - 1, 30 * 24 * 4, 'April: 720 hours of vm, vcpu, memory and disk');
+    assert.ok(mine.split('\n').slice(1, -1).every((l) => l.includes(a.id)));
+    const meta = (await api.call('GET', '/v1/billing/export/metadata?period=2026-04')).body;
+    assert.equal(meta.FocusVersion, '1.2');
+    assert.ok(meta.ColumnDefinition.some((c: { ColumnName: string }) => c.ColumnName === 'BilledCost'));
+    assert.equal(meta.x_Closed, false);
+
+    const closed = await api.call('POST', '/v1/billing/periods/2026-04/close');
+    assert.equal(closed.status, 200, JSON.stringify(closed.body));
+    const all = await file();
+    assert.equal(createHash('sha256').update(all).digest('hex'), closed.body.sha256);
+    assert.equal((await api.call('POST', '/v1/billing/periods/2026-04/close')).status, 409);
+    assert.equal((await api.call('POST', '/v1/billing/periods/2099-01/close')).status, 409, 'hours not rated yet');
+    const meta2 = (await api.call('GET', '/v1/billing/export/metadata?period=2026-04')).body;
+    assert.equal(meta2.x_Sha256, closed.body.sha256, JSON.stringify({ ...meta2, ColumnDefinition: undefined }));
+    assert.deepEqual((await api.call('GET', '/v1/billing/periods')).body.items.map((p: { period: string }) => p.period), ['2026-04']);
+    assert.equal((await api.call('GET', '/v1/billing/export?period=2026-13')).status, 400);
+    assert.equal((await api.call('GET', '/v1/billing/export?period=2026-04&format=xml')).status, 400);
   });
 });

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { apiRoutes, operationOf, servedRoutes, type ServedRoute } from './testing/served-routes.js';
 import { OPERATOR_TOKEN, startApi, type ApiHarness } from './testing/api-harness.js';
 
-type Fixture = 'tenant' | 'vm' | 'operation' | 'apiKey' | 'spareKey' | 'pool' | 'network';
+type Fixture = 'tenant' | 'vm' | 'operation' | 'apiKey' | 'spareKey' | 'pool' | 'network' | 'period';
 type Fixtures = Record<Fixture | 'flavor' | 'bigFlavor' | 'image', string>;
 interface Rule {
   /** operator: operator keys only; shared: any key, global data; tenant: any key of the owning tenant; tenant-admin: its admins. */
@@ -59,6 +59,10 @@ const ROUTES: Record<string, Rule> = {
   'GET /v1/prices': { access: 'shared' },
   'PUT /v1/prices': { access: 'operator', body: () => ({ currency: 'EUR', effectiveFrom: '2099-01-01T00:00:00Z', items: ['vm-hour', 'vcpu-hour', 'memory-gib-hour', 'disk-gib-hour', 'network-hour'].map((sku) => ({ sku, unitPrice: '0.01' })) }) },
   'GET /v1/usage': { access: 'tenant', query: 'from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z' },
+  'GET /v1/billing/export': { access: 'tenant', query: 'period=2026-01&format=json' },
+  'GET /v1/billing/export/metadata': { access: 'shared', query: 'period=2026-01' },
+  'GET /v1/billing/periods': { access: 'operator' },
+  'POST /v1/billing/periods/:period/close': { access: 'operator', params: { period: 'period' } },
 };
 /** Outside the /v1 surface: reachable without a key. */
 const PUBLIC = new Set(['GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /v1/openapi.json']);
@@ -101,7 +105,7 @@ before(async () => {
   assert.equal(network.status, 202, JSON.stringify(network.body));
   const pool = (await api.call('GET', '/v1/pools')).body.items[0];
   fx = {
-    tenant: A.id, vm: vm.body.vm.id, operation: vm.body.operation.id, apiKey: a.memberId, spareKey: a.spare, pool: pool.id, network: network.body.network.id,
+    tenant: A.id, vm: vm.body.vm.id, operation: vm.body.operation.id, apiKey: a.memberId, spareKey: a.spare, pool: pool.id, network: network.body.network.id, period: '2026-01',
     flavor: flavor.body.id, bigFlavor: big.body.id, image: image.body.id,
   };
   routes = apiRoutes(api.app).filter((r) => !PUBLIC.has(r.key) && ROUTES[r.key]).map((r) => ({

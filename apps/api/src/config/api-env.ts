@@ -12,6 +12,8 @@ const schema = z.object({
   // Sustained requests per minute per API key (0 turns limiting off); the burst defaults to one minute's worth.
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  // Who bills, in FOCUS exports (ProviderName, InvoiceIssuerName, PublisherName, ServiceProviderName, HostProviderName).
+  BILLING_PROVIDER_NAME: z.string().trim().min(1).max(100).regex(/^[\x20-\x7e]+$/, 'printable ASCII only').default('xenplane'),
 });
 
 export type ApiConfig = z.output<typeof schema>;

@@ -1,0 +1,35 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
+import { EXPORT_FORMATS } from '@xenplane/accounting';
+
+const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export class PeriodQueryDto {
+  @ApiProperty({ example: '2026-09', description: 'a UTC calendar month, YYYY-MM' })
+  @Matches(PERIOD, { message: 'must be a month like 2026-09' })
+  period: string;
+}
+
+export class ExportQueryDto extends PeriodQueryDto {
+  @ApiPropertyOptional({ enum: EXPORT_FORMATS, default: 'focus', description: 'focus: FOCUS 1.2 cost and usage CSV; csv and json: our own fields' })
+  @IsOptional() @IsIn(EXPORT_FORMATS)
+  format: 'focus' | 'csv' | 'json' = 'focus';
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'operators: one tenant (default: all); tenants: their own only' })
+  @IsOptional() @IsUUID()
+  tenantId?: string;
+}
+
+export class PeriodParamDto {
+  @ApiProperty({ example: '2026-09' }) @Matches(PERIOD, { message: 'must be a month like 2026-09' }) period: string;
+}
+
+export class ClosedPeriodView {
+  @ApiProperty({ example: '2026-09' }) period: string;
+  @ApiProperty({ format: 'date-time' }) closedAt: string;
+  @ApiProperty({ description: 'sha256 of the period\'s FOCUS file (all tenants) as frozen; every later export has these bytes' }) sha256: string;
+}
+
+export class ClosedPeriodsView {
+  @ApiProperty({ type: [ClosedPeriodView] }) items: ClosedPeriodView[];
+}
