@@ -1,22 +1,12 @@
 // Test support: seeded random VM histories and an independent, second-by-second usage computation from raw events.
 import type { LifecycleEvent } from '../metering/lifecycle-intervals.js';
+import { prng } from '../testing/month-fixture.js';
 
 export type TestEvent = LifecycleEvent;
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** created … (running | stopped | resized, with repeats) … deleted, at random millisecond times over `days`. */
 export function randomVmHistory(seed: number, startMs: number, days: number): TestEvent[] {
-  const rnd = mulberry32(seed);
+  const rnd = prng(seed);
   const span = days * 86_400_000;
   const times = Array.from({ length: 14 }, () => startMs + Math.floor(rnd() * span)).sort((a, b) => a - b);
   let attrs = { vcpus: 1 + Math.floor(rnd() * 4), memoryMiB: 512 * (1 + Math.floor(rnd() * 8)), diskGiB: 5 + Math.floor(rnd() * 20), name: `vm-${seed}` };
