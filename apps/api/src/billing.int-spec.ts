@@ -124,6 +124,9 @@ describe('billing files', () => {
     const meta2 = (await api.call('GET', '/v1/billing/export/metadata?period=2026-04')).body;
     assert.equal(meta2.x_Sha256, closed.body.sha256, JSON.stringify({ ...meta2, ColumnDefinition: undefined }));
     assert.deepEqual((await api.call('GET', '/v1/billing/periods')).body.items.map((p: { period: string }) => p.period), ['2026-04']);
+    const inv = (await api.call('GET', '/v1/billing/invoices?period=2026-04', { token: a.token })).body;
+    assert.deepEqual(inv.items.map((i: { tenantId: string; currency: string; rows: number }) => [i.tenantId, i.currency, i.rows]), [[a.id, 'EUR', 30 * 24 * 4]]);
+    assert.match(inv.items[0].total, /^\d+\.\d{2}$/);
     assert.equal((await api.call('GET', '/v1/billing/export?period=2026-13')).status, 400);
     assert.equal((await api.call('GET', '/v1/billing/export?period=2026-04&format=xml')).status, 400);
   });

@@ -62,6 +62,7 @@ const ROUTES: Record<string, Rule> = {
   'GET /v1/billing/export': { access: 'tenant', query: 'period=2026-01&format=json' },
   'GET /v1/billing/export/metadata': { access: 'shared', query: 'period=2026-01' },
   'GET /v1/billing/periods': { access: 'operator' },
+  'GET /v1/billing/invoices': { access: 'tenant', query: 'period=2026-01' },
   'POST /v1/billing/periods/:period/close': { access: 'operator', params: { period: 'period' } },
 };
 /** Outside the /v1 surface: reachable without a key. */

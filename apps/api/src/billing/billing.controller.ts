@@ -2,7 +2,7 @@ import { Body, Controller, Get, Put, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
-import { PriceListView, PricesQueryDto, PutPricesDto, UsageQueryDto, UsageView } from './billing.dto.js';
+import { InvoiceQueryDto, InvoicesView, PriceListView, PricesQueryDto, PutPricesDto, UsageQueryDto, UsageView } from './billing.dto.js';
 import { BillingService } from './billing.service.js';
 
 /** Prices (operators set them, everyone reads them) and metered usage (operators: any tenant; tenants: their own). */
@@ -31,5 +31,12 @@ export class BillingController {
   @ApiOkResponse({ type: UsageView })
   usage(@CurrentPrincipal() p: Principal, @Query() q: UsageQueryDto): Promise<UsageView> {
     return this.billing.usage(p, q);
+  }
+
+  @Get('billing/invoices')
+  @AnyRole()
+  @ApiOkResponse({ type: InvoicesView })
+  invoices(@CurrentPrincipal() p: Principal, @Query() q: InvoiceQueryDto): Promise<InvoicesView> {
+    return this.billing.invoices(p, q);
   }
 }

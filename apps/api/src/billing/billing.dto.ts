@@ -79,3 +79,24 @@ export class UsageView {
   ratedThrough: string | null;
   @ApiProperty({ type: [UsageItemView] }) items: UsageItemView[];
 }
+
+export class InvoiceQueryDto {
+  @ApiProperty({ example: '2026-09', description: 'a UTC calendar month, YYYY-MM' })
+  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be a month like 2026-09' })
+  period: string;
+  @ApiPropertyOptional({ format: 'uuid', description: 'operators: one tenant (default: all); tenants: their own only' })
+  @IsOptional() @IsUUID() tenantId?: string;
+}
+
+export class InvoiceTotalView {
+  @ApiProperty({ format: 'uuid' }) tenantId: string;
+  @ApiProperty({ example: 'EUR' }) currency: string;
+  @ApiProperty({ description: 'rows of the period file summed' }) rows: number;
+  @ApiProperty({ example: '12.345678901234', description: 'Σ BilledCost at full precision' }) exact: string;
+  @ApiProperty({ example: '12.35', description: 'the exact sum rounded once, half to even, to the currency\'s minor unit' }) total: string;
+}
+
+export class InvoicesView {
+  @ApiProperty({ example: '2026-09' }) period: string;
+  @ApiProperty({ type: [InvoiceTotalView] }) items: InvoiceTotalView[];
+}

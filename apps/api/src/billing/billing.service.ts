@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { BillingRepository, SKUS } from '@xenplane/accounting';
+import { BillingRepository, SKUS, parseBillingPeriod, roundMoney } from '@xenplane/accounting';
 import { ConflictError, DomainError } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
-import { PriceListView, UsageItemView, type PutPricesDto, type UsageView } from './billing.dto.js';
+import { PriceListView, UsageItemView, type InvoicesView, type PutPricesDto, type UsageView } from './billing.dto.js';
 
 const MAX_USAGE_WINDOW_MS = 366 * 86_400_000;
 
@@ -40,5 +40,13 @@ export class BillingService {
     const tenantId = isOperator(p) ? q.tenantId : await this.access.resolve(p, q.tenantId);
     const [items, through] = await Promise.all([this.billing.usage(from, to, tenantId), this.billing.ratedThrough()]);
     return { from: from.toISOString(), to: to.toISOString(), ratedThrough: through?.toISOString() ?? null, items: items.map(UsageItemView.of) };
+  }
+
+  /** Per tenant and currency: the period's exact total and the one rounding to money, done only here. */
+  async invoices(p: Principal, q: { period: string; tenantId?: string }): Promise<InvoicesView> {
+    const bp = parseBillingPeriod(q.period);
+    const tenantId = isOperator(p) ? q.tenantId : await this.access.resolve(p, q.tenantId);
+    const sums = await this.billing.periodSums(new Date(bp.startMs).toISOString().slice(0, 10), tenantId);
+    return { period: bp.label, items: sums.map((s) => ({ ...s, total: roundMoney(s.exact, s.currency) })) };
   }
 }

@@ -68,6 +68,15 @@ export class BillingRepository {
        GROUP BY tenant_id, sku ORDER BY tenant_id, sku`, [from, to, tenantId ?? null]);
   }
 
+  /** Exact cost sums per tenant and currency for one billing period (Corrections billed in it included). */
+  async periodSums(periodStart: string, tenantId: string | undefined): Promise<{ tenantId: string; currency: string; rows: number; exact: string }[]> {
+    return this.ds.query(
+      `SELECT r.tenant_id AS "tenantId", pv.currency, count(*)::int AS rows, sum(r.cost)::numeric(38, 12)::text AS exact
+       FROM usage_records r JOIN price_versions pv ON pv.id = r.price_version
+       WHERE r.billing_period = $1::date AND ($2::uuid IS NULL OR r.tenant_id = $2::uuid)
+       GROUP BY r.tenant_id, pv.currency ORDER BY r.tenant_id, pv.currency`, [periodStart, tenantId ?? null]);
+  }
+
   async ratedThrough(): Promise<Date | null> {
     const [w] = await this.ds.query(`SELECT through FROM usage_watermark WHERE id = 1`);
     return w ? new Date(w.through) : null;
