@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * Metering (issue 7): append-only usage events written by triggers in the very transaction that changes a VM or
- * network row (so no transition is lost or double-counted), intervals that cannot overlap, hourly records rated
+ * network row, or completes a resize operation (so no transition is lost or double-counted), intervals that cannot overlap, hourly records rated
  * with the price version in force, billing periods that freeze once closed.
  */
 export class Accounting1763900007000 implements MigrationInterface {
@@ -126,9 +126,6 @@ export class Accounting1763900007000 implements MigrationInterface {
         k text;
       BEGIN
         IF now_exists AND NOT was_exists THEN kinds := kinds || 'created'::text; END IF;
-        IF was_exists AND now_exists AND (OLD.vcpus, OLD.memory_mib, OLD.disk_gib) IS DISTINCT FROM (NEW.vcpus, NEW.memory_mib, NEW.disk_gib) THEN
-          kinds := kinds || 'resized'::text;
-        END IF;
         IF now_running AND NOT was_running THEN kinds := kinds || 'running'::text; END IF;
         IF was_running AND NOT now_running THEN kinds := kinds || 'stopped'::text; END IF;
         IF was_exists AND NOT now_exists THEN kinds := kinds || 'deleted'::text; END IF;
@@ -140,6 +137,19 @@ export class Accounting1763900007000 implements MigrationInterface {
         RETURN NULL;
       END $$;
       CREATE TRIGGER tg_vms_usage AFTER INSERT OR UPDATE ON vms FOR EACH ROW EXECUTE FUNCTION usage_vm_events();
+
+      -- The API writes new sizes when the resize is asked for; they are billed once XAPI has applied them.
+      CREATE FUNCTION usage_resize_events() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        INSERT INTO usage_events (source, source_key, tenant_id, pool_id, resource_id, resource_type, kind, occurred_at, attrs)
+        SELECT 'operation', NEW.id || ':resized', v.tenant_id, v.pool_id, v.id, 'vm', 'resized', now(),
+          jsonb_build_object('vcpus', v.vcpus, 'memoryMiB', v.memory_mib, 'diskGiB', v.disk_gib, 'name', v.name)
+        FROM vms v WHERE v.id = NEW.resource_id
+        ON CONFLICT (source, source_key) DO NOTHING;
+        RETURN NULL;
+      END $$;
+      CREATE TRIGGER tg_operations_usage AFTER UPDATE ON operations FOR EACH ROW
+        WHEN (NEW.kind = 'vm.resize' AND NEW.status = 'succeeded' AND OLD.status <> 'succeeded') EXECUTE FUNCTION usage_resize_events();
 
       CREATE FUNCTION usage_network_events() RETURNS trigger LANGUAGE plpgsql AS $$
       DECLARE
@@ -163,7 +173,8 @@ export class Accounting1763900007000 implements MigrationInterface {
     await q.query(`
       DROP TRIGGER tg_vms_usage ON vms;
       DROP TRIGGER tg_networks_usage ON networks;
-      DROP FUNCTION usage_vm_events(), usage_network_events();
+      DROP TRIGGER tg_operations_usage ON operations;
+      DROP FUNCTION usage_vm_events(), usage_network_events(), usage_resize_events();
       DROP TABLE billing_periods, usage_watermark, usage_records, price_items, price_versions, usage_intervals, usage_dirty, usage_events;
       DROP FUNCTION usage_mark_dirty();
       DROP FUNCTION round_half_even(numeric, int);
