@@ -1,15 +1,18 @@
-// Usage metering, rating and billing exports (issue 7): the pure, database-free core. No side effects at import.
+// Usage metering, rating and billing exports (issue 7). No side effects at import.
+//
+// The product path: triggers append lifecycle events in the transaction that changes a VM or network row;
+// metering/ derives intervals; aggregation/ writes rated hourly records in SQL with their watermark; billing/
+// serves prices, usage, invoices and streamed exports. Exact decimals, FOCUS columns, rows and the conformance
+// checker below are shared with it.
+//
+// Not exported: usage-events, intervals, hourly-split, rating and corrections, a plain-TypeScript reference model of
+// the same rules. The FOCUS checker's tests use it (testing/) to generate conformant and deliberately broken months.
 export * from './decimal.js';
 export * from './canonical-json.js';
 export * from './skus.js';
 export * from './currency.js';
-export * from './usage-events.js';
-export * from './intervals.js';
-export * from './hourly-split.js';
 export * from './billing-period.js';
-export * from './rating.js';
-export * from './cost-totals.js';
-export * from './corrections.js';
+export { roundMoney } from './cost-totals.js';
 export * from './csv-codec.js';
 export * from './focus-columns.js';
 export * from './focus-row.js';
@@ -17,7 +20,6 @@ export * from './usage-export.js';
 export { CHARGE_CATEGORIES, CHARGE_FREQUENCIES, SERVICE_CATEGORIES, SUBCATEGORY_PARENT, isFocusUnit, parseFocusNumber } from './focus-values.js';
 export { COLUMN_RULES, parseKeyValue } from './focus-rules.js';
 export * from './focus-conformance.js';
-// The database path: lifecycle events from triggers, SQL aggregation, prices, usage and exports.
 export * from './metering/lifecycle-intervals.js';
 export * from './aggregation/usage.repository.js';
 export * from './aggregation/usage-aggregator.js';
