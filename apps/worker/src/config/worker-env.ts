@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, xapiEnv } from '@xenplane/core';
 
-const schema = z.object({
+const pemFile = z.string().min(1).refine(existsSync, 'file not found');
+
+export const workerEnvSchema = z.object({
   ...baseEnv,
   ...xapiEnv,
   ...poolKeyEnv,
@@ -24,16 +27,22 @@ const schema = z.object({
   // vswitchd loses every flow when it restarts: this is how long such a host may run without them.
   OVS_CANARY_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
   OVS_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+  // PEM files for hosts whose OVS endpoints are ssl: (OVSDB and OpenFlow); all three or none.
+  OVS_SSL_KEY: pemFile.optional(),
+  OVS_SSL_CERT: pemFile.optional(),
+  OVS_SSL_CA: pemFile.optional(),
   // An hour is aggregated this long after it ends, so transitions committing late still land in it the first time.
   USAGE_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
   USAGE_AGGREGATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
   VM_CLEAN_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+}).refine((e) => [e.OVS_SSL_KEY, e.OVS_SSL_CERT, e.OVS_SSL_CA].filter(Boolean).length % 3 === 0, {
+  message: 'set all three of OVS_SSL_KEY, OVS_SSL_CERT and OVS_SSL_CA, or none', path: ['OVS_SSL_KEY'],
 });
 
-export type WorkerConfig = z.output<typeof schema>;
+export type WorkerConfig = z.output<typeof workerEnvSchema>;
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');
 
 /** The worker's whole configuration; the only place it reads the environment. */
 export function loadWorkerConfig(env: Record<string, string | undefined> = process.env): WorkerConfig {
-  return exitOnConfigError(() => loadEnv(schema, env));
+  return exitOnConfigError(() => loadEnv(workerEnvSchema, env));
 }

@@ -55,6 +55,11 @@ export class DataplaneService implements OnApplicationBootstrap, OnApplicationSh
     return new Map([...this.owned].map(([id, o]) => [id, o.reconciler]));
   }
 
+  private ssl() {
+    const { OVS_SSL_KEY: privateKey, OVS_SSL_CERT: certificate, OVS_SSL_CA: caCert } = this.config;
+    return privateKey && certificate && caCert ? { privateKey, certificate, caCert } : undefined;
+  }
+
   private poke(poolId: string): void {
     for (const o of this.owned.values()) if (o.row.poolId === poolId) o.reconciler.trigger('db');
   }
@@ -89,6 +94,7 @@ export class DataplaneService implements OnApplicationBootstrap, OnApplicationSh
         log: { info: (o, m) => this.logger.info(o, m), warn: (o, m) => this.logger.warn(o, m) },
         canaryIntervalMs: this.config.OVS_CANARY_INTERVAL_MS,
         sweepIntervalMs: this.config.OVS_SWEEP_MS,
+        ssl: this.ssl(),
       });
       this.owned.set(host.id, { row: host, reconciler });
       dataplaneOwners.set(this.owned.size);

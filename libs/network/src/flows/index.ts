@@ -6,4 +6,4 @@ export { validateFlowState } from './validate-state.js';
 export { applyFlows, checkCanary, dumpOwnFlows, parseFlowDiff, planFlows } from './flow-applier.js';
 export type { ApplyResult, FlowPatch } from './flow-applier.js';
 export { OfctlError, bridgeTarget, execOfctl } from './ofctl.js';
-export type { OfctlOptions, OfctlRunner } from './ofctl.js';
+export type { OfctlOptions, OfctlRunner, OvsSslFiles } from './ofctl.js';

@@ -15,6 +15,15 @@ export interface OfctlOptions {
   timeoutSec?: number;
   /** Replaces the process runner (tests spy on calls). */
   run?: OfctlRunner;
+  /** PEM files for an `ssl:` target (OVS's own PKI: the switch's certificate is checked against the CA). */
+  ssl?: OvsSslFiles;
+}
+
+/** Client key, certificate and CA certificate (PEM file paths) for OVSDB and OpenFlow over TLS. */
+export interface OvsSslFiles {
+  privateKey: string;
+  certificate: string;
+  caCert: string;
 }
 
 /** `unix:` target of a bridge's management socket in a vswitchd run directory. */
@@ -50,7 +59,10 @@ export function execOfctl(opts: OfctlOptions): OfctlRunner {
     });
 }
 
-/** Common leading arguments: protocol and ovs-ofctl's own timeout. */
+/** Common leading arguments: protocol, ovs-ofctl's own timeout, and TLS files for an ssl: target. */
 export function baseArgs(opts: OfctlOptions): string[] {
-  return ['-O', opts.protocol ?? 'OpenFlow15', `--timeout=${opts.timeoutSec ?? 10}`];
+  const tls = opts.ssl && opts.target.startsWith('ssl:')
+    ? [`--private-key=${opts.ssl.privateKey}`, `--certificate=${opts.ssl.certificate}`, `--ca-cert=${opts.ssl.caCert}`]
+    : [];
+  return ['-O', opts.protocol ?? 'OpenFlow15', `--timeout=${opts.timeoutSec ?? 10}`, ...tls];
 }

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { bridgeTarget } from './ofctl.js';
+import { canConnect, freePort } from '../testing/ovsdb-server.fixture.js';
+import { bridgeTarget, type OvsSslFiles } from './ofctl.js';
 
 const exec = promisify(execFile);
 const SCHEMA = ['/usr/share/openvswitch/vswitch.ovsschema', '/usr/local/share/openvswitch/vswitch.ovsschema'];
@@ -18,6 +19,9 @@ export interface OvsSandbox {
   target: string;
   /** OVSDB remote of its ovsdb-server (`unix:<dir>/db.sock`). */
   db: string;
+  /** With `ssl`: `ssl:127.0.0.1:<port>` remotes of ovsdb-server and of the bridge's OpenFlow listener. */
+  sslDb?: string;
+  sslOpenflow?: string;
   vsctl(...args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
@@ -47,7 +51,7 @@ async function waitFor(path: string, ms: number): Promise<void> {
  * Starts ovsdb-server and ovs-vswitchd in a temp dir with one `netdev`, `fail_mode=secure` bridge.
  * `dummyPorts` lets `type=dummy` interfaces in (ports with an ofport but no device: benches with 1,000s of VIFs).
  */
-export async function startOvsSandbox(opts: { dummyPorts?: boolean } = {}): Promise<OvsSandbox> {
+export async function startOvsSandbox(opts: { dummyPorts?: boolean; ssl?: OvsSslFiles } = {}): Promise<OvsSandbox> {
   const dir = await mkdtemp(join(tmpdir(), 'xp-ovs-'));
   // Unique name: the netdev bridge's internal port is a tap in this netns, shared with other tests.
   const bridge = `xpf${randomBytes(3).toString('hex')}`;
@@ -72,7 +76,9 @@ export async function startOvsSandbox(opts: { dummyPorts?: boolean } = {}): Prom
   };
   try {
     await exec('ovsdb-tool', ['create', join(dir, 'conf.db'), SCHEMA.find(existsSync)!], { env });
-    await exec('ovsdb-server', [join(dir, 'conf.db'), `--remote=p${db}`, `--pidfile=${pidfiles[1]}`,
+    const [dbPort, ofPort] = opts.ssl ? [await freePort(), await freePort()] : [0, 0];
+    const tls = opts.ssl ? [`--remote=pssl:${dbPort}:127.0.0.1`, `--private-key=${opts.ssl.privateKey}`, `--certificate=${opts.ssl.certificate}`, `--ca-cert=${opts.ssl.caCert}`] : [];
+    await exec('ovsdb-server', [join(dir, 'conf.db'), `--remote=p${db}`, ...tls, `--pidfile=${pidfiles[1]}`,
       `--unixctl=${join(dir, 'ovsdb.ctl')}`, `--log-file=${join(dir, 'ovsdb.log')}`, '--detach'], { env });
     await vsctl('--no-wait', 'init');
     await exec('ovs-vswitchd', [db, '--disable-system', ...(opts.dummyPorts ? ['--enable-dummy'] : []), `--pidfile=${pidfiles[0]}`,
@@ -80,7 +86,15 @@ export async function startOvsSandbox(opts: { dummyPorts?: boolean } = {}): Prom
     await vsctl('add-br', bridge, '--', 'set', 'bridge', bridge, 'datapath_type=netdev', 'fail_mode=secure',
       'protocols=OpenFlow13,OpenFlow15', 'other_config:disable-in-band=true');
     await waitFor(join(dir, `${bridge}.mgmt`), 5000);
-    return { dir, bridge, target: bridgeTarget(dir, bridge), db, vsctl, stop };
+    if (!opts.ssl) return { dir, bridge, target: bridgeTarget(dir, bridge), db, vsctl, stop };
+    // A passive TLS OpenFlow listener on the bridge, with the switch's own certificate, as a host exposes it.
+    await vsctl('set-ssl', opts.ssl.privateKey, opts.ssl.certificate, opts.ssl.caCert);
+    await vsctl('set-controller', bridge, `pssl:${ofPort}:127.0.0.1`);
+    for (const end = Date.now() + 5000; !(await canConnect({ host: '127.0.0.1', port: ofPort })) || !(await canConnect({ host: '127.0.0.1', port: dbPort }));) {
+      if (Date.now() > end) throw new Error('TLS listeners did not come up');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    return { dir, bridge, target: bridgeTarget(dir, bridge), db, sslDb: `ssl:127.0.0.1:${dbPort}`, sslOpenflow: `ssl:127.0.0.1:${ofPort}`, vsctl, stop };
   } catch (err) {
     await stop();
     throw err;

@@ -5,7 +5,10 @@ import {
 import { applyFlows, checkCanary } from '../flows/flow-applier.js';
 import { generateFlows } from '../flows/flow-generator.js';
 import type { OvsdbMonitor } from '../ovsdb/ovsdb-monitor.handle.js';
+import { readFileSync } from 'node:fs';
+import type { OvsSslFiles } from '../flows/ofctl.js';
 import { OvsdbClient } from '../ovsdb/ovsdb.client.js';
+import { parseEndpoint, type OvsdbEndpoint } from '../ovsdb/ovsdb-transport.factory.js';
 import { vifInterfacesFromCache, VSWITCH_DB } from '../ovsdb/vswitch.queries.js';
 import type { DataplaneHost, NicBinding, PoolDataplaneView } from './dataplane.types.js';
 import { desiredHostState } from './desired-state.js';
@@ -29,6 +32,19 @@ export interface HostReconcilerOptions {
   sweepIntervalMs: number;
   /** Coalesces bursts of triggers (an OVSDB transaction plugging several ports) into one pass. */
   debounceMs?: number;
+  /** Client TLS files for `ssl:` OVSDB and OpenFlow endpoints. */
+  ssl?: OvsSslFiles;
+}
+
+/**
+ * The OVSDB endpoint, with TLS material for `ssl:`. As OVS's own tools do, the peer's certificate is verified
+ * against the CA only: OVS PKI certificates name the switch, not its address.
+ */
+export function ovsdbEndpoint(remote: string, ssl: OvsSslFiles | undefined): OvsdbEndpoint {
+  if (!remote.startsWith('ssl:')) return parseEndpoint(remote);
+  if (!ssl) throw new Error(`${remote} needs TLS files (OVS_SSL_KEY, OVS_SSL_CERT, OVS_SSL_CA)`);
+  const e = parseEndpoint(remote, { key: readFileSync(ssl.privateKey), cert: readFileSync(ssl.certificate), ca: readFileSync(ssl.caCert) });
+  return { ...e, checkServerIdentity: () => undefined } as OvsdbEndpoint;
 }
 
 /** What the last pass did, for tests and logs. */
@@ -63,14 +79,15 @@ export class HostReconciler {
   async start(): Promise<void> {
     const { host, log } = this.opts;
     for (let delay = 200; !this.stopped; delay = Math.min(delay * 2, 5000)) {
-      const client = new OvsdbClient({ endpoint: host.ovsdb, reconnect: { initialDelayMs: 200, maxDelayMs: 5000 } });
+      let client: OvsdbClient | undefined;
       try {
+        client = new OvsdbClient({ endpoint: ovsdbEndpoint(host.ovsdb, this.opts.ssl), reconnect: { initialDelayMs: 200, maxDelayMs: 5000 } });
         await client.connect();
         this.monitor = await client.monitor(VSWITCH_DB, topologyMonitorSpec());
         this.client = client;
         break;
       } catch (err) {
-        await client.close();
+        await client?.close();
         log.warn({ hostId: host.id, ovsdb: host.ovsdb, err: (err as Error).message }, 'cannot reach host OVSDB; retrying');
         await new Promise((r) => setTimeout(r, delay));
       }
@@ -155,7 +172,7 @@ export class HostReconciler {
     if (topo.tunnelsAdded + topo.tunnelsRemoved + topo.tunnelsUpdated > 0) dataplaneDrift.inc({ host: this.hostLabel, kind: 'tunnels' });
     const ofports = new Map([...ownTunnels(monitor.cache)].map(([id, t]) => [id, t.ofport]));
     const desired = desiredHostState(host, host.bridge, view, vifInterfacesFromCache(monitor.cache), ofports);
-    const applied = await applyFlows({ target: host.openflow, complete: desired.complete }, generateFlows(desired.state));
+    const applied = await applyFlows({ target: host.openflow, ssl: this.opts.ssl, complete: desired.complete }, generateFlows(desired.state));
     dataplanePorts.set({ host: this.hostLabel, state: 'bound' }, desired.state.ports.length);
     dataplanePorts.set({ host: this.hostLabel, state: 'pending' }, desired.pending.length);
     if (applied.added) dataplaneFlowChanges.inc({ host: this.hostLabel, change: 'added' }, applied.added);
@@ -174,7 +191,7 @@ export class HostReconciler {
   /** vswitchd keeps no flows across a restart: a missing canary means reinstall everything now. */
   private async checkCanary(): Promise<void> {
     if (this.loop || this.stopped || !this.client?.connected) return;
-    const present = await checkCanary({ target: this.opts.host.openflow }).catch(() => false);
+    const present = await checkCanary({ target: this.opts.host.openflow, ssl: this.opts.ssl }).catch(() => false);
     if (present) return;
     dataplaneDrift.inc({ host: this.hostLabel, kind: 'canary_missing' });
     this.opts.log.warn({ hostId: this.opts.host.id }, 'canary flow missing (vswitchd restarted?); reinstalling flows');

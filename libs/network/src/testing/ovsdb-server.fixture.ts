@@ -129,7 +129,7 @@ export async function startOvsdbServer(opts: OvsdbServerOptions = {}): Promise<O
   return fixture;
 }
 
-function canConnect(to: net.NetConnectOpts): Promise<boolean> {
+export function canConnect(to: net.NetConnectOpts): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.connect(to);
     s.once('connect', () => { s.destroy(); resolve(true); });
@@ -137,7 +137,7 @@ function canConnect(to: net.NetConnectOpts): Promise<boolean> {
   });
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const srv = net.createServer();
     srv.once('error', reject);
