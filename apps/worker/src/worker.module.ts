@@ -1,77 +1,62 @@
 import { type DynamicModule, Injectable, Module } from '@nestjs/common';
-import { BullModule, InjectQueue } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
+import { BullModule } from '@nestjs/bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
-  DatabaseModule, DatabaseProbe, HealthController, LOGGER, METRICS_SAMPLER, OutboxRepository, QueueName, READINESS_CHECKS, REDIS,
+  DatabaseModule, DatabaseProbe, HealthController, METRICS_SAMPLER, OutboxRepository, QueueName, READINESS_CHECKS, REDIS,
   RedisModule, bullConnectionOptions, outboxPending, queueDepth, storageChecks,
 } from '@xenplane/core';
-import { TenancyModule } from '@xenplane/tenancy';
-import { WORKER_CONFIG, type WorkerConfig } from './config/worker-env.js';
-import { DataplaneService } from './dataplane/dataplane.service.js';
-import { UsageAggregatorService } from './usage/usage-aggregator.service.js';
-import { CreateVmHandler } from './handlers/create-vm.handler.js';
-import { DeleteVmHandler } from './handlers/delete-vm.handler.js';
-import { NetworkJobsService } from './handlers/network-jobs.service.js';
-import { PowerVmHandler } from './handlers/power-vm.handler.js';
-import { ResizeVmHandler } from './handlers/resize-vm.handler.js';
-import { VmOutcomeService } from './handlers/vm-outcome.service.js';
-import { OperationSweeperService } from './outbox/operation-sweeper.service.js';
-import { OutboxRelayService } from './outbox/outbox-relay.service.js';
-import { VmLifecycleProcessor } from './processors/vm-lifecycle.processor.js';
-import { QuotaRecountService } from './quota/quota-recount.service.js';
-import { VmWatchService } from './reconcile/vm-watch.service.js';
-import { PoolSyncService } from './xapi/pool-sync.service.js';
-import { XapiPoolsService } from './xapi/xapi-pools.service.js';
+import type { WorkerConfig } from './config/worker-env.js';
+import { DataplaneModule } from './dataplane/dataplane.module.js';
+import { NetworksModule } from './networks/networks.module.js';
+import { JobEnqueuer } from './pipeline/job-enqueuer.js';
+import { PipelineModule } from './pipeline/pipeline.module.js';
+import { PoolsModule } from './pools/pools.module.js';
+import { XapiPoolsService } from './pools/xapi-pools.service.js';
+import { QuotaModule } from './quota/quota.module.js';
+import { ReconcileModule } from './reconcile/reconcile.module.js';
+import { UsageModule } from './usage/usage.module.js';
+import { VmsModule } from './vms/vms.module.js';
+import { WorkerContextModule } from './worker-context.module.js';
 
-@Injectable()
 /** Samples queue depth and outbox backlog right before each /metrics scrape. */
 @Injectable()
 class MetricsSampler {
   constructor(
-    @InjectQueue(QueueName.VmLifecycle) private readonly queue: Queue,
+    private readonly enqueuer: JobEnqueuer,
     private readonly outbox: OutboxRepository,
   ) {}
+
   async sample(): Promise<void> {
-    const counts = await this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
+    const counts = await this.enqueuer.queue(QueueName.VmLifecycle).getJobCounts('waiting', 'active', 'delayed', 'failed', 'completed');
     for (const [state, n] of Object.entries(counts)) queueDepth.set({ queue: QueueName.VmLifecycle, state }, n);
     outboxPending.set(await this.outbox.pendingCount());
   }
 }
 
+/** The worker: the operation pipeline and its handlers by feature, plus the per-pool and per-host owners. */
 @Module({})
 export class WorkerModule {
   static forRoot(config: WorkerConfig, logger: Logger): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
+        WorkerContextModule.forRoot(config, logger),
         // Jobs hold a connection only between XAPI calls, so a small pool serves many concurrent jobs.
         DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: 10 }),
         RedisModule.forRoot(config.REDIS_URL),
         BullModule.forRoot({ connection: bullConnectionOptions(config.REDIS_URL), prefix: config.QUEUE_PREFIX }),
-        BullModule.registerQueue({ name: QueueName.VmLifecycle }),
-        TenancyModule,
+        PoolsModule,
+        PipelineModule,
+        VmsModule,
+        NetworksModule,
+        ReconcileModule,
+        DataplaneModule,
+        UsageModule,
+        QuotaModule,
       ],
       controllers: [HealthController],
       providers: [
-        { provide: WORKER_CONFIG, useValue: config },
-        { provide: LOGGER, useValue: logger },
-        XapiPoolsService,
-        PoolSyncService,
-        VmWatchService,
-        DataplaneService,
-        UsageAggregatorService,
-        QuotaRecountService,
-        OutboxRelayService,
-        OperationSweeperService,
-        CreateVmHandler,
-        DeleteVmHandler,
-        PowerVmHandler,
-        ResizeVmHandler,
-        NetworkJobsService,
-        VmOutcomeService,
-        VmLifecycleProcessor,
         MetricsSampler,
         { provide: METRICS_SAMPLER, inject: [MetricsSampler], useFactory: (s: MetricsSampler) => () => s.sample() },
         {

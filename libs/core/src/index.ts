@@ -6,6 +6,7 @@ export * from './database/index.js';
 export * from './queue/index.js';
 export * from './metrics/index.js';
 export * from './domain/vm-lifecycle.js';
+export * from './domain/presence.js';
 export * from './domain/operation-launcher.js';
 export * from './redis/redis.js';
 export * from './redis/redis.module.js';

@@ -9,3 +9,4 @@ export * from './quota/quota.service.js';
 export * from './quota/quota.repository.js';
 export * from './quota/quota-math.js';
 export * from './quota/quota.errors.js';
+export * from './lifecycle/resource-lifecycle.service.js';

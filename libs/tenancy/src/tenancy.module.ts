@@ -6,9 +6,10 @@ import { TenantsService } from './tenants/tenants.service.js';
 import { TenantAccessService } from './tenants/tenant-access.service.js';
 import { QuotaRepository } from './quota/quota.repository.js';
 import { QuotaService } from './quota/quota.service.js';
+import { ResourceLifecycle } from './lifecycle/resource-lifecycle.service.js';
 
 @Module({
-  providers: [TenantRepository, ApiKeyRepository, TenantsService, ApiKeysService, TenantAccessService, QuotaRepository, QuotaService],
-  exports: [TenantsService, ApiKeysService, TenantRepository, TenantAccessService, QuotaRepository, QuotaService],
+  providers: [TenantRepository, ApiKeyRepository, TenantsService, ApiKeysService, TenantAccessService, QuotaRepository, QuotaService, ResourceLifecycle],
+  exports: [TenantsService, ApiKeysService, TenantRepository, TenantAccessService, QuotaRepository, QuotaService, ResourceLifecycle],
 })
 export class TenancyModule {}

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { reconcileDrift, type VmRepository } from '@xenplane/core';
 import type { XapiWatchEvent } from '@xenplane/xapi-driver';
-import { TENANT_ID_KEY, VM_ID_KEY, XENPLANE_TAG } from '../handlers/vm-job.context.js';
+import { TENANT_ID_KEY, VM_ID_KEY, XENPLANE_TAG } from '../vms/vm-markers.js';
 
 type XapiRecord = Record<string, unknown>;
 

@@ -3,9 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AdvisoryLocks, LOGGER, PoolRepository, VmRepository, reconcileDrift, vmWatchers } from '@xenplane/core';
-import { QuotaService, vmFootprint } from '@xenplane/tenancy';
+import { ResourceLifecycle } from '@xenplane/tenancy';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
-import { XapiPoolsService } from '../xapi/xapi-pools.service.js';
+import { XapiPoolsService } from '../pools/xapi-pools.service.js';
 import { VmReconciler } from './vm-reconciler.js';
 
 /**
@@ -24,7 +24,7 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
     private readonly pools: PoolRepository,
     private readonly vms: VmRepository,
     private readonly xapi: XapiPoolsService,
-    private readonly quota: QuotaService,
+    private readonly lifecycle: ResourceLifecycle,
     private readonly locks: AdvisoryLocks,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -82,15 +82,15 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
     }
   }
 
-  /** A settled VM XAPI no longer has: status error (reason vanished) and its quota back, together. */
+  /** A settled VM XAPI no longer has: released as a failing operation would release it (ResourceLifecycle). */
   private async vanished(poolId: string, tenantId: string, vmId: string): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      const vm = await this.vms.markVanished(tx, tenantId, vmId);
-      if (!vm) return;
-      // The ledger lets a VM be released once, whichever path (delete, failed create, vanished) comes first.
-      await this.quota.release(tx, tenantId, vmFootprint(vm), { resourceId: vm.id, operationId: vm.id });
+      const patch = { status: 'error', errorReason: 'vanished', powerState: null, hostUuid: null };
+      // The VM id keys the release: the ledger allows one per VM, whichever path comes first.
+      const before = await this.lifecycle.apply(tx, { kind: 'vm', tenantId, id: vmId }, 'gone', { patch, operationId: vmId, settledOnly: true });
+      if (!before || before === 'released') return;
       reconcileDrift.inc({ pool: poolId, kind: 'vanished' });
-      this.logger.warn({ vmId, tenantId }, 'vm vanished from XAPI; quota released');
+      this.logger.warn({ vmId, tenantId }, 'vm vanished from XAPI; quota and addresses released');
     });
   }
 }

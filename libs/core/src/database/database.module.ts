@@ -15,12 +15,13 @@ import { PoolRepository } from './repositories/pool.repository.js';
 import { VmRepository } from './repositories/vm.repository.js';
 import { NetworkRepository } from './repositories/network.repository.js';
 import { VmNicRepository } from './repositories/vm-nic.repository.js';
+import { PresenceRepository } from './repositories/presence.repository.js';
 
 import { OperationLauncher } from '../domain/operation-launcher.js';
 
 import { DatabaseProbe } from './database.probe.js';
 
-const REPOSITORIES = [AdvisoryLocks, DataplaneRepository, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository, NetworkRepository, VmNicRepository];
+const REPOSITORIES = [AdvisoryLocks, PresenceRepository, DataplaneRepository, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository, NetworkRepository, VmNicRepository];
 
 /** TypeORM on Postgres with our entities; schema changes only ever come from migrations/. */
 @Global()

@@ -17,3 +17,4 @@ export * from './repositories/advisory-locks.js';
 export * from './repositories/audit.repository.js';
 export * from './repositories/idempotency.repository.js';
 export * from './repositories/dataplane.repository.js';
+export * from './repositories/presence.repository.js';

@@ -72,11 +72,10 @@ async function run(commands: Command[], initial: QuotaLimits): Promise<void> {
     } else if ((c.kind === 'delete' || c.kind === 'failProvision') && live.length) {
       // The worker's paths: a delete marks the VM deleted, a failed provision leaves it in error; both release.
       const vm = live[c.pick % live.length]!;
-      const released = await fx.ds.transaction(async (tx) => {
-        await tx.query(`UPDATE vms SET status = $3 WHERE tenant_id = $1 AND id = $2`, [tenantId, vm.id, c.kind === 'delete' ? 'deleted' : 'error']);
-        return fx.quota.release(tx, tenantId, vmFootprint(vm.size), { resourceId: vm.id, operationId: randomUUID() });
-      });
-      assert.equal(released, true);
+      const before = await fx.ds.transaction((tx) => fx.lifecycle.apply(tx, { kind: 'vm', tenantId, id: vm.id }, 'gone', {
+        patch: { status: c.kind === 'delete' ? 'deleted' : 'error' }, operationId: randomUUID(),
+      }));
+      assert.equal(before, 'requested', 'released from what it held');
       vm.released = true;
     } else if (c.kind === 'duplicateRelease' && vms.some((v) => v.released)) {
       const done = vms.filter((v) => v.released);

@@ -117,7 +117,7 @@ describe('charge, release and recount', () => {
     });
     assert.deepEqual((await fx.quota.recount(tenantId)).drift, ZERO);
     // Drift injected behind the service's back: two VMs gone without a release, one made without a charge.
-    await fx.ds.query(`UPDATE vms SET status = 'deleted' WHERE id IN (SELECT id FROM vms WHERE tenant_id = $1 LIMIT 2)`, [tenantId]);
+    await fx.ds.query(`UPDATE vms SET status = 'deleted', presence = 'released' WHERE id IN (SELECT id FROM vms WHERE tenant_id = $1 LIMIT 2)`, [tenantId]);
     await fx.ds.transaction((tx) => fx.insertVm(tx, tenantId, randomUUID(), { vcpus: 1, memoryMiB: 2048, diskGiB: 4 }, 'running'));
     const before = await metricValue('vcpus');
     const result = await fx.quota.recount(tenantId);
@@ -147,10 +147,7 @@ describe('charge, release and recount', () => {
     });
     assert.deepEqual((await fx.stored(tenantId)).used, { vms: 2, vcpus: 4, memoryMiB: 384, diskGiB: 3, networks: 0 });
     await dropRow();
-    await fx.ds.transaction(async (tx) => {
-      await tx.query(`UPDATE vms SET status = 'deleted' WHERE id = $1`, [id1]);
-      await fx.quota.release(tx, tenantId, vmFootprint(vm1), { resourceId: id1, operationId: randomUUID() });
-    });
+    await fx.ds.transaction((tx) => fx.lifecycle.apply(tx, { kind: 'vm', tenantId, id: id1 }, 'gone', { patch: { status: 'deleted' }, operationId: randomUUID() }));
     assert.deepEqual((await fx.stored(tenantId)).used, vmFootprint(vm2));
     assert.deepEqual((await fx.quota.recount(tenantId)).drift, ZERO);
   });

@@ -23,18 +23,15 @@ const ADD_USED = each((c, p) => `${c}_used = ${c}_used + ${p}`, ', ');
 // Shrinking always passes, so a limit lowered below usage blocks growth only.
 const FITS = each((c, p) => `(${p} <= 0 OR ${c}_limit IS NULL OR ${c}_used + ${p} <= ${c}_limit)`, ' AND ');
 const SELECT_QUOTA = `SELECT ${each((c) => `${c}_limit, ${c}_used`, ', ')} FROM tenant_quotas WHERE tenant_id = $1`;
-// A VM holds quota until it is deleted or its release is recorded (a failed create stays 'error' but was released).
+// What holds quota is the resource's presence (ResourceLifecycle sets it; resource_presences says what it holds).
 const HELD_BY_VMS = `
   SELECT count(*)::int AS vms, coalesce(sum(v.vcpus), 0)::int AS vcpus, coalesce(sum(v.memory_mib), 0)::bigint AS memory_mib,
          coalesce(sum(v.disk_gib), 0)::bigint AS disk_gib
-  FROM vms v
-  WHERE v.tenant_id = $1 AND v.status <> 'deleted'
-    AND NOT EXISTS (SELECT 1 FROM quota_ledger l WHERE l.resource_id = v.id AND l.kind = 'release')`;
-// A network holds its quota until it is deleted or released (a failed create).
+  FROM vms v JOIN resource_presences p ON p.presence = v.presence
+  WHERE v.tenant_id = $1 AND p.holds_quota`;
 const HELD_BY_NETWORKS = `
-  SELECT count(*)::int AS networks FROM networks n
-  WHERE n.tenant_id = $1 AND n.status <> 'deleted'
-    AND NOT EXISTS (SELECT 1 FROM quota_ledger l WHERE l.resource_id = n.id AND l.kind = 'release')`;
+  SELECT count(*)::int AS networks FROM networks n JOIN resource_presences p ON p.presence = n.presence
+  WHERE n.tenant_id = $1 AND p.holds_quota`;
 
 const values = (a: QuotaAmounts) => QUOTA_RESOURCES.map((r) => a[r]);
 /** Whether an UPDATE … RETURNING matched the row (TypeORM answers UPDATE with [rows, rowCount]). */

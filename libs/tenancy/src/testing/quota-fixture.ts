@@ -1,7 +1,8 @@
 // Test helper: the quota services on a fresh migrated database, wired by hand (no Nest container needed).
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ENTITIES, AuditRepository } from '@xenplane/core';
+import { ENTITIES, AuditRepository, PresenceRepository, VmNicRepository, VmRepository } from '@xenplane/core';
+import { ResourceLifecycle } from '../lifecycle/resource-lifecycle.service.js';
 import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
 import { QUOTA_RESOURCES, type Quota, type QuotaAmounts, type QuotaLimits } from '../quota/quota-math.js';
 import { QuotaRepository } from '../quota/quota.repository.js';
@@ -19,6 +20,8 @@ export interface QuotaFixture {
   db: TestDatabase;
   ds: DataSource;
   quota: QuotaService;
+  /** How the worker releases a VM (deleted, failed create, vanished). */
+  lifecycle: ResourceLifecycle;
   repo: QuotaRepository;
   tenant(limits?: Partial<QuotaLimits>): Promise<string>;
   insertVm(tx: EntityManager, tenantId: string, vmId: string, size: VmSize, status?: string): Promise<void>;
@@ -34,13 +37,14 @@ export async function startQuotaFixture(poolSize = 6): Promise<QuotaFixture> {
   const tenantRepo = new TenantRepository(ds);
   const quota = new QuotaService(ds, repo, tenantRepo, new AuditRepository(ds));
   const tenants = new TenantsService(ds, tenantRepo, quota);
+  const lifecycle = new ResourceLifecycle(new PresenceRepository(), quota, new VmRepository(ds), new VmNicRepository(ds));
   // VM rows need a flavor, an image and a pool to point at.
   const [flavorId, imageId, poolId] = [randomUUID(), randomUUID(), randomUUID()];
   await ds.query(`INSERT INTO flavors (id, name, vcpus, memory_mib, disk_gib) VALUES ($1, 'f', 1, 128, 1)`, [flavorId]);
   await ds.query(`INSERT INTO images (id, name, template) VALUES ($1, 'i', 't')`, [imageId]);
   await ds.query(`INSERT INTO pools (id, name, url, username) VALUES ($1, 'p', 'http://127.0.0.1:1', 'root')`, [poolId]);
   return {
-    db, ds, quota, repo,
+    db, ds, quota, lifecycle, repo,
     async tenant(limits = {}) {
       return (await tenants.create(`t-${randomUUID()}`, limits)).id;
     },

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Presence } from '../../domain/presence.js';
 
 export const NETWORK_STATUSES = ['pending', 'active', 'deleting', 'deleted', 'error'] as const;
 export type NetworkStatus = (typeof NETWORK_STATUSES)[number];
@@ -14,6 +15,8 @@ export class NetworkEntity {
   @Column('int') vni: number;
   @Column('text') status: NetworkStatus;
   @Column('text', { name: 'xapi_uuid', nullable: true }) xapiUuid: string | null;
+  /** Set only by ResourceLifecycle: whether it is on the pool, billed, and holds quota and addresses. */
+  @Column({ type: 'text', insert: false }) presence: Presence;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

@@ -1,4 +1,5 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Presence } from '../../domain/presence.js';
 
 export const VM_STATUSES = ['pending', 'provisioning', 'running', 'stopped', 'deleting', 'deleted', 'error'] as const;
 export type VmStatus = (typeof VM_STATUSES)[number];
@@ -17,6 +18,8 @@ export class VmEntity {
   @Column('int', { name: 'memory_mib' }) memoryMiB: number;
   @Column('int', { name: 'disk_gib' }) diskGiB: number;
   @Column('text', { name: 'xapi_uuid', nullable: true }) xapiUuid: string | null;
+  /** Set only by ResourceLifecycle: whether it is on the pool, billed, and holds quota and addresses. */
+  @Column({ type: 'text', insert: false }) presence: Presence;
   @Column('text', { name: 'host_uuid', nullable: true }) hostUuid: string | null;
   @Column('text', { name: 'power_state', nullable: true }) powerState: string | null;
   @Column('text', { name: 'error_reason', nullable: true }) errorReason: string | null;

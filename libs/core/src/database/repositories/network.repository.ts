@@ -49,7 +49,7 @@ export class NetworkRepository {
     return pageBy(qb, 'net', page);
   }
 
-  async update(tenantId: string, id: string, patch: Partial<NetworkEntity>, tx: EntityManager = this.ds.manager): Promise<void> {
+  async update(tenantId: string, id: string, patch: Partial<Omit<NetworkEntity, 'presence'>>, tx: EntityManager = this.ds.manager): Promise<void> {
     await tx.update(NetworkEntity, { tenantId, id }, { ...patch, updatedAt: () => 'now()' } as never);
   }
 

@@ -10,7 +10,7 @@ import { pageBy } from './keyset.js';
 export class VmRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(tx: EntityManager, vm: Omit<VmEntity, 'createdAt' | 'updatedAt'>): Promise<VmEntity> {
+  async insert(tx: EntityManager, vm: Omit<VmEntity, 'createdAt' | 'updatedAt' | 'presence'>): Promise<VmEntity> {
     const rows = await tx.createQueryBuilder().insert().into(VmEntity).values(vm).returning('*').execute();
     return tx.create(VmEntity, rows.generatedMaps[0] as VmEntity);
   }
@@ -29,7 +29,7 @@ export class VmRepository {
     return pageBy(qb, 'vm', page);
   }
 
-  async update(tenantId: string, id: string, patch: Partial<VmEntity>, tx: EntityManager = this.ds.manager): Promise<void> {
+  async update(tenantId: string, id: string, patch: Partial<Omit<VmEntity, 'presence'>>, tx: EntityManager = this.ds.manager): Promise<void> {
     await tx.update(VmEntity, { tenantId, id }, { ...patch, updatedAt: () => 'now()' } as never);
   }
 

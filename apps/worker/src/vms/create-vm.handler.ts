@@ -1,9 +1,15 @@
 import { Injectable } from '@nestjs/common';
-import { ImageRepository, OperationRepository, VmNicRepository, VmRepository } from '@xenplane/core';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { ImageRepository, JobName, OperationRepository, VmNicRepository, VmRepository } from '@xenplane/core';
+import { ResourceLifecycle } from '@xenplane/tenancy';
 import type { XapiPool } from '@xenplane/xapi-driver';
-import { SagaError } from './job-failure.js';
+import { SagaError } from '../pipeline/job-failure.js';
+import { HandlesJobs } from '../pipeline/operation-handler.js';
 import { cloneMarker, locateVm } from './vm-locator.js';
-import { TENANT_ID_KEY, VM_ID_KEY, XENPLANE_TAG, type VmJobContext } from './vm-job.context.js';
+import { TENANT_ID_KEY, VM_ID_KEY, XENPLANE_TAG } from './vm-markers.js';
+import { VmOperationHandler, type VmContext } from './vm-operation.handler.js';
+import { VmOutcomeService } from './vm-outcome.service.js';
 
 const MIB = 1024 * 1024;
 
@@ -12,26 +18,37 @@ const MIB = 1024 * 1024;
  * safe to repeat, and a retried job first looks for what an earlier attempt made, so nothing is cloned twice.
  */
 @Injectable()
-export class CreateVmHandler {
+@HandlesJobs(JobName.VmCreate)
+export class CreateVmHandler extends VmOperationHandler {
   constructor(
-    private readonly vms: VmRepository,
+    vms: VmRepository,
+    outcome: VmOutcomeService,
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly operations: OperationRepository,
     private readonly images: ImageRepository,
     private readonly nics: VmNicRepository,
-  ) {}
+    private readonly lifecycle: ResourceLifecycle,
+  ) {
+    super(vms, outcome);
+  }
 
-  async run({ operation, vm, xapi }: VmJobContext): Promise<void> {
+  async run({ operation, resource: vm, xapi: connect }: VmContext): Promise<void> {
     const { tenantId } = vm;
     if (vm.status === 'pending') await this.vms.update(tenantId, vm.id, { status: 'provisioning' });
     const image = await this.images.find(vm.imageId);
     if (!image) throw new SagaError('template_missing', `image ${vm.imageId} no longer exists`);
+    const xapi = await connect();
 
     // The very first run cannot have made anything yet; every later one (retry, stalled job) looks first.
     const firstRun = operation.attempts === 0 && operation.step === null;
     let made = firstRun ? null : await locateVm(xapi, vm, operation.checkpoint.xapiUuid);
     if (!made) made = await xapi.cloneTemplate(image.template, cloneMarker(vm.id));
-    await this.operations.checkpoint(tenantId, operation.id, 'cloned', { xapiUuid: made.uuid });
-    await this.vms.update(tenantId, vm.id, { xapiUuid: made.uuid });
+    const clone = made;
+    await this.ds.transaction(async (tx) => {
+      await this.operations.checkpoint(tenantId, operation.id, 'cloned', { xapiUuid: clone.uuid }, tx);
+      // From here the VM is on the pool: billed for its disk until it is released.
+      await this.lifecycle.apply(tx, { kind: 'vm', tenantId, id: vm.id }, 'made', { patch: { xapiUuid: clone.uuid }, operationId: operation.id });
+    });
 
     await xapi.completeProvisioning(made.ref, {
       nameLabel: vm.name,

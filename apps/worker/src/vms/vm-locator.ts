@@ -1,6 +1,6 @@
 import type { VmEntity } from '@xenplane/core';
 import type { VmHandle, XapiPool } from '@xenplane/xapi-driver';
-import { VM_ID_KEY } from './vm-job.context.js';
+import { VM_ID_KEY } from './vm-markers.js';
 
 /** name_label a clone carries until it is configured: set atomically by VM.clone, so a crash cannot hide it. */
 export function cloneMarker(vmId: string): string {

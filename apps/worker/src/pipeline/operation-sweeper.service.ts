@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectQueue } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { AdvisoryLocks, jobOptions, LOGGER, OperationRepository, PeriodicTask, QueueName, isJobName, type OperationJobData } from '@xenplane/core';
+import { AdvisoryLocks, JOB_QUEUE, LOGGER, OperationRepository, PeriodicTask, isJobName } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
+import { JobEnqueuer } from './job-enqueuer.js';
 
 /**
  * Safety net behind the outbox: an operation that is not finished but whose job is gone, failed for good or
@@ -16,7 +15,7 @@ export class OperationSweeperService implements OnApplicationBootstrap, OnApplic
   constructor(
     private readonly operations: OperationRepository,
     private readonly locks: AdvisoryLocks,
-    @InjectQueue(QueueName.VmLifecycle) private readonly queue: Queue,
+    private readonly enqueuer: JobEnqueuer,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -36,14 +35,14 @@ export class OperationSweeperService implements OnApplicationBootstrap, OnApplic
     // Older than two lock periods: a job still legitimately in flight would have been seen by now.
     for (const op of await this.operations.listUnfinished(2 * this.config.WORKER_LOCK_MS, 500)) {
       if (!isJobName(op.kind)) continue;
-      const job = await this.queue.getJob(op.id);
+      const queue = this.enqueuer.queue(JOB_QUEUE[op.kind]);
+      const job = await queue.getJob(op.id);
       const state = job ? await job.getState() : 'missing';
       if (state === 'failed') {
         await job!.retry('failed');
       } else if (state === 'completed' || state === 'missing') {
         await job?.remove();
-        const data: OperationJobData = { tenantId: op.tenantId, operationId: op.id };
-        await this.queue.add(op.kind, data, { ...jobOptions(this.config.JOB_BACKOFF_MS), jobId: op.id });
+        await this.enqueuer.enqueue({ queue: JOB_QUEUE[op.kind], job: op.kind, tenantId: op.tenantId, operationId: op.id });
       } else {
         continue;
       }

@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { JobName, OperationRepository, VmNicRepository, VmRepository, type OperationEntity, type VmEntity } from '@xenplane/core';
+import { JobName, OperationRepository, VmRepository, type OperationEntity, type VmEntity } from '@xenplane/core';
 import { vmFootprint } from '@xenplane/tenancy';
 import { startQuotaFixture, type QuotaFixture, type VmSize } from '@xenplane/tenancy/testing/quota-fixture';
 import { startSimProcess, type SimProcess } from '@xenplane/testing';
 import { XapiClient, XapiPool } from '@xenplane/xapi-driver';
-import type { JobFailure } from './job-failure.js';
-import { VM_ID_KEY } from './vm-job.context.js';
+import type { JobFailure } from '../pipeline/job-failure.js';
+import { VM_ID_KEY } from './vm-markers.js';
 import { VmOutcomeService } from './vm-outcome.service.js';
 
 let fx: QuotaFixture;
@@ -24,7 +24,7 @@ before(async () => {
   pool = new XapiPool(client);
   vms = new VmRepository(fx.ds);
   operations = new OperationRepository(fx.ds);
-  outcome = new VmOutcomeService(fx.ds, vms, operations, fx.quota, new VmNicRepository(fx.ds));
+  outcome = new VmOutcomeService(fx.ds, vms, operations, fx.quota, fx.lifecycle);
 });
 after(async () => {
   await client?.close();
@@ -57,7 +57,7 @@ async function deletableVm(tenantId: string): Promise<{ vm: VmEntity; op: Operat
   return { vm: (await vms.find(tenantId, vm.id))!, op: del };
 }
 
-const ctx = (vm: VmEntity, operation: OperationEntity, xapi = pool) => ({ vm, operation, xapi, lastAttempt: true });
+const ctx = (vm: VmEntity, operation: OperationEntity, xapi = pool) => ({ resource: vm, operation, xapi: () => Promise.resolve(xapi), lastAttempt: true });
 
 async function releases(vmId: string): Promise<number> {
   const [row] = await fx.ds.query(`SELECT count(*)::int AS n FROM quota_ledger WHERE resource_id = $1 AND kind = 'release'`, [vmId]);

@@ -1,9 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { InjectQueue } from '@nestjs/bullmq';
-import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
-import { jobOptions, withTimeout, LOGGER, NotificationListener, OutboxRepository, PeriodicTask, QueueName, type OperationJobData, type OutboxMessage } from '@xenplane/core';
+import { withTimeout, LOGGER, NotificationListener, OutboxRepository, PeriodicTask, type OutboxMessage } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
+import { JobEnqueuer } from './job-enqueuer.js';
 
 const BATCH = 200;
 const ENQUEUE_TIMEOUT_MS = 5000;
@@ -14,18 +13,16 @@ const ENQUEUE_TIMEOUT_MS = 5000;
  */
 @Injectable()
 export class OutboxRelayService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly queues: Map<string, Queue>;
   private readonly task: PeriodicTask;
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly outbox: OutboxRepository,
     private readonly notifications: NotificationListener,
-    @InjectQueue(QueueName.VmLifecycle) vmQueue: Queue,
-    @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    private readonly enqueuer: JobEnqueuer,
+    @Inject(WORKER_CONFIG) config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.queues = new Map([[QueueName.VmLifecycle, vmQueue]]);
     this.task = new PeriodicTask(() => this.drainAll(), config.OUTBOX_POLL_MS, (err) =>
       this.logger.warn({ err: (err as Error).message }, 'outbox relay could not dispatch; will retry'));
   }
@@ -54,14 +51,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
 
   private async dispatch(msgs: OutboxMessage[]): Promise<void> {
     await withTimeout(
-      Promise.all(
-        msgs.map((m) => {
-          const queue = this.queues.get(m.queue);
-          if (!queue) throw new Error(`outbox row ${m.id} names unknown queue ${m.queue}`);
-          const data: OperationJobData = { tenantId: m.tenantId, operationId: m.operationId };
-          return queue.add(m.jobName, data, { ...jobOptions(this.config.JOB_BACKOFF_MS), jobId: m.operationId });
-        }),
-      ),
+      Promise.all(msgs.map((m) => this.enqueuer.enqueue({ queue: m.queue, job: m.jobName, tenantId: m.tenantId, operationId: m.operationId }))),
       ENQUEUE_TIMEOUT_MS,
       `queue did not accept the jobs within ${ENQUEUE_TIMEOUT_MS} ms`,
     );

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, type PoolEntity } from '@xenplane/core';
 import { XapiError } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
-import { hostOvsConfig } from '../dataplane/host-ovs-config.js';
+import { hostOvsConfig } from './host-ovs-config.js';
 import { XapiPoolsService } from './xapi-pools.service.js';
 
 /** Keeps each pool's connection state and host list as last seen through XAPI; one worker per pool at a time. */

@@ -1,0 +1,62 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Job } from 'bullmq';
+import type { Logger } from 'pino';
+import { LOGGER, OperationRepository, jobDuration, jobFailures, requestContext, type OperationJobData } from '@xenplane/core';
+import type { XapiPool } from '@xenplane/xapi-driver';
+import { XapiPoolsService } from '../pools/xapi-pools.service.js';
+import { classify } from './job-failure.js';
+import type { OperationContext } from './operation-handler.js';
+import { OperationRegistry } from './operation-registry.js';
+
+/**
+ * Runs one attempt of any operation: reload by id, return early when already finished, re-enter the tenant and
+ * request context, then the handler's work, and its success, a retry, or its failure. Throws only to retry.
+ */
+@Injectable()
+export class OperationRunner {
+  constructor(
+    private readonly registry: OperationRegistry,
+    private readonly operations: OperationRepository,
+    private readonly pools: XapiPoolsService,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async run(job: Pick<Job<OperationJobData>, 'id' | 'name' | 'data' | 'attemptsMade' | 'opts' | 'queueName'>): Promise<void> {
+    const { tenantId, operationId } = job.data;
+    const handler = this.registry.handlerFor(job.name);
+    if (!handler) throw new Error(`unknown job ${job.name}`);
+    const operation = await this.operations.find(tenantId, operationId);
+    // Already finished (a duplicate delivery or a retry after the final commit): nothing to do.
+    if (!operation || operation.status === 'succeeded' || operation.status === 'failed') return;
+    const context = { requestId: operation.requestId ?? `job-${String(job.id)}`, tenantId, operationId };
+    await requestContext.run(context, async () => {
+      const resource = await handler.load(operation);
+      if (!resource) throw new Error(`operation ${operationId} names missing ${operation.resourceType} ${operation.resourceId}`);
+      await this.operations.start(tenantId, operationId);
+      let pool: Promise<XapiPool> | undefined;
+      const ctx: OperationContext<unknown> = {
+        operation, resource, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        xapi: () => (pool ??= this.pools.forPool(handler.poolId(resource))),
+      };
+      const labels = { queue: job.queueName, job: job.name };
+      const end = jobDuration.startTimer(labels);
+      const log = { job: job.name, resourceType: operation.resourceType, resourceId: operation.resourceId, attempt: job.attemptsMade + 1 };
+      try {
+        await handler.succeed(ctx, await handler.run(ctx));
+        end({ outcome: 'succeeded' });
+        this.logger.info(log, 'operation succeeded');
+      } catch (err) {
+        const failure = classify(err);
+        jobFailures.inc({ ...labels, code: failure.code });
+        if (!failure.terminal && !ctx.lastAttempt) {
+          end({ outcome: 'retry' });
+          this.logger.warn({ ...log, code: failure.code, err: failure.detail }, 'operation attempt failed; will retry');
+          throw err;
+        }
+        await handler.fail(ctx, failure);
+        end({ outcome: 'failed' });
+        this.logger.warn({ ...log, code: failure.code, detail: failure.detail, terminal: failure.terminal }, 'operation failed');
+      }
+    });
+  }
+}

@@ -1,0 +1,10 @@
+import { Module } from '@nestjs/common';
+import { PoolSyncService } from './pool-sync.service.js';
+import { XapiPoolsService } from './xapi-pools.service.js';
+
+/** Registered pools: one XAPI client each (shared by every job), and the periodic sync of their hosts. */
+@Module({
+  providers: [XapiPoolsService, PoolSyncService],
+  exports: [XapiPoolsService],
+})
+export class PoolsModule {}

@@ -1,0 +1,83 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+import { JobName, OperationRepository, VmRepository, derivedUuid, type VmEntity, type VmStatus } from '@xenplane/core';
+import { QuotaService, ResourceLifecycle } from '@xenplane/tenancy';
+import type { JobFailure } from '../pipeline/job-failure.js';
+import { locateVm } from './vm-locator.js';
+import type { VmContext } from './vm-operation.handler.js';
+
+type Observed = Pick<VmEntity, 'status'> & Partial<Pick<VmEntity, 'errorReason' | 'powerState' | 'hostUuid' | 'xapiUuid'>>;
+
+/** Records how a VM job ended: VM row and operation change together, from what XAPI shows. */
+@Injectable()
+export class VmOutcomeService {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly vms: VmRepository,
+    private readonly operations: OperationRepository,
+    private readonly quota: QuotaService,
+    private readonly lifecycle: ResourceLifecycle,
+  ) {}
+
+  async succeeded(ctx: VmContext): Promise<void> {
+    const { resource: vm, operation } = ctx;
+    const deleted = operation.kind === JobName.VmDelete;
+    const observed = deleted ? null : await this.observe(ctx);
+    await this.ds.transaction(async (tx) => {
+      const target = { kind: 'vm' as const, tenantId: vm.tenantId, id: vm.id };
+      if (deleted) {
+        await this.lifecycle.apply(tx, target, 'gone', { patch: { status: 'deleted', powerState: null, hostUuid: null, errorReason: null }, operationId: operation.id });
+      } else if (observed!.errorReason === 'vanished') {
+        await this.lifecycle.apply(tx, target, 'gone', { patch: { ...observed }, operationId: operation.id });
+      } else {
+        await this.vms.update(vm.tenantId, vm.id, { ...observed, errorReason: null }, tx);
+      }
+      await this.operations.succeed(vm.tenantId, operation.id, tx);
+    });
+  }
+
+  /** Terminal failure: a half-made VM is destroyed; otherwise the VM shows what XAPI says it is. */
+  async failed(ctx: VmContext, failure: JobFailure): Promise<void> {
+    const { resource: vm, operation } = ctx;
+    const target = { kind: 'vm' as const, tenantId: vm.tenantId, id: vm.id };
+    let observed: Observed;
+    // What the pool now holds of the VM: gone (released), unknown (kept until a delete settles it), or there.
+    let presence: 'gone' | 'unconfirmed' | null = null;
+    if (operation.kind === JobName.VmCreate) {
+      const xapi = await ctx.xapi().catch(() => undefined);
+      const partial = xapi ? await locateVm(xapi, vm, operation.checkpoint.xapiUuid).catch(() => undefined) : undefined;
+      // A destroy that fails throws: the job retries its failure, so the partial VM is not left behind.
+      if (partial) await xapi!.destroyVm(partial.ref);
+      presence = partial === undefined ? 'unconfirmed' : 'gone';
+      observed = { status: 'error', errorReason: failure.code, powerState: null, hostUuid: null };
+    } else {
+      observed = await this.observe(ctx).catch(() => ({ status: 'error' as VmStatus, errorReason: failure.code }));
+      if (observed.errorReason === 'vanished') presence = 'gone';
+    }
+    const previous = operation.kind === JobName.VmResize ? (operation.checkpoint.previous as Pick<VmEntity, 'vcpus' | 'memoryMiB' | 'flavorId'> | undefined) : undefined;
+    await this.ds.transaction(async (tx) => {
+      if (previous) await this.vms.update(vm.tenantId, vm.id, previous, tx);
+      if (presence) await this.lifecycle.apply(tx, target, presence, { patch: observed, operationId: operation.id });
+      else await this.vms.update(vm.tenantId, vm.id, observed, tx);
+      // A failed resize gives back what it charged, keyed so that a retried failure does it once.
+      if (previous) {
+        const back = { vcpus: previous.vcpus - vm.vcpus, memoryMiB: previous.memoryMiB - vm.memoryMiB };
+        await this.quota.charge(tx, vm.tenantId, back, { resourceId: vm.id, operationId: derivedUuid(operation.id, 'revert') });
+      }
+      await this.operations.fail(vm.tenantId, operation.id, failure.code, failure.detail, tx);
+    });
+  }
+
+  /** Status, power state and host as XAPI reports them now. */
+  private async observe({ resource: vm, xapi: connect }: VmContext): Promise<Observed> {
+    const xapi = await connect();
+    const found = await locateVm(xapi, vm);
+    if (!found) return { status: 'error', errorReason: 'vanished', powerState: null, hostUuid: null };
+    const record = await xapi.getVm(found.ref);
+    const running = record.power_state === 'Running';
+    // One getter, not the host and host_metrics tables of the whole pool, on every finished operation.
+    const hostUuid = running ? await xapi.client.call<string>('host.get_uuid', record.resident_on) : null;
+    return { status: running ? 'running' : 'stopped', powerState: record.power_state, hostUuid, xapiUuid: record.uuid };
+  }
+}

@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { TenancyModule } from '@xenplane/tenancy';
+import { CreateVmHandler } from './create-vm.handler.js';
+import { DeleteVmHandler } from './delete-vm.handler.js';
+import { PowerVmHandler } from './power-vm.handler.js';
+import { ResizeVmHandler } from './resize-vm.handler.js';
+import { VmOutcomeService } from './vm-outcome.service.js';
+
+/** VM jobs: one handler per kind of change, each registered with @HandlesJobs for the pipeline. */
+@Module({
+  imports: [TenancyModule],
+  providers: [VmOutcomeService, CreateVmHandler, DeleteVmHandler, PowerVmHandler, ResizeVmHandler],
+})
+export class VmsModule {}
