@@ -55,7 +55,7 @@ describe('usage from VM row changes', () => {
     const image = (await api.call('POST', '/v1/images', { body: { name: 'b-deb', template: 'Debian Bookworm 12' } })).body.id;
     const vm = (await api.call('POST', '/v1/vms', { token: a.token, body: { name: 'metered', flavorId: flavor, imageId: image } })).body.vm.id;
     // What the worker writes as XAPI confirms each step: clone exists and runs, later stops.
-    await ds.query(`UPDATE vms SET xapi_uuid = 'x-metered', status = 'running', power_state = 'Running' WHERE id = $1`, [vm]);
+    await ds.query(`UPDATE vms SET xapi_uuid = 'x-metered', presence = 'present', status = 'running', power_state = 'Running' WHERE id = $1`, [vm]);
     await ds.query(`UPDATE vms SET status = 'stopped', power_state = 'Halted', host_uuid = NULL WHERE id = $1`, [vm]);
     const kinds = await ds.query(`SELECT kind FROM usage_events WHERE resource_id = $1 ORDER BY id`, [vm]);
     assert.deepEqual(kinds.map((k: { kind: string }) => k.kind), ['created', 'running', 'stopped']);
@@ -95,7 +95,7 @@ describe('billing files', () => {
     const flavor = (await api.call('POST', '/v1/flavors', { body: { name: 'f1', vcpus: 1, memoryMiB: 512, diskGiB: 2 } })).body.id;
     const image = (await api.call('POST', '/v1/images', { body: { name: 'f-deb', template: 'Debian Bookworm 12' } })).body.id;
     const vm = (await api.call('POST', '/v1/vms', { token: a.token, body: { name: 'filed', flavorId: flavor, imageId: image } })).body.vm.id;
-    await ds.query(`UPDATE vms SET xapi_uuid = 'x-filed', status = 'running', power_state = 'Running' WHERE id = $1`, [vm]);
+    await ds.query(`UPDATE vms SET xapi_uuid = 'x-filed', presence = 'present', status = 'running', power_state = 'Running' WHERE id = $1`, [vm]);
     await ds.query(`UPDATE usage_events SET occurred_at = '2026-03-31T23:20:00Z' WHERE resource_id = $1`, [vm]);
     await ds.query(`INSERT INTO usage_dirty (resource_id, since) VALUES ($1, '2026-03-31T23:20:00Z') ON CONFLICT (resource_id) DO UPDATE SET since = EXCLUDED.since`, [vm]);
     await aggregateUsage(ds, new UsageRepository(ds), { graceMs: 0 });

@@ -18,7 +18,7 @@ async function tenant(name: string, quota?: Record<string, number | null>): Prom
 async function activeNetwork(token: string, name: string, cidr: string): Promise<string> {
   const r = await api.call('POST', '/v1/networks', { token, body: { name, cidr } });
   assert.equal(r.status, 202, JSON.stringify(r.body));
-  await db.query(`UPDATE networks SET status = 'active', xapi_uuid = gen_random_uuid()::text WHERE id = $1`, [r.body.network.id]);
+  await db.query(`UPDATE networks SET status = 'active', presence = 'present', xapi_uuid = gen_random_uuid()::text WHERE id = $1`, [r.body.network.id]);
   await db.query(`UPDATE operations SET status = 'succeeded' WHERE id = $1`, [r.body.operation.id]);
   return r.body.network.id;
 }
