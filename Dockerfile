@@ -9,6 +9,7 @@ COPY libs/core/package.json libs/core/
 COPY libs/tenancy/package.json libs/tenancy/
 COPY libs/xapi-driver/package.json libs/xapi-driver/
 COPY libs/network/package.json libs/network/
+COPY libs/accounting/package.json libs/accounting/
 COPY libs/testing/package.json libs/testing/
 COPY migrations/package.json migrations/
 COPY test/e2e/package.json test/e2e/

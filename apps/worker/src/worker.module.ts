@@ -2,10 +2,8 @@ import { type DynamicModule, Injectable, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import {
-  DatabaseModule, DatabaseProbe, HealthController, METRICS_SAMPLER, OutboxRepository, QueueName, READINESS_CHECKS, REDIS,
-  RedisModule, bullConnectionOptions, outboxPending, queueDepth, storageChecks,
-} from '@xenplane/core';
+import { DatabaseModule, DatabaseProbe, HealthController, METRICS_SAMPLER, OutboxRepository, QueueName, READINESS_CHECKS, REDIS, RedisModule, bullConnectionOptions, storageChecks } from '@xenplane/core';
+import { outboxPending, queueDepth } from './worker.metrics.js';
 import type { WorkerConfig } from './config/worker-env.js';
 import { DataplaneModule } from './dataplane/dataplane.module.js';
 import { NetworksModule } from './networks/networks.module.js';

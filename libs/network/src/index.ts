@@ -1,5 +1,4 @@
-export * from './cidr.js';
-export * from './mac.js';
+export * from './ipam.js';
 export * from './ovsdb/index.js';
 export * from './flows/index.js';
 export * from './reconciler/index.js';

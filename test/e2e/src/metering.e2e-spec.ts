@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
 import { checkFocusCsv } from '@xenplane/accounting';
-import { bruteForceSeconds } from '@xenplane/accounting/aggregation/usage-fixtures';
+import { bruteForceSeconds } from '@xenplane/accounting/testing';
 import { client, eventually, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import {
-  AuditRepository, LOGGER, NotFoundError, auditWriteFailures, type AuditEntryEntity, type NewAuditEntry, type Page, type PageRequest,
-} from '@xenplane/core';
+import { AuditRepository, LOGGER, NotFoundError, type AuditEntryEntity, type NewAuditEntry, type Page, type PageRequest } from '@xenplane/core';
+import { auditWriteFailures } from '../common/api.metrics.js';
 import { isOperator, type Principal } from '@xenplane/tenancy';
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { httpRequestDuration, requestContext } from '@xenplane/core';
+import { requestContext } from '@xenplane/core';
+import { httpRequestDuration } from './api.metrics.js';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 

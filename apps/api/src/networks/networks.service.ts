@@ -6,7 +6,7 @@ import {
   ConflictError, DomainError, InvalidStateError, JobName, NetworkRepository, NotFoundError, OperationLauncher, PoolRepository,
   type NetworkEntity, type OperationEntity, type Page, type PageRequest,
 } from '@xenplane/core';
-import { intToIp, parseTenantCidr } from '@xenplane/network';
+import { intToIp, parseTenantCidr } from '@xenplane/network/ipam';
 import { QuotaService } from '@xenplane/tenancy';
 import type { CreateNetworkDto } from './network.dto.js';
 

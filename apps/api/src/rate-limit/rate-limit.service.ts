@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DomainError, LOGGER, rateLimitDecisions } from '@xenplane/core';
+import { DomainError, LOGGER } from '@xenplane/core';
+import { rateLimitDecisions } from '../common/api.metrics.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 import { RateLimitRepository, type RateDecision } from './rate-limit.repository.js';
 

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { ConflictError, DomainError, NetworkRepository, VmNicRepository, type NetworkEntity, type VmNic } from '@xenplane/core';
-import { parseTenantCidr, intToIp, randomLocalMac } from '@xenplane/network';
+import { parseTenantCidr, intToIp, randomLocalMac } from '@xenplane/network/ipam';
 
 // Each lost race moves on to the next free address; past this many, something other than a race is wrong.
 const ATTEMPTS = 64;

@@ -1,8 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import {
-  AdvisoryLocks, DataplaneRepository, LOGGER, NotificationListener, dataplaneOwners, type LockSession, type OvsHostRow,
-} from '@xenplane/core';
+import { AdvisoryLocks, DataplaneRepository, LOGGER, NotificationListener, type LockSession, type OvsHostRow } from '@xenplane/core';
+import { dataplaneOwners } from '../worker.metrics.js';
 import { HostReconciler } from '@xenplane/network';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { LOGGER, OperationRepository, jobDuration, jobFailures, requestContext, type OperationJobData } from '@xenplane/core';
+import { LOGGER, OperationRepository, requestContext, type OperationJobData } from '@xenplane/core';
+import { jobDuration, jobFailures } from '../worker.metrics.js';
 import type { XapiPool } from '@xenplane/xapi-driver';
 import { XapiPoolsService } from '../pools/xapi-pools.service.js';
 import { classify } from './job-failure.js';

@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { NotFoundError, PoolRepository, SecretBox, xapiCallDuration, xapiCallErrors, type PoolEntity } from '@xenplane/core';
+import { NotFoundError, PoolRepository, SecretBox, type PoolEntity } from '@xenplane/core';
+import { xapiCallDuration, xapiCallErrors } from '../worker.metrics.js';
 import { XapiClient, XapiError, XapiPool } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AdvisoryLocks, createLogger } from '@xenplane/core';
-import { startQuotaFixture, type QuotaFixture } from '@xenplane/tenancy/testing/quota-fixture';
+import { startQuotaFixture, type QuotaFixture } from '@xenplane/tenancy/testing';
 import type { WorkerConfig } from '../config/worker-env.js';
 import { QuotaRecountService } from './quota-recount.service.js';
 

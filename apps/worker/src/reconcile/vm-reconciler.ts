@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { reconcileDrift, type VmRepository } from '@xenplane/core';
+import { type VmRepository } from '@xenplane/core';
+import { reconcileDrift } from '../worker.metrics.js';
 import type { XapiWatchEvent } from '@xenplane/xapi-driver';
 import { TENANT_ID_KEY, VM_ID_KEY, XENPLANE_TAG } from '../vms/vm-markers.js';
 

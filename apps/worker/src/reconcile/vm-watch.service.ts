@@ -2,7 +2,8 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { AdvisoryLocks, LOGGER, PoolRepository, VmRepository, reconcileDrift, vmWatchers } from '@xenplane/core';
+import { AdvisoryLocks, LOGGER, PoolRepository, VmRepository } from '@xenplane/core';
+import { reconcileDrift, vmWatchers } from '../worker.metrics.js';
 import { ResourceLifecycle } from '@xenplane/tenancy';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { XapiPoolsService } from '../pools/xapi-pools.service.js';

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { JobName, OperationRepository, VmRepository, type OperationEntity, type VmEntity } from '@xenplane/core';
 import { vmFootprint } from '@xenplane/tenancy';
-import { startQuotaFixture, type QuotaFixture, type VmSize } from '@xenplane/tenancy/testing/quota-fixture';
+import { startQuotaFixture, type QuotaFixture, type VmSize } from '@xenplane/tenancy/testing';
 import { startSimProcess, type SimProcess } from '@xenplane/testing';
 import { XapiClient, XapiPool } from '@xenplane/xapi-driver';
 import type { JobFailure } from '../pipeline/job-failure.js';

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
 import { UsageRepository } from './usage.repository.js';
 import { aggregateUsage } from './usage-aggregator.js';
-import { bruteForceSeconds, randomVmHistory, type TestEvent } from './usage-fixtures.js';
+import { bruteForceSeconds, randomVmHistory, type TestEvent } from '../testing/usage-fixtures.js';
 
 let db: TestDatabase;
 let ds: DataSource;

@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
 import { aggregateUsage } from '../aggregation/usage-aggregator.js';
-import { randomVmHistory } from '../aggregation/usage-fixtures.js';
+import { randomVmHistory } from '../testing/usage-fixtures.js';
 import { UsageRepository } from '../aggregation/usage.repository.js';
 import { parseBillingPeriod } from '../billing-period.js';
 import { parseCsv } from '../csv-codec.js';

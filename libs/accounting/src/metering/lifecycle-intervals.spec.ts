@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomVmHistory } from '../aggregation/usage-fixtures.js';
+import { randomVmHistory } from '../testing/usage-fixtures.js';
 import { deriveLifecycleIntervals } from './lifecycle-intervals.js';
 
 test('any order of the same events, with duplicates, gives identical intervals that never overlap per sku', () => {

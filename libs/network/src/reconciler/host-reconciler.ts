@@ -1,7 +1,5 @@
 // One host's OVS reconciler: a serialized, coalescing loop from (DB view + OVSDB cache) to tunnels and flows.
-import {
-  dataplaneDrift, dataplaneFlowChanges, dataplanePorts, dataplaneReconcileDuration, dataplaneReconciles,
-} from '@xenplane/core';
+import { dataplaneDrift, dataplaneFlowChanges, dataplanePorts, dataplaneReconcileDuration, dataplaneReconciles } from './dataplane.metrics.js';
 import { applyFlows, checkCanary } from '../flows/flow-applier.js';
 import { generateFlows } from '../flows/flow-generator.js';
 import type { OvsdbMonitor } from '../ovsdb/ovsdb-monitor.handle.js';

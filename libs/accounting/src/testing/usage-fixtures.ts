@@ -1,6 +1,6 @@
 // Test support: seeded random VM histories and an independent, second-by-second usage computation from raw events.
 import type { LifecycleEvent } from '../metering/lifecycle-intervals.js';
-import { prng } from '../testing/month-fixture.js';
+import { prng } from './month-fixture.js';
 
 export type TestEvent = LifecycleEvent;
 

@@ -1,0 +1,15 @@
+// The API's own metrics (its /metrics never shows the worker's).
+import { Counter, Histogram } from 'prom-client';
+import { registers } from '@xenplane/core';
+
+export const httpRequestDuration = new Histogram({
+  name: 'xenplane_http_request_duration_seconds',
+  help: 'HTTP request latency by route template and status',
+  labelNames: ['method', 'route', 'status'] as const,
+  buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+  registers,
+});
+
+export const rateLimitDecisions = new Counter({ name: 'xenplane_rate_limit_decisions_total', help: 'Per-key rate limit checks by outcome (allowed, limited, failed_open when Redis did not answer)', labelNames: ['outcome'] as const, registers });
+
+export const auditWriteFailures = new Counter({ name: 'xenplane_audit_write_failures_total', help: 'Audit rows that could not be written (the request itself was answered)', registers });
