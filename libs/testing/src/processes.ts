@@ -75,6 +75,19 @@ export interface SimProcess extends ManagedProcess {
 /** Starts apps/xapi-sim on a free port; it logs `{"msg":"xapi-sim listening","port":N}` when ready. */
 export async function startSimProcess(env: Record<string, string> = {}): Promise<SimProcess> {
   const proc = startProcess('apps/xapi-sim/dist/main.js', { SIM_PORT: '0', LOG_LEVEL: 'info', ...env }, 'xapi-sim');
-  const ready = await proc.waitForLog((l) => l.msg === 'xapi-sim listening');
+  const ready = await untilReady(proc, (l) => l.msg === 'xapi-sim listening');
   return Object.assign(proc, { url: `http://127.0.0.1:${String(ready.port)}` });
+}
+
+/**
+ * Waits for a process's ready line; one that never gets there is killed, so a failed start cannot leave a child
+ * keeping the test file alive.
+ */
+export async function untilReady(proc: ManagedProcess, match: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+  try {
+    return await proc.waitForLog(match, timeoutMs);
+  } catch (err) {
+    await proc.stop('SIGKILL');
+    throw err;
+  }
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, startProcess, startSimProcess, testRedisPrefix, type ManagedProcess, type SimProcess, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, startProcess, startSimProcess, testRedisPrefix, untilReady, type ManagedProcess, type SimProcess, type TestDatabase } from '@xenplane/testing';
 
 export const OPERATOR_TOKEN = 'e2e-operator-token-0123456789abcdef';
 
@@ -15,7 +15,10 @@ export interface Stack {
 /** The real processes, as `npm start` runs them: simulator, API and worker on a fresh database. */
 export async function startStack(simEnv: Record<string, string> = {}, extraEnv: Record<string, string> = {}): Promise<Stack> {
   const db = await createTestDatabase();
-  const sim = await startSimProcess({ SIM_HOSTS: '2', ...simEnv });
+  const sim = await startSimProcess({ SIM_HOSTS: '2', ...simEnv }).catch(async (err: unknown) => {
+    await db.drop();
+    throw err;
+  });
   const env = {
     DATABASE_URL: db.url,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
@@ -36,9 +39,14 @@ export async function startStack(simEnv: Record<string, string> = {}, extraEnv: 
   const api = startProcess('apps/api/dist/main.js', { ...env, PORT: '0', HOST: '127.0.0.1' }, 'api');
   const worker = startProcess('apps/worker/dist/main.js', { ...env, WORKER_PORT: '0', WORKER_HOST: '127.0.0.1' }, 'worker');
   const [apiReady, workerReady] = await Promise.all([
-    api.waitForLog((l) => l.msg === 'api listening'),
-    worker.waitForLog((l) => l.msg === 'worker listening'),
-  ]);
+    untilReady(api, (l) => l.msg === 'api listening'),
+    untilReady(worker, (l) => l.msg === 'worker listening'),
+  ]).catch(async (err: unknown) => {
+    // Nothing half-started outlives a failed start: the test file could never exit.
+    await Promise.all([api.stop('SIGKILL'), worker.stop('SIGKILL'), sim.stop('SIGKILL')]);
+    await db.drop();
+    throw err;
+  });
   return {
     db, sim, env,
     api: Object.assign(api, { url: `http://127.0.0.1:${String(apiReady.port)}` }),
