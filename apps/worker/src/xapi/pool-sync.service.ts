@@ -6,10 +6,15 @@ import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { hostOvsConfig } from '../dataplane/host-ovs-config.js';
 import { XapiPoolsService } from './xapi-pools.service.js';
 
-/** Keeps each pool's connection state and host list as last seen through XAPI; one worker per pool at a time. */
+/**
+ * Keeps each pool's connection state and host list as last seen through XAPI; one worker per pool at a time (its lock
+ * on the worker's lock session, so no pooled connection waits on a master's answer).
+ */
 @Injectable()
 export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly task: PeriodicTask;
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly intervalMs: number;
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(
@@ -21,6 +26,7 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(WORKER_CONFIG) config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    this.intervalMs = config.POOL_SYNC_INTERVAL_MS;
     this.task = new PeriodicTask(() => this.syncAll(), config.POOL_SYNC_INTERVAL_MS, (err) =>
       this.logger.warn({ err: (err as Error).message }, 'pool sync round failed'));
   }
@@ -36,9 +42,18 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
     await this.unlisten?.();
   }
 
+  /** Starts a sync of every pool not still syncing; a hung master holds back neither the others nor the next round. */
   private async syncAll(): Promise<void> {
     const pools = await this.pools.all().catch(() => [] as PoolEntity[]);
-    await Promise.all(pools.map((p) => this.locks.tryWith(`pool-sync:${p.id}`, () => this.sync(p)).catch(() => false)));
+    const started = pools.filter((p) => !this.inFlight.has(p.id)).map((p) => {
+      const run = this.locks.tryWith(`pool-sync:${p.id}`, () => this.sync(p)).catch(() => false)
+        .finally(() => this.inFlight.delete(p.id));
+      this.inFlight.set(p.id, run);
+      return run;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const roundEnd = new Promise((r) => (timer = setTimeout(r, this.intervalMs)));
+    await Promise.race([Promise.all(started), roundEnd]).finally(() => clearTimeout(timer));
   }
 
   private async sync(pool: PoolEntity): Promise<void> {

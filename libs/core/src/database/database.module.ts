@@ -26,13 +26,15 @@ const REPOSITORIES = [AdvisoryLocks, DataplaneRepository, AuditRepository, Datab
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(opts: { url: string; poolSize?: number }): DynamicModule {
+  /** `applicationName` labels every connection in pg_stat_activity (`<name>`, `<name>-locks`, `<name>-listen`). */
+  static forRoot(opts: { url: string; poolSize?: number; applicationName?: string }): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
           type: 'postgres',
           url: opts.url,
+          applicationName: opts.applicationName ?? 'xenplane',
           entities: ENTITIES,
           synchronize: false,
           migrationsRun: false,
