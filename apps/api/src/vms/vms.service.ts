@@ -6,7 +6,7 @@ import {
   ACTION_JOB, DomainError, FlavorRepository, ImageRepository, InvalidStateError, JobName, NotFoundError, OperationLauncher,
   OperationRepository, PoolRepository, VmNicRepository, VmRepository, isActionAllowed, type OperationEntity, type Page, type PageRequest, type VmAction, type VmEntity, type VmNic,
 } from '@xenplane/core';
-import { QuotaService, vmFootprint } from '@xenplane/tenancy';
+import { QuotaService, TenantAccessService, vmFootprint } from '@xenplane/tenancy';
 import { NicAllocator } from './nic-allocator.service.js';
 import type { CreateVmDto } from './vm.dto.js';
 
@@ -30,6 +30,7 @@ export class VmsService {
     private readonly operations: OperationRepository,
     private readonly nics: VmNicRepository,
     private readonly nicAllocator: NicAllocator,
+    private readonly tenants: TenantAccessService,
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
@@ -40,6 +41,7 @@ export class VmsService {
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
     const [vmId, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
+      await this.tenants.holdActive(tx, tenantId);
       // Networks before quota, the lock order a network delete also takes, so the two cannot deadlock.
       const networks = await this.nicAllocator.lockNetworks(tx, tenantId, dto.networkIds ?? []);
       // Charged in the transaction that records the VM, from the sizes the row will hold: both commit or neither.
