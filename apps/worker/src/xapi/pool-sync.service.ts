@@ -1,6 +1,8 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, type PoolEntity } from '@xenplane/core';
+import {
+  AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, PoolTemplateRepository, type PoolEntity,
+} from '@xenplane/core';
 import { XapiError } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { hostOvsConfig } from '../dataplane/host-ovs-config.js';
@@ -20,6 +22,7 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
   constructor(
     private readonly pools: PoolRepository,
     private readonly hosts: HostRepository,
+    private readonly templates: PoolTemplateRepository,
     private readonly xapi: XapiPoolsService,
     private readonly locks: AdvisoryLocks,
     private readonly notifications: NotificationListener,
@@ -58,12 +61,15 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
 
   private async sync(pool: PoolEntity): Promise<void> {
     try {
-      const hosts = await (await this.xapi.forPool(pool.id)).listHosts();
+      const xapiPool = await this.xapi.forPool(pool.id);
+      const hosts = await xapiPool.listHosts();
       const poolUuid = await this.xapi.poolUuid(pool.id);
       await this.hosts.replaceForPool(pool.id, hosts.map((h) => ({
         xapiUuid: h.uuid, name: h.name, address: h.address, enabled: h.enabled, live: h.live,
         memoryTotalBytes: h.memoryTotal, memoryFreeBytes: h.memoryFree, cpuCount: h.cpuCount, ...hostOvsConfig(h.otherConfig, h.address),
       })));
+      // What each template's clones get as a boot disk: a VM asking for less is refused before it is accepted.
+      await this.templates.replaceForPool(pool.id, await xapiPool.listTemplates());
       await this.pools.markConnected(pool.id, poolUuid);
     } catch (err) {
       const message = err instanceof XapiError ? `${err.code} ${err.params.join(' ')}`.trim() : (err as Error).message;

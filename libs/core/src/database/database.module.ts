@@ -12,6 +12,7 @@ import { ImageRepository } from './repositories/image.repository.js';
 import { OperationRepository } from './repositories/operation.repository.js';
 import { OutboxRepository } from './repositories/outbox.repository.js';
 import { PoolRepository } from './repositories/pool.repository.js';
+import { PoolTemplateRepository } from './repositories/pool-template.repository.js';
 import { VmRepository } from './repositories/vm.repository.js';
 import { NetworkRepository } from './repositories/network.repository.js';
 import { VmNicRepository } from './repositories/vm-nic.repository.js';
@@ -20,7 +21,7 @@ import { OperationLauncher } from '../domain/operation-launcher.js';
 
 import { DatabaseProbe } from './database.probe.js';
 
-const REPOSITORIES = [AdvisoryLocks, DataplaneRepository, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository, NetworkRepository, VmNicRepository];
+const REPOSITORIES = [AdvisoryLocks, DataplaneRepository, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, PoolTemplateRepository, VmRepository, NetworkRepository, VmNicRepository];
 
 /** TypeORM on Postgres with our entities; schema changes only ever come from migrations/. */
 @Global()
