@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import {
   AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, PoolTemplateRepository, type PoolEntity,
 } from '@xenplane/core';
-import { XapiError } from '@xenplane/xapi-driver';
+import { XapiError, XapiTransportError } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { hostOvsConfig } from '../dataplane/host-ovs-config.js';
 import { XapiPoolsService } from './xapi-pools.service.js';
@@ -72,7 +72,10 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
       await this.templates.replaceForPool(pool.id, await xapiPool.listTemplates());
       await this.pools.markConnected(pool.id, poolUuid);
     } catch (err) {
-      const message = err instanceof XapiError ? `${err.code} ${err.params.join(' ')}`.trim() : (err as Error).message;
+      let message = err instanceof XapiError ? `${err.code} ${err.params.join(' ')}`.trim() : (err as Error).message;
+      if (err instanceof XapiTransportError && err.kind === 'tls' && !pool.tlsCaPem && !pool.tlsFingerprint) {
+        message += pool.fromEnv ? ' (trust its CA with NODE_EXTRA_CA_CERTS)' : ' (register the pool with caCertificate or tlsFingerprint to trust its certificate)';
+      }
       this.logger.warn({ poolId: pool.id, err: message }, 'pool sync failed');
       await this.pools.markError(pool.id, message);
     }
