@@ -45,7 +45,7 @@ export class ApiModule implements NestModule {
   static forRoot(config: ApiConfig, logger: Logger): DynamicModule {
     return {
       module: ApiModule,
-      imports: [DatabaseModule.forRoot({ url: config.DATABASE_URL }), RedisModule.forRoot(config.REDIS_URL), TenancyModule, AuthModule],
+      imports: [DatabaseModule.forRoot({ url: config.DATABASE_URL, applicationName: 'xenplane-api' }), RedisModule.forRoot(config.REDIS_URL), TenancyModule, AuthModule],
       controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, NetworksController, OperationsController, PoolsController, TenantQuotaController, QuotaController, AuditController, BillingController, BillingExportController],
       providers: [
         { provide: API_CONFIG, useValue: config },

@@ -120,7 +120,7 @@ describe('billing files', () => {
     const all = await file();
     assert.equal(createHash('sha256').update(all).digest('hex'), closed.body.sha256);
     assert.equal((await api.call('POST', '/v1/billing/periods/2026-04/close')).status, 409);
-    assert.equal((await api.call('POST', '/v1/billing/periods/2099-01/close')).status, 409, 'hours not rated yet');
+    assert.equal((await api.call('POST', '/v1/billing/periods/2099-01/close')).status, 422, 'a month not begun yet');
     const meta2 = (await api.call('GET', '/v1/billing/export/metadata?period=2026-04')).body;
     assert.equal(meta2.x_Sha256, closed.body.sha256, JSON.stringify({ ...meta2, ColumnDefinition: undefined }));
     assert.deepEqual((await api.call('GET', '/v1/billing/periods')).body.items.map((p: { period: string }) => p.period), ['2026-04']);

@@ -42,7 +42,15 @@ describe('POST /v1/networks', () => {
     assert.equal(r.body.network.status, 'pending');
     assert.equal(r.body.network.cidr, '10.20.0.0/24');
     assert.equal(r.body.network.gateway, '10.20.0.1');
-    assert.ok(r.body.network.vni >= 4096 && r.body.network.vni <= 16_777_215);
+    // VNIs are global, so a tenant never sees one (it would count everyone's networks); operators do.
+    assert.ok(!('vni' in r.body.network), JSON.stringify(r.body.network));
+    assert.ok(!('vni' in (await api.call('GET', `/v1/networks/${r.body.network.id}`, { token: a.token })).body));
+    assert.ok((await api.call('GET', '/v1/networks', { token: a.token })).body.items.every((n: object) => !('vni' in n)));
+    const seen = (await api.call('GET', `/v1/networks/${r.body.network.id}?tenantId=${a.id}`)).body;
+    assert.ok(seen.vni >= 4096 && seen.vni <= 16_777_215);
+    const openapi = (await api.call('GET', '/v1/openapi.json')).body;
+    assert.ok(!openapi.components.schemas.NetworkView.required.includes('vni'));
+    assert.match(openapi.components.schemas.NetworkView.properties.vni.description, /operators only/);
     assert.equal(r.body.operation.kind, 'network.create');
     assert.equal(r.headers.get('location'), `/v1/operations/${r.body.operation.id}`);
     assert.equal((await api.call('GET', `/v1/networks/${r.body.network.id}`, { token: a.token })).body.name, 'backend');
@@ -63,7 +71,8 @@ describe('POST /v1/networks', () => {
     const a = await tenant('net-vni');
     const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => api.call('POST', '/v1/networks', { token: a.token, body: { name: `n${i}`, cidr: '10.0.0.0/24' } })));
     assert.deepEqual(rs.map((r) => r.status), Array(8).fill(202));
-    assert.equal(new Set(rs.map((r) => r.body.network.vni)).size, 8);
+    const vnis = await Promise.all(rs.map(async (r) => (await api.call('GET', `/v1/networks/${r.body.network.id}?tenantId=${a.id}`)).body.vni));
+    assert.equal(new Set(vnis).size, 8);
   });
 
   test('networks count against the networks quota', async () => {

@@ -32,6 +32,9 @@ class MetricsSampler {
   }
 }
 
+/** Pooled connections per worker; add one lock session and three LISTEN connections for its total. */
+export const WORKER_DB_POOL_SIZE = 10;
+
 /** The worker: the operation pipeline and its handlers by feature, plus the per-pool and per-host owners. */
 @Module({})
 export class WorkerModule {
@@ -40,8 +43,9 @@ export class WorkerModule {
       module: WorkerModule,
       imports: [
         WorkerContextModule.forRoot(config, logger),
-        // Jobs hold a connection only between XAPI calls, so a small pool serves many concurrent jobs.
-        DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: 10 }),
+        // Jobs hold a connection only between XAPI calls, so a small pool serves many concurrent jobs; nothing holds
+        // one for long (locks live on AdvisoryLocks' own session), so the count never grows with pools or hosts.
+        DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: WORKER_DB_POOL_SIZE, applicationName: 'xenplane-worker' }),
         RedisModule.forRoot(config.REDIS_URL),
         BullModule.forRoot({ connection: bullConnectionOptions(config.REDIS_URL), prefix: config.QUEUE_PREFIX }),
         PoolsModule,

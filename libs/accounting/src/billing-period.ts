@@ -7,7 +7,9 @@ export interface BillingPeriod {
   readonly endMs: number;
 }
 
-const LABEL = /^(\d{4})-(0[1-9]|1[0-2])$/;
+const LABEL = /^(2\d{3})-(0[1-9]|1[0-2])$/;
+/** `YYYY-MM` of a year 2000-2999: what every `period` parameter accepts. */
+export const BILLING_PERIOD_PATTERN = /^2\d{3}-(0[1-9]|1[0-2])$/;
 // FOCUS Date/Time: extended ISO 8601, UTC, whole seconds, `Z` (DateTimeFormat attribute).
 const FOCUS_DATETIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})Z$/;
 
@@ -17,7 +19,7 @@ function periodOf(year: number, monthIndex: number): BillingPeriod {
   return { label: `${String(year).padStart(4, '0')}-${String(monthIndex + 1).padStart(2, '0')}`, startMs, endMs };
 }
 
-/** Parses `YYYY-MM`; anything else (`2026-1`, `2026-13`, `2026-01-01`) is refused. */
+/** Parses `YYYY-MM` (years 2000-2999); anything else (`2026-1`, `2026-13`, `2026-01-01`, `0050-01`) is refused. */
 export function parseBillingPeriod(label: string): BillingPeriod {
   const m = LABEL.exec(label);
   if (!m) throw new RangeError(`${JSON.stringify(label)} is not a period (YYYY-MM)`);

@@ -26,3 +26,4 @@ export * from './aggregation/usage-aggregator.js';
 export * from './billing/billing.repository.js';
 export * from './billing/billing-export.js';
 export * from './billing/periods.repository.js';
+export * from './billing/period-bounds.js';

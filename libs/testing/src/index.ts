@@ -1,2 +1,3 @@
 export * from './processes.js';
 export * from './database.js';
+export * from './tls-front.js';

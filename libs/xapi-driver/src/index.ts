@@ -3,6 +3,8 @@ export type { XapiClientOptions, XapiCallEvent, CallOptions } from './client/xap
 export { XapiError, XapiTransportError, RETRYABLE_XAPI_CODES, isRetryable, isXapiError, type TransportFailure } from './errors/xapi-error.js';
 export { XapiPool, type VmHandle } from './pool/xapi-pool.js';
 export type { ProvisionSpec } from './pool/vm-provisioner.js';
+export { normaliseFingerprint } from './transport/tls-agent.js';
+export { provisionRootDiskBytes, type TemplateDisk } from './pool/template-disks.js';
 export type { NetworkHandle, NetworkSpec, VifSpec } from './pool/network-ops.js';
 export { pickHostByFreeMemory, type HostCapacity, type VmRecord, type VmPowerState } from './pool/pool-records.js';
 export { NULL_REF, isNullRef, refOrNull, isUuid } from './pool/xapi-refs.js';

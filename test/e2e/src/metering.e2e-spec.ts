@@ -24,8 +24,8 @@ test('create, stop, resize, start and delete through the API bill exactly what r
   const prices = { 'vm-hour': '0.010000', 'vcpu-hour': '0.020000', 'memory-gib-hour': '0.004000', 'disk-gib-hour': '0.000100', 'network-hour': '0.030000' } as Record<string, string>;
   const put = await op('PUT', '/v1/prices', { currency: 'EUR', effectiveFrom: '2026-04-01T00:00:00Z', items: SKUS.map((sku) => ({ sku, unitPrice: prices[sku] })) });
   assert.equal(put.status, 200, JSON.stringify(put.body));
-  const small = (await op('POST', '/v1/flavors', { name: 'm-small', vcpus: 1, memoryMiB: 512, diskGiB: 5 })).body.id;
-  const big = (await op('POST', '/v1/flavors', { name: 'm-big', vcpus: 2, memoryMiB: 1024, diskGiB: 5 })).body.id;
+  const small = (await op('POST', '/v1/flavors', { name: 'm-small', vcpus: 1, memoryMiB: 512, diskGiB: 10 })).body.id;
+  const big = (await op('POST', '/v1/flavors', { name: 'm-big', vcpus: 2, memoryMiB: 1024, diskGiB: 10 })).body.id;
   const image = (await op('POST', '/v1/images', { name: 'm-deb', template: 'Debian Bookworm 12' })).body.id;
   const t = await op('POST', '/v1/tenants', { name: 'metered-co' });
   const me = client(stack.api.url, (await op('POST', `/v1/tenants/${t.body.id}/api-keys`, { name: 'k', role: 'admin' })).body.token);

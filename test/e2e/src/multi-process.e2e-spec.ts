@@ -30,7 +30,7 @@ test('two APIs and three workers never run an operation twice', { timeout: 120_0
   const op = apis[0]!;
   await simLatency(stack.sim.url, 'VM.clone', 30);
   const looseBefore = (await poolCensus(stack.sim.url)).looseVdis.length;
-  const flavor = await op('POST', '/v1/flavors', { name: 'm', vcpus: 1, memoryMiB: 256, diskGiB: 5 });
+  const flavor = await op('POST', '/v1/flavors', { name: 'm', vcpus: 1, memoryMiB: 256, diskGiB: 10 });
   const image = await op('POST', '/v1/images', { name: 'm', template: 'Debian Bookworm 12' });
   const tenants = [(await op('POST', '/v1/tenants', { name: 'm1' })).body.id, (await op('POST', '/v1/tenants', { name: 'm2' })).body.id] as string[];
   const answers = await Promise.all(Array.from({ length: 60 }, (_, i) =>

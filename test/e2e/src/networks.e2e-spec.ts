@@ -8,7 +8,7 @@ after(async () => { await stack?.stop(); });
 
 test('a tenant network: made on the pool, VMs get a VIF with their MAC and IP, addresses come back, then it goes', { timeout: 120_000 }, async () => {
   const op = client(stack.api.url, OPERATOR_TOKEN);
-  const flavor = await op('POST', '/v1/flavors', { name: 'small', vcpus: 1, memoryMiB: 512, diskGiB: 5 });
+  const flavor = await op('POST', '/v1/flavors', { name: 'small', vcpus: 1, memoryMiB: 512, diskGiB: 10 });
   const image = await op('POST', '/v1/images', { name: 'debian-12', template: 'Debian Bookworm 12' });
   const tenant = await op('POST', '/v1/tenants', { name: 'netco' });
   const key = await op('POST', `/v1/tenants/${tenant.body.id}/api-keys`, { name: 'ci', role: 'admin' });

@@ -47,7 +47,7 @@ after(async () => {
 
 test('with Redis down requests are still accepted, and run once it is back', { timeout: 120_000 }, async () => {
   const op = client(stack.api.url, OPERATOR_TOKEN);
-  const flavor = await op('POST', '/v1/flavors', { name: 'r', vcpus: 1, memoryMiB: 256, diskGiB: 5 });
+  const flavor = await op('POST', '/v1/flavors', { name: 'r', vcpus: 1, memoryMiB: 256, diskGiB: 10 });
   const image = await op('POST', '/v1/images', { name: 'r', template: 'Debian Bookworm 12' });
   const tenant = await op('POST', '/v1/tenants', { name: 'redisless' });
   const t = `?tenantId=${tenant.body.id}`;

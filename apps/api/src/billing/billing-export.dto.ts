@@ -1,12 +1,11 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsOptional, IsUUID, Matches } from 'class-validator';
-import { EXPORT_FORMATS } from '@xenplane/accounting';
+import { BILLING_PERIOD_PATTERN as PERIOD, EXPORT_FORMATS } from '@xenplane/accounting';
 
-const PERIOD = /^\d{4}-(0[1-9]|1[0-2])$/;
 
 export class PeriodQueryDto {
-  @ApiProperty({ example: '2026-09', description: 'a UTC calendar month, YYYY-MM' })
-  @Matches(PERIOD, { message: 'must be a month like 2026-09' })
+  @ApiProperty({ example: '2026-09', description: 'a UTC calendar month, YYYY-MM (years 2000-2999) that has begun; a later one is 422 period_out_of_range' })
+  @Matches(PERIOD, { message: 'must be a month like 2026-09 (years 2000-2999)' })
   period: string;
 }
 
@@ -21,7 +20,8 @@ export class ExportQueryDto extends PeriodQueryDto {
 }
 
 export class PeriodParamDto {
-  @ApiProperty({ example: '2026-09' }) @Matches(PERIOD, { message: 'must be a month like 2026-09' }) period: string;
+  @ApiProperty({ example: '2026-09', description: 'YYYY-MM, from the first month with prices or usage through the current one (else 422 period_out_of_range)' })
+  @Matches(PERIOD, { message: 'must be a month like 2026-09 (years 2000-2999)' }) period: string;
 }
 
 export class ClosedPeriodView {

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { PeriodsRepository, BillingRepository, focusMetadata, parseBillingPeriod, type ClosedPeriod, type ExportFormat } from '@xenplane/accounting';
+import { outOfRangeError, shownPeriod } from './period-range.js';
 import { ConflictError } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
@@ -24,12 +25,12 @@ export class BillingExportService {
   /** The chunks of a period's file, for the caller's tenant (operators: all, or the one named). */
   async export(p: Principal, period: string, format: ExportFormat, tenantId?: string): Promise<AsyncGenerator<string>> {
     const tenant = isOperator(p) ? tenantId : await this.access.resolve(p, tenantId);
-    return this.periods.stream(parseBillingPeriod(period), format, this.provider, tenant);
+    return this.periods.stream(await shownPeriod(this.periods, period), format, this.provider, tenant);
   }
 
   /** FOCUS metadata; CreationDate is the close time for a closed period (so it is byte-stable), else the rating watermark. */
   async metadata(period: string): Promise<Record<string, unknown>> {
-    const bp = parseBillingPeriod(period);
+    const bp = await shownPeriod(this.periods, period);
     const [closed] = await this.periods.closed(bp);
     const through = closed ? new Date(closed.closedAt) : await this.billing.ratedThrough();
     return {
@@ -42,6 +43,7 @@ export class BillingExportService {
   async close(period: string): Promise<ClosedPeriodView> {
     const r = await this.periods.close(parseBillingPeriod(period), this.provider);
     if (!('refused' in r)) return view(r);
+    if (r.refused === 'out_of_range') throw outOfRangeError(r.reason, r.bounds);
     if (r.refused === 'already_closed') throw new ConflictError(`period ${period} was closed at ${new Date(r.closed.closedAt).toISOString()}`, { sha256: r.closed.sha256 });
     throw new ConflictError(`period ${period} still has hours that are not rated (rated through ${r.ratedThrough?.toISOString() ?? 'nothing yet'})`,
       { ratedThrough: r.ratedThrough?.toISOString() ?? null });

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, ValidateNested } from 'class-validator';
-import { SKUS, SKU_CATALOG, type PriceVersion, type UsageTotal } from '@xenplane/accounting';
+import { BILLING_PERIOD_PATTERN, SKUS, SKU_CATALOG, type PriceVersion, type UsageTotal } from '@xenplane/accounting';
 
 const DECIMAL = /^(0|[1-9]\d{0,9})(\.\d{1,6})?$/;
 
@@ -81,8 +81,8 @@ export class UsageView {
 }
 
 export class InvoiceQueryDto {
-  @ApiProperty({ example: '2026-09', description: 'a UTC calendar month, YYYY-MM' })
-  @Matches(/^\d{4}-(0[1-9]|1[0-2])$/, { message: 'must be a month like 2026-09' })
+  @ApiProperty({ example: '2026-09', description: 'a UTC calendar month, YYYY-MM (years 2000-2999) that has begun; a later one is 422 period_out_of_range' })
+  @Matches(BILLING_PERIOD_PATTERN, { message: 'must be a month like 2026-09 (years 2000-2999)' })
   period: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'operators: one tenant (default: all); tenants: their own only' })
   @IsOptional() @IsUUID() tenantId?: string;

@@ -1,7 +1,8 @@
 import { Injectable } from '@nestjs/common';
-import { BillingRepository, SKUS, parseBillingPeriod, roundMoney } from '@xenplane/accounting';
+import { BillingRepository, PeriodsRepository, SKUS, roundMoney } from '@xenplane/accounting';
 import { ConflictError, DomainError } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
+import { shownPeriod } from './period-range.js';
 import { PriceListView, UsageItemView, type InvoicesView, type PutPricesDto, type UsageView } from './billing.dto.js';
 
 const MAX_USAGE_WINDOW_MS = 366 * 86_400_000;
@@ -13,6 +14,7 @@ const invalid = (path: string, message: string) => new DomainError('validation_f
 export class BillingService {
   constructor(
     private readonly billing: BillingRepository,
+    private readonly periods: PeriodsRepository,
     private readonly access: TenantAccessService,
   ) {}
 
@@ -44,7 +46,7 @@ export class BillingService {
 
   /** Per tenant and currency: the period's exact total and the one rounding to money, done only here. */
   async invoices(p: Principal, q: { period: string; tenantId?: string }): Promise<InvoicesView> {
-    const bp = parseBillingPeriod(q.period);
+    const bp = await shownPeriod(this.periods, q.period);
     const tenantId = isOperator(p) ? q.tenantId : await this.access.resolve(p, q.tenantId);
     const sums = await this.billing.periodSums(new Date(bp.startMs).toISOString().slice(0, 10), tenantId);
     return { period: bp.label, items: sums.map((s) => ({ ...s, total: roundMoney(s.exact, s.currency) })) };

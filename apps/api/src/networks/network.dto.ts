@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import type { NetworkEntity } from '@xenplane/core';
 import { OperationView } from '../vms/vm.dto.js';
@@ -19,15 +19,16 @@ export class NetworkView {
   @ApiProperty() name: string;
   @ApiProperty({ example: '10.0.0.0/24' }) cidr: string;
   @ApiProperty({ description: 'the gateway address, reserved (as are the network and broadcast addresses)' }) gateway: string;
-  @ApiProperty({ description: 'VXLAN network identifier between hosts' }) vni: number;
+  // Global across tenants: a tenant seeing its own would learn how many networks everyone has.
+  @ApiPropertyOptional({ description: 'operators only: the VXLAN network identifier between hosts (never shown to tenants)' }) vni?: number;
   @ApiProperty({ enum: ['pending', 'active', 'deleting', 'deleted', 'error'] }) status: string;
   @ApiProperty({ type: String, nullable: true }) xapiUuid: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
-  static of(n: NetworkEntity & { gateway: string }): NetworkView {
+  static of(n: NetworkEntity & { gateway: string }, forOperator: boolean): NetworkView {
     return {
-      id: n.id, tenantId: n.tenantId, name: n.name, cidr: n.cidr, gateway: n.gateway, vni: n.vni, status: n.status, xapiUuid: n.xapiUuid,
+      id: n.id, tenantId: n.tenantId, name: n.name, cidr: n.cidr, gateway: n.gateway, ...(forOperator ? { vni: n.vni } : {}), status: n.status, xapiUuid: n.xapiUuid,
       createdAt: n.createdAt.toISOString(), updatedAt: n.updatedAt.toISOString(),
     };
   }

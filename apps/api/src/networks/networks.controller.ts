@@ -2,7 +2,7 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import type { OperationEntity } from '@xenplane/core';
-import { TenantAccessService, type Principal } from '@xenplane/tenancy';
+import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
@@ -11,9 +11,9 @@ import { OperationView } from '../vms/vm.dto.js';
 import { CreateNetworkDto, NetworkAcceptedView, NetworkView } from './network.dto.js';
 import { NetworksService, type ShownNetwork } from './networks.service.js';
 
-function accepted(res: Response, r: { network: ShownNetwork; operation: OperationEntity }): NetworkAcceptedView {
+function accepted(p: Principal, res: Response, r: { network: ShownNetwork; operation: OperationEntity }): NetworkAcceptedView {
   res.setHeader('Location', `/v1/operations/${r.operation.id}`);
-  return { network: NetworkView.of(r.network), operation: OperationView.of(r.operation) };
+  return { network: NetworkView.of(r.network, isOperator(p)), operation: OperationView.of(r.operation) };
 }
 
 @ApiTags('networks')
@@ -30,25 +30,25 @@ export class NetworksController {
   @HttpCode(202)
   @ApiAcceptedResponse({ type: NetworkAcceptedView, description: 'charges the networks quota at once' })
   async create(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Body() dto: CreateNetworkDto, @Res({ passthrough: true }) res: Response) {
-    return accepted(res, await this.networks.create(await this.access.resolve(p, q.tenantId), dto));
+    return accepted(p, res, await this.networks.create(await this.access.resolve(p, q.tenantId), dto));
   }
 
   @Get()
   @ApiOkResponse({ type: PageOf(NetworkView) })
   async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
-    return mapPage(await this.networks.list(await this.access.resolve(p, q.tenantId), q), NetworkView.of);
+    return mapPage(await this.networks.list(await this.access.resolve(p, q.tenantId), q), (n) => NetworkView.of(n, isOperator(p)));
   }
 
   @Get(':id')
   @ApiOkResponse({ type: NetworkView })
   async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
-    return NetworkView.of(await this.networks.get(await this.access.resolve(p, q.tenantId), id));
+    return NetworkView.of(await this.networks.get(await this.access.resolve(p, q.tenantId), id), isOperator(p));
   }
 
   @Delete(':id')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: NetworkAcceptedView, description: '409 conflict while VMs are attached' })
   async remove(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Res({ passthrough: true }) res: Response) {
-    return accepted(res, await this.networks.remove(await this.access.resolve(p, q.tenantId), id));
+    return accepted(p, res, await this.networks.remove(await this.access.resolve(p, q.tenantId), id));
   }
 }

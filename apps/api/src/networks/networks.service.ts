@@ -7,7 +7,7 @@ import {
   type NetworkEntity, type OperationEntity, type Page, type PageRequest,
 } from '@xenplane/core';
 import { intToIp, parseTenantCidr } from '@xenplane/network/ipam';
-import { QuotaService } from '@xenplane/tenancy';
+import { QuotaService, TenantAccessService } from '@xenplane/tenancy';
 import type { CreateNetworkDto } from './network.dto.js';
 
 export type ShownNetwork = NetworkEntity & { gateway: string };
@@ -28,6 +28,7 @@ export class NetworksService {
     private readonly pools: PoolRepository,
     private readonly launcher: OperationLauncher,
     private readonly quota: QuotaService,
+    private readonly tenants: TenantAccessService,
   ) {}
 
   async create(tenantId: string, dto: CreateNetworkDto): Promise<{ network: ShownNetwork; operation: OperationEntity }> {
@@ -41,6 +42,7 @@ export class NetworksService {
     if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
     const [id, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
+      await this.tenants.holdActive(tx, tenantId);
       // Charged first: the quota row lock also queues this tenant's concurrent creates before the VNI race.
       await this.quota.charge(tx, tenantId, { networks: 1 }, { resourceId: id, operationId });
       let network: NetworkEntity | null = null;

@@ -1,5 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUrl, IsUUID, MaxLength, MinLength } from 'class-validator';
+import { X509Certificate } from 'node:crypto';
+import { IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import type { HostEntity, PoolEntity } from '@xenplane/core';
 import { PageQueryDto } from '../common/query.dto.js';
 
@@ -16,6 +17,28 @@ export class CreatePoolDto {
 
   @ApiProperty({ writeOnly: true, description: 'stored encrypted, never returned' }) @IsString() @MinLength(1) @MaxLength(500)
   password: string;
+
+  @ApiPropertyOptional({
+    writeOnly: true,
+    description: 'https pools: one PEM CA certificate the pool\'s certificate must chain to (host name checked), instead of the system roots; '
+      + 'XCP-ng\'s self-signed certificate itself works when its names match the URL. Never returned: the pool shows its SHA-256 fingerprint',
+  })
+  @IsOptional() @IsString() @MaxLength(20_000)
+  caCertificate?: string;
+
+  @ApiPropertyOptional({
+    example: 'AB:CD:…',
+    description: 'https pools, instead of caCertificate: the SHA-256 fingerprint of the pool\'s own certificate (64 hex digits, colons optional), '
+      + 'trusted alone whatever its names (`openssl x509 -noout -fingerprint -sha256`)',
+  })
+  @IsOptional() @IsString() @Matches(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, { message: 'must be a SHA-256 fingerprint: 64 hex digits, colons optional' })
+  tlsFingerprint?: string;
+}
+
+export class TlsPinView {
+  @ApiProperty({ enum: ['ca', 'certificate'], description: 'ca: the certificate must chain to the given CA; certificate: only the pinned certificate is trusted' })
+  type: 'ca' | 'certificate';
+  @ApiProperty({ example: 'AB:CD:…', description: 'SHA-256 fingerprint of the CA or of the pinned certificate' }) sha256: string;
 }
 
 export class HostQueryDto extends PageQueryDto {
@@ -33,6 +56,7 @@ export class PoolView {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastSeenAt: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'the pool object uuid in XAPI' }) xapiPoolUuid: string | null;
   @ApiProperty({ description: 'configured from XAPI_* at start' }) fromEnvironment: boolean;
+  @ApiProperty({ type: TlsPinView, nullable: true, description: 'how workers trust its certificate; null: the system roots' }) tlsPin: TlsPinView | null;
   @ApiProperty() hostCount: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
@@ -40,6 +64,7 @@ export class PoolView {
     return {
       id: p.id, name: p.name, url: p.url, username: p.username, status: p.status, lastError: p.lastError,
       lastSeenAt: p.lastSeenAt?.toISOString() ?? null, xapiPoolUuid: p.xapiPoolUuid, fromEnvironment: p.fromEnv,
+      tlsPin: p.tlsCaPem ? { type: 'ca', sha256: new X509Certificate(p.tlsCaPem).fingerprint256 } : p.tlsFingerprint ? { type: 'certificate', sha256: p.tlsFingerprint } : null,
       hostCount, createdAt: p.createdAt.toISOString(),
     };
   }

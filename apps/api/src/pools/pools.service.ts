@@ -1,10 +1,31 @@
-import { randomUUID } from 'node:crypto';
+import { randomUUID, X509Certificate } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   ConflictError, DomainError, isUniqueViolation, HostRepository, NotFoundError, PoolRepository, SecretBox,
   type HostEntity, type Page, type PageRequest, type PoolEntity,
 } from '@xenplane/core';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
+
+const invalid = (path: string, message: string) => new DomainError('validation_failed', `${path}: ${message}`, { errors: [{ path, message }] });
+
+/** The trust a registration asks for, checked: one of a parseable CA certificate or a fingerprint, for https only. */
+function tlsPin(p: { url: string; caCertificate?: string; tlsFingerprint?: string }): { tlsCaPem: string | null; tlsFingerprint: string | null } {
+  const { caCertificate: ca, tlsFingerprint: fp } = p;
+  if (ca !== undefined && fp !== undefined) throw invalid('tlsFingerprint', 'give caCertificate or tlsFingerprint, not both');
+  if ((ca !== undefined || fp !== undefined) && !p.url.startsWith('https:')) throw invalid(ca !== undefined ? 'caCertificate' : 'tlsFingerprint', 'only for an https url');
+  if (ca !== undefined) {
+    const pems = ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    if (pems.length !== 1) throw invalid('caCertificate', 'must be one PEM certificate (-----BEGIN CERTIFICATE-----)');
+    try {
+      new X509Certificate(pems[0]!);
+    } catch {
+      throw invalid('caCertificate', 'is not a readable X.509 certificate');
+    }
+    return { tlsCaPem: pems[0]!, tlsFingerprint: null };
+  }
+  const hex = fp?.replace(/:/g, '').toUpperCase();
+  return { tlsCaPem: null, tlsFingerprint: hex ? hex.match(/../g)!.join(':') : null };
+}
 
 /** Pool registration: credentials are sealed here; workers connect, and report hosts and status. */
 @Injectable()
@@ -19,10 +40,13 @@ export class PoolsService {
     this.box = config.POOL_ENCRYPTION_KEY ? new SecretBox(config.POOL_ENCRYPTION_KEY) : undefined;
   }
 
-  async register(p: { name: string; url: string; username: string; password: string }): Promise<PoolEntity> {
+  async register(p: { name: string; url: string; username: string; password: string; caCertificate?: string; tlsFingerprint?: string }): Promise<PoolEntity> {
     if (!this.box) throw new DomainError('unavailable', 'pool registration needs POOL_ENCRYPTION_KEY set on the API and the workers');
+    const tls = tlsPin(p);
     try {
-      return await this.pools.insert({ id: randomUUID(), name: p.name, url: p.url.replace(/\/+$/, ''), username: p.username, passwordEnc: this.box.seal(p.password) });
+      return await this.pools.insert({
+        id: randomUUID(), name: p.name, url: p.url.replace(/\/+$/, ''), username: p.username, passwordEnc: this.box.seal(p.password), ...tls,
+      });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`a pool named "${p.name}" exists`);
       throw err;

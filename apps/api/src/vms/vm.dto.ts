@@ -17,7 +17,7 @@ export class CreateVmDto {
   @IsOptional() @IsArray() @ArrayMaxSize(7) @ArrayUnique() @IsUUID('all', { each: true })
   networkIds?: string[];
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 65536, description: 'root disk size; defaults to the flavor\'s' })
+  @ApiPropertyOptional({ minimum: 1, maximum: 65536, description: 'root disk size; defaults to the flavor\'s. Never below the image template\'s own disk (disks never shrink): 422 disk_below_template, with minDiskGiB' })
   @IsOptional() @IsInt() @Min(1) @Max(65_536)
   diskGiB?: number;
 }

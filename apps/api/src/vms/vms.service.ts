@@ -4,11 +4,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
   ACTION_JOB, DomainError, FlavorRepository, ImageRepository, InvalidStateError, JobName, NotFoundError, OperationLauncher,
-  OperationRepository, PoolRepository, VmNicRepository, VmRepository, isActionAllowed, type OperationEntity, type Page, type PageRequest, type VmAction, type VmEntity, type VmNic,
+  OperationRepository, PoolRepository, PoolTemplateRepository, VmNicRepository, VmRepository, isActionAllowed, type OperationEntity, type Page, type PageRequest, type VmAction, type VmEntity, type VmNic,
 } from '@xenplane/core';
-import { QuotaService, vmFootprint } from '@xenplane/tenancy';
+import { QuotaService, TenantAccessService, vmFootprint } from '@xenplane/tenancy';
 import { NicAllocator } from './nic-allocator.service.js';
 import type { CreateVmDto } from './vm.dto.js';
+
+const GiB = 1024 ** 3;
 
 export type VmWithNics = VmEntity & { nics: VmNic[] };
 
@@ -30,6 +32,8 @@ export class VmsService {
     private readonly operations: OperationRepository,
     private readonly nics: VmNicRepository,
     private readonly nicAllocator: NicAllocator,
+    private readonly tenants: TenantAccessService,
+    private readonly templates: PoolTemplateRepository,
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
@@ -38,8 +42,10 @@ export class VmsService {
     if (!image) throw unknownReference('imageId', 'image');
     if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
+    await this.assertDiskFits(pool.id, image.template, size.diskGiB, dto.diskGiB === undefined ? 'flavorId' : 'diskGiB');
     const [vmId, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
+      await this.tenants.holdActive(tx, tenantId);
       // Networks before quota, the lock order a network delete also takes, so the two cannot deadlock.
       const networks = await this.nicAllocator.lockNetworks(tx, tenantId, dto.networkIds ?? []);
       // Charged in the transaction that records the VM, from the sizes the row will hold: both commit or neither.
@@ -52,6 +58,18 @@ export class VmsService {
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, operationId);
       return { vm: { ...vm, nics }, operation };
     });
+  }
+
+  /**
+   * Disks never shrink: a clone keeps its template's boot disk, so a smaller size would be charged and billed below
+   * what the VM really has. Refused when the pool has shown the template; the worker checks it again after the clone.
+   */
+  private async assertDiskFits(poolId: string, template: string, diskGiB: number, path: 'diskGiB' | 'flavorId'): Promise<void> {
+    const bytes = await this.templates.rootDiskBytes(poolId, template);
+    const minDiskGiB = bytes === null ? 0 : Math.ceil(bytes / GiB);
+    if (diskGiB >= minDiskGiB) return;
+    const message = `the image's template has a ${minDiskGiB} GiB disk; ${path === 'diskGiB' ? 'diskGiB' : "the flavor's diskGiB"} (${diskGiB}) is smaller`;
+    throw new DomainError('disk_below_template', message, { minDiskGiB, errors: [{ path, message }] });
   }
 
   async get(tenantId: string, id: string): Promise<VmWithNics> {

@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { AdvisoryLocks, DataplaneRepository, LOGGER, NotificationListener, type LockSession, type OvsHostRow } from '@xenplane/core';
+import { AdvisoryLocks, DataplaneRepository, LOGGER, NotificationListener, type LockLease, type OvsHostRow } from '@xenplane/core';
 import { dataplaneOwners } from '../worker.metrics.js';
 import { HostReconciler } from '@xenplane/network';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
@@ -8,6 +8,7 @@ import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 interface Owned {
   row: OvsHostRow;
   reconciler: HostReconciler;
+  lease: LockLease;
 }
 
 const sameEndpoints = (a: OvsHostRow, b: OvsHostRow) =>
@@ -15,12 +16,12 @@ const sameEndpoints = (a: OvsHostRow, b: OvsHostRow) =>
 
 /**
  * One OVS reconciler per host across all workers: a worker runs the hosts whose advisory lock it holds on its lock
- * session. If that worker dies its session (and locks) go, and another worker claims the hosts at its next round.
+ * session (shared with the pool watchers). If that worker dies its session (and locks) go, and another worker claims
+ * the hosts at its next round; if the session breaks here, the hosts it held are released.
  */
 @Injectable()
 export class DataplaneService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly owned = new Map<string, Owned>();
-  private session: LockSession | undefined;
   private timer: NodeJS.Timeout | undefined;
   private unlisten: (() => Promise<void>) | undefined;
   private claiming: Promise<void> | undefined;
@@ -72,11 +73,6 @@ export class DataplaneService implements OnApplicationBootstrap, OnApplicationSh
 
   private async claim(): Promise<void> {
     if (this.stopping) return;
-    this.session ??= await this.locks.openSession((err) => {
-      this.logger.warn({ err: err.message }, 'data plane lock session lost; releasing hosts');
-      this.session = undefined;
-      void this.releaseAll();
-    });
     const hosts = await this.repo.ovsHosts();
     const byId = new Map(hosts.map((h) => [h.id, h]));
     for (const [id, o] of this.owned) {
@@ -84,8 +80,13 @@ export class DataplaneService implements OnApplicationBootstrap, OnApplicationSh
       if (!now || !sameEndpoints(now, o.row)) await this.release(id); // gone or moved: restart with the new endpoints
     }
     for (const host of hosts) {
-      if (this.stopping || !this.session || this.owned.has(host.id)) continue;
-      if (!(await this.session.tryLock(`ovs-host:${host.id}`))) continue;
+      if (this.stopping || this.owned.has(host.id)) continue;
+      const lease = await this.locks.tryHold(`ovs-host:${host.id}`);
+      if (!lease) continue;
+      lease.lost.addEventListener('abort', () => {
+        if (!this.stopping) this.logger.warn({ hostId: host.id }, 'data plane lock session lost; releasing host');
+        void this.release(host.id);
+      });
       const reconciler = new HostReconciler({
         host,
         loadView: () => this.repo.poolView(host.poolId),
@@ -95,7 +96,7 @@ export class DataplaneService implements OnApplicationBootstrap, OnApplicationSh
         sweepIntervalMs: this.config.OVS_SWEEP_MS,
         ssl: this.ssl(),
       });
-      this.owned.set(host.id, { row: host, reconciler });
+      this.owned.set(host.id, { row: host, reconciler, lease });
       dataplaneOwners.set(this.owned.size);
       void reconciler.start().catch((err: unknown) => this.logger.warn({ hostId: host.id, err: (err as Error).message }, 'host reconciler failed to start'));
     }
@@ -107,13 +108,10 @@ export class DataplaneService implements OnApplicationBootstrap, OnApplicationSh
     this.owned.delete(hostId);
     dataplaneOwners.set(this.owned.size);
     await o.reconciler.stop();
-    await this.session?.unlock(`ovs-host:${hostId}`).catch(() => undefined);
+    await o.lease.release();
   }
 
   private async releaseAll(): Promise<void> {
     await Promise.all([...this.owned.keys()].map((id) => this.release(id)));
-    const s = this.session;
-    this.session = undefined;
-    await s?.close();
   }
 }

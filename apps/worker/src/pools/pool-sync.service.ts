@@ -1,26 +1,35 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, type PoolEntity } from '@xenplane/core';
-import { XapiError } from '@xenplane/xapi-driver';
+import {
+  AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, PoolTemplateRepository, type PoolEntity,
+} from '@xenplane/core';
+import { XapiError, XapiTransportError } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { hostOvsConfig } from './host-ovs-config.js';
 import { XapiPoolsService } from './xapi-pools.service.js';
 
-/** Keeps each pool's connection state and host list as last seen through XAPI; one worker per pool at a time. */
+/**
+ * Keeps each pool's connection state and host list as last seen through XAPI; one worker per pool at a time (its lock
+ * on the worker's lock session, so no pooled connection waits on a master's answer).
+ */
 @Injectable()
 export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly task: PeriodicTask;
+  private readonly inFlight = new Map<string, Promise<unknown>>();
+  private readonly intervalMs: number;
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(
     private readonly pools: PoolRepository,
     private readonly hosts: HostRepository,
+    private readonly templates: PoolTemplateRepository,
     private readonly xapi: XapiPoolsService,
     private readonly locks: AdvisoryLocks,
     private readonly notifications: NotificationListener,
     @Inject(WORKER_CONFIG) config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    this.intervalMs = config.POOL_SYNC_INTERVAL_MS;
     this.task = new PeriodicTask(() => this.syncAll(), config.POOL_SYNC_INTERVAL_MS, (err) =>
       this.logger.warn({ err: (err as Error).message }, 'pool sync round failed'));
   }
@@ -36,22 +45,37 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
     await this.unlisten?.();
   }
 
+  /** Starts a sync of every pool not still syncing; a hung master holds back neither the others nor the next round. */
   private async syncAll(): Promise<void> {
     const pools = await this.pools.all().catch(() => [] as PoolEntity[]);
-    await Promise.all(pools.map((p) => this.locks.tryWith(`pool-sync:${p.id}`, () => this.sync(p)).catch(() => false)));
+    const started = pools.filter((p) => !this.inFlight.has(p.id)).map((p) => {
+      const run = this.locks.tryWith(`pool-sync:${p.id}`, () => this.sync(p)).catch(() => false)
+        .finally(() => this.inFlight.delete(p.id));
+      this.inFlight.set(p.id, run);
+      return run;
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const roundEnd = new Promise((r) => (timer = setTimeout(r, this.intervalMs)));
+    await Promise.race([Promise.all(started), roundEnd]).finally(() => clearTimeout(timer));
   }
 
   private async sync(pool: PoolEntity): Promise<void> {
     try {
-      const hosts = await (await this.xapi.forPool(pool.id)).listHosts();
+      const xapiPool = await this.xapi.forPool(pool.id);
+      const hosts = await xapiPool.listHosts();
       const poolUuid = await this.xapi.poolUuid(pool.id);
       await this.hosts.replaceForPool(pool.id, hosts.map((h) => ({
         xapiUuid: h.uuid, name: h.name, address: h.address, enabled: h.enabled, live: h.live,
         memoryTotalBytes: h.memoryTotal, memoryFreeBytes: h.memoryFree, cpuCount: h.cpuCount, ...hostOvsConfig(h.otherConfig, h.address),
       })));
+      // What each template's clones get as a boot disk: a VM asking for less is refused before it is accepted.
+      await this.templates.replaceForPool(pool.id, await xapiPool.listTemplates());
       await this.pools.markConnected(pool.id, poolUuid);
     } catch (err) {
-      const message = err instanceof XapiError ? `${err.code} ${err.params.join(' ')}`.trim() : (err as Error).message;
+      let message = err instanceof XapiError ? `${err.code} ${err.params.join(' ')}`.trim() : (err as Error).message;
+      if (err instanceof XapiTransportError && err.kind === 'tls' && !pool.tlsCaPem && !pool.tlsFingerprint) {
+        message += pool.fromEnv ? ' (trust its CA with NODE_EXTRA_CA_CERTS)' : ' (register the pool with caCertificate or tlsFingerprint to trust its certificate)';
+      }
       this.logger.warn({ poolId: pool.id, err: message }, 'pool sync failed');
       await this.pools.markError(pool.id, message);
     }

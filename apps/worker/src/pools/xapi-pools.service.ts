@@ -71,10 +71,12 @@ export class XapiPoolsService implements OnApplicationShutdown {
     return entry;
   }
 
-  private credentials(row: PoolEntity): { url: string; username: string; password: string } {
+  private credentials(row: PoolEntity): { url: string; username: string; password: string; tls?: { ca?: string; fingerprint256?: string } } {
     if (row.fromEnv) return { url: this.config.XAPI_URL, username: this.config.XAPI_USERNAME, password: this.config.XAPI_PASSWORD };
     if (!row.passwordEnc) throw new Error(`pool ${row.id} has no stored password`);
     if (!this.box) throw new Error('POOL_ENCRYPTION_KEY is not set on this worker, so registered pools cannot be used');
-    return { url: row.url, username: row.username, password: this.box.open(row.passwordEnc) };
+    // The pool's own trust, checked on every connection the client opens (never process-wide NODE_EXTRA_CA_CERTS).
+    const tls = row.tlsCaPem ? { ca: row.tlsCaPem } : row.tlsFingerprint ? { fingerprint256: row.tlsFingerprint } : undefined;
+    return { url: row.url, username: row.username, password: this.box.open(row.passwordEnc), ...(tls ? { tls } : {}) };
   }
 }

@@ -11,7 +11,7 @@ import { VmReconciler } from './vm-reconciler.js';
 
 /**
  * One XAPI event watcher per pool across all workers: whoever holds the pool's advisory lock watches; if that
- * worker dies its connection (and lock) goes, and another worker takes over at its next claim round.
+ * worker dies its lock session (and every lock on it) goes, and another worker takes over at its next claim round.
  */
 @Injectable()
 export class VmWatchService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -19,6 +19,7 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
   private readonly abort = new AbortController();
   private readonly running = new Set<Promise<unknown>>();
   private timer: NodeJS.Timeout | undefined;
+  private claiming: Promise<void> | undefined;
 
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
@@ -32,35 +33,44 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.claim(), this.config.RECONCILE_CLAIM_INTERVAL_MS);
-    void this.claim();
+    this.timer = setInterval(() => void this.claimRound(), this.config.RECONCILE_CLAIM_INTERVAL_MS);
+    void this.claimRound();
   }
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.timer);
     this.abort.abort();
+    await this.claiming;
     await Promise.allSettled([...this.running]);
+  }
+
+  private claimRound(): Promise<void> {
+    this.claiming ??= this.claim().finally(() => (this.claiming = undefined));
+    return this.claiming;
   }
 
   private async claim(): Promise<void> {
     if (this.abort.signal.aborted) return;
     const pools = await this.pools.all().catch(() => []);
     for (const pool of pools) {
-      if (this.watching.has(pool.id)) continue;
+      if (this.abort.signal.aborted || this.watching.has(pool.id)) continue;
+      // The lock lives on the worker's one lock session: watching a pool costs no database connection.
+      const lease = await this.locks.tryHold(`vm-watch:${pool.id}`).catch(() => null);
+      if (!lease) continue;
       this.watching.add(pool.id);
-      const run = this.locks
-        .tryWith(`vm-watch:${pool.id}`, () => this.watch(pool.id))
+      const run = this.watch(pool.id, AbortSignal.any([this.abort.signal, lease.lost]))
         .catch((err: unknown) => this.logger.warn({ poolId: pool.id, err: (err as Error).message }, 'vm watcher stopped'))
         .finally(() => {
           this.watching.delete(pool.id);
           this.running.delete(run);
+          void lease.release();
         });
       this.running.add(run);
     }
   }
 
-  /** Runs until shutdown: the driver's event loop plus a periodic full sweep. */
-  private async watch(poolId: string): Promise<void> {
+  /** Runs until shutdown or the lock is lost: the driver's event loop plus a periodic full sweep. */
+  private async watch(poolId: string, signal: AbortSignal): Promise<void> {
     vmWatchers.inc();
     this.logger.info({ poolId }, 'watching pool VMs');
     const client = await this.xapi.clientFor(poolId);
@@ -74,7 +84,7 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
         .catch((err: unknown) => this.logger.warn({ poolId, err: (err as Error).message }, 'reconcile sweep failed'));
     }, this.config.RECONCILE_SWEEP_MS);
     try {
-      await client.watchEvents(['host', 'vm'], (e) => reconciler.handle(e), this.abort.signal, {
+      await client.watchEvents(['host', 'vm'], (e) => reconciler.handle(e), signal, {
         onError: (err) => this.logger.warn({ poolId, err: (err as Error).message }, 'event watch restarting'),
       });
     } finally {

@@ -58,6 +58,12 @@ export class CreateVmHandler extends VmOperationHandler {
       vcpus: vm.vcpus,
       rootDiskBytes: vm.diskGiB * 1024 * MIB,
     });
+    // Disks never shrink: a template larger than what was charged (unknown when the VM was accepted) fails it cleanly.
+    const diskBytes = await xapi.rootDiskBytes(made.ref);
+    if (diskBytes !== null && diskBytes > vm.diskGiB * 1024 * MIB) {
+      const minDiskGiB = Math.ceil(diskBytes / (1024 * MIB));
+      throw new SagaError('disk_below_template', `the template's disk is ${minDiskGiB} GiB, more than the ${vm.diskGiB} GiB asked for`);
+    }
     await this.operations.checkpoint(tenantId, operation.id, 'configured', {});
 
     await this.plugNics(xapi, tenantId, vm.id, made.ref);

@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
 import { aggregateUsage } from '../aggregation/usage-aggregator.js';
 import { randomVmHistory } from '../testing/usage-fixtures.js';
 import { UsageRepository } from '../aggregation/usage.repository.js';
-import { parseBillingPeriod } from '../billing-period.js';
+import { billingPeriodAt, parseBillingPeriod } from '../billing-period.js';
 import { parseCsv } from '../csv-codec.js';
 import { checkFocusCsv } from '../focus-conformance.js';
 import { SKUS } from '../skus.js';
@@ -123,8 +123,10 @@ describe('billing export of a generated month', () => {
     assert.ok(october.includes(',Correction,'));
   });
 
-  test('a period with unrated hours cannot close', async () => {
-    const r = await periods.close(parseBillingPeriod('2099-01'), provider);
+  test('a period with unrated hours cannot close, nor one not begun', async () => {
+    const r = await periods.close(billingPeriodAt(Date.now()), provider);
     assert.ok('refused' in r && r.refused === 'not_rated');
+    const later = await periods.close(parseBillingPeriod('2099-01'), provider);
+    assert.ok('refused' in later && later.refused === 'out_of_range');
   });
 });

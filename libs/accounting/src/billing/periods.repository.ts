@@ -4,6 +4,7 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import type { BillingPeriod } from '../billing-period.js';
 import type { ProviderIdentity } from '../focus-row.js';
 import { exportChunks, periodRows, sha256Of, type ExportFormat } from './billing-export.js';
+import { periodBounds, periodOutOfRange, type PeriodBounds } from './period-bounds.js';
 
 export interface ClosedPeriod {
   period: string;
@@ -11,7 +12,8 @@ export interface ClosedPeriod {
   sha256: string;
 }
 
-export type CloseOutcome = ClosedPeriod | { refused: 'already_closed'; closed: ClosedPeriod } | { refused: 'not_rated'; ratedThrough: Date | null };
+export type CloseOutcome = ClosedPeriod | { refused: 'already_closed'; closed: ClosedPeriod } | { refused: 'not_rated'; ratedThrough: Date | null }
+  | { refused: 'out_of_range'; reason: string; bounds: PeriodBounds };
 
 /** Billing periods: streaming a period's file, closing it (frozen, fingerprinted), listing closed ones. */
 @Injectable()
@@ -49,6 +51,11 @@ export class PeriodsRepository {
     }
   }
 
+  /** The months a period may name (database clock). */
+  bounds(): Promise<PeriodBounds> {
+    return periodBounds(this.ds);
+  }
+
   async closed(period?: BillingPeriod): Promise<ClosedPeriod[]> {
     const rows = await this.ds.query(
       `SELECT to_char(period, 'YYYY-MM') AS period, closed_at AS "closedAt", sha256 FROM billing_periods
@@ -64,6 +71,9 @@ export class PeriodsRepository {
     const start = new Date(period.startMs).toISOString().slice(0, 10);
     return this.withSnapshot(async (runner) => {
       await runner.query(`SELECT pg_advisory_xact_lock(hashtextextended('usage-aggregator', 0))`);
+      const bounds = await periodBounds(runner);
+      const reason = periodOutOfRange(period, bounds, true);
+      if (reason) return { refused: 'out_of_range' as const, reason, bounds };
       const [done] = await this.closedIn(runner, start);
       if (done) return { refused: 'already_closed' as const, closed: done };
       const [w] = await runner.query(`SELECT through FROM usage_watermark WHERE id = 1`);

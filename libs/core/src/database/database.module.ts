@@ -12,6 +12,7 @@ import { ImageRepository } from './repositories/image.repository.js';
 import { OperationRepository } from './repositories/operation.repository.js';
 import { OutboxRepository } from './repositories/outbox.repository.js';
 import { PoolRepository } from './repositories/pool.repository.js';
+import { PoolTemplateRepository } from './repositories/pool-template.repository.js';
 import { VmRepository } from './repositories/vm.repository.js';
 import { NetworkRepository } from './repositories/network.repository.js';
 import { VmNicRepository } from './repositories/vm-nic.repository.js';
@@ -21,19 +22,21 @@ import { OperationLauncher } from '../domain/operation-launcher.js';
 
 import { DatabaseProbe } from './database.probe.js';
 
-const REPOSITORIES = [AdvisoryLocks, PresenceRepository, DataplaneRepository, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, VmRepository, NetworkRepository, VmNicRepository];
+const REPOSITORIES = [AdvisoryLocks, PresenceRepository, DataplaneRepository, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, PoolTemplateRepository, VmRepository, NetworkRepository, VmNicRepository];
 
 /** TypeORM on Postgres with our entities; schema changes only ever come from migrations/. */
 @Global()
 @Module({})
 export class DatabaseModule {
-  static forRoot(opts: { url: string; poolSize?: number }): DynamicModule {
+  /** `applicationName` labels every connection in pg_stat_activity (`<name>`, `<name>-locks`, `<name>-listen`). */
+  static forRoot(opts: { url: string; poolSize?: number; applicationName?: string }): DynamicModule {
     return {
       module: DatabaseModule,
       imports: [
         TypeOrmModule.forRoot({
           type: 'postgres',
           url: opts.url,
+          applicationName: opts.applicationName ?? 'xenplane',
           entities: ENTITIES,
           synchronize: false,
           migrationsRun: false,

@@ -12,6 +12,7 @@ export * from './repositories/image.repository.js';
 export * from './repositories/pool.repository.js';
 export * from './database.probe.js';
 export * from './repositories/host.repository.js';
+export * from './repositories/pool-template.repository.js';
 export * from './repositories/notification.listener.js';
 export * from './repositories/advisory-locks.js';
 export * from './repositories/audit.repository.js';

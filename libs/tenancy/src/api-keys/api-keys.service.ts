@@ -37,7 +37,8 @@ export class ApiKeysService {
   async create(caller: Principal, tenantId: string, name: string, role: 'admin' | 'member'): Promise<{ key: ApiKeyEntity; token: string }> {
     await this.assertCanManage(caller, tenantId);
     const generated = generateToken();
-    const key = await this.keys.insert({ id: randomUUID(), tenantId, role, name, prefix: generated.prefix, secretHash: generated.secretHash });
+    const key = await this.keys.insertForActiveTenant({ id: randomUUID(), tenantId, role, name, prefix: generated.prefix, secretHash: generated.secretHash });
+    if (!key) throw new NotFoundError('tenant', tenantId); // deleted since the check above
     return { key, token: generated.token };
   }
 

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { NotFoundError, requestContext } from '@xenplane/core';
 import { actingTenant, type Principal } from '../principal.js';
 import { TenantRepository } from './tenant.repository.js';
@@ -13,5 +14,13 @@ export class TenantAccessService {
     if (!(await this.tenants.find(tenantId))) throw new NotFoundError('tenant', tenantId);
     requestContext.assign({ tenantId });
     return tenantId;
+  }
+
+  /**
+   * First statement of every transaction that creates something a tenant owns: the tenant must still be active, and
+   * stays so until the transaction ends (a delete waits, then counts what was made), so nothing lands in a deleted one.
+   */
+  async holdActive(tx: EntityManager, tenantId: string): Promise<void> {
+    if (!(await this.tenants.lockActive(tx, tenantId))) throw new NotFoundError('tenant', tenantId);
   }
 }

@@ -18,6 +18,12 @@ export class TenantRepository {
     return this.ds.manager.findOne(TenantEntity, { where: { id, status: 'active' } });
   }
 
+  /** Share-locks the tenant row in `tx` if the tenant is active: it cannot be deleted until `tx` ends. */
+  async lockActive(tx: EntityManager, id: string): Promise<boolean> {
+    const rows: unknown[] = await tx.query(`SELECT 1 FROM tenants WHERE id = $1 AND status = 'active' FOR SHARE`, [id]);
+    return rows.length > 0;
+  }
+
   list(page: PageRequest): Promise<Page<TenantEntity>> {
     const qb = this.ds.manager.createQueryBuilder(TenantEntity, 't').where("t.status = 'active'");
     return pageBy(qb, 't', page);
@@ -27,7 +33,10 @@ export class TenantRepository {
     await this.ds.manager.update(TenantEntity, { id, status: 'active' }, { name, updatedAt: () => 'now()' } as never);
   }
 
-  /** Soft-deletes the tenant and revokes its keys in one transaction, if it owns no live VM. */
+  /**
+   * Soft-deletes the tenant and revokes its keys in one transaction, if it owns no live VM or network. The row lock
+   * waits for creates in flight (they share-lock the row: `lockActive`), and the count that follows sees them.
+   */
   async deleteIfEmpty(id: string): Promise<'deleted' | 'not_empty'> {
     return this.ds.transaction(async (tx) => {
       await tx.query(`SELECT id FROM tenants WHERE id = $1 FOR UPDATE`, [id]);

@@ -23,8 +23,10 @@ export interface XapiClientOptions {
   maxConcurrency?: number;
   /** Known pool hosts (addresses or URLs) to fail over to when the master is unreachable */
   hostAddresses?: string[];
-  /** Accept self-signed TLS certificates */
+  /** Accept any TLS certificate (labs only; see `tls` to trust a self-signed one) */
   allowUnauthorized?: boolean;
+  /** Trust for `https` pools other than the system roots: a CA (PEM), or the SHA-256 fingerprint of the certificate */
+  tls?: { ca?: string; fingerprint256?: string };
   /** Called after every call (not for internal long polls) */
   observer?: (e: XapiCallEvent) => void;
   /** Interval of the task polling fallback, default 500 ms */

@@ -31,7 +31,7 @@ export class XapiClient {
     this.callTimeoutMs = opts.callTimeoutMs ?? 60_000;
     this.taskTimeoutMs = opts.taskTimeoutMs ?? 30 * 60_000;
     const maxConcurrency = opts.maxConcurrency ?? 16;
-    this.http = new HttpPoster({ allowUnauthorized: opts.allowUnauthorized, maxSockets: maxConcurrency + 8 });
+    this.http = new HttpPoster({ tls: { ...opts.tls, allowUnauthorized: opts.allowUnauthorized }, maxSockets: maxConcurrency + 8 });
     this.transport = createTransport(opts.transport ?? 'auto', this.http);
     this.limiter = new ConcurrencyLimiter(maxConcurrency);
     this.sessions = new SessionManager(base, this.transport, {

@@ -41,7 +41,8 @@ export class XapiError extends Error {
 }
 
 /** Why a request produced no XAPI answer. */
-export type TransportFailure = 'timeout' | 'connection' | 'http' | 'protocol' | 'aborted';
+/** `tls`: the server's certificate is not trusted (nothing was sent); retrying cannot help until the trust is fixed. */
+export type TransportFailure = 'timeout' | 'connection' | 'http' | 'protocol' | 'aborted' | 'tls';
 
 /** The request never produced a XAPI envelope: timeout, connection failure, HTTP error or unparsable body. */
 export class XapiTransportError extends Error {

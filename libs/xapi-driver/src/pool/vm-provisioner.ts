@@ -1,6 +1,7 @@
 import { XapiError, isXapiError } from '../errors/xapi-error.js';
 import type { XapiClient } from '../client/xapi-client.js';
 import { isUuid } from './xapi-refs.js';
+import { findRootDisk } from './template-disks.js';
 
 /** What to build from a template. */
 export interface ProvisionSpec {
@@ -83,13 +84,6 @@ export async function completeClone(client: XapiClient, ref: string, spec: Provi
 
 /** Resizes the VM's boot disk (userdevice 0, else the first bootable disk) up to `bytes` when it is smaller. */
 export async function growRootDisk(client: XapiClient, ref: string, bytes: number): Promise<void> {
-  const vbds = await client.call<string[]>('VM.get_VBDs', ref);
-  const disks: { vdi: string; userdevice: string; bootable: boolean }[] = [];
-  for (const vbd of vbds) {
-    const r = await client.call<{ type: string; VDI: string; userdevice: string; bootable: boolean }>('VBD.get_record', vbd);
-    if (r.type === 'Disk' && r.VDI && !r.VDI.endsWith('NULL')) disks.push({ vdi: r.VDI, userdevice: r.userdevice, bootable: r.bootable });
-  }
-  const root = disks.find((d) => d.userdevice === '0') ?? disks.find((d) => d.bootable);
-  if (!root) return;
-  if ((await client.call<number>('VDI.get_virtual_size', root.vdi)) < bytes) await client.call('VDI.resize', root.vdi, bytes);
+  const root = await findRootDisk(client, await client.call<string[]>('VM.get_VBDs', ref));
+  if (root && root.bytes < bytes) await client.call('VDI.resize', root.vdi, bytes);
 }

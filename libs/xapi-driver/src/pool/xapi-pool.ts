@@ -5,6 +5,7 @@ import { completeClone, resolveTemplate, setMemory, setVcpus, type ProvisionSpec
 import { XapiError } from '../errors/xapi-error.js';
 import * as lifecycle from './vm-lifecycle.js';
 import * as networks from './network-ops.js';
+import { findRootDisk, listTemplateDisks, type TemplateDisk } from './template-disks.js';
 import type { NetworkHandle, NetworkSpec, VifSpec } from './network-ops.js';
 
 /** A VM's handles: the ref for this session, the uuid to persist. */
@@ -95,6 +96,16 @@ export class XapiPool {
     return Object.entries(hosts)
       .map(([ref, h]) => toHostCapacity(ref, h, metrics[h.metrics as string]))
       .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Every template with the size of the boot disk its clones get (what a VM's disk can be no smaller than). */
+  listTemplates(): Promise<TemplateDisk[]> {
+    return listTemplateDisks(this.client);
+  }
+
+  /** The size of a VM's boot disk in bytes, or null when it has none. */
+  async rootDiskBytes(ref: string): Promise<number | null> {
+    return (await findRootDisk(this.client, await this.client.call<string[]>('VM.get_VBDs', ref)))?.bytes ?? null;
   }
 
   /** The enabled, live host with the most free memory able to hold `memoryBytes`, or null. */

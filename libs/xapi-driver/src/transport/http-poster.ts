@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { XapiTransportError } from '../errors/xapi-error.js';
+import { TlsTrustError, VerifyingHttpsAgent, type XapiTlsOptions } from './tls-agent.js';
 
 /** Raw HTTP answer to a POST. */
 export interface HttpAnswer {
@@ -25,10 +26,10 @@ export class HttpPoster {
   private readonly httpAgent: http.Agent;
   private readonly httpsAgent: https.Agent;
 
-  constructor(opts: { allowUnauthorized?: boolean; maxSockets?: number } = {}) {
+  constructor(opts: { tls?: XapiTlsOptions; maxSockets?: number } = {}) {
     const common = { keepAlive: true, maxSockets: opts.maxSockets ?? 32, scheduling: 'lifo' as const };
     this.httpAgent = new http.Agent(common);
-    this.httpsAgent = new https.Agent({ ...common, rejectUnauthorized: !opts.allowUnauthorized });
+    this.httpsAgent = new VerifyingHttpsAgent(opts.tls ?? {}, common);
   }
 
   /**
@@ -72,6 +73,9 @@ export class HttpPoster {
         req.destroy();
       };
       req.on('error', (e: NodeJS.ErrnoException) => {
+        if (e instanceof TlsTrustError) {
+          return finish(new XapiTransportError('tls', `TLS: ${e.code} ${e.message}`, opts.method, { code: e.code, notSent: true, cause: e }));
+        }
         const staleSocket = req.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
         const notSent = CONNECT_CODES.has(e.code ?? '') || staleSocket;
         finish(new XapiTransportError('connection', `${e.code ?? 'error'} ${e.message}`, opts.method, { code: e.code, notSent, staleSocket, cause: e }));

@@ -51,7 +51,7 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
     stack = await startStack({ SIM_NETWORK: 'ovs' }, { OVS_CANARY_INTERVAL_MS: '1000' });
     simOvs = async () => (await fetch(`${stack.sim.url}/sim/ovs`)).json() as never;
     const op = client(stack.api.url, OPERATOR_TOKEN);
-    flavorId = (await op('POST', '/v1/flavors', { name: 'tiny', vcpus: 1, memoryMiB: 256, diskGiB: 1 })).body.id;
+    flavorId = (await op('POST', '/v1/flavors', { name: 'tiny', vcpus: 1, memoryMiB: 256, diskGiB: 10 })).body.id;
     imageId = (await op('POST', '/v1/images', { name: 'debian', template: 'Debian Bookworm 12' })).body.id;
     const tenant = async (name: string) => {
       const t = await op('POST', '/v1/tenants', { name });

@@ -13,5 +13,9 @@ export class PoolEntity {
   @Column('text', { name: 'last_error', nullable: true }) lastError: string | null;
   @Column('timestamptz', { name: 'last_seen_at', nullable: true }) lastSeenAt: Date | null;
   @Column('text', { name: 'xapi_pool_uuid', nullable: true }) xapiPoolUuid: string | null;
+  /** A CA (PEM) the pool's certificate must chain to, instead of the system roots; never shown back. */
+  @Column('text', { name: 'tls_ca_pem', nullable: true }) tlsCaPem: string | null;
+  /** Or the SHA-256 fingerprint of the pool's own certificate (`AB:CD:…`), trusted alone. */
+  @Column('text', { name: 'tls_fingerprint', nullable: true }) tlsFingerprint: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }

@@ -10,7 +10,8 @@ export class NotificationListener {
 
   /** Calls `onNotify` for each NOTIFY on `channel`; returns a closer. A broken connection only costs latency. */
   async listen(channel: 'outbox' | 'pools' | 'dataplane', onNotify: (payload: string) => void): Promise<() => Promise<void>> {
-    const client = new pg.Client({ connectionString: (this.ds.options as { url?: string }).url });
+    const opts = this.ds.options as { url?: string; applicationName?: string };
+    const client = new pg.Client({ connectionString: opts.url, application_name: `${opts.applicationName ?? 'xenplane'}-listen` });
     client.on('notification', (n) => onNotify(n.payload ?? ''));
     client.on('error', () => undefined);
     await client.connect();

@@ -6,7 +6,7 @@ import { PoolEntity } from '../entities/pool.entity.js';
 import type { Page, PageRequest } from '../pagination.js';
 import { pageBy } from './keyset.js';
 
-export type NewPool = Pick<PoolEntity, 'id' | 'name' | 'url' | 'username' | 'passwordEnc'>;
+export type NewPool = Pick<PoolEntity, 'id' | 'name' | 'url' | 'username' | 'passwordEnc'> & Partial<Pick<PoolEntity, 'tlsCaPem' | 'tlsFingerprint'>>;
 
 /** Pools are operator-level (not tenant-scoped). */
 @Injectable()

@@ -1,0 +1,39 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
+
+export interface ObservedTemplate {
+  uuid: string;
+  nameLabel: string;
+  rootDiskBytes: number | null;
+}
+
+/** Each pool's templates as pool sync last saw them: what an image's template makes, known before a VM is accepted. */
+@Injectable()
+export class PoolTemplateRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  async replaceForPool(poolId: string, templates: ObservedTemplate[]): Promise<void> {
+    await this.ds.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO pool_templates (pool_id, xapi_uuid, name_label, root_disk_bytes)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[])
+         ON CONFLICT (pool_id, xapi_uuid) DO UPDATE SET name_label = EXCLUDED.name_label, root_disk_bytes = EXCLUDED.root_disk_bytes, updated_at = now()`,
+        [poolId, templates.map((t) => t.uuid), templates.map((t) => t.nameLabel), templates.map((t) => t.rootDiskBytes)],
+      );
+      await tx.query(`DELETE FROM pool_templates WHERE pool_id = $1 AND NOT (xapi_uuid = ANY($2::text[]))`, [poolId, templates.map((t) => t.uuid)]);
+    });
+  }
+
+  /**
+   * The boot disk size (bytes) a clone of `template` (a uuid or name_label, as images name it) gets on the pool; the
+   * largest when several templates share the name; null when the pool has not shown such a template (yet).
+   */
+  async rootDiskBytes(poolId: string, template: string): Promise<number | null> {
+    const [row] = await this.ds.query(
+      `SELECT max(root_disk_bytes)::text AS bytes FROM pool_templates WHERE pool_id = $1 AND (xapi_uuid = $2 OR name_label = $2)`,
+      [poolId, template],
+    );
+    return row?.bytes ? Number(row.bytes) : null;
+  }
+}
