@@ -45,6 +45,18 @@ describe('prices', () => {
     }
     assert.equal((await api.call('GET', '/v1/prices')).body.version, 1, 'still the seeded zero-price list');
   });
+
+  test("an item's unit, as API.md documents it, is accepted when it is the sku's and refused naming it otherwise", async () => {
+    const shown = (await api.call('GET', '/v1/prices')).body.items as { sku: string; unit: string }[];
+    const unitOf = new Map(shown.map((i) => [i.sku, i.unit]));
+    const items = skus.map((sku) => ({ sku, unitPrice: prices[sku], unit: unitOf.get(sku) }));
+    const wrong = await api.call('PUT', '/v1/prices', { body: { currency: 'EUR', effectiveFrom: '2098-01-01T00:00:00Z', items: items.map((i, n) => (n === 2 ? { ...i, unit: 'Days' } : i)) } });
+    assert.equal(wrong.status, 400, JSON.stringify(wrong.body));
+    assert.deepEqual(wrong.body.errors, [{ path: 'items.2.unit', message: `must be '${unitOf.get(skus[2]!)}' for ${skus[2]}` }]);
+    const put = await api.call('PUT', '/v1/prices', { body: { currency: 'EUR', effectiveFrom: '2098-01-01T00:00:00Z', items } });
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    assert.deepEqual(put.body.items.map((i: { unit: string }) => i.unit), items.map((i) => i.unit));
+  });
 });
 
 describe('usage from VM row changes', () => {

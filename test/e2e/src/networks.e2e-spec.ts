@@ -77,3 +77,30 @@ test('a tenant network: made on the pool, VMs get a VIF with their MAC and IP, a
   const recount = await op('POST', `/v1/tenants/${tenant.body.id}/quota/recount`);
   assert.ok(Object.values(recount.body.drift).every((n) => n === 0), JSON.stringify(recount.body));
 });
+
+test('a VM on a network whose XAPI network is gone fails as network_unavailable (not as a missing image), and leaves nothing', async () => {
+  const op = client(stack.api.url, OPERATOR_TOKEN);
+  const flavor = (await op('POST', '/v1/flavors', { name: 'gone-net', vcpus: 1, memoryMiB: 256, diskGiB: 10 })).body;
+  const image = (await op('POST', '/v1/images', { name: 'gone-net', template: 'Debian Bookworm 12' })).body;
+  const tenant = (await op('POST', '/v1/tenants', { name: 'gone-net' })).body;
+  const t = `?tenantId=${tenant.id}`;
+  const settled = (opId: string) => eventually(`operation ${opId}`, async () => {
+    const r = (await op('GET', `/v1/operations/${opId}${t}`)).body;
+    return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+  });
+  const created = (await op('POST', `/v1/networks${t}`, { name: 'doomed', cidr: '10.43.0.0/24' })).body;
+  await settled(created.operation.id);
+  const net = (await op('GET', `/v1/networks/${created.network.id}${t}`)).body;
+  const pool = await xapi(stack.sim.url);
+  await pool('network.destroy', await pool('network.get_by_uuid', net.xapiUuid));
+
+  const r = (await op('POST', `/v1/vms${t}`, { name: 'orphaned', flavorId: flavor.id, imageId: image.id, networkIds: [net.id] })).body;
+  const failed = await settled(r.operation.id);
+  assert.equal(failed.status, 'failed');
+  assert.equal(failed.error.code, 'network_unavailable', JSON.stringify(failed.error));
+  assert.match(failed.error.detail, /gone from the pool/);
+  const vms = Object.values(await pool('VM.get_all_records')) as { other_config: Record<string, string> }[];
+  assert.equal(vms.filter((v) => v.other_config['xenplane-vm-id'] === r.vm.id).length, 0, 'the half-made VM was destroyed');
+  const quota = (await op('GET', `/v1/quota${t}`)).body.used;
+  assert.deepEqual([quota.vms, quota.vcpus], [0, 0]);
+});

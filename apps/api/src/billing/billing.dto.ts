@@ -10,6 +10,8 @@ export class PriceItemDto {
   @ApiProperty({ example: '0.0125', description: 'price of one pricing unit (see `unit`), a decimal string with at most 6 decimals (so price × quantity is exact at 12)' })
   @IsString() @Matches(DECIMAL, { message: 'must be a non-negative decimal string with at most 10 integer and 6 fractional digits' })
   unitPrice: string;
+  @ApiPropertyOptional({ example: 'Hours', description: "the sku's pricing unit (as GET /v1/prices shows it); optional, checked when given" })
+  @IsOptional() @IsString() unit?: string;
 }
 
 export class PutPricesDto {

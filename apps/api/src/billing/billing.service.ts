@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { BillingRepository, PeriodsRepository, SKUS, roundMoney } from '@xenplane/accounting';
+import { BillingRepository, PeriodsRepository, SKUS, SKU_CATALOG, roundMoney, type Sku } from '@xenplane/accounting';
 import { ConflictError, DomainError } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { shownPeriod } from './period-range.js';
@@ -25,6 +25,11 @@ export class BillingService {
   async putPrices(dto: PutPricesDto): Promise<PriceListView> {
     const skus = new Set(dto.items.map((i) => i.sku));
     if (skus.size !== SKUS.length) throw invalid('items', `must name every sku exactly once (${SKUS.join(', ')})`);
+    // `unit` is optional (API.md lists it): when given it must be the sku's pricing unit, so a typo never bills per wrong unit.
+    for (const [i, item] of dto.items.entries()) {
+      const expected = SKU_CATALOG[item.sku as Sku].pricingUnit;
+      if (item.unit !== undefined && item.unit !== expected) throw invalid(`items.${i}.unit`, `must be '${expected}' for ${item.sku}`);
+    }
     const from = dto.effectiveFrom ? new Date(dto.effectiveFrom) : new Date();
     const r = await this.billing.addPriceVersion(from, dto.currency, dto.items);
     if ('ratedThrough' in r) {

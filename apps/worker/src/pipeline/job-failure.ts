@@ -8,12 +8,13 @@ export interface JobFailure {
   detail: string;
 }
 
+// XAPI codes that mean one thing wherever they come from; one whose meaning depends on what was looked up
+// (UUID_INVALID: a template? a network?) is turned into a SagaError by the step that looked it up.
 const TENANT_CODES: Record<string, string> = {
   NO_HOSTS_AVAILABLE: 'no_capacity',
   HOST_NOT_ENOUGH_FREE_MEMORY: 'no_capacity',
   SR_FULL: 'no_storage',
   VM_IS_TEMPLATE: 'template_missing',
-  UUID_INVALID: 'template_missing',
   TEMPLATE_NOT_FOUND: 'template_missing',
   LIVE_RESIZE_EXCEEDS_MAXIMUM: 'requires_stop',
 };

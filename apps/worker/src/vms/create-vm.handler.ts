@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { ImageRepository, JobName, OperationRepository, VmNicRepository, VmRepository } from '@xenplane/core';
 import { ResourceLifecycle } from '@xenplane/tenancy';
-import type { XapiPool } from '@xenplane/xapi-driver';
+import { isXapiError, type XapiPool } from '@xenplane/xapi-driver';
 import { SagaError } from '../pipeline/job-failure.js';
 import { HandlesJobs } from '../pipeline/operation-handler.js';
 import { cloneMarker, locateVm } from './vm-locator.js';
@@ -82,7 +82,10 @@ export class CreateVmHandler extends VmOperationHandler {
   private async plugNics(xapi: XapiPool, tenantId: string, vmId: string, vmRef: string): Promise<void> {
     for (const nic of await this.nics.listPlugs(tenantId, vmId)) {
       if (!nic.networkXapiUuid) throw new SagaError('network_unavailable', `network ${nic.networkId} has no XAPI network`);
-      await xapi.ensureVif(vmRef, { device: nic.device, networkUuid: nic.networkXapiUuid, mac: nic.mac, mtu: 1500 });
+      await xapi.ensureVif(vmRef, { device: nic.device, networkUuid: nic.networkXapiUuid, mac: nic.mac, mtu: 1500 }).catch((err: unknown) => {
+        if (!isXapiError(err, 'UUID_INVALID')) throw err;
+        throw new SagaError('network_unavailable', `network ${nic.networkId} is gone from the pool (XAPI network ${nic.networkXapiUuid})`);
+      });
       await xapi.setXenstoreKey(vmRef, `vm-data/ip${nic.device}`, `${nic.ip}/${nic.prefix}`);
     }
   }

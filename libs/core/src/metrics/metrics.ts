@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * One registry per process. A metric is defined beside the code that moves it (apps/api, apps/worker, libs/network),
@@ -6,16 +6,9 @@ import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
  */
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, prefix: 'xenplane_' });
-// prom-client names three gauges `_total`, which Prometheus reserves for counters (promtool check metrics fails).
+// prom-client also names three gauges `_total` (beside the same gauges without it), which Prometheus reserves for
+// counters: promtool check metrics refuses them.
 for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) metricsRegistry.removeSingleMetric(`xenplane_nodejs_${name}`);
-new Gauge({
-  name: 'xenplane_nodejs_active_resources',
-  help: 'Resources keeping the event loop alive (process.getActiveResourcesInfo)',
-  registers: [metricsRegistry],
-  collect() {
-    this.set(process.getActiveResourcesInfo().length);
-  },
-});
 
 /** Where every metric of ours registers. */
 export const registers = [metricsRegistry];
