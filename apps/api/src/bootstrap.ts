@@ -19,6 +19,8 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
   });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Who the client is (rate limits of failed authentication): behind a proxy only what TRUST_PROXY says to believe.
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestContextMiddleware);
   app.use(jsonBodyMiddleware);
   app.useGlobalPipes(createValidationPipe());
