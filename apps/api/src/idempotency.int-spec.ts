@@ -141,7 +141,7 @@ describe('Idempotency-Key on API key creation (issue 11)', () => {
     const db = new pg.Client({ connectionString: api.db.url });
     await db.connect();
     try {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE response_body::text LIKE '%' || $1 || '%'`, [first.body.token.split('_')[2]]);
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE response_body::text LIKE '%' || $1 || '%'`, [first.body.token.slice('xpk_0123456789abcdef_'.length)]);
       assert.equal(rows[0].n, 0);
     } finally {
       await db.end();

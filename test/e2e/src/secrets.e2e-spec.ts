@@ -53,8 +53,10 @@ test('a session of tenants, keys (with and without Idempotency-Key), a pool with
   const issued = (r: Answer) => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     if (r.body.token) {
-      secrets.push(r.body.token, r.body.token.split('_')[2]);
-      prefixes.push(r.body.token.split('_')[1]);
+      // xpk_<16 hex prefix>_<secret>; the secret is base64url, so it may hold '_' itself.
+      const [, prefix, secret] = /^xpk_([0-9a-f]{16})_(.+)$/.exec(r.body.token)!;
+      secrets.push(r.body.token, secret!);
+      prefixes.push(prefix!);
     }
     return r.body;
   };
