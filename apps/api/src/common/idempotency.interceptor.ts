@@ -7,12 +7,12 @@ import { from, lastValueFrom, type Observable } from 'rxjs';
 import { ConflictError, DomainError, IdempotencyRepository, NotFoundError, requestContext } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { SECRET_FIELDS_KEY, withoutSecrets } from './secret-fields.decorator.js';
+import { UUID_RE } from './uuid-param.pipe.js';
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 const WAIT_MS = 10_000;
 // A claim this old with nothing launched belongs to a request that died; a later retry may take it over.
 const STALE_MS = 30_000;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface Claim {
   scope: string;
