@@ -39,12 +39,14 @@ export class ApiKeysService {
     return { keyId: key.id, role: key.role, tenantId: key.tenantId };
   }
 
-  /** A new key, charged to the tenant's `apiKeys` quota in the transaction that inserts it. */
+  /** A new key, charged to the tenant's `apiKeys` quota in the transaction that inserts it, never in a deleted tenant. */
   async create(caller: Principal, tenantId: string, name: string, role: 'admin' | 'member'): Promise<{ key: ApiKeyEntity; token: string }> {
     await this.assertCanManage(caller, tenantId);
     const generated = generateToken();
     const id = randomUUID();
     const key = await this.ds.transaction(async (tx) => {
+      // The tenant row, then its quota row (every create's lock order): a racing tenant delete waits, or is seen here.
+      if (!(await this.tenants.lockActive(tx, tenantId))) throw new NotFoundError('tenant', tenantId);
       await this.quota.charge(tx, tenantId, { apiKeys: 1 }, { resourceId: id, operationId: id });
       return this.keys.insert({ id, tenantId, role, name, prefix: generated.prefix, secretHash: generated.secretHash }, tx);
     });

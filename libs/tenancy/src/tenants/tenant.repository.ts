@@ -18,6 +18,12 @@ export class TenantRepository {
     return this.ds.manager.findOne(TenantEntity, { where: { id, status: 'active' } });
   }
 
+  /** Share-locks the tenant row in `tx` if the tenant is active: it cannot be deleted until `tx` ends. */
+  async lockActive(tx: EntityManager, id: string): Promise<boolean> {
+    const rows: unknown[] = await tx.query(`SELECT 1 FROM tenants WHERE id = $1 AND status = 'active' FOR SHARE`, [id]);
+    return rows.length > 0;
+  }
+
   list(page: PageRequest): Promise<Page<TenantEntity>> {
     const qb = this.ds.manager.createQueryBuilder(TenantEntity, 't').where("t.status = 'active'");
     return pageBy(qb, 't', page);
