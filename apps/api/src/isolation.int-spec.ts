@@ -215,7 +215,10 @@ describe("tenant B and tenant A's resources", () => {
 
 type Principal = 'admin' | 'member' | 'other' | 'operator' | 'none' | 'revoked';
 type Expect = 'allowed' | 'forbidden' | 'not_found' | 'unauthenticated';
-/** Who may do what: allowed (2xx, or 409 when a previous call changed the state), else the refusal (403, 404, 401). */
+/**
+ * Who may do what: allowed (reads 200; changes 2xx, or 409/422 when the state refuses them: a previous call changed it,
+ * or a period not open to closing), else the refusal (403, 404, 401).
+ */
 const WHO: Record<Rule['access'], Record<Principal, Expect>> = {
   operator: { admin: 'forbidden', member: 'forbidden', other: 'forbidden', operator: 'allowed', none: 'unauthenticated', revoked: 'unauthenticated' },
   shared: { admin: 'allowed', member: 'allowed', other: 'allowed', operator: 'allowed', none: 'unauthenticated', revoked: 'unauthenticated' },
@@ -239,7 +242,7 @@ async function tryAs(r: (typeof routes)[number], who: Principal): Promise<string
   const want = expected(r, who);
   const got = `${res.status} ${String(JSON.stringify(res.body ?? null)).slice(0, 200)}`;
   if (want === 'allowed') {
-    if (r.method === 'GET' ? res.status !== 200 : !(res.status < 300 || res.status === 409)) return `${r.key} as ${who}: expected allowed, got ${got}`;
+    if (r.method === 'GET' ? res.status !== 200 : !(res.status < 300 || res.status === 409 || res.status === 422)) return `${r.key} as ${who}: expected allowed, got ${got}`;
     return null;
   }
   const [status, code] = CODES[want];
