@@ -60,7 +60,8 @@ test('a session of tenants, keys (with and without Idempotency-Key), a pool with
     }
     return r.body;
   };
-  const flavor = (await op('POST', '/v1/flavors', { name: 'small', vcpus: 1, memoryMiB: 512, diskGiB: 5 })).body;
+  // At least the template's 10 GiB disk: a smaller one is refused (disks never shrink).
+  const flavor = (await op('POST', '/v1/flavors', { name: 'small', vcpus: 1, memoryMiB: 512, diskGiB: 10 })).body;
   const image = (await op('POST', '/v1/images', { name: 'debian', template: 'Debian Bookworm 12' }, { 'idempotency-key': 'img-1' })).body;
   const pool = await op('POST', '/v1/pools', { name: 'second', url: second.url, username: 'root', password: POOL_PASSWORD }, { 'idempotency-key': 'pool-1' });
   assert.equal(pool.status, 201, JSON.stringify(pool.body));
