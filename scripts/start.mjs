@@ -11,7 +11,9 @@ const simPass = env.SIM_PASSWORD ?? 'xenroot';
 env.XAPI_URL ??= `http://127.0.0.1:${simPort}`;
 env.XAPI_USERNAME ??= simUser;
 env.XAPI_PASSWORD ??= simPass;
-const demoToken = env.BOOTSTRAP_OPERATOR_TOKEN ?? `demo-${randomBytes(16).toString('hex')}`;
+// A token the operator gave is theirs and never printed (logs and terminals keep it); one made here is shown, once.
+const givenToken = Boolean(env.BOOTSTRAP_OPERATOR_TOKEN);
+const demoToken = env.BOOTSTRAP_OPERATOR_TOKEN || `demo-${randomBytes(16).toString('hex')}`;
 env.BOOTSTRAP_OPERATOR_TOKEN = demoToken;
 
 const children = [];
@@ -55,8 +57,9 @@ run('api', 'apps/api/dist/main.js');
 run('worker', 'apps/worker/dist/main.js');
 
 const port = env.PORT ?? '3000';
+const shown = givenToken ? '$BOOTSTRAP_OPERATOR_TOKEN' : demoToken;
 console.log(`
   xenplane is starting: API http://127.0.0.1:${port} (docs at /docs)${embeddedSim ? `, simulated pool on :${simPort}` : ''}
-  demo operator token: ${demoToken}
-  try: curl -H "Authorization: Bearer ${demoToken}" http://127.0.0.1:${port}/v1/tenants
+  ${givenToken ? 'operator token: the BOOTSTRAP_OPERATOR_TOKEN you set (not shown)' : `demo operator token: ${demoToken}`}
+  try: curl -H "Authorization: Bearer ${shown}" http://127.0.0.1:${port}/v1/tenants
 `);

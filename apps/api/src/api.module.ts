@@ -8,6 +8,7 @@ import { AuditController } from './audit/audit.controller.js';
 import { AuditInterceptor } from './audit/audit.interceptor.js';
 import { AuditMiddleware } from './audit/audit.middleware.js';
 import { AuditService } from './audit/audit.service.js';
+import { AuthFailuresService } from './auth/auth-failures.service.js';
 import { ApiAuthGuard } from './auth/auth.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import { BillingRepository, PeriodsRepository } from '@xenplane/accounting';
@@ -67,6 +68,7 @@ export class ApiModule implements NestModule {
         PeriodsRepository,
         RateLimitRepository,
         RateLimitService,
+        AuthFailuresService,
         {
           provide: READINESS_CHECKS,
           inject: [REDIS, DatabaseProbe],

@@ -19,6 +19,8 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
   });
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  // Who the client is (rate limits of failed authentication): behind a proxy only what TRUST_PROXY says to believe.
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestContextMiddleware);
   app.use(jsonBodyMiddleware);
   app.useGlobalPipes(createValidationPipe());
@@ -27,7 +29,9 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
     app,
     new DocumentBuilder()
       .setTitle('xenplane')
-      .setDescription('Multi-tenant control plane for Xen pools: tenants, API keys, flavors, images, VMs and their operations.')
+      .setDescription('Multi-tenant control plane for Xen pools: tenants, API keys, flavors, images, VMs and their operations. '
+        + 'API keys go in the `Authorization: Bearer` header only. `Idempotency-Key` (POST, PUT, PATCH, DELETE) replays the first answer '
+        + 'to the same API key only, after the same role and tenant checks, and never replays a secret: a replayed API key creation has `token: null`.')
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key' })
       .build(),

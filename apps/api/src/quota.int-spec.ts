@@ -25,7 +25,7 @@ after(async () => {
   await api?.close();
 });
 
-const UNLIMITED = { vms: null, vcpus: null, memoryMiB: null, diskGiB: null, networks: null };
+const UNLIMITED = { vms: null, vcpus: null, memoryMiB: null, diskGiB: null, networks: null, apiKeys: null };
 
 async function tenant(name: string, quota?: Record<string, number | null>) {
   const t = await api.call('POST', '/v1/tenants', { body: quota ? { name, quota } : { name } });
@@ -40,24 +40,26 @@ function createVm(via: ApiHarness, token: string, i: number, flavor = flavorId) 
 
 async function ledger(tenantId: string): Promise<{ charges: number; vmRows: number }> {
   const { rows } = await db.query(
-    `SELECT (SELECT count(*)::int FROM quota_ledger WHERE tenant_id = $1 AND kind = 'charge') AS charges,
+    `SELECT (SELECT count(*)::int FROM quota_ledger WHERE tenant_id = $1 AND kind = 'charge' AND vms > 0) AS charges,
             (SELECT count(*)::int FROM vms WHERE tenant_id = $1) AS "vmRows"`,
     [tenantId],
   );
   return rows[0];
 }
 
-const ZERO_DRIFT = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0 };
+const ZERO_DRIFT = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0 };
+// Each test tenant holds the one admin key tenant() made.
+const ONE_KEY = { ...ZERO_DRIFT, apiKeys: 1 };
 
 describe('quota routes', () => {
   test('a tenant is created with its quota; operators read and set it; tenants read their own', async () => {
     const t = await tenant('quota-routes', { vms: 3, vcpus: 8 });
     const got = await api.call('GET', `/v1/tenants/${t.id}/quota`);
     assert.equal(got.status, 200);
-    assert.deepEqual(got.body, { limits: { ...UNLIMITED, vms: 3, vcpus: 8 }, used: ZERO_DRIFT });
+    assert.deepEqual(got.body, { limits: { ...UNLIMITED, vms: 3, vcpus: 8 }, used: ONE_KEY });
     assert.equal((await createVm(api, t.token, 1, bigFlavorId)).status, 202);
     const mine = await api.call('GET', '/v1/quota', { token: t.token });
-    assert.deepEqual(mine.body.used, { vms: 1, vcpus: 2, memoryMiB: 1024, diskGiB: 10, networks: 0 });
+    assert.deepEqual(mine.body.used, { vms: 1, vcpus: 2, memoryMiB: 1024, diskGiB: 10, networks: 0, apiKeys: 1 });
     assert.deepEqual((await api.call('GET', `/v1/quota?tenantId=${t.id}`)).body, mine.body, 'an operator names the tenant');
     const put = await api.call('PUT', `/v1/tenants/${t.id}/quota`, { body: { ...UNLIMITED, vcpus: 1, diskGiB: 0 } });
     assert.equal(put.status, 200);
@@ -72,12 +74,12 @@ describe('quota routes', () => {
     assert.deepEqual(recount.body.drift, ZERO_DRIFT);
   });
 
-  test('limits are non-negative integers or null, all five present; bad bodies are 400 with their paths', async () => {
+  test('limits are non-negative integers or null, the first five present; bad bodies are 400 with their paths', async () => {
     const t = await tenant('quota-validation');
-    const bad = await api.call('PUT', `/v1/tenants/${t.id}/quota`, { body: { vms: -1, vcpus: 1.5, memoryMiB: '5', diskGiB: null, extra: 1 } });
+    const bad = await api.call('PUT', `/v1/tenants/${t.id}/quota`, { body: { vms: -1, vcpus: 1.5, memoryMiB: '5', diskGiB: null, apiKeys: -1, extra: 1 } });
     assert.equal(bad.status, 400);
     const paths = [...new Set(bad.body.errors.map((e: { path: string }) => e.path))].sort();
-    assert.deepEqual(paths, ['extra', 'memoryMiB', 'networks', 'vcpus', 'vms']);
+    assert.deepEqual(paths, ['apiKeys', 'extra', 'memoryMiB', 'networks', 'vcpus', 'vms']);
     const nested = await api.call('POST', '/v1/tenants', { body: { name: 'quota-bad', quota: { vms: -2, foo: 1 } } });
     assert.equal(nested.status, 400);
     assert.deepEqual(nested.body.errors.map((e: { path: string }) => e.path).sort(), ['quota.foo', 'quota.vms']);
@@ -114,7 +116,7 @@ describe('concurrent creates never exceed the quota', () => {
       assert.deepEqual([r.body.resource, r.body.limit, r.body.used, r.body.requested], ['vms', 50, 50, 1]);
     }
     const quota = await api.call('GET', `/v1/tenants/${t.id}/quota`);
-    assert.deepEqual(quota.body.used, { vms: 50, vcpus: 50, memoryMiB: 50 * 256, diskGiB: 100, networks: 0 });
+    assert.deepEqual(quota.body.used, { vms: 50, vcpus: 50, memoryMiB: 50 * 256, diskGiB: 100, networks: 0, apiKeys: 1 });
     assert.deepEqual(await ledger(t.id), { charges: 50, vmRows: 50 }, 'refused requests left no VM and no ledger row');
     assert.deepEqual((await api.call('POST', `/v1/tenants/${t.id}/quota/recount`)).body.drift, ZERO_DRIFT);
   }
@@ -151,5 +153,46 @@ describe('concurrent creates never exceed the quota', () => {
     // Whatever the run left, the last limit (5) now blocks growth if usage is above it.
     const more = await createVm(api, moving.token, 999);
     assert.equal(more.status, accepted(c) >= 5 ? 409 : 202);
+  });
+});
+
+describe('the apiKeys quota dimension (issue 11)', () => {
+  const mint = (tenantId: string, name: string) => api.call('POST', `/v1/tenants/${tenantId}/api-keys`, { body: { name, role: 'member' } });
+
+  test('keys are charged when created and released when revoked; over the limit is 409 quota_exceeded', async () => {
+    const t = await tenant('keys-quota', { apiKeys: 3 });
+    const [a, b] = [await mint(t.id, 'a'), await mint(t.id, 'b')];
+    assert.deepEqual([a.status, b.status], [201, 201]);
+    const refused = await mint(t.id, 'c');
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    assert.equal(refused.body.code, 'quota_exceeded');
+    assert.deepEqual([refused.body.resource, refused.body.limit, refused.body.used, refused.body.requested], ['apiKeys', 3, 3, 1]);
+    assert.equal((await api.call('POST', `/v1/tenants/${t.id}/api-keys`, { token: t.token, body: { name: 'by-admin', role: 'member' } })).status, 409, 'tenant admins too');
+    const keys = (await api.call('GET', `/v1/tenants/${t.id}/api-keys?limit=500`)).body.items;
+    assert.equal(keys.length, 3, 'the refused keys were not made');
+    assert.equal((await api.call('DELETE', `/v1/tenants/${t.id}/api-keys/${a.body.id}`)).status, 204);
+    assert.equal((await api.call('DELETE', `/v1/tenants/${t.id}/api-keys/${a.body.id}`)).status, 204, 'revoking again is a no-op');
+    assert.equal((await api.call('GET', `/v1/quota`, { token: t.token })).body.used.apiKeys, 2, 'released once');
+    assert.equal((await api.call('GET', '/v1/vms', { token: a.body.token })).status, 401);
+    assert.equal((await mint(t.id, 'c')).status, 201);
+    assert.deepEqual((await api.call('POST', `/v1/tenants/${t.id}/quota/recount`)).body.drift, ZERO_DRIFT);
+  });
+
+  test('PUT quota sets apiKeys, and leaving it out keeps it; 30 concurrent creations fit the limit exactly', async () => {
+    const t = await tenant('keys-herd');
+    const put = await api.call('PUT', `/v1/tenants/${t.id}/quota`, { body: { ...UNLIMITED, apiKeys: 5 } });
+    assert.equal(put.status, 200);
+    assert.equal(put.body.limits.apiKeys, 5);
+    const { apiKeys: _left, ...legacy } = UNLIMITED;
+    assert.equal((await api.call('PUT', `/v1/tenants/${t.id}/quota`, { body: { ...legacy, vms: 9 } })).body.limits.apiKeys, 5, 'a client that predates apiKeys keeps it');
+    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? api : api2).call('POST', `/v1/tenants/${t.id}/api-keys`, { body: { name: `k${i}`, role: 'member' } })));
+    assert.deepEqual(answers.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {}), { 201: 4, 409: 26 });
+    const quota = (await api.call('GET', `/v1/tenants/${t.id}/quota`)).body;
+    assert.equal(quota.used.apiKeys, 5);
+    assert.equal((await api.call('GET', `/v1/tenants/${t.id}/api-keys?limit=500`)).body.items.length, 5);
+    await db.query(`UPDATE tenant_quotas SET api_keys_used = 0 WHERE tenant_id = $1`, [t.id]);
+    const recount = await api.call('POST', `/v1/tenants/${t.id}/quota/recount`);
+    assert.deepEqual(recount.body.drift, { ...ZERO_DRIFT, apiKeys: 5 }, 'recount counts live keys');
+    assert.equal(recount.body.used.apiKeys, 5);
   });
 });

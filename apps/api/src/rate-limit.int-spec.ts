@@ -49,6 +49,24 @@ describe('the Redis bucket', () => {
     }
   });
 
+  test('several buckets are taken from all at once or not at all, and the refusal names the bucket', async () => {
+    const redis = await connectedRedis();
+    try {
+      const buckets = new RateLimitRepository(redis);
+      const [key, tenant] = [`${testRedisPrefix()}:key`, `${testRedisPrefix()}:tenant`];
+      const both = [{ key, perMinute: 1, burst: 5 }, { key: tenant, perMinute: 1, burst: 1 }];
+      assert.deepEqual(await buckets.takeAll(both), { allowed: true, retryAfterMs: 0, remaining: 0 });
+      const refused = await buckets.takeAll(both);
+      assert.equal(refused.allowed, false);
+      assert.equal(refused.refusedBy, 1, 'the tenant bucket refused');
+      assert.ok(refused.retryAfterMs > 50_000);
+      // The refused request took nothing from the key's bucket: 5 - 1 left.
+      assert.equal((await buckets.take(key, 1, 5)).remaining, 3);
+    } finally {
+      redis.disconnect();
+    }
+  });
+
   test('concurrent takes through separate connections never exceed the burst', async () => {
     const clients = await Promise.all([connectedRedis(), connectedRedis(), connectedRedis()]);
     try {
@@ -80,7 +98,7 @@ describe('per-key limits on the API', () => {
     assert.equal((await a.call('GET', '/v1/vms', { token: admin })).status, 200, 'another key has its own budget');
     for (let i = 0; i < 10; i++) {
       assert.equal((await a.call('GET', '/health/live', { token: null })).status, 200);
-      assert.equal((await a.call('GET', '/v1/tenants', { token: null })).status, 401, 'unauthenticated requests are not counted');
+      assert.equal((await a.call('GET', '/v1/tenants', { token: null })).status, 401, 'unauthenticated requests are not charged to any key');
     }
     const metrics = await a.call('GET', '/metrics', { token: null });
     assert.match(metrics.body, /xenplane_rate_limit_decisions_total\{outcome="limited"\} [1-9]/);
@@ -108,6 +126,43 @@ describe('per-key limits on the API', () => {
     const answers = await Promise.all(Array.from({ length: 16 }, (_, i) => replicas[i % 2]!.call('GET', '/v1/flavors')));
     assert.equal(answers.filter((r) => r.status === 200).length, 5);
     assert.equal(answers.filter((r) => r.status === 429).length, 11);
+  });
+
+  test("a tenant's keys share one budget beside each key's own, so minting keys does not multiply its rate", async () => {
+    const a = await api({ RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '100', RATE_LIMIT_TENANT_PER_MINUTE: '1', RATE_LIMIT_TENANT_BURST: '6' });
+    const tenantKeys = async (name: string, n: number) => {
+      const t = await a.call('POST', '/v1/tenants', { body: { name } });
+      const keys: string[] = [];
+      for (let i = 0; i < n; i++) keys.push((await a.call('POST', `/v1/tenants/${t.body.id}/api-keys`, { body: { name: `k${i}`, role: 'member' } })).body.token);
+      return keys;
+    };
+    const many = await tenantKeys('rl-many-keys', 3);
+    const other = await tenantKeys('rl-other-tenant', 1);
+    const statuses: number[] = [];
+    let refused: { body: { detail: string; limit: number }; headers: Headers } | undefined;
+    for (let i = 0; i < 12; i++) {
+      const r = await a.call('GET', '/v1/vms', { token: many[i % 3] });
+      statuses.push(r.status);
+      if (r.status === 429) refused ??= r;
+    }
+    assert.deepEqual(statuses, [...Array(6).fill(200), ...Array(6).fill(429)]);
+    assert.match(refused!.body.detail, /tenant/);
+    assert.equal(refused!.body.limit, 1);
+    assert.ok(Number(refused!.headers.get('retry-after')) > 0);
+    assert.equal((await a.call('GET', '/v1/vms', { token: other[0] })).status, 200, 'another tenant has its own budget');
+    assert.equal((await a.call('GET', '/v1/tenants')).status, 200, 'operators have no tenant budget');
+    assert.match((await a.call('GET', '/metrics', { token: null })).body, /xenplane_rate_limit_decisions_total\{outcome="tenant_limited"\} [1-9]/);
+  });
+
+  test('unset, the tenant budget is four keys\' worth of the per-key one', async () => {
+    const a = await api({ RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '5' });
+    const t = await a.call('POST', '/v1/tenants', { body: { name: 'rl-default-tenant' } });
+    const keys: string[] = [];
+    for (let i = 0; i < 3; i++) keys.push((await a.call('POST', `/v1/tenants/${t.body.id}/api-keys`, { body: { name: `k${i}`, role: 'member' } })).body.token);
+    assert.ok(keys.every((k) => k?.startsWith('xpk_')));
+    // Three keys with a burst of 5 each could send 9 at once; the tenant's default (4 a minute, burst 4) lets 4 through.
+    const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => a.call('GET', '/v1/vms', { token: keys[i % 3] })));
+    assert.equal(answers.filter((r) => r.status === 200).length, 4);
   });
 
   test('RATE_LIMIT_PER_MINUTE=0 turns limiting off', async () => {

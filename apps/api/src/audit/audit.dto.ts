@@ -4,9 +4,9 @@ import type { AuditEntryEntity } from '@xenplane/core';
 export class AuditEntryView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'date-time', description: 'when the answer was sent' }) at: string;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the tenant acted on (null for operator-wide changes and failed authentication)' })
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the tenant acted on (null for operator-wide changes)' })
   tenantId: string | null;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the API key used; null when authentication failed' })
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the API key used; null for SYSTEM entries (failed authentication is counted in metrics, not audited)' })
   apiKeyId: string | null;
   @ApiProperty({ type: String, enum: ['operator', 'admin', 'member'], nullable: true }) role: string | null;
   @ApiProperty({ enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'SYSTEM'], description: 'SYSTEM: done by xenplane itself (e.g. a quota correction)' }) method: string;

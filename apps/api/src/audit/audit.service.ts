@@ -30,7 +30,10 @@ export interface AuditFacts {
 
 const uuidOrNull = (v: unknown): string | null => (typeof v === 'string' && UUID_RE.test(v) ? v.toLowerCase() : null);
 
-/** Who did what, when, and with which result: every state-changing request that reached authentication. */
+/**
+ * Who did what, when, and with which result: every state-changing request made with a valid key. Failed
+ * authentication is counted and sampled instead (AuthFailuresService): anyone can cause it, so it must not fill this log.
+ */
 @Injectable()
 export class AuditService implements OnApplicationShutdown {
   private queued: NewAuditEntry[] = [];
@@ -76,18 +79,15 @@ export class AuditService implements OnApplicationShutdown {
 
   private entryFor(f: AuditFacts): NewAuditEntry | null {
     if (!STATE_CHANGING.has(f.method) || !f.route) return null;
-    // Only the guard answers 401; any other request without a principal never reached authentication.
-    if (!f.principal && f.status !== 401) return null;
+    if (!f.principal) return null;
     const status = f.status ?? 499;
     const ids = Object.entries(f.params).filter(([k]) => k !== 'tenantId').map(([, v]) => uuidOrNull(v)).filter((v) => v !== null);
-    const tenantId = f.principal
-      ? f.actingTenantId ?? f.principal.tenantId ?? uuidOrNull(f.params.tenantId) ?? this.tenantOfTenantRoute(f) ?? uuidOrNull(f.query.tenantId)
-      : null;
+    const tenantId = f.actingTenantId ?? f.principal.tenantId ?? uuidOrNull(f.params.tenantId) ?? this.tenantOfTenantRoute(f) ?? uuidOrNull(f.query.tenantId);
     return {
       id: randomUUID(),
       tenantId: tenantId ?? null,
-      apiKeyId: f.principal?.keyId ?? null,
-      role: f.principal?.role ?? null,
+      apiKeyId: f.principal.keyId,
+      role: f.principal.role,
       method: f.method,
       route: f.route,
       path: f.path.slice(0, MAX_PATH),

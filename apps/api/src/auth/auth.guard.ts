@@ -1,17 +1,22 @@
 import { type ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
+import type { Request } from 'express';
 import { DomainError, PUBLIC_KEY, type ApiKeyRole, requestContext } from '@xenplane/core';
 import type { Principal } from '@xenplane/tenancy';
 import { RateLimitService } from '../rate-limit/rate-limit.service.js';
+import { AuthFailuresService } from './auth-failures.service.js';
 import { ROLES_KEY } from './roles.decorator.js';
 
-/** Global guard: bearer authentication, the key's rate limit, then the route's role list. */
+const HEADER_ONLY = 'API keys are accepted in the Authorization header only (Authorization: Bearer <token>), never as access_token';
+
+/** Global guard: bearer authentication, the key's and tenant's rate limits, then the route's role list. */
 @Injectable()
 export class ApiAuthGuard extends AuthGuard('bearer') {
   constructor(
     private readonly reflector: Reflector,
     private readonly rateLimits: RateLimitService,
+    private readonly failures: AuthFailuresService,
   ) {
     super({ session: false });
   }
@@ -19,11 +24,17 @@ export class ApiAuthGuard extends AuthGuard('bearer') {
   override async canActivate(ctx: ExecutionContext): Promise<boolean> {
     const targets = [ctx.getHandler(), ctx.getClass()];
     if (this.reflector.getAllAndOverride<boolean>(PUBLIC_KEY, targets)) return true;
-    await super.canActivate(ctx);
-    const principal = ctx.switchToHttp().getRequest<{ user: Principal }>().user;
+    const req = ctx.switchToHttp().getRequest<Request & { user?: Principal }>();
+    try {
+      await super.canActivate(ctx);
+    } catch (err) {
+      if (err instanceof DomainError && err.code === 'unauthenticated') await this.refuse(req);
+      throw err;
+    }
+    const principal = req.user!;
     requestContext.assign({ apiKeyId: principal.keyId, tenantId: principal.tenantId ?? undefined });
     // Before the role check, so that calls a key may not make still spend its budget.
-    await this.rateLimits.consume(principal.keyId);
+    await this.rateLimits.consume(principal);
     const roles = this.reflector.getAllAndOverride<ApiKeyRole[]>(ROLES_KEY, targets);
     if (!roles) throw new DomainError('internal', 'route declares no roles');
     if (!roles.includes(principal.role)) throw new DomainError('forbidden', `this route is not open to ${principal.role} keys`);
@@ -34,5 +45,20 @@ export class ApiAuthGuard extends AuthGuard('bearer') {
     if (err) throw err;
     if (!user) throw new DomainError('unauthenticated', 'a valid bearer API key is required');
     return user;
+  }
+
+  /** A failed authentication: counted, sampled in the log, and charged to the client address's budget (429 once spent). */
+  private async refuse(req: Request): Promise<never> {
+    const reason = req.headers.authorization ? 'invalid' : 'missing';
+    const address = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    try {
+      await this.rateLimits.consumeUnauthenticated(address);
+    } catch (limited) {
+      this.failures.record(reason, address, true);
+      throw limited;
+    }
+    this.failures.record(reason, address, false);
+    const misplaced = reason === 'missing' && [req.query, req.body].some((v) => v && typeof v === 'object' && 'access_token' in v);
+    throw new DomainError('unauthenticated', misplaced ? HEADER_ONLY : 'a valid bearer API key is required');
   }
 }

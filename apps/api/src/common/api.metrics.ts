@@ -10,6 +10,18 @@ export const httpRequestDuration = new Histogram({
   registers,
 });
 
-export const rateLimitDecisions = new Counter({ name: 'xenplane_rate_limit_decisions_total', help: 'Per-key rate limit checks by outcome (allowed, limited, failed_open when Redis did not answer)', labelNames: ['outcome'] as const, registers });
+export const rateLimitDecisions = new Counter({
+  name: 'xenplane_rate_limit_decisions_total',
+  help: 'Rate limit checks by outcome (allowed; limited: the key, tenant_limited: its tenant, address_limited: failed authentication from one address; failed_open when Redis did not answer)',
+  labelNames: ['outcome'] as const,
+  registers,
+});
+
+export const authFailures = new Counter({
+  name: 'xenplane_auth_failures_total',
+  help: 'Requests that failed authentication, by reason (missing, invalid) and answer (401, or 429 once the address was over its limit)',
+  labelNames: ['reason', 'answer'] as const,
+  registers,
+});
 
 export const auditWriteFailures = new Counter({ name: 'xenplane_audit_write_failures_total', help: 'Audit rows that could not be written (the request itself was answered)', registers });

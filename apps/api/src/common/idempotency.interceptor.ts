@@ -1,15 +1,28 @@
 import { createHash } from 'node:crypto';
 import { type CallHandler, type ExecutionContext, HttpStatus, Injectable, type NestInterceptor, RequestMethod } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
+import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { ConflictError, DomainError, IdempotencyRepository, requestContext } from '@xenplane/core';
-import type { Principal } from '@xenplane/tenancy';
+import { ConflictError, DomainError, IdempotencyRepository, NotFoundError, requestContext } from '@xenplane/core';
+import { TenantAccessService, type Principal } from '@xenplane/tenancy';
+import { SECRET_FIELDS_KEY, withoutSecrets } from './secret-fields.decorator.js';
+import { UUID_RE } from './uuid-param.pipe.js';
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 const WAIT_MS = 10_000;
 // A claim this old with nothing launched belongs to a request that died; a later retry may take it over.
 const STALE_MS = 30_000;
+
+interface Claim {
+  scope: string;
+  key: string;
+  hash: Buffer;
+  req: Request & { user: Principal };
+  res: Response;
+  status: number;
+  secrets: string[];
+}
 
 /** Stable JSON: object keys sorted, so the same body always hashes the same. */
 function canonical(v: unknown): string {
@@ -21,11 +34,17 @@ function canonical(v: unknown): string {
 /**
  * `Idempotency-Key` on state-changing requests: the same key and body replay the first answer, another body is
  * 422, a concurrent duplicate waits for the first; the operation a request launches is bound to its key in the
- * same transaction, so even a crash mid-request can never run it twice.
+ * same transaction, so even a crash mid-request can never run it twice. Keys belong to the API key that sent
+ * them (another key, even of the same tenant, never sees its answers); a replay comes after the guard's role
+ * check and the handler's tenant check; answer fields marked `@ReturnsSecret` are never stored.
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
-  constructor(private readonly keys: IdempotencyRepository) {}
+  constructor(
+    private readonly keys: IdempotencyRepository,
+    private readonly access: TenantAccessService,
+    private readonly reflector: Reflector,
+  ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = ctx.switchToHttp().getRequest<Request & { user?: Principal }>();
@@ -34,14 +53,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
     if (!KEY_RE.test(key)) {
       throw new DomainError('validation_failed', 'Idempotency-Key must be 1 to 255 printable characters', { errors: [{ path: 'Idempotency-Key', message: 'invalid' }] });
     }
-    const scope = req.user.tenantId ?? `operator:${req.user.keyId}`;
-    const hash = createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonical(req.body)}`).digest();
-    const res = ctx.switchToHttp().getResponse<Response>();
-    const status = this.statusFor(ctx);
-    return from(this.run(scope, key, hash, res, status, next));
+    const claim: Claim = {
+      scope: `key:${req.user.keyId}`,
+      key,
+      hash: createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonical(req.body)}`).digest(),
+      req: req as Claim['req'],
+      res: ctx.switchToHttp().getResponse<Response>(),
+      status: this.statusFor(ctx),
+      secrets: this.reflector.get<string[] | undefined>(SECRET_FIELDS_KEY, ctx.getHandler()) ?? [],
+    };
+    return from(this.run(claim, next));
   }
 
-  private async run(scope: string, key: string, hash: Buffer, res: Response, status: number, next: CallHandler): Promise<unknown> {
+  private async run(c: Claim, next: CallHandler): Promise<unknown> {
+    const { scope, key, hash, res } = c;
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
       const existing = await this.keys.claim(scope, key, hash);
@@ -50,6 +75,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was used with another request');
       }
       if (existing.statusCode !== null) {
+        await this.authorise(c.req);
         res.status(existing.statusCode).setHeader('Idempotent-Replayed', 'true');
         if (existing.responseLocation) res.setHeader('Location', existing.responseLocation);
         return existing.responseBody;
@@ -67,12 +93,23 @@ export class IdempotencyInterceptor implements NestInterceptor {
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
       const location = res.getHeader('location');
-      await this.keys.complete(scope, key, status, body, typeof location === 'string' ? location : null);
+      await this.keys.complete(scope, key, c.status, withoutSecrets(body, c.secrets), typeof location === 'string' ? location : null);
       return body;
     } catch (err) {
       await this.keys.release(scope, key);
       throw err;
     }
+  }
+
+  /**
+   * The handler's own checks of who may act on which tenant, made again before its answer is replayed: the
+   * tenant named in the path or `?tenantId=` (or a tenant key's own) must still exist and be the caller's.
+   */
+  private async authorise(req: Claim['req']): Promise<void> {
+    const param = req.params?.tenantId;
+    const named = typeof param === 'string' ? param : typeof req.query?.tenantId === 'string' ? req.query.tenantId : undefined;
+    if (named !== undefined && !UUID_RE.test(named)) throw new NotFoundError('tenant', named);
+    if (named !== undefined || req.user.role !== 'operator') await this.access.resolve(req.user, named);
   }
 
   /** The status Nest will send: the handler's @HttpCode, else 201 for POST and 200 otherwise. */

@@ -1,7 +1,7 @@
 import { type PipeTransform, Injectable } from '@nestjs/common';
 import { DomainError } from '@xenplane/core';
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Path ids must be UUIDs; anything else is a 400 naming the parameter, never a database error. */
 @Injectable()

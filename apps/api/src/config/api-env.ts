@@ -1,5 +1,17 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, xapiEnv } from '@xenplane/core';
+
+/** One entry of a trusted-proxy list, as Express (proxy-addr) takes it: a named range, an address or a CIDR. */
+function proxyEntry(v: string): boolean {
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(v)) return true;
+  const [address, bits, extra] = v.split('/');
+  const family = isIP(address ?? '');
+  if (!family || extra !== undefined) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128));
+}
+const trustProxyValid = (v: string) => ['true', 'false'].includes(v) || /^\d{1,2}$/.test(v) || v.split(',').every((e) => proxyEntry(e.trim()));
+const trustProxy = (v: string): boolean | number | string => (v === 'false' ? false : v === 'true' ? true : /^\d+$/.test(v) ? Number(v) : v);
 
 const schema = z.object({
   ...baseEnv,
@@ -12,6 +24,15 @@ const schema = z.object({
   // Sustained requests per minute per API key (0 turns limiting off); the burst defaults to one minute's worth.
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  // All of a tenant's keys together (default: four keys' worth), so minting keys does not multiply a tenant's rate.
+  RATE_LIMIT_TENANT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  RATE_LIMIT_TENANT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  // Requests that fail authentication, per client address.
+  RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
+  RATE_LIMIT_UNAUTHENTICATED_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
+  // Express "trust proxy": which proxies' X-Forwarded-For names the client (hop count, addresses/CIDRs, loopback, ...).
+  TRUST_PROXY: z.string().trim().refine(trustProxyValid, 'false, true, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal, uniquelocal')
+    .default('false').transform(trustProxy),
   // Who bills, in FOCUS exports (ProviderName, InvoiceIssuerName, PublisherName, ServiceProviderName, HostProviderName).
   BILLING_PROVIDER_NAME: z.string().trim().min(1).max(100).regex(/^[\x20-\x7e]+$/, 'printable ASCII only').default('xenplane'),
 });

@@ -12,13 +12,15 @@ const RequiredLimit = (max: number) => applyDecorators(ValidateIf((_, v) => v !=
 /** Absent, null, or a non-negative integer. */
 const OptionalLimit = (max: number) => applyDecorators(IsOptional(), IsInt(), Min(0), Max(max));
 
-/** PUT /v1/tenants/:id/quota: every limit, each a non-negative integer or null. */
-export class QuotaLimitsDto implements QuotaLimits {
+/** PUT /v1/tenants/:id/quota: every limit, each a non-negative integer or null (apiKeys, added later, may be left out). */
+export class QuotaLimitsDto implements Partial<QuotaLimits> {
   @ApiProperty(limitDoc(INT_MAX)) @RequiredLimit(INT_MAX) vms: number | null;
   @ApiProperty(limitDoc(INT_MAX)) @RequiredLimit(INT_MAX) vcpus: number | null;
   @ApiProperty(limitDoc(BIG_MAX)) @RequiredLimit(BIG_MAX) memoryMiB: number | null;
   @ApiProperty(limitDoc(BIG_MAX)) @RequiredLimit(BIG_MAX) diskGiB: number | null;
   @ApiProperty(limitDoc(INT_MAX)) @RequiredLimit(INT_MAX) networks: number | null;
+  @ApiPropertyOptional({ ...limitDoc(INT_MAX), description: 'live (unrevoked) API keys; null = unlimited; left out: unchanged' })
+  @OptionalLimit(INT_MAX) apiKeys?: number | null;
 }
 
 /** The optional `quota` of POST /v1/tenants: limits left out are unlimited. */
@@ -28,6 +30,7 @@ export class NewTenantQuotaDto implements Partial<QuotaLimits> {
   @ApiPropertyOptional(limitDoc(BIG_MAX)) @OptionalLimit(BIG_MAX) memoryMiB?: number | null;
   @ApiPropertyOptional(limitDoc(BIG_MAX)) @OptionalLimit(BIG_MAX) diskGiB?: number | null;
   @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) networks?: number | null;
+  @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) apiKeys?: number | null;
 }
 
 export class QuotaLimitsView implements QuotaLimits {
@@ -36,6 +39,7 @@ export class QuotaLimitsView implements QuotaLimits {
   @ApiProperty({ type: 'integer', nullable: true }) memoryMiB: number | null;
   @ApiProperty({ type: 'integer', nullable: true }) diskGiB: number | null;
   @ApiProperty({ type: 'integer', nullable: true }) networks: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) apiKeys: number | null;
 }
 
 export class QuotaAmountsView implements QuotaAmounts {
@@ -44,11 +48,12 @@ export class QuotaAmountsView implements QuotaAmounts {
   @ApiProperty({ type: 'integer' }) memoryMiB: number;
   @ApiProperty({ type: 'integer' }) diskGiB: number;
   @ApiProperty({ type: 'integer' }) networks: number;
+  @ApiProperty({ type: 'integer', description: 'live (unrevoked) API keys' }) apiKeys: number;
 }
 
 export class QuotaView {
   @ApiProperty({ type: QuotaLimitsView }) limits: QuotaLimitsView;
-  @ApiProperty({ type: QuotaAmountsView, description: 'live usage: what existing VMs and networks hold' }) used: QuotaAmountsView;
+  @ApiProperty({ type: QuotaAmountsView, description: 'live usage: what existing VMs, networks and API keys hold' }) used: QuotaAmountsView;
 
   static of(q: Quota): QuotaView {
     return { limits: { ...q.limits }, used: { ...q.used } };

@@ -22,8 +22,8 @@ export class TenantQuotaController {
   @Put()
   @ApiOkResponse({ type: QuotaView })
   async set(@Param('id', UuidParamPipe) id: string, @Body() dto: QuotaLimitsDto): Promise<QuotaView> {
-    const { vms, vcpus, memoryMiB, diskGiB, networks } = dto;
-    return QuotaView.of(await this.quota.setLimits(id, { vms, vcpus, memoryMiB, diskGiB, networks }));
+    const { vms, vcpus, memoryMiB, diskGiB, networks, apiKeys } = dto;
+    return QuotaView.of(await this.quota.setLimits(id, { vms, vcpus, memoryMiB, diskGiB, networks, apiKeys }));
   }
 
   @Post('recount')

@@ -1,22 +1,30 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeysService, type Principal } from '@xenplane/tenancy';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { PageQueryDto } from '../common/query.dto.js';
+import { ReturnsSecret } from '../common/secret-fields.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './tenant.dto.js';
 
-/** Operators manage any tenant's keys; tenant admins their own (the service enforces which). */
+/** Operators manage any tenant's keys; tenant admins their own (the service checks which tenant); members none. */
 @ApiTags('api-keys')
 @ApiBearerAuth()
-@Roles('operator', 'admin', 'member')
+@Roles('operator', 'admin')
 @Controller('v1/tenants/:tenantId/api-keys')
 export class ApiKeysController {
   constructor(private readonly apiKeys: ApiKeysService) {}
 
   @Post()
-  @ApiCreatedResponse({ type: CreatedApiKeyView })
+  @ReturnsSecret('token')
+  @ApiOperation({
+    summary: 'create an API key (its token is shown in this answer only)',
+    description: 'The token is in this answer only and is never stored. A retry with the same Idempotency-Key (from the same key) replays '
+      + 'the answer with `Idempotent-Replayed: true` and `token: null`: revoke that key and create another if the first answer was lost. '
+      + 'Counts against the tenant\'s `apiKeys` quota until revoked.',
+  })
+  @ApiCreatedResponse({ type: CreatedApiKeyView, headers: { 'Cache-Control': { description: 'no-store', schema: { type: 'string' } } } })
   async create(@CurrentPrincipal() p: Principal, @Param('tenantId', UuidParamPipe) tenantId: string, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyView> {
     const { key, token } = await this.apiKeys.create(p, tenantId, dto.name, dto.role);
     return { ...ApiKeyView.of(key), token };

@@ -52,5 +52,6 @@ export class ApiKeyView {
 }
 
 export class CreatedApiKeyView extends ApiKeyView {
-  @ApiProperty({ description: 'shown once; store it now' }) token: string;
+  @ApiProperty({ type: String, nullable: true, description: 'shown once; store it now (null in an Idempotency-Key replay: it is never stored)' })
+  token: string | null;
 }

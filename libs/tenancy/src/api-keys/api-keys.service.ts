@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { DomainError, NotFoundError, type ApiKeyEntity, type Page, type PageRequest } from '@xenplane/core';
 import type { Principal } from '../principal.js';
+import { QuotaService } from '../quota/quota.service.js';
 import { TenantRepository } from '../tenants/tenant.repository.js';
 import { ApiKeyRepository } from './api-key.repository.js';
 import { constantTimeEquals, generateToken, parseToken, secretMatches } from './api-key-token.js';
@@ -13,8 +16,10 @@ export class ApiKeysService {
   private bootstrapToken: string | undefined;
 
   constructor(
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly keys: ApiKeyRepository,
     private readonly tenants: TenantRepository,
+    private readonly quota: QuotaService,
   ) {}
 
   /** Set once at boot from BOOTSTRAP_OPERATOR_TOKEN; it works on a fresh database with no key rows. */
@@ -34,11 +39,17 @@ export class ApiKeysService {
     return { keyId: key.id, role: key.role, tenantId: key.tenantId };
   }
 
+  /** A new key, charged to the tenant's `apiKeys` quota in the transaction that inserts it, never in a deleted tenant. */
   async create(caller: Principal, tenantId: string, name: string, role: 'admin' | 'member'): Promise<{ key: ApiKeyEntity; token: string }> {
     await this.assertCanManage(caller, tenantId);
     const generated = generateToken();
-    const key = await this.keys.insertForActiveTenant({ id: randomUUID(), tenantId, role, name, prefix: generated.prefix, secretHash: generated.secretHash });
-    if (!key) throw new NotFoundError('tenant', tenantId); // deleted since the check above
+    const id = randomUUID();
+    const key = await this.ds.transaction(async (tx) => {
+      // The tenant row, then its quota row (every create's lock order): a racing tenant delete waits, or is seen here.
+      if (!(await this.tenants.lockActive(tx, tenantId))) throw new NotFoundError('tenant', tenantId);
+      await this.quota.charge(tx, tenantId, { apiKeys: 1 }, { resourceId: id, operationId: id });
+      return this.keys.insert({ id, tenantId, role, name, prefix: generated.prefix, secretHash: generated.secretHash }, tx);
+    });
     return { key, token: generated.token };
   }
 
@@ -54,9 +65,12 @@ export class ApiKeysService {
     return key;
   }
 
+  /** Revokes the key (again: a no-op) and gives its `apiKeys` quota back, once. */
   async revoke(caller: Principal, tenantId: string, keyId: string): Promise<void> {
     await this.get(caller, tenantId, keyId);
-    await this.keys.revoke(tenantId, keyId);
+    await this.ds.transaction(async (tx) => {
+      if (await this.keys.revoke(tenantId, keyId, tx)) await this.quota.release(tx, tenantId, { apiKeys: 1 }, { resourceId: keyId, operationId: keyId });
+    });
   }
 
   /** Operators manage every tenant's keys; a tenant admin only its own; members none. */

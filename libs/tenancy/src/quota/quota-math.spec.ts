@@ -33,7 +33,7 @@ describe('quota arithmetic', () => {
   });
 
   test('a VM holds one vms unit and its sizes, whatever its power state', () => {
-    assert.deepEqual(vmFootprint({ vcpus: 2, memoryMiB: 2048, diskGiB: 20 }), { vms: 1, vcpus: 2, memoryMiB: 2048, diskGiB: 20, networks: 0 });
+    assert.deepEqual(vmFootprint({ vcpus: 2, memoryMiB: 2048, diskGiB: 20 }), { vms: 1, vcpus: 2, memoryMiB: 2048, diskGiB: 20, networks: 0, apiKeys: 0 });
   });
 
   test('limits left out are unlimited, undefined included', () => {

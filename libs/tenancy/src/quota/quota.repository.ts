@@ -13,11 +13,11 @@ export interface LedgerEntry {
   delta: QuotaAmounts;
 }
 
-const COLUMN: Record<QuotaResource, string> = { vms: 'vms', vcpus: 'vcpus', memoryMiB: 'memory_mib', diskGiB: 'disk_gib', networks: 'networks' };
-const SQL_TYPE: Record<QuotaResource, string> = { vms: 'int', vcpus: 'int', memoryMiB: 'bigint', diskGiB: 'bigint', networks: 'int' };
-// $2..$6 carry one value per dimension in QUOTA_RESOURCES order.
+export const QUOTA_COLUMN: Record<QuotaResource, string> = { vms: 'vms', vcpus: 'vcpus', memoryMiB: 'memory_mib', diskGiB: 'disk_gib', networks: 'networks', apiKeys: 'api_keys' };
+const SQL_TYPE: Record<QuotaResource, string> = { vms: 'int', vcpus: 'int', memoryMiB: 'bigint', diskGiB: 'bigint', networks: 'int', apiKeys: 'int' };
+// $2.. carry one value per dimension in QUOTA_RESOURCES order; further parameters follow them.
 const param = (r: QuotaResource) => `$${QUOTA_RESOURCES.indexOf(r) + 2}::${SQL_TYPE[r]}`;
-const each = (f: (col: string, p: string) => string, sep: string) => QUOTA_RESOURCES.map((r) => f(COLUMN[r], param(r))).join(sep);
+const each = (f: (col: string, p: string) => string, sep: string) => QUOTA_RESOURCES.map((r) => f(QUOTA_COLUMN[r], param(r))).join(sep);
 
 const ADD_USED = each((c, p) => `${c}_used = ${c}_used + ${p}`, ', ');
 // Shrinking always passes, so a limit lowered below usage blocks growth only.
@@ -33,6 +33,10 @@ const HELD_BY_NETWORKS = `
   SELECT count(*)::int AS networks FROM networks n JOIN resource_presences p ON p.presence = n.presence
   WHERE n.tenant_id = $1 AND p.holds_quota`;
 
+// A key holds its quota until it is revoked.
+const HELD_BY_API_KEYS = `SELECT count(*)::int AS api_keys FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL`;
+const AFTER = QUOTA_RESOURCES.length + 2;
+
 const values = (a: QuotaAmounts) => QUOTA_RESOURCES.map((r) => a[r]);
 /** Whether an UPDATE … RETURNING matched the row (TypeORM answers UPDATE with [rows, rowCount]). */
 async function updatedOne(tx: EntityManager, sql: string, params: unknown[]): Promise<boolean> {
@@ -45,9 +49,9 @@ function toQuota(row: Record<string, unknown>): Quota {
   const limits = {} as QuotaLimits;
   const used = {} as QuotaAmounts;
   for (const r of QUOTA_RESOURCES) {
-    const limit = row[`${COLUMN[r]}_limit`];
+    const limit = row[`${QUOTA_COLUMN[r]}_limit`];
     limits[r] = limit === null ? null : num(limit);
-    used[r] = num(row[`${COLUMN[r]}_used`]);
+    used[r] = num(row[`${QUOTA_COLUMN[r]}_used`]);
   }
   return { limits, used };
 }
@@ -100,7 +104,7 @@ export class QuotaRepository {
   async record(tenantId: string, entry: LedgerEntry, tx: EntityManager): Promise<boolean> {
     const rows: unknown[] = await tx.query(
       `INSERT INTO quota_ledger (tenant_id, ${each((c) => c, ', ')}, resource_id, operation_id, kind)
-       VALUES ($1, ${each((_, p) => p, ', ')}, $7, $8, $9) ON CONFLICT DO NOTHING RETURNING id`,
+       VALUES ($1, ${each((_, p) => p, ', ')}, $${AFTER}, $${AFTER + 1}, $${AFTER + 2}) ON CONFLICT DO NOTHING RETURNING id`,
       [tenantId, ...values(entry.delta), entry.resourceId, entry.operationId, entry.kind],
     );
     return rows.length === 1;
@@ -110,7 +114,10 @@ export class QuotaRepository {
   async heldByResources(tenantId: string, tx: EntityManager): Promise<QuotaAmounts> {
     const [row] = await tx.query(HELD_BY_VMS, [tenantId]);
     const [nets] = await tx.query(HELD_BY_NETWORKS, [tenantId]);
-    return { vms: num(row.vms), vcpus: num(row.vcpus), memoryMiB: num(row.memory_mib), diskGiB: num(row.disk_gib), networks: num(nets.networks) };
+    const [keys] = await tx.query(HELD_BY_API_KEYS, [tenantId]);
+    return {
+      vms: num(row.vms), vcpus: num(row.vcpus), memoryMiB: num(row.memory_mib), diskGiB: num(row.disk_gib), networks: num(nets.networks), apiKeys: num(keys.api_keys),
+    };
   }
 
   /** Active tenants, for the periodic recount. */

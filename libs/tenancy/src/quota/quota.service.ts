@@ -75,12 +75,13 @@ export class QuotaService {
     return (await this.quotas.find(tenantId)) ?? this.ds.transaction((tx) => this.lockedQuota(tx, tenantId));
   }
 
-  /** Sets every limit; a limit below current usage is allowed and only blocks growth. */
-  async setLimits(tenantId: string, limits: QuotaLimits): Promise<Quota> {
+  /** Sets the limits given (one left undefined keeps its value); a limit below current usage is allowed and only blocks growth. */
+  async setLimits(tenantId: string, limits: Partial<QuotaLimits>): Promise<Quota> {
     await this.assertTenant(tenantId);
     return this.ds.transaction(async (tx) => {
-      await this.lockedQuota(tx, tenantId);
-      await this.quotas.setLimits(tenantId, limits, tx);
+      const current = await this.lockedQuota(tx, tenantId);
+      const next = Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, limits[r] === undefined ? current.limits[r] : limits[r]])) as QuotaLimits;
+      await this.quotas.setLimits(tenantId, next, tx);
       return (await this.quotas.find(tenantId, tx))!;
     });
   }

@@ -5,7 +5,7 @@ import { ENTITIES, AuditRepository, PresenceRepository, VmNicRepository, VmRepos
 import { ResourceLifecycle } from '../lifecycle/resource-lifecycle.service.js';
 import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
 import { QUOTA_RESOURCES, type Quota, type QuotaAmounts, type QuotaLimits } from '../quota/quota-math.js';
-import { QuotaRepository } from '../quota/quota.repository.js';
+import { QUOTA_COLUMN, QuotaRepository } from '../quota/quota.repository.js';
 import { QuotaService } from '../quota/quota.service.js';
 import { TenantRepository } from '../tenants/tenant.repository.js';
 import { TenantsService } from '../tenants/tenants.service.js';
@@ -59,14 +59,9 @@ export async function startQuotaFixture(poolSize = 6): Promise<QuotaFixture> {
       return (await repo.find(tenantId))!;
     },
     async ledgerSum(tenantId) {
-      const [row] = await ds.query(
-        `SELECT coalesce(sum(vms), 0) AS vms, coalesce(sum(vcpus), 0) AS vcpus, coalesce(sum(memory_mib), 0) AS memory_mib,
-                coalesce(sum(disk_gib), 0) AS disk_gib, coalesce(sum(networks), 0) AS networks
-         FROM quota_ledger WHERE tenant_id = $1`,
-        [tenantId],
-      );
-      const col = { vms: 'vms', vcpus: 'vcpus', memoryMiB: 'memory_mib', diskGiB: 'disk_gib', networks: 'networks' } as const;
-      return Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, Number(row[col[r]])])) as QuotaAmounts;
+      const sums = QUOTA_RESOURCES.map((r) => `coalesce(sum(${QUOTA_COLUMN[r]}), 0) AS ${QUOTA_COLUMN[r]}`).join(', ');
+      const [row] = await ds.query(`SELECT ${sums} FROM quota_ledger WHERE tenant_id = $1`, [tenantId]);
+      return Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, Number(row[QUOTA_COLUMN[r]])])) as QuotaAmounts;
     },
     async close() {
       await ds.destroy();

@@ -20,7 +20,7 @@ interface Row {
   age_ms: number;
 }
 
-/** Idempotency keys, scoped by caller (tenant, or operator key) so two callers never share a key space. */
+/** Idempotency keys, scoped by the API key that sent them (`key:<id>`), so two keys never share a key space. */
 @Injectable()
 export class IdempotencyRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}

@@ -1,0 +1,71 @@
+// `npm start` (scripts/start.mjs) and docker-compose.yml with respect to the operator token (issue 11).
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import net from 'node:net';
+import { join } from 'node:path';
+import { createTestDatabase, repoRoot, startProcess, testRedisPrefix, type TestDatabase } from '@xenplane/testing';
+
+const dbs: TestDatabase[] = [];
+after(async () => { await Promise.all(dbs.map((d) => d.drop())); });
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** Runs the launcher until the API answers, and returns everything it printed and the API's address. */
+async function launch(token: string | undefined): Promise<{ output: string; api: string; stop: () => Promise<unknown> }> {
+  const db = await createTestDatabase();
+  dbs.push(db);
+  const [port, simPort, workerPort] = [await freePort(), await freePort(), await freePort()];
+  const proc = startProcess('scripts/start.mjs', {
+    DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: testRedisPrefix(), LOG_LEVEL: 'info',
+    PORT: String(port), HOST: '127.0.0.1', SIM_PORT: String(simPort), WORKER_PORT: String(workerPort), WORKER_HOST: '127.0.0.1',
+    ...(token ? { BOOTSTRAP_OPERATOR_TOKEN: token } : {}),
+  }, 'launcher');
+  const stop = () => proc.stop('SIGTERM', 20_000);
+  try {
+    await Promise.all([proc.waitForLog((l) => l.msg === 'api listening', 60_000), proc.waitForLog((l) => l.msg === 'worker listening', 60_000)]);
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { output: proc.logs.join('\n'), api: `http://127.0.0.1:${port}`, stop };
+}
+
+test('npm start never prints an operator token it was given, and the token works', async () => {
+  const token = `given-${randomBytes(12).toString('hex')}`;
+  const run = await launch(token);
+  try {
+    assert.ok(!run.output.includes(token), 'the given token is not in the output');
+    assert.match(run.output, /BOOTSTRAP_OPERATOR_TOKEN you set \(not shown\)/);
+    const r = await fetch(`${run.api}/v1/tenants`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+  } finally {
+    await run.stop();
+  }
+});
+
+test('npm start prints the demo token it made itself, once, and that token works', async () => {
+  const run = await launch(undefined);
+  try {
+    const printed = /demo operator token: (demo-[0-9a-f]{32})/.exec(run.output)?.[1];
+    assert.ok(printed, run.output.slice(-2000));
+    const r = await fetch(`${run.api}/v1/tenants`, { headers: { authorization: `Bearer ${printed}` } });
+    assert.equal(r.status, 200);
+  } finally {
+    await run.stop();
+  }
+});
+
+test('docker-compose.yml requires BOOTSTRAP_OPERATOR_TOKEN rather than defaulting it', () => {
+  const compose = readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8');
+  const lines = compose.split('\n').filter((l) => l.includes('BOOTSTRAP_OPERATOR_TOKEN') && !l.trim().startsWith('#'));
+  assert.ok(lines.length > 0);
+  for (const l of lines) assert.match(l, /\$\{BOOTSTRAP_OPERATOR_TOKEN:\?[^}]+\}/, l);
+});
