@@ -16,6 +16,10 @@ COPY test/e2e/package.json test/e2e/
 RUN npm ci --no-audit --no-fund
 COPY . .
 RUN npm run build && npm prune --omit=dev
+# Test code stays out of the runtime image: compiled specs, test fixtures and benches, and the e2e package.
+RUN find apps libs migrations -path '*/dist/*' \( -name '*.spec.*' -o -name '*.int-spec.*' -o -name '*.e2e-spec.*' \) -delete \
+ && find apps libs migrations -path '*/dist/*' -type d \( -name testing -o -name bench -o -name test \) -prune -exec rm -rf {} + \
+ && rm -rf test/e2e/dist libs/testing/dist
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

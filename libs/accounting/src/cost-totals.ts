@@ -1,4 +1,4 @@
-import { compareStrings } from './canonical-json.js';
+import { compareStrings } from '@xenplane/core';
 import { currencyMinorUnits } from './currency.js';
 import { addDecimals, decimalFromInteger, formatDecimal, parseDecimal, roundHalfEven, type Decimal } from './decimal.js';
 import { COST_SCALE, type RatedRecord } from './rating.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '@xenplane/core';
 import { csvLine, csvStream, parseCsv, toCsv, type Cell } from './csv-codec.js';
 import { jsonArrayStream } from './usage-export.js';
 

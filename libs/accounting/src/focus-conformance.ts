@@ -1,5 +1,5 @@
 import { parseFocusDateTime } from './billing-period.js';
-import { compareStrings } from './canonical-json.js';
+import { compareStrings } from '@xenplane/core';
 import { parseCsv, type Cell } from './csv-codec.js';
 import { canonicalDecimal, compareDecimals, divideHalfEven } from './decimal.js';
 import { FOCUS_COLUMN_NAMES, FOCUS_COLUMNS } from './focus-columns.js';

@@ -1,5 +1,5 @@
 import { formatFocusDateTime, type BillingPeriod } from './billing-period.js';
-import { canonicalJson, compareStrings } from './canonical-json.js';
+import { canonicalJson, compareStrings } from '@xenplane/core';
 import type { Cell } from './csv-codec.js';
 import { FOCUS_COLUMNS } from './focus-columns.js';
 import { HOUR_MS } from './hourly-split.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseBillingPeriod } from './billing-period.js';
-import { canonicalJson } from './canonical-json.js';
+import { canonicalJson } from '@xenplane/core';
 import { aggregateHourly, HOUR_MS, meterWindow, splitHourly, type UsageRecord } from './hourly-split.js';
 import { deriveIntervals, type UsageInterval } from './intervals.js';
 import { referenceMeter } from './testing/reference-meter.js';

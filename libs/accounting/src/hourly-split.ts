@@ -1,4 +1,4 @@
-import { compareStrings } from './canonical-json.js';
+import { compareStrings } from '@xenplane/core';
 import { addDecimals, decimalFromInteger, formatDecimal, multiplyDecimals, parseDecimal, type Decimal } from './decimal.js';
 import { deriveIntervals, type IntervalAnomaly, type UsageInterval } from './intervals.js';
 import type { Sku } from './skus.js';

@@ -8,7 +8,7 @@
 // Not exported: usage-events, intervals, hourly-split, rating and corrections, a plain-TypeScript reference model of
 // the same rules. The FOCUS checker's tests use it (testing/) to generate conformant and deliberately broken months.
 export * from './decimal.js';
-export * from './canonical-json.js';
+
 export * from './skus.js';
 export * from './currency.js';
 export * from './billing-period.js';

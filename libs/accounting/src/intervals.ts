@@ -1,4 +1,4 @@
-import { compareStrings } from './canonical-json.js';
+import { compareStrings } from '@xenplane/core';
 import { canonicalDecimal, parseDecimal } from './decimal.js';
 import type { Sku } from './skus.js';
 import {

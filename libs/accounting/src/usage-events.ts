@@ -1,4 +1,4 @@
-import { canonicalJson, compareStrings } from './canonical-json.js';
+import { canonicalJson, compareStrings } from '@xenplane/core';
 import { canonicalDecimal, isPlainDecimal, normalizeDecimal, parseDecimal, pow10 } from './decimal.js';
 import { isSku, SKU_CATALOG, type Sku } from './skus.js';
 

@@ -1,5 +1,5 @@
 import { formatFocusDateTime, type BillingPeriod } from './billing-period.js';
-import { canonicalJson, compareStrings } from './canonical-json.js';
+import { canonicalJson, compareStrings } from '@xenplane/core';
 import type { Cell } from './csv-codec.js';
 import { addDecimals, decimalFromInteger, formatDecimal, parseDecimal, type Decimal } from './decimal.js';
 import { HOUR_MS, type UsageRecord } from './hourly-split.js';

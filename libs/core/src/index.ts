@@ -15,3 +15,4 @@ export * from './http/shutdown.js';
 export * from './crypto/secret-box.js';
 export * from './util/periodic-task.js';
 export * from './util/with-timeout.js';
+export * from './util/canonical-json.js';

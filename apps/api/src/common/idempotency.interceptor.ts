@@ -4,7 +4,7 @@ import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { ConflictError, DomainError, IdempotencyRepository, NotFoundError, requestContext } from '@xenplane/core';
+import { ConflictError, DomainError, IdempotencyRepository, NotFoundError, canonicalJson, requestContext } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { SECRET_FIELDS_KEY, withoutSecrets } from './secret-fields.decorator.js';
 import { UUID_RE } from './uuid-param.pipe.js';
@@ -24,12 +24,6 @@ interface Claim {
   secrets: string[];
 }
 
-/** Stable JSON: object keys sorted, so the same body always hashes the same. */
-function canonical(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(canonical).join(',')}]`;
-  if (v && typeof v === 'object') return `{${Object.keys(v).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(',')}}`;
-  return JSON.stringify(v ?? null);
-}
 
 /**
  * `Idempotency-Key` on state-changing requests: the same key and body replay the first answer, another body is
@@ -56,7 +50,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const claim: Claim = {
       scope: `key:${req.user.keyId}`,
       key,
-      hash: createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonical(req.body)}`).digest(),
+      hash: createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonicalJson(req.body ?? null)}`).digest(),
       req: req as Claim['req'],
       res: ctx.switchToHttp().getResponse<Response>(),
       status: this.statusFor(ctx),

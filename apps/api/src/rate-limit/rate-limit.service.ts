@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { DomainError, LOGGER } from '@xenplane/core';
+import { DomainError, LOGGER, withTimeout } from '@xenplane/core';
 import type { Principal } from '@xenplane/tenancy';
 import { rateLimitDecisions } from '../common/api.metrics.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
@@ -9,13 +9,6 @@ import { RateLimitRepository, type Bucket, type RateDecision } from './rate-limi
 // A limiter that answers slower than this is treated as down: it must never be what makes the API slow.
 const REDIS_TIMEOUT_MS = 250;
 
-function within<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`rate limiter did not answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
 
 interface Limit { perMinute: number; burst: number; what: string }
 
@@ -79,7 +72,7 @@ export class RateLimitService {
   /** The buckets' decision, or null when Redis did not answer in time. */
   private async decide(buckets: Bucket[]): Promise<RateDecision | null> {
     try {
-      const decision = await within(this.buckets.takeAll(buckets), REDIS_TIMEOUT_MS);
+      const decision = await withTimeout(this.buckets.takeAll(buckets), REDIS_TIMEOUT_MS, `rate limiter did not answer within ${REDIS_TIMEOUT_MS} ms`);
       if (this.degraded) {
         this.degraded = false;
         this.logger.info('rate limiter available again');

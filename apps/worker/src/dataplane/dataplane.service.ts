@@ -1,6 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { AdvisoryLocks, DataplaneRepository, LOGGER, NotificationListener, type LockLease, type OvsHostRow } from '@xenplane/core';
+import { AdvisoryLocks, DataplaneRepository, LOGGER, NotificationListener, type LockLease, type OvsHostRow, caught } from '@xenplane/core';
 import { dataplaneOwners } from '../worker.metrics.js';
 import { HostReconciler } from '@xenplane/network';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
@@ -37,7 +37,7 @@ export class DataplaneService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     // A NIC, binding, network or host change names its pool: every reconciler of that pool re-derives its flows.
-    this.unlisten = await this.notifications.listen('dataplane', (poolId) => this.poke(poolId)).catch(() => undefined);
+    this.unlisten = await this.notifications.listen('dataplane', (poolId) => this.poke(poolId)).catch(caught(this.logger, 'data plane: LISTEN dataplane (sweeps only)', undefined));
     this.timer = setInterval(() => void this.claimRound(), this.config.RECONCILE_CLAIM_INTERVAL_MS);
     void this.claimRound();
   }

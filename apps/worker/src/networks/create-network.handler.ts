@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { JobName, NetworkRepository, OperationRepository } from '@xenplane/core';
+import { JobName, LOGGER, NetworkRepository, OperationRepository, caught } from '@xenplane/core';
 import { ResourceLifecycle } from '@xenplane/tenancy';
 import type { JobFailure } from '../pipeline/job-failure.js';
 import { HandlesJobs } from '../pipeline/operation-handler.js';
@@ -12,8 +13,8 @@ import { NETWORK_ID_KEY, NetworkOperationHandler, type NetworkContext } from './
 @Injectable()
 @HandlesJobs(JobName.NetworkCreate)
 export class CreateNetworkHandler extends NetworkOperationHandler<string> {
-  constructor(@InjectDataSource() ds: DataSource, networks: NetworkRepository, operations: OperationRepository, lifecycle: ResourceLifecycle) {
-    super(ds, networks, operations, lifecycle);
+  constructor(@InjectDataSource() ds: DataSource, networks: NetworkRepository, operations: OperationRepository, lifecycle: ResourceLifecycle, @Inject(LOGGER) logger: Logger) {
+    super(ds, networks, operations, lifecycle, logger);
   }
 
   /** Answers the XAPI network's uuid. */
@@ -41,8 +42,9 @@ export class CreateNetworkHandler extends NetworkOperationHandler<string> {
   /** A failed create leaves nothing behind and gives its quota back; unknown (XAPI unreachable) keeps it until a delete. */
   async fail(ctx: NetworkContext, failure: JobFailure): Promise<void> {
     const { resource: network, operation } = ctx;
-    const xapi = await ctx.xapi().catch(() => undefined);
-    const partial = xapi ? await xapi.findNetworkByOtherConfig(NETWORK_ID_KEY, network.id).catch(() => undefined) : undefined;
+    const unknown = caught(this.logger, 'failed network create: look for the partial network', undefined, { networkId: network.id });
+    const xapi = await ctx.xapi().catch(unknown);
+    const partial = xapi ? await xapi.findNetworkByOtherConfig(NETWORK_ID_KEY, network.id).catch(unknown) : undefined;
     const gone = partial ? await xapi!.destroyNetwork(partial.ref).then(() => true, () => false) : partial === null;
     await this.ds.transaction(async (tx) => {
       await this.lifecycle.apply(tx, this.target(network), gone ? 'gone' : 'unconfirmed', { patch: { status: 'error' }, operationId: operation.id });

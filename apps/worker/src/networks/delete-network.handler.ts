@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { JobName, NetworkRepository, OperationRepository } from '@xenplane/core';
+import { JobName, LOGGER, NetworkRepository, OperationRepository } from '@xenplane/core';
 import { ResourceLifecycle } from '@xenplane/tenancy';
 import type { JobFailure } from '../pipeline/job-failure.js';
 import { HandlesJobs } from '../pipeline/operation-handler.js';
@@ -11,8 +12,8 @@ import { NETWORK_ID_KEY, NetworkOperationHandler, type NetworkContext } from './
 @Injectable()
 @HandlesJobs(JobName.NetworkDelete)
 export class DeleteNetworkHandler extends NetworkOperationHandler {
-  constructor(@InjectDataSource() ds: DataSource, networks: NetworkRepository, operations: OperationRepository, lifecycle: ResourceLifecycle) {
-    super(ds, networks, operations, lifecycle);
+  constructor(@InjectDataSource() ds: DataSource, networks: NetworkRepository, operations: OperationRepository, lifecycle: ResourceLifecycle, @Inject(LOGGER) logger: Logger) {
+    super(ds, networks, operations, lifecycle, logger);
   }
 
   async run(ctx: NetworkContext): Promise<void> {

@@ -1,4 +1,5 @@
 import { InjectDataSource } from '@nestjs/typeorm';
+import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { NetworkRepository, OperationRepository, type NetworkEntity, type OperationEntity } from '@xenplane/core';
 import { ResourceLifecycle } from '@xenplane/tenancy';
@@ -17,6 +18,7 @@ export abstract class NetworkOperationHandler<O = void> implements OperationHand
     protected readonly networks: NetworkRepository,
     protected readonly operations: OperationRepository,
     protected readonly lifecycle: ResourceLifecycle,
+    protected readonly logger: Logger,
   ) {}
 
   load(operation: OperationEntity): Promise<NetworkEntity | null> {

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import {
-  AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, PoolTemplateRepository, type PoolEntity,
+  AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, PoolTemplateRepository, type PoolEntity, caught,
 } from '@xenplane/core';
 import { XapiError, XapiTransportError } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
@@ -36,7 +36,7 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
 
   async onApplicationBootstrap(): Promise<void> {
     // A newly registered pool is looked at at once rather than at the next tick.
-    this.unlisten = await this.notifications.listen('pools', () => void this.task.kick()).catch(() => undefined);
+    this.unlisten = await this.notifications.listen('pools', () => void this.task.kick()).catch(caught(this.logger, 'pool sync: LISTEN pools (polling only)', undefined));
     this.task.start();
   }
 
@@ -47,9 +47,9 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
 
   /** Starts a sync of every pool not still syncing; a hung master holds back neither the others nor the next round. */
   private async syncAll(): Promise<void> {
-    const pools = await this.pools.all().catch(() => [] as PoolEntity[]);
+    const pools = await this.pools.all().catch(caught(this.logger, 'pool sync: list pools', [] as PoolEntity[]));
     const started = pools.filter((p) => !this.inFlight.has(p.id)).map((p) => {
-      const run = this.locks.tryWith(`pool-sync:${p.id}`, () => this.sync(p)).catch(() => false)
+      const run = this.locks.tryWith(`pool-sync:${p.id}`, () => this.sync(p)).catch(caught(this.logger, 'pool sync', false, { poolId: p.id }))
         .finally(() => this.inFlight.delete(p.id));
       this.inFlight.set(p.id, run);
       return run;

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { AdvisoryLocks, LOGGER, PoolRepository, VmRepository } from '@xenplane/core';
+import { AdvisoryLocks, LOGGER, PoolRepository, VmRepository, caught } from '@xenplane/core';
 import { reconcileDrift, vmWatchers } from '../worker.metrics.js';
 import { ResourceLifecycle } from '@xenplane/tenancy';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
@@ -51,11 +51,11 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
 
   private async claim(): Promise<void> {
     if (this.abort.signal.aborted) return;
-    const pools = await this.pools.all().catch(() => []);
+    const pools = await this.pools.all().catch(caught(this.logger, 'vm watch: list pools', []));
     for (const pool of pools) {
       if (this.abort.signal.aborted || this.watching.has(pool.id)) continue;
       // The lock lives on the worker's one lock session: watching a pool costs no database connection.
-      const lease = await this.locks.tryHold(`vm-watch:${pool.id}`).catch(() => null);
+      const lease = await this.locks.tryHold(`vm-watch:${pool.id}`).catch(caught(this.logger, 'vm watch: claim', null, { poolId: pool.id }));
       if (!lease) continue;
       this.watching.add(pool.id);
       const run = this.watch(pool.id, AbortSignal.any([this.abort.signal, lease.lost]))

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { JobName, OperationRepository, VmRepository, type OperationEntity, type VmEntity } from '@xenplane/core';
+import { JobName, OperationRepository, VmRepository, createLogger, type OperationEntity, type VmEntity } from '@xenplane/core';
 import { vmFootprint } from '@xenplane/tenancy';
 import { startQuotaFixture, type QuotaFixture, type VmSize } from '@xenplane/tenancy/testing';
 import { startSimProcess, type SimProcess } from '@xenplane/testing';
@@ -24,7 +24,7 @@ before(async () => {
   pool = new XapiPool(client);
   vms = new VmRepository(fx.ds);
   operations = new OperationRepository(fx.ds);
-  outcome = new VmOutcomeService(fx.ds, vms, operations, fx.quota, fx.lifecycle);
+  outcome = new VmOutcomeService(fx.ds, vms, operations, fx.quota, fx.lifecycle, createLogger('worker', 'silent'));
 });
 after(async () => {
   await client?.close();
@@ -78,7 +78,8 @@ describe('the worker releases quota once, when the VM is gone from XAPI', () => 
   test('a failed create destroys the partial VM on the pool and releases; a later delete of the error VM releases nothing more', async () => {
     const tenantId = await fx.tenant();
     const { vm, op } = await createVm(tenantId);
-    await pool.provisionFromTemplate({ template: 'Debian Bookworm 12', nameLabel: 'half-made', otherConfig: { [VM_ID_KEY]: vm.id }, memoryBytes: 512 * 2 ** 20, vcpus: 1 });
+    const half = await pool.cloneTemplate('Debian Bookworm 12', 'half-made');
+    await pool.completeProvisioning(half.ref, { nameLabel: 'half-made', otherConfig: { [VM_ID_KEY]: vm.id }, memoryBytes: 512 * 2 ** 20, vcpus: 1 });
     await outcome.failed(ctx(vm, op), FAILURE);
     assert.equal(await pool.findVmByOtherConfig(VM_ID_KEY, vm.id), null, 'nothing of it is left on the pool');
     const after = (await vms.find(tenantId, vm.id))!;

@@ -1,7 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { Logger } from 'pino';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { JobName, OperationRepository, VmRepository, derivedUuid, type VmEntity, type VmStatus } from '@xenplane/core';
+import { JobName, OperationRepository, VmRepository, derivedUuid, LOGGER, type VmEntity, type VmStatus, caught } from '@xenplane/core';
 import { QuotaService, ResourceLifecycle } from '@xenplane/tenancy';
 import type { JobFailure } from '../pipeline/job-failure.js';
 import { locateVm } from './vm-locator.js';
@@ -18,6 +19,7 @@ export class VmOutcomeService {
     private readonly operations: OperationRepository,
     private readonly quota: QuotaService,
     private readonly lifecycle: ResourceLifecycle,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   async succeeded(ctx: VmContext): Promise<void> {
@@ -45,14 +47,16 @@ export class VmOutcomeService {
     // What the pool now holds of the VM: gone (released), unknown (kept until a delete settles it), or there.
     let presence: 'gone' | 'unconfirmed' | null = null;
     if (operation.kind === JobName.VmCreate) {
-      const xapi = await ctx.xapi().catch(() => undefined);
-      const partial = xapi ? await locateVm(xapi, vm, operation.checkpoint.xapiUuid).catch(() => undefined) : undefined;
+      // Unreachable pool or failed look-up: unknown, so the VM is kept (unconfirmed) until a delete settles it.
+      const unknown = caught(this.logger, 'failed create: look for the partial VM', undefined, { vmId: vm.id });
+      const xapi = await ctx.xapi().catch(unknown);
+      const partial = xapi ? await locateVm(xapi, vm, operation.checkpoint.xapiUuid).catch(unknown) : undefined;
       // A destroy that fails throws: the job retries its failure, so the partial VM is not left behind.
       if (partial) await xapi!.destroyVm(partial.ref);
       presence = partial === undefined ? 'unconfirmed' : 'gone';
       observed = { status: 'error', errorReason: failure.code, powerState: null, hostUuid: null };
     } else {
-      observed = await this.observe(ctx).catch(() => ({ status: 'error' as VmStatus, errorReason: failure.code }));
+      observed = await this.observe(ctx).catch(caught(this.logger, 'failed operation: observe the VM', { status: 'error' as VmStatus, errorReason: failure.code }, { vmId: vm.id }));
       if (observed.errorReason === 'vanished') presence = 'gone';
     }
     const previous = operation.kind === JobName.VmResize ? (operation.checkpoint.previous as Pick<VmEntity, 'vcpus' | 'memoryMiB' | 'flavorId'> | undefined) : undefined;

@@ -14,11 +14,15 @@ describe('sim-env', () => {
     assert.deepEqual([c.port, c.host, c.username, c.password, c.hosts, c.seed, c.sessionTtlSeconds, c.jsonRpc, c.prepopulateVms, c.logLevel], [0, '0.0.0.0', 'admin', 'pw', 64, 42, 5, false, 10000, 'debug']);
   });
 
-  for (const [name, value] of [['SIM_HOSTS', '65'], ['SIM_HOSTS', '0'], ['SIM_PORT', 'abc'], ['SIM_PORT', '70000'], ['LOG_LEVEL', 'trace'], ['SIM_SESSION_TTL_SECONDS', '1.5'], ['SIM_JSONRPC', 'no'], ['SIM_PREPOPULATE_VMS', '-1']] as const) {
+  for (const [name, value] of [['SIM_HOSTS', '65'], ['SIM_HOSTS', '0'], ['SIM_PORT', 'abc'], ['SIM_PORT', '70000'], ['LOG_LEVEL', 'loud'], ['SIM_SESSION_TTL_SECONDS', '1.5'], ['SIM_JSONRPC', 'no'], ['SIM_PREPOPULATE_VMS', '-1']] as const) {
     it(`names ${name} when it is ${value}`, () => {
       assert.throws(() => parseSimEnv({ [name]: value }), (e: unknown) => e instanceof SimConfigError && e.message.includes(name));
     });
   }
+
+  it('accepts every LOG_LEVEL the API and the worker accept, since npm start gives all three one environment', () => {
+    for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) assert.equal(parseSimEnv({ LOG_LEVEL: level }).logLevel, level);
+  });
 
   it('accepts SIM_NETWORK=ovs and refuses anything but none or ovs, naming the variable', () => {
     assert.equal(parseSimEnv({ SIM_NETWORK: 'ovs' }).network, 'ovs');

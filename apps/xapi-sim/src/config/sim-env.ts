@@ -1,5 +1,6 @@
 // The simulator's only reader of process.env: validates every SIM_* variable and LOG_LEVEL at start.
 import { z } from 'zod';
+import { LOG_SETTINGS, type LogSetting } from '../log/logger.js';
 
 const int = (name: string, min: number, max: number, fallback: number) =>
   z.preprocess(
@@ -25,7 +26,7 @@ const schema = z.object({
   SIM_SESSION_TTL_SECONDS: int('SIM_SESSION_TTL_SECONDS', 1, 10 * 365 * 86400, 86400),
   SIM_JSONRPC: bool('SIM_JSONRPC', true),
   SIM_PREPOPULATE_VMS: int('SIM_PREPOPULATE_VMS', 0, 100_000, 0),
-  LOG_LEVEL: text('info').pipe(z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be one of debug, info, warn, error' })),
+  LOG_LEVEL: text('info').pipe(z.enum(LOG_SETTINGS, { error: `LOG_LEVEL must be one of ${LOG_SETTINGS.join(', ')}` })),
 });
 
 export interface SimConfig {
@@ -39,7 +40,7 @@ export interface SimConfig {
   sessionTtlSeconds: number;
   jsonRpc: boolean;
   prepopulateVms: number;
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  logLevel: LogSetting;
 }
 
 export class SimConfigError extends Error {}

@@ -1,4 +1,4 @@
-import { canonicalJson } from '../canonical-json.js';
+import { canonicalJson } from '@xenplane/core';
 import { addDecimals, canonicalDecimal, decimalFromInteger, formatDecimal, parseDecimal, type Decimal } from '../decimal.js';
 import { canonicalUsageEvent, validateUsageEvent, type UsageEvent } from '../usage-events.js';
 

@@ -1,7 +1,9 @@
 import { Controller, Get, Header, HttpCode, Inject, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
+import type { Logger } from 'pino';
 import { Public } from '../http/public.decorator.js';
+import { LOGGER, caught } from '../logging/index.js';
 import { withTimeout } from '../util/with-timeout.js';
 import { metricsRegistry } from './metrics.js';
 
@@ -30,6 +32,7 @@ export class HealthController {
   constructor(
     @Inject(READINESS_CHECKS) private readonly checks: ReadinessCheck[],
     @Inject(METRICS_SAMPLER) private readonly sampler: MetricsSampler,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   @Get('health/live')
@@ -58,7 +61,7 @@ export class HealthController {
   @Get('metrics')
   @Header('Content-Type', metricsRegistry.contentType)
   async metrics(): Promise<string> {
-    await this.sampler().catch(() => undefined);
+    await this.sampler().catch(caught(this.logger, 'metrics: sample gauges', undefined));
     return metricsRegistry.metrics();
   }
 }

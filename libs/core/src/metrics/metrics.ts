@@ -15,3 +15,10 @@ export const registers = [metricsRegistry];
 
 export const quotaDrift = new Counter({ name: 'xenplane_quota_drift_total', help: 'Quota usage a recount corrected (absolute units), by resource', labelNames: ['resource'] as const, registers });
 
+
+export const backgroundErrors = new Counter({
+  name: 'xenplane_background_errors_total',
+  help: 'Errors background work (claims, syncs, listeners, scrape sampling, best-effort look-ups) met, logged and got past, by task',
+  labelNames: ['task'] as const,
+  registers,
+});

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { XapiTransportError } from '../errors/xapi-error.js';
 import { XapiPool } from '../pool/xapi-pool.js';
 import { simClient, simControl, startSim, type SimProcess } from '../testing/sim-control.js';
+import { provision } from '../testing/provision.js';
 
 describe('async tasks against the simulator', () => {
   let sim: SimProcess;
@@ -56,7 +57,7 @@ describe('async tasks against the simulator', () => {
     const client = simClient(sim);
     const pool = new XapiPool(client);
     try {
-      const { ref } = await pool.provisionFromTemplate({ template: 'Debian Bookworm 12', nameLabel: 'stubborn', otherConfig: {}, memoryBytes: 2 ** 30, vcpus: 1 });
+      const { ref } = await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'stubborn', otherConfig: {}, memoryBytes: 2 ** 30, vcpus: 1 });
       await pool.startVm(ref);
       await simControl(sim, '/sim/latency', { method: 'VM.clean_shutdown', ms: 5_000 });
       const started = Date.now();

@@ -5,6 +5,7 @@ import type { XapiClient } from '../client/xapi-client.js';
 import type { XapiWatchEvent } from '../events/event-watcher.js';
 import { simClient, simControl, startSim, type SimProcess } from '../testing/sim-control.js';
 import { XapiPool } from './xapi-pool.js';
+import { provision } from '../testing/provision.js';
 
 const GiB = 1024 ** 3;
 
@@ -38,7 +39,7 @@ describe('XapiPool against the simulator', () => {
 
   it('provisions, starts, stops and destroys a VM, leaving no VM and no VDI of ours', async () => {
     const vdisBefore = Object.keys(await client.call<Record<string, unknown>>('VDI.get_all_records')).sort();
-    const { ref, uuid } = await pool.provisionFromTemplate({
+    const { ref, uuid } = await provision(pool, {
       template: 'Debian Bookworm 12',
       nameLabel: 'tenant-a-vm1',
       otherConfig: { 'xenplane:vm-id': 'vm-1' },
@@ -86,7 +87,7 @@ describe('XapiPool against the simulator', () => {
 
   it('rejects an unknown template with TEMPLATE_NOT_FOUND', async () => {
     await assert.rejects(
-      pool.provisionFromTemplate({ template: 'No Such Template', nameLabel: 'x', otherConfig: {}, memoryBytes: GiB, vcpus: 1 }),
+      provision(pool, { template: 'No Such Template', nameLabel: 'x', otherConfig: {}, memoryBytes: GiB, vcpus: 1 }),
       (e: unknown) => e instanceof XapiError && e.code === 'TEMPLATE_NOT_FOUND',
     );
   });
@@ -101,7 +102,7 @@ describe('XapiPool against the simulator', () => {
       if (e.kind === 'sync') synced();
     }, ctl.signal, { pollTimeoutS: 5 });
     await ready;
-    const { ref } = await pool.provisionFromTemplate({ template: 'Debian Bookworm 12', nameLabel: 'watched', otherConfig: { 'xenplane:vm-id': 'w' }, memoryBytes: GiB, vcpus: 1 });
+    const { ref } = await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'watched', otherConfig: { 'xenplane:vm-id': 'w' }, memoryBytes: GiB, vcpus: 1 });
     await pool.destroyVm(ref);
     const deadline = Date.now() + 10_000;
     while (!seen.some((e) => e.kind === 'del' && e.ref === ref) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

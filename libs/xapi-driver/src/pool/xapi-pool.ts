@@ -37,22 +37,6 @@ export class XapiPool {
     return found;
   }
 
-  /**
-   * Clones a template and makes it ours: other_config keys, provision (template disks), memory, vCPUs, tags,
-   * xenstore_data. On failure after the clone it destroys the clone (best effort) and rethrows.
-   */
-  async provisionFromTemplate(spec: ProvisionSpec): Promise<VmHandle> {
-    const template = await resolveTemplate(this.client, spec.template);
-    const ref = await this.client.callAsync<string>('VM.clone', template, spec.nameLabel);
-    try {
-      await completeClone(this.client, ref, spec);
-      return { ref, uuid: await this.client.call<string>('VM.get_uuid', ref) };
-    } catch (e) {
-      await lifecycle.destroyVm(this.client, ref).catch(() => undefined);
-      throw e;
-    }
-  }
-
   /** Starts a VM (XAPI picks the host unless `hostRef`); already running = done. */
   startVm(ref: string, hostRef?: string): Promise<void> {
     return lifecycle.startVm(this.client, ref, hostRef);
