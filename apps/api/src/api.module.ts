@@ -1,79 +1,47 @@
-import { type DynamicModule, type MiddlewareConsumer, Module, type NestModule } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { type DynamicModule, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DatabaseModule, DatabaseProbe, HealthController, LOGGER, METRICS_SAMPLER, READINESS_CHECKS, REDIS, RedisModule, storageChecks } from '@xenplane/core';
-import { TenancyModule } from '@xenplane/tenancy';
-import { AuditController } from './audit/audit.controller.js';
-import { AuditInterceptor } from './audit/audit.interceptor.js';
-import { AuditMiddleware } from './audit/audit.middleware.js';
-import { AuditService } from './audit/audit.service.js';
-import { AuthFailuresService } from './auth/auth-failures.service.js';
-import { ApiAuthGuard } from './auth/auth.guard.js';
+import { DatabaseModule, DatabaseProbe, HealthController, METRICS_SAMPLER, READINESS_CHECKS, REDIS, RedisModule, storageChecks } from '@xenplane/core';
+import { ApiContextModule } from './api-context.module.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';
-import { BillingRepository, PeriodsRepository } from '@xenplane/accounting';
-import { BillingExportController } from './billing/billing-export.controller.js';
-import { BillingExportService } from './billing/billing-export.service.js';
-import { BillingController } from './billing/billing.controller.js';
-import { BillingService } from './billing/billing.service.js';
-import { CatalogController } from './catalog/catalog.controller.js';
-import { CatalogService } from './catalog/catalog.service.js';
-import { NetworksController } from './networks/networks.controller.js';
-import { NetworksService } from './networks/networks.service.js';
-import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
-import { ProblemFilter } from './common/problem.filter.js';
-import { API_CONFIG, type ApiConfig } from './config/api-env.js';
-import { OperationsController } from './operations/operations.controller.js';
-import { OperationsService } from './operations/operations.service.js';
-import { PoolsController } from './pools/pools.controller.js';
-import { PoolsService } from './pools/pools.service.js';
-import { QuotaController } from './quota/quota.controller.js';
-import { TenantQuotaController } from './quota/tenant-quota.controller.js';
-import { RateLimitRepository } from './rate-limit/rate-limit.repository.js';
-import { RateLimitService } from './rate-limit/rate-limit.service.js';
-import { ApiKeysController } from './tenants/api-keys.controller.js';
-import { TenantsController } from './tenants/tenants.controller.js';
-import { VmsController } from './vms/vms.controller.js';
-import { NicAllocator } from './vms/nic-allocator.service.js';
-import { VmsService } from './vms/vms.service.js';
+import { BillingModule } from './billing/billing.module.js';
+import { CatalogModule } from './catalog/catalog.module.js';
+import { CommonModule } from './common/common.module.js';
+import type { ApiConfig } from './config/api-env.js';
+import { NetworksModule } from './networks/networks.module.js';
+import { OperationsModule } from './operations/operations.module.js';
+import { PoolsModule } from './pools/pools.module.js';
+import { QuotaModule } from './quota/quota.module.js';
+import { TenantsModule } from './tenants/tenants.module.js';
+import { VmsModule } from './vms/vms.module.js';
 
+/** The REST API: one feature module per resource; it records intent in Postgres and never calls XAPI or OVS. */
 @Module({})
-export class ApiModule implements NestModule {
-  configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(AuditMiddleware).forRoutes('{*path}');
-  }
-
+export class ApiModule {
   static forRoot(config: ApiConfig, logger: Logger): DynamicModule {
     return {
       module: ApiModule,
-      imports: [DatabaseModule.forRoot({ url: config.DATABASE_URL, applicationName: 'xenplane-api' }), RedisModule.forRoot(config.REDIS_URL), TenancyModule, AuthModule],
-      controllers: [HealthController, TenantsController, ApiKeysController, CatalogController, VmsController, NetworksController, OperationsController, PoolsController, TenantQuotaController, QuotaController, AuditController, BillingController, BillingExportController],
+      imports: [
+        ApiContextModule.forRoot(config, logger),
+        DatabaseModule.forRoot({ url: config.DATABASE_URL, applicationName: 'xenplane-api' }),
+        RedisModule.forRoot(config.REDIS_URL),
+        // The audit interceptor wraps the idempotency one (modules register their global pieces in import order).
+        AuthModule,
+        AuditModule,
+        CommonModule,
+        TenantsModule,
+        CatalogModule,
+        VmsModule,
+        NetworksModule,
+        OperationsModule,
+        PoolsModule,
+        QuotaModule,
+        BillingModule,
+      ],
+      controllers: [HealthController],
       providers: [
-        { provide: API_CONFIG, useValue: config },
-        { provide: LOGGER, useValue: logger },
-        { provide: APP_FILTER, useClass: ProblemFilter },
-        { provide: APP_GUARD, useClass: ApiAuthGuard },
-        { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
-        { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
-        CatalogService,
-        VmsService,
-        NicAllocator,
-        NetworksService,
-        OperationsService,
-        PoolsService,
-        AuditService,
-        BillingService,
-        BillingRepository,
-        BillingExportService,
-        PeriodsRepository,
-        RateLimitRepository,
-        RateLimitService,
-        AuthFailuresService,
-        {
-          provide: READINESS_CHECKS,
-          inject: [REDIS, DatabaseProbe],
-          useFactory: (redis: Redis, db: DatabaseProbe) => storageChecks(db, redis),
-        },
+        { provide: READINESS_CHECKS, inject: [REDIS, DatabaseProbe], useFactory: (redis: Redis, db: DatabaseProbe) => storageChecks(db, redis) },
         { provide: METRICS_SAMPLER, useValue: async () => undefined },
       ],
     };

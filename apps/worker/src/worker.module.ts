@@ -2,7 +2,7 @@ import { type DynamicModule, Injectable, Module } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DatabaseModule, DatabaseProbe, HealthController, METRICS_SAMPLER, OutboxRepository, QueueName, READINESS_CHECKS, REDIS, RedisModule, bullConnectionOptions, storageChecks } from '@xenplane/core';
+import { DatabaseModule, DatabaseProbe, HealthController, OperationsDataModule, METRICS_SAMPLER, OutboxRepository, QueueName, READINESS_CHECKS, REDIS, RedisModule, bullConnectionOptions, storageChecks } from '@xenplane/core';
 import { outboxPending, queueDepth } from './worker.metrics.js';
 import type { WorkerConfig } from './config/worker-env.js';
 import { DataplaneModule } from './dataplane/dataplane.module.js';
@@ -48,6 +48,7 @@ export class WorkerModule {
         DatabaseModule.forRoot({ url: config.DATABASE_URL, poolSize: WORKER_DB_POOL_SIZE, applicationName: 'xenplane-worker' }),
         RedisModule.forRoot(config.REDIS_URL),
         BullModule.forRoot({ connection: bullConnectionOptions(config.REDIS_URL), prefix: config.QUEUE_PREFIX }),
+        OperationsDataModule,
         PoolsModule,
         PipelineModule,
         VmsModule,

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { AuditDataModule, VmsDataModule } from '@xenplane/core';
 import { ApiKeyRepository } from './api-keys/api-key.repository.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
@@ -8,7 +9,9 @@ import { QuotaRepository } from './quota/quota.repository.js';
 import { QuotaService } from './quota/quota.service.js';
 import { ResourceLifecycle } from './lifecycle/resource-lifecycle.service.js';
 
+/** Tenants, keys, quotas and resource lifecycles; quota corrections are audited, releases touch VMs and their NICs. */
 @Module({
+  imports: [AuditDataModule, VmsDataModule],
   providers: [TenantRepository, ApiKeyRepository, TenantsService, ApiKeysService, TenantAccessService, QuotaRepository, QuotaService, ResourceLifecycle],
   exports: [TenantsService, ApiKeysService, TenantRepository, TenantAccessService, QuotaRepository, QuotaService, ResourceLifecycle],
 })

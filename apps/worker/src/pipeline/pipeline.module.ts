@@ -1,7 +1,7 @@
 import { Module } from '@nestjs/common';
+import { OperationsDataModule, QueueName } from '@xenplane/core';
 import { DiscoveryModule } from '@nestjs/core';
 import { BullModule } from '@nestjs/bullmq';
-import { QueueName } from '@xenplane/core';
 import { PoolsModule } from '../pools/pools.module.js';
 import { JobEnqueuer } from './job-enqueuer.js';
 import { OperationRegistry } from './operation-registry.js';
@@ -12,7 +12,7 @@ import { OutboxRelayService } from './outbox-relay.service.js';
 
 /** The one operation pipeline: outbox relay and sweeper (one enqueue), the queue's processor and the runner. */
 @Module({
-  imports: [DiscoveryModule, PoolsModule, BullModule.registerQueue({ name: QueueName.VmLifecycle })],
+  imports: [DiscoveryModule, OperationsDataModule, PoolsModule, BullModule.registerQueue({ name: QueueName.VmLifecycle })],
   providers: [JobEnqueuer, OperationRegistry, OperationRunner, OperationsProcessor, OutboxRelayService, OperationSweeperService],
   exports: [JobEnqueuer],
 })

@@ -1,30 +1,14 @@
 import { type DynamicModule, Global, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { ENTITIES } from './entities/index.js';
-import { FlavorRepository } from './repositories/flavor.repository.js';
-import { AuditRepository } from './repositories/audit.repository.js';
 import { AdvisoryLocks } from './repositories/advisory-locks.js';
-import { HostRepository } from './repositories/host.repository.js';
-import { DataplaneRepository } from './repositories/dataplane.repository.js';
-import { IdempotencyRepository } from './repositories/idempotency.repository.js';
 import { NotificationListener } from './repositories/notification.listener.js';
-import { ImageRepository } from './repositories/image.repository.js';
-import { OperationRepository } from './repositories/operation.repository.js';
-import { OutboxRepository } from './repositories/outbox.repository.js';
-import { PoolRepository } from './repositories/pool.repository.js';
-import { PoolTemplateRepository } from './repositories/pool-template.repository.js';
-import { VmRepository } from './repositories/vm.repository.js';
-import { NetworkRepository } from './repositories/network.repository.js';
-import { VmNicRepository } from './repositories/vm-nic.repository.js';
-import { PresenceRepository } from './repositories/presence.repository.js';
-
-import { OperationLauncher } from '../domain/operation-launcher.js';
-
 import { DatabaseProbe } from './database.probe.js';
 
-const REPOSITORIES = [AdvisoryLocks, PresenceRepository, DataplaneRepository, AuditRepository, DatabaseProbe, OperationLauncher, FlavorRepository, HostRepository, IdempotencyRepository, NotificationListener, ImageRepository, OperationRepository, OutboxRepository, PoolRepository, PoolTemplateRepository, VmRepository, NetworkRepository, VmNicRepository];
+// Infrastructure every module may use; repositories come from the data module of the data they own (data.modules.ts).
+const INFRASTRUCTURE = [AdvisoryLocks, NotificationListener, DatabaseProbe];
 
-/** TypeORM on Postgres with our entities; schema changes only ever come from migrations/. */
+/** TypeORM on Postgres with our entities and the connection-level infrastructure; schema changes only ever come from migrations/. */
 @Global()
 @Module({})
 export class DatabaseModule {
@@ -47,8 +31,8 @@ export class DatabaseModule {
           retryDelay: 1000,
         }),
       ],
-      providers: REPOSITORIES,
-      exports: REPOSITORIES,
+      providers: INFRASTRUCTURE,
+      exports: INFRASTRUCTURE,
     };
   }
 }

@@ -82,9 +82,14 @@ describe('host reconciler against a real ovsdb-server and ovs-vswitchd', { skip:
     assert.deepEqual(rec.lastPass, { result: 'unchanged', added: 0, removed: 0, deferred: 0 });
   });
 
-  test('fail_mode drift is put back to secure from the OVSDB change alone', async () => {
+  test('fail_mode drift is put back to secure from the OVSDB change alone, and the flows with it', async () => {
+    const before = await flows();
     await ovs.vsctl('set', 'Bridge', ovs.bridge, 'fail_mode=standalone');
     await eventually('fail_mode secure', async () => (await ovs.vsctl('get', 'Bridge', ovs.bridge, 'fail_mode')).trim() === 'secure');
+    // vswitchd flushes a bridge's flows when its fail mode changes: the reconciler must notice and put them back.
+    await eventually('flows back', async () => (await flows()).length === before.length);
+    await rec.idle();
+    assert.deepEqual((await flows()).sort(), [...before].sort(), 'the same flows (re-adding may change their dump order)');
   });
 
   test('lost flows (vswitchd restart) are noticed through the canary and reinstalled; foreign flows are left alone', async () => {
@@ -92,7 +97,7 @@ describe('host reconciler against a real ovsdb-server and ovs-vswitchd', { skip:
     await exec('ovs-ofctl', ['-O', 'OpenFlow15', 'del-flows', ovs.target]);
     await exec('ovs-ofctl', ['-O', 'OpenFlow15', 'add-flow', ovs.target, 'table=0,priority=5,cookie=0x1,in_port=99 actions=drop']);
     await eventually('flows back', async () => (await flows()).length === before.length);
-    assert.deepEqual(await flows(), before);
+    assert.deepEqual((await flows()).sort(), [...before].sort());
     assert.ok(rec.passes.some((p) => p.reason.includes('canary')));
     const all = (await exec('ovs-ofctl', ['-O', 'OpenFlow15', 'dump-flows', ovs.target])).stdout;
     assert.match(all, /cookie=0x1,.*in_port=99/);

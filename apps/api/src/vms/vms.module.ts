@@ -1,0 +1,14 @@
+import { Module } from '@nestjs/common';
+import { CatalogDataModule, NetworksDataModule, OperationsDataModule, PoolsDataModule, VmsDataModule } from '@xenplane/core';
+import { TenancyModule } from '@xenplane/tenancy';
+import { NicAllocator } from './nic-allocator.service.js';
+import { VmsController } from './vms.controller.js';
+import { VmsService } from './vms.service.js';
+
+/** VMs: create (quota, NICs and the operation in one transaction), actions, resize, delete. */
+@Module({
+  imports: [VmsDataModule, CatalogDataModule, PoolsDataModule, NetworksDataModule, OperationsDataModule, TenancyModule],
+  controllers: [VmsController],
+  providers: [VmsService, NicAllocator],
+})
+export class VmsModule {}
