@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { PinoNestLogger, PoolRepository } from '@xenplane/core';
 import { ApiKeysService } from '@xenplane/tenancy';
 import { ApiModule } from './api.module.js';
+import { answerClientErrors, hostHeaderMiddleware } from './common/client-error.handler.js';
 import { jsonBodyMiddleware } from './common/json-body.middleware.js';
 import { requestContextMiddleware } from './common/request-context.middleware.js';
 import { createValidationPipe } from './common/validation.pipe.js';
@@ -17,9 +18,11 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
     logger: new PinoNestLogger(logger),
     bodyParser: false,
   });
+  answerClientErrors(app.getHttpServer());
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   app.use(requestContextMiddleware);
+  app.use(hostHeaderMiddleware);
   app.use(jsonBodyMiddleware);
   app.useGlobalPipes(createValidationPipe());
 

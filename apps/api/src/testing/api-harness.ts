@@ -1,5 +1,6 @@
 import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
+import type { Logger } from 'pino';
 import { createLogger } from '@xenplane/core';
 import { createTestDatabase, testRedisPrefix, type TestDatabase } from '@xenplane/testing';
 import { createApiApp } from '../bootstrap.js';
@@ -21,13 +22,14 @@ export interface ApiHarness {
  * own Redis prefix, and a rate limit no test reaches unless it sets its own through `env`.
  */
 // `attachTo`: a further API instance on that database (another API process's view); close() leaves it to its owner.
-export async function startApi(env: Record<string, string> = {}, opts: { attachTo?: TestDatabase } = {}): Promise<ApiHarness> {
+// `logger`: where the API logs (default: silent, or TEST_LOG_LEVEL on stdout).
+export async function startApi(env: Record<string, string> = {}, opts: { attachTo?: TestDatabase; logger?: Logger } = {}): Promise<ApiHarness> {
   const db = opts.attachTo ?? (await createTestDatabase());
   const config = loadApiConfig({
     DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL, BOOTSTRAP_OPERATOR_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1',
     QUEUE_PREFIX: testRedisPrefix(), RATE_LIMIT_PER_MINUTE: '1000000', ...env,
   });
-  const { app, openapi } = await createApiApp(config, createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
+  const { app, openapi } = await createApiApp(config, opts.logger ?? createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
