@@ -1,4 +1,4 @@
-import { STATUS_CODES, type Server } from 'node:http';
+import { maxHeaderSize, STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import { requestContext, type ErrorCode } from '@xenplane/core';
@@ -6,7 +6,7 @@ import { problem } from './problem.js';
 
 // Node's parser errors (llhttp `HPE_*` codes and the server's own timeouts) and what each means to the client.
 function answerFor(code: string | undefined): [ErrorCode, string] {
-  if (code === 'HPE_HEADER_OVERFLOW') return ['headers_too_large', 'the request headers are larger than the server accepts (16 KiB)'];
+  if (code === 'HPE_HEADER_OVERFLOW') return ['headers_too_large', `the request headers are larger than the server accepts (${Math.floor(maxHeaderSize / 1024)} KiB)`];
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT') return ['request_timeout', 'the request did not arrive in time'];
   if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return ['payload_too_large', 'chunk extensions are too large'];
   return ['malformed_request', 'the request is not well-formed HTTP/1.1 (request line, method, headers or framing)'];
