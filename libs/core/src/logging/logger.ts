@@ -3,6 +3,15 @@ import type { LoggerService } from '@nestjs/common';
 import { requestContext } from '../context/request-context.js';
 import { redactMessage, safeError } from './safe-error.js';
 
+function serializeErr(err: unknown): unknown {
+  try {
+    return typeof err === 'string' ? redactMessage(err) : safeError(err);
+  } catch {
+    // A log call must never throw into the code that was reporting a failure.
+    return { type: 'unserializable' };
+  }
+}
+
 /**
  * JSON logs on stdout (or `destination`); every line carries the request/operation ids of the current context, and
  * an `err` is logged by safeError (never with the values a failed query or request carried).
@@ -14,7 +23,7 @@ export function createLogger(service: string, level: string, destination?: Desti
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     messageKey: 'msg',
-    serializers: { err: (err: unknown) => (typeof err === 'string' ? redactMessage(err) : safeError(err)) },
+    serializers: { err: serializeErr },
     mixin: () => {
       const ctx = requestContext.current();
       return ctx ? { requestId: ctx.requestId, tenantId: ctx.tenantId, operationId: ctx.operationId } : {};

@@ -24,11 +24,12 @@ export function safeError(err: unknown, depth = 0): Record<string, unknown> {
   const e = err as Loose;
   const source = { ...(e.driverError ?? {}), ...e } as Record<string, unknown>;
   const type = e.constructor?.name ?? e.name;
-  const message = redactMessage(e.message, Array.isArray(e.parameters) ? e.parameters : []);
+  // Never throws: a logger that throws would change the path of whatever was failing.
+  const message = redactMessage(String(e.message ?? ''), Array.isArray(e.parameters) ? e.parameters : []);
   const out: Record<string, unknown> = { type, message };
   for (const k of KEPT) if (source[k] !== undefined && source[k] !== null) out[k] = source[k];
   // The stack's first lines repeat the message; the frames after it never hold values.
-  if (e.stack) out.stack = [`${type}: ${message}`, ...e.stack.split('\n').filter((line) => /^\s+at /.test(line))].join('\n');
+  if (typeof e.stack === 'string') out.stack = [`${type}: ${message}`, ...e.stack.split('\n').filter((line) => /^\s+at /.test(line))].join('\n');
   if (e.cause !== undefined && depth < MAX_DEPTH) out.cause = safeError(e.cause, depth + 1);
   return out;
 }
