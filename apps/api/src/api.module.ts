@@ -22,6 +22,7 @@ import { NetworksController } from './networks/networks.controller.js';
 import { NetworksService } from './networks/networks.service.js';
 import { IdempotencyInterceptor } from './common/idempotency.interceptor.js';
 import { ProblemFilter } from './common/problem.filter.js';
+import { UndeclaredQueryInterceptor } from './common/undeclared-query.interceptor.js';
 import { API_CONFIG, type ApiConfig } from './config/api-env.js';
 import { OperationsController } from './operations/operations.controller.js';
 import { OperationsService } from './operations/operations.service.js';
@@ -54,6 +55,7 @@ export class ApiModule implements NestModule {
         { provide: APP_FILTER, useClass: ProblemFilter },
         { provide: APP_GUARD, useClass: ApiAuthGuard },
         { provide: APP_INTERCEPTOR, useClass: AuditInterceptor },
+        { provide: APP_INTERCEPTOR, useClass: UndeclaredQueryInterceptor },
         { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor },
         CatalogService,
         VmsService,

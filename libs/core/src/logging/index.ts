@@ -1,2 +1,3 @@
 export * from './logger.js';
+export * from './safe-error.js';
 export const LOGGER = Symbol('LOGGER');
