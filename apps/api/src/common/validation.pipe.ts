@@ -1,7 +1,8 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { DomainError } from '@xenplane/core';
+import { inputProblem, type InputProblem } from './input-rules.js';
 
-function flatten(errors: ValidationError[], parent = ''): { path: string; message: string }[] {
+function flatten(errors: ValidationError[], parent = ''): InputProblem[] {
   return errors.flatMap((e) => {
     const path = parent ? `${parent}.${e.property}` : e.property;
     const own = Object.values(e.constraints ?? {}).map((message) => ({ path, message }));
@@ -9,16 +10,28 @@ function flatten(errors: ValidationError[], parent = ''): { path: string; messag
   });
 }
 
+export function validationFailed(list: InputProblem[]): DomainError {
+  return new DomainError('validation_failed', list.map((e) => `${e.path}: ${e.message}`).join('; ') || 'invalid request', { errors: list });
+}
+
+/** Every body, query and path value: first the rules any input obeys (input-rules.ts), then its DTO. */
+class InputValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const problem = inputProblem(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      if (problem) throw validationFailed([problem]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** DTO validation: unknown fields are refused, and each problem names its field path. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new InputValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const list = flatten(errors);
-      return new DomainError('validation_failed', list.map((e) => `${e.path}: ${e.message}`).join('; ') || 'invalid request', { errors: list });
-    },
+    exceptionFactory: (errors) => validationFailed(flatten(errors)),
   });
 }
