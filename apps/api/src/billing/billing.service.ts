@@ -19,7 +19,10 @@ export class BillingService {
   ) {}
 
   async prices(at?: string): Promise<PriceListView> {
-    return PriceListView.of(await this.billing.priceAt(at ? new Date(at) : new Date()));
+    const when = at ? new Date(at) : new Date();
+    const version = await this.billing.priceAt(when);
+    if (!version) throw new DomainError('not_found', `no price list was in force at ${when.toISOString()}: that is before the first one`);
+    return PriceListView.of(version);
   }
 
   async putPrices(dto: PutPricesDto): Promise<PriceListView> {
@@ -36,7 +39,7 @@ export class BillingService {
       throw new ConflictError(`hours before ${r.ratedThrough.toISOString()} are already rated, or a version starts exactly then; prices apply from a later time`,
         { ratedThrough: r.ratedThrough.toISOString() });
     }
-    return PriceListView.of(await this.billing.priceAt(from));
+    return PriceListView.of((await this.billing.priceAt(from))!);
   }
 
   async usage(p: Principal, q: { from: string; to: string; tenantId?: string }): Promise<UsageView> {
