@@ -1,10 +1,10 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger, type LoggerOptions } from 'pino';
 import type { LoggerService } from '@nestjs/common';
 import { requestContext } from '../context/request-context.js';
 
-/** JSON logs on stdout; every line carries the request/operation ids of the current context. */
-export function createLogger(service: string, level: string): Logger {
-  return pino({
+/** JSON logs on stdout (or `destination`: tests read the lines); every line carries the ids of the current context. */
+export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
+  const options: LoggerOptions = {
     level,
     base: { service },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -14,7 +14,8 @@ export function createLogger(service: string, level: string): Logger {
       const ctx = requestContext.current();
       return ctx ? { requestId: ctx.requestId, tenantId: ctx.tenantId, operationId: ctx.operationId } : {};
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 /** Routes NestJS's own log calls into pino so that every line is JSON. */
