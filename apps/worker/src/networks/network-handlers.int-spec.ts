@@ -28,7 +28,7 @@ test('network.create makes one XAPI network marked with our id, and the network 
   const [made] = await onPool(net.id);
   const row = await network(net);
   assert.deepEqual([row.status, row.presence, row.xapiUuid], ['active', 'present', made?.uuid]);
-  assert.ok(made!.tags.includes('xenplane'));
+  assert.ok(made.tags.includes('xenplane'));
 });
 
 test('a retry finds the network an earlier attempt made by our other_config id instead of making another', async () => {
@@ -44,7 +44,7 @@ test('a retry finds the network an earlier attempt made by our other_config id i
   assert.equal(await creates(), before + 1);
   const made = await onPool(net.id);
   assert.equal(made.length, 1);
-  assert.deepEqual([(await network(net)).status, (await network(net)).xapiUuid], ['active', made[0]!.uuid]);
+  assert.deepEqual([(await network(net)).status, (await network(net)).xapiUuid], ['active', made[0].uuid]);
 });
 
 test('network.delete removes the XAPI network and gives the quota back', async () => {
