@@ -3,16 +3,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NetworkRepository, type NetworkEntity } from '@xenplane/core';
 import { QuotaService } from '@xenplane/tenancy';
-import { simFault, xapi, type XapiCall } from '@xenplane/testing';
+import { simFault } from '@xenplane/testing';
 import { startWorkerFixture, type WorkerFixture } from '../testing/worker-fixture.js';
 
 let fx: WorkerFixture;
-let pool: XapiCall;
-before(async () => {
-  fx = await startWorkerFixture();
-  pool = await xapi(fx.sim);
-});
+before(async () => { fx = await startWorkerFixture(); });
 after(async () => { await fx?.close(); });
+const pool = (method: string, ...params: unknown[]) => fx.pool(method, ...params);
 
 const network = async (n: Pick<NetworkEntity, 'tenantId' | 'id'>) => (await fx.get(NetworkRepository).find(n.tenantId, n.id))!;
 /** XAPI networks carrying this network's id. */

@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VmNicRepository, type NetworkEntity, type VmEntity } from '@xenplane/core';
 import { QuotaService } from '@xenplane/tenancy';
-import { eventually, xapi, type XapiCall } from '@xenplane/testing';
+import { eventually } from '@xenplane/testing';
 import { NetworksModule } from '../networks/networks.module.js';
 import { startWorkerFixture, type WorkerFixture } from '../testing/worker-fixture.js';
 import { VmsModule } from '../vms/vms.module.js';
@@ -12,25 +12,18 @@ import { reconcileDrift } from '../worker.metrics.js';
 import { ReconcileModule } from './reconcile.module.js';
 
 let fx: WorkerFixture;
-let pool: XapiCall;
 before(async () => {
   fx = await startWorkerFixture({
     features: [VmsModule, NetworksModule, ReconcileModule],
     env: { RECONCILE_CLAIM_INTERVAL_MS: '200', RECONCILE_SWEEP_MS: '1000' },
   });
-  pool = await xapi(fx.sim);
 });
 after(async () => { await fx?.close(); });
 
 const drift = async (kind: string) => (await reconcileDrift.get()).values.find((v) => v.labels.pool === fx.poolId && v.labels.kind === kind)?.value ?? 0;
+const pool = (method: string, ...params: unknown[]) => fx.pool(method, ...params);
 const refOf = (vm: VmEntity) => pool('VM.get_by_uuid', vm.xapiUuid);
-
-async function runningVm(tenantId?: string, networks: NetworkEntity[] = []): Promise<VmEntity> {
-  const tenant = tenantId ?? (await fx.seed.tenant());
-  const { vm, operation } = await fx.seed.vm(tenant, { networks });
-  await fx.attempt(operation);
-  return fx.vm(vm);
-}
+const runningVm = (tenantId?: string, networks: NetworkEntity[] = []) => fx.provisioned(tenantId, { networks });
 
 /** Proof the watcher has handled every event before this point: a later out-of-band stop shows on a settled VM. */
 async function watcherCaughtUp(): Promise<void> {

@@ -9,7 +9,7 @@ import {
   OperationRepository, PoolRepository, QueueName, REDIS, VmRepository, createLogger, jobOptions,
   type OperationEntity, type VmEntity,
 } from '@xenplane/core';
-import { createTestDatabase, simState, startSimProcess, testRedisPrefix, type SimProcess, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, simState, startSimProcess, testRedisPrefix, xapi, type SimProcess, type TestDatabase, type XapiCall } from '@xenplane/testing';
 import { loadWorkerConfig, type WorkerConfig } from '../config/worker-env.js';
 import { NetworksModule } from '../networks/networks.module.js';
 import { OperationRunner } from '../pipeline/operation-runner.js';
@@ -19,7 +19,7 @@ import { OutboxRelayService } from '../pipeline/outbox-relay.service.js';
 import { PoolSyncService } from '../pools/pool-sync.service.js';
 import { VmsModule } from '../vms/vms.module.js';
 import { WorkerModule } from '../worker.module.js';
-import { WorkerSeeds } from './worker-seeds.js';
+import { WorkerSeeds, type VmSpec } from './worker-seeds.js';
 
 /** The pipeline's and the pools' own background loops; feature modules bring theirs only when chosen. */
 const OWNERS = [OutboxRelayService, OperationSweeperService, OperationsProcessor, PoolSyncService];
@@ -83,10 +83,14 @@ export interface WorkerFixture extends WorkerApp {
   /** The pool registered from the environment, as the worker registers it at start. */
   poolId: string;
   seed: WorkerSeeds;
+  /** The simulator through a JSON-RPC client of the test's own, for out-of-band changes and checks. */
+  pool: XapiCall;
   /** One attempt of the operation's job through the real OperationRunner, as the queue's consumer delivers it. */
   attempt(operation: Pick<OperationEntity, 'id' | 'tenantId' | 'kind'>, opts?: AttemptOptions): Promise<void>;
   operation(operation: Pick<OperationEntity, 'id' | 'tenantId'>): Promise<OperationEntity>;
   vm(vm: Pick<VmEntity, 'id' | 'tenantId'>): Promise<VmEntity>;
+  /** A VM the API accepted (for a new tenant unless given) and whose create ran to its end. */
+  provisioned(tenantId?: string, spec?: VmSpec): Promise<VmEntity>;
   /** XAPI calls the simulator has served, per method as called (`Async.VM.clone`, `VM.get_record`, ...). */
   calls(): Promise<Record<string, number>>;
 }
@@ -106,14 +110,20 @@ export async function startWorkerFixture(opts: WorkerBootOptions & { simEnv?: Re
   const ds = app.module.get<DataSource>(getDataSourceToken());
   const runner = app.get(OperationRunner);
   const { attempts: defaultAttempts } = jobOptions();
+  const seed = new WorkerSeeds({ ds, poolId: pool.id, get: app.get });
+  const attempt: WorkerFixture['attempt'] = (op, { attemptsMade = 0, attempts = defaultAttempts } = {}) => runner.run({
+    id: op.id, name: op.kind, data: { tenantId: op.tenantId, operationId: op.id }, attemptsMade, opts: { attempts }, queueName: QueueName.VmLifecycle,
+  });
+  const vm: WorkerFixture['vm'] = async (v) => (await app.get(VmRepository).find(v.tenantId, v.id))!;
   return {
-    ...app, db, sim, ds, poolId: pool.id,
-    seed: new WorkerSeeds({ ds, poolId: pool.id, get: app.get }),
-    attempt: (op, { attemptsMade = 0, attempts = defaultAttempts } = {}) => runner.run({
-      id: op.id, name: op.kind, data: { tenantId: op.tenantId, operationId: op.id }, attemptsMade, opts: { attempts }, queueName: QueueName.VmLifecycle,
-    }),
+    ...app, db, sim, ds, poolId: pool.id, seed, attempt, vm,
+    pool: await xapi(sim),
     operation: async (op) => (await app.get(OperationRepository).find(op.tenantId, op.id))!,
-    vm: async (vm) => (await app.get(VmRepository).find(vm.tenantId, vm.id))!,
+    async provisioned(tenantId, spec) {
+      const { operation } = await seed.vm(tenantId ?? (await seed.tenant()), spec);
+      await attempt(operation);
+      return vm({ tenantId: operation.tenantId, id: operation.resourceId });
+    },
     calls: async () => (await simState(sim)).calls,
     async close() {
       await app.close();

@@ -3,29 +3,23 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { VmEntity } from '@xenplane/core';
 import { QuotaService } from '@xenplane/tenancy';
-import { poolCensus, simFault, xapi, type XapiCall } from '@xenplane/testing';
+import { poolCensus, simFault } from '@xenplane/testing';
 import { startWorkerFixture, type WorkerFixture } from '../testing/worker-fixture.js';
 
 const MiB = 1024 * 1024;
 let fx: WorkerFixture;
-let pool: XapiCall;
-before(async () => {
-  fx = await startWorkerFixture();
-  pool = await xapi(fx.sim);
-});
+before(async () => { fx = await startWorkerFixture(); });
 after(async () => { await fx?.close(); });
+const pool = (method: string, ...params: unknown[]) => fx.pool(method, ...params);
 
 const count = async (...methods: string[]) => {
   const calls = await fx.calls();
   return methods.reduce((n, m) => n + (calls[m] ?? 0), 0);
 };
 
-/** A VM the API accepted and the worker provisioned. */
+/** A running VM, of this size if given. */
 async function runningVm(size?: { vcpus: number; memoryMiB: number; diskGiB: number }): Promise<VmEntity> {
-  const tenantId = await fx.seed.tenant();
-  const { operation } = await fx.seed.vm(tenantId, size ? { flavor: await fx.seed.flavor(size) } : {});
-  await fx.attempt(operation);
-  const vm = await fx.vm({ tenantId, id: operation.resourceId });
+  const vm = await fx.provisioned(undefined, size ? { flavor: await fx.seed.flavor(size) } : {});
   assert.equal(vm.status, 'running');
   return vm;
 }
