@@ -1,4 +1,4 @@
-import { type DynamicModule, Injectable, Module } from '@nestjs/common';
+import { type DynamicModule, Injectable, Module, type Type } from '@nestjs/common';
 import { BullModule } from '@nestjs/bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -35,10 +35,13 @@ class MetricsSampler {
 /** Pooled connections per worker; add one lock session and three LISTEN connections for its total. */
 export const WORKER_DB_POOL_SIZE = 10;
 
+/** The worker's feature modules: job handlers and the per-pool and per-host owners (a test may boot a subset). */
+export const WORKER_FEATURES: Type[] = [VmsModule, NetworksModule, ReconcileModule, DataplaneModule, UsageModule, QuotaModule];
+
 /** The worker: the operation pipeline and its handlers by feature, plus the per-pool and per-host owners. */
 @Module({})
 export class WorkerModule {
-  static forRoot(config: WorkerConfig, logger: Logger): DynamicModule {
+  static forRoot(config: WorkerConfig, logger: Logger, features: Type[] = WORKER_FEATURES): DynamicModule {
     return {
       module: WorkerModule,
       imports: [
@@ -51,12 +54,7 @@ export class WorkerModule {
         OperationsDataModule,
         PoolsModule,
         PipelineModule,
-        VmsModule,
-        NetworksModule,
-        ReconcileModule,
-        DataplaneModule,
-        UsageModule,
-        QuotaModule,
+        ...features,
       ],
       controllers: [HealthController],
       providers: [

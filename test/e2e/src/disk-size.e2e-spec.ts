@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, eventually, OPERATOR_TOKEN, poolCensus, startStack, xapi, type Stack } from './stack.js';
+import { eventually, poolCensus, xapi } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 const GiB = 1024 ** 3;
 let stack: Stack;

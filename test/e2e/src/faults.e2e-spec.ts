@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { assertConsistent, client, eventually, OPERATOR_TOKEN, poolCensus, simFault, simLatency, startStack, type Stack } from './stack.js';
+import { eventually, poolCensus, simFault, simLatency } from '@xenplane/testing';
+import { assertConsistent, client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 const TENANTS = 20;
 const VMS_PER_TENANT = 9;

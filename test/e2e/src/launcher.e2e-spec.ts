@@ -3,20 +3,11 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import { join } from 'node:path';
-import { createTestDatabase, repoRoot, startProcess, testRedisPrefix, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, freePort, repoRoot, startProcess, testRedisPrefix, type TestDatabase } from '@xenplane/testing';
 
 const dbs: TestDatabase[] = [];
 after(async () => { await Promise.all(dbs.map((d) => d.drop())); });
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Runs the launcher until the API answers, and returns everything it printed and the API's address. */
 async function launch(token: string | undefined): Promise<{ output: string; api: string; stop: () => Promise<unknown> }> {

@@ -2,8 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import pg from 'pg';
-import { startProcess, startSimProcess, type ManagedProcess, type SimProcess } from '@xenplane/testing';
-import { client, eventually, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
+import { eventually, type ManagedProcess, type SimProcess, startProcess, startSimProcess } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 // 20 registered pools: 6 answering (3 simulators, each registered twice), 7 refusing connections, 7 that accept a
 // connection and never answer (a hung master). Before the fix each pool's watcher pinned one of the worker's ten

@@ -4,7 +4,8 @@ import assert from 'node:assert/strict';
 import pg from 'pg';
 import { checkFocusCsv } from '@xenplane/accounting';
 import { bruteForceSeconds } from '@xenplane/accounting/testing';
-import { client, eventually, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
+import { eventually } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 let db: pg.Pool;

@@ -3,7 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { client, eventually, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
+import { eventually } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 const promtool = spawnSync('sh', ['-c', 'command -v promtool']).status === 0;
 if (!promtool && process.env.CI === 'true') throw new Error('CI=true but promtool is not installed (apt-get install prometheus)');

@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startProcess, type ManagedProcess } from '@xenplane/testing';
-import { assertConsistent, client, eventually, OPERATOR_TOKEN, poolCensus, simLatency, startStack, type Stack } from './stack.js';
+import { eventually, type ManagedProcess, poolCensus, simLatency, startProcess } from '@xenplane/testing';
+import { assertConsistent, client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 const extra: (ManagedProcess & { url: string })[] = [];

@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { selfSignedCertificate, startSimProcess, startTlsFront, type SelfSigned, type SimProcess, type TlsFront } from '@xenplane/testing';
-import { client, eventually, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
+import { eventually, type SelfSigned, selfSignedCertificate, type SimProcess, startSimProcess, startTlsFront, type TlsFront } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 // A second pool whose master speaks HTTPS with a self-signed certificate (XCP-ng's default), in front of a simulator.
 let stack: Stack;

@@ -1,8 +1,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { startSimProcess, type SimProcess } from '@xenplane/testing';
-import { client, eventually, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
+import { eventually, type SimProcess, startSimProcess } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 let second: SimProcess;

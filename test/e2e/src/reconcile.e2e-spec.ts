@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startProcess, type ManagedProcess } from '@xenplane/testing';
-import { client, eventually, OPERATOR_TOKEN, startStack, xapi, type Stack } from './stack.js';
+import { eventually, type ManagedProcess, startProcess, xapi } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 let second: ManagedProcess & { url: string };

@@ -1,48 +1,19 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
-import { client, eventually, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
+import { eventually, redisServer, type RedisServer } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
-let redis: ChildProcess | undefined;
-let port = 0;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
-/** A private Redis, so stopping it cannot disturb tests running beside this one. */
-async function startRedis(): Promise<void> {
-  redis = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
-  await eventually('redis up', () => new Promise<true | undefined>((resolve) => {
-    const s = net.connect(port, '127.0.0.1', () => { s.destroy(); resolve(true); });
-    s.on('error', () => resolve(undefined));
-  }), 10_000);
-}
-
-async function stopRedis(): Promise<void> {
-  const r = redis;
-  redis = undefined;
-  if (!r || r.exitCode !== null) return;
-  const exited = new Promise((resolve) => r.once('exit', resolve));
-  r.kill('SIGKILL');
-  await exited;
-}
+let redis: RedisServer | undefined;
 
 before(async () => {
-  port = await freePort();
-  await startRedis();
-  stack = await startStack({}, { REDIS_URL: `redis://127.0.0.1:${port}` });
+  // A private Redis, so stopping it cannot disturb tests running beside this one.
+  redis = await redisServer();
+  stack = await startStack({}, { REDIS_URL: redis.url });
 });
 after(async () => {
   await stack?.stop();
-  await stopRedis();
+  await redis?.stop();
 });
 
 test('with Redis down requests are still accepted, and run once it is back', { timeout: 120_000 }, async () => {
@@ -52,7 +23,7 @@ test('with Redis down requests are still accepted, and run once it is back', { t
   const tenant = await op('POST', '/v1/tenants', { name: 'redisless' });
   const t = `?tenantId=${tenant.body.id}`;
 
-  await stopRedis();
+  await redis!.stop();
   const accepted: string[] = [];
   for (let i = 0; i < 5; i++) {
     const r = await op('POST', `/v1/vms${t}`, { name: `r${i}`, flavorId: flavor.body.id, imageId: image.body.id });
@@ -64,7 +35,7 @@ test('with Redis down requests are still accepted, and run once it is back', { t
   await new Promise((r) => setTimeout(r, 1500));
   assert.ok((await op('GET', `/v1/operations${t}`)).body.items.every((o: { status: string }) => o.status === 'queued'));
 
-  await startRedis();
+  await redis!.start();
   await eventually('all running', async () => {
     const vms = (await op('GET', `/v1/vms${t}`)).body.items as { id: string; status: string }[];
     return accepted.every((id) => vms.find((v) => v.id === id)?.status === 'running') ? true : undefined;

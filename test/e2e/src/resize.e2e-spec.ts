@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { client, eventually, OPERATOR_TOKEN, startStack, xapi, type Stack } from './stack.js';
+import { eventually, xapi } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 before(async () => { stack = await startStack(); });

@@ -4,8 +4,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { startSimProcess, type SimProcess } from '@xenplane/testing';
-import { eventually, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
+import { eventually, type SimProcess, startSimProcess } from '@xenplane/testing';
+import { OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 let second: SimProcess;

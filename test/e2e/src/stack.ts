@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, startProcess, startSimProcess, testRedisPrefix, untilReady, type ManagedProcess, type SimProcess, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, poolCensus, startProcess, startSimProcess, testRedisPrefix, untilReady, type ManagedProcess, type SimProcess, type TestDatabase } from '@xenplane/testing';
 
 export const OPERATOR_TOKEN = 'e2e-operator-token-0123456789abcdef';
 
@@ -71,66 +71,6 @@ export function client(baseUrl: string, token: string | null) {
     try { parsed = text ? JSON.parse(text) : undefined; } catch { /* plain text (metrics) */ }
     return { status: res.status, body: parsed, headers: res.headers };
   };
-}
-
-/** Polls until `check` returns a value, or fails after `timeoutMs`. */
-export async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
-
-/** A minimal JSON-RPC client of its own, so the checks on the pool do not trust our driver. */
-export async function xapi(simUrl: string) {
-  let id = 0;
-  const rpc = async (method: string, params: unknown[]) => {
-    const res = await fetch(`${simUrl}/jsonrpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', method, params, id: ++id }) });
-    const body = (await res.json()) as { result?: unknown; error?: { message: string; data: unknown[] } };
-    if (body.error) throw new Error(`${body.error.message} ${JSON.stringify(body.error.data)}`);
-    return body.result as any;
-  };
-  const session = await rpc('session.login_with_password', ['root', 'xenroot', '1.0', 'e2e']);
-  return (method: string, ...params: unknown[]) => rpc(method, [session, ...params]);
-}
-
-/** Sets simulator latency for a method (ms), through its control API. */
-export async function simLatency(simUrl: string, method: string, ms: number): Promise<void> {
-  const res = await fetch(`${simUrl}/sim/latency`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ method, ms }) });
-  if (!res.ok) throw new Error(`sim latency: ${res.status} ${await res.text()}`);
-}
-
-/** What the pool holds, read with our own minimal client: VMs that carry our id, markers, and orphan disks. */
-export async function poolCensus(simUrl: string) {
-  const pool = await xapi(simUrl);
-  const vms = Object.values(await pool('VM.get_all_records')) as Record<string, any>[];
-  const vdis = Object.values(await pool('VDI.get_all_records')) as Record<string, any>[];
-  const real = vms.filter((v) => !v.is_a_template && !v.is_control_domain && !v.is_a_snapshot);
-  const byId = new Map<string, Record<string, any>[]>();
-  for (const v of real) {
-    const id = v.other_config?.['xenplane-vm-id'];
-    if (id) byId.set(id, [...(byId.get(id) ?? []), v]);
-  }
-  return {
-    byId,
-    tagged: real.filter((v) => (v.tags ?? []).includes('xenplane')),
-    markers: vms.filter((v) => String(v.name_label).startsWith('xenplane-')),
-    looseVdis: vdis.filter((d) => (d.VBDs ?? []).length === 0),
-  };
-}
-
-/** Injects a simulator fault: `rate` of the calls to `method` fail with `code`. */
-export async function simFault(simUrl: string, fault: { method: string; code: string; params?: string[]; rate?: number; times?: number }): Promise<void> {
-  const res = await fetch(`${simUrl}/sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(fault) });
-  if (!res.ok) throw new Error(`sim fault: ${res.status} ${await res.text()}`);
 }
 
 /** The checks every durability test ends with: one XAPI VM per running row, nothing half-made or leaked. */

@@ -3,7 +3,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { client, eventually, OPERATOR_TOKEN, simLatency, startStack, xapi, type Stack } from './stack.js';
+import { eventually, simLatency, xapi } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 let db: pg.Client;

@@ -4,7 +4,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { ovsUnavailable, startOvsSandbox } from '../flows/ovs-sandbox.js';
+import { ovsUnavailable, startOvsSandbox } from '../testing/ovs-sandbox.js';
 import type { PoolDataplaneView } from '../reconciler/dataplane.types.js';
 import { HostReconciler } from '../reconciler/host-reconciler.js';
 

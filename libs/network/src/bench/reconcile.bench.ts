@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { ovsUnavailable, startOvsSandbox } from '../flows/ovs-sandbox.js';
+import { ovsUnavailable, startOvsSandbox } from '../testing/ovs-sandbox.js';
 import { generateFlows } from '../flows/flow-generator.js';
 import { flowText } from '../flows/flow-text.js';
 import { desiredHostState } from '../reconciler/desired-state.js';

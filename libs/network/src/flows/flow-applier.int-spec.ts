@@ -6,7 +6,7 @@ import { applyFlows, checkCanary, dumpOwnFlows, planFlows } from './flow-applier
 import { generateFlows } from './flow-generator.js';
 import { twoTenantsSameCidr } from './flow-fixtures.js';
 import { execOfctl, type OfctlOptions } from './ofctl.js';
-import { ovsUnavailable, startOvsSandbox, type OvsSandbox } from './ovs-sandbox.js';
+import { ovsUnavailable, startOvsSandbox, type OvsSandbox } from '../testing/ovs-sandbox.js';
 import type { HostFlowState } from './types.js';
 
 const exec = promisify(execFile);

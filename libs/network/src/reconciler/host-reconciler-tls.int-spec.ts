@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { dumpOwnFlows } from '../flows/flow-applier.js';
-import { ovsUnavailable, startOvsSandbox, type OvsSandbox } from '../flows/ovs-sandbox.js';
+import { ovsUnavailable, startOvsSandbox, type OvsSandbox } from '../testing/ovs-sandbox.js';
 import { createTestPki, hasOpenssl, type TestPki } from '../testing/tls-pki.fixture.js';
 import { HostReconciler } from './host-reconciler.js';
 

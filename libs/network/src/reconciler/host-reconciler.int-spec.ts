@@ -3,24 +3,15 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
+import { eventually } from '@xenplane/testing';
 import { dumpOwnFlows } from '../flows/flow-applier.js';
-import { ovsUnavailable, startOvsSandbox, type OvsSandbox } from '../flows/ovs-sandbox.js';
+import { ovsUnavailable, startOvsSandbox, type OvsSandbox } from '../testing/ovs-sandbox.js';
 import type { NicBinding, PoolDataplaneView } from './dataplane.types.js';
 import { HostReconciler } from './host-reconciler.js';
 
 const exec = promisify(execFile);
 const missing = await ovsUnavailable();
 if (missing && process.env.CI === 'true') throw new Error(`CI=true but OVS tests cannot run: ${missing}`);
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const net = { key: 7, vni: 5007, cidr: '10.0.0.0/24', xapiUuid: 'net-x' };
 const macA = '02:00:00:00:00:0a';

@@ -1,10 +1,10 @@
 // Starts a private ovsdb-server (own temp dir, socket, pid and log) for tests; never touches the system service.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { canConnect, freePort } from '@xenplane/testing';
 
 /** Where Debian's openvswitch-common puts the vswitch schema. */
 export const VSWITCH_SCHEMA = '/usr/share/openvswitch/vswitch.ovsschema';
@@ -127,23 +127,4 @@ export async function startOvsdbServer(opts: OvsdbServerOptions = {}): Promise<O
   if (opts.ssl) fixture.sslPort = await freePort();
   await launch();
   return fixture;
-}
-
-export function canConnect(to: net.NetConnectOpts): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(to);
-    s.once('connect', () => { s.destroy(); resolve(true); });
-    s.once('error', () => resolve(false));
-  });
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
 }

@@ -2,7 +2,8 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { XapiTransportError } from '../errors/xapi-error.js';
 import { XapiPool } from '../pool/xapi-pool.js';
-import { simClient, simControl, startSim, type SimProcess } from '../testing/sim-control.js';
+import { simControl } from '@xenplane/testing';
+import { simClient, startSim, type SimProcess } from '../testing/sim-control.js';
 import { provision } from '../testing/provision.js';
 
 describe('async tasks against the simulator', () => {

@@ -1,7 +1,8 @@
 import { after, afterEach, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { XapiError, XapiTransportError } from '../errors/xapi-error.js';
-import { simClient, simControl, simHostUrl, simState, startSim, type SimProcess } from '../testing/sim-control.js';
+import { simControl, simHostUrl, simState } from '@xenplane/testing';
+import { simClient, startSim, type SimProcess } from '../testing/sim-control.js';
 import type { XapiClient } from './xapi-client.js';
 import type { XapiClientOptions } from './xapi-client.options.js';
 

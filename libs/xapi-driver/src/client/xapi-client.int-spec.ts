@@ -1,7 +1,8 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { XapiError, XapiTransportError } from '../errors/xapi-error.js';
-import { simClient, simControl, simState, startSim, type SimProcess } from '../testing/sim-control.js';
+import { simControl, simState } from '@xenplane/testing';
+import { simClient, startSim, type SimProcess } from '../testing/sim-control.js';
 import type { XapiCallEvent } from './xapi-client.options.js';
 
 describe('XapiClient against the simulator', () => {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { XapiError } from '../errors/xapi-error.js';
 import type { XapiClient } from '../client/xapi-client.js';
 import type { XapiWatchEvent } from '../events/event-watcher.js';
-import { simClient, simControl, startSim, type SimProcess } from '../testing/sim-control.js';
+import { eventually, simControl } from '@xenplane/testing';
+import { simClient, startSim, type SimProcess } from '../testing/sim-control.js';
 import { XapiPool } from './xapi-pool.js';
 import { provision } from '../testing/provision.js';
 
@@ -104,8 +105,7 @@ describe('XapiPool against the simulator', () => {
     await ready;
     const { ref } = await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'watched', otherConfig: { 'xenplane:vm-id': 'w' }, memoryBytes: GiB, vcpus: 1 });
     await pool.destroyVm(ref);
-    const deadline = Date.now() + 10_000;
-    while (!seen.some((e) => e.kind === 'del' && e.ref === ref) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await eventually('the del event', () => Promise.resolve(seen.some((e) => e.kind === 'del' && e.ref === ref)), 10_000);
     ctl.abort();
     await watching;
     const sync = seen.find((e) => e.kind === 'sync');

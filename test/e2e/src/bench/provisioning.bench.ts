@@ -2,7 +2,8 @@
 // on the same Redis, and POST-to-running time vs the sum of the simulated XAPI latencies.
 import { Queue, Worker } from 'bullmq';
 import { bullConnectionOptions } from '@xenplane/core';
-import { client, eventually, OPERATOR_TOKEN, simLatency, startStack } from '../stack.js';
+import { eventually, simLatency } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack } from '../stack.js';
 
 const emit = (r: Record<string, unknown>) => console.log(JSON.stringify(r));
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -3,8 +3,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
-import { startProcess } from '@xenplane/testing';
-import { client, eventually, OPERATOR_TOKEN, startStack, type Stack } from '../stack.js';
+import { eventually, startProcess } from '@xenplane/testing';
+import { client, OPERATOR_TOKEN, startStack, type Stack } from '../stack.js';
 import { forgeArpReply, inGuest, listen, neighbour, pings, tcpConnects, type GuestVm } from './guest.js';
 import { ovsSkipReason } from './ovs-prereqs.js';
 

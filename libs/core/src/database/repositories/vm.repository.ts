@@ -50,7 +50,8 @@ export class VmRepository {
    * operation in flight), so the reconciler never fights a saga. Returns whether the status changed.
    */
   async recordObserved(tenantId: string, id: string, seen: { powerState: string; hostUuid: string | null; status: 'running' | 'stopped' }): Promise<boolean> {
-    const rows: { changed: boolean }[] = await this.ds.query(
+    // TypeORM answers an UPDATE with [rows, rowCount], not the rows.
+    const [rows] = await this.ds.query<[{ changed: boolean }[], number]>(
       `UPDATE vms v SET power_state = $3, host_uuid = $4,
          status = CASE WHEN v.status IN ('running', 'stopped') AND NOT EXISTS
            (SELECT 1 FROM operations o WHERE o.resource_id = v.id AND o.status IN ('queued', 'running')) THEN $5 ELSE v.status END,

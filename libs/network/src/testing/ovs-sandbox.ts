@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { canConnect, freePort } from '../testing/ovsdb-server.fixture.js';
-import { bridgeTarget, type OvsSslFiles } from './ofctl.js';
+import { canConnect, freePort } from '@xenplane/testing';
+import { bridgeTarget, type OvsSslFiles } from '../flows/ofctl.js';
 
 const exec = promisify(execFile);
 const SCHEMA = ['/usr/share/openvswitch/vswitch.ovsschema', '/usr/local/share/openvswitch/vswitch.ovsschema'];
