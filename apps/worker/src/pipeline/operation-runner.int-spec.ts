@@ -91,15 +91,19 @@ test('a transient fault on the last attempt fails the operation instead of retry
   assert.equal((await fx.get(QuotaService).get(tenantId)).used.vms, 0);
 });
 
-test('a job whose resource row is gone touches no pool and names what is missing', async () => {
+test('a job whose resource row is gone touches no pool and fails its operation naming what is missing', async () => {
   const tenantId = await fx.seed.tenant();
   const { vm, operation } = await fx.seed.vm(tenantId);
   await fx.ds.query(`DELETE FROM quota_ledger WHERE resource_id = $1`, [vm.id]);
   await fx.ds.query(`DELETE FROM vms WHERE id = $1`, [vm.id]);
   const calls = await fx.calls();
-  await assert.rejects(fx.attempt(operation), new RegExp(`names missing vm ${vm.id}`));
+  await fx.attempt(operation);
   assert.deepEqual(await fx.calls(), calls);
-  assert.equal((await fx.operation(operation)).status, 'queued');
+  const ended = await fx.operation(operation);
+  assert.deepEqual([ended.status, ended.errorCode], ['failed', 'resource_missing']);
+  assert.match(ended.errorDetail ?? '', new RegExp(`names missing vm ${vm.id}`));
+  await fx.attempt(operation);
+  assert.deepEqual(await fx.calls(), calls, 'a redelivery finds it finished');
 });
 
 test("every log line of an attempt carries its operation's request id, tenant and operation", async () => {

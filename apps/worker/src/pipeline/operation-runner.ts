@@ -32,7 +32,14 @@ export class OperationRunner {
     const context = { requestId: operation.requestId ?? `job-${String(job.id)}`, tenantId, operationId };
     await requestContext.run(context, async () => {
       const resource = await handler.load(operation);
-      if (!resource) throw new Error(`operation ${operationId} names missing ${operation.resourceType} ${operation.resourceId}`);
+      if (!resource) {
+        // Nothing to work on, now or on any retry: the operation ends, failed, instead of being retried for ever.
+        const detail = `operation ${operationId} names missing ${operation.resourceType} ${operation.resourceId}`;
+        await this.operations.fail(tenantId, operationId, 'resource_missing', detail);
+        jobFailures.inc({ queue: job.queueName, job: job.name, code: 'resource_missing' });
+        this.logger.error({ job: job.name, resourceType: operation.resourceType, resourceId: operation.resourceId }, detail);
+        return;
+      }
       await this.operations.start(tenantId, operationId);
       let pool: Promise<XapiPool> | undefined;
       const ctx: OperationContext<unknown> = {
