@@ -81,16 +81,19 @@ describe('failed authentication', () => {
     const answers = await Promise.all(Array.from({ length: 200 }, (_, i) =>
       a.call('POST', '/v1/tenants', { token: i % 2 ? `nope-${i}` : null, body: { name: `flood-${i}` }, headers: { 'x-request-id': `flood-${i}` } })));
     const byStatus = answers.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
+    // A check that failed open answered 401 whether or not Redis still took its token: between 20 and 20 + open.
     const open = (await failedOpen()) - openBefore;
-    assert.deepEqual(byStatus, { 401: 20 + open, 429: 180 - open });
+    const passed = byStatus[401] ?? 0;
+    assert.ok(passed >= 20 && passed <= 20 + open, `${passed} got through (20 + ${open} that failed open at most)`);
+    assert.deepEqual(byStatus, { 401: passed, 429: 200 - passed });
     for (const r of answers.filter((x) => x.status === 429)) {
       assert.equal(r.body.code, 'rate_limited');
       assert.ok(Number(r.headers.get('retry-after')) > 0);
     }
     const after = await Promise.all([series('missing', '401'), series('invalid', '401'), series('missing', '429'), series('invalid', '429')].map((s) => metric(a, s)));
     const delta = after.map((v, i) => v - before[i]!);
-    assert.equal(delta[0]! + delta[1]!, 20 + open);
-    assert.equal(delta[2]! + delta[3]!, 180 - open);
+    assert.equal(delta[0]! + delta[1]!, passed);
+    assert.equal(delta[2]! + delta[3]!, 200 - passed);
     assert.equal(delta[0]! + delta[2]!, 100, 'half sent no token');
 
     // A valid key from the same address is never charged to, nor refused by, the address's budget.
