@@ -4,7 +4,7 @@ import { handleControl } from '../control/control-routes.js';
 import type { Dispatcher, Outcome } from '../rpc/dispatcher.js';
 import type { SimState } from '../sim/sim-state.js';
 import { parseJsonCall, renderJsonFailure, renderJsonSuccess } from '../wire/json-rpc.js';
-import { MalformedRequest, parseMethodCall, renderFailure, renderSuccess, type MethodCall } from '../wire/xml-rpc.js';
+import { MalformedRequest, parseMethodCall, renderBare, renderFailure, renderSuccess, type MethodCall } from '../wire/xml-rpc.js';
 
 const maxBody = 64 * 1024 * 1024;
 const errorPage = '<html><body><h1>HTTP 500 internal server error</h1>The server could not process this request.</body></html>';
@@ -58,7 +58,7 @@ async function rpc(sim: SimState, dispatcher: Dispatcher, req: IncomingMessage, 
   }
   const out = await counted(sim, call.method, () => dispatcher.call(call.method, call.params, { transport: 'xmlrpc', localAddress }));
   if (out.kind === 'http500') return fail500(res);
-  return send(res, 200, 'text/xml', out.kind === 'ok' ? renderSuccess(out.wire) : renderFailure(out.description));
+  return send(res, 200, 'text/xml', out.kind === 'ok' ? (out.bare ? renderBare(out.wire) : renderSuccess(out.wire)) : renderFailure(out.description));
 }
 
 export function createSimHandler(sim: SimState, dispatcher: Dispatcher): RequestListener {
