@@ -182,7 +182,7 @@ export class ObjectStore {
     for (const l of [...this.listeners]) l();
   }
 
-  // Back-ref sets are edited in place: each record owns its arrays (makeRecord copies defaults).
+  // Back-ref sets grow in place (each record owns its arrays: makeRecord copies defaults); they shrink by copy (unlink).
   private link(cls: string, ref: string, record: XRecord, gen: number, fields?: string[]): void {
     for (const b of backRefsOf(cls)) {
       if (fields && !fields.includes(b.field)) continue;
@@ -198,6 +198,7 @@ export class ObjectStore {
     }
   }
 
+  // Copy-on-write: a caller iterating the set it read (VM.VIFs while destroying each VIF) never skips an entry.
   private unlink(cls: string, ref: string, record: XRecord, gen: number, fields?: string[]): void {
     for (const b of backRefsOf(cls)) {
       if (fields && !fields.includes(b.field)) continue;
@@ -206,7 +207,7 @@ export class ObjectStore {
       const set = row?.record[b.set] as Value[] | undefined;
       const at = Array.isArray(set) ? set.indexOf(ref) : -1;
       if (!row || at < 0) continue;
-      set!.splice(at, 1);
+      row.record[b.set] = [...set!.slice(0, at), ...set!.slice(at + 1)];
       forgetRendered(row.record);
       row.modified = gen;
       this.logChange(b.parent, parent as string, gen);
