@@ -1,6 +1,7 @@
 // VM.clone / VM.copy: a new Halted VM with the source's settings and its own disks and NICs.
 import type { XRecord } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
+import { fail } from '../rpc/xapi-error.js';
 import { isNullRef } from '../util/ids.js';
 import { assertSrSpace, createVbd, createVdi } from './disks.js';
 import { cloneVmFields, createVm } from './vm-factory.js';
@@ -46,6 +47,7 @@ export function duplicateVm(sim: SimState, srcRef: string, newName: string, targ
 export function destroyVmRecords(sim: SimState, vmRef: string): void {
   const { store } = sim;
   const vm = store.mustGet('VM', vmRef);
+  if ((vm.other_config as Record<string, string>).default_template === 'true') fail('VM_CANNOT_DELETE_DEFAULT_TEMPLATE');
   const gone = (cls: string, ref: unknown) => {
     if (typeof ref === 'string' && store.get(cls, ref)) store.destroy(cls, ref);
   };

@@ -64,14 +64,8 @@ export async function eventFrom(sim: SimState, classes: string[], token: string,
   for (;;) {
     const changes = sim.store.changesSince(since, accept);
     if (changes.length > 0 || Date.now() >= deadline || sim.timers.signal.aborted) return batch(sim, changes);
-    await waitForChange(sim, deadline - Date.now());
+    await sim.waitForChange(deadline - Date.now());
   }
-}
-
-function waitForChange(sim: SimState, ms: number): Promise<void> {
-  const wake = new AbortController();
-  const unsubscribe = sim.store.onChange(() => wake.abort());
-  return sim.timers.sleep(ms, wake.signal).finally(unsubscribe);
 }
 
 // Returns the token just before a synthetic `mod` of the object, so event.from(token) sees it.

@@ -92,7 +92,8 @@ export class Dispatcher {
     const handler = this.handlers.get(base) ?? genericHandler(this.sim.dm.cls(msg.cls)!, msg) ?? fail('NOT_IMPLEMENTED', base);
     const args = msg.params.slice(skip).map((p, i) => coerce(i + skip < params.length ? params[i + skip]! : structuredClone(p.default!), p.type, this.sim.dm, p.name));
     const session = msg.takesSession ? validateSession(this.sim, params[0]!) : '';
-    const shared = { sim: this.sim, method: base, message: msg, session, args, isAsync, localAddress: meta.localAddress };
+    const cancel = (ref: string) => this.tasks.cancelOperation(ref);
+    const shared = { sim: this.sim, method: base, message: msg, session, args, isAsync, localAddress: meta.localAddress, cancel };
     if (isAsync) {
       const taskRef = this.tasks.start(base, session, async (hooks) => {
         const ctx: CallContext = { ...shared, opRef: hooks.taskRef, delay: once(hooks.delay) };
@@ -100,7 +101,8 @@ export class Dispatcher {
       });
       return str(taskRef);
     }
-    const ctx: CallContext = { ...shared, opRef: newRef(), delay: once(() => this.sim.timers.sleep(this.sim.control.latencyFor(base))) };
+    const opRef = newRef();
+    const ctx: CallContext = { ...shared, opRef, delay: once(() => this.tasks.syncDelay(opRef, base)) };
     return this.encode(await run(handler, ctx), msg);
   }
 

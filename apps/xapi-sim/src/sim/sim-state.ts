@@ -56,6 +56,13 @@ export class SimState {
     return next;
   }
 
+  // Resolves on the next store change, after `ms`, or at shutdown, whichever comes first.
+  waitForChange(ms: number): Promise<void> {
+    const wake = new AbortController();
+    const unsubscribe = this.store.onChange(() => wake.abort());
+    return this.timers.sleep(ms, wake.signal).finally(unsubscribe);
+  }
+
   // Counts of every table, as event.from's valid_ref_counts and GET /sim/state report them.
   counts(): Record<string, number> {
     const out: Record<string, number> = {};

@@ -71,6 +71,11 @@ export class ObjectStore {
     return ref;
   }
 
+  // The record `create` would store for these values (defaults filled), without storing it.
+  preview(cls: string, values: XRecord): XRecord {
+    return makeRecord(this.dm, cls, values);
+  }
+
   get(cls: string, ref: string): XRecord | undefined {
     return this.tables.get(cls)?.get(ref)?.record;
   }
