@@ -3,13 +3,17 @@
 import type { XRecord } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
 import { fail } from '../rpc/xapi-error.js';
+import { refreshVmDevices } from './device-lifecycle.js';
 import { computeAllowedOperations, vmOperationError } from './vm-lifecycle.js';
 
 export type { PowerState } from './vm-lifecycle.js';
 
+// The VM's, then its devices' (message_forwarding.ml update_vbd_operations / update_vif_operations follow VM ops).
 export function refreshAllowedOperations(sim: SimState, vmRef: string): void {
   const vm = sim.store.get('VM', vmRef);
-  if (vm) sim.store.update('VM', vmRef, { allowed_operations: computeAllowedOperations(sim, vmRef, vm) });
+  if (!vm) return;
+  sim.store.update('VM', vmRef, { allowed_operations: computeAllowedOperations(sim, vmRef, vm) });
+  refreshVmDevices(sim, vmRef);
 }
 
 // assert_operation_valid: the first error xapi would raise for `op` now.

@@ -1,18 +1,17 @@
 // VIF and network constructors/destructors and VIF hotplug.
 import type { XRecord } from '../datamodel/defaults.js';
 import { createVif } from '../domain/vifs.js';
-import { assertRunning } from '../domain/vm-state.js';
+import { assertDeviceOperation, refreshDeviceOperations } from '../domain/device-lifecycle.js';
 import { argStr, type CallContext, type HandlerTable } from '../rpc/handler-types.js';
 import { fail } from '../rpc/xapi-error.js';
 
+// xapi_vif_helpers.ml assert_operation_valid decides (running VM, hotplug support); unplug_force checks as unplug.
 function plugVif(ctx: CallContext, attach: boolean): string {
   const ref = argStr(ctx, 0);
-  const vif = ctx.sim.store.mustGet('VIF', ref);
-  const vmRef = String(vif.VM);
-  assertRunning(vmRef, ctx.sim.store.mustGet('VM', vmRef)); // hotplug needs a running VM
-  if (attach && vif.currently_attached === true) fail('DEVICE_ALREADY_ATTACHED', ref);
-  if (!attach && vif.currently_attached !== true) fail('DEVICE_ALREADY_DETACHED', ref);
+  ctx.sim.store.mustGet('VIF', ref);
+  assertDeviceOperation(ctx.sim, 'VIF', ref, attach ? 'plug' : 'unplug');
   ctx.sim.store.update('VIF', ref, { currently_attached: attach });
+  refreshDeviceOperations(ctx.sim, 'VIF', ref);
   return '';
 }
 
@@ -28,7 +27,9 @@ export const networkHandlers: HandlerTable = {
   'VIF.create': (ctx) => createVif(ctx.sim, ctx.args[0] as XRecord),
   'VIF.destroy': (ctx) => {
     const ref = argStr(ctx, 0);
-    if (ctx.sim.store.mustGet('VIF', ref).currently_attached === true) fail('OPERATION_NOT_ALLOWED', 'VIF currently attached to a running VM');
+    const vif = ctx.sim.store.mustGet('VIF', ref);
+    // xapi_vif_helpers.ml destroy
+    if (vif.currently_attached === true && ctx.sim.store.get('VM', String(vif.VM))?.power_state === 'Running') fail('OPERATION_NOT_ALLOWED', 'VIF currently attached to a running VM');
     ctx.sim.store.destroy('VIF', ref);
     return '';
   },
