@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import type { XRecord } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
 import { fail } from '../rpc/xapi-error.js';
-import { newUuid } from '../util/ids.js';
 import { refreshDeviceOperations } from './device-lifecycle.js';
 import { usedDevices } from './disks.js';
 
@@ -20,16 +19,14 @@ export function createVif(sim: SimState, values: XRecord): string {
   const vm = sim.store.mustGet('VM', vmRef);
   const network = sim.store.mustGet('network', String(values.network));
   const device = String(values.device ?? '');
+  // xapi_vif_helpers.ml create: device form, then the MAC (generated only from the VM's mac_seed), then uniqueness
   if (!/^\d+$/.test(device)) fail('INVALID_DEVICE', device);
-  if (usedDevices(sim, vm, 'VIF').has(device)) fail('DEVICE_ALREADY_EXISTS', device);
   let mac = String(values.MAC ?? '');
-  const generated = mac === '';
-  if (generated) {
-    const other = vm.other_config as Record<string, string>;
-    mac = macFromSeed(other.mac_seed ?? newUuid(), device);
-  } else if (!macPattern.test(mac)) {
-    fail('MAC_INVALID', mac);
-  }
+  const seed = (vm.other_config as Record<string, string>).mac_seed;
+  const generated = mac === '' && seed !== undefined;
+  if (generated) mac = macFromSeed(seed, device);
+  if (!macPattern.test(mac)) fail('MAC_INVALID', mac);
+  if (usedDevices(sim, vm, 'VIF').has(device)) fail('DEVICE_ALREADY_EXISTS', device);
   const mtu = Number(values.MTU ?? 0) > 0 ? Number(values.MTU) : Number(network.MTU);
   const ref = sim.store.create('VIF', {
     qos_algorithm_type: '', locking_mode: 'network_default', ...values, device, MAC: mac.toLowerCase(), MTU: mtu,
