@@ -128,3 +128,11 @@ export async function newVm(t: Transport, session: string, name: string, templat
   await t.call('VM.provision', session, vm);
   return vm;
 }
+
+// A token past everything `classes` can see now: xapi's token is the last generation among the objects a
+// subscription saw (xapi_event.ml), so "" then event.from until a batch comes back empty.
+export async function eventToken(t: Transport, session: string, classes: string[]): Promise<string> {
+  let batch = await t.call('event.from', session, classes, '', 0);
+  while (batch.events.length > 0) batch = await t.call('event.from', session, classes, batch.token, 0);
+  return batch.token;
+}
