@@ -10,7 +10,8 @@ import { vmConfigHandlers } from '../handlers/vm-config-handlers.js';
 import { vmCreateHandlers } from '../handlers/vm-create-handlers.js';
 import { vmPowerHandlers } from '../handlers/vm-power-handlers.js';
 import { HostListeners, isLoopbackBind } from '../http/host-listeners.js';
-import { createSimHandler } from '../http/sim-server.js';
+import { HttpRoutes } from '../http/http-routes.js';
+import { createSimHandler, registerRpcRoutes } from '../http/sim-server.js';
 import { createLogger, type Logger, type LogSetting } from '../log/logger.js';
 import { Dispatcher } from '../rpc/dispatcher.js';
 import { hostAddress, seedPool } from '../seed/seed-pool.js';
@@ -69,7 +70,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   ]);
   const bind = options.host ?? '127.0.0.1';
   const addresses = state.hostRefs.map((_, i) => hostAddress(i + 1));
-  const listeners = new HostListeners(createSimHandler(state, dispatcher), addresses, bind, isLoopbackBind(bind));
+  // xapi's HTTP handlers the simulator implements, by action name (http-routes.ts): register more here.
+  const routes = registerRpcRoutes(new HttpRoutes(), state, dispatcher);
+  const listeners = new HostListeners(createSimHandler(state, dispatcher, routes), addresses, bind, isLoopbackBind(bind));
   const port = await listeners.start(options.port ?? 0).catch(async (err: Error) => {
     await state.dataplane?.close();
     throw err;
