@@ -37,6 +37,13 @@ export class ChangeLog {
 
   constructor(private readonly classOrder: (cls: string) => number) {}
 
+  // Forget everything: tokens before `from` read a full scan of the rows.
+  reset(from: number): void {
+    this.log = [];
+    this.logFrom = from;
+    this.tombstones.length = 0;
+  }
+
   changed(cls: string, ref: string, gen: number): void {
     this.push({ gen, cls, ref });
   }

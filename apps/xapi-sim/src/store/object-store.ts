@@ -4,7 +4,7 @@ import { makeRecord, type Value, type XRecord } from '../datamodel/defaults.js';
 import { fail } from '../rpc/xapi-error.js';
 import { isNullRef, newRef, newUuid } from '../util/ids.js';
 import { forgetRendered } from '../wire/render-cache.js';
-import { backRefsOf } from './back-refs.js';
+import { backRefs, backRefsOf } from './back-refs.js';
 import { ChangeLog, type Change, type Row, type RowSource } from './change-log.js';
 
 export type { Change } from './change-log.js';
@@ -14,6 +14,7 @@ export class ObjectStore {
   private readonly uuids = new Map<string, string>();
   private readonly changes: ChangeLog;
   private gen = 0;
+  onWrite: ((cls: string, ref: string) => void) | undefined; // every change to an object (persistence listens)
   private readonly listeners = new Set<() => void>();
   private readonly rowSource: RowSource = {
     get: (cls, ref) => this.tables.get(cls)?.get(ref),
@@ -41,6 +42,7 @@ export class ObjectStore {
 
   private logChange(cls: string, ref: string, gen: number): void {
     this.changes.changed(cls, ref, gen);
+    this.onWrite?.(cls, ref);
   }
 
   create(cls: string, values: XRecord, ref: string = newRef()): string {
@@ -85,7 +87,9 @@ export class ObjectStore {
   // Bookkeeping that must not wake event.from (e.g. session last_active on every call).
   updateSilently(cls: string, ref: string, patch: XRecord): void {
     const row = this.tables.get(cls)?.get(ref);
-    if (row) forgetRendered(Object.assign(row.record, patch));
+    if (!row) return;
+    forgetRendered(Object.assign(row.record, patch));
+    this.onWrite?.(cls, ref);
   }
 
   touch(cls: string, ref: string): void {
@@ -98,7 +102,40 @@ export class ObjectStore {
     this.unlink(cls, ref, row.record, gen);
     this.tables.get(cls)!.delete(ref);
     this.changes.deleted(cls, ref, row.created, gen);
+    this.onWrite?.(cls, ref);
     if (typeof row.record.uuid === 'string') this.uuids.delete(`${cls}/${row.record.uuid}`);
+    this.notify();
+  }
+
+  // The stored row (record with its created/modified generations), for persistence.
+  row(cls: string, ref: string): Readonly<Row> | undefined {
+    return this.tables.get(cls)?.get(ref);
+  }
+
+  rows(): IterableIterator<[string, string, Row]> {
+    return this.allRows();
+  }
+
+  // Replaces every object (a pool read back from disk, or none for a reset); records get fields added to the
+  // datamodel since, back-ref sets are rebuilt from their children, and older event tokens read a full scan.
+  restore(rows: Iterable<[cls: string, ref: string, created: number, modified: number, record: XRecord]>, generation: number): void {
+    this.tables.clear();
+    this.uuids.clear();
+    for (const [cls, ref, created, modified, values] of rows) {
+      if (!this.dm.cls(cls)) continue; // a class the datamodel no longer has
+      const record = makeRecord(this.dm, cls, values);
+      this.table(cls).set(ref, { record, created, modified });
+      if (typeof record.uuid === 'string') this.uuids.set(`${cls}/${record.uuid}`, ref);
+    }
+    for (const b of backRefs) for (const row of this.tables.get(b.parent)?.values() ?? []) if (Array.isArray(row.record[b.set])) row.record[b.set] = [];
+    for (const [cls, ref, row] of this.allRows()) {
+      for (const b of backRefsOf(cls)) {
+        const set = this.tables.get(b.parent)?.get(String(row.record[b.field]))?.record[b.set];
+        if (Array.isArray(set)) set.push(ref);
+      }
+    }
+    this.gen = Math.max(this.gen, generation);
+    this.changes.reset(this.gen);
     this.notify();
   }
 
