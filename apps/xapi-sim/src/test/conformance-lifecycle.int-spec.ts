@@ -1,7 +1,7 @@
 // Conformance: VM operation errors and allowed_operations as xapi computes them.
 // Authority: xapi ocaml/xapi/xapi_vm_lifecycle.ml (allowed_power_states, is_allowed_concurrently, check_template,
 // check_operation_error, update_allowed_operations), ocaml/xapi/message_forwarding.ml (VM.hard_shutdown `cancel`),
-// ocaml/xapi/xapi_vm_memory_constraints.ml, ocaml/xapi/xapi_vbd_helpers.ml (valid_operations).
+// ocaml/xapi/xapi_vm_memory_constraints.ml, ocaml/xapi/xapi_vbd_helpers.ml (valid_operations), ocaml/xapi/xapi_task.ml (cancel).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type Simulator } from '../index.js';
@@ -105,6 +105,8 @@ for (const [wire, connect] of transports) {
         assert.ok(Date.now() - started < 4000, 'did not wait for the clean shutdown');
         const rec = await waitTask(t, s, task);
         assert.deepEqual([rec.status, rec.error_info], ['cancelled', ['TASK_CANCELLED', task]]);
+        await t.call('task.cancel', s, task); // xapi_task.ml cancel: a finished task is no error, and stays as it was
+        assert.equal(await t.call('task.get_status', s, task), 'cancelled');
         assert.equal(await t.call('VM.get_power_state', s, vm), 'Halted');
         assert.deepEqual(await t.call('VM.get_current_operations', s, vm), {});
         assert.deepEqual(await ops(vm), haltedOps);
