@@ -15,6 +15,8 @@ before(async () => {
   stack = await startStack({ SIM_DATA_DIR: dataDir });
 });
 after(async () => {
+  // stack.stop() ends the processes it started; the ones restarted here are ended first
+  await Promise.all([stack?.api.stop(), stack?.worker.stop(), stack?.sim.stop()]);
   await stack?.stop();
   rmSync(dataDir, { recursive: true, force: true });
 });

@@ -3,20 +3,17 @@
 // VM_BAD_POWER_STATE), message_forwarding.ml (hard_shutdown cancels clean_shutdown), xapi_vbd_helpers.ml
 // (VBD_NOT_UNPLUGGABLE), xapi_vm_helpers.ml destroy, xapi_event.ml Token.of_string.
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startSimulator, type Simulator } from '../index.js';
+import { python, pythonMissing, pythonScript, pythonSkip } from '../testing/python-xenapi.js';
 import { haltedOps, runningOps } from '../testing/xapi-expectations.js';
 
-const python = process.env.XENAPI_PYTHON ?? '/usr/bin/python3';
-const script = fileURLToPath(new URL('../../src/test/python/xenapi-conformance-check.py', import.meta.url));
-const probe = spawnSync(python, ['-c', 'from os_xenapi.client import XenAPI'], { encoding: 'utf8' });
-const missing = probe.status === 0 ? undefined : `${python} cannot import os_xenapi.client.XenAPI (apt-get install -y python3-os-xenapi)`;
-const skip = missing && process.env.CI !== 'true' ? missing : false;
+const script = pythonScript('xenapi-conformance-check.py');
+const missing = pythonMissing;
 
-describe('conformance through the official Python XenAPI module', { skip }, () => {
+describe('conformance through the official Python XenAPI module', { skip: pythonSkip }, () => {
   let sim: Simulator;
   before(async () => {
     sim = await startSimulator();

@@ -5,25 +5,10 @@ Usage: xenapi-conformance-check.py http://127.0.0.1:PORT  (run by python-conform
 """
 import json
 import sys
-import threading
 import time
-import urllib.request
 
 from os_xenapi.client import XenAPI
-
-
-def failure(fn):
-    try:
-        fn()
-    except XenAPI.Failure as f:
-        return f.details
-    return None
-
-
-def control(url, path, body):
-    req = urllib.request.Request(url + path, data=json.dumps(body).encode(), headers={'content-type': 'application/json'}, method='POST')
-    with urllib.request.urlopen(req, timeout=10) as res:
-        return json.loads(res.read())
+from sim_check import control, failure
 
 
 def main(url):
