@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { populateVms } from '../domain/populate.js';
+import { resetPool } from '../persist/restore-pool.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
 import { invalidateAllSessions } from '../rpc/sessions.js';
 import type { SimState } from '../sim/sim-state.js';
@@ -44,6 +45,7 @@ function state(sim: SimState): unknown {
     master: sim.hostRefs.indexOf(sim.masterRef()) + 1, faults: sim.control.listFaults(), jsonrpc: sim.control.jsonRpc,
     hosts: sim.hostRefs.map((ref, i) => ({ host: i + 1, address: sim.store.get('host', ref)?.address, up: sim.net?.isUp(i + 1) ?? true })),
     originators, ...sim.stats.snapshot(),
+    persistence: sim.persistence ? { dir: sim.persistence.dir, generation: sim.persistence.persistedGeneration } : null,
   };
 }
 
@@ -88,6 +90,10 @@ export async function handleControl(sim: SimState, dispatcher: Dispatcher, req: 
       return send(res, 200, (sim.stats.resetPeak(), { ok: true }));
     case 'POST /sim/transport':
       return withBody(transportBody, (v) => ((sim.control.jsonRpc = v.jsonrpc), { ok: true, jsonrpc: v.jsonrpc }));
+    case 'POST /sim/reset': {
+      await resetPool(sim);
+      return send(res, 200, { ok: true, pool: sim.pool().uuid, persisted: sim.persistence !== undefined });
+    }
     case 'POST /sim/populate':
       return withBody(populateBody, (v) => ({ ok: true, ...populateVms(sim, v.vms) }));
     case 'POST /sim/latency':

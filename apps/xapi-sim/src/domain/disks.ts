@@ -3,6 +3,7 @@ import type { XRecord } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
 import { fail } from '../rpc/xapi-error.js';
 import { isNullRef } from '../util/ids.js';
+import { refreshDeviceOperations } from './device-lifecycle.js';
 
 export const vdiOperations = ['clone', 'copy', 'resize', 'snapshot', 'destroy', 'forget', 'update', 'generate_config'];
 
@@ -71,10 +72,11 @@ export function createVbd(sim: SimState, values: XRecord): string {
   let userdevice = String(values.userdevice ?? '');
   if (userdevice === 'autodetect' || userdevice === '') userdevice = allowedDevices(sim, vm, 'VBD')[0] ?? fail('DEVICE_ALREADY_EXISTS', userdevice);
   if (usedDevices(sim, vm, 'VBD').has(userdevice)) fail('DEVICE_ALREADY_EXISTS', userdevice);
-  return sim.store.create('VBD', {
-    mode: 'RW', type: 'Disk', bootable: false, unpluggable: true, ...values, userdevice,
-    currently_attached: false, allowed_operations: ['attach', 'plug', 'unplug'],
+  const ref = sim.store.create('VBD', {
+    mode: 'RW', type: 'Disk', bootable: false, unpluggable: true, ...values, userdevice, currently_attached: false,
   });
+  refreshDeviceOperations(sim, 'VBD', ref);
+  return ref;
 }
 
 export function vbdDeviceName(userdevice: string): string {

@@ -1,6 +1,7 @@
 // VM.clone / VM.copy: a new Halted VM with the source's settings and its own disks and NICs.
 import type { XRecord } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
+import { fail } from '../rpc/xapi-error.js';
 import { isNullRef } from '../util/ids.js';
 import { assertSrSpace, createVbd, createVdi } from './disks.js';
 import { cloneVmFields, createVm } from './vm-factory.js';
@@ -42,12 +43,23 @@ export function duplicateVm(sim: SimState, srcRef: string, newName: string, targ
   return vmRef;
 }
 
+// xapi_vm_helpers.ml `destroy`: the VM's VBDs and VIFs (with their metrics), VGPUs, VUSBs, VTPMs, metrics, guest metrics.
 export function destroyVmRecords(sim: SimState, vmRef: string): void {
   const { store } = sim;
   const vm = store.mustGet('VM', vmRef);
-  for (const r of vm.VBDs as string[]) if (store.get('VBD', r)) store.destroy('VBD', r);
-  for (const r of vm.VIFs as string[]) if (store.get('VIF', r)) store.destroy('VIF', r);
-  if (store.get('VM_metrics', String(vm.metrics))) store.destroy('VM_metrics', String(vm.metrics));
-  if (store.get('VM_guest_metrics', String(vm.guest_metrics))) store.destroy('VM_guest_metrics', String(vm.guest_metrics));
+  if ((vm.other_config as Record<string, string>).default_template === 'true') fail('VM_CANNOT_DELETE_DEFAULT_TEMPLATE');
+  const gone = (cls: string, ref: unknown) => {
+    if (typeof ref === 'string' && store.get(cls, ref)) store.destroy(cls, ref);
+  };
+  // Each list is read once, before anything is destroyed: destroying a child edits the VM's set.
+  const children = (['VBDs', 'VIFs', 'VGPUs', 'VUSBs', 'VTPMs'] as const).map((f) => [f.slice(0, -1), [...((vm[f] as string[] | undefined) ?? [])]] as const);
+  for (const [cls, refs] of children) {
+    for (const ref of refs) {
+      if (cls === 'VBD' || cls === 'VIF') gone(`${cls}_metrics`, store.get(cls, ref)?.metrics);
+      gone(cls, ref);
+    }
+  }
+  gone('VM_metrics', vm.metrics);
+  gone('VM_guest_metrics', vm.guest_metrics);
   store.destroy('VM', vmRef);
 }

@@ -1,18 +1,18 @@
 // VDI and VBD constructors/destructors and hotplug, with SR space and attachment rules.
 import type { XRecord } from '../datamodel/defaults.js';
 import { assertSrSpace, createVbd, createVdi, destroyVdi, vbdDeviceName } from '../domain/disks.js';
-import { assertRunning } from '../domain/vm-state.js';
+import { assertDeviceOperation, refreshDeviceOperations } from '../domain/device-lifecycle.js';
 import { argNum, argStr, type CallContext, type HandlerTable } from '../rpc/handler-types.js';
 import { fail } from '../rpc/xapi-error.js';
 
-function plugVbd(ctx: CallContext, attach: boolean): string {
+// xapi_vbd_helpers.ml assert_operation_valid decides (running VM, unpluggable, hotplug support, sharing).
+function plugVbd(ctx: CallContext, op: 'plug' | 'unplug' | 'unplug_force'): string {
   const ref = argStr(ctx, 0);
   const vbd = ctx.sim.store.mustGet('VBD', ref);
-  const vmRef = String(vbd.VM);
-  assertRunning(vmRef, ctx.sim.store.mustGet('VM', vmRef)); // hotplug needs a running VM
-  if (attach && vbd.currently_attached === true) fail('DEVICE_ALREADY_ATTACHED', ref);
-  if (!attach && vbd.currently_attached !== true) fail('DEVICE_ALREADY_DETACHED', ref);
+  assertDeviceOperation(ctx.sim, 'VBD', ref, op);
+  const attach = op === 'plug';
   ctx.sim.store.update('VBD', ref, { currently_attached: attach, ...(attach ? { device: vbdDeviceName(String(vbd.userdevice)) } : {}) });
+  refreshDeviceOperations(ctx.sim, 'VBD', ref);
   return '';
 }
 
@@ -31,13 +31,17 @@ export const storageHandlers: HandlerTable = {
     return '';
   },
   'VBD.create': (ctx) => createVbd(ctx.sim, ctx.args[0] as XRecord),
+  // xapi_vbd_helpers.ml destroy: "force the user to unplug first"
   'VBD.destroy': (ctx) => {
     const ref = argStr(ctx, 0);
-    if (ctx.sim.store.mustGet('VBD', ref).currently_attached === true) fail('OPERATION_NOT_ALLOWED', 'VBD currently attached to a running VM');
+    const vbd = ctx.sim.store.mustGet('VBD', ref);
+    if (vbd.currently_attached === true || vbd.reserved === true) {
+      fail('OPERATION_NOT_ALLOWED', `VBD '${String(vbd.uuid)}' still attached to '${String(ctx.sim.store.get('VM', String(vbd.VM))?.uuid ?? '')}'`);
+    }
     ctx.sim.store.destroy('VBD', ref);
     return '';
   },
-  'VBD.plug': (ctx) => plugVbd(ctx, true),
-  'VBD.unplug': (ctx) => plugVbd(ctx, false),
-  'VBD.unplug_force': (ctx) => plugVbd(ctx, false),
+  'VBD.plug': (ctx) => plugVbd(ctx, 'plug'),
+  'VBD.unplug': (ctx) => plugVbd(ctx, 'unplug'),
+  'VBD.unplug_force': (ctx) => plugVbd(ctx, 'unplug_force'),
 };

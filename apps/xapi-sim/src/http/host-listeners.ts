@@ -1,6 +1,7 @@
 // One listener per simulated host (127.0.0.k on a loopback bind), so clients can reach slaves and a master can die.
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { SimHandlers } from './sim-server.js';
 
 // What the control API needs to stage "host k died" / "host k is back".
 export interface HostNet {
@@ -19,7 +20,7 @@ export class HostListeners implements HostNet {
   private port = 0;
 
   // addresses[k-1] is host k's address; perHost binds each of them, else `bind` alone serves them all.
-  constructor(private readonly handler: RequestListener, private readonly addresses: string[], private readonly bind: string, readonly perHost: boolean) {}
+  constructor(private readonly handler: SimHandlers, private readonly addresses: string[], private readonly bind: string, readonly perHost: boolean) {}
 
   get boundPort(): number {
     return this.port;
@@ -83,7 +84,8 @@ export class HostListeners implements HostNet {
   }
 
   private listen(index: number, address: string, port: number): Promise<number> {
-    const server = createServer(this.handler);
+    const server = createServer(this.handler.request);
+    server.on('connect', this.handler.connect); // CONNECT /console: xapi's connect_console
     server.on('connection', (socket: Socket) => {
       const k = this.hostOf(socket, index);
       if (this.downHosts.has(k)) return void socket.destroy(); // a shared listener cannot refuse, so it hangs up

@@ -71,18 +71,24 @@ export class OvsFabric {
         await run('ip', ['link', 'add', 'ul0', 'netns', h.netns, 'type', 'veth', 'peer', 'name', `h${h.index}`, 'netns', fabric.underlayNs]);
         await run('ip', ['-n', fabric.underlayNs, 'link', 'set', `h${h.index}`, 'master', 'br0', 'up']);
         await h.attachUnderlay();
-        // How the control plane finds this host's OVS: through XAPI, like an operator's `xe host-param-set`.
-        const ref = sim.hostRefs[h.index - 1]!;
-        const other = sim.store.mustGet('host', ref).other_config as Record<string, string>;
-        sim.store.update('host', ref, { other_config: {
-          ...other, 'xenplane-ovsdb': h.db, 'xenplane-openflow': h.openflow, 'xenplane-bridge': INTEGRATION_BRIDGE, 'xenplane-tunnel-ip': h.tunnelIp,
-        } });
       }
+      fabric.publishHosts();
       log.info('ovs fabric up', { dir, hosts: hosts.length });
       return fabric;
     } catch (err) {
       await fabric.close();
       throw err;
+    }
+  }
+
+  /** How the control plane finds each host's OVS: through XAPI, like an operator's `xe host-param-set`. */
+  publishHosts(): void {
+    for (const h of this.hosts) {
+      const ref = this.sim.hostRefs[h.index - 1]!;
+      const other = this.sim.store.mustGet('host', ref).other_config as Record<string, string>;
+      this.sim.store.update('host', ref, { other_config: {
+        ...other, 'xenplane-ovsdb': h.db, 'xenplane-openflow': h.openflow, 'xenplane-bridge': INTEGRATION_BRIDGE, 'xenplane-tunnel-ip': h.tunnelIp,
+      } });
     }
   }
 

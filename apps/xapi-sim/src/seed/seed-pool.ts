@@ -22,11 +22,11 @@ function fakeMac(seed: string): string {
   return ['00', '16', '3e', b[0]!.toString(16).padStart(2, '0'), b[1]!.toString(16).padStart(2, '0'), b[2]!.toString(16).padStart(2, '0')].join(':');
 }
 
-export function seedPool(sim: SimState): void {
+export function seedPool(sim: SimState, hosts = sim.options.hosts): void {
   const { store } = sim;
   const srRef = newRef();
   const poolRef = newRef();
-  const hostRefs = Array.from({ length: sim.options.hosts }, () => newRef());
+  const hostRefs = Array.from({ length: hosts }, () => newRef());
   const mgmtNet = store.create('network', {
     name_label: 'Pool-wide network associated with eth0', bridge: 'xenbr0', MTU: 1500, managed: true, other_config: {},
   });

@@ -10,13 +10,16 @@ import { vmConfigHandlers } from '../handlers/vm-config-handlers.js';
 import { vmCreateHandlers } from '../handlers/vm-create-handlers.js';
 import { vmPowerHandlers } from '../handlers/vm-power-handlers.js';
 import { HostListeners, isLoopbackBind } from '../http/host-listeners.js';
-import { createSimHandler } from '../http/sim-server.js';
+import { HttpRoutes } from '../http/http-routes.js';
+import { createSimHandler, registerRpcRoutes } from '../http/sim-server.js';
 import { createLogger, type Logger, type LogSetting } from '../log/logger.js';
 import { Dispatcher } from '../rpc/dispatcher.js';
 import { hostAddress, seedPool } from '../seed/seed-pool.js';
 import { TaskRunner } from '../tasks/task-runner.js';
 import { OvsFabric } from '../ovs/ovs-fabric.js';
 import { ovsPrerequisiteMissing } from '../ovs/ovs-commands.js';
+import { PoolPersistence } from '../persist/pool-persistence.js';
+import { liveVms, restorePool } from '../persist/restore-pool.js';
 import { SimState } from './sim-state.js';
 
 export interface SimulatorOptions {
@@ -29,7 +32,9 @@ export interface SimulatorOptions {
   seed?: number; // seeds rate-based faults, default 1
   sessionTtlSeconds?: number; // idle session lifetime, default 86400
   jsonRpc?: boolean; // default true; false answers /jsonrpc like a host without JSON-RPC
-  prepopulateVms?: number; // extra VMs created at start (scale runs), default 0
+  prepopulateVms?: number; // extra VMs created at start (scale runs), default 0; not added to a pool read back from disk
+  dataDir?: string; // keep the pool here and come back with it (main.ts: SIM_DATA_DIR); default: in memory only
+  reset?: boolean; // start from a new pool, discarding what dataDir holds (SIM_RESET=1)
   logLevel?: LogSetting; // default 'silent' in-process; main.ts passes LOG_LEVEL
   logger?: Logger;
 }
@@ -54,14 +59,25 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     log,
   );
-  seedPool(state);
+  const persistence = options.dataDir ? new PoolPersistence(state, options.dataDir) : undefined;
+  if (persistence && options.reset) await persistence.wipe();
+  const saved = await persistence?.load();
+  if (saved) {
+    restorePool(state, saved);
+    log.info('pool read back from disk', { dir: persistence!.dir, pool: state.pool().uuid, hosts: state.hostRefs.length, vms: state.store.count('VM') });
+  } else {
+    seedPool(state);
+    if (options.prepopulateVms) populateVms(state, options.prepopulateVms);
+  }
   state.control.jsonRpc = options.jsonRpc ?? true;
-  if (options.prepopulateVms) populateVms(state, options.prepopulateVms);
   if (options.network === 'ovs') {
     const missing = await ovsPrerequisiteMissing();
     if (missing) throw new Error(missing);
     state.dataplane = await OvsFabric.start(state, log);
+    for (const vm of liveVms(state)) await state.dataplane.sync(vm); // VMs that came back running get their ports again
   }
+  state.persistence = persistence;
+  await persistence?.start();
   const tasks = new TaskRunner(state);
   const dispatcher = new Dispatcher(state, tasks, [
     sessionHandlers, vmPowerHandlers, vmCreateHandlers, vmConfigHandlers, storageHandlers, networkHandlers,
@@ -69,7 +85,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   ]);
   const bind = options.host ?? '127.0.0.1';
   const addresses = state.hostRefs.map((_, i) => hostAddress(i + 1));
-  const listeners = new HostListeners(createSimHandler(state, dispatcher), addresses, bind, isLoopbackBind(bind));
+  // xapi's HTTP handlers the simulator implements, by action name (http-routes.ts): register more here.
+  const routes = registerRpcRoutes(new HttpRoutes(), state, dispatcher);
+  const listeners = new HostListeners(createSimHandler(state, dispatcher, routes), addresses, bind, isLoopbackBind(bind));
   const port = await listeners.start(options.port ?? 0).catch(async (err: Error) => {
     await state.dataplane?.close();
     throw err;
@@ -87,6 +105,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       (closing ??= (async () => {
         state.timers.close(); // ends pending event.from waits and task delays
         await listeners.close();
+        await persistence?.close();
         await state.dataplane?.close();
       })()),
   };

@@ -1,7 +1,9 @@
 // SIM_NETWORK=ovs: each host runs its own OVS; starting a VM plugs its VIFs as xapi does, and the guest is a namespace.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startSimulator, type Simulator } from '../index.js';
@@ -96,5 +98,43 @@ describe('the simulator with SIM_NETWORK=ovs', { skip: missing }, () => {
     assert.doesNotMatch((await exec('ip', ['netns', 'list'])).stdout, new RegExp(id));
     assert.equal(existsSync(dir), false);
     assert.doesNotMatch((await exec('sh', ['-c', 'pgrep -af ovs || true'])).stdout, new RegExp(id));
+  });
+});
+
+// Persistence with SIM_NETWORK=ovs: a VM that comes back running gets its namespace and port again, on its host.
+describe('the simulator with SIM_NETWORK=ovs and a data dir, restarted', { skip: missing }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'xapi-sim-ovs-'));
+  let sim: Simulator | undefined;
+  after(async () => {
+    await sim?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('re-plugs the VIFs of running VMs on the host they run on', async () => {
+    sim = await startSimulator({ network: 'ovs', hosts: 2, dataDir });
+    let json = new JsonRpc(sim.url);
+    let s = await login(json);
+    const vm = await json.call('VM.clone', s, await templateRef(json, s), 'comes-back');
+    await json.call('VM.provision', s, vm);
+    const [net] = await json.call('network.get_by_name_label', s, 'Pool-wide network associated with eth0');
+    await json.call('VIF.create', s, { device: '0', network: net, VM: vm, MAC: '02:00:00:bb:00:01', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+    await json.call('VM.add_to_xenstore_data', s, vm, 'vm-data/ip0', '10.8.0.2/24');
+    const host = sim.state.hostRefs[1];
+    await json.call('VM.start_on', s, vm, host, false, false);
+    const uuid = await json.call('VM.get_uuid', s, vm);
+    await sim.state.persistence!.settle();
+    await sim.close(); // unplugs every VM, as a host going down would
+
+    sim = await startSimulator({ network: 'ovs', hosts: 2, dataDir });
+    json = new JsonRpc(sim.url);
+    s = await login(json);
+    assert.equal(await json.call('VM.get_power_state', s, vm), 'Running');
+    const domid = await json.call('VM.get_domid', s, vm);
+    const oc = await json.call('host.get_other_config', s, host);
+    const ports = (await exec('ovs-vsctl', [`--db=${oc['xenplane-ovsdb']}`, 'list-ports', 'br-int'])).stdout;
+    assert.match(ports, new RegExp(`vif${domid}\\.0`));
+    const eth0 = (await exec('ip', ['netns', 'exec', `xsim-${uuid}`, 'ip', 'addr', 'show', 'eth0'])).stdout;
+    assert.match(eth0, /link\/ether 02:00:00:bb:00:01/);
+    assert.match(eth0, /inet 10\.8\.0\.2\/24/);
   });
 });

@@ -1,21 +1,15 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { startSimulator, type Simulator } from '../index.js';
+import { python, pythonMissing, pythonScript, pythonSkip } from '../testing/python-xenapi.js';
 import { JsonRpc, login } from '../testing/xapi-test-client.js';
 
-// Debian's python3 (not a pyenv shim) sees the apt-installed os_xenapi; XENAPI_PYTHON overrides.
-const python = process.env.XENAPI_PYTHON ?? '/usr/bin/python3';
-// Kept in src/ as a data file; compiled tests run from dist/test/.
-const script = fileURLToPath(new URL('../../src/test/python/xenapi-client-check.py', import.meta.url));
-const probe = spawnSync(python, ['-c', 'from os_xenapi.client import XenAPI'], { encoding: 'utf8' });
-const missing = probe.status === 0 ? undefined : `${python} cannot import os_xenapi.client.XenAPI (apt-get install -y python3-os-xenapi): ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
-// In CI a missing module is a failure, not a skip.
-const skip = missing && process.env.CI !== 'true' ? missing : false;
+const script = pythonScript('xenapi-client-check.py');
+const missing = pythonMissing;
 
-describe('a second, independent client: the official Python XenAPI module', { skip }, () => {
+describe('a second, independent client: the official Python XenAPI module', { skip: pythonSkip }, () => {
   let sim: Simulator;
   before(async () => {
     sim = await startSimulator();

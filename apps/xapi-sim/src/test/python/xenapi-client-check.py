@@ -6,29 +6,14 @@ Usage: xenapi-client-check.py http://127.0.0.1:PORT  (run by python-client.int-s
 import json
 import sys
 import time
-import urllib.request
 
 from os_xenapi.client import XenAPI
-
-
-def failure(fn):
-    """The XenAPI.Failure details fn raised, or None if it succeeded."""
-    try:
-        fn()
-    except XenAPI.Failure as f:
-        return f.details
-    return None
+from sim_check import control, failure
 
 
 def event_from(x, classes, token, timeout):
     # 'from' is a Python keyword, so the call goes through getattr
     return getattr(x.event, 'from')(classes, token, timeout)
-
-
-def control(url, path):
-    req = urllib.request.Request(url + path, data=b'{}', headers={'content-type': 'application/json'}, method='POST')
-    with urllib.request.urlopen(req, timeout=10) as res:
-        return json.loads(res.read())
 
 
 def main(url):
