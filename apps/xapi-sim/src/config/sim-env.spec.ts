@@ -1,17 +1,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseSimEnv, SimConfigError } from './sim-env.js';
+import { defaultDataDir, parseSimEnv, SimConfigError } from './sim-env.js';
 
 describe('sim-env', () => {
   it('applies the documented defaults', () => {
     assert.deepEqual(parseSimEnv({}), {
-      port: 8090, host: '127.0.0.1', username: 'root', password: 'xenroot', hosts: 2, network: 'none', seed: 1, sessionTtlSeconds: 86400, jsonRpc: true, prepopulateVms: 0, logLevel: 'info',
+      port: 8090, host: '127.0.0.1', username: 'root', password: 'xenroot', hosts: 2, network: 'none', seed: 1, sessionTtlSeconds: 86400, jsonRpc: true, prepopulateVms: 0, logLevel: 'info', dataDir: defaultDataDir,
     });
+    assert.match(defaultDataDir, /\/data\/xapi-sim$/);
   });
 
   it('reads every variable', () => {
-    const c = parseSimEnv({ SIM_PORT: '0', SIM_HOST: '0.0.0.0', SIM_USERNAME: 'admin', SIM_PASSWORD: 'pw', SIM_HOSTS: '64', SIM_SEED: '42', SIM_SESSION_TTL_SECONDS: '5', SIM_JSONRPC: 'false', SIM_PREPOPULATE_VMS: '10000', LOG_LEVEL: 'debug' });
-    assert.deepEqual([c.port, c.host, c.username, c.password, c.hosts, c.seed, c.sessionTtlSeconds, c.jsonRpc, c.prepopulateVms, c.logLevel], [0, '0.0.0.0', 'admin', 'pw', 64, 42, 5, false, 10000, 'debug']);
+    const c = parseSimEnv({ SIM_PORT: '0', SIM_HOST: '0.0.0.0', SIM_USERNAME: 'admin', SIM_PASSWORD: 'pw', SIM_HOSTS: '64', SIM_SEED: '42', SIM_SESSION_TTL_SECONDS: '5', SIM_JSONRPC: 'false', SIM_PREPOPULATE_VMS: '10000', LOG_LEVEL: 'debug', SIM_DATA_DIR: '/var/lib/sim' });
+    assert.deepEqual([c.port, c.host, c.username, c.password, c.hosts, c.seed, c.sessionTtlSeconds, c.jsonRpc, c.prepopulateVms, c.logLevel, c.dataDir], [0, '0.0.0.0', 'admin', 'pw', 64, 42, 5, false, 10000, 'debug', '/var/lib/sim']);
   });
 
   for (const [name, value] of [['SIM_HOSTS', '65'], ['SIM_HOSTS', '0'], ['SIM_PORT', 'abc'], ['SIM_PORT', '70000'], ['LOG_LEVEL', 'trace'], ['SIM_SESSION_TTL_SECONDS', '1.5'], ['SIM_JSONRPC', 'no'], ['SIM_PREPOPULATE_VMS', '-1']] as const) {

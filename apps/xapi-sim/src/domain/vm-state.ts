@@ -9,8 +9,8 @@ const H: PowerState = 'Halted', R: PowerState = 'Running', P: PowerState = 'Paus
 
 // Power states in which each operation may run (xapi reports them lowercase in VM_BAD_POWER_STATE).
 export const requiredStates: Record<string, PowerState[]> = {
-  start: [H], start_on: [H], clone: [H], copy: [H], provision: [H], destroy: [H], export: [H, S],
-  snapshot: [H, R, S], make_into_template: [H],
+  start: [H], start_on: [H], clone: [H], copy: [H], provision: [H], destroy: [H, S], export: [H, S],
+  snapshot: [H, P, S, R], checkpoint: [P, S, R], revert: [H, P, S, R], make_into_template: [H],
   clean_shutdown: [R], hard_shutdown: [R, P, S], shutdown: [R, P, S],
   clean_reboot: [R], hard_reboot: [R, P], suspend: [R], resume: [S], resume_on: [S], pause: [R], unpause: [P],
   changing_memory_limits: [H], changing_static_range: [H], changing_dynamic_range: [H, R],
@@ -19,13 +19,30 @@ export const requiredStates: Record<string, PowerState[]> = {
 
 const templateOps = new Set(['clone', 'copy', 'provision', 'export', 'destroy', 'changing_memory_limits', 'changing_static_range', 'changing_dynamic_range', 'changing_VCPUs']);
 
+// xapi_vm_lifecycle.ml check_snapshot: a snapshot can only be reverted to, cloned, copied, exported or destroyed.
+export const snapshotOps = new Set(['revert', 'clone', 'copy', 'export', 'destroy', 'hard_shutdown', 'metadata_export']);
+
+function opAllowed(vm: XRecord, op: string, state: PowerState, states: PowerState[]): boolean {
+  // clone/copy of a suspended snapshot (a checkpoint) is allowed (allowed_power_states)
+  const ok = states.includes(state) || (vm.is_a_snapshot === true && state === S && (op === 'clone' || op === 'copy'));
+  if (!ok) return false;
+  if (vm.is_a_snapshot === true) return snapshotOps.has(op);
+  if (op === 'revert') return false; // ONLY_REVERT_SNAPSHOT
+  return vm.is_a_template !== true || templateOps.has(op);
+}
+
 export function computeAllowedOperations(vm: XRecord): string[] {
   if (Object.keys(vm.current_operations as object).length > 0) return [];
   if (vm.is_control_domain === true) return [];
   const state = vm.power_state as PowerState;
-  return Object.entries(requiredStates)
-    .filter(([op, states]) => states.includes(state) && (vm.is_a_template !== true || templateOps.has(op)))
-    .map(([op]) => op);
+  return Object.entries(requiredStates).filter(([op, states]) => opAllowed(vm, op, state, states)).map(([op]) => op);
+}
+
+// The template and snapshot exceptions a VM operation meets after its power-state check (check_operation_error).
+export function assertSnapshotRules(vmRef: string, vm: XRecord, op: string): void {
+  if (vm.is_a_template === true && vm.is_a_snapshot !== true && !templateOps.has(op) && op !== 'destroy') fail('VM_IS_TEMPLATE', vmRef, op);
+  if (vm.is_a_snapshot === true && !snapshotOps.has(op)) fail('VM_IS_SNAPSHOT', vmRef, op);
+  if (op === 'revert' && vm.is_a_snapshot !== true) fail('ONLY_REVERT_SNAPSHOT');
 }
 
 export function refreshAllowedOperations(sim: SimState, vmRef: string): void {
@@ -40,21 +57,23 @@ export function lower(states: string[]): string {
 export function assertPowerState(vmRef: string, vm: XRecord, op: string): void {
   const states = requiredStates[op];
   const actual = String(vm.power_state);
-  if (states && !states.includes(actual as PowerState)) fail('VM_BAD_POWER_STATE', vmRef, lower(states), actual.toLowerCase());
+  const snapshotCopy = vm.is_a_snapshot === true && actual === S && (op === 'clone' || op === 'copy');
+  if (states && !snapshotCopy && !states.includes(actual as PowerState)) fail('VM_BAD_POWER_STATE', vmRef, lower(states), actual.toLowerCase());
 }
 
 export function assertRunning(vmRef: string, vm: XRecord): void {
   if (vm.power_state !== 'Running') fail('VM_BAD_POWER_STATE', vmRef, 'running', String(vm.power_state).toLowerCase());
 }
 
-// Long copies may overlap each other (many VMs cloned from one template at once), as in xapi.
-const concurrentOps = new Set(['clone', 'copy', 'export']);
+// Long copies may overlap each other (many VMs cloned from one template at once), snapshots likewise, as in xapi.
+const concurrentGroups = [new Set(['clone', 'copy', 'export']), new Set(['snapshot', 'checkpoint'])];
+const concurrent = (a: string, b: string) => concurrentGroups.some((g) => g.has(a) && g.has(b));
 
 // Marks `op` in progress, after the checks a client would see fail first.
 export function beginOperation(sim: SimState, vmRef: string, op: string, opRef: string): XRecord {
   const vm = sim.store.mustGet('VM', vmRef);
   const current = Object.entries(vm.current_operations as Record<string, string>);
-  const clash = current.find(([, other]) => !(concurrentOps.has(op) && concurrentOps.has(other)));
+  const clash = current.find(([, other]) => !concurrent(op, other));
   if (clash) fail('OTHER_OPERATION_IN_PROGRESS', 'VM', vmRef, clash[1], clash[0]);
   assertPowerState(vmRef, vm, op);
   const blocked = (vm.blocked_operations as Record<string, string>)[op];

@@ -1,20 +1,9 @@
-// VIF and network constructors/destructors and VIF hotplug.
+// VIF and network constructors/destructors (VIF hot-plug: vbd-handlers.ts).
 import type { XRecord } from '../datamodel/defaults.js';
 import { createVif } from '../domain/vifs.js';
-import { assertRunning } from '../domain/vm-state.js';
 import { argStr, type CallContext, type HandlerTable } from '../rpc/handler-types.js';
+import { refreshVifAllowedOperations } from '../domain/vbd-rules.js';
 import { fail } from '../rpc/xapi-error.js';
-
-function plugVif(ctx: CallContext, attach: boolean): string {
-  const ref = argStr(ctx, 0);
-  const vif = ctx.sim.store.mustGet('VIF', ref);
-  const vmRef = String(vif.VM);
-  assertRunning(vmRef, ctx.sim.store.mustGet('VM', vmRef)); // hotplug needs a running VM
-  if (attach && vif.currently_attached === true) fail('DEVICE_ALREADY_ATTACHED', ref);
-  if (!attach && vif.currently_attached !== true) fail('DEVICE_ALREADY_DETACHED', ref);
-  ctx.sim.store.update('VIF', ref, { currently_attached: attach });
-  return '';
-}
 
 // Auto-named bridges are xapi0, xapi1, ... (first free), as xapi names them.
 function freeBridge(ctx: CallContext): string {
@@ -25,16 +14,17 @@ function freeBridge(ctx: CallContext): string {
 }
 
 export const networkHandlers: HandlerTable = {
-  'VIF.create': (ctx) => createVif(ctx.sim, ctx.args[0] as XRecord),
+  'VIF.create': (ctx) => {
+    const ref = createVif(ctx.sim, ctx.args[0] as XRecord);
+    refreshVifAllowedOperations(ctx.sim, ref);
+    return ref;
+  },
   'VIF.destroy': (ctx) => {
     const ref = argStr(ctx, 0);
     if (ctx.sim.store.mustGet('VIF', ref).currently_attached === true) fail('OPERATION_NOT_ALLOWED', 'VIF currently attached to a running VM');
     ctx.sim.store.destroy('VIF', ref);
     return '';
   },
-  'VIF.plug': (ctx) => plugVif(ctx, true),
-  'VIF.unplug': (ctx) => plugVif(ctx, false),
-  'VIF.unplug_force': (ctx) => plugVif(ctx, false),
   'network.create': (ctx) => {
     const values = { ...(ctx.args[0] as XRecord) };
     const bridge = String(values.bridge ?? '');

@@ -3,7 +3,8 @@ import type { XRecord } from '../datamodel/defaults.js';
 import { provisionVm } from '../domain/provision.js';
 import { destroyVmRecords, duplicateVm } from '../domain/vm-copy.js';
 import { createVm } from '../domain/vm-factory.js';
-import { assertPowerState, refreshAllowedOperations } from '../domain/vm-state.js';
+import { rebaseChildren } from '../domain/vm-snapshot.js';
+import { assertPowerState, assertSnapshotRules, refreshAllowedOperations } from '../domain/vm-state.js';
 import { argStr, type CallContext, type HandlerTable } from '../rpc/handler-types.js';
 import { fail } from '../rpc/xapi-error.js';
 import { isNullRef, newUuid } from '../util/ids.js';
@@ -35,7 +36,10 @@ export const vmCreateHandlers: HandlerTable = {
   },
   'VM.destroy': {
     ownDelay: true,
-    fn: (ctx) => runVmOp(ctx, notDom0(ctx), 'destroy', { apply: () => (destroyVmRecords(ctx.sim, argStr(ctx, 0)), '') }),
+    fn: (ctx) => runVmOp(ctx, notDom0(ctx), 'destroy', {
+      prepare: () => assertSnapshotRules(argStr(ctx, 0), ctx.sim.store.mustGet('VM', argStr(ctx, 0)), 'destroy'),
+      apply: () => (rebaseChildren(ctx.sim, argStr(ctx, 0)), destroyVmRecords(ctx.sim, argStr(ctx, 0)), ''),
+    }),
   },
   'VM.create': (ctx) => {
     const values = { ...(ctx.args[0] as XRecord) };

@@ -83,7 +83,8 @@ export class HostListeners implements HostNet {
   }
 
   private listen(index: number, address: string, port: number): Promise<number> {
-    const server = createServer(this.handler);
+    // disk uploads can take longer than node's 5-minute default for a whole request
+    const server = createServer({ requestTimeout: 0 }, this.handler);
     server.on('connection', (socket: Socket) => {
       const k = this.hostOf(socket, index);
       if (this.downHosts.has(k)) return void socket.destroy(); // a shared listener cannot refuse, so it hangs up

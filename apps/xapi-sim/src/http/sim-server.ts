@@ -4,6 +4,7 @@ import { handleControl } from '../control/control-routes.js';
 import type { Dispatcher, Outcome } from '../rpc/dispatcher.js';
 import type { SimState } from '../sim/sim-state.js';
 import { parseJsonCall, renderJsonFailure, renderJsonSuccess } from '../wire/json-rpc.js';
+import { httpHandlers } from './http-handlers.js';
 import { MalformedRequest, parseMethodCall, renderFailure, renderSuccess, type MethodCall } from '../wire/xml-rpc.js';
 
 const maxBody = 64 * 1024 * 1024;
@@ -64,8 +65,10 @@ async function rpc(sim: SimState, dispatcher: Dispatcher, req: IncomingMessage, 
 export function createSimHandler(sim: SimState, dispatcher: Dispatcher): RequestListener {
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://sim').pathname;
+    const http = httpHandlers[`${req.method} ${path}`];
     void (async () => {
       try {
+        if (http) return await http(sim, req, res); // streams its own body
         const body = await readBody(req);
         if (path.startsWith('/sim/')) return await handleControl(sim, dispatcher, req, res, path, body);
         if (req.method !== 'POST') return send(res, 200, 'text/html', '<html><body>xapi-sim: a simulated XAPI pool master</body></html>');

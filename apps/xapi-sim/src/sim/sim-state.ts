@@ -6,6 +6,7 @@ import type { XRecord } from '../datamodel/defaults.js';
 import type { HostNet } from '../http/host-listeners.js';
 import type { Logger } from '../log/logger.js';
 import type { OvsFabric } from '../ovs/ovs-fabric.js';
+import type { VdiContent } from '../storage/vdi-content.js';
 import { ObjectStore } from '../store/object-store.js';
 import { Timers } from '../util/timers.js';
 
@@ -26,6 +27,7 @@ export class SimState {
   readonly stats = new CallStats();
   net: HostNet | undefined; // set once the listeners are up
   dataplane: OvsFabric | undefined; // SIM_NETWORK=ovs only
+  content!: VdiContent; // disk contents under <dataDir>/vdis, set by startSimulator
   populated = 0; // VMs made by POST /sim/populate / SIM_PREPOPULATE_VMS, for their names
   poolRef = '';
   hostRefs: string[] = [];

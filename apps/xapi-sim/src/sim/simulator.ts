@@ -4,6 +4,8 @@ import { eventHandlers } from '../handlers/event-handlers.js';
 import { hostHandlers } from '../handlers/host-handlers.js';
 import { networkHandlers } from '../handlers/network-handlers.js';
 import { sessionHandlers } from '../handlers/session-handlers.js';
+import { snapshotHandlers } from '../handlers/snapshot-handlers.js';
+import { vbdHandlers } from '../handlers/vbd-handlers.js';
 import { storageHandlers } from '../handlers/storage-handlers.js';
 import { taskHandlers } from '../handlers/task-handlers.js';
 import { vmConfigHandlers } from '../handlers/vm-config-handlers.js';
@@ -17,6 +19,8 @@ import { hostAddress, seedPool } from '../seed/seed-pool.js';
 import { TaskRunner } from '../tasks/task-runner.js';
 import { OvsFabric } from '../ovs/ovs-fabric.js';
 import { ovsPrerequisiteMissing } from '../ovs/ovs-commands.js';
+import { VdiContent } from '../storage/vdi-content.js';
+import { openDataDir } from './data-dir.js';
 import { SimState } from './sim-state.js';
 
 export interface SimulatorOptions {
@@ -30,6 +34,7 @@ export interface SimulatorOptions {
   sessionTtlSeconds?: number; // idle session lifetime, default 86400
   jsonRpc?: boolean; // default true; false answers /jsonrpc like a host without JSON-RPC
   prepopulateVms?: number; // extra VMs created at start (scale runs), default 0
+  dataDir?: string; // VDI contents under <dataDir>/vdis; default a temporary directory removed on close
   logLevel?: LogSetting; // default 'silent' in-process; main.ts passes LOG_LEVEL
   logger?: Logger;
 }
@@ -54,6 +59,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     },
     log,
   );
+  const data = openDataDir(options.dataDir);
+  state.content = new VdiContent(data.vdis);
   seedPool(state);
   state.control.jsonRpc = options.jsonRpc ?? true;
   if (options.prepopulateVms) populateVms(state, options.prepopulateVms);
@@ -65,13 +72,14 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const tasks = new TaskRunner(state);
   const dispatcher = new Dispatcher(state, tasks, [
     sessionHandlers, vmPowerHandlers, vmCreateHandlers, vmConfigHandlers, storageHandlers, networkHandlers,
-    hostHandlers, eventHandlers, taskHandlers(tasks),
+    hostHandlers, eventHandlers, taskHandlers(tasks), snapshotHandlers, vbdHandlers,
   ]);
   const bind = options.host ?? '127.0.0.1';
   const addresses = state.hostRefs.map((_, i) => hostAddress(i + 1));
   const listeners = new HostListeners(createSimHandler(state, dispatcher), addresses, bind, isLoopbackBind(bind));
   const port = await listeners.start(options.port ?? 0).catch(async (err: Error) => {
     await state.dataplane?.close();
+    data.dispose();
     throw err;
   });
   state.net = listeners;
@@ -88,6 +96,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         state.timers.close(); // ends pending event.from waits and task delays
         await listeners.close();
         await state.dataplane?.close();
+        data.dispose();
       })()),
   };
 }
