@@ -45,12 +45,16 @@ async function* vhdBody(sim: SimState, vdi: XRecord, base: XRecord | undefined, 
   for await (const b of blocks(sim, vdi, base)) present.push(b !== null); // first pass: the BAT
   const data = blocks(sim, vdi, base);
   let index = 0;
-  yield* buildVhd(Number(vdi.virtual_size), present, async (i) => {
-    for (;;) {
-      const b = (await data.next()).value;
-      if (index++ === i) return (meter(i * vhdBlockSize), b!);
-    }
-  });
+  try {
+    yield* buildVhd(Number(vdi.virtual_size), present, async (i) => {
+      for (;;) {
+        const b = (await data.next()).value;
+        if (index++ === i) return (meter(i * vhdBlockSize), b!);
+      }
+    });
+  } finally {
+    await data.return(undefined); // closes the file
+  }
 }
 
 export const exportRawVdi: HttpHandler = async (sim, req, res) => {
