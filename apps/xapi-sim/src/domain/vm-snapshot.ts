@@ -12,15 +12,15 @@ import { createVif } from './vifs.js';
 import { vmToString } from './vm-metadata.js';
 import { computeAllowedOperations } from './vm-state.js';
 
-// Device lists and runtime state a copied record starts without.
-const fresh: XRecord = {
+// Device lists and runtime state a copied record starts without (new arrays each time: the store edits sets in place).
+const fresh = (): XRecord => ({
   allowed_operations: [], current_operations: {}, blocked_operations: {}, VBDs: [], VIFs: [], consoles: [], crash_dumps: [],
   VTPMs: [], VUSBs: [], VGPUs: [], attached_PCIs: [], snapshots: [], children: [], resident_on: NULL_REF,
   scheduled_to_be_resident_on: NULL_REF, domid: -1, domarch: '', blobs: {}, ha_always_run: false, protection_policy: NULL_REF,
   is_snapshot_from_vmpp: false, is_vmss_snapshot: false, snapshot_schedule: NULL_REF, appliance: NULL_REF, start_delay: 0,
   shutdown_delay: 0, order: 0, suspend_SR: NULL_REF, version: 0, requires_reboot: false, transportable_snapshot_id: '',
   is_default_template: false, pending_guidances: [], suspend_VDI: NULL_REF,
-};
+});
 
 // Xapi_vm_helpers.copy_metrics: the copy gets its own VM_metrics with the source's numbers.
 export function copyMetrics(sim: SimState, from: XRecord): string {
@@ -86,7 +86,7 @@ export async function snapshotVm(sim: SimState, vmRef: string, newName: string, 
     const newState = spec.checkpoint && (running || state === 'Suspended') ? 'Suspended' : 'Halted';
     const info: Record<string, string> = spec.checkpoint && !running ? {} : { 'disk-snapshot-type': 'crash_consistent', 'power-state-at-snapshot': state };
     const snap = store.create('VM', {
-      ...structuredClone(now), ...fresh, uuid: newUuid(), name_label: newName, power_state: newState, is_a_template: true,
+      ...structuredClone(now), ...fresh(), uuid: newUuid(), name_label: newName, power_state: newState, is_a_template: true,
       is_a_snapshot: true, snapshot_of: vmRef, snapshot_time: nowXapiDate(), snapshot_info: info, snapshot_metadata: vmToString(now),
       parent: now.parent ?? NULL_REF, metrics: copyMetrics(sim, now), guest_metrics: copyGuestMetrics(sim, now), suspend_VDI: suspendVdi,
       generation_id: '',
