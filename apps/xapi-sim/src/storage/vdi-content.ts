@@ -25,6 +25,7 @@ export class SparseWriter {
 
   async write(offset: number, data: Buffer): Promise<void> {
     if (offset + data.length > this.limit) throw new VdiContentError(`write past the end of the disk (${offset + data.length} > ${this.limit})`);
+    if (offset >= this.length && isZero(data)) return; // zeros beyond the file: nothing to do (the common case)
     for (let at = 0; at < data.length; ) {
       const end = Math.min(data.length, at + blockSize - ((offset + at) % blockSize));
       await this.writeBlock(offset + at, data.subarray(at, end));
