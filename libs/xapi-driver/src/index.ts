@@ -11,3 +11,5 @@ export { NULL_REF, isNullRef, refOrNull, isUuid } from './pool/xapi-refs.js';
 export type { XapiWatchEvent, WatchEventsOptions } from './events/event-watcher.js';
 export { XapiFloat, xapiFloat, parseXapiDateTime, formatXapiDateTime, canonicalClass } from './datamodel/value-normaliser.js';
 export { decodeTaskResult } from './client/task-outcome.js';
+export { XapiStorage, addressesOf, type Handle, type VbdSpec, type GuestMetrics } from './pool/xapi-storage.js';
+export { importVdi, exportVdi, type VdiFormat, type ImportVdiOptions, type ExportVdiOptions } from './pool/vdi-transfer.js';

@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { parseSimEnv, SimConfigError } from './sim-env.js';
+import { defaultDataDir, parseSimEnv, SimConfigError } from './sim-env.js';
 
 describe('sim-env', () => {
   it('applies the documented defaults', () => {
     assert.deepEqual(parseSimEnv({}), {
       port: 8090, host: '127.0.0.1', username: 'root', password: 'xenroot', hosts: 2, network: 'none', seed: 1, sessionTtlSeconds: 86400, jsonRpc: true, prepopulateVms: 0,
-      dataDir: fileURLToPath(new URL('../../../../data/xapi-sim', import.meta.url)), reset: false, logLevel: 'info',
+      dataDir: defaultDataDir, reset: false, logLevel: 'info',
     });
-    assert.ok(parseSimEnv({}).dataDir.endsWith('/data/xapi-sim') && !parseSimEnv({}).dataDir.includes('/apps/'), 'under the repository\'s data folder');
+    assert.ok(defaultDataDir.endsWith('/data/xapi-sim') && !defaultDataDir.includes('/apps/'), 'under the repository\'s data folder');
   });
 
   it('reads every variable', () => {

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
 // <repo>/data/xapi-sim (compiled into apps/xapi-sim/dist/config/): the project's data folder, ignored by git.
-const defaultDataDir = fileURLToPath(new URL('../../../../data/xapi-sim', import.meta.url));
+export const defaultDataDir = fileURLToPath(new URL('../../../../data/xapi-sim', import.meta.url));
 
 const int = (name: string, min: number, max: number, fallback: number) =>
   z.preprocess(
@@ -29,7 +29,7 @@ const schema = z.object({
   SIM_SESSION_TTL_SECONDS: int('SIM_SESSION_TTL_SECONDS', 1, 10 * 365 * 86400, 86400),
   SIM_JSONRPC: bool('SIM_JSONRPC', true),
   SIM_PREPOPULATE_VMS: int('SIM_PREPOPULATE_VMS', 0, 100_000, 0),
-  SIM_DATA_DIR: text(defaultDataDir),
+  SIM_DATA_DIR: text(defaultDataDir).pipe(z.string().min(1)),
   SIM_RESET: z.preprocess((v) => (v === undefined || v === '' ? '0' : v), z.enum(['0', '1', 'true', 'false'], { error: 'SIM_RESET must be 1, 0, true or false' })).transform((v) => v === '1' || v === 'true'),
   LOG_LEVEL: text('info').pipe(z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be one of debug, info, warn, error' })),
 });
@@ -45,7 +45,7 @@ export interface SimConfig {
   sessionTtlSeconds: number;
   jsonRpc: boolean;
   prepopulateVms: number;
-  dataDir: string;
+  dataDir: string; // the pool (pool.json, pool.journal) and disk contents (vdis/<vdi uuid>)
   reset: boolean;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }

@@ -6,6 +6,7 @@ import { resetPool } from '../persist/restore-pool.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
 import { invalidateAllSessions } from '../rpc/sessions.js';
 import type { SimState } from '../sim/sim-state.js';
+import { guestRoute } from './guest-routes.js';
 
 const latencyBody = z.object({ method: z.string().min(1), ms: z.number().int().min(0).max(600_000) });
 const faultBody = z.object({
@@ -76,6 +77,7 @@ export async function handleControl(sim: SimState, dispatcher: Dispatcher, req: 
   const host = req.method === 'POST' ? hostRoute.exec(path) : null;
   if (host) return setHostUp(sim, res, Number(host[1]), host[2] === 'up');
   if (path.startsWith('/sim/ovs')) return ovsRoute(sim, req, res, path);
+  if (path.startsWith('/sim/vms/')) return guestRoute(sim, req, res, path, body);
   const withBody = <T>(schema: z.ZodType<T>, then: (v: T) => unknown) => {
     const r = parse(schema, body);
     if (!r.ok) return send(res, 400, { error: r.error });

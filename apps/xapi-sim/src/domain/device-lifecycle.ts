@@ -4,6 +4,7 @@ import type { XRecord } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
 import { fail } from '../rpc/xapi-error.js';
 import { isNullRef } from '../util/ids.js';
+import { refreshVdiAllowedOperations } from './vdi-rules.js';
 
 type Cls = 'VBD' | 'VIF';
 type Table = Map<string, string[] | undefined>;
@@ -65,21 +66,32 @@ export function vbdOperationErrors(sim: SimState, ref: string, sharingChecks = t
   }
   if (vbd.type === 'CD' && vm.power_state === 'Suspended') set(t, ['VM_BAD_POWER_STATE', vmRef, 'halted, running', 'suspended'], ['insert', 'eject']);
   const vdi = !empty && !isNullRef(vbd.VDI) ? sim.store.get('VDI', String(vbd.VDI)) : undefined;
-  if (vdi) vdiChecks(sim, t, ref, vbd, String(vbd.VDI), vdi, sharingChecks && vbd.currently_attached !== true);
+  if (vdi) vdiChecks(sim, t, ref, vbd, vm, String(vbd.VDI), vdi, sharingChecks && vbd.currently_attached !== true);
   return t;
 }
 
-function vdiChecks(sim: SimState, t: Table, ref: string, vbd: XRecord, vdiRef: string, vdi: XRecord, sharing: boolean): void {
+function vdiChecks(sim: SimState, t: Table, ref: string, vbd: XRecord, vm: XRecord, vdiRef: string, vdi: XRecord, sharing: boolean): void {
   if (vdi.managed === false) set(t, ['VDI_NOT_MANAGED', ref], [...t.keys()]);
   const busy = Object.entries((vdi.current_operations ?? {}) as Record<string, string>).find(([, op]) => op !== 'mirror' && op !== 'copy');
   if (busy) set(t, ['OTHER_OPERATION_IN_PROGRESS', 'VDI', vdiRef, busy[1], busy[0]], ['attach', 'plug', 'insert']);
   if (!sharing) return;
-  const others = ((vdi.VBDs ?? []) as string[]).filter((r) => r !== ref).map((r) => sim.store.get('VBD', r)).filter((r): r is XRecord => r !== undefined)
-    .filter((o) => sim.store.get('VM', String(o.VM))?.power_state !== 'Suspended')
-    .filter((o) => o.currently_attached === true || o.reserved === true || Object.keys((o.current_operations ?? {}) as object).length > 0);
-  const needWrite = vbd.mode === 'RW';
-  if (vdi.sharable !== true && (others.some((o) => o.mode === 'RW') || (needWrite && others.length > 0))) set(t, ['VDI_IN_USE', vdiRef], ['attach', 'insert', 'plug']);
-  if (needWrite && vdi.read_only === true) set(t, ['VDI_READONLY', vdiRef], ['attach', 'insert', 'plug']);
+  const error = vdiAttachError(sim, vdiRef, vbd.mode === 'RW', ref, vm.is_control_domain === true);
+  if (error) set(t, error, ['attach', 'insert', 'plug']);
+}
+
+// The sharing checks of an attach (also dom0's, to import or export a disk): VBDs of suspended VMs and of system
+// domains (System_domains.is_system_domain: control domains) do not count; a system domain may share any disk.
+export function vdiAttachError(sim: SimState, vdiRef: string, write: boolean, except?: string, systemDomain = false): string[] | undefined {
+  const vdi = sim.store.mustGet('VDI', vdiRef);
+  const others = ((vdi.VBDs ?? []) as string[]).filter((r) => r !== except).map((r) => sim.store.get('VBD', r)).filter((o): o is XRecord => {
+    if (!o) return false;
+    const owner = sim.store.get('VM', String(o.VM));
+    const live = o.currently_attached === true || o.reserved === true || Object.keys((o.current_operations ?? {}) as object).length > 0;
+    return live && owner?.power_state !== 'Suspended' && owner?.is_control_domain !== true;
+  });
+  if (vdi.sharable !== true && !systemDomain && (others.some((o) => o.mode === 'RW') || (write && others.length > 0))) return ['VDI_IN_USE', vdiRef];
+  if (write && vdi.read_only === true) return ['VDI_READONLY', vdiRef];
+  return undefined;
 }
 
 export function vifOperationErrors(sim: SimState, ref: string): Table {
@@ -109,9 +121,14 @@ export function refreshDeviceOperations(sim: SimState, cls: Cls, ref: string): v
   if (before.length !== allowed.length || before.some((op, i) => op !== allowed[i])) sim.store.update(cls, ref, { allowed_operations: allowed });
 }
 
+// After a VM operation: its devices, and the disks behind them (whose operations follow their VBDs' attachment).
 export function refreshVmDevices(sim: SimState, vmRef: string): void {
   const vm = sim.store.get('VM', vmRef);
   if (!vm) return;
-  for (const r of [...(vm.VBDs as string[])]) refreshDeviceOperations(sim, 'VBD', r);
+  for (const r of [...(vm.VBDs as string[])]) {
+    refreshDeviceOperations(sim, 'VBD', r);
+    const vdi = sim.store.get('VBD', r)?.VDI;
+    if (!isNullRef(vdi)) refreshVdiAllowedOperations(sim, String(vdi));
+  }
   for (const r of [...(vm.VIFs as string[])]) refreshDeviceOperations(sim, 'VIF', r);
 }

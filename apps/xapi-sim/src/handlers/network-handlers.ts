@@ -1,19 +1,8 @@
-// VIF and network constructors/destructors and VIF hotplug.
+// VIF and network constructors/destructors (VIF hot-plug: vbd-handlers.ts).
 import type { XRecord } from '../datamodel/defaults.js';
 import { createVif } from '../domain/vifs.js';
-import { assertDeviceOperation, refreshDeviceOperations } from '../domain/device-lifecycle.js';
 import { argStr, type CallContext, type HandlerTable } from '../rpc/handler-types.js';
 import { fail } from '../rpc/xapi-error.js';
-
-// xapi_vif_helpers.ml assert_operation_valid decides (running VM, hotplug support); unplug_force checks as unplug.
-function plugVif(ctx: CallContext, attach: boolean): string {
-  const ref = argStr(ctx, 0);
-  ctx.sim.store.mustGet('VIF', ref);
-  assertDeviceOperation(ctx.sim, 'VIF', ref, attach ? 'plug' : 'unplug');
-  ctx.sim.store.update('VIF', ref, { currently_attached: attach });
-  refreshDeviceOperations(ctx.sim, 'VIF', ref);
-  return '';
-}
 
 // xapi_network.ml choose_bridge_name: "xapi" + a counter that only grows (per process), skipping names in use.
 const bridgeCounter = new WeakMap<object, number>();
@@ -38,9 +27,6 @@ export const networkHandlers: HandlerTable = {
     ctx.sim.store.destroy('VIF', ref);
     return '';
   },
-  'VIF.plug': (ctx) => plugVif(ctx, true),
-  'VIF.unplug': (ctx) => plugVif(ctx, false),
-  'VIF.unplug_force': (ctx) => plugVif(ctx, false),
   'network.create': (ctx) => {
     const values = { ...(ctx.args[0] as XRecord) };
     const bridge = String(values.bridge ?? '');

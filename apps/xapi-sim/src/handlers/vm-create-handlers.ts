@@ -3,6 +3,7 @@ import type { XRecord } from '../datamodel/defaults.js';
 import { provisionVm } from '../domain/provision.js';
 import { destroyVmRecords, duplicateVm } from '../domain/vm-copy.js';
 import { createVm } from '../domain/vm-factory.js';
+import { rebaseChildren } from '../domain/vm-snapshot.js';
 import { refreshAllowedOperations } from '../domain/vm-state.js';
 import { argStr, type CallContext, type HandlerTable } from '../rpc/handler-types.js';
 import { isNullRef, newUuid } from '../util/ids.js';
@@ -35,7 +36,9 @@ export const vmCreateHandlers: HandlerTable = {
   },
   'VM.destroy': {
     ownDelay: true,
-    fn: (ctx) => runVmOp(ctx, vmArg(ctx), 'destroy', { apply: () => (destroyVmRecords(ctx.sim, argStr(ctx, 0)), '') }),
+    fn: (ctx) => runVmOp(ctx, vmArg(ctx), 'destroy', {
+      apply: () => (rebaseChildren(ctx.sim, argStr(ctx, 0)), destroyVmRecords(ctx.sim, argStr(ctx, 0)), ''),
+    }),
   },
   'VM.create': (ctx) => {
     const values = { ...(ctx.args[0] as XRecord) };

@@ -7,7 +7,7 @@ import { fail } from '../rpc/xapi-error.js';
 export interface OpSteps<T> {
   cancels?: string[]; // operations in progress this one cancels first (VM.hard_shutdown: clean_shutdown, ...)
   prepare?: () => T; // checks and reservations that must hold while the operation runs
-  apply: (prepared: T) => Value;
+  apply: (prepared: T) => Value | Promise<Value>;
   rollback?: (prepared: T | undefined) => void;
 }
 
@@ -19,7 +19,7 @@ export async function runVmOp<T>(ctx: CallContext, vmRef: string, op: string, st
     if (steps.cancels) await cancelOperations(ctx, vmRef, steps.cancels);
     prepared = steps.prepare?.();
     await ctx.delay();
-    const result = steps.apply(prepared as T);
+    const result = await steps.apply(prepared as T);
     ok = true;
     // Real xapi returns from VM.start once the VIFs are plugged: so does the OVS fabric (SIM_NETWORK=ovs).
     if (ctx.sim.dataplane) await ctx.sim.dataplane.sync(vmRef).catch((err: Error) => fail('INTERNAL_ERROR', `plugging VIFs: ${err.message}`));

@@ -84,7 +84,8 @@ export class HostListeners implements HostNet {
   }
 
   private listen(index: number, address: string, port: number): Promise<number> {
-    const server = createServer(this.handler.request);
+    // disk uploads can take longer than node's 5-minute default for a whole request
+    const server = createServer({ requestTimeout: 0 }, this.handler.request);
     server.on('connect', this.handler.connect); // CONNECT /console: xapi's connect_console
     server.on('connection', (socket: Socket) => {
       const k = this.hostOf(socket, index);

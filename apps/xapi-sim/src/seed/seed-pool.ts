@@ -37,10 +37,17 @@ export function seedPool(sim: SimState, hosts = sim.options.hosts): void {
   });
   store.create('SR', {
     name_label: 'Shared storage', name_description: 'Simulated shared block storage', type: 'lvmoiscsi', content_type: '',
-    shared: true, physical_size: srSizeBytes, physical_utilisation: 0, virtual_allocation: 0, sm_config: { allocation: 'thick' },
+    shared: true, physical_size: srSizeBytes, physical_utilisation: 0, virtual_allocation: 0, sm_config: { allocation: 'thick', use_vhd: 'true' },
     allowed_operations: ['vdi_create', 'vdi_destroy', 'vdi_resize', 'vdi_clone', 'vdi_snapshot', 'scan', 'plug', 'unplug', 'update'],
   }, srRef);
+  // A second, thin (file-based VHD) SR: VDI.copy and VM.copy to another SR, physical_utilisation following the data.
+  const nfsRef = store.create('SR', {
+    name_label: 'NFS storage', name_description: 'Simulated NFS VHD storage', type: 'nfs', content_type: 'user', shared: true,
+    physical_size: srSizeBytes, physical_utilisation: 0, virtual_allocation: 0, sm_config: {},
+    allowed_operations: ['vdi_create', 'vdi_destroy', 'vdi_resize', 'vdi_clone', 'vdi_snapshot', 'scan', 'plug', 'unplug', 'update'],
+  });
   hostRefs.forEach((hostRef, i) => seedHost(sim, hostRef, i + 1, srRef, mgmtNet));
+  for (const host of hostRefs) store.create('PBD', { host, SR: nfsRef, device_config: { server: '127.0.0.1', serverpath: '/srv/sim' }, currently_attached: true });
   store.create('pool', {
     name_label: 'sim-pool', name_description: 'Simulated XAPI pool', master: hostRefs[0]!, default_SR: srRef,
     suspend_image_SR: srRef, crash_dump_SR: srRef, other_config: {}, cpu_info: { cpu_count: String(16 * hostRefs.length), socket_count: String(2 * hostRefs.length), vendor: 'GenuineIntel' },

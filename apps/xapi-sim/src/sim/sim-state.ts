@@ -8,6 +8,7 @@ import type { Logger } from '../log/logger.js';
 import type { OvsFabric } from '../ovs/ovs-fabric.js';
 import type { PoolMeta } from '../persist/pool-files.js';
 import type { PoolPersistence } from '../persist/pool-persistence.js';
+import type { VdiContent } from '../storage/vdi-content.js';
 import { ObjectStore } from '../store/object-store.js';
 import { Timers } from '../util/timers.js';
 
@@ -29,6 +30,7 @@ export class SimState {
   net: HostNet | undefined; // set once the listeners are up
   dataplane: OvsFabric | undefined; // SIM_NETWORK=ovs only
   persistence: PoolPersistence | undefined; // with a data dir (SIM_DATA_DIR) only
+  content!: VdiContent; // disk contents under <dataDir>/vdis, set by startSimulator
   populated = 0; // VMs made by POST /sim/populate / SIM_PREPOPULATE_VMS, for their names
   poolRef = '';
   hostRefs: string[] = [];

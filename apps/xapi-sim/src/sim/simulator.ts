@@ -4,13 +4,17 @@ import { eventHandlers } from '../handlers/event-handlers.js';
 import { hostHandlers } from '../handlers/host-handlers.js';
 import { networkHandlers } from '../handlers/network-handlers.js';
 import { sessionHandlers } from '../handlers/session-handlers.js';
+import { snapshotHandlers } from '../handlers/snapshot-handlers.js';
+import { vbdHandlers } from '../handlers/vbd-handlers.js';
 import { storageHandlers } from '../handlers/storage-handlers.js';
 import { taskHandlers } from '../handlers/task-handlers.js';
 import { vmConfigHandlers } from '../handlers/vm-config-handlers.js';
 import { vmCreateHandlers } from '../handlers/vm-create-handlers.js';
 import { vmPowerHandlers } from '../handlers/vm-power-handlers.js';
 import { HostListeners, isLoopbackBind } from '../http/host-listeners.js';
+import { exportRawVdi } from '../http/export-raw-vdi.js';
 import { HttpRoutes } from '../http/http-routes.js';
+import { importRawVdi } from '../http/import-raw-vdi.js';
 import { createSimHandler, registerRpcRoutes } from '../http/sim-server.js';
 import { createLogger, type Logger, type LogSetting } from '../log/logger.js';
 import { Dispatcher } from '../rpc/dispatcher.js';
@@ -20,6 +24,8 @@ import { OvsFabric } from '../ovs/ovs-fabric.js';
 import { ovsPrerequisiteMissing } from '../ovs/ovs-commands.js';
 import { PoolPersistence } from '../persist/pool-persistence.js';
 import { liveVms, restorePool } from '../persist/restore-pool.js';
+import { VdiContent } from '../storage/vdi-content.js';
+import { openDataDir } from './data-dir.js';
 import { SimState } from './sim-state.js';
 
 export interface SimulatorOptions {
@@ -33,7 +39,7 @@ export interface SimulatorOptions {
   sessionTtlSeconds?: number; // idle session lifetime, default 86400
   jsonRpc?: boolean; // default true; false answers /jsonrpc like a host without JSON-RPC
   prepopulateVms?: number; // extra VMs created at start (scale runs), default 0; not added to a pool read back from disk
-  dataDir?: string; // keep the pool here and come back with it (main.ts: SIM_DATA_DIR); default: in memory only
+  dataDir?: string; // keep the pool and disk contents (vdis/) here and come back with them (main.ts: SIM_DATA_DIR); default: the pool in memory only, disk contents in a temporary directory removed on close
   reset?: boolean; // start from a new pool, discarding what dataDir holds (SIM_RESET=1)
   logLevel?: LogSetting; // default 'silent' in-process; main.ts passes LOG_LEVEL
   logger?: Logger;
@@ -60,7 +66,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     log,
   );
   const persistence = options.dataDir ? new PoolPersistence(state, options.dataDir) : undefined;
-  if (persistence && options.reset) await persistence.wipe();
+  if (persistence && options.reset) await persistence.wipe(); // the pool files and vdis/
+  const data = openDataDir(options.dataDir);
+  state.content = new VdiContent(data.vdis);
   const saved = await persistence?.load();
   if (saved) {
     restorePool(state, saved);
@@ -81,15 +89,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const tasks = new TaskRunner(state);
   const dispatcher = new Dispatcher(state, tasks, [
     sessionHandlers, vmPowerHandlers, vmCreateHandlers, vmConfigHandlers, storageHandlers, networkHandlers,
-    hostHandlers, eventHandlers, taskHandlers(tasks),
+    hostHandlers, eventHandlers, taskHandlers(tasks), snapshotHandlers, vbdHandlers,
   ]);
   const bind = options.host ?? '127.0.0.1';
   const addresses = state.hostRefs.map((_, i) => hostAddress(i + 1));
   // xapi's HTTP handlers the simulator implements, by action name (http-routes.ts): register more here.
-  const routes = registerRpcRoutes(new HttpRoutes(), state, dispatcher);
+  const routes = registerRpcRoutes(new HttpRoutes(), state, dispatcher)
+    .register('put_import_raw_vdi', importRawVdi(state))
+    .register('get_export_raw_vdi', exportRawVdi(state));
   const listeners = new HostListeners(createSimHandler(state, dispatcher, routes), addresses, bind, isLoopbackBind(bind));
   const port = await listeners.start(options.port ?? 0).catch(async (err: Error) => {
+    await persistence?.close();
     await state.dataplane?.close();
+    data.dispose();
     throw err;
   });
   state.net = listeners;
@@ -107,6 +119,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         await listeners.close();
         await persistence?.close();
         await state.dataplane?.close();
+        data.dispose();
       })()),
   };
 }

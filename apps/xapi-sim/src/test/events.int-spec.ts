@@ -25,7 +25,7 @@ describe('event.from', () => {
     assert.equal(batch.events.filter((e: any) => e.class === 'host').length, 2);
     assert.ok(batch.events.every((e: any) => e.operation === 'add' && typeof e.id === 'string' && e.snapshot));
     assert.equal(batch.events.some((e: any) => e.class === 'sr'), false, 'only subscribed classes');
-    assert.equal(batch.valid_ref_counts.sr, 1);
+    assert.equal(batch.valid_ref_counts.sr, 2, 'the shared LVM SR and the NFS SR');
   });
 
   it('coalesces several changes into one mod carrying the latest snapshot', async () => {

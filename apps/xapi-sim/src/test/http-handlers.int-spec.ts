@@ -6,19 +6,10 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type Simulator } from '../index.js';
+import { httpRequest } from '../testing/http-request.js';
 import { JsonRpc, XmlRpc, login } from '../testing/xapi-test-client.js';
 
-function request(url: string, method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request(`${url}${path}`, { method, headers }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+const request = (url: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) => httpRequest(`${url}${path}`, method, body, headers);
 
 describe('HTTP handlers as xapi serves them', () => {
   let sim: Simulator;

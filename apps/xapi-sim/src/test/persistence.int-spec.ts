@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator } from '../index.js';
+import { httpRequest } from '../testing/http-request.js';
 import { spawnSim, type SimChild } from '../testing/sim-process.js';
 import { JsonRpc, control, login, newVm, xapiError } from '../testing/xapi-test-client.js';
 
@@ -108,6 +109,35 @@ describe('persistence: the pool survives restarts of the simulator process', () 
     await start({ SIM_RESET: '1' }, port);
     s = await login((t = new JsonRpc(sim!.url)));
     assert.notEqual(await uuidOf(), fresh);
+  });
+
+  // Disk contents live beside the pool (<SIM_DATA_DIR>/vdis): a kill keeps them, a reset takes them and the next
+  // upload still lands (the directory comes back).
+  it('keeps disk contents across a SIGKILL; POST /sim/reset removes them and uploads work after it', async () => {
+    const port = new URL(sim!.url).port;
+    let t = new JsonRpc(sim!.url);
+    let s = await login(t);
+    const disk = async () => {
+      const [sr] = await t.call('SR.get_by_name_label', s, 'NFS storage');
+      return t.call('VDI.create', s, { name_label: 'kept', SR: sr, virtual_size: 1024 ** 2, type: 'user', sharable: false, read_only: false, other_config: {} });
+    };
+    const content = Buffer.alloc(64 * 1024, 0xa5);
+    const put = (vdi: string) => httpRequest(`${sim!.url}/import_raw_vdi?session_id=${s}&vdi=${vdi}`, 'PUT', content);
+    const get = async (vdi: string) => (await httpRequest(`${sim!.url}/export_raw_vdi?session_id=${s}&vdi=${vdi}`, 'GET')).body.subarray(0, content.length);
+    const vdi = await disk();
+    assert.equal((await put(vdi)).status, 200);
+    const uuid = await t.call('VDI.get_uuid', s, vdi);
+    await settled(sim!.url);
+    await sim!.stop('SIGKILL');
+    await start({}, port);
+    s = await login((t = new JsonRpc(sim!.url)));
+    assert.deepEqual(await get(vdi), content, 'what was imported reads back after the restart');
+    assert.equal((await control(sim!.url, 'reset', {})).status, 200);
+    assert.equal(existsSync(join(dir, 'vdis', uuid)), false, 'the reset removed the old pool\'s disk contents');
+    s = await login(t);
+    const next = await disk();
+    assert.equal((await put(next)).status, 200);
+    assert.deepEqual(await get(next), content);
   });
 
   it('writes nothing when started in-process without a data dir (tests stay isolated)', async () => {

@@ -1,3 +1,4 @@
+import type http from 'node:http';
 import { XapiError, XapiTransportError } from '../errors/xapi-error.js';
 import { normaliseResult, prepareParams } from '../datamodel/value-normaliser.js';
 import { HttpPoster } from '../transport/http-poster.js';
@@ -89,6 +90,11 @@ export class XapiClient {
   /** Like `callAsync`, with a task timeout (default `taskTimeoutMs`); on expiry the task is cancelled. */
   async callAsyncWith<T = unknown>(method: string, params: readonly unknown[], options: { taskTimeoutMs?: number } = {}): Promise<T> {
     const taskRef = await this.callWith<string>(`Async.${method}`, params);
+    return this.awaitTask<T>(taskRef, method, options);
+  }
+
+  /** Waits for a task (one we created, e.g. for an HTTP transfer), destroys it, and resolves with its decoded result. */
+  async awaitTask<T = unknown>(taskRef: string, method: string, options: { taskTimeoutMs?: number } = {}): Promise<T> {
     try {
       const task = await this.tasks.wait(taskRef, method, options.taskTimeoutMs ?? this.taskTimeoutMs);
       return taskOutcome(task, method, taskRef) as T;
@@ -96,6 +102,13 @@ export class XapiClient {
       // always destroy: XAPI only garbage-collects finished tasks slowly
       await this.callWith('task.destroy', [taskRef], { silent: true }).catch(() => undefined);
     }
+  }
+
+  /** Where an HTTP handler of the pool master is reached: its URL, our session (logging in if needed) and agent. */
+  async httpEndpoint(): Promise<{ master: URL; session: string; agent: http.Agent }> {
+    const session = await this.sessions.session();
+    const master = this.sessions.master;
+    return { master, session, agent: this.http.agentFor(master) };
   }
 
   /**
