@@ -3,6 +3,7 @@ import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http
 import { handleControl } from '../control/control-routes.js';
 import type { Dispatcher, Outcome } from '../rpc/dispatcher.js';
 import type { SimState } from '../sim/sim-state.js';
+import { findHttpHandler } from './http-handlers.js';
 import { parseJsonCall, renderJsonFailure, renderJsonSuccess } from '../wire/json-rpc.js';
 import { MalformedRequest, parseMethodCall, renderFailure, renderSuccess, type MethodCall } from '../wire/xml-rpc.js';
 
@@ -64,6 +65,8 @@ async function rpc(sim: SimState, dispatcher: Dispatcher, req: IncomingMessage, 
 export function createSimHandler(sim: SimState, dispatcher: Dispatcher): RequestListener {
   return (req, res) => {
     const path = new URL(req.url ?? '/', 'http://sim').pathname;
+    const handler = findHttpHandler(req.method, path);
+    if (handler) return handler(sim, req, req.socket, Buffer.alloc(0));
     void (async () => {
       try {
         const body = await readBody(req);

@@ -1,5 +1,6 @@
 // Everything one simulated pool owns: datamodel, object store, control switches, timers, seeded refs.
 import { CallStats } from '../control/call-stats.js';
+import { ConsoleLinks } from '../console/console-links.js';
 import { SimControl } from '../control/sim-control.js';
 import { loadDatamodel, type Datamodel } from '../datamodel/datamodel.js';
 import type { XRecord } from '../datamodel/defaults.js';
@@ -24,6 +25,7 @@ export class SimState {
   readonly timers = new Timers();
   readonly sessionActivity = new Map<string, number>();
   readonly stats = new CallStats();
+  readonly consoleLinks = new ConsoleLinks(); // open /console connections, cut when their domain goes
   net: HostNet | undefined; // set once the listeners are up
   dataplane: OvsFabric | undefined; // SIM_NETWORK=ovs only
   populated = 0; // VMs made by POST /sim/populate / SIM_PREPOPULATE_VMS, for their names

@@ -10,7 +10,9 @@ import { vmConfigHandlers } from '../handlers/vm-config-handlers.js';
 import { vmCreateHandlers } from '../handlers/vm-create-handlers.js';
 import { vmPowerHandlers } from '../handlers/vm-power-handlers.js';
 import { HostListeners, isLoopbackBind } from '../http/host-listeners.js';
+import { tunnelListener } from '../http/http-handlers.js';
 import { createSimHandler } from '../http/sim-server.js';
+import { syncConsoles } from '../domain/consoles.js';
 import { createLogger, type Logger, type LogSetting } from '../log/logger.js';
 import { Dispatcher } from '../rpc/dispatcher.js';
 import { hostAddress, seedPool } from '../seed/seed-pool.js';
@@ -69,12 +71,13 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   ]);
   const bind = options.host ?? '127.0.0.1';
   const addresses = state.hostRefs.map((_, i) => hostAddress(i + 1));
-  const listeners = new HostListeners(createSimHandler(state, dispatcher), addresses, bind, isLoopbackBind(bind));
+  const listeners = new HostListeners(createSimHandler(state, dispatcher), addresses, bind, isLoopbackBind(bind), tunnelListener(state));
   const port = await listeners.start(options.port ?? 0).catch(async (err: Error) => {
     await state.dataplane?.close();
     throw err;
   });
   state.net = listeners;
+  for (const [ref] of state.store.all('VM')) syncConsoles(state, ref); // console locations name the port now known
   const reachable = bind === '0.0.0.0' || bind === '::' || bind === 'localhost' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
   log.info('xapi-sim listening', { port, host: bind, hosts: state.options.hosts, perHost: listeners.perHost });
   let closing: Promise<void> | undefined;
@@ -86,6 +89,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close: () =>
       (closing ??= (async () => {
         state.timers.close(); // ends pending event.from waits and task delays
+        state.consoleLinks.closeAll(); // taken-over sockets would keep the listeners open
         await listeners.close();
         await state.dataplane?.close();
       })()),
