@@ -5,7 +5,7 @@ import { parseSimEnv, SimConfigError } from './sim-env.js';
 describe('sim-env', () => {
   it('applies the documented defaults', () => {
     assert.deepEqual(parseSimEnv({}), {
-      port: 8090, host: '127.0.0.1', username: 'root', password: 'xenroot', hosts: 2, network: 'none', seed: 1, sessionTtlSeconds: 86400, jsonRpc: true, prepopulateVms: 0, logLevel: 'info',
+      port: 8090, host: '127.0.0.1', username: 'root', password: 'xenroot', hosts: 2, network: 'none', seed: 1, sessionTtlSeconds: 86400, jsonRpc: true, prepopulateVms: 0, apiVersion: '2.21', logLevel: 'info',
     });
   });
 
@@ -19,6 +19,11 @@ describe('sim-env', () => {
       assert.throws(() => parseSimEnv({ [name]: value }), (e: unknown) => e instanceof SimConfigError && e.message.includes(name));
     });
   }
+
+  it('presents an older xapi release with SIM_API_VERSION and refuses one it does not know', () => {
+    assert.equal(parseSimEnv({ SIM_API_VERSION: '2.15' }).apiVersion, '2.15');
+    assert.throws(() => parseSimEnv({ SIM_API_VERSION: '3.0' }), (e: unknown) => e instanceof SimConfigError && /SIM_API_VERSION/.test(e.message));
+  });
 
   it('accepts SIM_NETWORK=ovs and refuses anything but none or ovs, naming the variable', () => {
     assert.equal(parseSimEnv({ SIM_NETWORK: 'ovs' }).network, 'ovs');

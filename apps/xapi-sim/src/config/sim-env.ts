@@ -1,5 +1,6 @@
 // The simulator's only reader of process.env: validates every SIM_* variable and LOG_LEVEL at start.
 import { z } from 'zod';
+import { apiReleases, DEFAULT_API_VERSION } from '../datamodel/api-versions.js';
 
 const int = (name: string, min: number, max: number, fallback: number) =>
   z.preprocess(
@@ -25,6 +26,9 @@ const schema = z.object({
   SIM_SESSION_TTL_SECONDS: int('SIM_SESSION_TTL_SECONDS', 1, 10 * 365 * 86400, 86400),
   SIM_JSONRPC: bool('SIM_JSONRPC', true),
   SIM_PREPOPULATE_VMS: int('SIM_PREPOPULATE_VMS', 0, 100_000, 0),
+  SIM_API_VERSION: text(DEFAULT_API_VERSION).pipe(
+    z.enum(Object.keys(apiReleases) as [string, ...string[]], { error: `SIM_API_VERSION must be one of ${Object.keys(apiReleases).join(', ')}` }),
+  ),
   LOG_LEVEL: text('info').pipe(z.enum(['debug', 'info', 'warn', 'error'], { error: 'LOG_LEVEL must be one of debug, info, warn, error' })),
 });
 
@@ -39,6 +43,7 @@ export interface SimConfig {
   sessionTtlSeconds: number;
   jsonRpc: boolean;
   prepopulateVms: number;
+  apiVersion: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -54,7 +59,7 @@ export function parseSimEnv(env: Record<string, string | undefined>): SimConfig 
   return {
     port: e.SIM_PORT, host: e.SIM_HOST, username: e.SIM_USERNAME, password: e.SIM_PASSWORD, hosts: e.SIM_HOSTS,
     network: e.SIM_NETWORK, seed: e.SIM_SEED, sessionTtlSeconds: e.SIM_SESSION_TTL_SECONDS,
-    jsonRpc: e.SIM_JSONRPC, prepopulateVms: e.SIM_PREPOPULATE_VMS, logLevel: e.LOG_LEVEL,
+    jsonRpc: e.SIM_JSONRPC, prepopulateVms: e.SIM_PREPOPULATE_VMS, apiVersion: e.SIM_API_VERSION, logLevel: e.LOG_LEVEL,
   };
 }
 

@@ -14,7 +14,7 @@ export const requiredStates: Record<string, PowerState[]> = {
   clean_shutdown: [R], hard_shutdown: [R, P, S], shutdown: [R, P, S],
   clean_reboot: [R], hard_reboot: [R, P], suspend: [R], resume: [S], resume_on: [S], pause: [R], unpause: [P],
   changing_memory_limits: [H], changing_static_range: [H], changing_dynamic_range: [H, R],
-  changing_VCPUs: [H], changing_VCPUs_live: [R], pool_migrate: [R], migrate_send: [R, S],
+  changing_VCPUs: [H], changing_VCPUs_live: [R], pool_migrate: [R], migrate_send: [H, S, R],
 };
 
 const templateOps = new Set(['clone', 'copy', 'provision', 'export', 'destroy', 'changing_memory_limits', 'changing_static_range', 'changing_dynamic_range', 'changing_VCPUs']);
@@ -50,8 +50,8 @@ export function assertRunning(vmRef: string, vm: XRecord): void {
 // Long copies may overlap each other (many VMs cloned from one template at once), as in xapi.
 const concurrentOps = new Set(['clone', 'copy', 'export']);
 
-// Marks `op` in progress, after the checks a client would see fail first.
-export function beginOperation(sim: SimState, vmRef: string, op: string, opRef: string): XRecord {
+// The checks a client would see fail first, in xapi's order (also used to plan evacuations).
+export function assertOperationValid(sim: SimState, vmRef: string, op: string): XRecord {
   const vm = sim.store.mustGet('VM', vmRef);
   const current = Object.entries(vm.current_operations as Record<string, string>);
   const clash = current.find(([, other]) => !(concurrentOps.has(op) && concurrentOps.has(other)));
@@ -59,6 +59,12 @@ export function beginOperation(sim: SimState, vmRef: string, op: string, opRef: 
   assertPowerState(vmRef, vm, op);
   const blocked = (vm.blocked_operations as Record<string, string>)[op];
   if (blocked !== undefined) fail('OPERATION_BLOCKED', vmRef, blocked);
+  return vm;
+}
+
+// Marks `op` in progress, after assertOperationValid.
+export function beginOperation(sim: SimState, vmRef: string, op: string, opRef: string): XRecord {
+  const vm = assertOperationValid(sim, vmRef, op);
   const ops = { ...(vm.current_operations as Record<string, string>), [opRef]: op };
   return sim.store.update('VM', vmRef, { current_operations: ops, allowed_operations: [] });
 }

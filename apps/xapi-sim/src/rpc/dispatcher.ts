@@ -85,7 +85,8 @@ export class Dispatcher {
     const msg = dot > 0 ? this.sim.dm.message(base.slice(0, dot), base.slice(dot + 1)) : undefined;
     if (!msg || (isAsync && !supportsAsync(msg))) fail('MESSAGE_METHOD_UNKNOWN', method);
     const skip = msg.takesSession ? 1 : 0;
-    const max = msg.params.length;
+    const signature = this.sim.paramsOf(msg);
+    const max = signature.length;
     const min = max - (optionalTrailing[base] ?? 0);
     if (params.length < min || params.length > max) fail('MESSAGE_PARAMETER_COUNT_MISMATCH', base, min - skip, params.length - skip);
     const master = this.sim.masterRef();
@@ -94,7 +95,7 @@ export class Dispatcher {
     if (fault?.code === 'HTTP_500') throw http500;
     if (fault) fail(fault.code, ...(fault.params ?? []));
     const handler = this.handlers.get(base) ?? genericHandler(this.sim.dm.cls(msg.cls)!, msg) ?? fail('NOT_IMPLEMENTED', base);
-    const args = msg.params.slice(skip).map((p, i) => (i + skip < params.length ? coerce(params[i + skip]!, p.type, this.sim.dm, p.name) : zeroValue(p.type, this.sim.dm)));
+    const args = signature.slice(skip).map((p, i) => (i + skip < params.length ? coerce(params[i + skip]!, p.type, this.sim.dm, p.name) : zeroValue(p.type, this.sim.dm)));
     const session = msg.takesSession ? validateSession(this.sim, params[0]!) : '';
     const shared = { sim: this.sim, method: base, message: msg, session, args, isAsync, localAddress: meta.localAddress };
     if (isAsync) {

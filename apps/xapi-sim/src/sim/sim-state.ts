@@ -2,7 +2,8 @@
 import { CallStats } from '../control/call-stats.js';
 import { ConsoleLinks } from '../console/console-links.js';
 import { SimControl } from '../control/sim-control.js';
-import { loadDatamodel, type Datamodel } from '../datamodel/datamodel.js';
+import { apiReleases, paramsAt, type ApiRelease } from '../datamodel/api-versions.js';
+import { loadDatamodel, type Datamodel, type MessageDef, type ParamDef } from '../datamodel/datamodel.js';
 import type { XRecord } from '../datamodel/defaults.js';
 import type { HostNet } from '../http/host-listeners.js';
 import type { Logger } from '../log/logger.js';
@@ -16,6 +17,7 @@ export interface PoolOptions {
   hosts: number;
   seed: number;
   sessionTtlSeconds: number;
+  apiVersion: string; // a key of apiReleases
 }
 
 export class SimState {
@@ -35,6 +37,15 @@ export class SimState {
 
   constructor(readonly options: PoolOptions, readonly log: Logger) {
     this.control = new SimControl(options.seed);
+  }
+
+  get release(): ApiRelease {
+    return apiReleases[this.options.apiVersion]!;
+  }
+
+  // A message's parameters in the presented xapi release (older ones lack later parameters).
+  paramsOf(msg: MessageDef): ParamDef[] {
+    return paramsAt(msg, this.release);
   }
 
   pool(): XRecord {

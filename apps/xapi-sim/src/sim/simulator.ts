@@ -1,7 +1,10 @@
 // Starts one simulated pool behind an HTTP server; used by main.ts and, in-process, by tests.
+import { apiReleases, DEFAULT_API_VERSION } from '../datamodel/api-versions.js';
 import { populateVms } from '../domain/populate.js';
 import { eventHandlers } from '../handlers/event-handlers.js';
 import { hostHandlers } from '../handlers/host-handlers.js';
+import { maintenanceHandlers } from '../handlers/maintenance-handlers.js';
+import { migrationHandlers } from '../handlers/migration-handlers.js';
 import { networkHandlers } from '../handlers/network-handlers.js';
 import { sessionHandlers } from '../handlers/session-handlers.js';
 import { storageHandlers } from '../handlers/storage-handlers.js';
@@ -31,6 +34,7 @@ export interface SimulatorOptions {
   seed?: number; // seeds rate-based faults, default 1
   sessionTtlSeconds?: number; // idle session lifetime, default 86400
   jsonRpc?: boolean; // default true; false answers /jsonrpc like a host without JSON-RPC
+  apiVersion?: string; // the xapi release presented, a key of apiReleases; default 2.21
   prepopulateVms?: number; // extra VMs created at start (scale runs), default 0
   logLevel?: LogSetting; // default 'silent' in-process; main.ts passes LOG_LEVEL
   logger?: Logger;
@@ -46,6 +50,7 @@ export interface Simulator {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const log = options.logger ?? createLogger(options.logLevel ?? 'silent');
+  if (options.apiVersion && !apiReleases[options.apiVersion]) throw new Error(`unknown apiVersion ${options.apiVersion}; one of ${Object.keys(apiReleases).join(', ')}`);
   const state = new SimState(
     {
       username: options.username ?? 'root',
@@ -53,6 +58,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       hosts: options.hosts ?? 2,
       seed: options.seed ?? 1,
       sessionTtlSeconds: options.sessionTtlSeconds ?? 86400,
+      apiVersion: options.apiVersion ?? DEFAULT_API_VERSION,
     },
     log,
   );
@@ -67,7 +73,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const tasks = new TaskRunner(state);
   const dispatcher = new Dispatcher(state, tasks, [
     sessionHandlers, vmPowerHandlers, vmCreateHandlers, vmConfigHandlers, storageHandlers, networkHandlers,
-    hostHandlers, eventHandlers, taskHandlers(tasks),
+    hostHandlers, eventHandlers, taskHandlers(tasks), migrationHandlers, maintenanceHandlers(tasks),
   ]);
   const bind = options.host ?? '127.0.0.1';
   const addresses = state.hostRefs.map((_, i) => hostAddress(i + 1));
