@@ -3,6 +3,10 @@ export type { XapiClientOptions, XapiCallEvent, CallOptions } from './client/xap
 export { XapiError, XapiTransportError, RETRYABLE_XAPI_CODES, isRetryable, isXapiError, type TransportFailure } from './errors/xapi-error.js';
 export { XapiPool, type VmHandle } from './pool/xapi-pool.js';
 export type { ProvisionSpec } from './pool/vm-provisioner.js';
+export type { ConsoleHandle } from './pool/console-ops.js';
+export type { ConsoleStreamOptions, ConsoleTransport } from './client/console-stream.js';
+export type { EvacuateOptions, EvacuationBlocker, MigrateOptions } from './pool/migration-ops.js';
+export { callVersioned, knownArity } from './client/arity-probe.js';
 export type { NetworkHandle, NetworkSpec, VifSpec } from './pool/network-ops.js';
 export { pickHostByFreeMemory, type HostCapacity, type VmRecord, type VmPowerState } from './pool/pool-records.js';
 export { NULL_REF, isNullRef, refOrNull, isUuid } from './pool/xapi-refs.js';
