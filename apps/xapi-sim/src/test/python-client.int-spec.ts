@@ -10,6 +10,7 @@ import { JsonRpc, login } from '../testing/xapi-test-client.js';
 const python = process.env.XENAPI_PYTHON ?? '/usr/bin/python3';
 // Kept in src/ as a data file; compiled tests run from dist/test/.
 const script = fileURLToPath(new URL('../../src/test/python/xenapi-client-check.py', import.meta.url));
+const maintenanceScript = fileURLToPath(new URL('../../src/test/python/xenapi-maintenance-check.py', import.meta.url));
 const probe = spawnSync(python, ['-c', 'from os_xenapi.client import XenAPI'], { encoding: 'utf8' });
 const missing = probe.status === 0 ? undefined : `${python} cannot import os_xenapi.client.XenAPI (apt-get install -y python3-os-xenapi): ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
 // In CI a missing module is a failure, not a skip.
@@ -45,5 +46,28 @@ describe('a second, independent client: the official Python XenAPI module', { sk
     assert.equal(r.relogin_power_state, 'Running', 'the module re-logged in after SESSION_INVALID');
     const s = await login(new JsonRpc(sim.url));
     assert.deepEqual(await new JsonRpc(sim.url).call('VM.get_by_name_label', s, 'python-vm'), [], 'the script cleaned up');
+  });
+
+  // Consoles (ocaml/xapi/console.ml, xapi_xenops.ml), migration (message_forwarding.ml, xapi_vm_migrate.ml) and
+  // evacuation (xapi_host.ml) as the official module drives them.
+  it('reads and connects to a console, migrates live, checks a migration and evacuates a host', async () => {
+    assert.equal(missing, undefined, missing);
+    const { stdout } = await promisify(execFile)(python, [maintenanceScript, sim.url], { timeout: 60_000 });
+    const r = JSON.parse(stdout.trim().split('\n').pop()!);
+    assert.equal(r.console.protocol, 'rfb');
+    assert.equal(r.console.location, `http://127.0.0.1:${sim.port}/console?uuid=${r.console.uuid}`);
+    assert.deepEqual(r.console_connect, ['HTTP/1.1 200 OK', 'RFB 003.008\n']);
+    assert.equal(r.console_bad_session, 'HTTP/1.0 401 Unauthorised');
+    assert.equal(r.allowed, true);
+    assert.deepEqual(r.migrate_task, { status: 'success', name_label: 'Async.VM.pool_migrate' });
+    assert.equal(r.resident_on_h2, true);
+    assert.match(r.console_moved, new RegExp(`^http://127\\.0\\.0\\.2:${sim.port}/console\\?uuid=`));
+    assert.equal(r.not_in_map, 'VDI_NOT_IN_MAP');
+    assert.equal(r.can_migrate, '');
+    assert.deepEqual(r.prevents, { [r.vm]: ['VM_BAD_POWER_STATE', r.vm, 'running', 'paused'] });
+    assert.deepEqual(r.cannot_evacuate, ['CANNOT_EVACUATE_HOST', `VM_BAD_POWER_STATE,${r.vm},running,paused`]);
+    assert.equal(r.disabled_start[0], 'HOST_DISABLED');
+    assert.deepEqual(r.evacuate, { status: 'success', progress: 1.0, vm_on_h1: true });
+    assert.deepEqual(r.consoles_after_shutdown, []);
   });
 });
