@@ -10,7 +10,6 @@ import { JsonRpc, login } from '../testing/xapi-test-client.js';
 const python = process.env.XENAPI_PYTHON ?? '/usr/bin/python3';
 // Kept in src/ as a data file; compiled tests run from dist/test/.
 const script = fileURLToPath(new URL('../../src/test/python/xenapi-client-check.py', import.meta.url));
-const maintenanceScript = fileURLToPath(new URL('../../src/test/python/xenapi-maintenance-check.py', import.meta.url));
 const probe = spawnSync(python, ['-c', 'from os_xenapi.client import XenAPI'], { encoding: 'utf8' });
 const missing = probe.status === 0 ? undefined : `${python} cannot import os_xenapi.client.XenAPI (apt-get install -y python3-os-xenapi): ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
 // In CI a missing module is a failure, not a skip.
@@ -52,7 +51,7 @@ describe('a second, independent client: the official Python XenAPI module', { sk
   // evacuation (xapi_host.ml) as the official module drives them.
   it('reads and connects to a console, migrates live, checks a migration and evacuates a host', async () => {
     assert.equal(missing, undefined, missing);
-    const { stdout } = await promisify(execFile)(python, [maintenanceScript, sim.url], { timeout: 60_000 });
+    const { stdout } = await promisify(execFile)(python, [script, sim.url, 'maintenance'], { timeout: 60_000 });
     const r = JSON.parse(stdout.trim().split('\n').pop()!);
     assert.equal(r.console.protocol, 'rfb');
     assert.equal(r.console.location, `http://127.0.0.1:${sim.port}/console?uuid=${r.console.uuid}`);
