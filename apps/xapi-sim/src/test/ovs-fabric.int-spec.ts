@@ -145,7 +145,9 @@ describe('the simulator with SIM_NETWORK=ovs', { skip: missing }, () => {
     assert.ok(plugged && unplugged && plugged <= unplugged, `destination plugged at ${plugged}, source unplugged at ${unplugged}`);
     const [, sent, received] = /(\d+) packets transmitted, (\d+) received/.exec(summary) ?? [];
     assert.ok(Number(sent) > 100, summary);
-    assert.ok(Number(sent) - Number(received) <= 10, `at most a few packets lost: ${summary}`);
+    // The switch-over is two `ip` processes (~20 ms idle); the bound leaves room for a loaded CI machine, while
+    // re-creating the guest (unplug, then plug) costs half a second and more.
+    assert.ok(Number(sent) - Number(received) <= 30, `at most a few packets lost: ${summary}`);
     for (const h of ovs) await vsctl(h.ovsdb, '--if-exists', 'del-port', 'br-int', 'vx-test');
     await json.call('VM.hard_shutdown', s, moving);
     await json.call('VM.hard_shutdown', s, peer.ref);
