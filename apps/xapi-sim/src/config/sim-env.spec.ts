@@ -6,7 +6,7 @@ describe('sim-env', () => {
   it('applies the documented defaults', () => {
     assert.deepEqual(parseSimEnv({}), {
       port: 8090, host: '127.0.0.1', username: 'root', password: 'xenroot', hosts: 2, network: 'none', seed: 1, sessionTtlSeconds: 86400, jsonRpc: true, prepopulateVms: 0,
-      dataDir: defaultDataDir, reset: false, logLevel: 'info',
+      dataDir: defaultDataDir, reset: false, apiVersion: '2.21', logLevel: 'info',
     });
     assert.ok(defaultDataDir.endsWith('/data/xapi-sim') && !defaultDataDir.includes('/apps/'), 'under the repository\'s data folder');
   });
@@ -21,6 +21,11 @@ describe('sim-env', () => {
       assert.throws(() => parseSimEnv({ [name]: value }), (e: unknown) => e instanceof SimConfigError && e.message.includes(name));
     });
   }
+
+  it('presents an older xapi release with SIM_API_VERSION and refuses one it does not know', () => {
+    assert.equal(parseSimEnv({ SIM_API_VERSION: '2.15' }).apiVersion, '2.15');
+    assert.throws(() => parseSimEnv({ SIM_API_VERSION: '3.0' }), (e: unknown) => e instanceof SimConfigError && /SIM_API_VERSION/.test(e.message));
+  });
 
   it('accepts SIM_NETWORK=ovs and refuses anything but none or ovs, naming the variable', () => {
     assert.equal(parseSimEnv({ SIM_NETWORK: 'ovs' }).network, 'ovs');

@@ -2,6 +2,7 @@
 import type { SimState } from '../sim/sim-state.js';
 import { NULL_REF, isNullRef } from '../util/ids.js';
 import { nowXapiDate } from '../util/xapi-time.js';
+import { syncConsoles } from './consoles.js';
 import { destroyVdi, vbdDeviceName } from './disks.js';
 import { dropGuestMetrics, reportGuestAgent } from './guest-agent.js';
 import { refreshHostMetrics } from './host-memory.js';
@@ -41,6 +42,7 @@ export function bootVm(sim: SimState, vmRef: string, hostRef: string, paused: bo
   setDevicesAttached(sim, vmRef, true);
   updateMetrics(sim, vmRef, true, true);
   createGuestMetrics(sim, vmRef);
+  syncConsoles(sim, vmRef);
   refreshHostMetrics(sim, hostRef);
   refreshAllowedOperations(sim, vmRef); // and its devices'
 }
@@ -53,6 +55,7 @@ export function stopVm(sim: SimState, vmRef: string, to: 'Halted' | 'Suspended')
   setDevicesAttached(sim, vmRef, false);
   updateMetrics(sim, vmRef, false, false);
   destroyGuestMetrics(sim, vmRef);
+  syncConsoles(sim, vmRef);
   if (!isNullRef(host)) refreshHostMetrics(sim, host);
   refreshAllowedOperations(sim, vmRef); // and its devices'
 }
@@ -61,6 +64,7 @@ export function rebootVm(sim: SimState, vmRef: string): void {
   const vm = sim.store.mustGet('VM', vmRef);
   sim.store.update('VM', vmRef, { power_state: 'Running', domid: sim.nextDomid(String(vm.resident_on)) });
   updateMetrics(sim, vmRef, true, true);
+  syncConsoles(sim, vmRef); // same records; viewers of the old domain are cut and reconnect
 }
 
 export function setPaused(sim: SimState, vmRef: string, paused: boolean): void {

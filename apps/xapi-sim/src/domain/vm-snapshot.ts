@@ -5,6 +5,7 @@ import type { SimState } from '../sim/sim-state.js';
 import { NULL_REF, isNullRef, newUuid } from '../util/ids.js';
 import { nowXapiDate } from '../util/xapi-time.js';
 import { createVdi, destroyVdi } from './disks.js';
+import { syncConsoles } from './consoles.js';
 import { copyGuestMetrics } from './guest-agent.js';
 import { snapshotVdi } from './vdi-ops.js';
 import { createVif } from './vifs.js';
@@ -103,6 +104,7 @@ export async function snapshotVm(sim: SimState, vmRef: string, newName: string, 
       if (store.get('VDI', liveImage)) destroyVdi(sim, liveImage);
       const host = String(store.mustGet('VM', vmRef).resident_on);
       store.update('VM', vmRef, { domid: sim.nextDomid(host) });
+      syncConsoles(sim, vmRef); // the old domain's viewers are cut
     }
   }
 }

@@ -9,6 +9,7 @@ export interface HostNet {
   isUp(index: number): boolean;
   down(index: number): void;
   up(index: number): Promise<void>;
+  urlOf(index: number): string; // http://<address>:<port> a client uses to reach host `index` itself
 }
 
 const portRetries = 8;
@@ -66,6 +67,13 @@ export class HostListeners implements HostNet {
     this.downHosts.delete(index);
   }
 
+  // A wildcard bind answers on every loopback address too, so each host keeps its own address.
+  urlOf(index: number): string {
+    const wildcard = this.bind === '0.0.0.0' || this.bind === '::';
+    const address = this.perHost || wildcard ? this.addresses[index - 1]! : this.bind;
+    return `http://${address.includes(':') ? `[${address}]` : address}:${this.port}`;
+  }
+
   async close(): Promise<void> {
     const servers = [...this.servers.values()];
     this.servers.clear();
@@ -86,7 +94,8 @@ export class HostListeners implements HostNet {
   private listen(index: number, address: string, port: number): Promise<number> {
     // disk uploads can take longer than node's 5-minute default for a whole request
     const server = createServer({ requestTimeout: 0 }, this.handler.request);
-    server.on('connect', this.handler.connect); // CONNECT /console: xapi's connect_console
+    // CONNECT /console and WebSocket upgrades (connect_console, connect_console_ws) take the connection over
+    server.on('connect', this.handler.tunnel).on('upgrade', this.handler.tunnel);
     server.on('connection', (socket: Socket) => {
       const k = this.hostOf(socket, index);
       if (this.downHosts.has(k)) return void socket.destroy(); // a shared listener cannot refuse, so it hangs up

@@ -35,10 +35,14 @@ function page(res: ServerResponse, status: number, reason: string, body: string,
   res.end(body);
 }
 
-export const unauthorised = (res: ServerResponse, realm: string) =>
-  page(res, 401, 'Unauthorised', '<html><body><h1>HTTP 401 unauthorised</h1>Please check your credentials and retry.</body></html>', { 'www-authenticate': `Basic realm="${realm}"` });
-export const internalError = (res: ServerResponse, extra: string) =>
-  page(res, 500, 'Internal Error', `<html><body><h1>HTTP 500 internal server error</h1>An unexpected error occurred; please wait a while and try again. If the problem persists, please contact your support representative.<h1> Additional information </h1>${extra.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}</body></html>`);
+// Http.http_401_unauthorised / http_500_internal_server_error bodies (also written raw on taken-over connections).
+export const unauthorisedBody = '<html><body><h1>HTTP 401 unauthorised</h1>Please check your credentials and retry.</body></html>';
+export const internalErrorBody = (extra: string) =>
+  `<html><body><h1>HTTP 500 internal server error</h1>An unexpected error occurred; please wait a while and try again. If the problem persists, please contact your support representative.<h1> Additional information </h1>${extra.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}</body></html>`;
+export const basicRealm = (realm: string) => `Basic realm="${realm}"`;
+
+export const unauthorised = (res: ServerResponse, realm: string) => page(res, 401, 'Unauthorised', unauthorisedBody, { 'www-authenticate': basicRealm(realm) });
+export const internalError = (res: ServerResponse, extra: string) => page(res, 500, 'Internal Error', internalErrorBody(extra));
 
 // Http.http_404_missing / http_400_badrequest: headers only, then the connection closes.
 export function bareStatus(res: ServerResponse, status: 400 | 404): void {

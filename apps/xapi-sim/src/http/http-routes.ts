@@ -29,29 +29,40 @@ export const xapiHttpActions: ReadonlyArray<readonly [string, HttpMethod, string
   ['get_repository', 'GET', '/repository'], ['get_enabled_repository', 'GET', '/repository/enabled'], ['get_updates', 'GET', '/updates'],
 ];
 
-// A request handler; a CONNECT handler gets the raw socket instead (node's 'connect' event).
+// A request handler; a tunnel handler takes the connection over instead (CONNECT, and GET with a WebSocket upgrade:
+// node's 'connect' and 'upgrade' events, or the request's socket for a plain GET on its path).
 export type HttpHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void> | void;
-export type ConnectHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void> | void;
+export type TunnelHandler = (req: IncomingMessage, socket: Duplex, head: Buffer) => Promise<void> | void;
+export type Route = { name: string; handler: HttpHandler; tunnel?: undefined } | { name: string; tunnel: TunnelHandler; handler?: undefined };
 
 export class HttpRoutes {
-  private readonly handlers = new Map<string, HttpHandler | ConnectHandler>();
+  private readonly handlers = new Map<string, Route>();
 
   // Registers the implementation of one of xapi's actions (e.g. 'put_import_raw_vdi').
-  register(name: string, handler: HttpHandler | ConnectHandler): this {
-    if (!xapiHttpActions.some(([n]) => n === name)) throw new Error(`${name} is not an xapi HTTP action (datamodel.ml http_actions)`);
-    this.handlers.set(name, handler);
+  register(name: string, handler: HttpHandler): this {
+    return this.add({ name, handler });
+  }
+
+  // An action that owns the connection (e.g. 'connect_console', 'connect_console_ws').
+  registerTunnel(name: string, tunnel: TunnelHandler): this {
+    return this.add({ name, tunnel });
+  }
+
+  private add(route: Route): this {
+    if (!xapiHttpActions.some(([n]) => n === route.name)) throw new Error(`${route.name} is not an xapi HTTP action (datamodel.ml http_actions)`);
+    this.handlers.set(route.name, route);
     return this;
   }
 
   // The implemented action for this method and path (longest prefix), 'no-method' (501) or undefined (403).
-  resolve(method: string, path: string): { name: string; handler: HttpHandler | ConnectHandler } | 'no-method' | undefined {
+  resolve(method: string, path: string): Route | 'no-method' | undefined {
     if (!xapiHttpActions.some(([, m]) => m === method)) return 'no-method';
     let best: { name: string; path: string } | undefined;
     for (const [name, m, prefix] of xapiHttpActions) {
       if (m !== method || !path.startsWith(prefix) || !this.handlers.has(name)) continue;
       if (!best || prefix.length > best.path.length) best = { name, path: prefix };
     }
-    return best && { name: best.name, handler: this.handlers.get(best.name)! };
+    return best && this.handlers.get(best.name);
   }
 }
 
@@ -65,9 +76,15 @@ export function answerForbidden(res: ServerResponse): void {
   res.end(forbiddenBody);
 }
 
+// A whole response written on a connection taken over (CONNECT, upgrades), which then closes.
+export function answerRaw(socket: Duplex, version: string, code: number, reason: string, body: string, extra: string[] = []): void {
+  const head = [`HTTP/${version} ${code} ${reason}`, 'content-type: text/html', 'connection: close', 'cache-control: no-cache, no-store',
+    `content-length: ${Buffer.byteLength(body)}`, ...extra, '', ''].join('\r\n');
+  socket.end(head + body);
+}
+
 export function answerForbiddenRaw(socket: Duplex): void {
-  const head = `HTTP/1.1 403 Forbidden\r\ncontent-type: text/html\r\nconnection: close\r\ncache-control: no-cache, no-store\r\ncontent-length: ${Buffer.byteLength(forbiddenBody)}\r\n\r\n`;
-  socket.end(head + forbiddenBody);
+  answerRaw(socket, '1.1', 403, 'Forbidden', forbiddenBody);
 }
 
 export function answerNotImplemented(res: ServerResponse, method: string): void {

@@ -7,7 +7,7 @@ import type { Dispatcher, Outcome } from '../rpc/dispatcher.js';
 import type { SimState } from '../sim/sim-state.js';
 import { parseJsonCall, renderJsonFailure, renderJsonSuccess } from '../wire/json-rpc.js';
 import { MalformedRequest, parseMethodCall, renderBare, renderFailure, renderSuccess, type MethodCall } from '../wire/xml-rpc.js';
-import { answerForbidden, answerForbiddenRaw, answerMissing, answerNotImplemented, type ConnectHandler, type HttpHandler, type HttpRoutes } from './http-routes.js';
+import { answerForbidden, answerForbiddenRaw, answerMissing, answerNotImplemented, type HttpHandler, type HttpRoutes, type TunnelHandler } from './http-routes.js';
 
 const maxBody = 64 * 1024 * 1024;
 const errorPage = '<html><body><h1>HTTP 500 internal server error</h1>The server could not process this request.</body></html>';
@@ -89,10 +89,16 @@ export function registerRpcRoutes(routes: HttpRoutes, sim: SimState, dispatcher:
 
 export interface SimHandlers {
   request: RequestListener;
-  connect: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  tunnel: TunnelHandler; // node's 'connect' and 'upgrade' events
 }
 
 export function createSimHandler(sim: SimState, dispatcher: Dispatcher, routes: HttpRoutes): SimHandlers {
+  const takeOver = (run: TunnelHandler, req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void Promise.resolve(run(req, socket, head)).catch((e: Error) => {
+      sim.log.error('connection handler failed', { url: req.url, error: String(e?.stack ?? e) });
+      socket.destroy();
+    });
+  };
   const request: RequestListener = (req, res) => {
     const path = new URL(req.url ?? '/', 'http://sim').pathname;
     void (async () => {
@@ -101,7 +107,8 @@ export function createSimHandler(sim: SimState, dispatcher: Dispatcher, routes: 
         const route = routes.resolve(req.method ?? 'GET', path);
         if (route === 'no-method') return answerNotImplemented(res, req.method ?? '');
         if (!route) return answerForbidden(res);
-        await (route.handler as HttpHandler)(req, res);
+        if (route.tunnel) return takeOver(route.tunnel, req, req.socket, Buffer.alloc(0)); // e.g. GET /console without an upgrade
+        await route.handler(req, res);
       } catch (e) {
         if (!(e instanceof MalformedRequest)) sim.log.error('request failed', { path, error: String((e as Error)?.stack ?? e) });
         if (!res.headersSent) fail500(res);
@@ -109,13 +116,12 @@ export function createSimHandler(sim: SimState, dispatcher: Dispatcher, routes: 
       }
     })();
   };
-  const connect = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const route = routes.resolve('CONNECT', new URL(req.url ?? '/', 'http://sim').pathname);
-    if (!route || route === 'no-method') return answerForbiddenRaw(socket);
-    void Promise.resolve((route.handler as ConnectHandler)(req, socket, head)).catch((e: Error) => {
-      sim.log.error('CONNECT failed', { url: req.url, error: String(e?.stack ?? e) });
-      socket.destroy();
-    });
+  // CONNECT, or an Upgrade request: only an action that owns its connection can answer one (else http_svr's 403).
+  const tunnel: TunnelHandler = (req, socket, head) => {
+    socket.on('error', () => socket.destroy()); // a client gone mid-answer is not the simulator's failure
+    const route = routes.resolve(req.method ?? 'GET', new URL(req.url ?? '/', 'http://sim').pathname);
+    if (!route || route === 'no-method' || !route.tunnel) return answerForbiddenRaw(socket);
+    takeOver(route.tunnel, req, socket, head);
   };
-  return { request, connect };
+  return { request, tunnel };
 }

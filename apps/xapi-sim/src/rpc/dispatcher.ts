@@ -80,9 +80,13 @@ export class Dispatcher {
     const msg = dot > 0 ? this.sim.dm.message(base.slice(0, dot), base.slice(dot + 1)) : undefined;
     if (!msg || (isAsync && !supportsAsync(msg))) fail('MESSAGE_METHOD_UNKNOWN', method);
     const skip = msg.takesSession ? 1 : 0;
-    // gen_server.ml: trailing params with a default may be left out, and a message with defaults ignores extra ones.
-    const min = msg.params.filter((p) => p.default === undefined).length;
-    const max = msg.hasDefaults ? Infinity : msg.params.length;
+    // gen_server.ml: trailing params with a default may be left out, and a message with defaults ignores extra ones;
+    // both by the signature of the release presented (SIM_API_VERSION: a param added later is not there to default).
+    const signature = this.sim.paramsOf(msg);
+    const min = signature.filter((p) => p.default === undefined).length;
+    const trimmed = signature.length < msg.params.length; // the release lacks params added later: its defaults are its own
+    const withDefaults = trimmed ? signature.some((p) => p.default !== undefined) : msg.hasDefaults;
+    const max = withDefaults ? Infinity : signature.length;
     if (params.length < min || params.length > max) fail('MESSAGE_PARAMETER_COUNT_MISMATCH', base, min - skip, params.length - skip);
     const master = this.sim.masterRef();
     if (!slaveLocal.has(base) && this.sim.hostAt(meta.localAddress) !== master) fail('HOST_IS_SLAVE', String(this.sim.store.mustGet('host', master).address));
@@ -90,7 +94,7 @@ export class Dispatcher {
     if (fault?.code === 'HTTP_500') throw http500;
     if (fault) fail(fault.code, ...(fault.params ?? []));
     const handler = this.handlers.get(base) ?? genericHandler(this.sim.dm.cls(msg.cls)!, msg) ?? fail('NOT_IMPLEMENTED', base);
-    const args = msg.params.slice(skip).map((p, i) => coerce(i + skip < params.length ? params[i + skip]! : structuredClone(p.default!), p.type, this.sim.dm, p.name));
+    const args = signature.slice(skip).map((p, i) => coerce(i + skip < params.length ? params[i + skip]! : structuredClone(p.default!), p.type, this.sim.dm, p.name));
     const session = msg.takesSession ? validateSession(this.sim, params[0]!) : '';
     const cancel = (ref: string) => this.tasks.cancelOperation(ref);
     const shared = { sim: this.sim, method: base, message: msg, session, args, isAsync, localAddress: meta.localAddress, cancel };

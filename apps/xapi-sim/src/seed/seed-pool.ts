@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createVm } from '../domain/vm-factory.js';
 import { refreshHostMetrics } from '../domain/host-memory.js';
+import { refreshHostAllowedOperations } from '../domain/host-ops.js';
 import type { SimState } from '../sim/sim-state.js';
 import { newRef } from '../util/ids.js';
 import { nowXapiDate } from '../util/xapi-time.js';
@@ -56,7 +57,10 @@ export function seedPool(sim: SimState, hosts = sim.options.hosts): void {
   for (const spec of linuxTemplates) createVm(sim, templateRecord(spec));
   sim.poolRef = poolRef;
   sim.hostRefs = hostRefs;
-  for (const h of hostRefs) refreshHostMetrics(sim, h);
+  for (const h of hostRefs) {
+    refreshHostMetrics(sim, h);
+    refreshHostAllowedOperations(sim, h);
+  }
 }
 
 function seedHost(sim: SimState, hostRef: string, index: number, srRef: string, networkRef: string): void {
@@ -66,8 +70,11 @@ function seedHost(sim: SimState, hostRef: string, index: number, srRef: string, 
   const metrics = store.create('host_metrics', { memory_total: hostMemoryBytes, memory_free: hostMemoryBytes, live: true, last_updated: nowXapiDate() });
   store.create('host', {
     name_label: name, name_description: 'Simulated XAPI host', hostname: name, address, enabled: true, metrics,
-    API_version_major: 2, API_version_minor: 21, API_version_vendor: 'XenSource',
-    software_version: { product_brand: 'XCP-ng', product_version: '8.3.0', platform_name: 'XCP', platform_version: '3.4.0', xapi: '24.19', xen: '4.17.4', hostname: name, build_number: 'xapi-sim' },
+    API_version_major: sim.release.major, API_version_minor: sim.release.minor, API_version_vendor: 'XenSource',
+    software_version: {
+      product_brand: 'XCP-ng', product_version: sim.release.productVersion, platform_name: 'XCP', platform_version: sim.release.platformVersion,
+      xapi: sim.release.xapi, xen: '4.17.4', hostname: name, build_number: 'xapi-sim',
+    },
     cpu_info: { cpu_count: '16', socket_count: '2', vendor: 'GenuineIntel', speed: '2600.000', modelname: 'Simulated CPU', family: '6', model: '85', stepping: '4' },
     capabilities: ['xen-3.0-x86_64', 'hvm-3.0-x86_32', 'hvm-3.0-x86_64'], sched_policy: 'credit', edition: 'xcp-ng',
     suspend_image_sr: srRef, crash_dump_sr: srRef, display: 'enabled',

@@ -1,7 +1,9 @@
 // Everything one simulated pool owns: datamodel, object store, control switches, timers, seeded refs.
 import { CallStats } from '../control/call-stats.js';
+import { ConsoleLinks } from '../console/console-links.js';
 import { SimControl } from '../control/sim-control.js';
-import { loadDatamodel, type Datamodel } from '../datamodel/datamodel.js';
+import { apiReleases, paramsAt, type ApiRelease } from '../datamodel/api-versions.js';
+import { loadDatamodel, type Datamodel, type MessageDef, type ParamDef } from '../datamodel/datamodel.js';
 import type { XRecord } from '../datamodel/defaults.js';
 import type { HostNet } from '../http/host-listeners.js';
 import type { Logger } from '../log/logger.js';
@@ -18,6 +20,7 @@ export interface PoolOptions {
   hosts: number;
   seed: number;
   sessionTtlSeconds: number;
+  apiVersion: string; // a key of apiReleases
 }
 
 export class SimState {
@@ -27,6 +30,7 @@ export class SimState {
   readonly timers = new Timers();
   readonly sessionActivity = new Map<string, number>();
   readonly stats = new CallStats();
+  readonly consoleLinks = new ConsoleLinks(); // open /console connections, cut when their domain goes
   net: HostNet | undefined; // set once the listeners are up
   dataplane: OvsFabric | undefined; // SIM_NETWORK=ovs only
   persistence: PoolPersistence | undefined; // with a data dir (SIM_DATA_DIR) only
@@ -38,6 +42,15 @@ export class SimState {
 
   constructor(readonly options: PoolOptions, readonly log: Logger) {
     this.control = new SimControl(options.seed);
+  }
+
+  get release(): ApiRelease {
+    return apiReleases[this.options.apiVersion]!;
+  }
+
+  // A message's parameters in the presented xapi release (older ones lack later parameters).
+  paramsOf(msg: MessageDef): ParamDef[] {
+    return paramsAt(msg, this.release);
   }
 
   pool(): XRecord {

@@ -1,7 +1,10 @@
 // Starts one simulated pool behind an HTTP server; used by main.ts and, in-process, by tests.
+import { apiReleases, DEFAULT_API_VERSION } from '../datamodel/api-versions.js';
 import { populateVms } from '../domain/populate.js';
 import { eventHandlers } from '../handlers/event-handlers.js';
 import { hostHandlers } from '../handlers/host-handlers.js';
+import { maintenanceHandlers } from '../handlers/maintenance-handlers.js';
+import { migrationHandlers } from '../handlers/migration-handlers.js';
 import { networkHandlers } from '../handlers/network-handlers.js';
 import { sessionHandlers } from '../handlers/session-handlers.js';
 import { snapshotHandlers } from '../handlers/snapshot-handlers.js';
@@ -12,6 +15,8 @@ import { vmConfigHandlers } from '../handlers/vm-config-handlers.js';
 import { vmCreateHandlers } from '../handlers/vm-create-handlers.js';
 import { vmPowerHandlers } from '../handlers/vm-power-handlers.js';
 import { HostListeners, isLoopbackBind } from '../http/host-listeners.js';
+import { serveConsole } from '../console/console-http.js';
+import { syncConsoles } from '../domain/consoles.js';
 import { exportRawVdi } from '../http/export-raw-vdi.js';
 import { HttpRoutes } from '../http/http-routes.js';
 import { importRawVdi } from '../http/import-raw-vdi.js';
@@ -38,6 +43,7 @@ export interface SimulatorOptions {
   seed?: number; // seeds rate-based faults, default 1
   sessionTtlSeconds?: number; // idle session lifetime, default 86400
   jsonRpc?: boolean; // default true; false answers /jsonrpc like a host without JSON-RPC
+  apiVersion?: string; // the xapi release presented, a key of apiReleases; default 2.21
   prepopulateVms?: number; // extra VMs created at start (scale runs), default 0; not added to a pool read back from disk
   dataDir?: string; // keep the pool and disk contents (vdis/) here and come back with them (main.ts: SIM_DATA_DIR); default: the pool in memory only, disk contents in a temporary directory removed on close
   reset?: boolean; // start from a new pool, discarding what dataDir holds (SIM_RESET=1)
@@ -55,6 +61,7 @@ export interface Simulator {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const log = options.logger ?? createLogger(options.logLevel ?? 'silent');
+  if (options.apiVersion && !apiReleases[options.apiVersion]) throw new Error(`unknown apiVersion ${options.apiVersion}; one of ${Object.keys(apiReleases).join(', ')}`);
   const state = new SimState(
     {
       username: options.username ?? 'root',
@@ -62,6 +69,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       hosts: options.hosts ?? 2,
       seed: options.seed ?? 1,
       sessionTtlSeconds: options.sessionTtlSeconds ?? 86400,
+      apiVersion: options.apiVersion ?? DEFAULT_API_VERSION,
     },
     log,
   );
@@ -89,14 +97,16 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const tasks = new TaskRunner(state);
   const dispatcher = new Dispatcher(state, tasks, [
     sessionHandlers, vmPowerHandlers, vmCreateHandlers, vmConfigHandlers, storageHandlers, networkHandlers,
-    hostHandlers, eventHandlers, taskHandlers(tasks), snapshotHandlers, vbdHandlers,
+    hostHandlers, eventHandlers, taskHandlers(tasks), snapshotHandlers, vbdHandlers, migrationHandlers, maintenanceHandlers(tasks),
   ]);
   const bind = options.host ?? '127.0.0.1';
   const addresses = state.hostRefs.map((_, i) => hostAddress(i + 1));
   // xapi's HTTP handlers the simulator implements, by action name (http-routes.ts): register more here.
   const routes = registerRpcRoutes(new HttpRoutes(), state, dispatcher)
     .register('put_import_raw_vdi', importRawVdi(state))
-    .register('get_export_raw_vdi', exportRawVdi(state));
+    .register('get_export_raw_vdi', exportRawVdi(state))
+    .registerTunnel('connect_console', (req, socket, head) => serveConsole(state, 'connect', req, socket, head))
+    .registerTunnel('connect_console_ws', (req, socket, head) => serveConsole(state, 'websocket', req, socket, head));
   const listeners = new HostListeners(createSimHandler(state, dispatcher, routes), addresses, bind, isLoopbackBind(bind));
   const port = await listeners.start(options.port ?? 0).catch(async (err: Error) => {
     await persistence?.close();
@@ -105,6 +115,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     throw err;
   });
   state.net = listeners;
+  for (const [ref] of state.store.all('VM')) syncConsoles(state, ref); // console locations name the port now known
   const reachable = bind === '0.0.0.0' || bind === '::' || bind === 'localhost' ? '127.0.0.1' : bind.includes(':') ? `[${bind}]` : bind;
   log.info('xapi-sim listening', { port, host: bind, hosts: state.options.hosts, perHost: listeners.perHost });
   let closing: Promise<void> | undefined;
@@ -116,6 +127,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     close: () =>
       (closing ??= (async () => {
         state.timers.close(); // ends pending event.from waits and task delays
+        state.consoleLinks.closeAll(); // taken-over sockets would keep the listeners open
         await listeners.close();
         await persistence?.close();
         await state.dataplane?.close();

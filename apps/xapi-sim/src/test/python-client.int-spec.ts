@@ -40,4 +40,27 @@ describe('a second, independent client: the official Python XenAPI module', { sk
     const s = await login(new JsonRpc(sim.url));
     assert.deepEqual(await new JsonRpc(sim.url).call('VM.get_by_name_label', s, 'python-vm'), [], 'the script cleaned up');
   });
+
+  // Consoles (ocaml/xapi/console.ml, xapi_xenops.ml), migration (message_forwarding.ml, xapi_vm_migrate.ml) and
+  // evacuation (xapi_host.ml) as the official module drives them.
+  it('reads and connects to a console, migrates live, checks a migration and evacuates a host', async () => {
+    assert.equal(missing, undefined, missing);
+    const { stdout } = await promisify(execFile)(python, [script, sim.url, 'maintenance'], { timeout: 60_000 });
+    const r = JSON.parse(stdout.trim().split('\n').pop()!);
+    assert.equal(r.console.protocol, 'rfb');
+    assert.equal(r.console.location, `http://127.0.0.1:${sim.port}/console?uuid=${r.console.uuid}`);
+    assert.deepEqual(r.console_connect, ['HTTP/1.1 200 OK', 'RFB 003.008\n']);
+    assert.equal(r.console_bad_session, 'HTTP/1.0 401 Unauthorised');
+    assert.equal(r.allowed, true);
+    assert.deepEqual(r.migrate_task, { status: 'success', name_label: 'Async.VM.pool_migrate' });
+    assert.equal(r.resident_on_h2, true);
+    assert.match(r.console_moved, new RegExp(`^http://127\\.0\\.0\\.2:${sim.port}/console\\?uuid=`));
+    assert.equal(r.not_in_map, 'VDI_NOT_IN_MAP');
+    assert.equal(r.can_migrate, '');
+    assert.deepEqual(r.prevents, { [r.vm]: ['VM_BAD_POWER_STATE', r.vm, 'running', 'paused'] });
+    assert.deepEqual(r.cannot_evacuate, ['CANNOT_EVACUATE_HOST', `VM_BAD_POWER_STATE,${r.vm},running,paused`]);
+    assert.equal(r.disabled_start[0], 'HOST_DISABLED');
+    assert.deepEqual(r.evacuate, { status: 'success', progress: 1.0, vm_on_h1: true });
+    assert.deepEqual(r.consoles_after_shutdown, []);
+  });
 });

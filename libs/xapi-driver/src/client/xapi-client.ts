@@ -5,7 +5,9 @@ import { HttpPoster } from '../transport/http-poster.js';
 import { createTransport } from '../transport/rpc.transport.js';
 import type { XapiTransport } from '../transport/xapi-transport.js';
 import { watchEvents, type WatchEventsOptions, type XapiWatchEvent } from '../events/event-watcher.js';
+import type { Duplex } from 'node:stream';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { openConsoleStream, type ConsoleStreamOptions } from './console-stream.js';
 import { parseBaseUrl } from './host-url.js';
 import { MAX_REDIRECTS, SessionManager } from './session-manager.js';
 import { TaskWatcher } from './task-watcher.js';
@@ -122,6 +124,23 @@ export class XapiClient {
     options?: WatchEventsOptions,
   ): Promise<void> {
     return watchEvents(this, classes, onEvent, AbortSignal.any([signal, this.closing.signal]), options);
+  }
+
+  /**
+   * Opens a console's byte stream (RFB or vt100) at its `console.location`, over HTTP CONNECT (default) or a
+   * WebSocket. The session travels inside (a cookie), never in the URL or an error; a 401 logs in again once.
+   */
+  async openConsole(location: string, options: ConsoleStreamOptions = {}): Promise<Duplex> {
+    const settings = { transport: options.transport ?? 'connect', timeoutMs: options.timeoutMs ?? 30_000, signal: options.signal, allowUnauthorized: this.opts.allowUnauthorized ?? false };
+    for (let relogged = false; ; relogged = true) {
+      const session = await this.sessions.session();
+      try {
+        return await openConsoleStream(new URL(location), session, settings);
+      } catch (e) {
+        if (!(e instanceof XapiTransportError && e.details.status === 401) || relogged) throw e;
+        this.sessions.invalidate(session);
+      }
+    }
   }
 
   /** Logs out, stops task and event loops, and closes sockets. */
