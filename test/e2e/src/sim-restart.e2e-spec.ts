@@ -37,7 +37,8 @@ async function restartSim(signal: NodeJS.Signals): Promise<void> {
 
 test('VMs and networks made through the API survive simulator and stack restarts, still running and driven', { timeout: 180_000 }, async () => {
   const op = client(stack.api.url, OPERATOR_TOKEN);
-  const flavor = await op('POST', '/v1/flavors', { name: 'small', vcpus: 1, memoryMiB: 512, diskGiB: 5 });
+  // At least the template's 10 GiB disk: main refuses a smaller one (disks never shrink).
+  const flavor = await op('POST', '/v1/flavors', { name: 'small', vcpus: 1, memoryMiB: 512, diskGiB: 10 });
   const image = await op('POST', '/v1/images', { name: 'debian-12', template: 'Debian Bookworm 12' });
   const tenant = await op('POST', '/v1/tenants', { name: 'durable' });
   const key = await op('POST', `/v1/tenants/${tenant.body.id}/api-keys`, { name: 'ci', role: 'admin' });
