@@ -71,6 +71,23 @@ export function authenticate(sim: SimState, req: IncomingMessage, params: HttpPa
   return { session, release: () => destroySession(sim, session) };
 }
 
+/** xapi_http.ml with_context: the handler runs as the caller (401 with `realm` otherwise); a Basic-auth session ends with it. */
+export async function withContext(sim: SimState, req: IncomingMessage, res: ServerResponse, realm: string, run: (params: HttpParams) => Promise<void>): Promise<void> {
+  const params = new HttpParams(req);
+  let auth: ReturnType<typeof authenticate>;
+  try {
+    auth = authenticate(sim, req, params);
+  } catch (e) {
+    if (e instanceof Unauthorised) return unauthorised(res, realm);
+    throw e;
+  }
+  try {
+    await run(params);
+  } finally {
+    auth.release();
+  }
+}
+
 /** The task_id the client gave (its progress and outcome land there), or a new one named after the handler. */
 export function handlerTask(sim: SimState, params: HttpParams, label: string): string {
   const given = params.get('task_id');

@@ -10,7 +10,7 @@ import { ByteReader } from '../storage/byte-reader.js';
 import type { SparseWriter } from '../storage/vdi-content.js';
 import { readVhd } from '../storage/vhd-format.js';
 import {
-  HttpParams, Unauthorised, authenticate, bareStatus, errorOf, finishTask, handlerTask, internalError, progressMeter, unauthorised,
+  HttpParams, bareStatus, errorOf, finishTask, handlerTask, internalError, progressMeter, withContext,
 } from './http-context.js';
 import type { HttpHandler } from './http-routes.js';
 import { formatOf, vdiOfRequest } from './vdi-request.js';
@@ -68,32 +68,20 @@ async function receive(r: ByteReader, w: SparseWriter, format: string, chunked: 
 }
 
 // registered as xapi's put_import_raw_vdi (http-routes.ts)
-export const importRawVdi = (sim: SimState): HttpHandler => async (req, res) => {
-  const params = new HttpParams(req);
-  let auth: ReturnType<typeof authenticate>;
+export const importRawVdi = (sim: SimState): HttpHandler => (req, res) => withContext(sim, req, res, 'VDI.import', async (params) => {
+  let vdi: string | undefined;
   try {
-    auth = authenticate(sim, req, params);
+    vdi = vdiOfRequest(sim, params.get('vdi'));
   } catch (e) {
-    if (e instanceof Unauthorised) return unauthorised(res, 'VDI.import');
-    throw e;
+    return internalError(res, errorOf(e).join(' '));
   }
-  try {
-    let vdi: string | undefined;
-    try {
-      vdi = vdiOfRequest(sim, params.get('vdi'));
-    } catch (e) {
-      return internalError(res, errorOf(e).join(' '));
-    }
-    if (!vdi && !params.get('sr_id') && !params.get('sr_uuid')) {
-      const task = params.get('task_id');
-      if (task) finishTask(sim, task, { error: ['VDI_MISSING'] });
-      return bareStatus(res, 400);
-    }
-    await importInto(sim, req, res, params, vdi);
-  } finally {
-    auth.release();
+  if (!vdi && !params.get('sr_id') && !params.get('sr_uuid')) {
+    const task = params.get('task_id');
+    if (task) finishTask(sim, task, { error: ['VDI_MISSING'] });
+    return bareStatus(res, 400);
   }
-};
+  await importInto(sim, req, res, params, vdi);
+});
 
 async function importInto(sim: SimState, req: IncomingMessage, res: ServerResponse, params: HttpParams, named: string | undefined): Promise<void> {
   let task: string;

@@ -1,12 +1,9 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { startSimulator, type Simulator } from '../index.js';
-import { python, pythonMissing, pythonScript, pythonSkip } from '../testing/python-xenapi.js';
+import { pythonMissing, pythonSkip, runPythonCheck } from '../testing/python-xenapi.js';
 import { JsonRpc, login } from '../testing/xapi-test-client.js';
 
-const script = pythonScript('xenapi-client-check.py');
 const missing = pythonMissing;
 
 describe('a second, independent client: the official Python XenAPI module', { skip: pythonSkip }, () => {
@@ -18,8 +15,7 @@ describe('a second, independent client: the official Python XenAPI module', { sk
 
   it('logs in, clones, provisions, starts via an Async task, reads event.from and gets XenAPI.Failure details', async () => {
     assert.equal(missing, undefined, missing);
-    const { stdout } = await promisify(execFile)(python, [script, sim.url], { timeout: 60_000 });
-    const r = JSON.parse(stdout.trim().split('\n').pop()!);
+    const r = await runPythonCheck('xenapi-client-check.py', [sim.url]);
     assert.deepEqual(r.bad_login, ['SESSION_AUTHENTICATION_FAILED']);
     assert.equal(r.api_version, '2.21');
     assert.equal(r.clone_is_template, true);
@@ -45,8 +41,7 @@ describe('a second, independent client: the official Python XenAPI module', { sk
   // evacuation (xapi_host.ml) as the official module drives them.
   it('reads and connects to a console, migrates live, checks a migration and evacuates a host', async () => {
     assert.equal(missing, undefined, missing);
-    const { stdout } = await promisify(execFile)(python, [script, sim.url, 'maintenance'], { timeout: 60_000 });
-    const r = JSON.parse(stdout.trim().split('\n').pop()!);
+    const r = await runPythonCheck('xenapi-client-check.py', [sim.url, 'maintenance']);
     assert.equal(r.console.protocol, 'rfb');
     assert.equal(r.console.location, `http://127.0.0.1:${sim.port}/console?uuid=${r.console.uuid}`);
     assert.deepEqual(r.console_connect, ['HTTP/1.1 200 OK', 'RFB 003.008\n']);

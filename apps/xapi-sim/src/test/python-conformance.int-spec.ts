@@ -3,14 +3,11 @@
 // VM_BAD_POWER_STATE), message_forwarding.ml (hard_shutdown cancels clean_shutdown), xapi_vbd_helpers.ml
 // (VBD_NOT_UNPLUGGABLE), xapi_vm_helpers.ml destroy, xapi_event.ml Token.of_string.
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { promisify } from 'node:util';
 import { startSimulator, type Simulator } from '../index.js';
-import { python, pythonMissing, pythonScript, pythonSkip } from '../testing/python-xenapi.js';
+import { pythonMissing, pythonSkip, runPythonCheck } from '../testing/python-xenapi.js';
 import { haltedOps, runningOps } from '../testing/xapi-expectations.js';
 
-const script = pythonScript('xenapi-conformance-check.py');
 const missing = pythonMissing;
 
 describe('conformance through the official Python XenAPI module', { skip: pythonSkip }, () => {
@@ -22,8 +19,7 @@ describe('conformance through the official Python XenAPI module', { skip: python
 
   it('sees xapi\'s answers for defaults, listMethods, operation checks, cancellation, destroy and event tokens', async () => {
     assert.equal(missing, undefined, missing);
-    const { stdout } = await promisify(execFile)(python, [script, sim.url], { timeout: 60_000 });
-    const r = JSON.parse(stdout.trim().split('\n').pop()!);
+    const r = await runPythonCheck('xenapi-conformance-check.py', [sim.url]);
     assert.deepEqual(r.list_methods, { is_list: true, async: 0, has_vm_start: true });
     assert.deepEqual(r.template_start.slice(0, 1).concat(r.template_start.slice(2)), ['VM_IS_TEMPLATE', 'start']);
     assert.deepEqual(r.halted_ops, haltedOps);

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { startSimulator, type Simulator } from '../index.js';
-
-// Same referee as python-client.int-spec.ts: Debian's python3 with os_xenapi; XENAPI_PYTHON overrides.
-const python = process.env.XENAPI_PYTHON ?? '/usr/bin/python3';
-const script = fileURLToPath(new URL('../../src/test/python/xenapi-storage-check.py', import.meta.url));
-const probe = spawnSync(python, ['-c', 'from os_xenapi.client import XenAPI'], { encoding: 'utf8' });
-const missing = probe.status === 0 ? undefined : `${python} cannot import os_xenapi.client.XenAPI (apt-get install -y python3-os-xenapi)`;
-const skip = missing && process.env.CI !== 'true' ? missing : false;
+import { pythonMissing as missing, pythonSkip as skip, runPythonCheck } from '../testing/python-xenapi.js';
 
 // ocaml/xapi/xapi_vm_snapshot.ml, import_raw_vdi.ml, export_raw_vdi.ml, as an independent client sees them
 describe('the official Python XenAPI module: snapshot, revert, disk import and export', { skip }, () => {
@@ -22,8 +13,7 @@ describe('the official Python XenAPI module: snapshot, revert, disk import and e
 
   it('uploads a disk, snapshots, reverts, downloads what it uploaded, and gets xapi errors', async () => {
     assert.equal(missing, undefined, missing);
-    const { stdout } = await promisify(execFile)(python, [script, sim.url], { timeout: 120_000 });
-    const r = JSON.parse(stdout.trim().split('\n').pop()!);
+    const r = await runPythonCheck('xenapi-storage-check.py', [sim.url], 120_000);
     assert.equal(r.import_status, 200);
     assert.deepEqual(r.import_task, ['success', true]);
     assert.ok(r.physical_utilisation >= 3 * 1024 ** 2 && r.physical_utilisation < 4 * 1024 ** 2, String(r.physical_utilisation));

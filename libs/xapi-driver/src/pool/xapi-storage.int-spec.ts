@@ -1,8 +1,5 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { XapiError } from '../errors/xapi-error.js';
 import type { XapiClient } from '../client/xapi-client.js';
@@ -23,9 +20,8 @@ describe('XapiStorage against the simulator over HTTP', () => {
   let client: XapiClient;
   let storage: XapiStorage;
   let pool: XapiPool;
-  const dataDir = mkdtempSync(join(tmpdir(), 'driver-storage-'));
   before(async () => {
-    sim = await startSim({ SIM_DATA_DIR: dataDir });
+    sim = await startSim(); // with a data directory of its own, removed when it stops (startSimProcess)
     client = simClient(sim);
     storage = new XapiStorage(client);
     pool = new XapiPool(client);
@@ -33,7 +29,6 @@ describe('XapiStorage against the simulator over HTTP', () => {
   after(async () => {
     await client?.close();
     await sim?.stop();
-    rmSync(dataDir, { recursive: true, force: true });
   });
 
   const newDisk = async (size: number, srName = 'NFS storage') => {

@@ -7,11 +7,10 @@ the report); "maintenance" drives consoles, live migration and host evacuation i
 import json
 import socket
 import sys
-import time
 from urllib.parse import urlparse
 
 from os_xenapi.client import XenAPI
-from sim_check import control, failure
+from sim_check import control, failure, wait
 
 
 def event_from(x, classes, token, timeout):
@@ -36,12 +35,8 @@ def main(url):
 
     token = event_from(x, ['vm'], '', 0.1)['token']
     task = x.Async.VM.start(vm, False, False)
-    deadline = time.time() + 10
-    while x.task.get_status(task) == 'pending' and time.time() < deadline:
-        time.sleep(0.02)
-    report['task'] = {'status': x.task.get_status(task), 'result': x.task.get_result(task), 'progress': x.task.get_progress(task),
-                      'name_label': x.task.get_name_label(task)}
-    x.task.destroy(task)
+    rec = wait(x, task)
+    report['task'] = {'status': rec['status'], 'result': rec['result'], 'progress': rec['progress'], 'name_label': rec['name_label']}
     report['task_destroyed'] = failure(lambda: x.task.get_status(task))
 
     batch = event_from(x, ['vm'], token, 5.0)
@@ -83,15 +78,6 @@ def console_connect(location, session_ref):
         while len(rest) < 12 and head.startswith(b'HTTP/1.1 200'):
             rest += s.recv(4096)
         return head.split(b'\r\n')[0].decode(), rest[:12].decode('latin1')
-
-
-def wait(x, task):
-    deadline = time.time() + 20
-    while x.task.get_status(task) == 'pending' and time.time() < deadline:
-        time.sleep(0.02)
-    record = x.task.get_record(task)
-    x.task.destroy(task)
-    return record
 
 
 def maintenance(url):

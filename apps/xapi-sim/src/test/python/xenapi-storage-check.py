@@ -5,21 +5,12 @@ Usage: xenapi-storage-check.py http://127.0.0.1:PORT  (run by python-storage.int
 """
 import json
 import sys
-import time
 import urllib.request
 
 from os_xenapi.client import XenAPI
+from sim_check import wait
 
 MiB = 1024 * 1024
-
-
-def wait(x, task):
-    deadline = time.time() + 20
-    while x.task.get_status(task) == 'pending' and time.time() < deadline:
-        time.sleep(0.02)
-    rec = x.task.get_record(task)
-    x.task.destroy(task)
-    return rec
 
 
 def main(url):
