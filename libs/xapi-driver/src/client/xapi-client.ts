@@ -131,11 +131,12 @@ export class XapiClient {
    * WebSocket. The session travels inside (a cookie), never in the URL or an error; a 401 logs in again once.
    */
   async openConsole(location: string, options: ConsoleStreamOptions = {}): Promise<Duplex> {
-    const settings = { transport: options.transport ?? 'connect', timeoutMs: options.timeoutMs ?? 30_000, signal: options.signal, allowUnauthorized: this.opts.allowUnauthorized ?? false };
+    const url = new URL(location);
+    const settings = { transport: options.transport ?? 'connect', timeoutMs: options.timeoutMs ?? 30_000, signal: options.signal, agent: this.http.agentFor(url) };
     for (let relogged = false; ; relogged = true) {
       const session = await this.sessions.session();
       try {
-        return await openConsoleStream(new URL(location), session, settings);
+        return await openConsoleStream(url, session, settings);
       } catch (e) {
         if (!(e instanceof XapiTransportError && e.details.status === 401) || relogged) throw e;
         this.sessions.invalidate(session);

@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import { knownArity } from '../client/arity-probe.js';
 import type { XapiClient } from '../client/xapi-client.js';
 import { XapiError, XapiTransportError } from '../errors/xapi-error.js';
-import { simClient, simControl, simState, startSim, type SimProcess } from '../testing/sim-control.js';
+import { selfSignedCertificate, startTlsFront } from '@xenplane/testing';
+import { simClient, simControl, simHostUrl, simState, startSim, type SimProcess } from '../testing/sim-control.js';
 import { XapiPool } from './xapi-pool.js';
 
 const exec = promisify(execFile);
@@ -80,6 +81,30 @@ describe('XapiPool: consoles, migration and maintenance (current xapi)', () => {
       stream.destroy();
     }
     await assert.rejects(pool.vmConsole(vm, 'vt100'), (e: unknown) => e instanceof XapiError && e.code === 'NO_CONSOLE');
+  });
+
+  // A pool's HTTPS (here a TLS front on the VM's host) serves /console too: its stream trusts what the calls trust.
+  it('over HTTPS opens the console only with the pool\'s pinned certificate, on both transports', async () => {
+    const [cert, other] = [selfSignedCertificate('pool-host'), selfSignedCertificate('someone-else')];
+    const front = await startTlsFront(simHostUrl(sim, 2), cert);
+    const pinned = simClient(sim, { tls: { fingerprint256: cert.fingerprint256 } });
+    const wrong = simClient(sim, { tls: { fingerprint256: other.fingerprint256 } });
+    try {
+      const at = new URL((await pool.vmConsole(vm)).location);
+      const location = `${front.url}${at.pathname}${at.search}`;
+      for (const transport of ['connect', 'websocket'] as const) {
+        const stream = await pinned.openConsole(location, { transport });
+        assert.equal((await readExactly(stream, 12)).toString('latin1'), 'RFB 003.008\n', transport);
+        stream.destroy();
+        const before = front.bytesReceived();
+        const err = await wrong.openConsole(location, { transport }).then(() => undefined, (e: unknown) => e);
+        assert.ok(err instanceof XapiTransportError && err.kind === 'tls', `${transport}: ${String(err)}`);
+        assert.equal(front.bytesReceived(), before, 'not one byte (the session cookie) reached the untrusted server');
+      }
+    } finally {
+      await Promise.all([pinned.close(), wrong.close()]);
+      await front.close();
+    }
   });
 
   it('logs in again when the console refuses a stale session, and never puts the session in an error', async () => {
