@@ -2,10 +2,11 @@
 // real pool keeps its database (xapi persists every class but those ocaml/idl/datamodel.ml marks PersistNothing:
 // sessions and tasks do not survive, so clients log in again).
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { defaultDataDir } from '../config/sim-env.js';
 import { startSimulator } from '../index.js';
 import { httpRequest } from '../testing/http-request.js';
 import { spawnSim, type SimChild } from '../testing/sim-process.js';
@@ -140,13 +141,18 @@ describe('persistence: the pool survives restarts of the simulator process', () 
     assert.deepEqual(await get(next), content);
   });
 
+  // The repository's data folder may hold a developer's pool (npm start): it must come out of this untouched.
   it('writes nothing when started in-process without a data dir (tests stay isolated)', async () => {
     const cwdFiles = readdirSync(process.cwd());
+    const kept = join(defaultDataDir, 'pool.json');
+    const before = existsSync(kept) ? statSync(kept).mtimeMs : undefined;
     const inProcess = await startSimulator();
     try {
       assert.equal(inProcess.state.persistence, undefined);
+      await newVm(new JsonRpc(inProcess.url), await login(new JsonRpc(inProcess.url)), 'not-kept');
+      await new Promise((r) => setTimeout(r, 100)); // past a persistence batch (50 ms), were there one
       assert.deepEqual(readdirSync(process.cwd()), cwdFiles);
-      assert.equal(existsSync(join(process.cwd(), 'data', 'xapi-sim', 'pool.json')), false);
+      assert.equal(existsSync(kept) ? statSync(kept).mtimeMs : undefined, before, 'the default data folder\'s pool is not touched');
     } finally {
       await inProcess.close();
     }
