@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -72,11 +75,26 @@ export interface SimProcess extends ManagedProcess {
   readonly url: string;
 }
 
-/** Starts apps/xapi-sim on a free port; it logs `{"msg":"xapi-sim listening","port":N}` when ready. */
+/**
+ * Starts apps/xapi-sim on a free port; it logs `{"msg":"xapi-sim listening","port":N}` when ready. It keeps its
+ * pool in a data directory of its own (removed when it stops) unless `SIM_DATA_DIR` is given (then kept, to restart on).
+ */
 export async function startSimProcess(env: Record<string, string> = {}): Promise<SimProcess> {
-  const proc = startProcess('apps/xapi-sim/dist/main.js', { SIM_PORT: '0', LOG_LEVEL: 'info', ...env }, 'xapi-sim');
-  const ready = await untilReady(proc, (l) => l.msg === 'xapi-sim listening');
-  return Object.assign(proc, { url: `http://127.0.0.1:${String(ready.port)}` });
+  const own = env.SIM_DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'xapi-sim-')) : undefined;
+  const proc = startProcess('apps/xapi-sim/dist/main.js', { SIM_PORT: '0', LOG_LEVEL: 'info', ...(own ? { SIM_DATA_DIR: own } : {}), ...env }, 'xapi-sim');
+  const ready = await untilReady(proc, (l) => l.msg === 'xapi-sim listening').catch((err: Error) => {
+    if (own) rmSync(own, { recursive: true, force: true });
+    throw err;
+  });
+  const stop = proc.stop.bind(proc);
+  return Object.assign(proc, {
+    url: `http://127.0.0.1:${String(ready.port)}`,
+    async stop(signal?: NodeJS.Signals, timeoutMs?: number) {
+      const code = await stop(signal, timeoutMs);
+      if (own) rmSync(own, { recursive: true, force: true });
+      return code;
+    },
+  });
 }
 
 /**

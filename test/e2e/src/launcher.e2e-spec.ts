@@ -2,7 +2,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createTestDatabase, freePort, repoRoot, startProcess, testRedisPrefix, type TestDatabase } from '@xenplane/testing';
 
@@ -14,12 +16,15 @@ async function launch(token: string | undefined): Promise<{ output: string; api:
   const db = await createTestDatabase();
   dbs.push(db);
   const [port, simPort, workerPort] = [await freePort(), await freePort(), await freePort()];
+  // the simulator keeps its pool in SIM_DATA_DIR (default: the repository's data folder, a developer's own pool)
+  const dataDir = mkdtempSync(join(tmpdir(), 'launcher-sim-'));
   const proc = startProcess('scripts/start.mjs', {
+    SIM_DATA_DIR: dataDir,
     DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: testRedisPrefix(), LOG_LEVEL: 'info',
     PORT: String(port), HOST: '127.0.0.1', SIM_PORT: String(simPort), WORKER_PORT: String(workerPort), WORKER_HOST: '127.0.0.1',
     ...(token ? { BOOTSTRAP_OPERATOR_TOKEN: token } : {}),
   }, 'launcher');
-  const stop = () => proc.stop('SIGTERM', 20_000);
+  const stop = () => proc.stop('SIGTERM', 20_000).finally(() => rmSync(dataDir, { recursive: true, force: true }));
   try {
     await Promise.all([proc.waitForLog((l) => l.msg === 'api listening', 60_000), proc.waitForLog((l) => l.msg === 'worker listening', 60_000)]);
   } catch (err) {

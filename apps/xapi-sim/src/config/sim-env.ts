@@ -1,6 +1,11 @@
 // The simulator's only reader of process.env: validates every SIM_* variable and LOG_LEVEL at start.
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { LOG_SETTINGS, type LogSetting } from '../log/logger.js';
+import { apiReleases, DEFAULT_API_VERSION } from '../datamodel/api-versions.js';
+
+// <repo>/data/xapi-sim (compiled into apps/xapi-sim/dist/config/): the project's data folder, ignored by git.
+export const defaultDataDir = fileURLToPath(new URL('../../../../data/xapi-sim', import.meta.url));
 
 const int = (name: string, min: number, max: number, fallback: number) =>
   z.preprocess(
@@ -26,6 +31,11 @@ const schema = z.object({
   SIM_SESSION_TTL_SECONDS: int('SIM_SESSION_TTL_SECONDS', 1, 10 * 365 * 86400, 86400),
   SIM_JSONRPC: bool('SIM_JSONRPC', true),
   SIM_PREPOPULATE_VMS: int('SIM_PREPOPULATE_VMS', 0, 100_000, 0),
+  SIM_DATA_DIR: text(defaultDataDir).pipe(z.string().min(1)),
+  SIM_RESET: z.preprocess((v) => (v === undefined || v === '' ? '0' : v), z.enum(['0', '1', 'true', 'false'], { error: 'SIM_RESET must be 1, 0, true or false' })).transform((v) => v === '1' || v === 'true'),
+  SIM_API_VERSION: text(DEFAULT_API_VERSION).pipe(
+    z.enum(Object.keys(apiReleases) as [string, ...string[]], { error: `SIM_API_VERSION must be one of ${Object.keys(apiReleases).join(', ')}` }),
+  ),
   LOG_LEVEL: text('info').pipe(z.enum(LOG_SETTINGS, { error: `LOG_LEVEL must be one of ${LOG_SETTINGS.join(', ')}` })),
 });
 
@@ -40,6 +50,9 @@ export interface SimConfig {
   sessionTtlSeconds: number;
   jsonRpc: boolean;
   prepopulateVms: number;
+  dataDir: string; // the pool (pool.json, pool.journal) and disk contents (vdis/<vdi uuid>)
+  reset: boolean;
+  apiVersion: string;
   logLevel: LogSetting;
 }
 
@@ -55,7 +68,8 @@ export function parseSimEnv(env: Record<string, string | undefined>): SimConfig 
   return {
     port: e.SIM_PORT, host: e.SIM_HOST, username: e.SIM_USERNAME, password: e.SIM_PASSWORD, hosts: e.SIM_HOSTS,
     network: e.SIM_NETWORK, seed: e.SIM_SEED, sessionTtlSeconds: e.SIM_SESSION_TTL_SECONDS,
-    jsonRpc: e.SIM_JSONRPC, prepopulateVms: e.SIM_PREPOPULATE_VMS, logLevel: e.LOG_LEVEL,
+    jsonRpc: e.SIM_JSONRPC, prepopulateVms: e.SIM_PREPOPULATE_VMS, dataDir: e.SIM_DATA_DIR, reset: e.SIM_RESET, apiVersion: e.SIM_API_VERSION,
+    logLevel: e.LOG_LEVEL,
   };
 }
 

@@ -2,9 +2,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import { populateVms } from '../domain/populate.js';
+import { resetPool } from '../persist/restore-pool.js';
 import type { Dispatcher } from '../rpc/dispatcher.js';
 import { invalidateAllSessions } from '../rpc/sessions.js';
 import type { SimState } from '../sim/sim-state.js';
+import { guestRoute } from './guest-routes.js';
 
 const latencyBody = z.object({ method: z.string().min(1), ms: z.number().int().min(0).max(600_000) });
 const faultBody = z.object({
@@ -44,6 +46,7 @@ function state(sim: SimState): unknown {
     master: sim.hostRefs.indexOf(sim.masterRef()) + 1, faults: sim.control.listFaults(), jsonrpc: sim.control.jsonRpc,
     hosts: sim.hostRefs.map((ref, i) => ({ host: i + 1, address: sim.store.get('host', ref)?.address, up: sim.net?.isUp(i + 1) ?? true })),
     originators, ...sim.stats.snapshot(),
+    persistence: sim.persistence ? { dir: sim.persistence.dir, generation: sim.persistence.persistedGeneration } : null,
   };
 }
 
@@ -74,6 +77,7 @@ export async function handleControl(sim: SimState, dispatcher: Dispatcher, req: 
   const host = req.method === 'POST' ? hostRoute.exec(path) : null;
   if (host) return setHostUp(sim, res, Number(host[1]), host[2] === 'up');
   if (path.startsWith('/sim/ovs')) return ovsRoute(sim, req, res, path);
+  if (path.startsWith('/sim/vms/')) return guestRoute(sim, req, res, path, body);
   const withBody = <T>(schema: z.ZodType<T>, then: (v: T) => unknown) => {
     const r = parse(schema, body);
     if (!r.ok) return send(res, 400, { error: r.error });
@@ -88,6 +92,10 @@ export async function handleControl(sim: SimState, dispatcher: Dispatcher, req: 
       return send(res, 200, (sim.stats.resetPeak(), { ok: true }));
     case 'POST /sim/transport':
       return withBody(transportBody, (v) => ((sim.control.jsonRpc = v.jsonrpc), { ok: true, jsonrpc: v.jsonrpc }));
+    case 'POST /sim/reset': {
+      await resetPool(sim);
+      return send(res, 200, { ok: true, pool: sim.pool().uuid, persisted: sim.persistence !== undefined });
+    }
     case 'POST /sim/populate':
       return withBody(populateBody, (v) => ({ ok: true, ...populateVms(sim, v.vms) }));
     case 'POST /sim/latency':

@@ -1,5 +1,7 @@
-// The XAPI datamodel (trimmed from xenapi.json into data/xapi-datamodel.json): classes, fields, messages, enums.
+// The XAPI datamodel (trimmed from xenapi.json into data/xapi-datamodel.json): classes, fields, messages, enums;
+// parameter defaults come from xapi's IDL (data/xapi-param-defaults.json), which xenapi.json does not carry.
 import { readFileSync } from 'node:fs';
+import type { Value } from './defaults.js';
 import { parseType, type XType } from './xapi-type.js';
 
 export interface FieldDef {
@@ -12,6 +14,7 @@ export interface FieldDef {
 export interface ParamDef {
   name: string;
   type: XType;
+  default?: Value; // xapi's param_default (data/xapi-param-defaults.json): the call may leave it out
 }
 
 export interface MessageDef {
@@ -21,6 +24,7 @@ export interface MessageDef {
   result: XType;
   implicit: boolean;
   takesSession: boolean;
+  hasDefaults: boolean; // xapi's dispatcher then ignores extra trailing arguments too
 }
 
 export interface ClassDef {
@@ -44,16 +48,17 @@ export class Datamodel {
   readonly enums = new Map<string, string[]>();
   private readonly lowerNames = new Map<string, string>();
 
-  constructor(raw: RawDatamodel) {
+  constructor(raw: RawDatamodel, paramDefaults: Record<string, Record<string, Value>> = {}) {
     for (const [name, values] of Object.entries(raw.enums)) this.enums.set(name, values);
     for (const c of raw.classes) {
       const fields = c.fields.map((f) => ({ name: f.name, type: parseType(f.type), qualifier: f.qualifier, default: f.default }));
       const messages = new Map<string, MessageDef>();
       for (const m of c.messages) {
-        const params = m.params.map(([type, name]) => ({ name, type: parseType(type) }));
+        const defaults = paramDefaults[`${c.name}.${m.name}`];
+        const params = m.params.map(([type, name]): ParamDef => ({ name, type: parseType(type), ...(defaults && name in defaults ? { default: defaults[name] } : {}) }));
         const first = params[0]?.type;
         const takesSession = first?.kind === 'ref' && first.cls === 'session' && params[0]?.name === 'session_id';
-        messages.set(m.name, { cls: c.name, name: m.name, params, result: parseType(m.result), implicit: m.implicit, takesSession });
+        messages.set(m.name, { cls: c.name, name: m.name, params, result: parseType(m.result), implicit: m.implicit, takesSession, hasDefaults: defaults !== undefined });
       }
       addRecordsWhere(c.name, messages);
       this.classes.set(c.name, { name: c.name, fields, field: new Map(fields.map((f) => [f.name, f])), messages });
@@ -88,8 +93,8 @@ let cached: Datamodel | undefined;
 export function loadDatamodel(): Datamodel {
   if (!cached) {
     // Compiled code lives in dist/<dir>/, the data file in the project's data/ directory.
-    const file = new URL('../../data/xapi-datamodel.json', import.meta.url);
-    cached = new Datamodel(JSON.parse(readFileSync(file, 'utf8')) as RawDatamodel);
+    const data = (name: string) => JSON.parse(readFileSync(new URL(`../../data/${name}`, import.meta.url), 'utf8'));
+    cached = new Datamodel(data('xapi-datamodel.json') as RawDatamodel, (data('xapi-param-defaults.json') as { defaults: Record<string, Record<string, Value>> }).defaults);
   }
   return cached;
 }

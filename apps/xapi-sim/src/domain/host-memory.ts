@@ -32,16 +32,21 @@ export function refreshHostMetrics(sim: SimState, hostRef: string): void {
   sim.store.update('host_metrics', metrics, { memory_free: hostFreeMemory(sim, hostRef), last_updated: nowXapiDate() });
 }
 
-function usable(sim: SimState, hostRef: string): boolean {
+function live(sim: SimState, hostRef: string): boolean {
   const host = sim.store.get('host', hostRef);
-  const metrics = host && sim.store.get('host_metrics', String(host.metrics));
-  return host?.enabled === true && metrics?.live === true;
+  return (host && sim.store.get('host_metrics', String(host.metrics)))?.live === true;
+}
+
+function usable(sim: SimState, hostRef: string): boolean {
+  return sim.store.get('host', hostRef)?.enabled === true && live(sim, hostRef);
 }
 
 // Picks the host for a VM needing `needed` bytes: the given one, or the enabled host with most free memory.
 export function pickHost(sim: SimState, needed: number, hostRef?: string): string {
   if (hostRef !== undefined) {
     sim.store.mustGet('host', hostRef);
+    // xapi_vm_helpers.ml assert_can_boot_here: assert_host_is_live, then assert_host_is_enabled
+    if (!live(sim, hostRef)) fail('HOST_NOT_LIVE');
     if (!usable(sim, hostRef)) fail('HOST_DISABLED', hostRef);
     const free = hostFreeMemory(sim, hostRef);
     if (free < needed) fail('HOST_NOT_ENOUGH_FREE_MEMORY', needed, free);

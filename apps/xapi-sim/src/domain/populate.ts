@@ -1,6 +1,7 @@
 // Bulk VMs for scale runs (POST /sim/populate, SIM_PREPOPULATE_VMS): every other one running, spread over the hosts.
 import type { SimState } from '../sim/sim-state.js';
 import { newUuid } from '../util/ids.js';
+import { syncConsoles } from './consoles.js';
 import { hostFreeMemory, refreshHostMetrics } from './host-memory.js';
 import { createVif } from './vifs.js';
 import { createVm } from './vm-factory.js';
@@ -32,7 +33,10 @@ export function populateVms(sim: SimState, count: number): { created: number; ru
       const vif = createVif(sim, { VM: vm, network, device: '0', MAC: '', MTU: 0, other_config: {} });
       if (run) store.update('VIF', vif, { currently_attached: true });
     }
-    if (run) running++;
+    if (run) {
+      running++;
+      syncConsoles(sim, vm);
+    }
   }
   for (const h of sim.hostRefs) refreshHostMetrics(sim, h);
   sim.log.info('populated', { vms: count, running });

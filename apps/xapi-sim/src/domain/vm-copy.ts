@@ -1,8 +1,10 @@
 // VM.clone / VM.copy: a new Halted VM with the source's settings and its own disks and NICs.
 import type { XRecord } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
+import { fail } from '../rpc/xapi-error.js';
 import { isNullRef } from '../util/ids.js';
 import { assertSrSpace, createVbd, createVdi } from './disks.js';
+import { refreshUtilisation } from './vdi-ops.js';
 import { cloneVmFields, createVm } from './vm-factory.js';
 import { createVif } from './vifs.js';
 
@@ -15,7 +17,7 @@ function pick(record: XRecord, keys: string[]): XRecord {
 }
 
 // targetSr: where copies of the disks go (VM.copy with a valid SR); undefined keeps each disk's SR.
-export function duplicateVm(sim: SimState, srcRef: string, newName: string, targetSr?: string): string {
+export async function duplicateVm(sim: SimState, srcRef: string, newName: string, targetSr?: string): Promise<string> {
   const { store } = sim;
   const src = store.mustGet('VM', srcRef);
   const vbds = (src.VBDs as string[]).map((r) => store.get('VBD', r)).filter((v): v is XRecord => v !== undefined);
@@ -31,6 +33,7 @@ export function duplicateVm(sim: SimState, srcRef: string, newName: string, targ
   for (const vbd of vbds) {
     const vdi = isNullRef(vbd.VDI) ? undefined : store.get('VDI', String(vbd.VDI));
     const newVdi = vdi ? createVdi(sim, { ...pick(vdi, vdiCopied), SR: targetSr ?? String(vdi.SR) }) : 'OpaqueRef:NULL';
+    if (vdi) await copyContent(sim, vdi, newVdi);
     createVbd(sim, { ...pick(vbd, vbdCopied), VM: vmRef, VDI: newVdi });
   }
   for (const vifRef of src.VIFs as string[]) {
@@ -42,12 +45,31 @@ export function duplicateVm(sim: SimState, srcRef: string, newName: string, targ
   return vmRef;
 }
 
+// The disk's data goes with it (VDI.clone / VDI.copy); most template disks have none, so this is usually free.
+async function copyContent(sim: SimState, from: XRecord, toRef: string): Promise<void> {
+  const src = String(from.uuid);
+  if ((await sim.content.length(src)) === 0) return;
+  await sim.content.copy(src, String(sim.store.mustGet('VDI', toRef).uuid), Number(from.virtual_size), { sparse: true });
+  await refreshUtilisation(sim, toRef);
+}
+
+// xapi_vm_helpers.ml `destroy`: the VM's VBDs and VIFs (with their metrics), VGPUs, VUSBs, VTPMs, metrics, guest metrics.
 export function destroyVmRecords(sim: SimState, vmRef: string): void {
   const { store } = sim;
   const vm = store.mustGet('VM', vmRef);
-  for (const r of vm.VBDs as string[]) if (store.get('VBD', r)) store.destroy('VBD', r);
-  for (const r of vm.VIFs as string[]) if (store.get('VIF', r)) store.destroy('VIF', r);
-  if (store.get('VM_metrics', String(vm.metrics))) store.destroy('VM_metrics', String(vm.metrics));
-  if (store.get('VM_guest_metrics', String(vm.guest_metrics))) store.destroy('VM_guest_metrics', String(vm.guest_metrics));
+  if ((vm.other_config as Record<string, string>).default_template === 'true') fail('VM_CANNOT_DELETE_DEFAULT_TEMPLATE');
+  const gone = (cls: string, ref: unknown) => {
+    if (typeof ref === 'string' && store.get(cls, ref)) store.destroy(cls, ref);
+  };
+  // Each list is read once, before anything is destroyed: destroying a child edits the VM's set.
+  const children = (['VBDs', 'VIFs', 'VGPUs', 'VUSBs', 'VTPMs'] as const).map((f) => [f.slice(0, -1), [...((vm[f] as string[] | undefined) ?? [])]] as const);
+  for (const [cls, refs] of children) {
+    for (const ref of refs) {
+      if (cls === 'VBD' || cls === 'VIF') gone(`${cls}_metrics`, store.get(cls, ref)?.metrics);
+      gone(cls, ref);
+    }
+  }
+  gone('VM_metrics', vm.metrics);
+  gone('VM_guest_metrics', vm.guest_metrics);
   store.destroy('VM', vmRef);
 }

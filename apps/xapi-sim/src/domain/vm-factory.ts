@@ -3,7 +3,7 @@ import type { XRecord } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
 import { NULL_REF, newUuid } from '../util/ids.js';
 import { EPOCH, nowXapiDate } from '../util/xapi-time.js';
-import { computeAllowedOperations } from './vm-state.js';
+import { computeAllowedOperations } from './vm-lifecycle.js';
 
 export function createVm(sim: SimState, values: XRecord): string {
   const running = values.power_state === 'Running';
@@ -14,8 +14,9 @@ export function createVm(sim: SimState, values: XRecord): string {
     install_time: nowXapiDate(),
     last_updated: nowXapiDate(),
   });
-  const record: XRecord = { domid: -1, user_version: 1, ...values, metrics, guest_metrics: NULL_REF };
-  record.allowed_operations = computeAllowedOperations({ current_operations: {}, power_state: 'Halted', ...record });
+  const record: XRecord = { domid: -1, user_version: 1, power_state: 'Halted', ...values, metrics, guest_metrics: NULL_REF };
+  // computed on the record before it is stored: one change per new VM (populate makes 10,000)
+  record.allowed_operations = computeAllowedOperations(sim, '', sim.store.preview('VM', record));
   return sim.store.create('VM', record);
 }
 

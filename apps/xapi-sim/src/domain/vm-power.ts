@@ -2,7 +2,9 @@
 import type { SimState } from '../sim/sim-state.js';
 import { NULL_REF, isNullRef } from '../util/ids.js';
 import { nowXapiDate } from '../util/xapi-time.js';
-import { vbdDeviceName } from './disks.js';
+import { syncConsoles } from './consoles.js';
+import { destroyVdi, vbdDeviceName } from './disks.js';
+import { dropGuestMetrics, reportGuestAgent } from './guest-agent.js';
 import { refreshHostMetrics } from './host-memory.js';
 import { refreshAllowedOperations } from './vm-state.js';
 
@@ -36,54 +38,48 @@ export function bootVm(sim: SimState, vmRef: string, hostRef: string, paused: bo
     power_state: paused ? 'Paused' : 'Running', resident_on: hostRef, scheduled_to_be_resident_on: NULL_REF,
     domid: sim.nextDomid(hostRef), memory_target: Number(vm.memory_dynamic_max),
   });
+  dropSuspendImage(sim, vmRef);
   setDevicesAttached(sim, vmRef, true);
   updateMetrics(sim, vmRef, true, true);
   createGuestMetrics(sim, vmRef);
+  syncConsoles(sim, vmRef);
   refreshHostMetrics(sim, hostRef);
-  refreshAllowedOperations(sim, vmRef);
+  refreshAllowedOperations(sim, vmRef); // and its devices'
 }
 
 // Halted and Suspended both give the host its memory back and detach devices.
 export function stopVm(sim: SimState, vmRef: string, to: 'Halted' | 'Suspended'): void {
   const host = String(sim.store.mustGet('VM', vmRef).resident_on);
   sim.store.update('VM', vmRef, { power_state: to, resident_on: NULL_REF, domid: -1, memory_target: 0 });
+  if (to === 'Halted') dropSuspendImage(sim, vmRef);
   setDevicesAttached(sim, vmRef, false);
   updateMetrics(sim, vmRef, false, false);
   destroyGuestMetrics(sim, vmRef);
+  syncConsoles(sim, vmRef);
   if (!isNullRef(host)) refreshHostMetrics(sim, host);
-  refreshAllowedOperations(sim, vmRef);
+  refreshAllowedOperations(sim, vmRef); // and its devices'
 }
 
 export function rebootVm(sim: SimState, vmRef: string): void {
   const vm = sim.store.mustGet('VM', vmRef);
   sim.store.update('VM', vmRef, { power_state: 'Running', domid: sim.nextDomid(String(vm.resident_on)) });
   updateMetrics(sim, vmRef, true, true);
+  syncConsoles(sim, vmRef); // same records; viewers of the old domain are cut and reconnect
 }
 
 export function setPaused(sim: SimState, vmRef: string, paused: boolean): void {
   sim.store.update('VM', vmRef, { power_state: paused ? 'Paused' : 'Running' });
+  refreshAllowedOperations(sim, vmRef);
 }
 
-// What guest tools would report once booted: the IPs the control plane put in xenstore (vm-data/ip<N>).
-export function createGuestMetrics(sim: SimState, vmRef: string): void {
-  const vm = sim.store.mustGet('VM', vmRef);
-  const networks: Record<string, string> = {};
-  for (const [key, value] of Object.entries(vm.xenstore_data as Record<string, string>)) {
-    const m = /^vm-data\/ip(\d+)$/.exec(key);
-    if (m) networks[`${m[1]}/ip`] = networks[`${m[1]}/ipv4/0`] = value.split('/')[0]!;
-  }
-  const other = vm.other_config as Record<string, string>;
-  const ref = sim.store.create('VM_guest_metrics', {
-    os_version: { name: other.base_template_name ?? String(vm.name_label) }, PV_drivers_version: { major: '9', minor: '4' },
-    PV_drivers_up_to_date: true, PV_drivers_detected: true, networks, live: true, last_updated: nowXapiDate(),
-    can_use_hotplug_vbd: 'yes', can_use_hotplug_vif: 'yes',
-  });
-  sim.store.update('VM', vmRef, { guest_metrics: ref });
-}
+// Guest metrics come from the simulated guest agent (guest-agent.ts).
+export const createGuestMetrics = reportGuestAgent;
+export const destroyGuestMetrics = dropGuestMetrics;
 
-// xapi drops a VM's guest metrics when its domain goes away.
-export function destroyGuestMetrics(sim: SimState, vmRef: string): void {
-  const ref = String(sim.store.mustGet('VM', vmRef).guest_metrics);
-  if (!isNullRef(ref) && sim.store.get('VM_guest_metrics', ref)) sim.store.destroy('VM_guest_metrics', ref);
-  sim.store.update('VM', vmRef, { guest_metrics: NULL_REF });
+// A suspend image is gone once the VM resumes or is shut down (ocaml/xapi/xapi_vm.ml hard_shutdown, resume).
+function dropSuspendImage(sim: SimState, vmRef: string): void {
+  const vdi = String(sim.store.mustGet('VM', vmRef).suspend_VDI);
+  if (isNullRef(vdi)) return;
+  sim.store.update('VM', vmRef, { suspend_VDI: NULL_REF });
+  if (sim.store.get('VDI', vdi)) destroyVdi(sim, vdi);
 }

@@ -8,11 +8,14 @@ export function formatToken(generation: number): string {
   return `${String(generation).padStart(20, '0')},${'0'.padStart(20, '0')}`;
 }
 
-// "" is the beginning; otherwise "%020d,%020d" (DB generation, message generation).
+// xapi_event.ml Token.of_string: "" is the beginning, else exactly two Int64.of_string numbers "db,messages".
+const int64 = /^[-+]?(?:\d[\d_]*|0[xX][\da-fA-F][\da-fA-F_]*|0[oO][0-7][0-7_]*|0[bB][01][01_]*)$/;
 export function parseToken(token: string): number {
   if (token === '') return 0;
-  const m = /^(\d+),(\d+)$/.exec(token) ?? /^(\d+)$/.exec(token);
-  return m ? Number(m[1]) : fail('EVENT_FROM_TOKEN_PARSE_FAILURE', token);
+  const parts = token.split(',');
+  if (parts.length !== 2 || !parts.every((p) => int64.test(p))) fail('EVENT_FROM_TOKEN_PARSE_FAILURE', token);
+  const n = Number(parts[0]!.replace(/_/g, ''));
+  return Number.isSafeInteger(n) ? n : fail('EVENT_FROM_TOKEN_PARSE_FAILURE', token);
 }
 
 type Filter = (cls: string, ref: string) => boolean;
@@ -45,14 +48,14 @@ function eventWire(sim: SimState, c: Change): Wire {
   return { t: 'struct', v: members };
 }
 
-function batch(sim: SimState, changes: Change[]): Wire {
+function batch(sim: SimState, changes: Change[], last: number): Wire {
   const counts = Object.entries(sim.counts()).map(([cls, n]): [string, Wire] => [cls.toLowerCase(), { t: 'i4', v: n }]);
   return {
     t: 'struct',
     v: [
       ['events', { t: 'arr', v: changes.map((c) => eventWire(sim, c)) }],
       ['valid_ref_counts', { t: 'struct', v: counts }],
-      ['token', str(formatToken(sim.store.generation))],
+      ['token', str(formatToken(last))],
     ],
   };
 }
@@ -62,16 +65,10 @@ export async function eventFrom(sim: SimState, classes: string[], token: string,
   const accept = parseClasses(classes);
   const deadline = Date.now() + Math.max(0, timeoutSeconds) * 1000;
   for (;;) {
-    const changes = sim.store.changesSince(since, accept);
-    if (changes.length > 0 || Date.now() >= deadline || sim.timers.signal.aborted) return batch(sim, changes);
-    await waitForChange(sim, deadline - Date.now());
+    const { changes, last } = sim.store.changesSince(since, accept);
+    if (changes.length > 0 || Date.now() >= deadline || sim.timers.signal.aborted) return batch(sim, changes, last);
+    await sim.waitForChange(deadline - Date.now());
   }
-}
-
-function waitForChange(sim: SimState, ms: number): Promise<void> {
-  const wake = new AbortController();
-  const unsubscribe = sim.store.onChange(() => wake.abort());
-  return sim.timers.sleep(ms, wake.signal).finally(unsubscribe);
 }
 
 // Returns the token just before a synthetic `mod` of the object, so event.from(token) sees it.

@@ -62,7 +62,8 @@ function addToMapField(ctx: CallContext, field: string): Value {
   const record = ctx.sim.store.mustGet(cls, ref);
   const map = (record[field] ?? {}) as Record<string, Value>;
   const key = argStr(ctx, 1);
-  if (key in map) fail('MAP_DUPLICATE_KEY', cls, field, String(record.uuid ?? ''), key);
+  // db_cache_impl.ml Duplicate_key (table, field, ref, key) -> exnHelper.ml MAP_DUPLICATE_KEY
+  if (key in map) fail('MAP_DUPLICATE_KEY', cls, field, ref, key);
   ctx.sim.store.update(cls, ref, { [field]: { ...map, [key]: ctx.args[2]! } });
   return '';
 }

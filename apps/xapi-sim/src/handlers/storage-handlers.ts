@@ -1,20 +1,9 @@
-// VDI and VBD constructors/destructors and hotplug, with SR space and attachment rules.
+// VDI and VBD constructors/destructors, with SR space and attachment rules (hot-plug: vbd-handlers.ts).
 import type { XRecord } from '../datamodel/defaults.js';
-import { assertSrSpace, createVbd, createVdi, destroyVdi, vbdDeviceName } from '../domain/disks.js';
-import { assertRunning } from '../domain/vm-state.js';
-import { argNum, argStr, type CallContext, type HandlerTable } from '../rpc/handler-types.js';
+import { assertSrSpace, createVbd, createVdi, destroyVdi } from '../domain/disks.js';
+import { isThinSr } from '../domain/vdi-rules.js';
+import { argNum, argStr, type HandlerTable } from '../rpc/handler-types.js';
 import { fail } from '../rpc/xapi-error.js';
-
-function plugVbd(ctx: CallContext, attach: boolean): string {
-  const ref = argStr(ctx, 0);
-  const vbd = ctx.sim.store.mustGet('VBD', ref);
-  const vmRef = String(vbd.VM);
-  assertRunning(vmRef, ctx.sim.store.mustGet('VM', vmRef)); // hotplug needs a running VM
-  if (attach && vbd.currently_attached === true) fail('DEVICE_ALREADY_ATTACHED', ref);
-  if (!attach && vbd.currently_attached !== true) fail('DEVICE_ALREADY_DETACHED', ref);
-  ctx.sim.store.update('VBD', ref, { currently_attached: attach, ...(attach ? { device: vbdDeviceName(String(vbd.userdevice)) } : {}) });
-  return '';
-}
 
 export const storageHandlers: HandlerTable = {
   'VDI.create': (ctx) => createVdi(ctx.sim, ctx.args[0] as XRecord),
@@ -24,20 +13,22 @@ export const storageHandlers: HandlerTable = {
     const vdi = ctx.sim.store.mustGet('VDI', ref);
     const grow = argNum(ctx, 1) - Number(vdi.virtual_size);
     if (grow < 0) fail('VDI_SIZE_SMALLER', ref);
-    assertSrSpace(ctx.sim, String(vdi.SR), grow);
     const sr = ctx.sim.store.mustGet('SR', String(vdi.SR));
-    ctx.sim.store.update('SR', String(vdi.SR), { physical_utilisation: Number(sr.physical_utilisation) + grow, virtual_allocation: Number(sr.virtual_allocation) + grow });
-    ctx.sim.store.update('VDI', ref, { virtual_size: argNum(ctx, 1), physical_utilisation: argNum(ctx, 1) });
+    const thin = isThinSr(sr); // a thin disk grows in name only
+    assertSrSpace(ctx.sim, String(vdi.SR), thin ? 0 : grow);
+    ctx.sim.store.update('SR', String(vdi.SR), { physical_utilisation: Number(sr.physical_utilisation) + (thin ? 0 : grow), virtual_allocation: Number(sr.virtual_allocation) + grow });
+    ctx.sim.store.update('VDI', ref, { virtual_size: argNum(ctx, 1), ...(thin ? {} : { physical_utilisation: argNum(ctx, 1) }) });
     return '';
   },
   'VBD.create': (ctx) => createVbd(ctx.sim, ctx.args[0] as XRecord),
+  // xapi_vbd_helpers.ml destroy: "force the user to unplug first"
   'VBD.destroy': (ctx) => {
     const ref = argStr(ctx, 0);
-    if (ctx.sim.store.mustGet('VBD', ref).currently_attached === true) fail('OPERATION_NOT_ALLOWED', 'VBD currently attached to a running VM');
+    const vbd = ctx.sim.store.mustGet('VBD', ref);
+    if (vbd.currently_attached === true || vbd.reserved === true) {
+      fail('OPERATION_NOT_ALLOWED', `VBD '${String(vbd.uuid)}' still attached to '${String(ctx.sim.store.get('VM', String(vbd.VM))?.uuid ?? '')}'`);
+    }
     ctx.sim.store.destroy('VBD', ref);
     return '';
   },
-  'VBD.plug': (ctx) => plugVbd(ctx, true),
-  'VBD.unplug': (ctx) => plugVbd(ctx, false),
-  'VBD.unplug_force': (ctx) => plugVbd(ctx, false),
 };

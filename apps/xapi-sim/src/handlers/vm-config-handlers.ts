@@ -13,7 +13,6 @@ interface Memory {
   memory_static_max: number;
 }
 
-const memoryRule = 'Memory limits must satisfy: static_min ≤ dynamic_min ≤ dynamic_max ≤ static_max';
 const vcpuRule = 'VCPU values must satisfy: 0 < VCPUs_at_startup ≤ VCPUs_max';
 
 function memoryOf(vm: XRecord): Memory {
@@ -32,9 +31,7 @@ function setMemory(op: string, patchOf: (ctx: CallContext) => Partial<Memory>): 
         apply: () => {
           const vm = sim.store.mustGet('VM', vmRef);
           const m = { ...memoryOf(vm), ...patchOf(ctx) };
-          if (!(m.memory_static_min <= m.memory_dynamic_min && m.memory_dynamic_min <= m.memory_dynamic_max && m.memory_dynamic_max <= m.memory_static_max)) {
-            fail('MEMORY_CONSTRAINT_VIOLATION', memoryRule);
-          }
+          assertMemoryValid(sim, vm, m);
           if (vm.power_state !== 'Running') return (sim.store.update('VM', vmRef, { ...m }), '');
           const host = String(vm.resident_on);
           const extra = m.memory_dynamic_max - Number(vm.memory_target);
@@ -48,6 +45,19 @@ function setMemory(op: string, patchOf: (ctx: CallContext) => Partial<Memory>): 
       });
     },
   };
+}
+
+// xapi_vm_memory_constraints.ml assert_valid_for_current_context: static_min ≤ dynamic_min ≤ dynamic_max ≤ static_max,
+// and pinned at static_max for a control domain or a nested-virt VM.
+function assertMemoryValid(sim: CallContext['sim'], vm: XRecord, m: Memory): void {
+  const ordered = m.memory_static_min <= m.memory_dynamic_min && m.memory_dynamic_min <= m.memory_dynamic_max && m.memory_dynamic_max <= m.memory_static_max;
+  const pinned = m.memory_static_min <= m.memory_dynamic_min && m.memory_dynamic_min === m.memory_static_max && m.memory_dynamic_max === m.memory_static_max;
+  const platform = (vm.platform ?? {}) as Record<string, string>;
+  const metrics = sim.store.get('VM_metrics', String(vm.metrics));
+  const nested = metrics && 'nested_virt' in metrics ? metrics.nested_virt === true : ['1', 'true'].includes(String(platform['nested-virt']).toLowerCase());
+  const reason = vm.is_control_domain === true ? 'control domain' : nested ? 'nested virt' : undefined;
+  if (reason !== undefined && !pinned) fail('MEMORY_CONSTRAINT_VIOLATION_MAXPIN', reason);
+  if (reason === undefined && !ordered) fail('MEMORY_CONSTRAINT_VIOLATION_ORDER');
 }
 
 function setVcpus(op: string, apply: (ctx: CallContext, vmRef: string, vm: XRecord, n: number) => void): HandlerEntry {
@@ -75,10 +85,16 @@ export const vmConfigHandlers: HandlerTable = {
     if (n < 1 || n < Number(vm.VCPUs_at_startup)) fail('INVALID_VALUE', vcpuRule, n);
     ctx.sim.store.update('VM', vmRef, { VCPUs_max: n });
   }),
-  'VM.set_VCPUs_at_startup': setVcpus('changing_VCPUs', (ctx, vmRef, vm, n) => {
+  // xapi_vm.ml set_VCPUs_at_startup: no operation (message_forwarding.ml runs it directly), so any power state.
+  'VM.set_VCPUs_at_startup': (ctx) => {
+    const vmRef = argStr(ctx, 0);
+    const vm = ctx.sim.store.mustGet('VM', vmRef);
+    const n = argNum(ctx, 1);
+    if (vm.is_control_domain === true && Number(vm.domid) === 0) fail('OPERATION_NOT_ALLOWED', 'set_VCPUs_at_startup is not allowed on dom0');
     if (n < 1 || n > Number(vm.VCPUs_max)) fail('INVALID_VALUE', vcpuRule, n);
     ctx.sim.store.update('VM', vmRef, { VCPUs_at_startup: n });
-  }),
+    return '';
+  },
   'VM.set_VCPUs_number_live': setVcpus('changing_VCPUs_live', (ctx, vmRef, vm, n) => {
     if (n < 1 || n > Number(vm.VCPUs_max)) fail('INVALID_VALUE', 'VCPU values must satisfy: 0 < VCPUs ≤ VCPUs_max', n);
     ctx.sim.store.update('VM', vmRef, { VCPUs_at_startup: n });
@@ -89,7 +105,6 @@ export const vmConfigHandlers: HandlerTable = {
   'VM.assert_can_boot_here': (ctx) => {
     const vmRef = argStr(ctx, 0);
     const vm = ctx.sim.store.mustGet('VM', vmRef);
-    if (vm.is_a_template === true) fail('VM_IS_TEMPLATE', vmRef);
     pickHost(ctx.sim, vmStartMemory(vm), argStr(ctx, 1));
     return '';
   },

@@ -3,22 +3,23 @@ import type { XRecord } from '../datamodel/defaults.js';
 import { provisionVm } from '../domain/provision.js';
 import { destroyVmRecords, duplicateVm } from '../domain/vm-copy.js';
 import { createVm } from '../domain/vm-factory.js';
-import { assertPowerState, refreshAllowedOperations } from '../domain/vm-state.js';
+import { rebaseChildren } from '../domain/vm-snapshot.js';
+import { refreshAllowedOperations } from '../domain/vm-state.js';
 import { argStr, type CallContext, type HandlerTable } from '../rpc/handler-types.js';
-import { fail } from '../rpc/xapi-error.js';
 import { isNullRef, newUuid } from '../util/ids.js';
 import { runVmOp } from './vm-op.js';
 
-function notDom0(ctx: CallContext): string {
+// Control domains, templates and power states are refused by xapi's operation checks (vm-lifecycle.ts).
+function vmArg(ctx: CallContext): string {
   const vmRef = argStr(ctx, 0);
-  if (ctx.sim.store.mustGet('VM', vmRef).is_control_domain === true) fail('OPERATION_NOT_ALLOWED', 'Not allowed on a control domain');
+  ctx.sim.store.mustGet('VM', vmRef);
   return vmRef;
 }
 
 export const vmCreateHandlers: HandlerTable = {
   'VM.clone': {
     ownDelay: true,
-    fn: (ctx) => runVmOp(ctx, notDom0(ctx), 'clone', { apply: () => duplicateVm(ctx.sim, argStr(ctx, 0), argStr(ctx, 1)) }),
+    fn: (ctx) => runVmOp(ctx, vmArg(ctx), 'clone', { apply: () => duplicateVm(ctx.sim, argStr(ctx, 0), argStr(ctx, 1)) }),
   },
   'VM.copy': {
     ownDelay: true,
@@ -26,16 +27,18 @@ export const vmCreateHandlers: HandlerTable = {
       const sr = argStr(ctx, 2);
       // A null or unknown SR keeps each disk on its own SR, as xapi does.
       const target = !isNullRef(sr) && ctx.sim.store.get('SR', sr) ? sr : undefined;
-      return runVmOp(ctx, notDom0(ctx), 'copy', { apply: () => duplicateVm(ctx.sim, argStr(ctx, 0), argStr(ctx, 1), target) });
+      return runVmOp(ctx, vmArg(ctx), 'copy', { apply: () => duplicateVm(ctx.sim, argStr(ctx, 0), argStr(ctx, 1), target) });
     },
   },
   'VM.provision': {
     ownDelay: true,
-    fn: (ctx) => runVmOp(ctx, notDom0(ctx), 'provision', { apply: () => (provisionVm(ctx.sim, argStr(ctx, 0)), '') }),
+    fn: (ctx) => runVmOp(ctx, vmArg(ctx), 'provision', { apply: () => (provisionVm(ctx.sim, argStr(ctx, 0)), '') }),
   },
   'VM.destroy': {
     ownDelay: true,
-    fn: (ctx) => runVmOp(ctx, notDom0(ctx), 'destroy', { apply: () => (destroyVmRecords(ctx.sim, argStr(ctx, 0)), '') }),
+    fn: (ctx) => runVmOp(ctx, vmArg(ctx), 'destroy', {
+      apply: () => (rebaseChildren(ctx.sim, argStr(ctx, 0)), destroyVmRecords(ctx.sim, argStr(ctx, 0)), ''),
+    }),
   },
   'VM.create': (ctx) => {
     const values = { ...(ctx.args[0] as XRecord) };
@@ -43,12 +46,21 @@ export const vmCreateHandlers: HandlerTable = {
     other.mac_seed ??= newUuid();
     return createVm(ctx.sim, { ...values, other_config: other, power_state: 'Halted', resident_on: 'OpaqueRef:NULL' });
   },
-  'VM.set_is_a_template': (ctx) => {
-    const vmRef = notDom0(ctx);
-    const vm = ctx.sim.store.mustGet('VM', vmRef);
-    if (ctx.args[1] === true) assertPowerState(vmRef, vm, 'make_into_template');
-    ctx.sim.store.update('VM', vmRef, { is_a_template: ctx.args[1] === true, ...(ctx.args[1] === true ? {} : { is_default_template: false }) });
-    refreshAllowedOperations(ctx.sim, vmRef);
-    return '';
+  // message_forwarding.ml set_is_a_template: true runs as the make_into_template operation, false is a plain set.
+  'VM.set_is_a_template': {
+    ownDelay: true,
+    fn: async (ctx) => {
+      const vmRef = vmArg(ctx);
+      const value = ctx.args[1] === true;
+      const set = () => {
+        ctx.sim.store.update('VM', vmRef, { is_a_template: value, ...(value ? {} : { is_default_template: false }) });
+        return '';
+      };
+      if (value) return runVmOp(ctx, vmRef, 'make_into_template', { apply: set });
+      await ctx.delay();
+      set();
+      refreshAllowedOperations(ctx.sim, vmRef);
+      return '';
+    },
   },
 };

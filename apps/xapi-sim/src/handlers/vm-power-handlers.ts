@@ -3,7 +3,6 @@ import type { Value } from '../datamodel/defaults.js';
 import { pickHost, vmStartMemory } from '../domain/host-memory.js';
 import { bootVm, rebootVm, setPaused, stopVm } from '../domain/vm-power.js';
 import { argStr, type CallContext, type HandlerTable } from '../rpc/handler-types.js';
-import { fail } from '../rpc/xapi-error.js';
 import { NULL_REF } from '../util/ids.js';
 import { runVmOp } from './vm-op.js';
 
@@ -12,8 +11,6 @@ function boot(ctx: CallContext, op: string, hostRef: string | undefined, paused:
   const { sim } = ctx;
   const vmRef = argStr(ctx, 0);
   const vm = sim.store.mustGet('VM', vmRef);
-  if (vm.is_a_template === true) fail('VM_IS_TEMPLATE', vmRef);
-  if (vm.is_control_domain === true) fail('OPERATION_NOT_ALLOWED', 'Cannot start a control domain');
   return runVmOp(ctx, vmRef, op, {
     prepare: () => {
       const host = pickHost(sim, vmStartMemory(vm), hostRef);
@@ -27,14 +24,20 @@ function boot(ctx: CallContext, op: string, hostRef: string | undefined, paused:
   });
 }
 
+// message_forwarding.ml: hard_shutdown and hard_reboot first cancel these operations in progress.
+const cancelledBy: Record<string, string[]> = {
+  hard_shutdown: ['clean_shutdown', 'clean_reboot', 'hard_reboot', 'pool_migrate', 'call_plugin', 'shutdown', 'suspend'],
+  hard_reboot: ['clean_shutdown', 'clean_reboot', 'pool_migrate', 'call_plugin', 'suspend'],
+};
+
+// The checks (power state, template, control domain, ...) are xapi's, in vm-lifecycle.ts.
 function simple(op: string, apply: (ctx: CallContext, vmRef: string) => void) {
   return {
     ownDelay: true,
     fn: (ctx: CallContext) => {
       const vmRef = argStr(ctx, 0);
-      const vm = ctx.sim.store.mustGet('VM', vmRef);
-      if (vm.is_control_domain === true) fail('OPERATION_NOT_ALLOWED', 'Cannot change the power state of a control domain');
-      return runVmOp(ctx, vmRef, op, { apply: () => (apply(ctx, vmRef), '') });
+      ctx.sim.store.mustGet('VM', vmRef);
+      return runVmOp(ctx, vmRef, op, { cancels: cancelledBy[op], apply: () => (apply(ctx, vmRef), '') });
     },
   };
 }

@@ -1,6 +1,7 @@
 // One listener per simulated host (127.0.0.k on a loopback bind), so clients can reach slaves and a master can die.
-import { createServer, type RequestListener, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import type { SimHandlers } from './sim-server.js';
 
 // What the control API needs to stage "host k died" / "host k is back".
 export interface HostNet {
@@ -8,6 +9,7 @@ export interface HostNet {
   isUp(index: number): boolean;
   down(index: number): void;
   up(index: number): Promise<void>;
+  urlOf(index: number): string; // http://<address>:<port> a client uses to reach host `index` itself
 }
 
 const portRetries = 8;
@@ -19,7 +21,7 @@ export class HostListeners implements HostNet {
   private port = 0;
 
   // addresses[k-1] is host k's address; perHost binds each of them, else `bind` alone serves them all.
-  constructor(private readonly handler: RequestListener, private readonly addresses: string[], private readonly bind: string, readonly perHost: boolean) {}
+  constructor(private readonly handler: SimHandlers, private readonly addresses: string[], private readonly bind: string, readonly perHost: boolean) {}
 
   get boundPort(): number {
     return this.port;
@@ -65,6 +67,13 @@ export class HostListeners implements HostNet {
     this.downHosts.delete(index);
   }
 
+  // A wildcard bind answers on every loopback address too, so each host keeps its own address.
+  urlOf(index: number): string {
+    const wildcard = this.bind === '0.0.0.0' || this.bind === '::';
+    const address = this.perHost || wildcard ? this.addresses[index - 1]! : this.bind;
+    return `http://${address.includes(':') ? `[${address}]` : address}:${this.port}`;
+  }
+
   async close(): Promise<void> {
     const servers = [...this.servers.values()];
     this.servers.clear();
@@ -83,7 +92,10 @@ export class HostListeners implements HostNet {
   }
 
   private listen(index: number, address: string, port: number): Promise<number> {
-    const server = createServer(this.handler);
+    // disk uploads can take longer than node's 5-minute default for a whole request
+    const server = createServer({ requestTimeout: 0 }, this.handler.request);
+    // CONNECT /console and WebSocket upgrades (connect_console, connect_console_ws) take the connection over
+    server.on('connect', this.handler.tunnel).on('upgrade', this.handler.tunnel);
     server.on('connection', (socket: Socket) => {
       const k = this.hostOf(socket, index);
       if (this.downHosts.has(k)) return void socket.destroy(); // a shared listener cannot refuse, so it hangs up

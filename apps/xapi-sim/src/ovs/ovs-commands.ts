@@ -11,6 +11,17 @@ export function run(cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promi
   });
 }
 
+/** Several `ip` commands in one process (`ip -n <ns> -batch -`): a migration's switch-over stays a few ms. */
+export function ipBatch(ns: string, lines: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = execFile('ip', ['-n', ns, '-batch', '-'], { timeout: 30_000 }, (err, _stdout, stderr) => {
+      if (err) reject(new Error(`ip -n ${ns} -batch: ${String(stderr).trim() || err.message}`));
+      else resolve();
+    });
+    child.stdin?.end(`${lines.join('\n')}\n`);
+  });
+}
+
 /** `ip netns exec <ns> <cmd> ...`: daemons started this way live in that namespace. */
 export function inNetns(ns: string, cmd: string, args: string[], env?: NodeJS.ProcessEnv): Promise<string> {
   return run('ip', ['netns', 'exec', ns, cmd, ...args], env);

@@ -8,7 +8,7 @@ import type { SimState } from '../sim/sim-state.js';
 import { isNullRef } from '../util/ids.js';
 import { isAlive, killPidfile, run } from './ovs-commands.js';
 import { INTEGRATION_BRIDGE, OvsHost } from './ovs-host.js';
-import { plugVm, unplugVm, vmNetns, type PluggedPort, type VifSpec } from './vm-ports.js';
+import { movePorts, plugVm, unplugVm, vmNetns, type PluggedPort, type VifSpec } from './vm-ports.js';
 
 const TMP = '/tmp';
 const PREFIX = 'xsim-';
@@ -71,13 +71,8 @@ export class OvsFabric {
         await run('ip', ['link', 'add', 'ul0', 'netns', h.netns, 'type', 'veth', 'peer', 'name', `h${h.index}`, 'netns', fabric.underlayNs]);
         await run('ip', ['-n', fabric.underlayNs, 'link', 'set', `h${h.index}`, 'master', 'br0', 'up']);
         await h.attachUnderlay();
-        // How the control plane finds this host's OVS: through XAPI, like an operator's `xe host-param-set`.
-        const ref = sim.hostRefs[h.index - 1]!;
-        const other = sim.store.mustGet('host', ref).other_config as Record<string, string>;
-        sim.store.update('host', ref, { other_config: {
-          ...other, 'xenplane-ovsdb': h.db, 'xenplane-openflow': h.openflow, 'xenplane-bridge': INTEGRATION_BRIDGE, 'xenplane-tunnel-ip': h.tunnelIp,
-        } });
       }
+      fabric.publishHosts();
       log.info('ovs fabric up', { dir, hosts: hosts.length });
       return fabric;
     } catch (err) {
@@ -86,9 +81,36 @@ export class OvsFabric {
     }
   }
 
+  /** How the control plane finds each host's OVS: through XAPI, like an operator's `xe host-param-set`. */
+  publishHosts(): void {
+    for (const h of this.hosts) {
+      const ref = this.sim.hostRefs[h.index - 1]!;
+      const other = this.sim.store.mustGet('host', ref).other_config as Record<string, string>;
+      this.sim.store.update('host', ref, { other_config: {
+        ...other, 'xenplane-ovsdb': h.db, 'xenplane-openflow': h.openflow, 'xenplane-bridge': INTEGRATION_BRIDGE, 'xenplane-tunnel-ip': h.tunnelIp,
+      } });
+    }
+  }
+
   /** Makes a VM's ports match its record (running on a host with a domid, or not); serialized per VM. */
   sync(vmRef: string): Promise<void> {
-    const next = (this.chains.get(vmRef) ?? Promise.resolve()).catch(() => undefined).then(() => this.syncNow(vmRef));
+    return this.enqueue(vmRef, () => this.syncNow(vmRef));
+  }
+
+  /** Moves a plugged VM's ports to host `index` as domain `domid`, destination first (see movePorts). */
+  move(vmRef: string, index: number, domid: number): Promise<void> {
+    return this.enqueue(vmRef, async () => {
+      const have = this.plugged.get(vmRef);
+      const to = this.hosts[index - 1];
+      if (!have || !to || (have.host === index && have.domid === domid)) return;
+      const ports = await movePorts(this.hosts[have.host - 1]!, to, have.uuid, have.ports, domid, this.vifsOf(vmRef));
+      this.plugged.set(vmRef, { uuid: have.uuid, host: index, domid, ports });
+      this.saveState();
+    });
+  }
+
+  private enqueue(vmRef: string, fn: () => Promise<void>): Promise<void> {
+    const next = (this.chains.get(vmRef) ?? Promise.resolve()).catch(() => undefined).then(fn);
     this.chains.set(vmRef, next);
     void next.finally(() => this.chains.get(vmRef) === next && this.chains.delete(vmRef)).catch(() => undefined);
     return next;

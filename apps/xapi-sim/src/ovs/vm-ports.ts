@@ -1,7 +1,7 @@
 // A VM as a network namespace `xsim-<uuid>`: one veth per VIF, `vif<domid>.<device>` on the host's br-int (as xapi's
 // vif-real/setup-vif-rules plug it) and `eth<device>` in the guest, addressed from xenstore like cloud-init would.
 import { INTEGRATION_BRIDGE, type OvsHost } from './ovs-host.js';
-import { inNetns, run } from './ovs-commands.js';
+import { inNetns, ipBatch, run } from './ovs-commands.js';
 
 export interface VifSpec {
   device: number;
@@ -60,4 +60,40 @@ export async function unplugVm(host: OvsHost | undefined, vmUuid: string, ports:
     await run('ip', ['-n', host.netns, 'link', 'del', p.name]).catch(() => undefined);
   }
   await run('ip', ['netns', 'del', vmNetns(vmUuid)]).catch(() => undefined);
+}
+
+/**
+ * Live migration, as xenopsd orders it: the destination's ports are plugged (on its br-int, with xapi's external_ids)
+ * while the source still carries traffic, then the source domain goes and the guest's NICs lead to the destination.
+ * A failure before the switch-over removes the destination's ports and leaves the source as it was.
+ */
+export async function movePorts(from: OvsHost, to: OvsHost, vmUuid: string, old: PluggedPort[], domid: number, vifs: VifSpec[]): Promise<PluggedPort[]> {
+  const ns = vmNetns(vmUuid);
+  const staged: PluggedPort[] = [];
+  try {
+    for (const vif of vifs) {
+      const name = `vif${domid}.${vif.device}`;
+      await run('ip', ['link', 'add', name, 'netns', to.netns, 'type', 'veth', 'peer', 'name', `mig${vif.device}`, 'netns', ns]);
+      staged.push({ device: vif.device, name, mac: vif.mac, ip: vif.ip });
+      await run('ip', ['-n', ns, 'link', 'set', `mig${vif.device}`, 'address', vif.mac]);
+      await inNetns(ns, 'ethtool', ['-K', `mig${vif.device}`, 'tx', 'off']);
+      await run('ip', ['-n', to.netns, 'link', 'set', name, 'up']);
+      await to.vsctl('--', '--if-exists', 'del-port', name, '--', 'add-port', INTEGRATION_BRIDGE, name, '--', 'set', 'Interface', name,
+        `external_ids:xs-vif-uuid=${vif.vifUuid}`, `external_ids:xs-network-uuid=${vif.networkUuid}`,
+        `external_ids:xs-vm-uuid=${vmUuid}`, `external_ids:attached-mac=${vif.mac}`);
+    }
+  } catch (err) {
+    for (const p of staged) {
+      await to.vsctl('--if-exists', 'del-port', INTEGRATION_BRIDGE, p.name).catch(() => undefined);
+      await run('ip', ['-n', to.netns, 'link', 'del', p.name]).catch(() => undefined);
+    }
+    throw err;
+  }
+  // The switch-over: two `ip` processes, so the guest is off the wire for milliseconds.
+  if (old.length > 0) await ipBatch(from.netns, old.map((p) => `link del ${p.name}`));
+  await ipBatch(ns, staged.flatMap((p) => [
+    `link set mig${p.device} name eth${p.device}`, ...(p.ip ? [`addr add ${p.ip} dev eth${p.device}`] : []), `link set eth${p.device} up`,
+  ]));
+  for (const p of old) await from.vsctl('--if-exists', 'del-port', INTEGRATION_BRIDGE, p.name).catch(() => undefined);
+  return staged;
 }

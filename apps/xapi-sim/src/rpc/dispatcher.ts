@@ -1,7 +1,7 @@
 // Routes one decoded call: method lookup, param count, faults, session, coercion, then sync or Async run.
 import { coerce } from '../datamodel/coerce.js';
 import type { MessageDef } from '../datamodel/datamodel.js';
-import { zeroValue, type Value } from '../datamodel/defaults.js';
+import type { Value } from '../datamodel/defaults.js';
 import { genericHandler } from '../handlers/generic-handlers.js';
 import type { SimState } from '../sim/sim-state.js';
 import { TaskRunner } from '../tasks/task-runner.js';
@@ -11,15 +11,14 @@ import { Raw, entry, type CallContext, type HandlerEntry, type HandlerResult, ty
 import { validateSession } from './sessions.js';
 import { XapiError, fail } from './xapi-error.js';
 
-export type Outcome = { kind: 'ok'; wire: Wire } | { kind: 'error'; description: string[] } | { kind: 'http500' };
+// `bare`: system.listMethods, which xapi answers over XML-RPC without the Status/Value struct (api_server.ml).
+export type Outcome = { kind: 'ok'; wire: Wire; bare?: boolean } | { kind: 'error'; description: string[] } | { kind: 'http500' };
 
 export interface CallMeta {
   transport: 'xmlrpc' | 'jsonrpc';
   localAddress: string;
 }
 
-// Trailing params xapi gives defaults to, so older clients may leave them out.
-const optionalTrailing: Record<string, number> = { 'session.login_with_password': 2 };
 const http500 = Symbol('http500'); // an injected HTTP_500 fault unwinds to the transport with this
 const noAsyncClasses = new Set(['session', 'task', 'event']);
 // What a slave answers itself; everything else must go to the master.
@@ -38,6 +37,7 @@ export class Dispatcher {
 
   async call(method: string, params: Value[], meta: CallMeta): Promise<Outcome> {
     const started = Date.now();
+    if (method === 'system.listMethods') return { kind: 'ok', wire: { t: 'arr', v: this.listMethods().map(str) }, bare: true };
     try {
       const wire = await this.dispatch(method, params, meta);
       this.sim.log.debug('call', { method, transport: meta.transport, ms: Date.now() - started });
@@ -53,14 +53,10 @@ export class Dispatcher {
     }
   }
 
+  // Sync wire names of every message, as xapi's generated dispatcher lists them (gen_server.ml: DU.wire_name ~sync:true).
   listMethods(): string[] {
     const out: string[] = [];
-    for (const c of this.sim.dm.classes.values()) {
-      for (const m of c.messages.values()) {
-        out.push(`${c.name}.${m.name}`);
-        if (supportsAsync(m)) out.push(`Async.${c.name}.${m.name}`);
-      }
-    }
+    for (const c of this.sim.dm.classes.values()) for (const m of c.messages.values()) out.push(`${c.name}.${m.name}`);
     return out;
   }
 
@@ -78,15 +74,19 @@ export class Dispatcher {
   }
 
   private async dispatch(method: string, params: Value[], meta: CallMeta): Promise<Wire> {
-    if (method === 'system.listMethods') return { t: 'arr', v: this.listMethods().map(str) };
     const isAsync = method.startsWith('Async.');
     const base = isAsync ? method.slice('Async.'.length) : method;
     const dot = base.indexOf('.');
     const msg = dot > 0 ? this.sim.dm.message(base.slice(0, dot), base.slice(dot + 1)) : undefined;
     if (!msg || (isAsync && !supportsAsync(msg))) fail('MESSAGE_METHOD_UNKNOWN', method);
     const skip = msg.takesSession ? 1 : 0;
-    const max = msg.params.length;
-    const min = max - (optionalTrailing[base] ?? 0);
+    // gen_server.ml: trailing params with a default may be left out, and a message with defaults ignores extra ones;
+    // both by the signature of the release presented (SIM_API_VERSION: a param added later is not there to default).
+    const signature = this.sim.paramsOf(msg);
+    const min = signature.filter((p) => p.default === undefined).length;
+    const trimmed = signature.length < msg.params.length; // the release lacks params added later: its defaults are its own
+    const withDefaults = trimmed ? signature.some((p) => p.default !== undefined) : msg.hasDefaults;
+    const max = withDefaults ? Infinity : signature.length;
     if (params.length < min || params.length > max) fail('MESSAGE_PARAMETER_COUNT_MISMATCH', base, min - skip, params.length - skip);
     const master = this.sim.masterRef();
     if (!slaveLocal.has(base) && this.sim.hostAt(meta.localAddress) !== master) fail('HOST_IS_SLAVE', String(this.sim.store.mustGet('host', master).address));
@@ -94,9 +94,10 @@ export class Dispatcher {
     if (fault?.code === 'HTTP_500') throw http500;
     if (fault) fail(fault.code, ...(fault.params ?? []));
     const handler = this.handlers.get(base) ?? genericHandler(this.sim.dm.cls(msg.cls)!, msg) ?? fail('NOT_IMPLEMENTED', base);
-    const args = msg.params.slice(skip).map((p, i) => (i + skip < params.length ? coerce(params[i + skip]!, p.type, this.sim.dm, p.name) : zeroValue(p.type, this.sim.dm)));
+    const args = signature.slice(skip).map((p, i) => coerce(i + skip < params.length ? params[i + skip]! : structuredClone(p.default!), p.type, this.sim.dm, p.name));
     const session = msg.takesSession ? validateSession(this.sim, params[0]!) : '';
-    const shared = { sim: this.sim, method: base, message: msg, session, args, isAsync, localAddress: meta.localAddress };
+    const cancel = (ref: string) => this.tasks.cancelOperation(ref);
+    const shared = { sim: this.sim, method: base, message: msg, session, args, isAsync, localAddress: meta.localAddress, cancel };
     if (isAsync) {
       const taskRef = this.tasks.start(base, session, async (hooks) => {
         const ctx: CallContext = { ...shared, opRef: hooks.taskRef, delay: once(hooks.delay) };
@@ -104,7 +105,8 @@ export class Dispatcher {
       });
       return str(taskRef);
     }
-    const ctx: CallContext = { ...shared, opRef: newRef(), delay: once(() => this.sim.timers.sleep(this.sim.control.latencyFor(base))) };
+    const opRef = newRef();
+    const ctx: CallContext = { ...shared, opRef, delay: once(() => this.tasks.syncDelay(opRef, base)) };
     return this.encode(await run(handler, ctx), msg);
   }
 

@@ -14,6 +14,7 @@ export interface CallContext {
   isAsync: boolean;
   localAddress: string;
   delay(): Promise<void>; // the /sim/latency for this method; idempotent
+  cancel(opRef: string): void; // cancels another call's operation (a task, or a sync call's op ref)
 }
 
 // A result already in wire form (event.from's batch has no datamodel type).

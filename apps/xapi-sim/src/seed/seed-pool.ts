@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { createVm } from '../domain/vm-factory.js';
 import { refreshHostMetrics } from '../domain/host-memory.js';
+import { refreshHostAllowedOperations } from '../domain/host-ops.js';
 import type { SimState } from '../sim/sim-state.js';
 import { newRef } from '../util/ids.js';
 import { nowXapiDate } from '../util/xapi-time.js';
@@ -22,11 +23,11 @@ function fakeMac(seed: string): string {
   return ['00', '16', '3e', b[0]!.toString(16).padStart(2, '0'), b[1]!.toString(16).padStart(2, '0'), b[2]!.toString(16).padStart(2, '0')].join(':');
 }
 
-export function seedPool(sim: SimState): void {
+export function seedPool(sim: SimState, hosts = sim.options.hosts): void {
   const { store } = sim;
   const srRef = newRef();
   const poolRef = newRef();
-  const hostRefs = Array.from({ length: sim.options.hosts }, () => newRef());
+  const hostRefs = Array.from({ length: hosts }, () => newRef());
   const mgmtNet = store.create('network', {
     name_label: 'Pool-wide network associated with eth0', bridge: 'xenbr0', MTU: 1500, managed: true, other_config: {},
   });
@@ -37,10 +38,17 @@ export function seedPool(sim: SimState): void {
   });
   store.create('SR', {
     name_label: 'Shared storage', name_description: 'Simulated shared block storage', type: 'lvmoiscsi', content_type: '',
-    shared: true, physical_size: srSizeBytes, physical_utilisation: 0, virtual_allocation: 0, sm_config: { allocation: 'thick' },
+    shared: true, physical_size: srSizeBytes, physical_utilisation: 0, virtual_allocation: 0, sm_config: { allocation: 'thick', use_vhd: 'true' },
     allowed_operations: ['vdi_create', 'vdi_destroy', 'vdi_resize', 'vdi_clone', 'vdi_snapshot', 'scan', 'plug', 'unplug', 'update'],
   }, srRef);
+  // A second, thin (file-based VHD) SR: VDI.copy and VM.copy to another SR, physical_utilisation following the data.
+  const nfsRef = store.create('SR', {
+    name_label: 'NFS storage', name_description: 'Simulated NFS VHD storage', type: 'nfs', content_type: 'user', shared: true,
+    physical_size: srSizeBytes, physical_utilisation: 0, virtual_allocation: 0, sm_config: {},
+    allowed_operations: ['vdi_create', 'vdi_destroy', 'vdi_resize', 'vdi_clone', 'vdi_snapshot', 'scan', 'plug', 'unplug', 'update'],
+  });
   hostRefs.forEach((hostRef, i) => seedHost(sim, hostRef, i + 1, srRef, mgmtNet));
+  for (const host of hostRefs) store.create('PBD', { host, SR: nfsRef, device_config: { server: '127.0.0.1', serverpath: '/srv/sim' }, currently_attached: true });
   store.create('pool', {
     name_label: 'sim-pool', name_description: 'Simulated XAPI pool', master: hostRefs[0]!, default_SR: srRef,
     suspend_image_SR: srRef, crash_dump_SR: srRef, other_config: {}, cpu_info: { cpu_count: String(16 * hostRefs.length), socket_count: String(2 * hostRefs.length), vendor: 'GenuineIntel' },
@@ -49,7 +57,10 @@ export function seedPool(sim: SimState): void {
   for (const spec of linuxTemplates) createVm(sim, templateRecord(spec));
   sim.poolRef = poolRef;
   sim.hostRefs = hostRefs;
-  for (const h of hostRefs) refreshHostMetrics(sim, h);
+  for (const h of hostRefs) {
+    refreshHostMetrics(sim, h);
+    refreshHostAllowedOperations(sim, h);
+  }
 }
 
 function seedHost(sim: SimState, hostRef: string, index: number, srRef: string, networkRef: string): void {
@@ -59,8 +70,11 @@ function seedHost(sim: SimState, hostRef: string, index: number, srRef: string, 
   const metrics = store.create('host_metrics', { memory_total: hostMemoryBytes, memory_free: hostMemoryBytes, live: true, last_updated: nowXapiDate() });
   store.create('host', {
     name_label: name, name_description: 'Simulated XAPI host', hostname: name, address, enabled: true, metrics,
-    API_version_major: 2, API_version_minor: 21, API_version_vendor: 'XenSource',
-    software_version: { product_brand: 'XCP-ng', product_version: '8.3.0', platform_name: 'XCP', platform_version: '3.4.0', xapi: '24.19', xen: '4.17.4', hostname: name, build_number: 'xapi-sim' },
+    API_version_major: sim.release.major, API_version_minor: sim.release.minor, API_version_vendor: 'XenSource',
+    software_version: {
+      product_brand: 'XCP-ng', product_version: sim.release.productVersion, platform_name: 'XCP', platform_version: sim.release.platformVersion,
+      xapi: sim.release.xapi, xen: '4.17.4', hostname: name, build_number: 'xapi-sim',
+    },
     cpu_info: { cpu_count: '16', socket_count: '2', vendor: 'GenuineIntel', speed: '2600.000', modelname: 'Simulated CPU', family: '6', model: '85', stepping: '4' },
     capabilities: ['xen-3.0-x86_64', 'hvm-3.0-x86_32', 'hvm-3.0-x86_64'], sched_policy: 'credit', edition: 'xcp-ng',
     suspend_image_sr: srRef, crash_dump_sr: srRef, display: 'enabled',

@@ -4,42 +4,31 @@ import { makeRecord, type Value, type XRecord } from '../datamodel/defaults.js';
 import { fail } from '../rpc/xapi-error.js';
 import { isNullRef, newRef, newUuid } from '../util/ids.js';
 import { forgetRendered } from '../wire/render-cache.js';
-import { backRefsOf } from './back-refs.js';
+import { backRefs, backRefsOf } from './back-refs.js';
+import { ChangeLog, type Change, type Row, type RowSource } from './change-log.js';
 
-interface Row {
-  record: XRecord;
-  created: number;
-  modified: number;
-}
-
-export interface Change {
-  cls: string;
-  ref: string;
-  op: 'add' | 'mod' | 'del';
-  gen: number;
-  record?: XRecord;
-}
-
-interface LogEntry {
-  gen: number;
-  cls: string;
-  ref: string;
-}
-
-const maxTombstones = 10000;
-const maxLog = 200_000; // beyond this the older half goes; tokens older than the log fall back to a full scan
+export type { Change } from './change-log.js';
 
 export class ObjectStore {
   private readonly tables = new Map<string, Map<string, Row>>();
   private readonly uuids = new Map<string, string>();
-  private readonly tombstones: Array<{ cls: string; ref: string; gen: number }> = [];
-  private log: LogEntry[] = []; // every change in generation order, so event.from reads only what is new
-  private logFrom = 0; // the log holds every change after this generation
-  private droppedUpTo = 0;
+  private readonly changes: ChangeLog;
   private gen = 0;
+  onWrite: ((cls: string, ref: string) => void) | undefined; // every change to an object (persistence listens)
   private readonly listeners = new Set<() => void>();
+  private readonly rowSource: RowSource = {
+    get: (cls, ref) => this.tables.get(cls)?.get(ref),
+    all: () => this.allRows(),
+  };
 
-  constructor(readonly dm: Datamodel) {}
+  constructor(readonly dm: Datamodel) {
+    const order = new Map([...dm.classes.keys()].map((c, i) => [c, i]));
+    this.changes = new ChangeLog((cls) => order.get(cls) ?? order.size);
+  }
+
+  private *allRows(): IterableIterator<[string, string, Row]> {
+    for (const [cls, table] of this.tables) for (const [ref, row] of table) yield [cls, ref, row];
+  }
 
   get generation(): number {
     return this.gen;
@@ -52,11 +41,8 @@ export class ObjectStore {
   }
 
   private logChange(cls: string, ref: string, gen: number): void {
-    this.log.push({ gen, cls, ref });
-    if (this.log.length <= maxLog) return;
-    const half = this.log.length >> 1;
-    this.logFrom = this.log[half - 1]!.gen;
-    this.log = this.log.slice(half);
+    this.changes.changed(cls, ref, gen);
+    this.onWrite?.(cls, ref);
   }
 
   create(cls: string, values: XRecord, ref: string = newRef()): string {
@@ -69,6 +55,11 @@ export class ObjectStore {
     this.link(cls, ref, record, gen);
     this.notify();
     return ref;
+  }
+
+  // The record `create` would store for these values (defaults filled), without storing it.
+  preview(cls: string, values: XRecord): XRecord {
+    return makeRecord(this.dm, cls, values);
   }
 
   get(cls: string, ref: string): XRecord | undefined {
@@ -96,7 +87,9 @@ export class ObjectStore {
   // Bookkeeping that must not wake event.from (e.g. session last_active on every call).
   updateSilently(cls: string, ref: string, patch: XRecord): void {
     const row = this.tables.get(cls)?.get(ref);
-    if (row) forgetRendered(Object.assign(row.record, patch));
+    if (!row) return;
+    forgetRendered(Object.assign(row.record, patch));
+    this.onWrite?.(cls, ref);
   }
 
   touch(cls: string, ref: string): void {
@@ -108,10 +101,41 @@ export class ObjectStore {
     const gen = ++this.gen;
     this.unlink(cls, ref, row.record, gen);
     this.tables.get(cls)!.delete(ref);
-    this.logChange(cls, ref, gen);
+    this.changes.deleted(cls, ref, row.created, gen);
+    this.onWrite?.(cls, ref);
     if (typeof row.record.uuid === 'string') this.uuids.delete(`${cls}/${row.record.uuid}`);
-    this.tombstones.push({ cls, ref, gen });
-    if (this.tombstones.length > maxTombstones) this.droppedUpTo = this.tombstones.shift()!.gen;
+    this.notify();
+  }
+
+  // The stored row (record with its created/modified generations), for persistence.
+  row(cls: string, ref: string): Readonly<Row> | undefined {
+    return this.tables.get(cls)?.get(ref);
+  }
+
+  rows(): IterableIterator<[string, string, Row]> {
+    return this.allRows();
+  }
+
+  // Replaces every object (a pool read back from disk, or none for a reset); records get fields added to the
+  // datamodel since, back-ref sets are rebuilt from their children, and older event tokens read a full scan.
+  restore(rows: Iterable<[cls: string, ref: string, created: number, modified: number, record: XRecord]>, generation: number): void {
+    this.tables.clear();
+    this.uuids.clear();
+    for (const [cls, ref, created, modified, values] of rows) {
+      if (!this.dm.cls(cls)) continue; // a class the datamodel no longer has
+      const record = makeRecord(this.dm, cls, values);
+      this.table(cls).set(ref, { record, created, modified });
+      if (typeof record.uuid === 'string') this.uuids.set(`${cls}/${record.uuid}`, ref);
+    }
+    for (const b of backRefs) for (const row of this.tables.get(b.parent)?.values() ?? []) if (Array.isArray(row.record[b.set])) row.record[b.set] = [];
+    for (const [cls, ref, row] of this.allRows()) {
+      for (const b of backRefsOf(cls)) {
+        const set = this.tables.get(b.parent)?.get(String(row.record[b.field]))?.record[b.set];
+        if (Array.isArray(set)) set.push(ref);
+      }
+    }
+    this.gen = Math.max(this.gen, generation);
+    this.changes.reset(this.gen);
     this.notify();
   }
 
@@ -132,45 +156,9 @@ export class ObjectStore {
     return this.uuids.get(`${cls}/${uuid}`);
   }
 
-  // Every object changed after generation `since`, one entry per object (changes coalesce); 0 means all objects.
-  changesSince(since: number, accept: (cls: string, ref: string) => boolean): Change[] {
-    if (since > 0 && since < this.droppedUpTo) fail('EVENTS_LOST');
-    const out = since >= this.logFrom && since > 0 ? this.fromLog(since, accept) : this.fullScan(since, accept);
-    return out.sort((a, b) => a.gen - b.gen);
-  }
-
-  private fromLog(since: number, accept: (cls: string, ref: string) => boolean): Change[] {
-    let lo = 0;
-    for (let hi = this.log.length; lo < hi; ) {
-      const mid = (lo + hi) >> 1;
-      if (this.log[mid]!.gen <= since) lo = mid + 1;
-      else hi = mid;
-    }
-    const seen = new Map<string, LogEntry>();
-    for (let i = lo; i < this.log.length; i++) {
-      const e = this.log[i]!;
-      if (accept(e.cls, e.ref)) seen.set(`${e.cls}/${e.ref}`, e);
-    }
-    const out: Change[] = [];
-    for (const e of seen.values()) {
-      const row = this.tables.get(e.cls)?.get(e.ref);
-      if (row) out.push({ cls: e.cls, ref: e.ref, op: row.created > since ? 'add' : 'mod', gen: row.modified, record: row.record });
-      else out.push({ cls: e.cls, ref: e.ref, op: 'del', gen: e.gen });
-    }
-    return out;
-  }
-
-  private fullScan(since: number, accept: (cls: string, ref: string) => boolean): Change[] {
-    const out: Change[] = [];
-    for (const [cls, table] of this.tables) {
-      for (const [ref, row] of table) {
-        if (row.modified <= since || !accept(cls, ref)) continue;
-        out.push({ cls, ref, op: row.created > since ? 'add' : 'mod', gen: row.modified, record: row.record });
-      }
-    }
-    // From the beginning ("" token) there is nothing to delete.
-    if (since > 0) for (const t of this.tombstones) if (t.gen > since && accept(t.cls, t.ref)) out.push({ ...t, op: 'del' });
-    return out;
+  // Every object changed after generation `since`, one entry per object, by xapi's event rules (change-log.ts).
+  changesSince(since: number, accept: (cls: string, ref: string) => boolean): { changes: Change[]; last: number } {
+    return this.changes.since(since, accept, this.rowSource);
   }
 
   onChange(listener: () => void): () => void {
@@ -182,7 +170,7 @@ export class ObjectStore {
     for (const l of [...this.listeners]) l();
   }
 
-  // Back-ref sets are edited in place: each record owns its arrays (makeRecord copies defaults).
+  // Back-ref sets grow in place (each record owns its arrays: makeRecord copies defaults); they shrink by copy (unlink).
   private link(cls: string, ref: string, record: XRecord, gen: number, fields?: string[]): void {
     for (const b of backRefsOf(cls)) {
       if (fields && !fields.includes(b.field)) continue;
@@ -198,6 +186,7 @@ export class ObjectStore {
     }
   }
 
+  // Copy-on-write: a caller iterating the set it read (VM.VIFs while destroying each VIF) never skips an entry.
   private unlink(cls: string, ref: string, record: XRecord, gen: number, fields?: string[]): void {
     for (const b of backRefsOf(cls)) {
       if (fields && !fields.includes(b.field)) continue;
@@ -206,7 +195,7 @@ export class ObjectStore {
       const set = row?.record[b.set] as Value[] | undefined;
       const at = Array.isArray(set) ? set.indexOf(ref) : -1;
       if (!row || at < 0) continue;
-      set!.splice(at, 1);
+      row.record[b.set] = [...set!.slice(0, at), ...set!.slice(at + 1)];
       forgetRendered(row.record);
       row.modified = gen;
       this.logChange(b.parent, parent as string, gen);

@@ -70,10 +70,31 @@ export class TaskRunner {
     if (state.cancelled || this.sim.timers.signal.aborted) throw new XapiError('TASK_CANCELLED', [taskRef]);
   }
 
+  // A sync call's wait, cancellable like a task's (hard_shutdown cancels a clean_shutdown in progress, sync or not).
+  async syncDelay(opRef: string, method: string): Promise<void> {
+    const state: Running = { cancelled: false, cancellable: true, wake: new AbortController() };
+    this.running.set(opRef, state);
+    try {
+      await this.delay(opRef, method, state);
+    } finally {
+      this.running.delete(opRef);
+    }
+  }
+
+  // Cancels whatever runs under `ref`: an Async task, or a sync call's operation (xapi gives both a task).
+  cancelOperation(ref: string): void {
+    if (this.sim.store.get('task', ref)?.status === 'pending') return this.cancel(ref);
+    const state = this.running.get(ref);
+    if (state?.cancellable) {
+      state.cancelled = true;
+      state.wake.abort();
+    }
+  }
+
   // Best effort, like xapi: a task already applying its change just completes.
   cancel(taskRef: string): void {
     const task = this.sim.store.mustGet('task', taskRef);
-    if (task.status !== 'pending') throw new XapiError('OPERATION_NOT_ALLOWED', ['task is not pending']);
+    if (task.status !== 'pending') return; // xapi_task.ml cancel: no error for a task already done, nothing happens
     const state = this.running.get(taskRef);
     if (state?.cancellable) {
       state.cancelled = true;

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { JsonRpc, login } from '../testing/xapi-test-client.js';
@@ -8,7 +11,8 @@ import { JsonRpc, login } from '../testing/xapi-test-client.js';
 const mainJs = fileURLToPath(new URL('../main.js', import.meta.url));
 
 function run(env: Record<string, string>) {
-  return spawn(process.execPath, [mainJs], { env: { PATH: process.env.PATH ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const dataDir = mkdtempSync(join(tmpdir(), 'xapi-sim-main-')); // not the repository's data folder
+  return spawn(process.execPath, [mainJs], { env: { PATH: process.env.PATH ?? '', SIM_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 describe('main.js as a process', () => {

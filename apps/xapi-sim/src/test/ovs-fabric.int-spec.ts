@@ -1,7 +1,9 @@
 // SIM_NETWORK=ovs: each host runs its own OVS; starting a VM plugs its VIFs as xapi does, and the guest is a namespace.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { promisify } from 'node:util';
 import { startSimulator, type Simulator } from '../index.js';
@@ -89,6 +91,70 @@ describe('the simulator with SIM_NETWORK=ovs', { skip: missing }, () => {
     await json.call('VM.destroy', s, vm.ref);
   });
 
+  // xenopsd's live migration creates the destination domain (its VIF backends, plugged on that host's OVS by
+  // setup-vif-rules) before the source domain is destroyed (ocaml/xapi/xapi_vm_migrate.ml pool_migrate).
+  it('VM.pool_migrate plugs the VIFs on the destination OVS before unplugging the source; a ping across loses at most a few packets', async () => {
+    const peer = await vmWithVif('mig-peer', '10.9.1.2/24', '02:00:00:bb:00:01');
+    const net = await json.call('network.get_by_uuid', s, peer.net);
+    const moving = await json.call('VM.clone', s, await templateRef(json, s), 'mig-moving');
+    await json.call('VM.provision', s, moving);
+    await json.call('VIF.create', s, {
+      device: '0', network: net, VM: moving, MAC: '02:00:00:bb:00:02', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {},
+      locking_mode: 'unlocked', ipv4_allowed: [], ipv6_allowed: [],
+    });
+    await json.call('VM.add_to_xenstore_data', s, moving, 'vm-data/ip0', '10.9.1.3/24');
+    const movingUuid = await json.call('VM.get_uuid', s, moving);
+    await json.call('VM.start_on', s, peer.ref, hosts[0], false, false);
+    await json.call('VM.start_on', s, moving, hosts[0], false, false);
+    // A plain learning switch on both hosts joined by a VXLAN port stands in for the control plane's flows.
+    const { hosts: ovs } = (await control(sim.url, 'ovs')).body;
+    for (const [i, h] of ovs.entries()) {
+      await vsctl(h.ovsdb, 'add-port', 'br-int', 'vx-test', '--', 'set', 'Interface', 'vx-test', 'type=vxlan', `options:remote_ip=172.31.0.${2 - i}`);
+      await exec('ovs-ofctl', ['-O', 'OpenFlow15', 'add-flow', h.openflow, 'priority=1,actions=NORMAL']);
+    }
+    const pingOnce = () => guest(peer.uuid, 'ping', '-c', '1', '-W', '1', '10.9.1.3').then(() => true, () => false);
+    for (let i = 0; i < 20 && !(await pingOnce()); i++);
+    assert.equal(await pingOnce(), true, 'the two guests reach each other before the migration');
+    const oldDomid = await json.call('VM.get_domid', s, moving);
+    const monitors = ovs.map((h: { ovsdb: string }) => execFile('ovsdb-client', ['monitor', '--timestamp', h.ovsdb, 'Interface', 'name']));
+    const logs = monitors.map((m: ReturnType<typeof execFile>) => {
+      let out = '';
+      m.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+      return () => out;
+    });
+    await new Promise((r) => setTimeout(r, 300)); // monitors connected
+    const pinging = exec('ip', ['netns', 'exec', `xsim-${peer.uuid}`, 'ping', '-i', '0.01', '-w', '4', '-q', '10.9.1.3']).catch((e) => e);
+    await new Promise((r) => setTimeout(r, 1000));
+    await json.call('VM.pool_migrate', s, moving, hosts[1], {});
+    const summary = String((await pinging).stdout);
+    for (const m of monitors) m.kill();
+    const newDomid = await json.call('VM.get_domid', s, moving);
+    const row = await vsctl(ovs[1].ovsdb, '--columns=external_ids', 'list', 'Interface', `vif${newDomid}.0`);
+    assert.match(row, new RegExp(`xs-vm-uuid="?${movingUuid}`));
+    assert.doesNotMatch(await vsctl(ovs[0].ovsdb, 'list-ports', 'br-int'), new RegExp(`vif${oldDomid}\\.0`));
+    assert.match(await guest(movingUuid, 'ip', 'addr', 'show', 'eth0'), /link\/ether 02:00:00:bb:00:02[\s\S]*inet 10\.9\.1\.3\/24/);
+    // ovsdb-client --timestamp prints "<time>" lines before each update: the destination's insert comes first
+    const when = (log: string, action: 'insert' | 'delete', name: string) => {
+      let stamp = '';
+      for (const line of log.split('\n')) {
+        if (/^\d{4}-\d\d-\d\d /.test(line)) stamp = line.trim();
+        else if (line.includes(name) && line.split(/\s+/).includes(action)) return stamp;
+      }
+      return undefined;
+    };
+    const plugged = when(logs[1]!(), 'insert', `vif${newDomid}.0`);
+    const unplugged = when(logs[0]!(), 'delete', `vif${oldDomid}.0`);
+    assert.ok(plugged && unplugged && plugged <= unplugged, `destination plugged at ${plugged}, source unplugged at ${unplugged}`);
+    const [, sent, received] = /(\d+) packets transmitted, (\d+) received/.exec(summary) ?? [];
+    assert.ok(Number(sent) > 100, summary);
+    // The switch-over is two `ip` processes (~20 ms idle); the bound leaves room for a loaded CI machine, while
+    // re-creating the guest (unplug, then plug) costs half a second and more.
+    assert.ok(Number(sent) - Number(received) <= 30, `at most a few packets lost: ${summary}`);
+    for (const h of ovs) await vsctl(h.ovsdb, '--if-exists', 'del-port', 'br-int', 'vx-test');
+    await json.call('VM.hard_shutdown', s, moving);
+    await json.call('VM.hard_shutdown', s, peer.ref);
+  });
+
   it('close() leaves no namespaces, daemons or run directory behind', async () => {
     const dir = (await control(sim.url, 'ovs')).body.hosts[0].runDir.replace(/\/h1$/, '');
     const id = dir.split('/').pop();
@@ -96,5 +162,43 @@ describe('the simulator with SIM_NETWORK=ovs', { skip: missing }, () => {
     assert.doesNotMatch((await exec('ip', ['netns', 'list'])).stdout, new RegExp(id));
     assert.equal(existsSync(dir), false);
     assert.doesNotMatch((await exec('sh', ['-c', 'pgrep -af ovs || true'])).stdout, new RegExp(id));
+  });
+});
+
+// Persistence with SIM_NETWORK=ovs: a VM that comes back running gets its namespace and port again, on its host.
+describe('the simulator with SIM_NETWORK=ovs and a data dir, restarted', { skip: missing }, () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'xapi-sim-ovs-'));
+  let sim: Simulator | undefined;
+  after(async () => {
+    await sim?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('re-plugs the VIFs of running VMs on the host they run on', async () => {
+    sim = await startSimulator({ network: 'ovs', hosts: 2, dataDir });
+    let json = new JsonRpc(sim.url);
+    let s = await login(json);
+    const vm = await json.call('VM.clone', s, await templateRef(json, s), 'comes-back');
+    await json.call('VM.provision', s, vm);
+    const [net] = await json.call('network.get_by_name_label', s, 'Pool-wide network associated with eth0');
+    await json.call('VIF.create', s, { device: '0', network: net, VM: vm, MAC: '02:00:00:bb:00:01', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+    await json.call('VM.add_to_xenstore_data', s, vm, 'vm-data/ip0', '10.8.0.2/24');
+    const host = sim.state.hostRefs[1];
+    await json.call('VM.start_on', s, vm, host, false, false);
+    const uuid = await json.call('VM.get_uuid', s, vm);
+    await sim.state.persistence!.settle();
+    await sim.close(); // unplugs every VM, as a host going down would
+
+    sim = await startSimulator({ network: 'ovs', hosts: 2, dataDir });
+    json = new JsonRpc(sim.url);
+    s = await login(json);
+    assert.equal(await json.call('VM.get_power_state', s, vm), 'Running');
+    const domid = await json.call('VM.get_domid', s, vm);
+    const oc = await json.call('host.get_other_config', s, host);
+    const ports = (await exec('ovs-vsctl', [`--db=${oc['xenplane-ovsdb']}`, 'list-ports', 'br-int'])).stdout;
+    assert.match(ports, new RegExp(`vif${domid}\\.0`));
+    const eth0 = (await exec('ip', ['netns', 'exec', `xsim-${uuid}`, 'ip', 'addr', 'show', 'eth0'])).stdout;
+    assert.match(eth0, /link\/ether 02:00:00:bb:00:01/);
+    assert.match(eth0, /inet 10\.8\.0\.2\/24/);
   });
 });

@@ -40,8 +40,9 @@ describe('the VM power-state machine and host capacity', () => {
     await json.call('VM.start', s, vm, false, false);
     const e2 = await xapiError(() => new XmlRpc(sim.url).call('VM.start', s, vm, false, false));
     assert.deepEqual([e2.code, e2.params], ['VM_BAD_POWER_STATE', [vm, 'halted', 'running']]);
+    // xapi_vm_lifecycle.ml allowed_power_states: destroy runs Halted or Suspended, listed in that order
     const e3 = await xapiError(() => json.call('VM.destroy', s, vm));
-    assert.deepEqual(e3.params, [vm, 'halted', 'running']);
+    assert.deepEqual(e3.params, [vm, 'halted, suspended', 'running']);
     const e4 = await xapiError(() => json.call('VM.set_memory_limits', s, vm, GiB, GiB, GiB, GiB));
     assert.equal(e4.code, 'VM_BAD_POWER_STATE');
     await json.call('VM.hard_shutdown', s, vm);
@@ -66,16 +67,19 @@ describe('the VM power-state machine and host capacity', () => {
     assert.equal(await json.call('VM.get_domid', s, vm), -1);
   });
 
-  it('refuses to start templates with VM_IS_TEMPLATE', async () => {
+  // xapi_vm_lifecycle.ml check_template: VM_IS_TEMPLATE [vm, operation]
+  it('refuses to start templates with VM_IS_TEMPLATE [vm, start]', async () => {
     const t = await templateRef(json, s);
     const e = await xapiError(() => json.call('VM.start', s, t, false, false));
-    assert.deepEqual([e.code, e.params], ['VM_IS_TEMPLATE', [t]]);
+    assert.deepEqual([e.code, e.params], ['VM_IS_TEMPLATE', [t, 'start']]);
   });
 
   it('enforces static_min <= dynamic_min <= dynamic_max <= static_max and VCPUs_at_startup <= VCPUs_max', async () => {
     const vm = await newVm('constraints');
-    assert.equal((await xapiError(() => json.call('VM.set_memory_limits', s, vm, 2 * GiB, 4 * GiB, 1 * GiB, 4 * GiB))).code, 'MEMORY_CONSTRAINT_VIOLATION');
-    assert.equal((await xapiError(() => json.call('VM.set_memory_static_max', s, vm, GiB / 2))).code, 'MEMORY_CONSTRAINT_VIOLATION');
+    // xapi_vm_memory_constraints.ml assert_valid: MEMORY_CONSTRAINT_VIOLATION_ORDER, no params
+    const order = await xapiError(() => json.call('VM.set_memory_limits', s, vm, 2 * GiB, 4 * GiB, 1 * GiB, 4 * GiB));
+    assert.deepEqual([order.code, order.params], ['MEMORY_CONSTRAINT_VIOLATION_ORDER', []]);
+    assert.equal((await xapiError(() => json.call('VM.set_memory_static_max', s, vm, GiB / 2))).code, 'MEMORY_CONSTRAINT_VIOLATION_ORDER');
     await json.call('VM.set_memory_dynamic_range', s, vm, GiB / 2, GiB);
     assert.equal(await json.call('VM.get_memory_dynamic_min', s, vm), GiB / 2);
     const e = await xapiError(() => json.call('VM.set_VCPUs_at_startup', s, vm, 2));

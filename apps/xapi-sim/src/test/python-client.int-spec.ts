@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { startSimulator, type Simulator } from '../index.js';
+import { pythonMissing, pythonSkip, runPythonCheck } from '../testing/python-xenapi.js';
 import { JsonRpc, login } from '../testing/xapi-test-client.js';
 
-// Debian's python3 (not a pyenv shim) sees the apt-installed os_xenapi; XENAPI_PYTHON overrides.
-const python = process.env.XENAPI_PYTHON ?? '/usr/bin/python3';
-// Kept in src/ as a data file; compiled tests run from dist/test/.
-const script = fileURLToPath(new URL('../../src/test/python/xenapi-client-check.py', import.meta.url));
-const probe = spawnSync(python, ['-c', 'from os_xenapi.client import XenAPI'], { encoding: 'utf8' });
-const missing = probe.status === 0 ? undefined : `${python} cannot import os_xenapi.client.XenAPI (apt-get install -y python3-os-xenapi): ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
-// In CI a missing module is a failure, not a skip.
-const skip = missing && process.env.CI !== 'true' ? missing : false;
+const missing = pythonMissing;
 
-describe('a second, independent client: the official Python XenAPI module', { skip }, () => {
+describe('a second, independent client: the official Python XenAPI module', { skip: pythonSkip }, () => {
   let sim: Simulator;
   before(async () => {
     sim = await startSimulator();
@@ -24,8 +15,7 @@ describe('a second, independent client: the official Python XenAPI module', { sk
 
   it('logs in, clones, provisions, starts via an Async task, reads event.from and gets XenAPI.Failure details', async () => {
     assert.equal(missing, undefined, missing);
-    const { stdout } = await promisify(execFile)(python, [script, sim.url], { timeout: 60_000 });
-    const r = JSON.parse(stdout.trim().split('\n').pop()!);
+    const r = await runPythonCheck('xenapi-client-check.py', [sim.url]);
     assert.deepEqual(r.bad_login, ['SESSION_AUTHENTICATION_FAILED']);
     assert.equal(r.api_version, '2.21');
     assert.equal(r.clone_is_template, true);
@@ -45,5 +35,27 @@ describe('a second, independent client: the official Python XenAPI module', { sk
     assert.equal(r.relogin_power_state, 'Running', 'the module re-logged in after SESSION_INVALID');
     const s = await login(new JsonRpc(sim.url));
     assert.deepEqual(await new JsonRpc(sim.url).call('VM.get_by_name_label', s, 'python-vm'), [], 'the script cleaned up');
+  });
+
+  // Consoles (ocaml/xapi/console.ml, xapi_xenops.ml), migration (message_forwarding.ml, xapi_vm_migrate.ml) and
+  // evacuation (xapi_host.ml) as the official module drives them.
+  it('reads and connects to a console, migrates live, checks a migration and evacuates a host', async () => {
+    assert.equal(missing, undefined, missing);
+    const r = await runPythonCheck('xenapi-client-check.py', [sim.url, 'maintenance']);
+    assert.equal(r.console.protocol, 'rfb');
+    assert.equal(r.console.location, `http://127.0.0.1:${sim.port}/console?uuid=${r.console.uuid}`);
+    assert.deepEqual(r.console_connect, ['HTTP/1.1 200 OK', 'RFB 003.008\n']);
+    assert.equal(r.console_bad_session, 'HTTP/1.0 401 Unauthorised');
+    assert.equal(r.allowed, true);
+    assert.deepEqual(r.migrate_task, { status: 'success', name_label: 'Async.VM.pool_migrate' });
+    assert.equal(r.resident_on_h2, true);
+    assert.match(r.console_moved, new RegExp(`^http://127\\.0\\.0\\.2:${sim.port}/console\\?uuid=`));
+    assert.equal(r.not_in_map, 'VDI_NOT_IN_MAP');
+    assert.equal(r.can_migrate, '');
+    assert.deepEqual(r.prevents, { [r.vm]: ['VM_BAD_POWER_STATE', r.vm, 'running', 'paused'] });
+    assert.deepEqual(r.cannot_evacuate, ['CANNOT_EVACUATE_HOST', `VM_BAD_POWER_STATE,${r.vm},running,paused`]);
+    assert.equal(r.disabled_start[0], 'HOST_DISABLED');
+    assert.deepEqual(r.evacuate, { status: 'success', progress: 1.0, vm_on_h1: true });
+    assert.deepEqual(r.consoles_after_shutdown, []);
   });
 });

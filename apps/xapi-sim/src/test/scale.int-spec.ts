@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type Simulator } from '../index.js';
-import { JsonRpc, control, login, templateRef, xapiError } from '../testing/xapi-test-client.js';
+import { JsonRpc, control, eventToken, login, templateRef, xapiError } from '../testing/xapi-test-client.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -59,7 +59,7 @@ describe('a pool of 64 hosts and 10,000 VMs', () => {
   });
 
   it('returns exactly the one change from event.from after a token', async () => {
-    const token = (await json.call('event.from', s, ['pool'], '', 0.1)).token;
+    const token = await eventToken(json, s, ['vm']);
     const [vm] = Object.keys(await json.call('VM.get_all_records_where', s, 'field "name_label"="pop-vm-9999"'));
     await json.call('VM.set_name_description', s, vm, 'touched');
     const batch = await json.call('event.from', s, ['vm'], token, 5.0);

@@ -115,3 +115,24 @@ export async function control(url: string, path: string, body?: unknown): Promis
   const res = await fetch(`${url}/sim/${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
   return { status: res.status, body: await res.json() };
 }
+
+// Conformance tests run each case over both wire protocols xapi serves.
+export const transports: ReadonlyArray<readonly [string, (url: string) => Transport]> = [
+  ['XML-RPC', (url) => new XmlRpc(url)],
+  ['JSON-RPC', (url) => new JsonRpc(url)],
+];
+
+// A Halted, provisioned VM from a template (one system disk), as a client makes one.
+export async function newVm(t: Transport, session: string, name: string, template = 'Debian Bookworm 12'): Promise<string> {
+  const vm: string = await t.call('VM.clone', session, await templateRef(t, session, template), name);
+  await t.call('VM.provision', session, vm);
+  return vm;
+}
+
+// A token past everything `classes` can see now: xapi's token is the last generation among the objects a
+// subscription saw (xapi_event.ml), so "" then event.from until a batch comes back empty.
+export async function eventToken(t: Transport, session: string, classes: string[]): Promise<string> {
+  let batch = await t.call('event.from', session, classes, '', 0);
+  while (batch.events.length > 0) batch = await t.call('event.from', session, classes, batch.token, 0);
+  return batch.token;
+}

@@ -135,6 +135,11 @@ export function renderSuccess(value: Wire): string {
   return `${head}<methodResponse><params><param><value><struct><member><name>Status</name><value>Success</value></member><member><name>Value</name>${wireToXml(value)}</member></struct></value></param></params></methodResponse>`;
 }
 
+// The value alone, no Status struct: how xapi answers system.listMethods (api_server.ml `callback`).
+export function renderBare(value: Wire): string {
+  return `${head}<methodResponse><params><param>${wireToXml(value)}</param></params></methodResponse>`;
+}
+
 export function renderFailure(description: string[]): string {
   const items = description.map((d) => `<value>${escapeXml(d)}</value>`).join('');
   return `${head}<methodResponse><params><param><value><struct><member><name>Status</name><value>Failure</value></member><member><name>ErrorDescription</name><value><array><data>${items}</data></array></value></member></struct></value></param></params></methodResponse>`;

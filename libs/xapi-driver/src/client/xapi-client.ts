@@ -1,10 +1,13 @@
+import type http from 'node:http';
 import { XapiError, XapiTransportError } from '../errors/xapi-error.js';
 import { normaliseResult, prepareParams } from '../datamodel/value-normaliser.js';
 import { HttpPoster } from '../transport/http-poster.js';
 import { createTransport } from '../transport/rpc.transport.js';
 import type { XapiTransport } from '../transport/xapi-transport.js';
 import { watchEvents, type WatchEventsOptions, type XapiWatchEvent } from '../events/event-watcher.js';
+import type { Duplex } from 'node:stream';
 import { ConcurrencyLimiter } from './concurrency-limiter.js';
+import { openConsoleStream, type ConsoleStreamOptions } from './console-stream.js';
 import { parseBaseUrl } from './host-url.js';
 import { MAX_REDIRECTS, SessionManager } from './session-manager.js';
 import { TaskWatcher } from './task-watcher.js';
@@ -89,6 +92,11 @@ export class XapiClient {
   /** Like `callAsync`, with a task timeout (default `taskTimeoutMs`); on expiry the task is cancelled. */
   async callAsyncWith<T = unknown>(method: string, params: readonly unknown[], options: { taskTimeoutMs?: number } = {}): Promise<T> {
     const taskRef = await this.callWith<string>(`Async.${method}`, params);
+    return this.awaitTask<T>(taskRef, method, options);
+  }
+
+  /** Waits for a task (one we created, e.g. for an HTTP transfer), destroys it, and resolves with its decoded result. */
+  async awaitTask<T = unknown>(taskRef: string, method: string, options: { taskTimeoutMs?: number } = {}): Promise<T> {
     try {
       const task = await this.tasks.wait(taskRef, method, options.taskTimeoutMs ?? this.taskTimeoutMs);
       return taskOutcome(task, method, taskRef) as T;
@@ -96,6 +104,13 @@ export class XapiClient {
       // always destroy: XAPI only garbage-collects finished tasks slowly
       await this.callWith('task.destroy', [taskRef], { silent: true }).catch(() => undefined);
     }
+  }
+
+  /** Where an HTTP handler of the pool master is reached: its URL, our session (logging in if needed) and agent. */
+  async httpEndpoint(): Promise<{ master: URL; session: string; agent: http.Agent }> {
+    const session = await this.sessions.session();
+    const master = this.sessions.master;
+    return { master, session, agent: this.http.agentFor(master) };
   }
 
   /**
@@ -109,6 +124,24 @@ export class XapiClient {
     options?: WatchEventsOptions,
   ): Promise<void> {
     return watchEvents(this, classes, onEvent, AbortSignal.any([signal, this.closing.signal]), options);
+  }
+
+  /**
+   * Opens a console's byte stream (RFB or vt100) at its `console.location`, over HTTP CONNECT (default) or a
+   * WebSocket. The session travels inside (a cookie), never in the URL or an error; a 401 logs in again once.
+   */
+  async openConsole(location: string, options: ConsoleStreamOptions = {}): Promise<Duplex> {
+    const url = new URL(location);
+    const settings = { transport: options.transport ?? 'connect', timeoutMs: options.timeoutMs ?? 30_000, signal: options.signal, agent: this.http.agentFor(url) };
+    for (let relogged = false; ; relogged = true) {
+      const session = await this.sessions.session();
+      try {
+        return await openConsoleStream(url, session, settings);
+      } catch (e) {
+        if (!(e instanceof XapiTransportError && e.details.status === 401) || relogged) throw e;
+        this.sessions.invalidate(session);
+      }
+    }
   }
 
   /** Logs out, stops task and event loops, and closes sockets. */

@@ -7,6 +7,11 @@ import * as lifecycle from './vm-lifecycle.js';
 import * as networks from './network-ops.js';
 import { findRootDisk, listTemplateDisks, type TemplateDisk } from './template-disks.js';
 import type { NetworkHandle, NetworkSpec, VifSpec } from './network-ops.js';
+import type { Duplex } from 'node:stream';
+import type { ConsoleStreamOptions } from '../client/console-stream.js';
+import { openVmConsole, vmConsole, type ConsoleHandle } from './console-ops.js';
+import * as migration from './migration-ops.js';
+import type { EvacuateOptions, EvacuationBlocker, MigrateOptions } from './migration-ops.js';
 
 /** A VM's handles: the ref for this session, the uuid to persist. */
 export interface VmHandle {
@@ -144,6 +149,49 @@ export class XapiPool {
   /** Sets one xenstore_data key of a VM (what the guest reads its configuration from). */
   setXenstoreKey(vmRef: string, key: string, value: string): Promise<void> {
     return networks.setXenstoreKey(this.client, vmRef, key, value);
+  }
+
+  /** The VM's console record of `protocol` (default rfb); NO_CONSOLE if it has none (a halted VM has none). */
+  vmConsole(vmRef: string, protocol?: ConsoleHandle['protocol']): Promise<ConsoleHandle> {
+    return vmConsole(this.client, vmRef, protocol);
+  }
+
+  /** A byte stream to the VM's console (raw RFB for rfb) over CONNECT or WebSocket; the session stays inside. */
+  openVmConsole(vmRef: string, options: ConsoleStreamOptions & { protocol?: ConsoleHandle['protocol'] } = {}): Promise<Duplex> {
+    return openVmConsole(this.client, vmRef, options);
+  }
+
+  /** Live migration within the pool; a VM already on `hostRef` is left alone. */
+  migrateVm(vmRef: string, hostRef: string, opts?: MigrateOptions): Promise<void> {
+    return migration.migrateVm(this.client, vmRef, hostRef, opts);
+  }
+
+  /** Rejects with XAPI's reason if the VM could not live-migrate to `hostRef` now. */
+  assertCanMigrate(vmRef: string, hostRef: string, opts?: MigrateOptions): Promise<void> {
+    return migration.assertCanMigrate(this.client, vmRef, hostRef, opts);
+  }
+
+  /** Migrates every VM off the host (the pool's host.evacuate signature is probed, see callVersioned). */
+  evacuateHost(hostRef: string, opts?: EvacuateOptions): Promise<void> {
+    return migration.evacuateHost(this.client, hostRef, opts);
+  }
+
+  /** The VMs that would stop an evacuation, each with XAPI's reason; empty when it can go ahead. */
+  vmsPreventingEvacuation(hostRef: string): Promise<Record<string, EvacuationBlocker>> {
+    return migration.vmsPreventingEvacuation(this.client, hostRef);
+  }
+
+  async assertCanEvacuate(hostRef: string): Promise<void> {
+    await this.client.call('host.assert_can_evacuate', hostRef);
+  }
+
+  /** No new VMs start on a disabled host (HOST_DISABLED); running ones stay. Repeating it is harmless. */
+  async disableHost(hostRef: string): Promise<void> {
+    await this.client.call('host.disable', hostRef);
+  }
+
+  async enableHost(hostRef: string): Promise<void> {
+    await this.client.call('host.enable', hostRef);
   }
 
   /**

@@ -99,6 +99,11 @@ export class HttpPoster {
     });
   }
 
+  /** The keep-alive agent (with this client's TLS settings) for `url`'s scheme. */
+  agentFor(url: URL): http.Agent {
+    return url.protocol === 'https:' ? this.httpsAgent : this.httpAgent;
+  }
+
   /** Closes idle sockets and refuses to keep new ones. */
   close(): void {
     this.httpAgent.destroy();

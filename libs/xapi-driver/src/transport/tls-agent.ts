@@ -1,4 +1,5 @@
 import https from 'node:https';
+import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import tls from 'node:tls';
 
@@ -65,5 +66,11 @@ export class VerifyingHttpsAgent extends https.Agent {
     // After the TCP connect, a failure is the handshake's: the certificate was refused (or TLS is not spoken).
     socket.once('error', (e: NodeJS.ErrnoException) => finish(connected ? new TlsTrustError(e.code ?? 'ERR_TLS', e.message) : e));
     return undefined;
+  }
+
+  /** A socket of our own to host:port, handed over only once trusted, for a connection that is not a request (CONNECT). */
+  connect(host: string, port: number): Promise<tls.TLSSocket> {
+    const options = { ...this.options, host, port, servername: net.isIP(host) ? undefined : host } as tls.ConnectionOptions;
+    return new Promise((resolve, reject) => this.createConnection(options, (err, socket) => (err ? reject(err) : resolve(socket as tls.TLSSocket))));
   }
 }

@@ -1,34 +1,21 @@
 #!/usr/bin/env python3
 """Drives xapi-sim with the official XenAPI Python module (Debian python3-os-xenapi) and prints one JSON report.
 
-Usage: xenapi-client-check.py http://127.0.0.1:PORT  (run by python-client.int-spec.ts, which checks the report).
+Usage: xenapi-client-check.py http://127.0.0.1:PORT [maintenance]  (run by python-client.int-spec.ts, which checks
+the report); "maintenance" drives consoles, live migration and host evacuation instead.
 """
 import json
+import socket
 import sys
-import time
-import urllib.request
+from urllib.parse import urlparse
 
 from os_xenapi.client import XenAPI
-
-
-def failure(fn):
-    """The XenAPI.Failure details fn raised, or None if it succeeded."""
-    try:
-        fn()
-    except XenAPI.Failure as f:
-        return f.details
-    return None
+from sim_check import control, failure, wait
 
 
 def event_from(x, classes, token, timeout):
     # 'from' is a Python keyword, so the call goes through getattr
     return getattr(x.event, 'from')(classes, token, timeout)
-
-
-def control(url, path):
-    req = urllib.request.Request(url + path, data=b'{}', headers={'content-type': 'application/json'}, method='POST')
-    with urllib.request.urlopen(req, timeout=10) as res:
-        return json.loads(res.read())
 
 
 def main(url):
@@ -48,12 +35,8 @@ def main(url):
 
     token = event_from(x, ['vm'], '', 0.1)['token']
     task = x.Async.VM.start(vm, False, False)
-    deadline = time.time() + 10
-    while x.task.get_status(task) == 'pending' and time.time() < deadline:
-        time.sleep(0.02)
-    report['task'] = {'status': x.task.get_status(task), 'result': x.task.get_result(task), 'progress': x.task.get_progress(task),
-                      'name_label': x.task.get_name_label(task)}
-    x.task.destroy(task)
+    rec = wait(x, task)
+    report['task'] = {'status': rec['status'], 'result': rec['result'], 'progress': rec['progress'], 'name_label': rec['name_label']}
     report['task_destroyed'] = failure(lambda: x.task.get_status(task))
 
     batch = event_from(x, ['vm'], token, 5.0)
@@ -80,5 +63,76 @@ def main(url):
     print(json.dumps(report))
 
 
+def console_connect(location, session_ref):
+    """What XenCenter does: CONNECT to the console location with the session, then read the RFB greeting."""
+    url = urlparse(location)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as s:
+        s.sendall(('CONNECT %s?%s HTTP/1.0\r\nCookie: session_id=%s\r\n\r\n' % (url.path, url.query, session_ref)).encode())
+        data = b''
+        while b'\r\n\r\n' not in data:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            data += chunk
+        head, _, rest = data.partition(b'\r\n\r\n')
+        while len(rest) < 12 and head.startswith(b'HTTP/1.1 200'):
+            rest += s.recv(4096)
+        return head.split(b'\r\n')[0].decode(), rest[:12].decode('latin1')
+
+
+def maintenance(url):
+    session = XenAPI.Session(url)
+    session.login_with_password('root', 'xenroot', '1.0', 'xenapi-python-maintenance')
+    x = session.xenapi
+    report = {}
+    h1, h2 = sorted(x.host.get_all(), key=lambda h: x.host.get_address(h))
+    template = x.VM.get_by_name_label('Debian Bookworm 12')[0]
+    vm = x.VM.clone(template, 'python-migrate')
+    x.VM.provision(vm)
+    x.VM.start_on(vm, h1, False, False)
+
+    console = x.VM.get_consoles(vm)[0]
+    record = x.console.get_record(console)
+    report['console'] = {'protocol': record['protocol'], 'location': record['location'], 'uuid': record['uuid']}
+    report['console_connect'] = console_connect(record['location'], session._session)
+    report['console_bad_session'] = console_connect(record['location'], 'OpaqueRef:nope')[0]
+
+    report['allowed'] = 'pool_migrate' in x.VM.get_allowed_operations(vm)
+    task = x.Async.VM.pool_migrate(vm, h2, {})
+    rec = wait(x, task)
+    report['migrate_task'] = {'status': rec['status'], 'name_label': rec['name_label']}
+    report['resident_on_h2'] = x.VM.get_resident_on(vm) == h2
+    report['console_moved'] = x.console.get_location(x.VM.get_consoles(vm)[0])
+
+    network = x.network.get_by_name_label('Pool-wide network associated with eth0')[0]
+    dest = x.host.migrate_receive(h1, network, {})
+    vdis = {}
+    for vbd in x.VM.get_VBDs(vm):
+        vdi = x.VBD.get_VDI(vbd)
+        vdis[vdi] = x.VDI.get_SR(vdi)
+    report['not_in_map'] = failure(lambda: x.VM.assert_can_migrate(vm, dest, True, {}, {}, {}, {}))[0]
+    report['can_migrate'] = x.VM.assert_can_migrate(vm, dest, True, vdis, {}, {}, {})
+
+    x.VM.pause(vm)
+    report['prevents'] = x.host.get_vms_which_prevent_evacuation(h2)
+    report['cannot_evacuate'] = failure(lambda: x.host.assert_can_evacuate(h2))
+    x.VM.unpause(vm)
+    x.host.disable(h2)
+    nowhere = x.VM.clone(template, 'python-nowhere')
+    x.VM.provision(nowhere)
+    report['disabled_start'] = failure(lambda: x.VM.start_on(nowhere, h2, False, False))
+    rec = wait(x, x.Async.host.evacuate(h2, 'OpaqueRef:NULL', '0'))
+    report['evacuate'] = {'status': rec['status'], 'progress': rec['progress'], 'vm_on_h1': x.VM.get_resident_on(vm) == h1}
+    x.host.enable(h2)
+
+    x.VM.hard_shutdown(vm)
+    report['consoles_after_shutdown'] = x.VM.get_consoles(vm)
+    x.VM.destroy(vm)
+    x.VM.destroy(nowhere)
+    report['vm'] = vm
+    x.session.logout()
+    print(json.dumps(report))
+
+
 if __name__ == '__main__':
-    main(sys.argv[1])
+    (maintenance if sys.argv[2:] == ['maintenance'] else main)(sys.argv[1])
