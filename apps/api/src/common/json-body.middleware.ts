@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { requestContext } from '@xenplane/core';
-import { problem } from './problem.js';
+import { fieldError, requestContext, type FieldError } from '@xenplane/core';
+import { problem, toProblem } from './problem.js';
 
 const parseJson = express.json({ limit: '256kb', strict: true });
 // Far beyond any DTO of ours; deeper bodies would overflow the stack of class-transformer's recursive walk (a 500).
@@ -10,7 +10,7 @@ const MAX_DEPTH = 32;
 const FORBIDDEN_KEYS = ['__proto__', 'constructor'];
 
 /** What is wrong with a parsed body's shape, if anything: nested too deep, or a prototype key. */
-function shapeProblem(body: unknown): { path: string; message: string } | null {
+function shapeProblem(body: unknown): FieldError | null {
   const stack: [unknown, string, number][] = [[body, '', 0]];
   while (stack.length) {
     const [value, path, depth] = stack.pop()!;
@@ -30,13 +30,13 @@ export function jsonBodyMiddleware(req: Request, res: Response, next: NextFuncti
     if (!err && !shape) return next();
     const e = (err ?? {}) as { type?: string };
     const body = shape
-      ? problem('validation_failed', `${shape.path}: ${shape.message}`, { errors: [shape] })
+      ? toProblem(fieldError(shape.path, shape.message))
       : e.type === 'entity.too.large'
         ? problem('payload_too_large', 'the request body is larger than 256 KiB')
         : e.type === 'charset.unsupported' || e.type === 'encoding.unsupported'
           ? problem('unsupported_media_type', 'send JSON in UTF-8, uncompressed or gzip/deflate/br')
           : e.type === 'entity.parse.failed'
-          ? problem('validation_failed', 'the request body is not valid JSON', { errors: [{ path: '', message: 'malformed JSON' }] })
+          ? toProblem(fieldError('', 'malformed JSON', 'the request body is not valid JSON'))
           : problem('validation_failed', 'the request body could not be read');
     body.instance = req.originalUrl.split('?')[0];
     body.requestId = requestContext.current()?.requestId;

@@ -1,7 +1,7 @@
 import { ValidationPipe, type ValidationError } from '@nestjs/common';
-import { DomainError } from '@xenplane/core';
+import { ValidationFailedError, type FieldError } from '@xenplane/core';
 
-function flatten(errors: ValidationError[], parent = ''): { path: string; message: string }[] {
+function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
     const path = parent ? `${parent}.${e.property}` : e.property;
     const own = Object.values(e.constraints ?? {}).map((message) => ({ path, message }));
@@ -16,9 +16,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const list = flatten(errors);
-      return new DomainError('validation_failed', list.map((e) => `${e.path}: ${e.message}`).join('; ') || 'invalid request', { errors: list });
-    },
+    exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
   });
 }

@@ -1,4 +1,4 @@
-import { DomainError } from '../errors/domain-error.js';
+import { fieldError } from '../errors/validation-failed.error.js';
 
 export interface PageRequest {
   limit: number;
@@ -23,7 +23,7 @@ export function decodeCursor(cursor: string): CursorPosition {
   const [ts, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
   const createdAt = new Date(ts ?? '');
   if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new DomainError('validation_failed', 'cursor is not valid', { errors: [{ path: 'cursor', message: 'is not a cursor this API issued' }] });
+    throw fieldError('cursor', 'is not a cursor this API issued', 'cursor is not valid');
   }
   return { createdAt, id };
 }
