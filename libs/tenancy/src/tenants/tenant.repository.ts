@@ -31,7 +31,7 @@ export class TenantRepository {
   }
 
   async rename(tx: EntityManager, id: string, name: string): Promise<void> {
-    await tx.update(TenantEntity, { id, status: 'active' }, { name, updatedAt: () => 'now()' } as never);
+    await tx.update(TenantEntity, { id, status: 'active' }, { name, updatedAt: () => 'now()' });
   }
 
   /**

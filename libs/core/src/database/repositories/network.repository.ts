@@ -51,7 +51,7 @@ export class NetworkRepository {
   }
 
   async update(tx: EntityManager, tenantId: string, id: string, patch: Partial<Omit<NetworkEntity, 'presence'>>): Promise<void> {
-    await tx.update(NetworkEntity, { tenantId, id }, { ...patch, updatedAt: () => 'now()' } as never);
+    await tx.update(NetworkEntity, { tenantId, id }, { ...patch, updatedAt: () => 'now()' });
   }
 
   /** Whether any VM that is not deleted has a NIC on the network. */

@@ -33,7 +33,7 @@ export class VmRepository {
   }
 
   async update(tx: EntityManager, tenantId: string, id: string, patch: Partial<Omit<VmEntity, 'presence'>>): Promise<void> {
-    await tx.update(VmEntity, { tenantId, id }, { ...patch, updatedAt: () => 'now()' } as never);
+    await tx.update(VmEntity, { tenantId, id }, { ...patch, updatedAt: () => 'now()' });
   }
 
   /** Cross-tenant (the reconciler's view of one pool): VMs XAPI should hold and that no operation is changing. */
