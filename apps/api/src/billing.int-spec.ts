@@ -46,6 +46,13 @@ describe('prices', () => {
     assert.equal((await api.call('GET', '/v1/prices')).body.version, 1, 'still the seeded zero-price list');
   });
 
+  test('before the first price list there is none: 404 with a code, not a 500', async () => {
+    const r = await api.call('GET', '/v1/prices?at=1969-12-31T23:59:59Z');
+    assert.equal(r.status, 404, JSON.stringify(r.body));
+    assert.equal(r.body.code, 'not_found');
+    assert.match(r.body.detail, /no price list was in force at 1969-12-31T23:59:59/);
+  });
+
   test("an item's unit, as API.md documents it, is accepted when it is the sku's and refused naming it otherwise", async () => {
     const shown = (await api.call('GET', '/v1/prices')).body.items as { sku: string; unit: string }[];
     const unitOf = new Map(shown.map((i) => [i.sku, i.unit]));

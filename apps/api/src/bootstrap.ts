@@ -7,6 +7,8 @@ import { DataSource } from 'typeorm';
 import { PinoNestLogger, PoolRepository } from '@xenplane/core';
 import { ApiKeysService } from '@xenplane/tenancy';
 import { ApiModule } from './api.module.js';
+import { answerClientErrors, hostHeaderMiddleware } from './common/client-error.handler.js';
+import { documentProblems } from './common/problem.openapi.js';
 import { jsonBodyMiddleware } from './common/json-body.middleware.js';
 import { requestContextMiddleware } from './common/request-context.middleware.js';
 import { createValidationPipe } from './common/validation.pipe.js';
@@ -18,15 +20,17 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
     logger: new PinoNestLogger(logger),
     bodyParser: false,
   });
+  answerClientErrors(app.getHttpServer());
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
   // Who the client is (rate limits of failed authentication): behind a proxy only what TRUST_PROXY says to believe.
   app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestContextMiddleware);
+  app.use(hostHeaderMiddleware);
   app.use(jsonBodyMiddleware);
   app.useGlobalPipes(createValidationPipe());
 
-  const openapi = SwaggerModule.createDocument(
+  const openapi = documentProblems(SwaggerModule.createDocument(
     app,
     new DocumentBuilder()
       .setTitle('xenplane')
@@ -36,7 +40,7 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
       .setVersion('1')
       .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key' })
       .build(),
-  );
+  ));
   SwaggerModule.setup('docs', app, openapi, { jsonDocumentUrl: 'v1/openapi.json', raw: ['json'] });
 
   app.get(ApiKeysService).configureBootstrapToken(config.BOOTSTRAP_OPERATOR_TOKEN);

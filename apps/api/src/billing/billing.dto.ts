@@ -1,7 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { ArrayMaxSize, ArrayMinSize, IsArray, IsDateString, IsIn, IsOptional, IsString, IsUUID, Matches, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, ValidateNested } from 'class-validator';
 import { BILLING_PERIOD_PATTERN, SKUS, SKU_CATALOG, type PriceVersion, type UsageTotal } from '@xenplane/accounting';
+import { IsInstant } from '../common/instant.decorator.js';
 
 const DECIMAL = /^(0|[1-9]\d{0,9})(\.\d{1,6})?$/;
 
@@ -18,7 +19,7 @@ export class PutPricesDto {
   @ApiProperty({ example: 'EUR', description: 'ISO 4217 code' }) @IsString() @Matches(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code like EUR' })
   currency: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'when the prices apply (default: now); hours already rated never change' })
-  @IsOptional() @IsDateString({ strict: true })
+  @IsOptional() @IsInstant()
   effectiveFrom?: string;
   @ApiProperty({ type: [PriceItemDto], description: 'every sku exactly once' })
   @IsArray() @ArrayMinSize(SKUS.length) @ArrayMaxSize(SKUS.length) @ValidateNested({ each: true }) @Type(() => PriceItemDto)
@@ -27,13 +28,13 @@ export class PutPricesDto {
 
 export class PricesQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'the version in force at this time (default: now)' })
-  @IsOptional() @IsDateString({ strict: true })
+  @IsOptional() @IsInstant()
   at?: string;
 }
 
 export class UsageQueryDto {
-  @ApiProperty({ format: 'date-time', description: 'inclusive; hours starting at or after it' }) @IsDateString({ strict: true }) from: string;
-  @ApiProperty({ format: 'date-time', description: 'exclusive' }) @IsDateString({ strict: true }) to: string;
+  @ApiProperty({ format: 'date-time', description: 'inclusive; hours starting at or after it' }) @IsInstant() from: string;
+  @ApiProperty({ format: 'date-time', description: 'exclusive' }) @IsInstant() to: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'operators: one tenant (default: all); tenants: their own only' })
   @IsOptional() @IsUUID() tenantId?: string;
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { BillingRepository, PeriodsRepository, SKUS, SKU_CATALOG, roundMoney, type Sku } from '@xenplane/accounting';
-import { ConflictError, fieldError } from '@xenplane/core';
+import { ConflictError, DomainError, fieldError } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { shownPeriod } from './period-range.js';
 import { PriceListView, UsageItemView, type InvoicesView, type PutPricesDto, type UsageView } from './billing.dto.js';
@@ -22,7 +22,10 @@ export class BillingService {
   ) {}
 
   async prices(at?: string): Promise<PriceListView> {
-    return PriceListView.of(await this.billing.priceAt(at ? new Date(at) : new Date()));
+    const when = at ? new Date(at) : new Date();
+    const version = await this.billing.priceAt(when);
+    if (!version) throw new DomainError('not_found', `no price list was in force at ${when.toISOString()}: that is before the first one`);
+    return PriceListView.of(version);
   }
 
   async putPrices(dto: PutPricesDto): Promise<PriceListView> {
@@ -39,7 +42,7 @@ export class BillingService {
       throw new ConflictError(`hours before ${r.ratedThrough.toISOString()} are already rated, or a version starts exactly then; prices apply from a later time`,
         { ratedThrough: r.ratedThrough.toISOString() });
     }
-    return PriceListView.of(await this.billing.priceAt(from));
+    return PriceListView.of((await this.billing.priceAt(from))!);
   }
 
   async usage(p: Principal, q: { from: string; to: string; tenantId?: string }): Promise<UsageView> {

@@ -1,23 +1,23 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, IsString, Max, MaxLength, Min, MinLength } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
 import type { FlavorEntity, ImageEntity } from '@xenplane/core';
+import { NameField } from '../common/name-field.decorator.js';
 
 export class CreateFlavorDto {
-  @ApiProperty({ example: 'small' }) @IsString() @MinLength(1) @MaxLength(100)
+  @NameField({ example: 'small', maxLength: 100 })
   name: string;
-  @ApiProperty({ minimum: 1, maximum: 256, example: 2 }) @IsInt() @Min(1) @Max(256)
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 256, example: 2 }) @IsInt() @Min(1) @Max(256)
   vcpus: number;
-  @ApiProperty({ minimum: 128, maximum: 4_194_304, example: 2048 }) @IsInt() @Min(128) @Max(4_194_304)
+  @ApiProperty({ type: 'integer', minimum: 128, maximum: 4_194_304, example: 2048 }) @IsInt() @Min(128) @Max(4_194_304)
   memoryMiB: number;
-  @ApiProperty({ minimum: 1, maximum: 65_536, example: 20 }) @IsInt() @Min(1) @Max(65_536)
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 65_536, example: 20 }) @IsInt() @Min(1) @Max(65_536)
   diskGiB: number;
 }
 
 export class CreateImageDto {
-  @ApiProperty({ example: 'debian-12' }) @IsString() @MinLength(1) @MaxLength(100)
+  @NameField({ example: 'debian-12', maxLength: 100 })
   name: string;
-  @ApiProperty({ description: 'XAPI template name_label or uuid', example: 'Debian Bookworm 12' })
-  @IsString() @MinLength(1) @MaxLength(255)
+  @NameField({ description: 'XAPI template name_label or uuid', example: 'Debian Bookworm 12', maxLength: 255 })
   template: string;
 }
 

@@ -1,5 +1,6 @@
-import { ValidationPipe, type ValidationError } from '@nestjs/common';
+import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
 import { ValidationFailedError, type FieldError } from '@xenplane/core';
+import { inputProblem } from './input-rules.js';
 
 function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
@@ -9,9 +10,20 @@ function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   });
 }
 
+/** Every body, query and path value: first the rules any input obeys (input-rules.ts), then its DTO. */
+class InputValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type !== 'custom') {
+      const problem = inputProblem(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
+      if (problem) throw new ValidationFailedError([problem]);
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** DTO validation: unknown fields are refused, and each problem names its field path. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new InputValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,

@@ -4,7 +4,7 @@ import type { NetworkEntity } from '@xenplane/core';
 import { OperationView } from '../vms/vm.dto.js';
 
 export class CreateNetworkDto {
-  @ApiProperty({ example: 'backend', maxLength: 63 })
+  @ApiProperty({ example: 'backend', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
   @IsString() @MinLength(1) @MaxLength(63) @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'name must start with a letter or digit and contain only letters, digits, . _ -' })
   name: string;
 

@@ -2,20 +2,21 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { X509Certificate } from 'node:crypto';
 import { IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import type { HostEntity, PoolEntity } from '@xenplane/core';
+import { NameField } from '../common/name-field.decorator.js';
 import { PageQueryDto } from '../common/query.dto.js';
 
 export class CreatePoolDto {
-  @ApiProperty({ example: 'paris-1' }) @IsString() @MinLength(1) @MaxLength(100)
+  @NameField({ example: 'paris-1', maxLength: 100 })
   name: string;
 
-  @ApiProperty({ example: 'https://xcp-master.example', description: 'the pool master (any member works: HOST_IS_SLAVE is followed)' })
+  @ApiProperty({ example: 'https://xcp-master.example', maxLength: 500, description: 'the pool master (any member works: HOST_IS_SLAVE is followed)' })
   @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }) @MaxLength(500)
   url: string;
 
-  @ApiProperty({ example: 'root' }) @IsString() @MinLength(1) @MaxLength(200)
+  @NameField({ example: 'root', maxLength: 200 })
   username: string;
 
-  @ApiProperty({ writeOnly: true, description: 'stored encrypted, never returned' }) @IsString() @MinLength(1) @MaxLength(500)
+  @ApiProperty({ writeOnly: true, minLength: 1, maxLength: 500, description: 'stored encrypted, never returned' }) @IsString() @MinLength(1) @MaxLength(500)
   password: string;
 
   @ApiPropertyOptional({

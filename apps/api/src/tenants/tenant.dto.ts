@@ -2,12 +2,13 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsObject, IsString, Matches, MaxLength, MinLength, ValidateIf, ValidateNested } from 'class-validator';
 import type { ApiKeyEntity, TenantEntity } from '@xenplane/core';
+import { NameField } from '../common/name-field.decorator.js';
 import { NewTenantQuotaDto } from '../quota/quota.dto.js';
 
 const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
 
 export class UpdateTenantDto {
-  @ApiProperty({ example: 'acme', maxLength: 100 })
+  @ApiProperty({ example: 'acme', minLength: 1, maxLength: 100, pattern: NAME_RE.source })
   @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME_RE, { message: 'name must start with a letter or digit and contain letters, digits, space, . _ -' })
   name: string;
 }
@@ -20,7 +21,7 @@ export class CreateTenantDto extends UpdateTenantDto {
 }
 
 export class CreateApiKeyDto {
-  @ApiProperty({ example: 'ci' }) @IsString() @MinLength(1) @MaxLength(100)
+  @NameField({ example: 'ci', maxLength: 100 })
   name: string;
 
   @ApiProperty({ enum: ['admin', 'member'] }) @IsIn(['admin', 'member'])

@@ -23,7 +23,7 @@ export interface ApiHarness {
  * unless it sets its own through `env`.
  */
 // `attachTo`: a further API instance on that database (another API process's view); close() leaves it to its owner.
-// `logger`: where the API logs (a test that reads the log lines passes its own).
+// `logger`: where the API logs (default: silent, or TEST_LOG_LEVEL on stdout); a test that reads the log lines passes its own.
 export async function startApi(env: Record<string, string> = {}, opts: { attachTo?: TestDatabase; logger?: Logger } = {}): Promise<ApiHarness> {
   const db = opts.attachTo ?? (await createTestDatabase());
   const config = loadApiConfig({

@@ -3,7 +3,7 @@ import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, 
 import type { OperationEntity, VmEntity } from '@xenplane/core';
 
 export class CreateVmDto {
-  @ApiProperty({ example: 'web-1', maxLength: 63 })
+  @ApiProperty({ example: 'web-1', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
   @IsString() @MinLength(1) @MaxLength(63) @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'name must start with a letter or digit and contain only letters, digits, . _ -' })
   name: string;
 
@@ -17,7 +17,7 @@ export class CreateVmDto {
   @IsOptional() @IsArray() @ArrayMaxSize(7) @ArrayUnique() @IsUUID('all', { each: true })
   networkIds?: string[];
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 65536, description: 'root disk size; defaults to the flavor\'s. Never below the image template\'s own disk (disks never shrink): 422 disk_below_template, with minDiskGiB' })
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 65536, description: 'root disk size; defaults to the flavor\'s. Never below the image template\'s own disk (disks never shrink): 422 disk_below_template, with minDiskGiB' })
   @IsOptional() @IsInt() @Min(1) @Max(65_536)
   diskGiB?: number;
 }

@@ -1,3 +1,4 @@
+import { safeError } from '@xenplane/core';
 import { XapiError } from '@xenplane/xapi-driver';
 
 export interface JobFailure {
@@ -36,5 +37,6 @@ export function classify(err: unknown): JobFailure {
     const code = TENANT_CODES[err.code] ?? 'xapi_error';
     return { terminal: !err.retryable || code === 'no_capacity', code, detail: `${err.code} ${err.params.join(' ')}`.trim() };
   }
-  return { terminal: false, code: 'internal', detail: (err as Error)?.message ?? String(err) };
+  // The tenant sees the detail and the log keeps it: never the values of a failed query.
+  return { terminal: false, code: 'internal', detail: String(safeError(err).message) };
 }

@@ -39,10 +39,11 @@ export class BillingRepository {
   constructor(@InjectDataSource() readonly ds: DataSource) {}
 
   /** The version in force at `at` (the seeded zero-price version covers everything before the first real one). */
-  async priceAt(at: Date): Promise<PriceVersion> {
+  /** The version in force at `at`, or null before the first one. */
+  async priceAt(at: Date): Promise<PriceVersion | null> {
     const v = await one<VersionRow>(this.ds.manager,
       `SELECT id, effective_from, currency FROM price_versions WHERE effective_from <= $1 ORDER BY effective_from DESC LIMIT 1`, [at]);
-    return this.withItems(v!);
+    return v ? this.withItems(v) : null;
   }
 
   private async withItems(v: VersionRow): Promise<PriceVersion> {

@@ -1,3 +1,4 @@
 export * from './logger.js';
+export * from './safe-error.js';
 export const LOGGER = Symbol('LOGGER');
 export * from './caught.js';

@@ -41,7 +41,7 @@ function copyFromContext(context: string, src: string, dest: string, ignored: ((
     mkdirSync(dest, { recursive: true });
     for (const name of readdirSync(from)) {
       const path = join(from, name);
-      if (filter(path)) cpSync(path, join(dest, name), { recursive: true, filter });
+      if (filter(path)) cpSync(path, join(dest, name), { recursive: true, filter, verbatimSymlinks: true });
     }
   } else if (filter(from)) {
     mkdirSync(dest.endsWith('/') ? dest : dirname(dest), { recursive: true });
@@ -73,7 +73,8 @@ export function replayDockerfile(context: string, scratch: string, log: (line: s
           if (from) {
             const source = built.get(from);
             if (!source) throw new Error(`COPY --from=${from}: no such stage`);
-            cpSync(join(source.dir, src), inImage(dest), { recursive: true });
+            // verbatimSymlinks: npm links workspaces relatively, and so does Docker's COPY (Node would make them absolute).
+            cpSync(join(source.dir, src), inImage(dest), { recursive: true, verbatimSymlinks: true });
           } else {
             copyFromContext(context, src, inImage(dest), ignored);
           }
