@@ -85,7 +85,7 @@ describe('usage from VM row changes', () => {
     const put = await api.call('PUT', '/v1/prices', { body: { currency: 'EUR', effectiveFrom: '2026-01-01T00:00:00Z', items: skus.map((sku) => ({ sku, unitPrice: prices[sku] })) } });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     assert.deepEqual(put.body.items.find((i: { sku: string }) => i.sku === 'vcpu-hour'), { sku: 'vcpu-hour', unitPrice: '0.020000', unit: 'Core-Hours' });
-    await aggregateUsage(ds, new UsageRepository(ds), { graceMs: 0 });
+    await aggregateUsage(ds, new UsageRepository(), { graceMs: 0 });
 
     const window = '?from=2026-02-01T00:00:00Z&to=2026-02-02T00:00:00Z';
     const mine = await api.call('GET', `/v1/usage${window}`, { token: a.token });
@@ -117,7 +117,7 @@ describe('billing files', () => {
     await ds.query(`UPDATE vms SET xapi_uuid = 'x-filed', presence = 'present', status = 'running', power_state = 'Running' WHERE id = $1`, [vm]);
     await ds.query(`UPDATE usage_events SET occurred_at = '2026-03-31T23:20:00Z' WHERE resource_id = $1`, [vm]);
     await ds.query(`INSERT INTO usage_dirty (resource_id, since) VALUES ($1, '2026-03-31T23:20:00Z') ON CONFLICT (resource_id) DO UPDATE SET since = EXCLUDED.since`, [vm]);
-    await aggregateUsage(ds, new UsageRepository(ds), { graceMs: 0 });
+    await aggregateUsage(ds, new UsageRepository(), { graceMs: 0 });
 
     const file = async (token?: string) => {
       const res = await fetch(`${api.url}/v1/billing/export?period=2026-04&format=focus`, { headers: { authorization: `Bearer ${token ?? 'test-operator-token-0123456789'}` } });

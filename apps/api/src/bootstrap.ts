@@ -3,6 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
 import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
 import { PinoNestLogger, PoolRepository } from '@xenplane/core';
 import { ApiKeysService } from '@xenplane/tenancy';
 import { ApiModule } from './api.module.js';
@@ -43,6 +44,6 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
   SwaggerModule.setup('docs', app, openapi, { jsonDocumentUrl: 'v1/openapi.json', raw: ['json'] });
 
   app.get(ApiKeysService).configureBootstrapToken(config.BOOTSTRAP_OPERATOR_TOKEN);
-  await app.get(PoolRepository).upsertFromEnv(config.XAPI_URL, config.XAPI_USERNAME);
+  await app.get(PoolRepository).upsertFromEnv(app.get(DataSource).manager, config.XAPI_URL, config.XAPI_USERNAME);
   return { app, openapi };
 }

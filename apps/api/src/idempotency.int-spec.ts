@@ -99,6 +99,16 @@ describe('Idempotency-Key', () => {
       const refused = await api.call('POST', '/v1/vms', { token: tokenA, body, headers: { 'idempotency-key': 'k-launched' } });
       assert.equal(refused.status, 409);
       assert.equal(refused.body.operationId, opId);
+
+      // Retries racing for one abandoned claim: exactly one takes it over and runs, the others replay its answer.
+      const racing = { name: 'taken-over', flavorId, imageId };
+      const racingHash = createHash('sha256').update(`POST /v1/vms\n{"flavorId":${JSON.stringify(flavorId)},"imageId":${JSON.stringify(imageId)},"name":"taken-over"}`).digest();
+      await db.query(`INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, 'k-raced', $2, now() - interval '1 minute')`, [`key:${keyA}`, racingHash]);
+      const answers = await Promise.all(Array.from({ length: 6 }, () => api.call('POST', '/v1/vms', { token: tokenA, body: racing, headers: { 'idempotency-key': 'k-raced' } })));
+      assert.deepEqual(answers.map((a) => a.status), Array(6).fill(202));
+      assert.equal(new Set(answers.map((a) => a.body.vm.id)).size, 1, 'one VM for all of them');
+      assert.equal(answers.filter((a) => a.headers.get('idempotent-replayed') !== 'true').length, 1, 'run once, replayed five times');
+      assert.equal((await db.query(`SELECT count(*)::int AS n FROM vms WHERE name = 'taken-over'`)).rows[0].n, 1);
     } finally {
       await db.end();
     }

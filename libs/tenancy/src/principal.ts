@@ -1,4 +1,4 @@
-import { DomainError, type ApiKeyRole } from '@xenplane/core';
+import { DomainError, fieldError, type ApiKeyRole } from '@xenplane/core';
 
 /** Who is calling: resolved from the bearer token by the API's auth guard. */
 export interface Principal {
@@ -18,9 +18,7 @@ export function isOperator(p: Principal): boolean {
 export function actingTenant(p: Principal, requested?: string): string {
   if (p.role === 'operator') {
     if (!requested) {
-      throw new DomainError('validation_failed', 'operators must name the tenant with ?tenantId=', {
-        errors: [{ path: 'tenantId', message: 'is required for operator keys' }],
-      });
+      throw fieldError('tenantId', 'is required for operator keys', 'operators must name the tenant with ?tenantId=');
     }
     return requested;
   }

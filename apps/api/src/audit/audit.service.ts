@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
 import { AuditRepository, LOGGER, NotFoundError, type AuditEntryEntity, type NewAuditEntry, type Page, type PageRequest } from '@xenplane/core';
 import { auditWriteFailures } from '../common/api.metrics.js';
 import { isOperator, type Principal } from '@xenplane/tenancy';
@@ -40,6 +42,7 @@ export class AuditService implements OnApplicationShutdown {
   private flushing: Promise<void> | null = null;
 
   constructor(
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly audit: AuditRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
@@ -62,7 +65,7 @@ export class AuditService implements OnApplicationShutdown {
     await new Promise((resolve) => setImmediate(resolve));
     while (this.queued.length) {
       const batch = this.queued.splice(0, MAX_BATCH);
-      await this.audit.insert(batch).catch((err: unknown) => {
+      await this.audit.insert(this.ds.manager, batch).catch((err: unknown) => {
         auditWriteFailures.inc(batch.length);
         this.logger.error({ err, audit: batch }, 'audit rows could not be written');
       });

@@ -1,4 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { PeriodsRepository, BillingRepository, focusMetadata, parseBillingPeriod, type ClosedPeriod, type ExportFormat } from '@xenplane/accounting';
 import { outOfRangeError, shownPeriod } from './period-range.js';
 import { ConflictError } from '@xenplane/core';
@@ -12,6 +14,7 @@ const view = (c: ClosedPeriod): ClosedPeriodView => ({ period: c.period, closedA
 @Injectable()
 export class BillingExportService {
   constructor(
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly periods: PeriodsRepository,
     private readonly billing: BillingRepository,
     private readonly access: TenantAccessService,
@@ -40,8 +43,9 @@ export class BillingExportService {
     };
   }
 
+  /** One REPEATABLE READ transaction: the file hashed is the file frozen. */
   async close(period: string): Promise<ClosedPeriodView> {
-    const r = await this.periods.close(parseBillingPeriod(period), this.provider);
+    const r = await this.ds.transaction('REPEATABLE READ', (tx) => this.periods.close(tx, parseBillingPeriod(period), this.provider));
     if (!('refused' in r)) return view(r);
     if (r.refused === 'out_of_range') throw outOfRangeError(r.reason, r.bounds);
     if (r.refused === 'already_closed') throw new ConflictError(`period ${period} was closed at ${new Date(r.closed.closedAt).toISOString()}`, { sha256: r.closed.sha256 });

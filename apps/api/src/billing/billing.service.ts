@@ -1,18 +1,21 @@
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { BillingRepository, PeriodsRepository, SKUS, SKU_CATALOG, roundMoney, type Sku } from '@xenplane/accounting';
-import { ConflictError, DomainError } from '@xenplane/core';
+import { ConflictError, DomainError, fieldError } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { shownPeriod } from './period-range.js';
 import { PriceListView, UsageItemView, type InvoicesView, type PutPricesDto, type UsageView } from './billing.dto.js';
 
 const MAX_USAGE_WINDOW_MS = 366 * 86_400_000;
-
-const invalid = (path: string, message: string) => new DomainError('validation_failed', `${path} ${message}`, { errors: [{ path, message }] });
+// Billing's details read as one sentence (`to must be after from`), not `path: message`.
+const invalid = (path: string, message: string) => fieldError(path, message, `${path} ${message}`);
 
 /** Price versions and metered usage; export and period closing live in BillingExportService. */
 @Injectable()
 export class BillingService {
   constructor(
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly billing: BillingRepository,
     private readonly periods: PeriodsRepository,
     private readonly access: TenantAccessService,
@@ -34,7 +37,7 @@ export class BillingService {
       if (item.unit !== undefined && item.unit !== expected) throw invalid(`items.${i}.unit`, `must be '${expected}' for ${item.sku}`);
     }
     const from = dto.effectiveFrom ? new Date(dto.effectiveFrom) : new Date();
-    const r = await this.billing.addPriceVersion(from, dto.currency, dto.items);
+    const r = await this.ds.transaction((tx) => this.billing.addPriceVersion(tx, from, dto.currency, dto.items));
     if ('ratedThrough' in r) {
       throw new ConflictError(`hours before ${r.ratedThrough.toISOString()} are already rated, or a version starts exactly then; prices apply from a later time`,
         { ratedThrough: r.ratedThrough.toISOString() });

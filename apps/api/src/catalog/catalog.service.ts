@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import { ConflictError, isUniqueViolation, FlavorRepository, ImageRepository, type FlavorEntity, type ImageEntity, type Page, type PageRequest } from '@xenplane/core';
 
 async function uniquely<T>(what: string, fn: () => Promise<T>): Promise<T> {
@@ -15,12 +17,13 @@ async function uniquely<T>(what: string, fn: () => Promise<T>): Promise<T> {
 @Injectable()
 export class CatalogService {
   constructor(
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly flavors: FlavorRepository,
     private readonly images: ImageRepository,
   ) {}
 
   createFlavor(f: Omit<FlavorEntity, 'id' | 'createdAt'>): Promise<FlavorEntity> {
-    return uniquely(`a flavor named "${f.name}"`, () => this.flavors.insert({ id: randomUUID(), ...f }));
+    return uniquely(`a flavor named "${f.name}"`, () => this.flavors.insert(this.ds.manager, { id: randomUUID(), ...f }));
   }
 
   listFlavors(page: PageRequest): Promise<Page<FlavorEntity>> {
@@ -28,7 +31,7 @@ export class CatalogService {
   }
 
   createImage(i: Omit<ImageEntity, 'id' | 'createdAt'>): Promise<ImageEntity> {
-    return uniquely(`an image named "${i.name}"`, () => this.images.insert({ id: randomUUID(), ...i }));
+    return uniquely(`an image named "${i.name}"`, () => this.images.insert(this.ds.manager, { id: randomUUID(), ...i }));
   }
 
   listImages(page: PageRequest): Promise<Page<ImageEntity>> {

@@ -2,11 +2,14 @@ import { createHash } from 'node:crypto';
 import { type CallHandler, type ExecutionContext, HttpStatus, Injectable, type NestInterceptor, RequestMethod } from '@nestjs/common';
 import { HTTP_CODE_METADATA, METHOD_METADATA } from '@nestjs/common/constants.js';
 import { Reflector } from '@nestjs/core';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
-import { ConflictError, DomainError, IdempotencyRepository, NotFoundError, canonicalJson, requestContext } from '@xenplane/core';
+import type { DataSource } from 'typeorm';
+import { ConflictError, DomainError, IdempotencyRepository, NotFoundError, canonicalJson, fieldError } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { SECRET_FIELDS_KEY, withoutSecrets } from './secret-fields.decorator.js';
+import { IDEMPOTENCY_LOCAL, type RequestMeta } from './request-meta.decorator.js';
 import { UUID_RE } from './uuid-param.pipe.js';
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
@@ -35,6 +38,7 @@ interface Claim {
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly keys: IdempotencyRepository,
     private readonly access: TenantAccessService,
     private readonly reflector: Reflector,
@@ -45,7 +49,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const key = req.header('idempotency-key');
     if (!key || !['POST', 'PUT', 'PATCH', 'DELETE'].includes(req.method) || !req.user) return next.handle();
     if (!KEY_RE.test(key)) {
-      throw new DomainError('validation_failed', 'Idempotency-Key must be 1 to 255 printable characters', { errors: [{ path: 'Idempotency-Key', message: 'invalid' }] });
+      throw fieldError('Idempotency-Key', 'invalid', 'Idempotency-Key must be 1 to 255 printable characters');
     }
     const claim: Claim = {
       scope: `key:${req.user.keyId}`,
@@ -63,7 +67,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const { scope, key, hash, res } = c;
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
-      const existing = await this.keys.claim(scope, key, hash);
+      const existing = await this.keys.claim(this.ds.manager, scope, key, hash);
       if (!existing) break;
       if (!existing.requestHash.equals(hash)) {
         throw new DomainError('idempotency_key_reused', 'this Idempotency-Key was used with another request');
@@ -78,19 +82,20 @@ export class IdempotencyInterceptor implements NestInterceptor {
         if (existing.operationId) {
           throw new ConflictError(`the request with this key was accepted as operation ${existing.operationId}`, { operationId: existing.operationId });
         }
-        if (await this.keys.takeOver(scope, key, STALE_MS)) break;
+        if (await this.keys.takeOver(this.ds.manager, scope, key, STALE_MS)) break;
       }
       if (Date.now() > deadline) throw new ConflictError('a request with this Idempotency-Key is still in progress; retry later');
       await new Promise((r) => setTimeout(r, 50));
     }
-    requestContext.assign({ idempotency: { scope, key } });
+    // The handler's @RequestMeta: the operation it launches is bound to the key in the same transaction.
+    res.locals[IDEMPOTENCY_LOCAL] = { scope, key } satisfies RequestMeta['idempotency'];
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
       const location = res.getHeader('location');
-      await this.keys.complete(scope, key, c.status, withoutSecrets(body, c.secrets), typeof location === 'string' ? location : null);
+      await this.keys.complete(this.ds.manager, scope, key, c.status, withoutSecrets(body, c.secrets), typeof location === 'string' ? location : null);
       return body;
     } catch (err) {
-      await this.keys.release(scope, key);
+      await this.keys.release(this.ds.manager, scope, key);
       throw err;
     }
   }

@@ -1,7 +1,5 @@
 // What any client value may hold, checked on every body, query and path value before its DTO sees it.
-
-/** Field path and what is wrong with it, as `errors[]` of a validation_failed problem lists them. */
-export interface InputProblem { path: string; message: string }
+import type { FieldError } from '@xenplane/core';
 
 // Control characters but tab and line ends, and lone surrogates: Postgres refuses NUL, UTF-8 cannot encode a lone
 // surrogate (it would be stored as U+FFFD, silently changed), and the rest only ever hide or forge text.
@@ -18,7 +16,7 @@ export function textProblem(s: string): string | null {
 }
 
 /** The first thing wrong with a value's shape or text, if any: too deep, a prototype key, or text no field may hold. */
-export function inputProblem(value: unknown, root = ''): InputProblem | null {
+export function inputProblem(value: unknown, root = ''): FieldError | null {
   const stack: [unknown, string, number][] = [[value, root, 0]];
   while (stack.length) {
     const [v, path, depth] = stack.pop()!;

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { requestContext } from '@xenplane/core';
-import { problem, type Problem } from './problem.js';
+import { fieldError, requestContext } from '@xenplane/core';
+import { problem, toProblem, type Problem } from './problem.js';
 
 const parseJson = express.json({ limit: '256kb', strict: true });
 
@@ -36,7 +36,7 @@ export function jsonBodyMiddleware(req: Request, res: Response, next: NextFuncti
       : e.type === 'charset.unsupported' || e.type === 'encoding.unsupported'
         ? problem('unsupported_media_type', 'send JSON in UTF-8, uncompressed or gzip/deflate/br')
         : e.type === 'entity.parse.failed'
-          ? problem('validation_failed', 'the request body is not valid JSON', { errors: [{ path: '', message: 'malformed JSON' }] })
+          ? toProblem(fieldError('', 'malformed JSON', 'the request body is not valid JSON'))
           : problem('validation_failed', 'the request body could not be read'));
   });
 }

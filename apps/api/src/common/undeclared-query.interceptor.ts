@@ -3,7 +3,7 @@ import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
 import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { Request } from 'express';
 import type { Observable } from 'rxjs';
-import { validationFailed } from './validation.pipe.js';
+import { ValidationFailedError } from '@xenplane/core';
 
 /**
  * A handler that declares no `@Query()` DTO takes no query parameters: any sent are refused as unknown, as its DTO
@@ -16,7 +16,7 @@ export class UndeclaredQueryInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const names = Object.keys(ctx.switchToHttp().getRequest<Request>().query ?? {});
     if (names.length && !this.declaresQuery(ctx)) {
-      throw validationFailed(names.map((path) => ({ path, message: 'is not a parameter of this operation' })));
+      throw new ValidationFailedError(names.map((path) => ({ path, message: 'is not a parameter of this operation' })));
     }
     return next.handle();
   }

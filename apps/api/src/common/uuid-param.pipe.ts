@@ -1,5 +1,5 @@
 import { type PipeTransform, Injectable } from '@nestjs/common';
-import { DomainError } from '@xenplane/core';
+import { fieldError } from '@xenplane/core';
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -9,7 +9,7 @@ export class UuidParamPipe implements PipeTransform<string, string> {
   transform(value: string, meta: { data?: string }): string {
     if (!UUID_RE.test(value)) {
       const path = meta.data ?? 'id';
-      throw new DomainError('validation_failed', `${path} must be a UUID`, { errors: [{ path, message: 'must be a UUID' }] });
+      throw fieldError(path, 'must be a UUID', `${path} must be a UUID`);
     }
     return value.toLowerCase();
   }

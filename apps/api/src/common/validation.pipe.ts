@@ -1,8 +1,8 @@
 import { type ArgumentMetadata, ValidationPipe, type ValidationError } from '@nestjs/common';
-import { DomainError } from '@xenplane/core';
-import { inputProblem, type InputProblem } from './input-rules.js';
+import { ValidationFailedError, type FieldError } from '@xenplane/core';
+import { inputProblem } from './input-rules.js';
 
-function flatten(errors: ValidationError[], parent = ''): InputProblem[] {
+function flatten(errors: ValidationError[], parent = ''): FieldError[] {
   return errors.flatMap((e) => {
     const path = parent ? `${parent}.${e.property}` : e.property;
     const own = Object.values(e.constraints ?? {}).map((message) => ({ path, message }));
@@ -10,16 +10,12 @@ function flatten(errors: ValidationError[], parent = ''): InputProblem[] {
   });
 }
 
-export function validationFailed(list: InputProblem[]): DomainError {
-  return new DomainError('validation_failed', list.map((e) => `${e.path}: ${e.message}`).join('; ') || 'invalid request', { errors: list });
-}
-
 /** Every body, query and path value: first the rules any input obeys (input-rules.ts), then its DTO. */
 class InputValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if (metadata.type !== 'custom') {
       const problem = inputProblem(value, metadata.type === 'param' ? (metadata.data ?? '') : '');
-      if (problem) throw validationFailed([problem]);
+      if (problem) throw new ValidationFailedError([problem]);
     }
     return super.transform(value, metadata);
   }
@@ -32,6 +28,6 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     transform: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => validationFailed(flatten(errors)),
+    exceptionFactory: (errors) => new ValidationFailedError(flatten(errors)),
   });
 }

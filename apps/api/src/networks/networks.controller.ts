@@ -6,6 +6,7 @@ import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenan
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { RequestMeta } from '../common/request-meta.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { OperationView } from '../vms/vm.dto.js';
 import { CreateNetworkDto, NetworkAcceptedView, NetworkView } from './network.dto.js';
@@ -29,8 +30,8 @@ export class NetworksController {
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: NetworkAcceptedView, description: 'charges the networks quota at once' })
-  async create(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Body() dto: CreateNetworkDto, @Res({ passthrough: true }) res: Response) {
-    return accepted(p, res, await this.networks.create(await this.access.resolve(p, q.tenantId), dto));
+  async create(@CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Body() dto: CreateNetworkDto, @Res({ passthrough: true }) res: Response) {
+    return accepted(p, res, await this.networks.create(await this.access.resolve(p, q.tenantId), dto, meta));
   }
 
   @Get()
@@ -48,7 +49,9 @@ export class NetworksController {
   @Delete(':id')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: NetworkAcceptedView, description: '409 conflict while VMs are attached' })
-  async remove(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Res({ passthrough: true }) res: Response) {
-    return accepted(p, res, await this.networks.remove(await this.access.resolve(p, q.tenantId), id));
+  async remove(
+    @CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Res({ passthrough: true }) res: Response,
+  ) {
+    return accepted(p, res, await this.networks.remove(await this.access.resolve(p, q.tenantId), id, meta));
   }
 }

@@ -3,8 +3,8 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  ConflictError, DomainError, InvalidStateError, JobName, NetworkRepository, NotFoundError, OperationLauncher, PoolRepository,
-  type NetworkEntity, type OperationEntity, type Page, type PageRequest,
+  ConflictError, DomainError, InvalidStateError, fieldError, JobName, NetworkRepository, NotFoundError, OperationLauncher, PoolRepository,
+  type NetworkEntity, type OperationEntity, type Page, type PageRequest, type RequestMeta,
 } from '@xenplane/core';
 import { intToIp, parseTenantCidr } from '@xenplane/network/ipam';
 import { QuotaService, TenantAccessService } from '@xenplane/tenancy';
@@ -31,12 +31,11 @@ export class NetworksService {
     private readonly tenants: TenantAccessService,
   ) {}
 
-  async create(tenantId: string, dto: CreateNetworkDto): Promise<{ network: ShownNetwork; operation: OperationEntity }> {
+  async create(tenantId: string, dto: CreateNetworkDto, meta: RequestMeta): Promise<{ network: ShownNetwork; operation: OperationEntity }> {
     try {
       parseTenantCidr(dto.cidr);
     } catch (err) {
-      const message = (err as Error).message;
-      throw new DomainError('validation_failed', `cidr: ${message}`, { errors: [{ path: 'cidr', message }] });
+      throw fieldError('cidr', (err as Error).message);
     }
     const pool = await this.pools.findDefault();
     if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
@@ -50,7 +49,7 @@ export class NetworksService {
         network = await this.networks.insertWithFreeVni(tx, { id, tenantId, poolId: pool.id, name: dto.name, cidr: dto.cidr });
       }
       if (!network) throw new DomainError('unavailable', 'no VXLAN network identifier is free');
-      const operation = await this.launcher.launch(tx, tenantId, JobName.NetworkCreate, { type: 'network', id }, operationId);
+      const operation = await this.launcher.launch(tx, tenantId, JobName.NetworkCreate, { type: 'network', id }, meta, operationId);
       return { network: show(network), operation };
     });
   }
@@ -67,16 +66,16 @@ export class NetworksService {
   }
 
   /** Refused while any VM is attached; the write lock keeps a VM create from attaching meanwhile. */
-  async remove(tenantId: string, id: string): Promise<{ network: ShownNetwork; operation: OperationEntity }> {
+  async remove(tenantId: string, id: string, meta: RequestMeta): Promise<{ network: ShownNetwork; operation: OperationEntity }> {
     return this.ds.transaction(async (tx) => {
-      const network = await this.networks.findLocked(tenantId, id, tx, 'write');
+      const network = await this.networks.findLocked(tx, tenantId, id, 'write');
       if (!network) throw new NotFoundError('network', id);
       if (network.status === 'deleting' || network.status === 'deleted') {
         throw new InvalidStateError(`cannot delete a network that is ${network.status}`, { currentStatus: network.status, action: 'delete' });
       }
       if (await this.networks.hasAttachedVms(tenantId, id, tx)) throw new ConflictError(`network ${id} still has VMs attached; delete them first`);
-      const operation = await this.launcher.launch(tx, tenantId, JobName.NetworkDelete, { type: 'network', id });
-      await this.networks.update(tenantId, id, { status: 'deleting' }, tx);
+      const operation = await this.launcher.launch(tx, tenantId, JobName.NetworkDelete, { type: 'network', id }, meta);
+      await this.networks.update(tx, tenantId, id, { status: 'deleting' });
       return { network: show({ ...network, status: 'deleting' }), operation };
     });
   }

@@ -1,25 +1,25 @@
 import { randomUUID, X509Certificate } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import type { DataSource } from 'typeorm';
 import {
-  ConflictError, DomainError, isUniqueViolation, HostRepository, NotFoundError, PoolRepository, SecretBox,
+  ConflictError, DomainError, fieldError, isUniqueViolation, HostRepository, NotFoundError, PoolRepository, SecretBox,
   type HostEntity, type Page, type PageRequest, type PoolEntity,
 } from '@xenplane/core';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 
-const invalid = (path: string, message: string) => new DomainError('validation_failed', `${path}: ${message}`, { errors: [{ path, message }] });
-
 /** The trust a registration asks for, checked: one of a parseable CA certificate or a fingerprint, for https only. */
 function tlsPin(p: { url: string; caCertificate?: string; tlsFingerprint?: string }): { tlsCaPem: string | null; tlsFingerprint: string | null } {
   const { caCertificate: ca, tlsFingerprint: fp } = p;
-  if (ca !== undefined && fp !== undefined) throw invalid('tlsFingerprint', 'give caCertificate or tlsFingerprint, not both');
-  if ((ca !== undefined || fp !== undefined) && !p.url.startsWith('https:')) throw invalid(ca !== undefined ? 'caCertificate' : 'tlsFingerprint', 'only for an https url');
+  if (ca !== undefined && fp !== undefined) throw fieldError('tlsFingerprint', 'give caCertificate or tlsFingerprint, not both');
+  if ((ca !== undefined || fp !== undefined) && !p.url.startsWith('https:')) throw fieldError(ca !== undefined ? 'caCertificate' : 'tlsFingerprint', 'only for an https url');
   if (ca !== undefined) {
     const pems = ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-    if (pems.length !== 1) throw invalid('caCertificate', 'must be one PEM certificate (-----BEGIN CERTIFICATE-----)');
+    if (pems.length !== 1) throw fieldError('caCertificate', 'must be one PEM certificate (-----BEGIN CERTIFICATE-----)');
     try {
       new X509Certificate(pems[0]!);
     } catch {
-      throw invalid('caCertificate', 'is not a readable X.509 certificate');
+      throw fieldError('caCertificate', 'is not a readable X.509 certificate');
     }
     return { tlsCaPem: pems[0]!, tlsFingerprint: null };
   }
@@ -34,6 +34,7 @@ export class PoolsService {
 
   constructor(
     @Inject(API_CONFIG) config: ApiConfig,
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly pools: PoolRepository,
     private readonly hosts: HostRepository,
   ) {
@@ -44,7 +45,7 @@ export class PoolsService {
     if (!this.box) throw new DomainError('unavailable', 'pool registration needs POOL_ENCRYPTION_KEY set on the API and the workers');
     const tls = tlsPin(p);
     try {
-      return await this.pools.insert({
+      return await this.pools.insert(this.ds.manager, {
         id: randomUUID(), name: p.name, url: p.url.replace(/\/+$/, ''), username: p.username, passwordEnc: this.box.seal(p.password), ...tls,
       });
     } catch (err) {

@@ -2,6 +2,7 @@ import { Body, Controller, Get, HttpCode, Param, Post, Put } from '@nestjs/commo
 import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { QuotaService } from '@xenplane/tenancy';
 import { OperatorOnly } from '../auth/roles.decorator.js';
+import { RequestMeta } from '../common/request-meta.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { QuotaLimitsDto, QuotaRecountView, QuotaView } from './quota.dto.js';
 
@@ -29,7 +30,7 @@ export class TenantQuotaController {
   @Post('recount')
   @HttpCode(200)
   @ApiOkResponse({ type: QuotaRecountView })
-  async recount(@Param('id', UuidParamPipe) id: string): Promise<QuotaRecountView> {
-    return QuotaRecountView.ofRecount(await this.quota.recount(id));
+  async recount(@Param('id', UuidParamPipe) id: string, @RequestMeta() meta: RequestMeta): Promise<QuotaRecountView> {
+    return QuotaRecountView.ofRecount(await this.quota.recount(id, meta.requestId ?? undefined));
   }
 }

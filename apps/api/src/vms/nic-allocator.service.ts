@@ -1,15 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ConflictError, DomainError, NetworkRepository, VmNicRepository, type NetworkEntity, type VmNic } from '@xenplane/core';
+import { ConflictError, NetworkRepository, fieldError, VmNicRepository, type NetworkEntity, type VmNic } from '@xenplane/core';
 import { parseTenantCidr, intToIp, randomLocalMac } from '@xenplane/network/ipam';
 
 // Each lost race moves on to the next free address; past this many, something other than a race is wrong.
 const ATTEMPTS = 64;
-
-function unknownNetwork(index: number): DomainError {
-  const path = `networkIds.${index}`;
-  return new DomainError('validation_failed', `${path}: no such active network`, { errors: [{ path, message: 'no such active network' }] });
-}
 
 /** IPAM for VM creates: one NIC per network, the lowest free address and a fresh MAC, unique under concurrency. */
 @Injectable()
@@ -23,8 +18,8 @@ export class NicAllocator {
   async lockNetworks(tx: EntityManager, tenantId: string, ids: string[]): Promise<NetworkEntity[]> {
     const out: NetworkEntity[] = [];
     for (const [i, id] of ids.entries()) {
-      const network = await this.networks.findLocked(tenantId, id, tx, 'read');
-      if (!network || network.status !== 'active') throw unknownNetwork(i);
+      const network = await this.networks.findLocked(tx, tenantId, id, 'read');
+      if (!network || network.status !== 'active') throw fieldError(`networkIds.${i}`, 'no such active network');
       out.push(network);
     }
     return out;

@@ -6,6 +6,7 @@ import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { RequestMeta } from '../common/request-meta.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { CreateVmDto, OperationView, ResizeVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
 import { VmsService } from './vms.service.js';
@@ -28,8 +29,8 @@ export class VmsController {
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
-  async create(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Body() dto: CreateVmDto, @Res({ passthrough: true }) res: Response) {
-    return accepted(res, await this.vms.create(await this.access.resolve(p, q.tenantId), dto));
+  async create(@CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Body() dto: CreateVmDto, @Res({ passthrough: true }) res: Response) {
+    return accepted(res, await this.vms.create(await this.access.resolve(p, q.tenantId), dto, meta));
   }
 
   @Get()
@@ -47,21 +48,29 @@ export class VmsController {
   @Post(':id/actions')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
-  async act(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Body() dto: VmActionDto, @Res({ passthrough: true }) res: Response) {
-    return accepted(res, await this.vms.act(await this.access.resolve(p, q.tenantId), id, dto.action));
+  async act(
+    @CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Body() dto: VmActionDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return accepted(res, await this.vms.act(await this.access.resolve(p, q.tenantId), id, dto.action, meta));
   }
 
   @Patch(':id')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView, description: 'quota is charged for the growth at once; a failed resize gives it back' })
-  async resize(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Body() dto: ResizeVmDto, @Res({ passthrough: true }) res: Response) {
-    return accepted(res, await this.vms.resize(await this.access.resolve(p, q.tenantId), id, dto.flavorId));
+  async resize(
+    @CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Body() dto: ResizeVmDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
+    return accepted(res, await this.vms.resize(await this.access.resolve(p, q.tenantId), id, dto.flavorId, meta));
   }
 
   @Delete(':id')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
-  async remove(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Res({ passthrough: true }) res: Response) {
-    return accepted(res, await this.vms.act(await this.access.resolve(p, q.tenantId), id, 'delete'));
+  async remove(
+    @CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Res({ passthrough: true }) res: Response,
+  ) {
+    return accepted(res, await this.vms.act(await this.access.resolve(p, q.tenantId), id, 'delete', meta));
   }
 }

@@ -3,8 +3,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  ACTION_JOB, DomainError, FlavorRepository, ImageRepository, InvalidStateError, JobName, NotFoundError, OperationLauncher,
-  OperationRepository, PoolRepository, PoolTemplateRepository, VmNicRepository, VmRepository, isActionAllowed, type OperationEntity, type Page, type PageRequest, type VmAction, type VmEntity, type VmNic,
+  ACTION_JOB, DomainError, FlavorRepository, fieldError, ImageRepository, InvalidStateError, JobName, NotFoundError, OperationLauncher,
+  OperationRepository, PoolRepository, PoolTemplateRepository, VmNicRepository, VmRepository, isActionAllowed, type OperationEntity, type Page, type PageRequest,
+  type RequestMeta, type VmAction, type VmEntity, type VmNic,
 } from '@xenplane/core';
 import { QuotaService, TenantAccessService, vmFootprint } from '@xenplane/tenancy';
 import { NicAllocator } from './nic-allocator.service.js';
@@ -13,10 +14,6 @@ import type { CreateVmDto } from './vm.dto.js';
 const GiB = 1024 ** 3;
 
 export type VmWithNics = VmEntity & { nics: VmNic[] };
-
-function unknownReference(path: string, what: string): DomainError {
-  return new DomainError('validation_failed', `${path}: no such ${what}`, { errors: [{ path, message: `no such ${what}` }] });
-}
 
 /** VM rules: what may be created and when an action is allowed; every change is recorded with its operation. */
 @Injectable()
@@ -36,10 +33,10 @@ export class VmsService {
     private readonly templates: PoolTemplateRepository,
   ) {}
 
-  async create(tenantId: string, dto: CreateVmDto): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
+  async create(tenantId: string, dto: CreateVmDto, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
     const [flavor, image, pool] = await Promise.all([this.flavors.find(dto.flavorId), this.images.find(dto.imageId), this.pools.findDefault()]);
-    if (!flavor) throw unknownReference('flavorId', 'flavor');
-    if (!image) throw unknownReference('imageId', 'image');
+    if (!flavor) throw fieldError('flavorId', 'no such flavor');
+    if (!image) throw fieldError('imageId', 'no such image');
     if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
     await this.assertDiskFits(pool.id, image.template, size.diskGiB, dto.diskGiB === undefined ? 'flavorId' : 'diskGiB');
@@ -55,7 +52,7 @@ export class VmsService {
         xapiUuid: null, hostUuid: null, powerState: null, errorReason: null,
       });
       const nics = await this.nicAllocator.allocate(tx, tenantId, vm.id, networks);
-      const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, operationId);
+      const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, meta, operationId);
       return { vm: { ...vm, nics }, operation };
     });
   }
@@ -85,16 +82,16 @@ export class VmsService {
   }
 
   /** Checks the action against the state machine under the VM's row lock, then records its operation. */
-  async act(tenantId: string, id: string, action: VmAction): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
+  async act(tenantId: string, id: string, action: VmAction, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
     return this.ds.transaction(async (tx) => {
-      const vm = await this.vms.findForUpdate(tenantId, id, tx);
+      const vm = await this.vms.findForUpdate(tx, tenantId, id);
       if (!vm) throw new NotFoundError('vm', id);
       if (!isActionAllowed(vm.status, action)) {
         throw new InvalidStateError(`cannot ${action} a VM that is ${vm.status}`, { currentStatus: vm.status, action });
       }
-      const operation = await this.launcher.launch(tx, tenantId, ACTION_JOB[action], { type: 'vm', id });
+      const operation = await this.launcher.launch(tx, tenantId, ACTION_JOB[action], { type: 'vm', id }, meta);
       if (action === 'delete') {
-        await this.vms.update(tenantId, id, { status: 'deleting' }, tx);
+        await this.vms.update(tx, tenantId, id, { status: 'deleting' });
         vm.status = 'deleting';
       }
       return { vm: { ...vm, nics: await this.nics.listForVms(tenantId, [id], tx) }, operation };
@@ -102,23 +99,23 @@ export class VmsService {
   }
 
   /** Charges the growth (or gives back the shrink) now, with the new sizes on the row; the worker applies them. */
-  async resize(tenantId: string, id: string, flavorId: string): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
+  async resize(tenantId: string, id: string, flavorId: string, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
     const flavor = await this.flavors.find(flavorId);
-    if (!flavor) throw unknownReference('flavorId', 'flavor');
+    if (!flavor) throw fieldError('flavorId', 'no such flavor');
     return this.ds.transaction(async (tx) => {
-      const vm = await this.vms.findForUpdate(tenantId, id, tx);
+      const vm = await this.vms.findForUpdate(tx, tenantId, id);
       if (!vm) throw new NotFoundError('vm', id);
       if (!isActionAllowed(vm.status, 'resize')) {
         throw new InvalidStateError(`cannot resize a VM that is ${vm.status}`, { currentStatus: vm.status, action: 'resize' });
       }
       const operationId = randomUUID();
       await this.quota.charge(tx, tenantId, { vcpus: flavor.vcpus - vm.vcpus, memoryMiB: flavor.memoryMiB - vm.memoryMiB }, { resourceId: id, operationId });
-      const operation = await this.launcher.launch(tx, tenantId, JobName.VmResize, { type: 'vm', id }, operationId);
+      const operation = await this.launcher.launch(tx, tenantId, JobName.VmResize, { type: 'vm', id }, meta, operationId);
       // What a failed resize goes back to.
       const previous = { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, flavorId: vm.flavorId };
-      await this.operations.checkpoint(tenantId, operationId, 'accepted', { previous }, tx);
+      await this.operations.checkpoint(tx, tenantId, operationId, 'accepted', { previous });
       const sizes = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, flavorId: flavor.id };
-      await this.vms.update(tenantId, id, sizes, tx);
+      await this.vms.update(tx, tenantId, id, sizes);
       return { vm: { ...vm, ...sizes, nics: await this.nics.listForVms(tenantId, [id], tx) }, operation };
     });
   }

@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
 import { AdvisoryLocks, DataplaneRepository, LOGGER, NotificationListener, type LockLease, type OvsHostRow, caught } from '@xenplane/core';
 import { dataplaneOwners } from '../worker.metrics.js';
 import { HostReconciler } from '@xenplane/network';
@@ -28,6 +30,7 @@ export class DataplaneService implements OnApplicationBootstrap, OnApplicationSh
   private stopping = false;
 
   constructor(
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly repo: DataplaneRepository,
     private readonly locks: AdvisoryLocks,
     private readonly notifications: NotificationListener,
@@ -89,8 +92,9 @@ export class DataplaneService implements OnApplicationBootstrap, OnApplicationSh
       });
       const reconciler = new HostReconciler({
         host,
-        loadView: () => this.repo.poolView(host.poolId),
-        publishBindings: (hostId, bindings) => this.repo.replaceBindings(hostId, bindings),
+        // One snapshot of the pool, so flows never mix NICs and bindings from different moments.
+        loadView: () => this.ds.transaction('REPEATABLE READ', (tx) => this.repo.poolView(tx, host.poolId)),
+        publishBindings: (hostId, bindings) => this.ds.transaction((tx) => this.repo.replaceBindings(tx, hostId, bindings)),
         log: { info: (o, m) => this.logger.info(o, m), warn: (o, m) => this.logger.warn(o, m) },
         canaryIntervalMs: this.config.OVS_CANARY_INTERVAL_MS,
         sweepIntervalMs: this.config.OVS_SWEEP_MS,

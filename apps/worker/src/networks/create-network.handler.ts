@@ -35,7 +35,7 @@ export class CreateNetworkHandler extends NetworkOperationHandler<string> {
     await this.ds.transaction(async (tx) => {
       const patch = { status: 'active', xapiUuid };
       await this.lifecycle.apply(tx, this.target(network), 'made', { patch, operationId: operation.id });
-      await this.operations.succeed(network.tenantId, operation.id, tx);
+      await this.operations.succeed(tx, network.tenantId, operation.id);
     });
   }
 
@@ -48,7 +48,7 @@ export class CreateNetworkHandler extends NetworkOperationHandler<string> {
     const gone = partial ? await xapi!.destroyNetwork(partial.ref).then(() => true, () => false) : partial === null;
     await this.ds.transaction(async (tx) => {
       await this.lifecycle.apply(tx, this.target(network), gone ? 'gone' : 'unconfirmed', { patch: { status: 'error' }, operationId: operation.id });
-      await this.operations.fail(network.tenantId, operation.id, failure.code, failure.detail, tx);
+      await this.operations.fail(tx, network.tenantId, operation.id, failure.code, failure.detail);
     });
   }
 }

@@ -25,15 +25,15 @@ export class DeleteNetworkHandler extends NetworkOperationHandler {
   async succeed({ resource: network, operation }: NetworkContext): Promise<void> {
     await this.ds.transaction(async (tx) => {
       await this.lifecycle.apply(tx, this.target(network), 'gone', { patch: { status: 'deleted' }, operationId: operation.id });
-      await this.operations.succeed(network.tenantId, operation.id, tx);
+      await this.operations.succeed(tx, network.tenantId, operation.id);
     });
   }
 
   /** A failed delete keeps the network and its quota until a retry. */
   async fail({ resource: network, operation }: NetworkContext, failure: JobFailure): Promise<void> {
     await this.ds.transaction(async (tx) => {
-      await this.networks.update(network.tenantId, network.id, { status: 'error' }, tx);
-      await this.operations.fail(network.tenantId, operation.id, failure.code, failure.detail, tx);
+      await this.networks.update(tx, network.tenantId, network.id, { status: 'error' });
+      await this.operations.fail(tx, network.tenantId, operation.id, failure.code, failure.detail);
     });
   }
 }

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job } from 'bullmq';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
 import { LOGGER, OperationRepository, requestContext, type OperationJobData } from '@xenplane/core';
 import { jobDuration, jobFailures } from '../worker.metrics.js';
 import type { XapiPool } from '@xenplane/xapi-driver';
@@ -16,6 +18,7 @@ import { OperationRegistry } from './operation-registry.js';
 @Injectable()
 export class OperationRunner {
   constructor(
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly registry: OperationRegistry,
     private readonly operations: OperationRepository,
     private readonly pools: XapiPoolsService,
@@ -35,12 +38,12 @@ export class OperationRunner {
       if (!resource) {
         // Nothing to work on, now or on any retry: the operation ends, failed, instead of being retried for ever.
         const detail = `operation ${operationId} names missing ${operation.resourceType} ${operation.resourceId}`;
-        await this.operations.fail(tenantId, operationId, 'resource_missing', detail);
+        await this.operations.fail(this.ds.manager, tenantId, operationId, 'resource_missing', detail);
         jobFailures.inc({ queue: job.queueName, job: job.name, code: 'resource_missing' });
         this.logger.error({ job: job.name, resourceType: operation.resourceType, resourceId: operation.resourceId }, detail);
         return;
       }
-      await this.operations.start(tenantId, operationId);
+      await this.operations.start(this.ds.manager, tenantId, operationId);
       let pool: Promise<XapiPool> | undefined;
       const ctx: OperationContext<unknown> = {
         operation, resource, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),

@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
 import { withTimeout, LOGGER, NotificationListener, OutboxRepository, PeriodicTask, type OutboxMessage } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { JobEnqueuer } from './job-enqueuer.js';
@@ -17,6 +19,7 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly outbox: OutboxRepository,
     private readonly notifications: NotificationListener,
     private readonly enqueuer: JobEnqueuer,
@@ -46,7 +49,8 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
   }
 
   private async drainAll(): Promise<void> {
-    while ((await this.outbox.drain(BATCH, (msgs) => this.dispatch(msgs))) === BATCH);
+    // One transaction per batch: its rows stay locked (SKIP LOCKED for other relays) until they are marked dispatched.
+    while ((await this.ds.transaction((tx) => this.outbox.drain(tx, BATCH, (msgs) => this.dispatch(msgs)))) === BATCH);
   }
 
   private async dispatch(msgs: OutboxMessage[]): Promise<void> {

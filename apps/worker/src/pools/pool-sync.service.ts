@@ -1,5 +1,7 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
 import {
   AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, PoolTemplateRepository, type PoolEntity, caught,
 } from '@xenplane/core';
@@ -20,6 +22,7 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
   private unlisten: (() => Promise<void>) | undefined;
 
   constructor(
+    @InjectDataSource() private readonly ds: DataSource,
     private readonly pools: PoolRepository,
     private readonly hosts: HostRepository,
     private readonly templates: PoolTemplateRepository,
@@ -64,20 +67,21 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
       const xapiPool = await this.xapi.forPool(pool.id);
       const hosts = await xapiPool.listHosts();
       const poolUuid = await this.xapi.poolUuid(pool.id);
-      await this.hosts.replaceForPool(pool.id, hosts.map((h) => ({
+      await this.ds.transaction((tx) => this.hosts.replaceForPool(tx, pool.id, hosts.map((h) => ({
         xapiUuid: h.uuid, name: h.name, address: h.address, enabled: h.enabled, live: h.live,
         memoryTotalBytes: h.memoryTotal, memoryFreeBytes: h.memoryFree, cpuCount: h.cpuCount, ...hostOvsConfig(h.otherConfig, h.address),
-      })));
+      }))));
       // What each template's clones get as a boot disk: a VM asking for less is refused before it is accepted.
-      await this.templates.replaceForPool(pool.id, await xapiPool.listTemplates());
-      await this.pools.markConnected(pool.id, poolUuid);
+      const templates = await xapiPool.listTemplates();
+      await this.ds.transaction((tx) => this.templates.replaceForPool(tx, pool.id, templates));
+      await this.pools.markConnected(this.ds.manager, pool.id, poolUuid);
     } catch (err) {
       let message = err instanceof XapiError ? `${err.code} ${err.params.join(' ')}`.trim() : (err as Error).message;
       if (err instanceof XapiTransportError && err.kind === 'tls' && !pool.tlsCaPem && !pool.tlsFingerprint) {
         message += pool.fromEnv ? ' (trust its CA with NODE_EXTRA_CA_CERTS)' : ' (register the pool with caCertificate or tlsFingerprint to trust its certificate)';
       }
       this.logger.warn({ poolId: pool.id, err: message }, 'pool sync failed');
-      await this.pools.markError(pool.id, message);
+      await this.pools.markError(this.ds.manager, pool.id, message);
     }
   }
 }

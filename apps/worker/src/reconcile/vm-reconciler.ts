@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
 import { type VmRepository } from '@xenplane/core';
 import { reconcileDrift } from '../worker.metrics.js';
 import type { XapiWatchEvent } from '@xenplane/xapi-driver';
@@ -37,6 +38,8 @@ export class VmReconciler {
   constructor(
     private readonly poolId: string,
     private readonly vms: VmRepository,
+    /** Where observations are written: each its own statement (`ds.manager`). */
+    private readonly db: EntityManager,
     private readonly onVanished: VanishedHandler,
     private readonly stillExists: (xapiUuid: string) => Promise<boolean>,
     private readonly powerStateNow: (ref: string) => Promise<string>,
@@ -90,7 +93,7 @@ export class VmReconciler {
     if ((found.status === 'running' || found.status === 'stopped') && statusOf(power) !== found.status) {
       power = await this.powerStateNow(ref);
     }
-    const changed = await this.vms.recordObserved(mine.tenantId, mine.vmId, {
+    const changed = await this.vms.recordObserved(this.db, mine.tenantId, mine.vmId, {
       powerState: power, hostUuid: power === 'Halted' ? null : host, status: statusOf(power),
     });
     if (changed) {

@@ -106,8 +106,8 @@ export async function startWorkerFixture(opts: WorkerBootOptions & { simEnv?: Re
     await db.drop();
     throw err;
   }
-  const pool = await app.get(PoolRepository).upsertFromEnv(app.config.XAPI_URL, app.config.XAPI_USERNAME);
   const ds = app.module.get<DataSource>(getDataSourceToken());
+  const pool = await app.get(PoolRepository).upsertFromEnv(ds.manager, app.config.XAPI_URL, app.config.XAPI_USERNAME);
   const runner = app.get(OperationRunner);
   const { attempts: defaultAttempts } = jobOptions();
   const seed = new WorkerSeeds({ ds, poolId: pool.id, get: app.get });

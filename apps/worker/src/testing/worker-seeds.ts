@@ -36,11 +36,11 @@ export class WorkerSeeds {
 
   /** A flavor; the simulator's templates have a 10 GiB disk, so that is the smallest disk that fits. */
   flavor(size: Pick<FlavorEntity, 'vcpus' | 'memoryMiB' | 'diskGiB'> = { vcpus: 1, memoryMiB: 512, diskGiB: 10 }): Promise<FlavorEntity> {
-    return this.deps.get(FlavorRepository).insert({ id: randomUUID(), name: `f-${randomUUID()}`, ...size });
+    return this.deps.get(FlavorRepository).insert(this.deps.ds.manager, { id: randomUUID(), name: `f-${randomUUID()}`, ...size });
   }
 
   image(template = 'Debian Bookworm 12'): Promise<ImageEntity> {
-    return this.deps.get(ImageRepository).insert({ id: randomUUID(), name: `i-${randomUUID()}`, template });
+    return this.deps.get(ImageRepository).insert(this.deps.ds.manager, { id: randomUUID(), name: `i-${randomUUID()}`, template });
   }
 
   /** POST /v1/networks: quota charged, the lowest free VNI, and the network.create operation. */
@@ -59,7 +59,7 @@ export class WorkerSeeds {
   deleteNetwork(tenantId: string, id: string): Promise<OperationEntity> {
     return this.request(tenantId, async (tx) => {
       const operation = await this.launch(tx, tenantId, JobName.NetworkDelete, 'network', id);
-      await this.deps.get(NetworkRepository).update(tenantId, id, { status: 'deleting' }, tx);
+      await this.deps.get(NetworkRepository).update(tx, tenantId, id, { status: 'deleting' });
       return operation;
     });
   }
@@ -71,7 +71,7 @@ export class WorkerSeeds {
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: flavor.diskGiB };
     return this.request(tenantId, async (tx) => {
       for (const n of spec.networks ?? []) {
-        if (!(await this.deps.get(NetworkRepository).findLocked(tenantId, n.id, tx, 'read'))) throw new Error(`no network ${n.id}`);
+        if (!(await this.deps.get(NetworkRepository).findLocked(tx, tenantId, n.id, 'read'))) throw new Error(`no network ${n.id}`);
       }
       await this.deps.get(QuotaService).charge(tx, tenantId, vmFootprint(size), { resourceId: id, operationId });
       const vm = await this.deps.get(VmRepository).insert(tx, {
@@ -86,10 +86,10 @@ export class WorkerSeeds {
   /** POST /v1/vms/:id/actions (start, stop, reboot, delete), refused as the API refuses it. */
   act(tenantId: string, vmId: string, action: Exclude<VmAction, 'resize'>): Promise<OperationEntity> {
     return this.request(tenantId, async (tx) => {
-      const vm = await this.deps.get(VmRepository).findForUpdate(tenantId, vmId, tx);
+      const vm = await this.deps.get(VmRepository).findForUpdate(tx, tenantId, vmId);
       if (!vm || !isActionAllowed(vm.status, action)) throw new Error(`cannot ${action} a VM that is ${vm?.status ?? 'missing'}`);
       const operation = await this.launch(tx, tenantId, ACTION_JOB[action], 'vm', vmId);
-      if (action === 'delete') await this.deps.get(VmRepository).update(tenantId, vmId, { status: 'deleting' }, tx);
+      if (action === 'delete') await this.deps.get(VmRepository).update(tx, tenantId, vmId, { status: 'deleting' });
       return operation;
     });
   }
@@ -97,14 +97,14 @@ export class WorkerSeeds {
   /** PATCH /v1/vms/:id: the growth charged now, the new sizes on the row, the old ones in the checkpoint. */
   resize(tenantId: string, vmId: string, flavor: FlavorEntity): Promise<OperationEntity> {
     return this.request(tenantId, async (tx) => {
-      const vm = await this.deps.get(VmRepository).findForUpdate(tenantId, vmId, tx);
+      const vm = await this.deps.get(VmRepository).findForUpdate(tx, tenantId, vmId);
       if (!vm || !isActionAllowed(vm.status, 'resize')) throw new Error(`cannot resize a VM that is ${vm?.status ?? 'missing'}`);
       const operationId = randomUUID();
       await this.deps.get(QuotaService).charge(tx, tenantId, { vcpus: flavor.vcpus - vm.vcpus, memoryMiB: flavor.memoryMiB - vm.memoryMiB }, { resourceId: vmId, operationId });
       const operation = await this.launch(tx, tenantId, JobName.VmResize, 'vm', vmId, operationId);
       const previous = { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, flavorId: vm.flavorId };
-      await this.deps.get(OperationRepository).checkpoint(tenantId, operationId, 'accepted', { previous }, tx);
-      await this.deps.get(VmRepository).update(tenantId, vmId, { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, flavorId: flavor.id }, tx);
+      await this.deps.get(OperationRepository).checkpoint(tx, tenantId, operationId, 'accepted', { previous });
+      await this.deps.get(VmRepository).update(tx, tenantId, vmId, { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, flavorId: flavor.id });
       return operation;
     });
   }
@@ -122,7 +122,7 @@ export class WorkerSeeds {
   }
 
   private launch(tx: EntityManager, tenantId: string, job: JobName, type: string, id: string, operationId?: string): Promise<OperationEntity> {
-    return this.deps.get(OperationLauncher).launch(tx, tenantId, job, { type, id }, operationId);
+    return this.deps.get(OperationLauncher).launch(tx, tenantId, job, { type, id }, { requestId: requestContext.current()?.requestId ?? null }, operationId);
   }
 
   private async allocateNic(tx: EntityManager, tenantId: string, vmId: string, device: number, network: NetworkEntity): Promise<void> {

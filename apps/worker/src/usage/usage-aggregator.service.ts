@@ -17,7 +17,7 @@ export class UsageAggregatorService implements OnApplicationBootstrap, OnApplica
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.repo = new UsageRepository(ds);
+    this.repo = new UsageRepository();
     this.task = new PeriodicTask(() => this.drain(), config.USAGE_AGGREGATE_INTERVAL_MS, (err) =>
       this.logger.warn({ err: (err as Error).message }, 'usage aggregation failed; will retry next interval'));
   }

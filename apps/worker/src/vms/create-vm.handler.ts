@@ -34,7 +34,7 @@ export class CreateVmHandler extends VmOperationHandler {
 
   async run({ operation, resource: vm, xapi: connect }: VmContext): Promise<void> {
     const { tenantId } = vm;
-    if (vm.status === 'pending') await this.vms.update(tenantId, vm.id, { status: 'provisioning' });
+    if (vm.status === 'pending') await this.vms.update(this.ds.manager, tenantId, vm.id, { status: 'provisioning' });
     const image = await this.images.find(vm.imageId);
     if (!image) throw new SagaError('template_missing', `image ${vm.imageId} no longer exists`);
     const xapi = await connect();
@@ -45,7 +45,7 @@ export class CreateVmHandler extends VmOperationHandler {
     if (!made) made = await xapi.cloneTemplate(image.template, cloneMarker(vm.id));
     const clone = made;
     await this.ds.transaction(async (tx) => {
-      await this.operations.checkpoint(tenantId, operation.id, 'cloned', { xapiUuid: clone.uuid }, tx);
+      await this.operations.checkpoint(tx, tenantId, operation.id, 'cloned', { xapiUuid: clone.uuid });
       // From here the VM is on the pool: billed for its disk until it is released.
       await this.lifecycle.apply(tx, { kind: 'vm', tenantId, id: vm.id }, 'made', { patch: { xapiUuid: clone.uuid }, operationId: operation.id });
     });
@@ -64,10 +64,10 @@ export class CreateVmHandler extends VmOperationHandler {
       const minDiskGiB = Math.ceil(diskBytes / (1024 * MIB));
       throw new SagaError('disk_below_template', `the template's disk is ${minDiskGiB} GiB, more than the ${vm.diskGiB} GiB asked for`);
     }
-    await this.operations.checkpoint(tenantId, operation.id, 'configured', {});
+    await this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'configured', {});
 
     await this.plugNics(xapi, tenantId, vm.id, made.ref);
-    await this.operations.checkpoint(tenantId, operation.id, 'nics', {});
+    await this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'nics', {});
 
     const record = await xapi.getVm(made.ref);
     if (record.power_state !== 'Running') {
@@ -75,7 +75,7 @@ export class CreateVmHandler extends VmOperationHandler {
       if (!host) throw new SagaError('no_capacity', `no host has ${vm.memoryMiB} MiB free`);
       await xapi.startVm(made.ref, host.ref);
     }
-    await this.operations.checkpoint(tenantId, operation.id, 'started', {});
+    await this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'started', {});
   }
 
   /** One VIF per NIC row (kept if an earlier attempt made it), and its address where the guest reads it. */

@@ -50,8 +50,8 @@ async function createVm(tenantId: string, size = SIZE): Promise<{ vm: VmEntity; 
 /** A created VM that ran, with its vm.delete operation queued (as the API leaves it). */
 async function deletableVm(tenantId: string): Promise<{ vm: VmEntity; op: OperationEntity }> {
   const { vm, op } = await createVm(tenantId);
-  await operations.succeed(tenantId, op.id);
-  await vms.update(tenantId, vm.id, { status: 'deleting' });
+  await operations.succeed(fx.ds.manager, tenantId, op.id);
+  await vms.update(fx.ds.manager, tenantId, vm.id, { status: 'deleting' });
   const del = await fx.ds.transaction((tx) =>
     operations.insert(tx, { id: randomUUID(), tenantId, kind: JobName.VmDelete, resourceType: 'vm', resourceId: vm.id, requestId: null }));
   return { vm: (await vms.find(tenantId, vm.id))!, op: del };

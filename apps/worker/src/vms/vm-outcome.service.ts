@@ -33,9 +33,9 @@ export class VmOutcomeService {
       } else if (observed!.errorReason === 'vanished') {
         await this.lifecycle.apply(tx, target, 'gone', { patch: { ...observed }, operationId: operation.id });
       } else {
-        await this.vms.update(vm.tenantId, vm.id, { ...observed, errorReason: null }, tx);
+        await this.vms.update(tx, vm.tenantId, vm.id, { ...observed, errorReason: null });
       }
-      await this.operations.succeed(vm.tenantId, operation.id, tx);
+      await this.operations.succeed(tx, vm.tenantId, operation.id);
     });
   }
 
@@ -61,15 +61,15 @@ export class VmOutcomeService {
     }
     const previous = operation.kind === JobName.VmResize ? (operation.checkpoint.previous as Pick<VmEntity, 'vcpus' | 'memoryMiB' | 'flavorId'> | undefined) : undefined;
     await this.ds.transaction(async (tx) => {
-      if (previous) await this.vms.update(vm.tenantId, vm.id, previous, tx);
+      if (previous) await this.vms.update(tx, vm.tenantId, vm.id, previous);
       if (presence) await this.lifecycle.apply(tx, target, presence, { patch: observed, operationId: operation.id });
-      else await this.vms.update(vm.tenantId, vm.id, observed, tx);
+      else await this.vms.update(tx, vm.tenantId, vm.id, observed);
       // A failed resize gives back what it charged, keyed so that a retried failure does it once.
       if (previous) {
         const back = { vcpus: previous.vcpus - vm.vcpus, memoryMiB: previous.memoryMiB - vm.memoryMiB };
         await this.quota.charge(tx, vm.tenantId, back, { resourceId: vm.id, operationId: derivedUuid(operation.id, 'revert') });
       }
-      await this.operations.fail(vm.tenantId, operation.id, failure.code, failure.detail, tx);
+      await this.operations.fail(tx, vm.tenantId, operation.id, failure.code, failure.detail);
     });
   }
 

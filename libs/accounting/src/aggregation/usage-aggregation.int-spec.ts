@@ -16,7 +16,7 @@ const tenantId = randomUUID();
 const poolId = randomUUID();
 
 async function append(resourceId: string, type: 'vm' | 'network', events: TestEvent[]): Promise<number> {
-  return repo.appendEvents(events.map((e) => ({
+  return repo.appendEvents(ds.manager, events.map((e) => ({
     source: 'test', sourceKey: `${resourceId}:${e.key}`, tenantId, poolId, resourceId, resourceType: type, kind: e.kind, occurredAt: new Date(e.at), attrs: e.attrs,
   })));
 }
@@ -32,7 +32,7 @@ before(async () => {
   db = await createTestDatabase();
   ds = new DataSource({ type: 'postgres', url: db.url });
   await ds.initialize();
-  repo = new UsageRepository(ds);
+  repo = new UsageRepository();
 });
 after(async () => {
   await ds?.destroy();
@@ -81,7 +81,7 @@ describe('hourly usage records', () => {
       source: e.source as string, sourceKey: e.source_key as string, tenantId: e.tenant_id as string, poolId: e.pool_id as string,
       resourceId: e.resource_id as string, resourceType: e.resource_type as 'vm', kind: e.kind as string, occurredAt: e.occurred_at as Date, attrs: e.attrs as object,
     }));
-    assert.equal(await repo.appendEvents(replay), 0);
+    assert.equal(await repo.appendEvents(ds.manager, replay), 0);
     // Force every resource through re-derivation and recomputation as if all its events were new.
     await ds.query(`INSERT INTO usage_dirty (resource_id, since) SELECT resource_id, min(occurred_at) FROM usage_events GROUP BY 1 ON CONFLICT DO NOTHING`);
     await run();

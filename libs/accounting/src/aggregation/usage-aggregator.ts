@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { one } from '@xenplane/core';
 import { deriveLifecycleIntervals } from '../metering/lifecycle-intervals.js';
 import type { UsageRepository } from './usage.repository.js';
 
@@ -21,7 +22,7 @@ const floorHour = (d: Date) => new Date(Math.floor(d.getTime() / HOUR) * HOUR);
  */
 export async function aggregateUsage(ds: DataSource, repo: UsageRepository, opts: { graceMs: number; batch?: number }): Promise<AggregationResult> {
   return ds.transaction(async (tx) => {
-    const [{ ok, now }] = await tx.query(`SELECT pg_try_advisory_xact_lock(hashtextextended('usage-aggregator', 0)) AS ok, now() AS now`);
+    const { ok, now } = (await one<{ ok: boolean; now: Date }>(tx, `SELECT pg_try_advisory_xact_lock(hashtextextended('usage-aggregator', 0)) AS ok, now() AS now`))!;
     if (!ok) return { skipped: true, resourcesRederived: 0, windowsAdded: 0, through: null, more: false };
     let through = await repo.watermark(tx);
     if (!through) {

@@ -1,8 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { affected, one, rows } from '@xenplane/core';
 import type { LifecycleInterval, LifecycleEvent } from '../metering/lifecycle-intervals.js';
 import { FRESH_RECORDS, RECORD_COLUMNS } from './records.sql.js';
+
+export interface NewUsageEvent {
+  source: string;
+  sourceKey: string;
+  tenantId: string;
+  poolId: string;
+  resourceId: string;
+  resourceType: 'vm' | 'network';
+  kind: string;
+  occurredAt: Date;
+  attrs: object;
+}
 
 export interface DirtyResource {
   resourceId: string;
@@ -12,28 +24,27 @@ export interface DirtyResource {
   since: Date;
 }
 
-/** Usage events, intervals, hourly records and the watermark. Cross-tenant: it serves metering, not a tenant. */
+/**
+ * Usage events, intervals, hourly records and the watermark; every method takes its transaction first.
+ * Cross-tenant: it serves metering, not a tenant.
+ */
 @Injectable()
 export class UsageRepository {
-  constructor(@InjectDataSource() readonly ds: DataSource) {}
-
   /** Appends events; a natural key seen before changes nothing (replays, re-deliveries). Returns how many were new. */
-  async appendEvents(events: { source: string; sourceKey: string; tenantId: string; poolId: string; resourceId: string;
-    resourceType: 'vm' | 'network'; kind: string; occurredAt: Date; attrs: object }[], tx: EntityManager = this.ds.manager): Promise<number> {
+  async appendEvents(tx: EntityManager, events: NewUsageEvent[]): Promise<number> {
     if (!events.length) return 0;
-    const rows: unknown[] = await tx.query(
+    return affected(tx,
       `INSERT INTO usage_events (source, source_key, tenant_id, pool_id, resource_id, resource_type, kind, occurred_at, attrs)
        SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[], $9::jsonb[])
-       ON CONFLICT (source, source_key) DO NOTHING RETURNING id`,
+       ON CONFLICT (source, source_key) DO NOTHING`,
       [events.map((e) => e.source), events.map((e) => e.sourceKey), events.map((e) => e.tenantId), events.map((e) => e.poolId),
         events.map((e) => e.resourceId), events.map((e) => e.resourceType), events.map((e) => e.kind),
         events.map((e) => e.occurredAt.toISOString()), events.map((e) => JSON.stringify(e.attrs))]);
-    return rows.length;
   }
 
   /** Takes up to `limit` dirty resources in `tx` (rows come back if it aborts); other aggregators skip them. */
   async takeDirty(tx: EntityManager, limit: number): Promise<DirtyResource[]> {
-    return tx.query(
+    return rows<DirtyResource>(tx,
       `WITH taken AS (DELETE FROM usage_dirty WHERE resource_id IN (SELECT resource_id FROM usage_dirty ORDER BY resource_id LIMIT $1 FOR UPDATE SKIP LOCKED)
          RETURNING resource_id, since)
        SELECT t.resource_id AS "resourceId", t.since, e.resource_type AS "resourceType", e.tenant_id AS "tenantId", e.pool_id AS "poolId"
@@ -42,19 +53,19 @@ export class UsageRepository {
   }
 
   async eventsOf(tx: EntityManager, resourceIds: string[]): Promise<Map<string, LifecycleEvent[]>> {
-    const rows: { resource_id: string; kind: LifecycleEvent['kind']; at: string; key: string; attrs: LifecycleEvent['attrs'] }[] = await tx.query(
+    const events = await rows<{ resource_id: string; kind: LifecycleEvent['kind']; at: string; key: string; attrs: LifecycleEvent['attrs'] }>(tx,
       `SELECT resource_id, kind, (extract(epoch FROM occurred_at) * 1000)::bigint AS at, source || '/' || source_key AS key, attrs
        FROM usage_events WHERE resource_id = ANY($1::uuid[])`, [resourceIds]);
     const out = new Map<string, LifecycleEvent[]>();
-    for (const r of rows) out.set(r.resource_id, [...(out.get(r.resource_id) ?? []), { kind: r.kind, at: Number(r.at), key: r.key, attrs: r.attrs }]);
+    for (const r of events) out.set(r.resource_id, [...(out.get(r.resource_id) ?? []), { kind: r.kind, at: Number(r.at), key: r.key, attrs: r.attrs }]);
     return out;
   }
 
   /** Replaces a resource's intervals with freshly derived ones (the exclusion constraint refuses any overlap). */
   async replaceIntervals(tx: EntityManager, r: DirtyResource, intervals: LifecycleInterval[]): Promise<void> {
-    await tx.query(`DELETE FROM usage_intervals WHERE resource_id = $1`, [r.resourceId]);
+    await affected(tx, `DELETE FROM usage_intervals WHERE resource_id = $1`, [r.resourceId]);
     if (!intervals.length) return;
-    await tx.query(
+    await affected(tx,
       `INSERT INTO usage_intervals (resource_id, sku, tenant_id, pool_id, resource_type, resource_name, size, during)
        SELECT $1, sku, $2, $3, $4, name, size::numeric, tstzrange(to_timestamp(s), CASE WHEN e IS NULL THEN NULL ELSE to_timestamp(e) END, '[)')
        FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[]) AS x(sku, name, size, s, e)`,
@@ -64,24 +75,23 @@ export class UsageRepository {
 
   /** The hour before which every window has its records, or null before the first pass. Locks the row. */
   async watermark(tx: EntityManager): Promise<Date | null> {
-    const [row] = await tx.query(`SELECT through FROM usage_watermark WHERE id = 1 FOR UPDATE`);
+    const row = await one<{ through: Date }>(tx, `SELECT through FROM usage_watermark WHERE id = 1 FOR UPDATE`);
     return row ? new Date(row.through) : null;
   }
 
   async setWatermark(tx: EntityManager, through: Date): Promise<void> {
-    await tx.query(`INSERT INTO usage_watermark (id, through) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET through = EXCLUDED.through`, [through]);
+    await affected(tx, `INSERT INTO usage_watermark (id, through) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET through = EXCLUDED.through`, [through]);
   }
 
   /** The first hour anything happened, for the first pass. */
   async firstEventHour(tx: EntityManager): Promise<Date | null> {
-    const [row] = await tx.query(`SELECT date_trunc('hour', min(occurred_at)) AS h FROM usage_events`);
+    const row = await one<{ h: Date | null }>(tx, `SELECT date_trunc('hour', min(occurred_at)) AS h FROM usage_events`);
     return row?.h ? new Date(row.h) : null;
   }
 
   /** Inserts the records of windows [from, to) for every resource (the forward pass). */
   async insertWindows(tx: EntityManager, from: Date, to: Date): Promise<number> {
-    const rows: unknown[] = await tx.query(`INSERT INTO usage_records (${RECORD_COLUMNS}) SELECT ${RECORD_COLUMNS} FROM (${FRESH_RECORDS}) f RETURNING 1`, [from, to, null]);
-    return rows.length;
+    return affected(tx, `INSERT INTO usage_records (${RECORD_COLUMNS}) SELECT ${RECORD_COLUMNS} FROM (${FRESH_RECORDS}) f`, [from, to, null]);
   }
 
   /**
@@ -91,13 +101,13 @@ export class UsageRepository {
   async recompute(tx: EntityManager, resourceIds: string[], from: Date, to: Date): Promise<void> {
     if (from >= to) return;
     const args = [from, to, resourceIds];
-    await tx.query(
+    await affected(tx,
       `DELETE FROM usage_records r WHERE r.resource_id = ANY($3::uuid[]) AND r.window_start >= $1 AND r.window_start < $2
        AND NOT EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = r.billing_period)`, args);
-    await tx.query(
+    await affected(tx,
       `INSERT INTO usage_records (${RECORD_COLUMNS}) SELECT ${RECORD_COLUMNS} FROM (${FRESH_RECORDS}) f
        WHERE NOT EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = f.billing_period)`, args);
-    await tx.query(
+    await affected(tx,
       `WITH fresh AS (SELECT * FROM (${FRESH_RECORDS}) f WHERE EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = f.billing_period)),
        billed AS (SELECT resource_id, sku, window_start, sum(seconds)::int AS seconds, sum(consumed_quantity) AS consumed, sum(pricing_quantity) AS pq,
                     sum(cost) AS cost, min(tenant_id::text)::uuid AS tenant_id, min(pool_id::text)::uuid AS pool_id, min(resource_type) AS resource_type,

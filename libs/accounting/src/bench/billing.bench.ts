@@ -49,7 +49,7 @@ try {
   out('billing-export', 'peak RSS during the 1M-row export', peak / 1024 / 1024, 'MiB');
 
   // (2) 10,000 VMs running since 2026-03-01: derive their intervals, then time the pass that adds one hour.
-  const repo = new UsageRepository(ds);
+  const repo = new UsageRepository();
   const tenant = randomUUID();
   const pool = randomUUID();
   const events = Array.from({ length: VMS }, (_, i) => {
@@ -58,7 +58,7 @@ try {
     return (['created', 'running'] as const).map((kind) => ({ source: 'bench', sourceKey: `${id}:${kind}`, tenantId: tenant, poolId: pool, resourceId: id,
       resourceType: 'vm' as const, kind, occurredAt: new Date('2026-03-01T00:00:00Z'), attrs }));
   }).flat();
-  for (let i = 0; i < events.length; i += 5000) await repo.appendEvents(events.slice(i, i + 5000));
+  for (let i = 0; i < events.length; i += 5000) await repo.appendEvents(ds.manager, events.slice(i, i + 5000));
   const holdAt = (iso: string) => Date.now() - Date.parse(iso); // a grace that stops the watermark at this hour
   for (;;) if (!(await aggregateUsage(ds, repo, { graceMs: holdAt('2026-03-01T00:30:00Z') })).more) break;
   const t2 = performance.now();

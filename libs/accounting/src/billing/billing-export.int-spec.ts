@@ -8,7 +8,7 @@ import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
 import { aggregateUsage } from '../aggregation/usage-aggregator.js';
 import { randomVmHistory } from '../testing/usage-fixtures.js';
 import { UsageRepository } from '../aggregation/usage.repository.js';
-import { billingPeriodAt, parseBillingPeriod } from '../billing-period.js';
+import { billingPeriodAt, parseBillingPeriod, type BillingPeriod } from '../billing-period.js';
 import { parseCsv } from '../csv-codec.js';
 import { checkFocusCsv } from '../focus-conformance.js';
 import { SKUS } from '../skus.js';
@@ -32,17 +32,19 @@ const text = async (format: 'focus' | 'csv' | 'json', tenantId?: string) => {
 const run = async () => {
   for (;;) if (!(await aggregateUsage(ds, usage, { graceMs: 0 })).more) return;
 };
+// As the API closes a period: in one REPEATABLE READ transaction.
+const close = (period: BillingPeriod) => ds.transaction('REPEATABLE READ', (tx) => periods.close(tx, period, provider));
 
 before(async () => {
   db = await createTestDatabase();
   ds = new DataSource({ type: 'postgres', url: db.url });
   await ds.initialize();
-  usage = new UsageRepository(ds);
+  usage = new UsageRepository();
   periods = new PeriodsRepository(ds);
   const billing = new BillingRepository(ds);
   const price = (p: string) => SKUS.map((sku) => ({ sku, unitPrice: p }));
-  assert.ok('version' in (await billing.addPriceVersion(new Date('2026-08-01T00:00:00Z'), 'EUR', price('0.010000'))));
-  assert.ok('version' in (await billing.addPriceVersion(new Date('2026-09-15T00:00:00Z'), 'EUR', price('0.012500'))));
+  assert.ok('version' in (await ds.transaction((tx) => billing.addPriceVersion(tx, new Date('2026-08-01T00:00:00Z'), 'EUR', price('0.010000')))));
+  assert.ok('version' in (await ds.transaction((tx) => billing.addPriceVersion(tx, new Date('2026-09-15T00:00:00Z'), 'EUR', price('0.012500')))));
   const events = [];
   for (const [t, tenantId] of tenants.entries()) {
     for (let v = 0; v < 4; v++) {
@@ -56,7 +58,7 @@ before(async () => {
       events.push({ source: 'test', sourceKey: `${net}:${kind}`, tenantId, poolId: pool, resourceId: net, resourceType: 'network' as const, kind, occurredAt: new Date(at), attrs: { name: `net-${t}` } });
     }
   }
-  await usage.appendEvents(events);
+  await usage.appendEvents(ds.manager, events);
   await run();
 });
 after(async () => {
@@ -98,13 +100,13 @@ describe('billing export of a generated month', () => {
 
   test('closing freezes the file: its hash is stored; a late event lands as Correction rows of the next period', async () => {
     const before = await text('focus');
-    const closed = await periods.close(september, provider);
+    const closed = await close(september);
     assert.ok('sha256' in closed);
-    const again = await periods.close(september, provider);
+    const again = await close(september);
     assert.ok('refused' in again && again.refused === 'already_closed');
     const vm = randomUUID();
     const a = { vcpus: 2, memoryMiB: 1024, diskGiB: 4, name: 'late' };
-    await usage.appendEvents([
+    await usage.appendEvents(ds.manager, [
       { source: 'test', sourceKey: `${vm}:r`, tenantId: tenants[0]!, poolId: pool, resourceId: vm, resourceType: 'vm', kind: 'running', occurredAt: new Date('2026-09-30T22:30:00Z'), attrs: a },
       { source: 'test', sourceKey: `${vm}:d`, tenantId: tenants[0]!, poolId: pool, resourceId: vm, resourceType: 'vm', kind: 'deleted', occurredAt: new Date('2026-10-01T00:30:00Z'), attrs: {} },
     ]);
@@ -124,9 +126,9 @@ describe('billing export of a generated month', () => {
   });
 
   test('a period with unrated hours cannot close, nor one not begun', async () => {
-    const r = await periods.close(billingPeriodAt(Date.now()), provider);
+    const r = await close(billingPeriodAt(Date.now()));
     assert.ok('refused' in r && r.refused === 'not_rated');
-    const later = await periods.close(parseBillingPeriod('2099-01'), provider);
+    const later = await close(parseBillingPeriod('2099-01'));
     assert.ok('refused' in later && later.refused === 'out_of_range');
   });
 });

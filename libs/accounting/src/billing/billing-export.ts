@@ -1,6 +1,7 @@
 // Streams a billing period's rated records from a Postgres cursor as FOCUS CSV, plain CSV or JSON: constant memory.
 import { createHash } from 'node:crypto';
-import type { QueryRunner } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { rows } from '@xenplane/core';
 import { parseBillingPeriod, type BillingPeriod } from '../billing-period.js';
 import { csvStream } from '../csv-codec.js';
 import { FOCUS_COLUMN_NAMES } from '../focus-columns.js';
@@ -24,40 +25,46 @@ const EXPORT_SQL = `
     (CASE r.sku WHEN 'disk-gib-hour' THEN 'disk' WHEN 'network-hour' THEN 'network' ELSE 'vm' END || '/' || r.resource_id::text) COLLATE "C",
     r.sku COLLATE "C", (r.charge_class IS NOT NULL)`;
 
-function toInput(r: Record<string, unknown>, periods: Map<string, BillingPeriod>): FocusRowInput {
-  const label = r.period as string;
+interface ExportRow {
+  tenant_id: string; tenant_name: string; pool_id: string; pool_name: string; resource_id: string; resource_name: string; sku: string;
+  hour_ms: string; period: string; charge_class: string | null; seconds: number; consumed: string; pq: string; price_version: number;
+  unit_price: string; cost: string; currency: string;
+}
+
+function toInput(r: ExportRow, periods: Map<string, BillingPeriod>): FocusRowInput {
+  const label = r.period;
   let period = periods.get(label);
   if (!period) periods.set(label, (period = parseBillingPeriod(label)));
   return {
     record: {
-      tenantId: r.tenant_id as string, regionId: r.pool_id as string, resourceId: r.resource_id as string, sku: r.sku as never,
-      hourStartMs: Number(r.hour_ms), seconds: r.seconds as number, consumedQuantity: r.consumed as string,
-      priceVersionId: String(r.price_version), currency: r.currency as string, unitPrice: r.unit_price as string,
-      pricingQuantity: r.pq as string, cost: r.cost as string, correction: r.charge_class === 'Correction',
+      tenantId: r.tenant_id, regionId: r.pool_id, resourceId: r.resource_id, sku: r.sku as never,
+      hourStartMs: Number(r.hour_ms), seconds: r.seconds, consumedQuantity: r.consumed,
+      priceVersionId: String(r.price_version), currency: r.currency, unitPrice: r.unit_price,
+      pricingQuantity: r.pq, cost: r.cost, correction: r.charge_class === 'Correction',
     },
     // FOCUS wants both names; an account or pool without one is named by its id.
-    period, tenantName: (r.tenant_name as string) || (r.tenant_id as string), regionName: (r.pool_name as string) || (r.pool_id as string),
-    resourceName: r.resource_name as string, tags: null,
+    period, tenantName: r.tenant_name || r.tenant_id, regionName: r.pool_name || r.pool_id,
+    resourceName: r.resource_name, tags: null,
   };
 }
 
 /**
- * The period's rows, in export order, read through a cursor in batches. `runner` must be inside a transaction the
- * caller owns (REPEATABLE READ, so the file is one consistent snapshot).
+ * The period's rows, in export order, read through a cursor in batches. `tx` must be a transaction the caller owns
+ * (REPEATABLE READ, so the file is one consistent snapshot).
  */
-export async function* periodRows(runner: QueryRunner, period: BillingPeriod, tenantId?: string): AsyncGenerator<FocusRowInput> {
+export async function* periodRows(tx: EntityManager, period: BillingPeriod, tenantId?: string): AsyncGenerator<FocusRowInput> {
   const cursor = `export_${Math.random().toString(36).slice(2)}`;
   const start = new Date(period.startMs).toISOString().slice(0, 10);
-  await runner.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${EXPORT_SQL}`, [start, tenantId ?? null]);
+  await rows(tx, `DECLARE ${cursor} NO SCROLL CURSOR FOR ${EXPORT_SQL}`, [start, tenantId ?? null]);
   const periods = new Map<string, BillingPeriod>();
   try {
     for (;;) {
-      const batch: Record<string, unknown>[] = await runner.query(`FETCH ${BATCH} FROM ${cursor}`);
+      const batch = await rows<ExportRow>(tx, `FETCH ${BATCH} FROM ${cursor}`);
       for (const r of batch) yield toInput(r, periods);
       if (batch.length < BATCH) return;
     }
   } finally {
-    await runner.query(`CLOSE ${cursor}`).catch(() => undefined);
+    await rows(tx, `CLOSE ${cursor}`).catch(() => undefined);
   }
 }
 

@@ -1,3 +1,5 @@
+import type { EntityManager } from 'typeorm';
+import { one } from '@xenplane/core';
 import { billingPeriodAt, type BillingPeriod } from '../billing-period.js';
 
 /** The months a period may name: from the first with a price version or usage event, through the current one. */
@@ -8,17 +10,13 @@ export interface PeriodBounds {
   currentMs: number;
 }
 
-interface Queryable {
-  query(sql: string, params?: unknown[]): Promise<Array<Record<string, unknown>>>;
-}
-
-export async function periodBounds(q: Queryable): Promise<PeriodBounds> {
-  const [row] = await q.query(
+export async function periodBounds(q: EntityManager): Promise<PeriodBounds> {
+  const row = await one<{ earliest: Date | null; now: Date }>(q,
     // The zero version the migration seeds at the epoch is not a price anyone set.
     `SELECT least((SELECT min(effective_from) FROM price_versions WHERE effective_from > timestamptz 'epoch'),
                   (SELECT min(occurred_at) FROM usage_events)) AS earliest, now() AS now`);
-  const earliest = row?.earliest ? billingPeriodAt(new Date(row.earliest as string).getTime()).startMs : null;
-  return { earliestMs: earliest, currentMs: billingPeriodAt(new Date(row!.now as string).getTime()).startMs };
+  const earliest = row?.earliest ? billingPeriodAt(new Date(row.earliest).getTime()).startMs : null;
+  return { earliestMs: earliest, currentMs: billingPeriodAt(new Date(row!.now).getTime()).startMs };
 }
 
 /**

@@ -1,13 +1,11 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 
-/** What follows a request (and the jobs it causes) through the code: ids for logs and tenant scoping. */
+/** What follows a request (and the jobs it causes) through the code, for its log lines; code never reads it to decide. */
 export interface RequestContext {
   requestId: string;
   tenantId?: string;
   operationId?: string;
   apiKeyId?: string;
-  /** Set while a request with an Idempotency-Key runs, so the operation it launches is tied to the key. */
-  idempotency?: { scope: string; key: string };
 }
 
 const storage = new AsyncLocalStorage<RequestContext>();

@@ -1,5 +1,6 @@
 export * from './entities/index.js';
 export * from './pagination.js';
+export * from './sql.js';
 export * from './database.module.js';
 export * from './repositories/keyset.js';
 export * from './repositories/vm.repository.js';

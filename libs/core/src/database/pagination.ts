@@ -1,4 +1,4 @@
-import { DomainError } from '../errors/domain-error.js';
+import { fieldError } from '../errors/validation-failed.error.js';
 
 export interface PageRequest {
   limit: number;
@@ -37,7 +37,7 @@ export function parseCursor(cursor: string): CursorPosition | null {
 
 export function decodeCursor(cursor: string): CursorPosition {
   const pos = parseCursor(cursor);
-  if (!pos) throw new DomainError('validation_failed', 'cursor is not valid', { errors: [{ path: 'cursor', message: 'is not a cursor this API issued' }] });
+  if (!pos) throw fieldError('cursor', 'is not a cursor this API issued', 'cursor is not valid');
   return pos;
 }
 

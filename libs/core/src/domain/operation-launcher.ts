@@ -5,9 +5,16 @@ import type { OperationEntity } from '../database/entities/operation.entity.js';
 import { OperationRepository } from '../database/repositories/operation.repository.js';
 import { IdempotencyRepository } from '../database/repositories/idempotency.repository.js';
 import { OutboxRepository } from '../database/repositories/outbox.repository.js';
-import { requestContext } from '../context/request-context.js';
 import { ConflictError, isUniqueViolation } from '../errors/domain-error.js';
 import { JOB_QUEUE, type JobName } from '../queue/jobs.js';
+
+/** The request an operation comes from; the caller passes it, so the launcher never reads ambient context. */
+export interface RequestMeta {
+  /** Recorded on the operation, so the worker's logs carry the request's id. */
+  requestId: string | null;
+  /** The Idempotency-Key the request claimed: bound to the operation in the same transaction. */
+  idempotency?: { scope: string; key: string };
+}
 
 /** Records an operation and its outbox row in the caller's transaction, so accepted work cannot be lost. */
 @Injectable()
@@ -19,7 +26,9 @@ export class OperationLauncher {
   ) {}
 
   /** `operationId` may be chosen by the caller when something else in `tx` must name it first (the quota ledger). */
-  async launch(tx: EntityManager, tenantId: string, job: JobName, resource: { type: string; id: string }, operationId: string = randomUUID()): Promise<OperationEntity> {
+  async launch(
+    tx: EntityManager, tenantId: string, job: JobName, resource: { type: string; id: string }, meta: RequestMeta, operationId: string = randomUUID(),
+  ): Promise<OperationEntity> {
     let op: OperationEntity;
     try {
       op = await this.operations.insert(tx, {
@@ -28,7 +37,7 @@ export class OperationLauncher {
         kind: job,
         resourceType: resource.type,
         resourceId: resource.id,
-        requestId: requestContext.current()?.requestId ?? null,
+        requestId: meta.requestId,
       });
     } catch (err) {
       // uq_operations_active_resource: one operation at a time per resource.
@@ -37,8 +46,7 @@ export class OperationLauncher {
       }
       throw err;
     }
-    const idem = requestContext.current()?.idempotency;
-    if (idem) await this.idempotency.attachOperation(tx, idem.scope, idem.key, op.id);
+    if (meta.idempotency) await this.idempotency.attachOperation(tx, meta.idempotency.scope, meta.idempotency.key, op.id);
     await this.outbox.add(tx, { operationId: op.id, tenantId, queue: JOB_QUEUE[job], jobName: job });
     return op;
   }

@@ -1,18 +1,19 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { ApiKeyEntity, pageBy, type Page, type PageRequest } from '@xenplane/core';
+import { ApiKeyEntity, affected, pageBy, type Page, type PageRequest } from '@xenplane/core';
 
+/** API keys; writes take the transaction first, then every tenant-scoped method the tenant id. */
 @Injectable()
 export class ApiKeyRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(key: Omit<ApiKeyEntity, 'createdAt' | 'revokedAt'>, tx: EntityManager = this.ds.manager): Promise<ApiKeyEntity> {
-    const rows = await tx.createQueryBuilder().insert().into(ApiKeyEntity).values(key).returning('*').execute();
-    return tx.create(ApiKeyEntity, rows.generatedMaps[0] as ApiKeyEntity);
+  async insert(tx: EntityManager, key: Omit<ApiKeyEntity, 'createdAt' | 'revokedAt'>): Promise<ApiKeyEntity> {
+    const inserted = await tx.createQueryBuilder().insert().into(ApiKeyEntity).values(key).returning('*').execute();
+    return tx.create(ApiKeyEntity, inserted.generatedMaps[0] as ApiKeyEntity);
   }
 
-  /** Authentication lookup by the token's public prefix (unique index). */
+  /** Cross-tenant (authentication): the key a token's public prefix names (unique index). */
   findByPrefix(prefix: string): Promise<ApiKeyEntity | null> {
     return this.ds.manager.findOne(ApiKeyEntity, { where: { prefix } });
   }
@@ -27,8 +28,7 @@ export class ApiKeyRepository {
   }
 
   /** Revokes the key; true if this call did it (false: it was revoked already). */
-  async revoke(tenantId: string, id: string, tx: EntityManager = this.ds.manager): Promise<boolean> {
-    const [rows] = (await tx.query(`UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL RETURNING id`, [tenantId, id])) as [unknown[], number];
-    return rows.length === 1;
+  async revoke(tx: EntityManager, tenantId: string, id: string): Promise<boolean> {
+    return (await affected(tx, `UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL`, [tenantId, id])) === 1;
   }
 }

@@ -48,7 +48,7 @@ export class ApiKeysService {
       // The tenant row, then its quota row (every create's lock order): a racing tenant delete waits, or is seen here.
       if (!(await this.tenants.lockActive(tx, tenantId))) throw new NotFoundError('tenant', tenantId);
       await this.quota.charge(tx, tenantId, { apiKeys: 1 }, { resourceId: id, operationId: id });
-      return this.keys.insert({ id, tenantId, role, name, prefix: generated.prefix, secretHash: generated.secretHash }, tx);
+      return this.keys.insert(tx, { id, tenantId, role, name, prefix: generated.prefix, secretHash: generated.secretHash });
     });
     return { key, token: generated.token };
   }
@@ -69,7 +69,7 @@ export class ApiKeysService {
   async revoke(caller: Principal, tenantId: string, keyId: string): Promise<void> {
     await this.get(caller, tenantId, keyId);
     await this.ds.transaction(async (tx) => {
-      if (await this.keys.revoke(tenantId, keyId, tx)) await this.quota.release(tx, tenantId, { apiKeys: 1 }, { resourceId: keyId, operationId: keyId });
+      if (await this.keys.revoke(tx, tenantId, keyId)) await this.quota.release(tx, tenantId, { apiKeys: 1 }, { resourceId: keyId, operationId: keyId });
     });
   }
 

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { affected, one, rows } from '@xenplane/core';
 import { QUOTA_RESOURCES, type Quota, type QuotaAmounts, type QuotaLimits, type QuotaResource } from './quota-math.js';
 
 export type LedgerKind = 'charge' | 'release' | 'recount';
@@ -38,14 +39,12 @@ const HELD_BY_API_KEYS = `SELECT count(*)::int AS api_keys FROM api_keys WHERE t
 const AFTER = QUOTA_RESOURCES.length + 2;
 
 const values = (a: QuotaAmounts) => QUOTA_RESOURCES.map((r) => a[r]);
-/** Whether an UPDATE … RETURNING matched the row (TypeORM answers UPDATE with [rows, rowCount]). */
-async function updatedOne(tx: EntityManager, sql: string, params: unknown[]): Promise<boolean> {
-  const [rows] = (await tx.query(sql, params)) as [unknown[], number];
-  return rows.length === 1;
-}
 const num = (v: unknown) => Number(v);
 
-function toQuota(row: Record<string, unknown>): Quota {
+// One `<column>_limit` and `<column>_used` per dimension; bigint columns answer as strings.
+type QuotaRow = Record<string, string | number | null>;
+
+function toQuota(row: QuotaRow): Quota {
   const limits = {} as QuotaLimits;
   const used = {} as QuotaAmounts;
   for (const r of QUOTA_RESOURCES) {
@@ -56,73 +55,72 @@ function toQuota(row: Record<string, unknown>): Quota {
   return { limits, used };
 }
 
-/** tenant_quotas and quota_ledger; every method takes the tenant id first. */
+/** tenant_quotas and quota_ledger; writes take the transaction first, then every method the tenant id. */
 @Injectable()
 export class QuotaRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(tenantId: string, limits: QuotaLimits, tx: EntityManager = this.ds.manager): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
+  async insert(tx: EntityManager, tenantId: string, limits: QuotaLimits): Promise<boolean> {
+    const inserted = await affected(tx,
       `INSERT INTO tenant_quotas (tenant_id, ${each((c) => `${c}_limit`, ', ')}) VALUES ($1, ${each((_, p) => p, ', ')})
-       ON CONFLICT (tenant_id) DO NOTHING RETURNING tenant_id`,
+       ON CONFLICT (tenant_id) DO NOTHING`,
       [tenantId, ...QUOTA_RESOURCES.map((r) => limits[r])],
     );
-    return rows.length === 1;
+    return inserted === 1;
   }
 
-  async find(tenantId: string, tx: EntityManager = this.ds.manager): Promise<Quota | null> {
-    const [row] = await tx.query(SELECT_QUOTA, [tenantId]);
+  async find(tenantId: string, q: EntityManager = this.ds.manager): Promise<Quota | null> {
+    const row = await one<QuotaRow>(q, SELECT_QUOTA, [tenantId]);
     return row ? toQuota(row) : null;
   }
 
   /** Locks the tenant's quota row for the rest of `tx`. */
-  async findForUpdate(tenantId: string, tx: EntityManager): Promise<Quota | null> {
-    const [row] = await tx.query(`${SELECT_QUOTA} FOR UPDATE`, [tenantId]);
+  async findForUpdate(tx: EntityManager, tenantId: string): Promise<Quota | null> {
+    const row = await one<QuotaRow>(tx, `${SELECT_QUOTA} FOR UPDATE`, [tenantId]);
     return row ? toQuota(row) : null;
   }
 
   /** The quota statement: adds `delta` only if every growing dimension stays within its limit. */
-  chargeIfFits(tenantId: string, delta: QuotaAmounts, tx: EntityManager): Promise<boolean> {
-    return updatedOne(tx, `UPDATE tenant_quotas SET ${ADD_USED}, updated_at = now() WHERE tenant_id = $1 AND ${FITS} RETURNING tenant_id`, [tenantId, ...values(delta)]);
+  async chargeIfFits(tx: EntityManager, tenantId: string, delta: QuotaAmounts): Promise<boolean> {
+    return (await affected(tx, `UPDATE tenant_quotas SET ${ADD_USED}, updated_at = now() WHERE tenant_id = $1 AND ${FITS}`, [tenantId, ...values(delta)])) === 1;
   }
 
   /** Adds `delta` whatever the limits (releases); CHECK (used >= 0) refuses going negative. */
-  add(tenantId: string, delta: QuotaAmounts, tx: EntityManager): Promise<boolean> {
-    return updatedOne(tx, `UPDATE tenant_quotas SET ${ADD_USED}, updated_at = now() WHERE tenant_id = $1 RETURNING tenant_id`, [tenantId, ...values(delta)]);
+  async add(tx: EntityManager, tenantId: string, delta: QuotaAmounts): Promise<boolean> {
+    return (await affected(tx, `UPDATE tenant_quotas SET ${ADD_USED}, updated_at = now() WHERE tenant_id = $1`, [tenantId, ...values(delta)])) === 1;
   }
 
-  async setUsed(tenantId: string, used: QuotaAmounts, tx: EntityManager): Promise<void> {
-    await tx.query(`UPDATE tenant_quotas SET ${each((c, p) => `${c}_used = ${p}`, ', ')}, updated_at = now() WHERE tenant_id = $1`, [tenantId, ...values(used)]);
+  async setUsed(tx: EntityManager, tenantId: string, used: QuotaAmounts): Promise<void> {
+    await affected(tx, `UPDATE tenant_quotas SET ${each((c, p) => `${c}_used = ${p}`, ', ')}, updated_at = now() WHERE tenant_id = $1`, [tenantId, ...values(used)]);
   }
 
-  setLimits(tenantId: string, limits: QuotaLimits, tx: EntityManager = this.ds.manager): Promise<boolean> {
-    const sql = `UPDATE tenant_quotas SET ${each((c, p) => `${c}_limit = ${p}`, ', ')}, updated_at = now() WHERE tenant_id = $1 RETURNING tenant_id`;
-    return updatedOne(tx, sql, [tenantId, ...QUOTA_RESOURCES.map((r) => limits[r])]);
+  async setLimits(tx: EntityManager, tenantId: string, limits: QuotaLimits): Promise<boolean> {
+    const sql = `UPDATE tenant_quotas SET ${each((c, p) => `${c}_limit = ${p}`, ', ')}, updated_at = now() WHERE tenant_id = $1`;
+    return (await affected(tx, sql, [tenantId, ...QUOTA_RESOURCES.map((r) => limits[r])])) === 1;
   }
 
   /** Records a ledger entry unless its key (or the resource's one release) is already there. */
-  async record(tenantId: string, entry: LedgerEntry, tx: EntityManager): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
+  async record(tx: EntityManager, tenantId: string, entry: LedgerEntry): Promise<boolean> {
+    const inserted = await affected(tx,
       `INSERT INTO quota_ledger (tenant_id, ${each((c) => c, ', ')}, resource_id, operation_id, kind)
-       VALUES ($1, ${each((_, p) => p, ', ')}, $${AFTER}, $${AFTER + 1}, $${AFTER + 2}) ON CONFLICT DO NOTHING RETURNING id`,
+       VALUES ($1, ${each((_, p) => p, ', ')}, $${AFTER}, $${AFTER + 1}, $${AFTER + 2}) ON CONFLICT DO NOTHING`,
       [tenantId, ...values(entry.delta), entry.resourceId, entry.operationId, entry.kind],
     );
-    return rows.length === 1;
+    return inserted === 1;
   }
 
   /** Usage recomputed from the authoritative rows. */
-  async heldByResources(tenantId: string, tx: EntityManager): Promise<QuotaAmounts> {
-    const [row] = await tx.query(HELD_BY_VMS, [tenantId]);
-    const [nets] = await tx.query(HELD_BY_NETWORKS, [tenantId]);
-    const [keys] = await tx.query(HELD_BY_API_KEYS, [tenantId]);
+  async heldByResources(tx: EntityManager, tenantId: string): Promise<QuotaAmounts> {
+    const vms = (await one<{ vms: number; vcpus: number; memory_mib: string; disk_gib: string }>(tx, HELD_BY_VMS, [tenantId]))!;
+    const nets = (await one<{ networks: number }>(tx, HELD_BY_NETWORKS, [tenantId]))!;
+    const keys = (await one<{ api_keys: number }>(tx, HELD_BY_API_KEYS, [tenantId]))!;
     return {
-      vms: num(row.vms), vcpus: num(row.vcpus), memoryMiB: num(row.memory_mib), diskGiB: num(row.disk_gib), networks: num(nets.networks), apiKeys: num(keys.api_keys),
+      vms: vms.vms, vcpus: vms.vcpus, memoryMiB: num(vms.memory_mib), diskGiB: num(vms.disk_gib), networks: nets.networks, apiKeys: keys.api_keys,
     };
   }
 
-  /** Active tenants, for the periodic recount. */
+  /** Cross-tenant (the periodic recount's): every active tenant. */
   async activeTenantIds(): Promise<string[]> {
-    const rows: { id: string }[] = await this.ds.query(`SELECT id FROM tenants WHERE status = 'active' ORDER BY id`);
-    return rows.map((r) => r.id);
+    return (await rows<{ id: string }>(this.ds.manager, `SELECT id FROM tenants WHERE status = 'active' ORDER BY id`)).map((r) => r.id);
   }
 }

@@ -1,16 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { TenantEntity, pageBy, type Page, type PageRequest } from '@xenplane/core';
+import { TenantEntity, affected, one, pageBy, rows, type Page, type PageRequest } from '@xenplane/core';
 
+/** Tenants; writes take the transaction first. */
 @Injectable()
 export class TenantRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(id: string, name: string, tx: EntityManager = this.ds.manager): Promise<TenantEntity> {
-    const rows = await tx.createQueryBuilder().insert().into(TenantEntity)
+  async insert(tx: EntityManager, id: string, name: string): Promise<TenantEntity> {
+    const inserted = await tx.createQueryBuilder().insert().into(TenantEntity)
       .values({ id, name, status: 'active' }).returning('*').execute();
-    return tx.create(TenantEntity, rows.generatedMaps[0] as TenantEntity);
+    return tx.create(TenantEntity, inserted.generatedMaps[0] as TenantEntity);
   }
 
   /** Active tenants only: a deleted tenant is gone for every purpose. */
@@ -20,32 +21,30 @@ export class TenantRepository {
 
   /** Share-locks the tenant row in `tx` if the tenant is active: it cannot be deleted until `tx` ends. */
   async lockActive(tx: EntityManager, id: string): Promise<boolean> {
-    const rows: unknown[] = await tx.query(`SELECT 1 FROM tenants WHERE id = $1 AND status = 'active' FOR SHARE`, [id]);
-    return rows.length > 0;
+    return (await rows(tx, `SELECT 1 FROM tenants WHERE id = $1 AND status = 'active' FOR SHARE`, [id])).length > 0;
   }
 
+  /** Cross-tenant: the operators' list. */
   list(page: PageRequest): Promise<Page<TenantEntity>> {
     const qb = this.ds.manager.createQueryBuilder(TenantEntity, 't').where("t.status = 'active'");
     return pageBy(qb, 't', page);
   }
 
-  async rename(id: string, name: string): Promise<void> {
-    await this.ds.manager.update(TenantEntity, { id, status: 'active' }, { name, updatedAt: () => 'now()' } as never);
+  async rename(tx: EntityManager, id: string, name: string): Promise<void> {
+    await tx.update(TenantEntity, { id, status: 'active' }, { name, updatedAt: () => 'now()' });
   }
 
   /**
-   * Soft-deletes the tenant and revokes its keys in one transaction, if it owns no live VM or network. The row lock
-   * waits for creates in flight (they share-lock the row: `lockActive`), and the count that follows sees them.
+   * Soft-deletes the tenant and revokes its keys in `tx`, if it owns no live VM or network. The row lock waits for
+   * creates in flight (they share-lock the row: `lockActive`), and the count that follows sees them.
    */
-  async deleteIfEmpty(id: string): Promise<'deleted' | 'not_empty'> {
-    return this.ds.transaction(async (tx) => {
-      await tx.query(`SELECT id FROM tenants WHERE id = $1 FOR UPDATE`, [id]);
-      const [owned] = await tx.query(`SELECT (SELECT count(*) FROM vms WHERE tenant_id = $1 AND status <> 'deleted')
-         + (SELECT count(*) FROM networks WHERE tenant_id = $1 AND status <> 'deleted') AS n`, [id]);
-      if (Number((owned as { n: number | string }).n) > 0) return 'not_empty';
-      await tx.query(`UPDATE tenants SET status = 'deleted', deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
-      await tx.query(`UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND revoked_at IS NULL`, [id]);
-      return 'deleted';
-    });
+  async deleteIfEmpty(tx: EntityManager, id: string): Promise<'deleted' | 'not_empty'> {
+    await rows(tx, `SELECT id FROM tenants WHERE id = $1 FOR UPDATE`, [id]);
+    const owned = await one<{ n: number }>(tx, `SELECT ((SELECT count(*) FROM vms WHERE tenant_id = $1 AND status <> 'deleted')
+       + (SELECT count(*) FROM networks WHERE tenant_id = $1 AND status <> 'deleted'))::int AS n`, [id]);
+    if (owned!.n > 0) return 'not_empty';
+    await affected(tx, `UPDATE tenants SET status = 'deleted', deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
+    await affected(tx, `UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND revoked_at IS NULL`, [id]);
+    return 'deleted';
   }
 }

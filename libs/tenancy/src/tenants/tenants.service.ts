@@ -19,7 +19,7 @@ export class TenantsService {
   async create(name: string, limits: Partial<QuotaLimits> | null = {}): Promise<TenantEntity> {
     try {
       return await this.ds.transaction(async (tx) => {
-        const tenant = await this.tenants.insert(randomUUID(), name, tx);
+        const tenant = await this.tenants.insert(tx, randomUUID(), name);
         await this.quotas.createFor(tx, tenant.id, limits ?? {});
         return tenant;
       });
@@ -42,7 +42,7 @@ export class TenantsService {
   async rename(id: string, name: string): Promise<TenantEntity> {
     await this.get(id);
     try {
-      await this.tenants.rename(id, name);
+      await this.tenants.rename(this.ds.manager, id, name);
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`a tenant named "${name}" exists`);
       throw err;
@@ -50,9 +50,10 @@ export class TenantsService {
     return this.get(id);
   }
 
+  /** The tenant goes with its keys in one transaction, only if it owns nothing live. */
   async delete(id: string): Promise<void> {
     await this.get(id);
-    if ((await this.tenants.deleteIfEmpty(id)) === 'not_empty') {
+    if ((await this.ds.transaction((tx) => this.tenants.deleteIfEmpty(tx, id))) === 'not_empty') {
       throw new ConflictError('the tenant still owns resources; delete them first');
     }
   }

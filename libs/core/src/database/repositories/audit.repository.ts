@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { AuditEntryEntity } from '../entities/audit-entry.entity.js';
 import type { Page, PageRequest } from '../pagination.js';
 import { pageBy } from './keyset.js';
@@ -12,8 +12,8 @@ export type NewAuditEntry = Omit<AuditEntryEntity, 'createdAt'>;
 export class AuditRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(entries: NewAuditEntry[]): Promise<void> {
-    if (entries.length) await this.ds.createQueryBuilder().insert().into(AuditEntryEntity).values(entries).execute();
+  async insert(tx: EntityManager, entries: NewAuditEntry[]): Promise<void> {
+    if (entries.length) await tx.createQueryBuilder().insert().into(AuditEntryEntity).values(entries).execute();
   }
 
   list(tenantId: string, page: PageRequest): Promise<Page<AuditEntryEntity>> {
@@ -21,6 +21,7 @@ export class AuditRepository {
     return pageBy(qb, 'a', page);
   }
 
+  /** Cross-tenant: the operators' view of the whole log. */
   listAll(page: PageRequest): Promise<Page<AuditEntryEntity>> {
     return pageBy(this.ds.manager.createQueryBuilder(AuditEntryEntity, 'a'), 'a', page);
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { FlavorEntity } from '../entities/flavor.entity.js';
 import type { Page, PageRequest } from '../pagination.js';
 import { pageBy } from './keyset.js';
@@ -10,9 +10,9 @@ import { pageBy } from './keyset.js';
 export class FlavorRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(flavor: Omit<FlavorEntity, 'createdAt'>): Promise<FlavorEntity> {
-    const rows = await this.ds.createQueryBuilder().insert().into(FlavorEntity).values(flavor).returning('*').execute();
-    return this.ds.manager.create(FlavorEntity, rows.generatedMaps[0] as FlavorEntity);
+  async insert(tx: EntityManager, flavor: Omit<FlavorEntity, 'createdAt'>): Promise<FlavorEntity> {
+    const inserted = await tx.createQueryBuilder().insert().into(FlavorEntity).values(flavor).returning('*').execute();
+    return tx.create(FlavorEntity, inserted.generatedMaps[0] as FlavorEntity);
   }
 
   find(id: string): Promise<FlavorEntity | null> {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { affected, one, rows } from '../sql.js';
 
 export interface IdempotencyRecord {
   requestHash: Buffer;
@@ -20,25 +20,25 @@ interface Row {
   age_ms: number;
 }
 
-/** Idempotency keys, scoped by the API key that sent them (`key:<id>`), so two keys never share a key space. */
+/**
+ * Idempotency keys, scoped by the API key that sent them (`key:<id>`), so two keys never share a key space. Every
+ * method writes, so each takes the transaction (or `ds.manager`) first.
+ */
 @Injectable()
 export class IdempotencyRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
   /** Claims the key for this request; returns null when claimed, or the existing record. */
-  async claim(scope: string, key: string, hash: Buffer): Promise<IdempotencyRecord | null> {
-    const inserted = await this.ds.query(
+  async claim(tx: EntityManager, scope: string, key: string, hash: Buffer): Promise<IdempotencyRecord | null> {
+    const inserted = await rows(tx,
       `INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key`,
       [scope, key, hash],
     );
     if (inserted.length > 0) return null;
-    const rows: Row[] = await this.ds.query(
+    const r = await one<Row>(tx,
       `SELECT request_hash, operation_id, status_code, response_body, response_location,
               (extract(epoch FROM now() - created_at) * 1000)::bigint AS age_ms
        FROM idempotency_keys WHERE scope = $1 AND key = $2`,
       [scope, key],
     );
-    const r = rows[0];
     // Released between our insert and select: the caller simply tries again.
     if (!r) return { requestHash: hash, operationId: null, statusCode: null, responseBody: null, responseLocation: null, ageMs: 0 };
     return {
@@ -49,11 +49,11 @@ export class IdempotencyRepository {
 
   /** Called inside the transaction that launches an operation, so the key and the operation commit together. */
   async attachOperation(tx: EntityManager, scope: string, key: string, operationId: string): Promise<void> {
-    await tx.query(`UPDATE idempotency_keys SET operation_id = $3 WHERE scope = $1 AND key = $2`, [scope, key, operationId]);
+    await affected(tx, `UPDATE idempotency_keys SET operation_id = $3 WHERE scope = $1 AND key = $2`, [scope, key, operationId]);
   }
 
-  async complete(scope: string, key: string, statusCode: number, body: unknown, location: string | null): Promise<void> {
-    await this.ds.query(
+  async complete(tx: EntityManager, scope: string, key: string, statusCode: number, body: unknown, location: string | null): Promise<void> {
+    await affected(tx,
       `UPDATE idempotency_keys SET status_code = $3, response_body = $4::jsonb, response_location = $5, completed_at = now()
        WHERE scope = $1 AND key = $2`,
       [scope, key, statusCode, JSON.stringify(body ?? null), location],
@@ -61,23 +61,17 @@ export class IdempotencyRepository {
   }
 
   /** Forgets a claim whose request failed before launching anything, so the same key can be retried. */
-  async release(scope: string, key: string): Promise<void> {
-    await this.ds.query(`DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND operation_id IS NULL AND status_code IS NULL`, [scope, key]);
+  async release(tx: EntityManager, scope: string, key: string): Promise<void> {
+    await affected(tx, `DELETE FROM idempotency_keys WHERE scope = $1 AND key = $2 AND operation_id IS NULL AND status_code IS NULL`, [scope, key]);
   }
 
   /** Takes over a claim abandoned by a crashed request that launched nothing; true if this caller now owns it. */
-  async takeOver(scope: string, key: string, staleAfterMs: number): Promise<boolean> {
-    const rows = await this.ds.query(
+  async takeOver(tx: EntityManager, scope: string, key: string, staleAfterMs: number): Promise<boolean> {
+    const taken = await affected(tx,
       `UPDATE idempotency_keys SET created_at = now()
-       WHERE scope = $1 AND key = $2 AND status_code IS NULL AND operation_id IS NULL AND created_at < now() - ($3 || ' milliseconds')::interval
-       RETURNING key`,
+       WHERE scope = $1 AND key = $2 AND status_code IS NULL AND operation_id IS NULL AND created_at < now() - ($3 || ' milliseconds')::interval`,
       [scope, key, String(staleAfterMs)],
     );
-    return (rows as unknown[]).length > 0;
-  }
-
-  async purgeOlderThan(hours: number): Promise<number> {
-    const rows = await this.ds.query(`DELETE FROM idempotency_keys WHERE created_at < now() - ($1 || ' hours')::interval RETURNING key`, [String(hours)]);
-    return (rows as unknown[]).length;
+    return taken > 0;
   }
 }

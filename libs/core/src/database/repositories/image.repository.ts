@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { ImageEntity } from '../entities/image.entity.js';
 import type { Page, PageRequest } from '../pagination.js';
 import { pageBy } from './keyset.js';
@@ -10,9 +10,9 @@ import { pageBy } from './keyset.js';
 export class ImageRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(image: Omit<ImageEntity, 'createdAt'>): Promise<ImageEntity> {
-    const rows = await this.ds.createQueryBuilder().insert().into(ImageEntity).values(image).returning('*').execute();
-    return this.ds.manager.create(ImageEntity, rows.generatedMaps[0] as ImageEntity);
+  async insert(tx: EntityManager, image: Omit<ImageEntity, 'createdAt'>): Promise<ImageEntity> {
+    const inserted = await tx.createQueryBuilder().insert().into(ImageEntity).values(image).returning('*').execute();
+    return tx.create(ImageEntity, inserted.generatedMaps[0] as ImageEntity);
   }
 
   find(id: string): Promise<ImageEntity | null> {

@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { NetworkEntity } from '../entities/network.entity.js';
 import type { Page, PageRequest } from '../pagination.js';
+import { rows } from '../sql.js';
 import { pageBy } from './keyset.js';
 
 export const VNI_MIN = 4096;
@@ -16,7 +17,7 @@ const LOWEST_FREE_VNI = `
     ELSE (SELECT min(n.vni) + 1 FROM networks n WHERE n.status <> 'deleted'
           AND NOT EXISTS (SELECT 1 FROM networks m WHERE m.vni = n.vni + 1 AND m.status <> 'deleted')) END AS vni`;
 
-/** Tenant networks; every method is scoped by tenant id first. */
+/** Tenant networks; writes take the transaction first, then every method the tenant id. */
 @Injectable()
 export class NetworkRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -26,21 +27,21 @@ export class NetworkRepository {
    * index answers, without aborting `tx`) or none is left, so the caller retries.
    */
   async insertWithFreeVni(tx: EntityManager, n: NewNetwork): Promise<NetworkEntity | null> {
-    const rows: unknown[] = await tx.query(
+    const inserted = await rows<{ id: string }>(tx,
       `INSERT INTO networks (id, tenant_id, pool_id, name, cidr, vni, status)
        SELECT $1, $2, $3, $4, $5::cidr, free.vni, 'pending' FROM (${LOWEST_FREE_VNI}) free WHERE free.vni <= ${VNI_MAX}
        ON CONFLICT DO NOTHING RETURNING id`,
       [n.id, n.tenantId, n.poolId, n.name, n.cidr],
     );
-    return rows.length ? this.find(n.tenantId, n.id, tx) : null;
+    return inserted.length ? this.find(n.tenantId, n.id, tx) : null;
   }
 
-  find(tenantId: string, id: string, tx: EntityManager = this.ds.manager): Promise<NetworkEntity | null> {
-    return tx.findOne(NetworkEntity, { where: { tenantId, id } });
+  find(tenantId: string, id: string, q: EntityManager = this.ds.manager): Promise<NetworkEntity | null> {
+    return q.findOne(NetworkEntity, { where: { tenantId, id } });
   }
 
   /** Locks the row for the rest of `tx`: `write` for a state change, `read` so it cannot change while a VM attaches. */
-  findLocked(tenantId: string, id: string, tx: EntityManager, mode: 'write' | 'read'): Promise<NetworkEntity | null> {
+  findLocked(tx: EntityManager, tenantId: string, id: string, mode: 'write' | 'read'): Promise<NetworkEntity | null> {
     return tx.findOne(NetworkEntity, { where: { tenantId, id }, lock: { mode: mode === 'write' ? 'pessimistic_write' : 'pessimistic_read' } });
   }
 
@@ -49,17 +50,17 @@ export class NetworkRepository {
     return pageBy(qb, 'net', page);
   }
 
-  async update(tenantId: string, id: string, patch: Partial<Omit<NetworkEntity, 'presence'>>, tx: EntityManager = this.ds.manager): Promise<void> {
-    await tx.update(NetworkEntity, { tenantId, id }, { ...patch, updatedAt: () => 'now()' } as never);
+  async update(tx: EntityManager, tenantId: string, id: string, patch: Partial<Omit<NetworkEntity, 'presence'>>): Promise<void> {
+    await tx.update(NetworkEntity, { tenantId, id }, { ...patch, updatedAt: () => 'now()' });
   }
 
   /** Whether any VM that is not deleted has a NIC on the network. */
-  async hasAttachedVms(tenantId: string, id: string, tx: EntityManager = this.ds.manager): Promise<boolean> {
-    const rows: unknown[] = await tx.query(
+  async hasAttachedVms(tenantId: string, id: string, q: EntityManager = this.ds.manager): Promise<boolean> {
+    const attached = await rows(q,
       `SELECT 1 FROM vm_nics n JOIN vms v ON v.id = n.vm_id
        WHERE n.tenant_id = $1 AND n.network_id = $2 AND v.status <> 'deleted' LIMIT 1`,
       [tenantId, id],
     );
-    return rows.length > 0;
+    return attached.length > 0;
   }
 }

@@ -3,19 +3,21 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OperationEntity } from '../entities/operation.entity.js';
 import type { Page, PageRequest } from '../pagination.js';
+import { affected, rows } from '../sql.js';
 import { pageBy } from './keyset.js';
 
 export type NewOperation = Pick<OperationEntity, 'id' | 'tenantId' | 'kind' | 'resourceType' | 'resourceId' | 'requestId'>;
+export type UnfinishedOperation = Pick<OperationEntity, 'id' | 'tenantId' | 'kind'>;
 
-/** Operations; every method is scoped by tenant id first. */
+/** Operations; writes take the transaction first, then every method the tenant id. */
 @Injectable()
 export class OperationRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async insert(tx: EntityManager, op: NewOperation): Promise<OperationEntity> {
-    const rows = await tx.createQueryBuilder().insert().into(OperationEntity)
+    const inserted = await tx.createQueryBuilder().insert().into(OperationEntity)
       .values({ ...op, status: 'queued', checkpoint: {}, attempts: 0 }).returning('*').execute();
-    return tx.create(OperationEntity, rows.generatedMaps[0] as OperationEntity);
+    return tx.create(OperationEntity, inserted.generatedMaps[0] as OperationEntity);
   }
 
   find(tenantId: string, id: string): Promise<OperationEntity | null> {
@@ -29,8 +31,8 @@ export class OperationRepository {
   }
 
   /** Marks the operation running (first start or a retry) and counts the attempt. */
-  async start(tenantId: string, id: string): Promise<void> {
-    await this.ds.query(
+  async start(tx: EntityManager, tenantId: string, id: string): Promise<void> {
+    await affected(tx,
       `UPDATE operations SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
        WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')`,
       [tenantId, id],
@@ -38,36 +40,35 @@ export class OperationRepository {
   }
 
   /** Records a completed saga step and what it made, merged into the checkpoint. */
-  async checkpoint(tenantId: string, id: string, step: string, data: Record<string, unknown>, tx: EntityManager = this.ds.manager): Promise<void> {
-    await tx.query(
+  async checkpoint(tx: EntityManager, tenantId: string, id: string, step: string, data: Record<string, unknown>): Promise<void> {
+    await affected(tx,
       `UPDATE operations SET step = $3, checkpoint = checkpoint || $4::jsonb WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id, step, JSON.stringify(data)],
     );
   }
 
-  async succeed(tenantId: string, id: string, tx: EntityManager = this.ds.manager): Promise<void> {
-    await tx.query(
+  async succeed(tx: EntityManager, tenantId: string, id: string): Promise<void> {
+    await affected(tx,
       `UPDATE operations SET status = 'succeeded', finished_at = now() WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id],
     );
   }
 
-  async fail(tenantId: string, id: string, code: string, detail: string, tx: EntityManager = this.ds.manager): Promise<void> {
-    await tx.query(
+  async fail(tx: EntityManager, tenantId: string, id: string, code: string, detail: string): Promise<void> {
+    await affected(tx,
       `UPDATE operations SET status = 'failed', finished_at = now(), error_code = $3, error_detail = $4
        WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id, code, detail],
     );
   }
 
-  /** Operations still queued or running after `olderThanMs`: candidates whose job may have been lost. */
-  async listUnfinished(olderThanMs: number, limit: number): Promise<Pick<OperationEntity, 'id' | 'tenantId' | 'kind'>[]> {
-    const rows: { id: string; tenant_id: string; kind: string }[] = await this.ds.query(
-      `SELECT id, tenant_id, kind FROM operations
+  /** Cross-tenant (the sweeper's): operations still queued or running after `olderThanMs`, whose job may be lost. */
+  async listUnfinished(olderThanMs: number, limit: number): Promise<UnfinishedOperation[]> {
+    return rows<UnfinishedOperation>(this.ds.manager,
+      `SELECT id, tenant_id AS "tenantId", kind FROM operations
        WHERE status IN ('queued', 'running') AND created_at < now() - ($1 || ' milliseconds')::interval
        ORDER BY created_at LIMIT $2`,
       [String(olderThanMs), limit],
     );
-    return rows.map((r) => ({ id: r.id, tenantId: r.tenant_id, kind: r.kind }));
   }
 }

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
+import { affected, one } from '../sql.js';
 
 export interface ObservedTemplate {
   uuid: string;
@@ -13,16 +14,15 @@ export interface ObservedTemplate {
 export class PoolTemplateRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async replaceForPool(poolId: string, templates: ObservedTemplate[]): Promise<void> {
-    await this.ds.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO pool_templates (pool_id, xapi_uuid, name_label, root_disk_bytes)
-         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[])
-         ON CONFLICT (pool_id, xapi_uuid) DO UPDATE SET name_label = EXCLUDED.name_label, root_disk_bytes = EXCLUDED.root_disk_bytes, updated_at = now()`,
-        [poolId, templates.map((t) => t.uuid), templates.map((t) => t.nameLabel), templates.map((t) => t.rootDiskBytes)],
-      );
-      await tx.query(`DELETE FROM pool_templates WHERE pool_id = $1 AND NOT (xapi_uuid = ANY($2::text[]))`, [poolId, templates.map((t) => t.uuid)]);
-    });
+  /** Makes the pool's templates exactly `templates`; `tx` makes it one change. */
+  async replaceForPool(tx: EntityManager, poolId: string, templates: ObservedTemplate[]): Promise<void> {
+    await affected(tx,
+      `INSERT INTO pool_templates (pool_id, xapi_uuid, name_label, root_disk_bytes)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[])
+       ON CONFLICT (pool_id, xapi_uuid) DO UPDATE SET name_label = EXCLUDED.name_label, root_disk_bytes = EXCLUDED.root_disk_bytes, updated_at = now()`,
+      [poolId, templates.map((t) => t.uuid), templates.map((t) => t.nameLabel), templates.map((t) => t.rootDiskBytes)],
+    );
+    await affected(tx, `DELETE FROM pool_templates WHERE pool_id = $1 AND NOT (xapi_uuid = ANY($2::text[]))`, [poolId, templates.map((t) => t.uuid)]);
   }
 
   /**
@@ -30,7 +30,7 @@ export class PoolTemplateRepository {
    * largest when several templates share the name; null when the pool has not shown such a template (yet).
    */
   async rootDiskBytes(poolId: string, template: string): Promise<number | null> {
-    const [row] = await this.ds.query(
+    const row = await one<{ bytes: string | null }>(this.ds.manager,
       `SELECT max(root_disk_bytes)::text AS bytes FROM pool_templates WHERE pool_id = $1 AND (xapi_uuid = $2 OR name_label = $2)`,
       [poolId, template],
     );

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Presence } from '../../domain/presence.js';
+import { affected, one } from '../sql.js';
 
 export type PresenceKind = 'vm' | 'network';
 const TABLE: Record<PresenceKind, string> = { vm: 'vms', network: 'networks' };
@@ -10,7 +11,7 @@ const COLUMNS: Record<string, string> = {
 };
 export type PresencePatch = Partial<Record<'status' | 'errorReason' | 'powerState' | 'hostUuid' | 'xapiUuid', string | null>>;
 
-/** Presence rows of VMs and networks; written only through ResourceLifecycle. Tenant id first. */
+/** Presence rows of VMs and networks; written only through ResourceLifecycle. The transaction first, then the tenant id. */
 @Injectable()
 export class PresenceRepository {
   /**
@@ -21,17 +22,17 @@ export class PresenceRepository {
     const settled = settledOnly
       ? `AND r.status IN ('running', 'stopped') AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.resource_id = r.id AND o.status IN ('queued', 'running'))`
       : '';
-    const rows: { presence: Presence }[] = await tx.query(
+    const row = await one<{ presence: Presence }>(tx,
       `SELECT r.presence FROM ${TABLE[kind]} r WHERE r.tenant_id = $1 AND r.id = $2 ${settled} FOR UPDATE OF r`,
       [tenantId, id],
     );
-    return rows[0]?.presence ?? null;
+    return row?.presence ?? null;
   }
 
   async write(tx: EntityManager, kind: PresenceKind, tenantId: string, id: string, presence: Presence, patch: PresencePatch): Promise<void> {
     const entries = Object.entries(patch).filter(([k]) => COLUMNS[k]);
     const sets = entries.map(([k], i) => `${COLUMNS[k]} = $${i + 4}`);
-    await tx.query(
+    await affected(tx,
       `UPDATE ${TABLE[kind]} SET presence = $3, ${[...sets, 'updated_at = now()'].join(', ')} WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id, presence, ...entries.map(([, v]) => v)],
     );

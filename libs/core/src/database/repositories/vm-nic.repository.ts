@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
+import { affected, one, rows } from '../sql.js';
 
 export interface VmNic {
   vmId: string;
@@ -25,7 +26,7 @@ export interface AddressRange {
 
 const NIC_COLUMNS = `n.vm_id AS "vmId", n.network_id AS "networkId", n.device, n.mac::text AS mac, host(n.ip) AS ip`;
 
-/** VM NICs and the addresses they hold; every method is scoped by tenant id first. */
+/** VM NICs and the addresses they hold; writes take the transaction first, then every method the tenant id. */
 @Injectable()
 export class VmNicRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
@@ -35,7 +36,7 @@ export class VmNicRepository {
    * the MAC) first or the range is full: the unique indexes answer without aborting `tx`, and the caller retries.
    */
   async insertWithFreeIp(tx: EntityManager, tenantId: string, nic: Omit<VmNic, 'ip'>, range: AddressRange): Promise<string | null> {
-    const rows: { ip: string }[] = await tx.query(
+    const row = await one<{ ip: string }>(tx,
       `WITH used AS (SELECT (ip - $6::inet) AS k FROM vm_nics WHERE network_id = $3),
        free AS (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM used WHERE k = $7) THEN $7::bigint
          ELSE (SELECT min(u.k) + 1 FROM used u WHERE NOT EXISTS (SELECT 1 FROM used w WHERE w.k = u.k + 1)) END AS k)
@@ -44,22 +45,22 @@ export class VmNicRepository {
        ON CONFLICT DO NOTHING RETURNING host(ip) AS ip`,
       [nic.vmId, tenantId, nic.networkId, nic.device, nic.mac, range.networkAddress, range.firstOffset, range.lastOffset],
     );
-    return rows[0]?.ip ?? null;
+    return row?.ip ?? null;
   }
 
-  async countOnNetwork(tenantId: string, networkId: string, tx: EntityManager = this.ds.manager): Promise<number> {
-    const [row] = await tx.query(`SELECT count(*)::int AS n FROM vm_nics WHERE tenant_id = $1 AND network_id = $2`, [tenantId, networkId]);
-    return Number(row.n);
+  async countOnNetwork(tenantId: string, networkId: string, q: EntityManager = this.ds.manager): Promise<number> {
+    const row = await one<{ n: number }>(q, `SELECT count(*)::int AS n FROM vm_nics WHERE tenant_id = $1 AND network_id = $2`, [tenantId, networkId]);
+    return row!.n;
   }
 
   /** The NICs of the given VMs, by VM then device. */
-  async listForVms(tenantId: string, vmIds: string[], tx: EntityManager = this.ds.manager): Promise<VmNic[]> {
+  async listForVms(tenantId: string, vmIds: string[], q: EntityManager = this.ds.manager): Promise<VmNic[]> {
     if (!vmIds.length) return [];
-    return tx.query(`SELECT ${NIC_COLUMNS} FROM vm_nics n WHERE n.tenant_id = $1 AND n.vm_id = ANY($2::uuid[]) ORDER BY n.vm_id, n.device`, [tenantId, vmIds]);
+    return rows<VmNic>(q, `SELECT ${NIC_COLUMNS} FROM vm_nics n WHERE n.tenant_id = $1 AND n.vm_id = ANY($2::uuid[]) ORDER BY n.vm_id, n.device`, [tenantId, vmIds]);
   }
 
   async listPlugs(tenantId: string, vmId: string): Promise<VmNicPlug[]> {
-    return this.ds.query(
+    return rows<VmNicPlug>(this.ds.manager,
       `SELECT ${NIC_COLUMNS}, net.xapi_uuid AS "networkXapiUuid", masklen(net.cidr) AS prefix
        FROM vm_nics n JOIN networks net ON net.id = n.network_id
        WHERE n.tenant_id = $1 AND n.vm_id = $2 ORDER BY n.device`,
@@ -69,6 +70,6 @@ export class VmNicRepository {
 
   /** Gives the VM's addresses and MACs back to their networks. */
   async releaseForVm(tx: EntityManager, tenantId: string, vmId: string): Promise<void> {
-    await tx.query(`DELETE FROM vm_nics WHERE tenant_id = $1 AND vm_id = $2`, [tenantId, vmId]);
+    await affected(tx, `DELETE FROM vm_nics WHERE tenant_id = $1 AND vm_id = $2`, [tenantId, vmId]);
   }
 }
