@@ -17,16 +17,26 @@ export default tseslint.config(
     rules: {
       // The import graph is package.json's: apps never import each other, libs never import apps (workspace-graph.spec).
       'xenplane/declared-imports': 'error',
-      '@typescript-eslint/no-floating-promises': ['error', {
-        allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] }],
-      }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'] },
+          ],
+        },
+      ],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
   {
     // The API talks to Postgres and Redis only: of libs/network it may use the pure address arithmetic, never the OVS parts.
     files: ['apps/api/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [{ name: '@xenplane/network', message: 'import @xenplane/network/ipam: the API never loads the OVS parts' }] }] },
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { paths: [{ name: '@xenplane/network', message: 'import @xenplane/network/ipam: the API never loads the OVS parts' }] },
+      ],
+    },
   },
   {
     // Tests read JSON answers of the system under test as `any`; the unsafe-any family would only restate that.

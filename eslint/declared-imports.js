@@ -23,10 +23,14 @@ function workspaceOf(file) {
 export default {
   rules: {
     'declared-imports': {
-      meta: { type: 'problem', schema: [], messages: {
-        undeclared: '{{pkg}} is not declared in {{ws}}/package.json ({{kind}}): declare it or do not import it',
-        escapes: 'relative import {{path}} leaves its workspace {{ws}}; import the package by name',
-      } },
+      meta: {
+        type: 'problem',
+        schema: [],
+        messages: {
+          undeclared: '{{pkg}} is not declared in {{ws}}/package.json ({{kind}}): declare it or do not import it',
+          escapes: 'relative import {{path}} leaves its workspace {{ws}}; import the package by name',
+        },
+      },
       create(context) {
         const file = context.filename;
         const ws = workspaceOf(file);
@@ -38,10 +42,15 @@ export default {
           if (spec.startsWith('@xenplane/')) {
             const pkg = spec.split('/').slice(0, 2).join('/');
             if (pkg === ws.name || ws.deps.has(pkg) || (isTest && ws.devDeps.has(pkg))) return;
-            context.report({ node, messageId: 'undeclared', data: { pkg, ws: ws.dir.split(sep).slice(-2).join('/'), kind: isTest ? 'dependencies or devDependencies' : 'dependencies' } });
+            context.report({
+              node,
+              messageId: 'undeclared',
+              data: { pkg, ws: ws.dir.split(sep).slice(-2).join('/'), kind: isTest ? 'dependencies or devDependencies' : 'dependencies' },
+            });
           } else if (spec.startsWith('.')) {
             const target = resolve(dirname(file), spec);
-            if (target !== ws.dir && !target.startsWith(ws.dir + sep)) context.report({ node, messageId: 'escapes', data: { path: spec, ws: ws.name } });
+            if (target !== ws.dir && !target.startsWith(ws.dir + sep))
+              context.report({ node, messageId: 'escapes', data: { path: spec, ws: ws.name } });
           }
         };
         return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };

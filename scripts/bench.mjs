@@ -17,7 +17,10 @@ function walk(dir, out) {
   return out;
 }
 
-const files = ['apps', 'libs', 'test'].flatMap((d) => walk(join(root, d), [])).filter((f) => !filter || f.includes(filter)).sort();
+const files = ['apps', 'libs', 'test']
+  .flatMap((d) => walk(join(root, d), []))
+  .filter((f) => !filter || f.includes(filter))
+  .sort();
 const rows = [];
 let failed = 0;
 for (const file of files) {
@@ -32,12 +35,19 @@ for (const file of files) {
       while ((i = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, i);
         buf = buf.slice(i + 1);
-        try { rows.push({ file: rel, ...JSON.parse(line) }); } catch { process.stderr.write(`${line}\n`); }
+        try {
+          rows.push({ file: rel, ...JSON.parse(line) });
+        } catch {
+          process.stderr.write(`${line}\n`);
+        }
       }
     });
     child.on('exit', resolve);
   });
-  if (code !== 0) { failed++; process.stderr.write(`bench: ${rel} exited ${code}\n`); }
+  if (code !== 0) {
+    failed++;
+    process.stderr.write(`bench: ${rel} exited ${code}\n`);
+  }
 }
 
 const fmt = (n) => (n === undefined ? '' : Math.abs(n) >= 100 ? n.toFixed(0) : n.toPrecision(3));

@@ -20,7 +20,11 @@ const children = [];
 let stopping = false;
 
 function run(name, entry, extraEnv = {}) {
-  const child = spawn(process.execPath, ['--enable-source-maps', entry], { cwd: root, env: { ...env, ...extraEnv }, stdio: ['ignore', 'inherit', 'inherit'] });
+  const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+    cwd: root,
+    env: { ...env, ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   child.name = name;
   child.on('exit', (code, signal) => {
     if (!stopping) {

@@ -20,8 +20,10 @@ function walk(dir, out) {
   return out;
 }
 
-const files = ['apps', 'libs', 'migrations', 'test'].flatMap((d) => walk(join(root, d), []))
-  .filter((f) => !nameFilter || f.includes(nameFilter)).sort();
+const files = ['apps', 'libs', 'migrations', 'test']
+  .flatMap((d) => walk(join(root, d), []))
+  .filter((f) => !nameFilter || f.includes(nameFilter))
+  .sort();
 if (files.length === 0) {
   console.error('no test files found (did `npm run build` run?)');
   process.exit(1);
@@ -32,9 +34,15 @@ function reachable(url, fallbackPort) {
   return new Promise((resolve) => {
     const s = net.connect({ host: u.hostname, port: Number(u.port || fallbackPort) });
     s.setTimeout(2000);
-    s.once('connect', () => { s.destroy(); resolve(true); });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
     s.once('error', () => resolve(false));
-    s.once('timeout', () => { s.destroy(); resolve(false); });
+    s.once('timeout', () => {
+      s.destroy();
+      resolve(false);
+    });
   });
 }
 
@@ -43,8 +51,10 @@ if (needsServices) {
   const pg = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/xenplane';
   const redis = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
   const missing = [];
-  if (!(await reachable(pg, 5432))) missing.push(`PostgreSQL at ${new URL(pg).host} (start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)`);
-  if (!(await reachable(redis, 6379))) missing.push(`Redis at ${new URL(redis).host} (start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no)`);
+  if (!(await reachable(pg, 5432)))
+    missing.push(`PostgreSQL at ${new URL(pg).host} (start it: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start)`);
+  if (!(await reachable(redis, 6379)))
+    missing.push(`Redis at ${new URL(redis).host} (start it: redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no)`);
   if (missing.length) {
     console.error(`The test suite needs running services; unreachable:\n  - ${missing.join('\n  - ')}`);
     process.exit(2);

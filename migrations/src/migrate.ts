@@ -14,8 +14,21 @@ import { IdempotencyPerKey1764000012000 } from './1764000012000-IdempotencyPerKe
 import { ApiKeyQuota1764000012100 } from './1764000012100-ApiKeyQuota.js';
 import { ResourcePresence1764000020000 } from './1764000020000-ResourcePresence.js';
 
-export const MIGRATIONS = [InitSchema1763900000000, Quotas1763900001000, Audit1763900002000, PoolHosts1763900003000, IdempotencyKeys1763900004000, Networks1763900005000, DataPlane1763900006000, Accounting1763900007000, PoolTemplates1764000011000, PoolTlsPins1764000011100, IdempotencyPerKey1764000012000, ApiKeyQuota1764000012100,
-  ResourcePresence1764000020000];
+export const MIGRATIONS = [
+  InitSchema1763900000000,
+  Quotas1763900001000,
+  Audit1763900002000,
+  PoolHosts1763900003000,
+  IdempotencyKeys1763900004000,
+  Networks1763900005000,
+  DataPlane1763900006000,
+  Accounting1763900007000,
+  PoolTemplates1764000011000,
+  PoolTlsPins1764000011100,
+  IdempotencyPerKey1764000012000,
+  ApiKeyQuota1764000012100,
+  ResourcePresence1764000020000,
+];
 
 // Any constant works; it only has to be the same for every process that migrates.
 const MIGRATION_LOCK_KEY = 7_262_019;

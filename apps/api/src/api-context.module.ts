@@ -8,7 +8,10 @@ import { API_CONFIG, type ApiConfig } from './config/api-env.js';
 @Module({})
 export class ApiContextModule {
   static forRoot(config: ApiConfig, logger: Logger): DynamicModule {
-    const providers = [{ provide: API_CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }];
+    const providers = [
+      { provide: API_CONFIG, useValue: config },
+      { provide: LOGGER, useValue: logger },
+    ];
     return { module: ApiContextModule, providers, exports: providers };
   }
 }

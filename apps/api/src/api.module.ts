@@ -1,7 +1,16 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DatabaseModule, DatabaseProbe, HealthController, METRICS_SAMPLER, READINESS_CHECKS, REDIS, RedisModule, storageChecks } from '@xenplane/core';
+import {
+  DatabaseModule,
+  DatabaseProbe,
+  HealthController,
+  METRICS_SAMPLER,
+  READINESS_CHECKS,
+  REDIS,
+  RedisModule,
+  storageChecks,
+} from '@xenplane/core';
 import { ApiContextModule } from './api-context.module.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AuthModule } from './auth/auth.module.js';

@@ -8,8 +8,12 @@ import { startApi, type ApiHarness } from './testing/api-harness.js';
 type Row = Record<string, unknown> & { requestId: string };
 
 let api: ApiHarness;
-before(async () => { api = await startApi(); });
-after(async () => { await api?.close(); });
+before(async () => {
+  api = await startApi();
+});
+after(async () => {
+  await api?.close();
+});
 
 async function tenantWithKeys(name: string) {
   const t = await api.call('POST', '/v1/tenants', { body: { name } });
@@ -56,8 +60,19 @@ describe('audit rows', () => {
     assert.deepEqual(
       { ...row, id: undefined, at: undefined },
       {
-        id: undefined, at: undefined, tenantId: null, apiKeyId: BOOTSTRAP_KEY_ID, role: 'operator', method: 'POST', route: '/v1/tenants',
-        path: '/v1/tenants', resourceId: created.body.id, status: 201, outcome: 'succeeded', errorCode: null, requestId: created.requestId,
+        id: undefined,
+        at: undefined,
+        tenantId: null,
+        apiKeyId: BOOTSTRAP_KEY_ID,
+        role: 'operator',
+        method: 'POST',
+        route: '/v1/tenants',
+        path: '/v1/tenants',
+        resourceId: created.body.id,
+        status: 201,
+        outcome: 'succeeded',
+        errorCode: null,
+        requestId: created.requestId,
       },
     );
     assert.ok(Math.abs(Date.parse(row.at as string) - Date.now()) < 60_000);
@@ -105,7 +120,8 @@ describe('audit rows', () => {
     const missing = await send('DELETE', `/v1/vms/${randomUUID()}`, { token: t.admin.token });
     assert.equal(missing.status, 404);
     const expected = [
-      [forbidden, 403, 'forbidden', t.member.id, t.id], [invalid, 400, 'validation_failed', BOOTSTRAP_KEY_ID, null],
+      [forbidden, 403, 'forbidden', t.member.id, t.id],
+      [invalid, 400, 'validation_failed', BOOTSTRAP_KEY_ID, null],
       [missing, 404, 'not_found', t.admin.id, t.id],
     ] as const;
     for (const [r, status, code, keyId, tenantId] of expected) {
@@ -177,7 +193,10 @@ describe('GET /v1/audit', () => {
       paged.push(...r.body.items.map((x) => x.id as string));
       cursor = r.body.nextCursor;
     } while (cursor);
-    assert.deepEqual(paged, all.map((r) => r.id));
+    assert.deepEqual(
+      paged,
+      all.map((r) => r.id),
+    );
   });
 });
 
@@ -204,7 +223,11 @@ describe('audit failures', () => {
     const other = await startApi();
     const client = new pg.Client({ connectionString: other.db.url });
     try {
-      const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => other.call('POST', '/v1/flavors', { body: { name: `last-${i}`, vcpus: 1, memoryMiB: 256, diskGiB: 1 } })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          other.call('POST', '/v1/flavors', { body: { name: `last-${i}`, vcpus: 1, memoryMiB: 256, diskGiB: 1 } }),
+        ),
+      );
       assert.ok(answers.every((r) => r.status === 201));
       await other.app.close();
       await client.connect();

@@ -7,7 +7,9 @@ import { pino } from 'pino';
 import { startApi, type ApiHarness } from './testing/api-harness.js';
 
 const started: ApiHarness[] = [];
-after(async () => { await Promise.all(started.map((a) => a.close())); });
+after(async () => {
+  await Promise.all(started.map((a) => a.close()));
+});
 
 async function api(env: Record<string, string> = {}, logger?: pino.Logger): Promise<ApiHarness> {
   const a = await startApi(env, { logger });
@@ -69,17 +71,29 @@ describe('where a token may come from', () => {
 describe('failed authentication', () => {
   test('a burst writes no audit rows, gets 429 past the per-address limit, and is counted and sampled', async () => {
     const lines: Record<string, unknown>[] = [];
-    const logger = pino({ level: 'info' }, { write: (l: string) => { lines.push(JSON.parse(l) as Record<string, unknown>); } });
+    const logger = pino(
+      { level: 'info' },
+      {
+        write: (l: string) => {
+          lines.push(JSON.parse(l) as Record<string, unknown>);
+        },
+      },
+    );
     const a = await api({ RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '1', RATE_LIMIT_UNAUTHENTICATED_BURST: '20' }, logger);
     const key = await tenantKey(a, 'auth-burst');
     const series = (reason: string, answer: string) => `xenplane_auth_failures_total{reason="${reason}",answer="${answer}"}`;
-    const before = await Promise.all([series('missing', '401'), series('invalid', '401'), series('missing', '429'), series('invalid', '429')].map((s) => metric(a, s)));
+    const before = await Promise.all(
+      [series('missing', '401'), series('invalid', '401'), series('missing', '429'), series('invalid', '429')].map((s) => metric(a, s)),
+    );
 
     // Under load a budget check can miss its 250 ms and fail open (by design: Redis holds no truth); those answer 401.
     const failedOpen = () => metric(a, 'xenplane_rate_limit_decisions_total{outcome="failed_open"}');
     const openBefore = await failedOpen();
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) =>
-      a.call('POST', '/v1/tenants', { token: i % 2 ? `nope-${i}` : null, body: { name: `flood-${i}` }, headers: { 'x-request-id': `flood-${i}` } })));
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        a.call('POST', '/v1/tenants', { token: i % 2 ? `nope-${i}` : null, body: { name: `flood-${i}` }, headers: { 'x-request-id': `flood-${i}` } }),
+      ),
+    );
     const byStatus = answers.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
     // A check that failed open answered 401 whether or not Redis still took its token: between 20 and 20 + open.
     const open = (await failedOpen()) - openBefore;
@@ -90,7 +104,9 @@ describe('failed authentication', () => {
       assert.equal(r.body.code, 'rate_limited');
       assert.ok(Number(r.headers.get('retry-after')) > 0);
     }
-    const after = await Promise.all([series('missing', '401'), series('invalid', '401'), series('missing', '429'), series('invalid', '429')].map((s) => metric(a, s)));
+    const after = await Promise.all(
+      [series('missing', '401'), series('invalid', '401'), series('missing', '429'), series('invalid', '429')].map((s) => metric(a, s)),
+    );
     const delta = after.map((v, i) => v - before[i]!);
     assert.equal(delta[0]! + delta[1]!, passed);
     assert.equal(delta[2]! + delta[3]!, 200 - passed);

@@ -7,7 +7,16 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import pg from 'pg';
 import type { OpenAPIObject } from '@nestjs/swagger';
-import { BAD_SEGMENTS, MALFORMED_BODIES, bodyVariants, invalidBodies, queryVariants, strayQueries, validRaw, type IdFor } from './testing/bad-input.js';
+import {
+  BAD_SEGMENTS,
+  MALFORMED_BODIES,
+  bodyVariants,
+  invalidBodies,
+  queryVariants,
+  strayQueries,
+  validRaw,
+  type IdFor,
+} from './testing/bad-input.js';
 import { operationsOf, type Operation } from './testing/openapi-schema.js';
 import { FuzzClient, rawExchange, type Case } from './testing/fuzz-client.js';
 import { servedRoutes } from './testing/served-routes.js';
@@ -36,11 +45,13 @@ function pathOf(op: Operation, override: Record<string, string> = {}): string {
 
 /** Valid values for an operation's required query parameters, so that the parameter under test is the only bad one. */
 function baseQuery(op: Operation, skip?: string): string[] {
-  return op.params.filter((p) => p.in === 'query' && p.required && p.name !== skip).map((p) => {
-    const hourAgo = new Date(Date.now() - (p.name === 'from' ? 3_600_000 : 0)).toISOString();
-    const value = p.schema.format === 'date-time' ? hourAgo : (JSON.parse(validRaw(doc, p.schema, p.name, idFor)) as unknown);
-    return `${p.name}=${encodeURIComponent(String(value))}`;
-  });
+  return op.params
+    .filter((p) => p.in === 'query' && p.required && p.name !== skip)
+    .map((p) => {
+      const hourAgo = new Date(Date.now() - (p.name === 'from' ? 3_600_000 : 0)).toISOString();
+      const value = p.schema.format === 'date-time' ? hourAgo : (JSON.parse(validRaw(doc, p.schema, p.name, idFor)) as unknown);
+      return `${p.name}=${encodeURIComponent(String(value))}`;
+    });
 }
 
 /** One case per principal allowed on the operation, with the operator's `?tenantId=` where the operation takes one. */
@@ -56,7 +67,11 @@ async function expectAll(cases: Case[], minimum = 1): Promise<void> {
   const failures = await client.failures(cases);
   // Capped, so that a regression stays readable; the count says how far it goes.
   const shown = failures.length > 40 ? [...failures.slice(0, 40), `… and ${failures.length - 40} more`] : failures;
-  assert.deepEqual(shown, [], `${failures.length} of ${cases.length} answers were wrong (${failures.filter((f) => / -> 5\d\d /.test(f)).length} of them 5xx)`);
+  assert.deepEqual(
+    shown,
+    [],
+    `${failures.length} of ${cases.length} answers were wrong (${failures.filter((f) => / -> 5\d\d /.test(f)).length} of them 5xx)`,
+  );
 }
 
 before(async () => {
@@ -84,18 +99,33 @@ before(async () => {
   await db.query(`UPDATE networks SET status = 'active', xapi_uuid = gen_random_uuid()::text WHERE id = $1`, [ids.networkId]);
   await db.query(`UPDATE operations SET status = 'succeeded' WHERE id = $1`, [net.operation.id]);
   await db.end();
-  const vm = await must('POST', `/v1/vms?tenantId=${ids.tenantId}`, { name: 'fz', flavorId: ids.flavorId, imageId: ids.imageId, networkIds: [ids.networkId] });
+  const vm = await must('POST', `/v1/vms?tenantId=${ids.tenantId}`, {
+    name: 'fz',
+    flavorId: ids.flavorId,
+    imageId: ids.imageId,
+    networkIds: [ids.networkId],
+  });
   ids.vmId = vm.vm.id;
   ids.operationId = vm.operation.id;
   // Which principals get past authorisation: probe each operation with a body no DTO takes.
   for (const op of ops) {
     const takesTenant = op.params.some((p) => p.in === 'query' && p.name === 'tenantId');
-    const candidates = [{ token: OPERATOR_TOKEN, query: takesTenant ? `tenantId=${ids.tenantId}` : '' }, { token: key.token as string, query: '' }];
+    const candidates = [
+      { token: OPERATOR_TOKEN, query: takesTenant ? `tenantId=${ids.tenantId}` : '' },
+      { token: key.token as string, query: '' },
+    ];
     const allowed = [];
     for (const p of candidates) {
       // Every path id malformed too, so that no handler can run (guards decide before pipes validate).
       const bad = Object.fromEntries(op.params.filter((x) => x.in === 'path').map((x) => [x.name, 'not-a-uuid']));
-      const res = await client.send({ op: op.key, method: op.method, path: `${pathOf(op, bad)}?unknownParam=1`, token: p.token, raw: op.body ? '{"__probe":1}' : undefined, expect: 'any' });
+      const res = await client.send({
+        op: op.key,
+        method: op.method,
+        path: `${pathOf(op, bad)}?unknownParam=1`,
+        token: p.token,
+        raw: op.body ? '{"__probe":1}' : undefined,
+        expect: 'any',
+      });
       if (res.status !== 401 && res.status !== 403) allowed.push(p);
     }
     principals.set(op.key, allowed);
@@ -108,22 +138,34 @@ after(async () => {
 
 describe('bad input on every documented operation', () => {
   test('the fuzzer covers every operation of the served document, each reachable by some key', () => {
-    const served = servedRoutes(api.app).filter((r) => r.path.startsWith('/v1/') && r.path !== '/v1/openapi.json').map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
+    const served = servedRoutes(api.app)
+      .filter((r) => r.path.startsWith('/v1/') && r.path !== '/v1/openapi.json')
+      .map((r) => `${r.method} ${r.path.replace(/:(\w+)/g, '{$1}')}`);
     assert.deepEqual(ops.map((o) => o.key).sort(), served.sort());
-    assert.deepEqual(ops.filter((o) => !principals.get(o.key)?.length).map((o) => o.key), []);
+    assert.deepEqual(
+      ops.filter((o) => !principals.get(o.key)?.length).map((o) => o.key),
+      [],
+    );
   });
 
   test('malformed, truncated, oversized (1 MiB) and deeply nested JSON', async () => {
-    const cases = ops.flatMap((op) => MALFORMED_BODIES
-      // An operation without a body ignores one that parses; those are only bad input where a body is expected.
-      .filter((raw) => op.body || !parses(raw))
-      .flatMap((raw) => asEach(op, { method: op.method, path: pathOf(op), raw, expect: 'reject' }, baseQuery(op))));
+    const cases = ops.flatMap((op) =>
+      MALFORMED_BODIES
+        // An operation without a body ignores one that parses; those are only bad input where a body is expected.
+        .filter((raw) => op.body || !parses(raw))
+        .flatMap((raw) => asEach(op, { method: op.method, path: pathOf(op), raw, expect: 'reject' }, baseQuery(op))),
+    );
     await expectAll(cases, 500);
   });
 
   test('each body field in turn: other types, limits, hostile and odd text, missing; unknown and prototype keys', async () => {
-    const cases = ops.filter((op) => op.body).flatMap((op) => bodyVariants(doc, op.body!, idFor)
-      .flatMap((v) => asEach(op, { method: op.method, path: pathOf(op), raw: v.raw, expect: v.reject ? 'reject' : 'any', label: v.label }, baseQuery(op))));
+    const cases = ops
+      .filter((op) => op.body)
+      .flatMap((op) =>
+        bodyVariants(doc, op.body!, idFor).flatMap((v) =>
+          asEach(op, { method: op.method, path: pathOf(op), raw: v.raw, expect: v.reject ? 'reject' : 'any', label: v.label }, baseQuery(op)),
+        ),
+      );
     await expectAll(cases, 1500);
   });
 
@@ -141,8 +183,19 @@ describe('bad input on every documented operation', () => {
   });
 
   test('path parameters that are not what the document says', async () => {
-    const cases = ops.flatMap((op) => op.params.filter((p) => p.in === 'path').flatMap((p) => BAD_SEGMENTS.flatMap((bad) =>
-      asEach(op, { method: op.method, path: pathOf(op, { [p.name]: bad }), raw: op.body ? '{}' : undefined, expect: 'reject', label: `:${p.name}` }, baseQuery(op)))));
+    const cases = ops.flatMap((op) =>
+      op.params
+        .filter((p) => p.in === 'path')
+        .flatMap((p) =>
+          BAD_SEGMENTS.flatMap((bad) =>
+            asEach(
+              op,
+              { method: op.method, path: pathOf(op, { [p.name]: bad }), raw: op.body ? '{}' : undefined, expect: 'reject', label: `:${p.name}` },
+              baseQuery(op),
+            ),
+          ),
+        ),
+    );
     await expectAll(cases, 500);
   });
 
@@ -151,9 +204,16 @@ describe('bad input on every documented operation', () => {
     for (const op of ops) {
       const raw = op.body ? validRaw(doc, op.body, '', idFor) : undefined;
       for (const p of op.params.filter((x) => x.in === 'query')) {
-        for (const v of queryVariants(p)) cases.push(...asEach(op, { method: op.method, path: pathOf(op), raw, expect: v.reject ? 'reject' : 'any', label: v.label }, [...baseQuery(op, p.name), `${p.name}=${v.raw}`]));
+        for (const v of queryVariants(p))
+          cases.push(
+            ...asEach(op, { method: op.method, path: pathOf(op), raw, expect: v.reject ? 'reject' : 'any', label: v.label }, [
+              ...baseQuery(op, p.name),
+              `${p.name}=${v.raw}`,
+            ]),
+          );
       }
-      for (const q of strayQueries(op.params)) cases.push(...asEach(op, { method: op.method, path: pathOf(op), raw, expect: 'reject', label: q }, [...baseQuery(op), q]));
+      for (const q of strayQueries(op.params))
+        cases.push(...asEach(op, { method: op.method, path: pathOf(op), raw, expect: 'reject', label: q }, [...baseQuery(op), q]));
     }
     const lists = ops.filter((op) => op.params.some((p) => p.name === 'cursor'));
     assert.ok(lists.length >= 8, `only ${lists.length} list operations`);
@@ -161,11 +221,35 @@ describe('bad input on every documented operation', () => {
   });
 
   test('bodies that are not JSON answer 415, on every operation', async () => {
-    const types = ['text/plain', 'application/x-www-form-urlencoded', 'application/xml', 'text/xml', 'multipart/form-data; boundary=x', 'application/jsonx',
-      'application/json-patch+json', 'application/json; charset=utf-16', 'text/json', '', 'none'];
-    const cases = ops.flatMap((op) => types.flatMap((type) => asEach(op, {
-      method: op.method, path: pathOf(op), raw: op.body ? validRaw(doc, op.body, '', idFor) : 'name=x', headers: { 'content-type': type === 'none' ? null : type }, expect: 415, label: type,
-    }, baseQuery(op))));
+    const types = [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/xml',
+      'text/xml',
+      'multipart/form-data; boundary=x',
+      'application/jsonx',
+      'application/json-patch+json',
+      'application/json; charset=utf-16',
+      'text/json',
+      '',
+      'none',
+    ];
+    const cases = ops.flatMap((op) =>
+      types.flatMap((type) =>
+        asEach(
+          op,
+          {
+            method: op.method,
+            path: pathOf(op),
+            raw: op.body ? validRaw(doc, op.body, '', idFor) : 'name=x',
+            headers: { 'content-type': type === 'none' ? null : type },
+            expect: 415,
+            label: type,
+          },
+          baseQuery(op),
+        ),
+      ),
+    );
     await expectAll(cases, 400);
   });
 
@@ -173,38 +257,73 @@ describe('bad input on every documented operation', () => {
     const cases: Case[] = [];
     for (const op of ops.filter((x) => x.method !== 'GET')) {
       for (const key of ['x'.repeat(300), 'with space', 'tab\tinside', 'ÿ']) {
-        cases.push(...asEach(op, { method: op.method, path: pathOf(op), raw: op.body ? validRaw(doc, op.body, '', idFor) : undefined, headers: { 'idempotency-key': key }, expect: 'reject' }, baseQuery(op)));
+        cases.push(
+          ...asEach(
+            op,
+            {
+              method: op.method,
+              path: pathOf(op),
+              raw: op.body ? validRaw(doc, op.body, '', idFor) : undefined,
+              headers: { 'idempotency-key': key },
+              expect: 'reject',
+            },
+            baseQuery(op),
+          ),
+        );
       }
     }
     const byPath = new Map<string, Operation[]>();
     for (const op of ops) byPath.set(op.template, [...(byPath.get(op.template) ?? []), op]);
     for (const [template, here] of byPath) {
-      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND', 'M-SEARCH'].filter((m) => !here.some((o) => o.method === m))) {
-        cases.push({ op: here[0]!.key, method, path: pathOf(here[0]!), raw: '{}', token: OPERATOR_TOKEN, expect: 'reject', label: `${method} ${template}` });
+      for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'PROPFIND', 'M-SEARCH'].filter(
+        (m) => !here.some((o) => o.method === m),
+      )) {
+        cases.push({
+          op: here[0]!.key,
+          method,
+          path: pathOf(here[0]!),
+          raw: '{}',
+          token: OPERATOR_TOKEN,
+          expect: 'reject',
+          label: `${method} ${template}`,
+        });
       }
     }
     await expectAll(cases, 50);
   });
 
-  test('requests Node\'s HTTP parser refuses are answered as problems', async () => {
+  test("requests Node's HTTP parser refuses are answered as problems", async () => {
     const port = Number(new URL(api.url).port);
     const requests: [string, string, number][] = [
       ['no Host header', 'GET /v1/tenants HTTP/1.1\r\n\r\n', 400],
       ['header too large', `GET /v1/tenants HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431],
-      ['too many header bytes over many headers', `GET /v1/tenants HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'b'.repeat(60)}\r\n`).join('')}\r\n`, 431],
+      [
+        'too many header bytes over many headers',
+        `GET /v1/tenants HTTP/1.1\r\nHost: x\r\n${Array.from({ length: 400 }, (_, i) => `X-H${i}: ${'b'.repeat(60)}\r\n`).join('')}\r\n`,
+        431,
+      ],
       ['unknown method', 'FROB /v1/tenants HTTP/1.1\r\nHost: x\r\n\r\n', 400],
       ['garbage request line', 'this is not http\r\n\r\n', 400],
       ['bad version', 'GET /v1/tenants HTTP/9.9\r\nHost: x\r\n\r\n', 400],
       ['space in a header name', 'GET /v1/tenants HTTP/1.1\r\nHost: x\r\nBad Header: 1\r\n\r\n', 400],
       ['NUL in the target', 'GET /v1/ten\u0000ants HTTP/1.1\r\nHost: x\r\n\r\n', 400],
-      ['content-length and chunked together', 'POST /v1/tenants HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n', 400],
-      ['bad chunk size', 'POST /v1/tenants HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n', 400],
+      [
+        'content-length and chunked together',
+        'POST /v1/tenants HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+        400,
+      ],
+      [
+        'bad chunk size',
+        'POST /v1/tenants HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n',
+        400,
+      ],
       ['two content lengths', 'POST /v1/tenants HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}', 400],
     ];
     const wrong: string[] = [];
     for (const [what, bytes, status] of requests) {
       const res = await rawExchange(port, bytes);
-      const ok = res.status === status && /^application\/problem\+json/.test(res.type) && typeof res.body?.code === 'string' && res.body.status === status;
+      const ok =
+        res.status === status && /^application\/problem\+json/.test(res.type) && typeof res.body?.code === 'string' && res.body.status === status;
       if (!ok) wrong.push(`${what}: ${res.head.split('\r\n')[0]} ${res.type} ${JSON.stringify(res.body).slice(0, 120)}`);
     }
     assert.deepEqual(wrong, []);
@@ -219,7 +338,14 @@ describe('bad input on every documented operation', () => {
   test('routes outside /v1 never answer 5xx to junk', async () => {
     for (const r of servedRoutes(api.app).filter((x) => !x.path.startsWith('/v1/') || x.path === '/v1/openapi.json')) {
       for (const raw of [undefined, '{', '[]']) {
-        const res = await client.send({ op: r.key, method: r.method, path: `${r.path}?limit=-1&x=%E0%A4%A&cursor=${'y'.repeat(3000)}`, token: null, raw, expect: 'any' });
+        const res = await client.send({
+          op: r.key,
+          method: r.method,
+          path: `${r.path}?limit=-1&x=%E0%A4%A&cursor=${'y'.repeat(3000)}`,
+          token: null,
+          raw,
+          expect: 'any',
+        });
         assert.ok(res.status < 500, `${r.key} ${raw ?? ''} -> ${res.status}`);
       }
     }

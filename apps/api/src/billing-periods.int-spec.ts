@@ -4,8 +4,12 @@ import { SKUS } from '@xenplane/accounting';
 import { startApi, type ApiHarness } from './testing/api-harness.js';
 
 let api: ApiHarness;
-before(async () => { api = await startApi(); });
-after(async () => { await api?.close(); });
+before(async () => {
+  api = await startApi();
+});
+after(async () => {
+  await api?.close();
+});
 
 const label = (d: Date) => d.toISOString().slice(0, 7);
 const now = new Date();
@@ -17,7 +21,10 @@ test('periods outside 2000-2999 are refused on every route that takes one (400),
     const r = await api.call('POST', path);
     assert.equal(r.status, 400, path);
     assert.equal(r.body.code, 'validation_failed');
-    assert.deepEqual(r.body.errors.map((e: { path: string }) => e.path), ['period']);
+    assert.deepEqual(
+      r.body.errors.map((e: { path: string }) => e.path),
+      ['period'],
+    );
   }
   for (const path of ['/v1/billing/export?period=0050-01', '/v1/billing/export/metadata?period=0050-01', '/v1/billing/invoices?period=0050-01']) {
     const r = await api.call('GET', path);
@@ -44,7 +51,9 @@ test('nothing priced or metered: no period can be closed; months not begun canno
 });
 
 test('with prices from March 2026: February cannot be closed, nor next month; March is refused only until it is rated', async () => {
-  const put = await api.call('PUT', '/v1/prices', { body: { currency: 'EUR', effectiveFrom: '2026-03-01T00:00:00Z', items: SKUS.map((sku) => ({ sku, unitPrice: '0.01' })) } });
+  const put = await api.call('PUT', '/v1/prices', {
+    body: { currency: 'EUR', effectiveFrom: '2026-03-01T00:00:00Z', items: SKUS.map((sku) => ({ sku, unitPrice: '0.01' })) },
+  });
   assert.equal(put.status, 200, JSON.stringify(put.body));
   const before = await api.call('POST', '/v1/billing/periods/2026-02/close');
   assert.equal(before.status, 422);

@@ -9,7 +9,10 @@ import { startApi, type ApiHarness } from './testing/api-harness.js';
 let api: ApiHarness;
 let ds: DataSource;
 const skus = ['vm-hour', 'vcpu-hour', 'memory-gib-hour', 'disk-gib-hour', 'network-hour'];
-const prices = { 'vm-hour': '0.01', 'vcpu-hour': '0.02', 'memory-gib-hour': '0.005', 'disk-gib-hour': '0.0001', 'network-hour': '0.03' } as Record<string, string>;
+const prices = { 'vm-hour': '0.01', 'vcpu-hour': '0.02', 'memory-gib-hour': '0.005', 'disk-gib-hour': '0.0001', 'network-hour': '0.03' } as Record<
+  string,
+  string
+>;
 
 before(async () => {
   api = await startApi();
@@ -41,7 +44,10 @@ describe('prices', () => {
     for (const [body, path] of cases) {
       const r = await api.call('PUT', '/v1/prices', { body });
       assert.equal(r.status, 400, JSON.stringify(r.body));
-      assert.ok(r.body.errors.some((e: { path: string }) => e.path.startsWith(path)), `${path}: ${JSON.stringify(r.body.errors)}`);
+      assert.ok(
+        r.body.errors.some((e: { path: string }) => e.path.startsWith(path)),
+        `${path}: ${JSON.stringify(r.body.errors)}`,
+      );
     }
     assert.equal((await api.call('GET', '/v1/prices')).body.version, 1, 'still the seeded zero-price list');
   });
@@ -57,7 +63,9 @@ describe('prices', () => {
     const shown = (await api.call('GET', '/v1/prices')).body.items as { sku: string; unit: string }[];
     const unitOf = new Map(shown.map((i) => [i.sku, i.unit]));
     const items = skus.map((sku) => ({ sku, unitPrice: prices[sku], unit: unitOf.get(sku) }));
-    const wrong = await api.call('PUT', '/v1/prices', { body: { currency: 'EUR', effectiveFrom: '2098-01-01T00:00:00Z', items: items.map((i, n) => (n === 2 ? { ...i, unit: 'Days' } : i)) } });
+    const wrong = await api.call('PUT', '/v1/prices', {
+      body: { currency: 'EUR', effectiveFrom: '2098-01-01T00:00:00Z', items: items.map((i, n) => (n === 2 ? { ...i, unit: 'Days' } : i)) },
+    });
     assert.equal(wrong.status, 400, JSON.stringify(wrong.body));
     assert.deepEqual(wrong.body.errors, [{ path: 'items.2.unit', message: `must be '${unitOf.get(skus[2]!)}' for ${skus[2]}` }]);
     const put = await api.call('PUT', '/v1/prices', { body: { currency: 'EUR', effectiveFrom: '2098-01-01T00:00:00Z', items } });
@@ -77,14 +85,25 @@ describe('usage from VM row changes', () => {
     await ds.query(`UPDATE vms SET xapi_uuid = 'x-metered', presence = 'present', status = 'running', power_state = 'Running' WHERE id = $1`, [vm]);
     await ds.query(`UPDATE vms SET status = 'stopped', power_state = 'Halted', host_uuid = NULL WHERE id = $1`, [vm]);
     const kinds = await ds.query(`SELECT kind FROM usage_events WHERE resource_id = $1 ORDER BY id`, [vm]);
-    assert.deepEqual(kinds.map((k: { kind: string }) => k.kind), ['created', 'running', 'stopped']);
+    assert.deepEqual(
+      kinds.map((k: { kind: string }) => k.kind),
+      ['created', 'running', 'stopped'],
+    );
     // Injected times: the run lasted 2.5 hours on Feb 1st.
-    await ds.query(`UPDATE usage_events SET occurred_at = CASE kind WHEN 'stopped' THEN timestamptz '2026-02-01T02:30:00Z' ELSE timestamptz '2026-02-01T00:00:00Z' END WHERE resource_id = $1`, [vm]);
+    await ds.query(
+      `UPDATE usage_events SET occurred_at = CASE kind WHEN 'stopped' THEN timestamptz '2026-02-01T02:30:00Z' ELSE timestamptz '2026-02-01T00:00:00Z' END WHERE resource_id = $1`,
+      [vm],
+    );
     await ds.query(`UPDATE usage_dirty SET since = '2026-02-01T00:00:00Z' WHERE resource_id = $1`, [vm]);
 
-    const put = await api.call('PUT', '/v1/prices', { body: { currency: 'EUR', effectiveFrom: '2026-01-01T00:00:00Z', items: skus.map((sku) => ({ sku, unitPrice: prices[sku] })) } });
+    const put = await api.call('PUT', '/v1/prices', {
+      body: { currency: 'EUR', effectiveFrom: '2026-01-01T00:00:00Z', items: skus.map((sku) => ({ sku, unitPrice: prices[sku] })) },
+    });
     assert.equal(put.status, 200, JSON.stringify(put.body));
-    assert.deepEqual(put.body.items.find((i: { sku: string }) => i.sku === 'vcpu-hour'), { sku: 'vcpu-hour', unitPrice: '0.020000', unit: 'Core-Hours' });
+    assert.deepEqual(
+      put.body.items.find((i: { sku: string }) => i.sku === 'vcpu-hour'),
+      { sku: 'vcpu-hour', unitPrice: '0.020000', unit: 'Core-Hours' },
+    );
     await aggregateUsage(ds, new UsageRepository(), { graceMs: 0 });
 
     const window = '?from=2026-02-01T00:00:00Z&to=2026-02-02T00:00:00Z';
@@ -101,7 +120,9 @@ describe('usage from VM row changes', () => {
     const all = await api.call('GET', `/v1/usage${window}`);
     assert.ok(all.body.items.every((i: { tenantId: string }) => i.tenantId === a.id) && all.body.items.length === 4);
 
-    const late = await api.call('PUT', '/v1/prices', { body: { currency: 'EUR', effectiveFrom: '2026-02-01T01:00:00Z', items: skus.map((sku) => ({ sku, unitPrice: '9' })) } });
+    const late = await api.call('PUT', '/v1/prices', {
+      body: { currency: 'EUR', effectiveFrom: '2026-02-01T01:00:00Z', items: skus.map((sku) => ({ sku, unitPrice: '9' })) },
+    });
     assert.equal(late.status, 409, 'hours already rated keep their prices');
     assert.equal((await api.call('GET', '/v1/prices?at=2026-01-15T00:00:00Z')).body.currency, 'EUR');
     assert.equal((await api.call('GET', `/v1/usage?from=2026-02-02T00:00:00Z&to=2026-02-01T00:00:00Z`, { token: a.token })).status, 400);
@@ -116,11 +137,16 @@ describe('billing files', () => {
     const vm = (await api.call('POST', '/v1/vms', { token: a.token, body: { name: 'filed', flavorId: flavor, imageId: image } })).body.vm.id;
     await ds.query(`UPDATE vms SET xapi_uuid = 'x-filed', presence = 'present', status = 'running', power_state = 'Running' WHERE id = $1`, [vm]);
     await ds.query(`UPDATE usage_events SET occurred_at = '2026-03-31T23:20:00Z' WHERE resource_id = $1`, [vm]);
-    await ds.query(`INSERT INTO usage_dirty (resource_id, since) VALUES ($1, '2026-03-31T23:20:00Z') ON CONFLICT (resource_id) DO UPDATE SET since = EXCLUDED.since`, [vm]);
+    await ds.query(
+      `INSERT INTO usage_dirty (resource_id, since) VALUES ($1, '2026-03-31T23:20:00Z') ON CONFLICT (resource_id) DO UPDATE SET since = EXCLUDED.since`,
+      [vm],
+    );
     await aggregateUsage(ds, new UsageRepository(), { graceMs: 0 });
 
     const file = async (token?: string) => {
-      const res = await fetch(`${api.url}/v1/billing/export?period=2026-04&format=focus`, { headers: { authorization: `Bearer ${token ?? 'test-operator-token-0123456789'}` } });
+      const res = await fetch(`${api.url}/v1/billing/export?period=2026-04&format=focus`, {
+        headers: { authorization: `Bearer ${token ?? 'test-operator-token-0123456789'}` },
+      });
       assert.equal(res.status, 200);
       assert.match(res.headers.get('content-type') ?? '', /text\/csv/);
       return res.text();
@@ -128,7 +154,12 @@ describe('billing files', () => {
     const mine = await file(a.token);
     assert.deepEqual(checkFocusCsv(mine), []);
     assert.equal(mine.trim().split('\n').length - 1, 30 * 24 * 4, 'April: 720 hours of vm, vcpu, memory and disk');
-    assert.ok(mine.split('\n').slice(1, -1).every((l) => l.includes(a.id)));
+    assert.ok(
+      mine
+        .split('\n')
+        .slice(1, -1)
+        .every((l) => l.includes(a.id)),
+    );
     const meta = (await api.call('GET', '/v1/billing/export/metadata?period=2026-04')).body;
     assert.equal(meta.FocusVersion, '1.2');
     assert.ok(meta.ColumnDefinition.some((c: { ColumnName: string }) => c.ColumnName === 'BilledCost'));
@@ -142,9 +173,15 @@ describe('billing files', () => {
     assert.equal((await api.call('POST', '/v1/billing/periods/2099-01/close')).status, 422, 'a month not begun yet');
     const meta2 = (await api.call('GET', '/v1/billing/export/metadata?period=2026-04')).body;
     assert.equal(meta2.x_Sha256, closed.body.sha256, JSON.stringify({ ...meta2, ColumnDefinition: undefined }));
-    assert.deepEqual((await api.call('GET', '/v1/billing/periods')).body.items.map((p: { period: string }) => p.period), ['2026-04']);
+    assert.deepEqual(
+      (await api.call('GET', '/v1/billing/periods')).body.items.map((p: { period: string }) => p.period),
+      ['2026-04'],
+    );
     const inv = (await api.call('GET', '/v1/billing/invoices?period=2026-04', { token: a.token })).body;
-    assert.deepEqual(inv.items.map((i: { tenantId: string; currency: string; rows: number }) => [i.tenantId, i.currency, i.rows]), [[a.id, 'EUR', 30 * 24 * 4]]);
+    assert.deepEqual(
+      inv.items.map((i: { tenantId: string; currency: string; rows: number }) => [i.tenantId, i.currency, i.rows]),
+      [[a.id, 'EUR', 30 * 24 * 4]],
+    );
     assert.match(inv.items[0].total, /^\d+\.\d{2}$/);
     assert.equal((await api.call('GET', '/v1/billing/export?period=2026-13')).status, 400);
     assert.equal((await api.call('GET', '/v1/billing/export?period=2026-04&format=xml')).status, 400);

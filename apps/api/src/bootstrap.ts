@@ -30,17 +30,21 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
   app.use(jsonBodyMiddleware);
   app.useGlobalPipes(createValidationPipe());
 
-  const openapi = documentProblems(SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('xenplane')
-      .setDescription('Multi-tenant control plane for Xen pools: tenants, API keys, flavors, images, VMs and their operations. '
-        + 'API keys go in the `Authorization: Bearer` header only. `Idempotency-Key` (POST, PUT, PATCH, DELETE) replays the first answer '
-        + 'to the same API key only, after the same role and tenant checks, and never replays a secret: a replayed API key creation has `token: null`.')
-      .setVersion('1')
-      .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key' })
-      .build(),
-  ));
+  const openapi = documentProblems(
+    SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('xenplane')
+        .setDescription(
+          'Multi-tenant control plane for Xen pools: tenants, API keys, flavors, images, VMs and their operations. ' +
+            'API keys go in the `Authorization: Bearer` header only. `Idempotency-Key` (POST, PUT, PATCH, DELETE) replays the first answer ' +
+            'to the same API key only, after the same role and tenant checks, and never replays a secret: a replayed API key creation has `token: null`.',
+        )
+        .setVersion('1')
+        .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'an API key' })
+        .build(),
+    ),
+  );
   SwaggerModule.setup('docs', app, openapi, { jsonDocumentUrl: 'v1/openapi.json', raw: ['json'] });
 
   app.get(ApiKeysService).configureBootstrapToken(config.BOOTSTRAP_OPERATOR_TOKEN);

@@ -22,13 +22,17 @@ after(async () => {
 });
 
 /** Sends `body`, expects the forced database failure (a 500 with a request id), and returns the log lines of that request. */
-async function failingRequest(path: string, body: Record<string, unknown>): Promise<{ answer: string; logged: string; error: Record<string, unknown> }> {
+async function failingRequest(
+  path: string,
+  body: Record<string, unknown>,
+): Promise<{ answer: string; logged: string; error: Record<string, unknown> }> {
   const res = await api.call('POST', path, { body });
   assert.equal(res.status, 500, JSON.stringify(res.body));
   assert.equal(res.body.code, 'internal');
   const logged = lines.filter((l) => l.includes(res.body.requestId)).join('\n');
   // The error filter's line (under load the request may log others, e.g. a slow Redis for the rate limiter).
-  const line = lines.map((l) => JSON.parse(l) as { requestId?: string; msg?: string; err?: Record<string, unknown> })
+  const line = lines
+    .map((l) => JSON.parse(l) as { requestId?: string; msg?: string; err?: Record<string, unknown> })
     .find((l) => l.requestId === res.body.requestId && l.msg === 'request failed');
   assert.ok(line?.err, `no error line for ${res.body.requestId}`);
   return { answer: JSON.stringify(res.body), logged, error: line.err };
@@ -51,7 +55,7 @@ describe('database errors in the logs', () => {
     assert.doesNotMatch(logged, /"parameters"|"query"|"detail"|"where"/);
   });
 
-  test('a check constraint: its name is logged, the failing row (Postgres\'s detail) is not', async () => {
+  test("a check constraint: its name is logged, the failing row (Postgres's detail) is not", async () => {
     const secret = `tpl-${randomUUID()}`;
     await db.query(`ALTER TABLE images ADD CONSTRAINT ck_images_forced CHECK (template NOT LIKE 'tpl-%')`);
     const { logged, error } = await failingRequest('/v1/images', { name: `img-${secret}`, template: secret });

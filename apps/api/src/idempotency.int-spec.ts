@@ -25,7 +25,9 @@ before(async () => {
   flavorId = (await api.call('POST', '/v1/flavors', { body: { name: 'idem', vcpus: 1, memoryMiB: 512, diskGiB: 5 } })).body.id;
   imageId = (await api.call('POST', '/v1/images', { body: { name: 'idem', template: 'Debian Bookworm 12' } })).body.id;
 });
-after(async () => { await api?.close(); });
+after(async () => {
+  await api?.close();
+});
 
 const create = (token: string, key: string, name = 'web') =>
   api.call('POST', '/v1/vms', { token, body: { name, flavorId, imageId }, headers: { 'idempotency-key': key } });
@@ -52,7 +54,10 @@ describe('Idempotency-Key', () => {
   test('concurrent duplicates create exactly one VM', async () => {
     const before = (await api.call('GET', '/v1/vms?limit=500', { token: tokenA })).body.items.length;
     const answers = await Promise.all(Array.from({ length: 12 }, () => create(tokenA, 'k-race', 'raced')));
-    assert.ok(answers.every((a) => a.status === 202), answers.map((a) => a.status).join(','));
+    assert.ok(
+      answers.every((a) => a.status === 202),
+      answers.map((a) => a.status).join(','),
+    );
     assert.equal(new Set(answers.map((a) => a.body.vm.id)).size, 1);
     const afterCount = (await api.call('GET', '/v1/vms?limit=500', { token: tokenA })).body.items.length;
     assert.equal(afterCount, before + 1);
@@ -61,7 +66,11 @@ describe('Idempotency-Key', () => {
   test('a request that failed validation leaves the key free for the corrected one', async () => {
     const bad = await api.call('POST', '/v1/vms', { token: tokenA, body: { name: '', flavorId, imageId }, headers: { 'idempotency-key': 'k-fix' } });
     assert.equal(bad.status, 400);
-    const bad2 = await api.call('POST', '/v1/vms', { token: tokenA, body: { name: 'fixed', flavorId, imageId }, headers: { 'idempotency-key': 'k-fix' } });
+    const bad2 = await api.call('POST', '/v1/vms', {
+      token: tokenA,
+      body: { name: 'fixed', flavorId, imageId },
+      headers: { 'idempotency-key': 'k-fix' },
+    });
     assert.equal(bad2.status, 202);
   });
 
@@ -90,22 +99,38 @@ describe('Idempotency-Key', () => {
       const canonical = `{"flavorId":${JSON.stringify(flavorId)},"imageId":${JSON.stringify(imageId)},"name":"crashed"}`;
       const hash = createHash('sha256').update(`POST /v1/vms\n${canonical}`).digest();
       // A claim left by a request that died before it committed anything.
-      await db.query(`INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, 'k-dead', $2, now() - interval '1 minute')`, [`key:${keyA}`, hash]);
+      await db.query(`INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, 'k-dead', $2, now() - interval '1 minute')`, [
+        `key:${keyA}`,
+        hash,
+      ]);
       const retried = await api.call('POST', '/v1/vms', { token: tokenA, body, headers: { 'idempotency-key': 'k-dead' } });
       assert.equal(retried.status, 202);
       // A claim whose operation committed but whose answer was never stored.
       const opId = randomUUID();
-      await db.query(`INSERT INTO idempotency_keys (scope, key, request_hash, operation_id, created_at) VALUES ($1, 'k-launched', $2, $3, now() - interval '1 minute')`, [`key:${keyA}`, hash, opId]);
+      await db.query(
+        `INSERT INTO idempotency_keys (scope, key, request_hash, operation_id, created_at) VALUES ($1, 'k-launched', $2, $3, now() - interval '1 minute')`,
+        [`key:${keyA}`, hash, opId],
+      );
       const refused = await api.call('POST', '/v1/vms', { token: tokenA, body, headers: { 'idempotency-key': 'k-launched' } });
       assert.equal(refused.status, 409);
       assert.equal(refused.body.operationId, opId);
 
       // Retries racing for one abandoned claim: exactly one takes it over and runs, the others replay its answer.
       const racing = { name: 'taken-over', flavorId, imageId };
-      const racingHash = createHash('sha256').update(`POST /v1/vms\n{"flavorId":${JSON.stringify(flavorId)},"imageId":${JSON.stringify(imageId)},"name":"taken-over"}`).digest();
-      await db.query(`INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, 'k-raced', $2, now() - interval '1 minute')`, [`key:${keyA}`, racingHash]);
-      const answers = await Promise.all(Array.from({ length: 6 }, () => api.call('POST', '/v1/vms', { token: tokenA, body: racing, headers: { 'idempotency-key': 'k-raced' } })));
-      assert.deepEqual(answers.map((a) => a.status), Array(6).fill(202));
+      const racingHash = createHash('sha256')
+        .update(`POST /v1/vms\n{"flavorId":${JSON.stringify(flavorId)},"imageId":${JSON.stringify(imageId)},"name":"taken-over"}`)
+        .digest();
+      await db.query(`INSERT INTO idempotency_keys (scope, key, request_hash, created_at) VALUES ($1, 'k-raced', $2, now() - interval '1 minute')`, [
+        `key:${keyA}`,
+        racingHash,
+      ]);
+      const answers = await Promise.all(
+        Array.from({ length: 6 }, () => api.call('POST', '/v1/vms', { token: tokenA, body: racing, headers: { 'idempotency-key': 'k-raced' } })),
+      );
+      assert.deepEqual(
+        answers.map((a) => a.status),
+        Array(6).fill(202),
+      );
       assert.equal(new Set(answers.map((a) => a.body.vm.id)).size, 1, 'one VM for all of them');
       assert.equal(answers.filter((a) => a.headers.get('idempotent-replayed') !== 'true').length, 1, 'run once, replayed five times');
       assert.equal((await db.query(`SELECT count(*)::int AS n FROM vms WHERE name = 'taken-over'`)).rows[0].n, 1);
@@ -151,7 +176,9 @@ describe('Idempotency-Key on API key creation (issue 11)', () => {
     const db = new pg.Client({ connectionString: api.db.url });
     await db.connect();
     try {
-      const { rows } = await db.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE response_body::text LIKE '%' || $1 || '%'`, [first.body.token.slice('xpk_0123456789abcdef_'.length)]);
+      const { rows } = await db.query(`SELECT count(*)::int AS n FROM idempotency_keys WHERE response_body::text LIKE '%' || $1 || '%'`, [
+        first.body.token.slice('xpk_0123456789abcdef_'.length),
+      ]);
       assert.equal(rows[0].n, 0);
     } finally {
       await db.end();

@@ -31,7 +31,11 @@ const ROUTES: Record<string, Rule> = {
   'PATCH /v1/tenants/:id': { access: 'operator', params: { id: 'tenant' }, body: () => ({ name: 'iso-a' }) },
   'DELETE /v1/tenants/:id': { access: 'operator', params: { id: 'tenant' } },
   'GET /v1/tenants/:id/quota': { access: 'operator', params: { id: 'tenant' } },
-  'PUT /v1/tenants/:id/quota': { access: 'operator', params: { id: 'tenant' }, body: () => ({ vms: null, vcpus: null, memoryMiB: null, diskGiB: null, networks: null, apiKeys: null }) },
+  'PUT /v1/tenants/:id/quota': {
+    access: 'operator',
+    params: { id: 'tenant' },
+    body: () => ({ vms: null, vcpus: null, memoryMiB: null, diskGiB: null, networks: null, apiKeys: null }),
+  },
   'POST /v1/tenants/:id/quota/recount': { access: 'operator', params: { id: 'tenant' } },
   'POST /v1/tenants/:tenantId/api-keys': { access: 'tenant-admin', params: { tenantId: 'tenant' }, body: () => ({ name: 'iso', role: 'member' }) },
   'GET /v1/tenants/:tenantId/api-keys': { access: 'tenant-admin', params: { tenantId: 'tenant' } },
@@ -41,7 +45,10 @@ const ROUTES: Record<string, Rule> = {
   'GET /v1/flavors': { access: 'shared' },
   'POST /v1/images': { access: 'operator', body: () => ({ name: `iso-i-${randomUUID().slice(0, 8)}`, template: 'Debian Bookworm 12' }) },
   'GET /v1/images': { access: 'shared' },
-  'POST /v1/pools': { access: 'operator', body: () => ({ name: `iso-p-${randomUUID().slice(0, 8)}`, url: 'http://127.0.0.1:9', username: 'root', password: 'iso-secret' }) },
+  'POST /v1/pools': {
+    access: 'operator',
+    body: () => ({ name: `iso-p-${randomUUID().slice(0, 8)}`, url: 'http://127.0.0.1:9', username: 'root', password: 'iso-secret' }),
+  },
   'GET /v1/pools': { access: 'operator' },
   'GET /v1/pools/:id': { access: 'operator', params: { id: 'pool' } },
   'GET /v1/hosts': { access: 'operator' },
@@ -60,7 +67,14 @@ const ROUTES: Record<string, Rule> = {
   'GET /v1/quota': { access: 'tenant' },
   'GET /v1/audit': { access: 'tenant-admin' },
   'GET /v1/prices': { access: 'shared' },
-  'PUT /v1/prices': { access: 'operator', body: () => ({ currency: 'EUR', effectiveFrom: '2099-01-01T00:00:00Z', items: ['vm-hour', 'vcpu-hour', 'memory-gib-hour', 'disk-gib-hour', 'network-hour'].map((sku) => ({ sku, unitPrice: '0.01' })) }) },
+  'PUT /v1/prices': {
+    access: 'operator',
+    body: () => ({
+      currency: 'EUR',
+      effectiveFrom: '2099-01-01T00:00:00Z',
+      items: ['vm-hour', 'vcpu-hour', 'memory-gib-hour', 'disk-gib-hour', 'network-hour'].map((sku) => ({ sku, unitPrice: '0.01' })),
+    }),
+  },
   'GET /v1/usage': { access: 'tenant', query: 'from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z' },
   'GET /v1/billing/export': { access: 'tenant', query: 'period=2026-01&format=json' },
   'GET /v1/billing/export/metadata': { access: 'shared', query: 'period=2026-01' },
@@ -72,7 +86,13 @@ const ROUTES: Record<string, Rule> = {
 const PUBLIC = new Set(['GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /v1/openapi.json']);
 const isDocs = (r: ServedRoute) => r.method === 'GET' && /^\/docs(\/|$)/.test(r.path);
 
-interface Tenant { id: string; admin: string; member: string; revoked: string; keyIds: string[] }
+interface Tenant {
+  id: string;
+  admin: string;
+  member: string;
+  revoked: string;
+  keyIds: string[];
+}
 let api: ApiHarness;
 let routes: (ServedRoute & { rule: Rule; tenantQuery: boolean })[];
 let A: Tenant;
@@ -85,13 +105,23 @@ async function tenant(name: string): Promise<Tenant & { spare: string; memberId:
   const [admin, member, spare, revoked] = [await key('admin'), await key('member'), await key('member'), await key('admin')];
   assert.equal((await api.call('DELETE', `/v1/tenants/${t.id}/api-keys/${revoked.id}`)).status, 204);
   return {
-    id: t.id, admin: admin.token, member: member.token, revoked: revoked.token, keyIds: [admin.id, member.id, spare.id, revoked.id], spare: spare.id, memberId: member.id,
+    id: t.id,
+    admin: admin.token,
+    member: member.token,
+    revoked: revoked.token,
+    keyIds: [admin.id, member.id, spare.id, revoked.id],
+    spare: spare.id,
+    memberId: member.id,
   };
 }
 
 const pathOf = (r: ServedRoute & { rule: Rule }, f: Partial<Fixtures> = fx) =>
   r.path.replace(/:(\w+)/g, (_, name: string) => f[r.rule.params![name]!] ?? randomUUID());
-const send = (r: ServedRoute & { rule: Rule }, token: string | null, opts: { path?: string; query?: string; headers?: Record<string, string> } = {}) => {
+const send = (
+  r: ServedRoute & { rule: Rule },
+  token: string | null,
+  opts: { path?: string; query?: string; headers?: Record<string, string> } = {},
+) => {
   const query = [r.rule.query, opts.query?.replace(/^\?/, '')].filter(Boolean).join('&');
   return api.call(r.method, `${opts.path ?? pathOf(r)}${query ? `?${query}` : ''}`, { token, body: r.rule.body?.(fx), headers: opts.headers });
 };
@@ -119,14 +149,29 @@ before(async () => {
   await db.query(`UPDATE networks SET status = 'active' WHERE id = $1`, [network.body.network.id]);
   await db.end();
   fx = {
-    tenant: A.id, vm: vm.body.vm.id, operation: vm.body.operation.id, apiKey: a.memberId, spareKey: a.spare, pool: pool.id, network: network.body.network.id, period: '2026-01',
-    flavor: flavor.body.id, bigFlavor: big.body.id, image: image.body.id,
+    tenant: A.id,
+    vm: vm.body.vm.id,
+    operation: vm.body.operation.id,
+    apiKey: a.memberId,
+    spareKey: a.spare,
+    pool: pool.id,
+    network: network.body.network.id,
+    period: '2026-01',
+    flavor: flavor.body.id,
+    bigFlavor: big.body.id,
+    image: image.body.id,
   };
-  routes = apiRoutes(api.app).filter((r) => !PUBLIC.has(r.key) && ROUTES[r.key]).map((r) => ({
-    ...r, rule: ROUTES[r.key]!, tenantQuery: (operationOf(api.openapi, r).parameters ?? []).some((p) => p.in === 'query' && p.name === 'tenantId'),
-  }));
+  routes = apiRoutes(api.app)
+    .filter((r) => !PUBLIC.has(r.key) && ROUTES[r.key])
+    .map((r) => ({
+      ...r,
+      rule: ROUTES[r.key]!,
+      tenantQuery: (operationOf(api.openapi, r).parameters ?? []).some((p) => p.in === 'query' && p.name === 'tenantId'),
+    }));
 });
-after(async () => { await api?.close(); });
+after(async () => {
+  await api?.close();
+});
 
 describe('the route table', () => {
   test('every served route is classified, and every classification names a served route', () => {
@@ -151,15 +196,20 @@ describe("tenant B and tenant A's resources", () => {
   /** What A (and an operator, for A's tenant) can see of A's things, to prove B changed none of it. */
   const view = async () => {
     const out: Record<string, unknown> = {};
-    for (const r of of('tenant', 'tenant-admin').filter((x) => x.method === 'GET' && x.path !== '/v1/audit')) out[r.key] = (await send(r, A.admin)).body;
-    for (const r of of('operator').filter((x) => x.method === 'GET' && x.rule.params?.id === 'tenant')) out[r.key] = (await send(r, OPERATOR_TOKEN)).body;
+    for (const r of of('tenant', 'tenant-admin').filter((x) => x.method === 'GET' && x.path !== '/v1/audit'))
+      out[r.key] = (await send(r, A.admin)).body;
+    for (const r of of('operator').filter((x) => x.method === 'GET' && x.rule.params?.id === 'tenant'))
+      out[r.key] = (await send(r, OPERATOR_TOKEN)).body;
     return out;
   };
 
   test("B gets 404 on every route naming A's resources, exactly as for ids that do not exist", async () => {
     snapshot = await view();
     for (const r of withParams().filter((x) => x.rule.access === 'tenant' || x.rule.access === 'tenant-admin')) {
-      for (const [who, token] of [['admin', B.admin], ['member', B.member]] as const) {
+      for (const [who, token] of [
+        ['admin', B.admin],
+        ['member', B.member],
+      ] as const) {
         const requestId = `iso-b-${randomUUID()}`;
         sweepIds.push(requestId);
         const theirs = await send(r, token, { headers: { 'x-request-id': requestId } });
@@ -206,12 +256,11 @@ describe("tenant B and tenant A's resources", () => {
       await new Promise((res) => setTimeout(res, 40));
     }
     const mutating = sweepIds.filter((id) => all.includes(id));
-    assert.ok(mutating.length > 0, 'B\'s attempts to change things are in B\'s audit log');
+    assert.ok(mutating.length > 0, "B's attempts to change things are in B's audit log");
     const aLog = (await api.call('GET', '/v1/audit?limit=500', { token: A.admin })).body.items.map((x: { requestId: string }) => x.requestId);
     assert.ok(!sweepIds.some((id) => aLog.includes(id)));
   });
 });
-
 
 type Principal = 'admin' | 'member' | 'other' | 'operator' | 'none' | 'revoked';
 type Expect = 'allowed' | 'forbidden' | 'not_found' | 'unauthenticated';
@@ -223,11 +272,22 @@ const WHO: Record<Rule['access'], Record<Principal, Expect>> = {
   operator: { admin: 'forbidden', member: 'forbidden', other: 'forbidden', operator: 'allowed', none: 'unauthenticated', revoked: 'unauthenticated' },
   shared: { admin: 'allowed', member: 'allowed', other: 'allowed', operator: 'allowed', none: 'unauthenticated', revoked: 'unauthenticated' },
   tenant: { admin: 'allowed', member: 'allowed', other: 'not_found', operator: 'allowed', none: 'unauthenticated', revoked: 'unauthenticated' },
-  'tenant-admin': { admin: 'allowed', member: 'forbidden', other: 'not_found', operator: 'allowed', none: 'unauthenticated', revoked: 'unauthenticated' },
+  'tenant-admin': {
+    admin: 'allowed',
+    member: 'forbidden',
+    other: 'not_found',
+    operator: 'allowed',
+    none: 'unauthenticated',
+    revoked: 'unauthenticated',
+  },
 };
 // Refused principals first, so that the allowed ones' changes (a deleted key, a resized VM) cannot hide a refusal.
 const ORDER: Principal[] = ['none', 'revoked', 'other', 'member', 'admin', 'operator'];
-const CODES: Record<Exclude<Expect, 'allowed'>, [number, string]> = { forbidden: [403, 'forbidden'], not_found: [404, 'not_found'], unauthenticated: [401, 'unauthenticated'] };
+const CODES: Record<Exclude<Expect, 'allowed'>, [number, string]> = {
+  forbidden: [403, 'forbidden'],
+  not_found: [404, 'not_found'],
+  unauthenticated: [401, 'unauthenticated'],
+};
 
 /** What `who` should get on `r`: B acting on routes that name none of A's resources acts on its own tenant. */
 function expected(r: (typeof routes)[number], who: Principal): Expect {
@@ -242,12 +302,14 @@ async function tryAs(r: (typeof routes)[number], who: Principal): Promise<string
   const want = expected(r, who);
   const got = `${res.status} ${String(JSON.stringify(res.body ?? null)).slice(0, 200)}`;
   if (want === 'allowed') {
-    if (r.method === 'GET' ? res.status !== 200 : !(res.status < 300 || res.status === 409 || res.status === 422)) return `${r.key} as ${who}: expected allowed, got ${got}`;
+    if (r.method === 'GET' ? res.status !== 200 : !(res.status < 300 || res.status === 409 || res.status === 422))
+      return `${r.key} as ${who}: expected allowed, got ${got}`;
     return null;
   }
   const [status, code] = CODES[want];
   if (res.status !== status || res.body?.code !== code) return `${r.key} as ${who}: expected ${status} ${code}, got ${got}`;
-  if (status === 401 && !/^Bearer /.test(res.headers.get('www-authenticate') ?? '')) return `${r.key} as ${who}: 401 without WWW-Authenticate: Bearer`;
+  if (status === 401 && !/^Bearer /.test(res.headers.get('www-authenticate') ?? ''))
+    return `${r.key} as ${who}: 401 without WWW-Authenticate: Bearer`;
   return null;
 }
 
@@ -260,12 +322,24 @@ describe('the matrix: every route, tried by every principal, answers as WHO says
 
   test('the table covers every access kind for all six principals', () => {
     for (const [access, row] of Object.entries(WHO)) assert.deepEqual(Object.keys(row).sort(), [...ORDER].sort(), access);
-    assert.ok(routes.every((r) => WHO[r.rule.access]), 'every route has a row');
+    assert.ok(
+      routes.every((r) => WHO[r.rule.access]),
+      'every route has a row',
+    );
   });
 
-  test('reads', phase((r) => r.method === 'GET'));
+  test(
+    'reads',
+    phase((r) => r.method === 'GET'),
+  );
 
-  test('changes', phase((r) => r.method !== 'GET' && r.method !== 'DELETE'));
+  test(
+    'changes',
+    phase((r) => r.method !== 'GET' && r.method !== 'DELETE'),
+  );
 
-  test('deletions', phase((r) => r.method === 'DELETE'));
+  test(
+    'deletions',
+    phase((r) => r.method === 'DELETE'),
+  );
 });

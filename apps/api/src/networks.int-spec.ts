@@ -18,7 +18,9 @@ async function tenant(name: string, quota?: Record<string, number | null>): Prom
 async function activeNetwork(token: string, name: string, cidr: string): Promise<string> {
   const r = await api.call('POST', '/v1/networks', { token, body: { name, cidr } });
   assert.equal(r.status, 202, JSON.stringify(r.body));
-  await db.query(`UPDATE networks SET status = 'active', presence = 'present', xapi_uuid = gen_random_uuid()::text WHERE id = $1`, [r.body.network.id]);
+  await db.query(`UPDATE networks SET status = 'active', presence = 'present', xapi_uuid = gen_random_uuid()::text WHERE id = $1`, [
+    r.body.network.id,
+  ]);
   await db.query(`UPDATE operations SET status = 'succeeded' WHERE id = $1`, [r.body.operation.id]);
   return r.body.network.id;
 }
@@ -54,7 +56,10 @@ describe('POST /v1/networks', () => {
     assert.equal(r.body.operation.kind, 'network.create');
     assert.equal(r.headers.get('location'), `/v1/operations/${r.body.operation.id}`);
     assert.equal((await api.call('GET', `/v1/networks/${r.body.network.id}`, { token: a.token })).body.name, 'backend');
-    assert.deepEqual((await api.call('GET', '/v1/networks', { token: a.token })).body.items.map((n: { id: string }) => n.id), [r.body.network.id]);
+    assert.deepEqual(
+      (await api.call('GET', '/v1/networks', { token: a.token })).body.items.map((n: { id: string }) => n.id),
+      [r.body.network.id],
+    );
   });
 
   test('a CIDR that is public, has host bits set, is too small or too large, or is not one is 400 on cidr', async () => {
@@ -63,14 +68,23 @@ describe('POST /v1/networks', () => {
       const r = await api.call('POST', '/v1/networks', { token: a.token, body: { name: 'n', cidr } });
       assert.equal(r.status, 400, cidr);
       assert.equal(r.body.code, 'validation_failed');
-      assert.deepEqual(r.body.errors.map((e: { path: string }) => e.path), ['cidr'], cidr);
+      assert.deepEqual(
+        r.body.errors.map((e: { path: string }) => e.path),
+        ['cidr'],
+        cidr,
+      );
     }
   });
 
   test('concurrent creates get distinct VNIs, even on the same CIDR', async () => {
     const a = await tenant('net-vni');
-    const rs = await Promise.all(Array.from({ length: 8 }, (_, i) => api.call('POST', '/v1/networks', { token: a.token, body: { name: `n${i}`, cidr: '10.0.0.0/24' } })));
-    assert.deepEqual(rs.map((r) => r.status), Array(8).fill(202));
+    const rs = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => api.call('POST', '/v1/networks', { token: a.token, body: { name: `n${i}`, cidr: '10.0.0.0/24' } })),
+    );
+    assert.deepEqual(
+      rs.map((r) => r.status),
+      Array(8).fill(202),
+    );
     const vnis = await Promise.all(rs.map(async (r) => (await api.call('GET', `/v1/networks/${r.body.network.id}?tenantId=${a.id}`)).body.vni));
     assert.equal(new Set(vnis).size, 8);
   });
@@ -90,8 +104,11 @@ describe('VMs on networks', () => {
   test('30 concurrent creates on a /27 (29 addresses): each address and MAC once, the rest 409 network full', async () => {
     const a = await tenant('net-ipam');
     const net = await activeNetwork(a.token, 'small', '192.168.7.0/27');
-    const rs = await Promise.all(Array.from({ length: 30 }, (_, i) =>
-      api.call('POST', '/v1/vms', { token: a.token, body: { name: `v${i}`, flavorId, imageId, networkIds: [net] } })));
+    const rs = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        api.call('POST', '/v1/vms', { token: a.token, body: { name: `v${i}`, flavorId, imageId, networkIds: [net] } }),
+      ),
+    );
     const ok = rs.filter((r) => r.status === 202);
     const refused = rs.filter((r) => r.status !== 202);
     assert.equal(ok.length, 29, JSON.stringify(refused.map((r) => r.body)));
@@ -103,7 +120,11 @@ describe('VMs on networks', () => {
     const nics = ok.map((r) => r.body.vm.nics[0]);
     assert.ok(nics.every((n) => n.networkId === net));
     const ips = nics.map((n) => n.ip).sort((x, y) => Number(x.split('.')[3]) - Number(y.split('.')[3]));
-    assert.deepEqual(ips, Array.from({ length: 29 }, (_, i) => `192.168.7.${i + 2}`), 'network, gateway and broadcast are never handed out');
+    assert.deepEqual(
+      ips,
+      Array.from({ length: 29 }, (_, i) => `192.168.7.${i + 2}`),
+      'network, gateway and broadcast are never handed out',
+    );
     assert.equal(new Set(nics.map((n) => n.mac)).size, 29);
     for (const n of nics) assert.match(n.mac, /^[0-9a-f][26ae](:[0-9a-f]{2}){5}$/, 'locally administered unicast');
     const shown = (await api.call('GET', `/v1/vms/${ok[0]!.body.vm.id}`, { token: a.token })).body;
@@ -127,7 +148,10 @@ describe('VMs on networks', () => {
     const pending = (await api.call('POST', '/v1/networks', { token: a.token, body: { name: 'later', cidr: '10.6.0.0/24' } })).body.network.id;
     const second = await api.call('POST', '/v1/vms', { token: a.token, body: { name: 'y', flavorId, imageId, networkIds: [net, pending] } });
     assert.equal(second.status, 400);
-    assert.deepEqual(second.body.errors.map((e: { path: string }) => e.path), ['networkIds.1']);
+    assert.deepEqual(
+      second.body.errors.map((e: { path: string }) => e.path),
+      ['networkIds.1'],
+    );
   });
 
   test('DELETE is 409 while a VM is attached, and accepted once none is', async () => {

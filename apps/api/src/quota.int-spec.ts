@@ -76,7 +76,9 @@ describe('quota routes', () => {
 
   test('limits are non-negative integers or null, the first five present; bad bodies are 400 with their paths', async () => {
     const t = await tenant('quota-validation');
-    const bad = await api.call('PUT', `/v1/tenants/${t.id}/quota`, { body: { vms: -1, vcpus: 1.5, memoryMiB: '5', diskGiB: null, apiKeys: -1, extra: 1 } });
+    const bad = await api.call('PUT', `/v1/tenants/${t.id}/quota`, {
+      body: { vms: -1, vcpus: 1.5, memoryMiB: '5', diskGiB: null, apiKeys: -1, extra: 1 },
+    });
     assert.equal(bad.status, 400);
     const paths = [...new Set(bad.body.errors.map((e: { path: string }) => e.path))].sort();
     assert.deepEqual(paths, ['apiKeys', 'extra', 'memoryMiB', 'networks', 'vcpus', 'vms']);
@@ -93,7 +95,9 @@ describe('quota routes', () => {
   test('tenants cannot reach the operator quota routes; unknown tenants are 404', async () => {
     const t = await tenant('quota-roles');
     for (const [method, path, body] of [
-      ['GET', `/v1/tenants/${t.id}/quota`, undefined], ['PUT', `/v1/tenants/${t.id}/quota`, UNLIMITED], ['POST', `/v1/tenants/${t.id}/quota/recount`, undefined],
+      ['GET', `/v1/tenants/${t.id}/quota`, undefined],
+      ['PUT', `/v1/tenants/${t.id}/quota`, UNLIMITED],
+      ['POST', `/v1/tenants/${t.id}/quota/recount`, undefined],
     ] as const) {
       assert.equal((await api.call(method, path, { token: t.token, body })).status, 403, `${method} ${path}`);
     }
@@ -137,14 +141,23 @@ describe('concurrent creates never exceed the quota', () => {
       }
     })();
     const [a, b, c] = await Promise.all([
-      Promise.all(burst(fixedVms, 80)), Promise.all(burst(fixedCpu, 60, bigFlavorId)), Promise.all(burst(moving, 120)), limitChanges,
+      Promise.all(burst(fixedVms, 80)),
+      Promise.all(burst(fixedCpu, 60, bigFlavorId)),
+      Promise.all(burst(moving, 120)),
+      limitChanges,
     ]);
     const accepted = (rs: { status: number }[]) => rs.filter((r) => r.status === 202).length;
     assert.equal(accepted(a), 30);
     assert.equal(accepted(b), 20, '40 vCPUs hold twenty 2-vCPU VMs');
     assert.ok(accepted(c) <= 40, `the moving tenant never passed the highest limit it had (${accepted(c)})`);
-    assert.ok([...a, ...b, ...c].every((r) => r.status === 202 || (r.status === 409 && (r as { body: { code: string } }).body.code === 'quota_exceeded')));
-    for (const [t, n] of [[fixedVms, accepted(a)], [fixedCpu, accepted(b)], [moving, accepted(c)]] as const) {
+    assert.ok(
+      [...a, ...b, ...c].every((r) => r.status === 202 || (r.status === 409 && (r as { body: { code: string } }).body.code === 'quota_exceeded')),
+    );
+    for (const [t, n] of [
+      [fixedVms, accepted(a)],
+      [fixedCpu, accepted(b)],
+      [moving, accepted(c)],
+    ] as const) {
       const q = await api.call('GET', `/v1/tenants/${t.id}/quota`);
       assert.equal(q.body.used.vms, n);
       assert.deepEqual(await ledger(t.id), { charges: n, vmRows: n });
@@ -167,7 +180,11 @@ describe('the apiKeys quota dimension (issue 11)', () => {
     assert.equal(refused.status, 409, JSON.stringify(refused.body));
     assert.equal(refused.body.code, 'quota_exceeded');
     assert.deepEqual([refused.body.resource, refused.body.limit, refused.body.used, refused.body.requested], ['apiKeys', 3, 3, 1]);
-    assert.equal((await api.call('POST', `/v1/tenants/${t.id}/api-keys`, { token: t.token, body: { name: 'by-admin', role: 'member' } })).status, 409, 'tenant admins too');
+    assert.equal(
+      (await api.call('POST', `/v1/tenants/${t.id}/api-keys`, { token: t.token, body: { name: 'by-admin', role: 'member' } })).status,
+      409,
+      'tenant admins too',
+    );
     const keys = (await api.call('GET', `/v1/tenants/${t.id}/api-keys?limit=500`)).body.items;
     assert.equal(keys.length, 3, 'the refused keys were not made');
     assert.equal((await api.call('DELETE', `/v1/tenants/${t.id}/api-keys/${a.body.id}`)).status, 204);
@@ -184,9 +201,20 @@ describe('the apiKeys quota dimension (issue 11)', () => {
     assert.equal(put.status, 200);
     assert.equal(put.body.limits.apiKeys, 5);
     const { apiKeys: _left, ...legacy } = UNLIMITED;
-    assert.equal((await api.call('PUT', `/v1/tenants/${t.id}/quota`, { body: { ...legacy, vms: 9 } })).body.limits.apiKeys, 5, 'a client that predates apiKeys keeps it');
-    const answers = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? api : api2).call('POST', `/v1/tenants/${t.id}/api-keys`, { body: { name: `k${i}`, role: 'member' } })));
-    assert.deepEqual(answers.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {}), { 201: 4, 409: 26 });
+    assert.equal(
+      (await api.call('PUT', `/v1/tenants/${t.id}/quota`, { body: { ...legacy, vms: 9 } })).body.limits.apiKeys,
+      5,
+      'a client that predates apiKeys keeps it',
+    );
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        (i % 2 ? api : api2).call('POST', `/v1/tenants/${t.id}/api-keys`, { body: { name: `k${i}`, role: 'member' } }),
+      ),
+    );
+    assert.deepEqual(
+      answers.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {}),
+      { 201: 4, 409: 26 },
+    );
     const quota = (await api.call('GET', `/v1/tenants/${t.id}/quota`)).body;
     assert.equal(quota.used.apiKeys, 5);
     assert.equal((await api.call('GET', `/v1/tenants/${t.id}/api-keys?limit=500`)).body.items.length, 5);

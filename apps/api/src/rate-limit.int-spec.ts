@@ -10,7 +10,9 @@ import { startApi, type ApiHarness } from './testing/api-harness.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const started: ApiHarness[] = [];
-after(async () => { await Promise.all(started.map((a) => a.close())); });
+after(async () => {
+  await Promise.all(started.map((a) => a.close()));
+});
 
 /** A client of our own, connected before use (the shared one fails fast instead of queueing). */
 async function connectedRedis(): Promise<Redis> {
@@ -34,11 +36,18 @@ describe('the Redis bucket', () => {
       const key = `${testRedisPrefix()}:bucket`;
       const first = [];
       for (let i = 0; i < 3; i++) first.push(await buckets.take(key, 1, 3));
-      assert.deepEqual(first.map((d) => [d.allowed, d.remaining]), [[true, 2], [true, 1], [true, 0]]);
+      assert.deepEqual(
+        first.map((d) => [d.allowed, d.remaining]),
+        [
+          [true, 2],
+          [true, 1],
+          [true, 0],
+        ],
+      );
       const refused = await buckets.take(key, 1, 3);
       assert.equal(refused.allowed, false);
       assert.ok(refused.retryAfterMs > 50_000 && refused.retryAfterMs <= 60_000, String(refused.retryAfterMs));
-      assert.ok(await redis.pttl(key) <= 180_000, 'the bucket expires once it would be full again');
+      assert.ok((await redis.pttl(key)) <= 180_000, 'the bucket expires once it would be full again');
       // Ten a second: a spent bucket is usable again after 100 ms.
       const fast = `${testRedisPrefix()}:fast`;
       assert.equal((await buckets.take(fast, 600, 1)).allowed, true);
@@ -54,7 +63,10 @@ describe('the Redis bucket', () => {
     try {
       const buckets = new RateLimitRepository(redis);
       const [key, tenant] = [`${testRedisPrefix()}:key`, `${testRedisPrefix()}:tenant`];
-      const both = [{ key, perMinute: 1, burst: 5 }, { key: tenant, perMinute: 1, burst: 1 }];
+      const both = [
+        { key, perMinute: 1, burst: 5 },
+        { key: tenant, perMinute: 1, burst: 1 },
+      ];
       assert.deepEqual(await buckets.takeAll(both), { allowed: true, retryAfterMs: 0, remaining: 0 });
       const refused = await buckets.takeAll(both);
       assert.equal(refused.allowed, false);
@@ -133,7 +145,8 @@ describe('per-key limits on the API', () => {
     const tenantKeys = async (name: string, n: number) => {
       const t = await a.call('POST', '/v1/tenants', { body: { name } });
       const keys: string[] = [];
-      for (let i = 0; i < n; i++) keys.push((await a.call('POST', `/v1/tenants/${t.body.id}/api-keys`, { body: { name: `k${i}`, role: 'member' } })).body.token);
+      for (let i = 0; i < n; i++)
+        keys.push((await a.call('POST', `/v1/tenants/${t.body.id}/api-keys`, { body: { name: `k${i}`, role: 'member' } })).body.token);
       return keys;
     };
     const many = await tenantKeys('rl-many-keys', 3);
@@ -154,11 +167,12 @@ describe('per-key limits on the API', () => {
     assert.match((await a.call('GET', '/metrics', { token: null })).body, /xenplane_rate_limit_decisions_total\{outcome="tenant_limited"\} [1-9]/);
   });
 
-  test('unset, the tenant budget is four keys\' worth of the per-key one', async () => {
+  test("unset, the tenant budget is four keys' worth of the per-key one", async () => {
     const a = await api({ RATE_LIMIT_PER_MINUTE: '1', RATE_LIMIT_BURST: '5' });
     const t = await a.call('POST', '/v1/tenants', { body: { name: 'rl-default-tenant' } });
     const keys: string[] = [];
-    for (let i = 0; i < 3; i++) keys.push((await a.call('POST', `/v1/tenants/${t.body.id}/api-keys`, { body: { name: `k${i}`, role: 'member' } })).body.token);
+    for (let i = 0; i < 3; i++)
+      keys.push((await a.call('POST', `/v1/tenants/${t.body.id}/api-keys`, { body: { name: `k${i}`, role: 'member' } })).body.token);
     assert.ok(keys.every((k) => k?.startsWith('xpk_')));
     // Three keys with a burst of 5 each could send 9 at once; the tenant's default (4 a minute, burst 4) lets 4 through.
     const answers = await Promise.all(Array.from({ length: 9 }, (_, i) => a.call('GET', '/v1/vms', { token: keys[i % 3] })));

@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { startApi, type ApiHarness } from './testing/api-harness.js';
 
 let api: ApiHarness;
-before(async () => { api = await startApi(); });
-after(async () => { await api?.close(); });
+before(async () => {
+  api = await startApi();
+});
+after(async () => {
+  await api?.close();
+});
 
 async function tenantWithAdmin(name: string) {
   const t = await api.call('POST', '/v1/tenants', { body: { name } });
@@ -48,8 +52,10 @@ describe('roles and tenant isolation', () => {
   test('tenant keys cannot reach operator routes', async () => {
     const { admin } = await tenantWithAdmin('roles-co');
     for (const [method, path, body] of [
-      ['POST', '/v1/tenants', { name: 'x' }], ['GET', '/v1/tenants', undefined],
-      ['POST', '/v1/flavors', { name: 'f', vcpus: 1, memoryMiB: 512, diskGiB: 5 }], ['POST', '/v1/images', { name: 'i', template: 't' }],
+      ['POST', '/v1/tenants', { name: 'x' }],
+      ['GET', '/v1/tenants', undefined],
+      ['POST', '/v1/flavors', { name: 'f', vcpus: 1, memoryMiB: 512, diskGiB: 5 }],
+      ['POST', '/v1/images', { name: 'i', template: 't' }],
     ] as const) {
       const r = await api.call(method, path, { token: admin, body });
       assert.equal(r.status, 403, `${method} ${path}`);
@@ -76,7 +82,11 @@ describe('roles and tenant isolation', () => {
     assert.equal(created.status, 202, JSON.stringify(created.body));
     const vmId = created.body.vm.id;
     const opId = created.body.operation.id;
-    for (const [method, path] of [['GET', `/v1/vms/${vmId}`], ['DELETE', `/v1/vms/${vmId}`], ['GET', `/v1/operations/${opId}`]] as const) {
+    for (const [method, path] of [
+      ['GET', `/v1/vms/${vmId}`],
+      ['DELETE', `/v1/vms/${vmId}`],
+      ['GET', `/v1/operations/${opId}`],
+    ] as const) {
       const theirs = await api.call(method, path, { token: b.admin });
       const missing = await api.call(method, path.replace(/[0-9a-f-]{36}$/, '00000000-0000-4000-8000-000000000000'), { token: b.admin });
       assert.equal(theirs.status, 404, `${method} ${path}`);

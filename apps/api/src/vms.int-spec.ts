@@ -14,7 +14,9 @@ before(async () => {
   flavorId = (await api.call('POST', '/v1/flavors', { body: { name: 'small', vcpus: 2, memoryMiB: 2048, diskGiB: 20 } })).body.id;
   imageId = (await api.call('POST', '/v1/images', { body: { name: 'debian-12', template: 'Debian Bookworm 12' } })).body.id;
 });
-after(async () => { await api?.close(); });
+after(async () => {
+  await api?.close();
+});
 
 describe('POST /v1/vms', () => {
   test('answers 202 with the pending VM, its queued operation and a Location to poll', async () => {
@@ -83,7 +85,10 @@ describe('lists', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const r: { body: { items: { id: string }[]; nextCursor: string | null } } = await api.call('GET', `/v1/flavors?limit=2${cursor ? `&cursor=${cursor}` : ''}`);
+      const r: { body: { items: { id: string }[]; nextCursor: string | null } } = await api.call(
+        'GET',
+        `/v1/flavors?limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       seen.push(...r.body.items.map((f) => f.id));
       cursor = r.body.nextCursor;
     } while (cursor);

@@ -8,7 +8,10 @@ import { WORKER_CONFIG, type WorkerConfig } from './config/worker-env.js';
 @Module({})
 export class WorkerContextModule {
   static forRoot(config: WorkerConfig, logger: Logger): DynamicModule {
-    const providers = [{ provide: WORKER_CONFIG, useValue: config }, { provide: LOGGER, useValue: logger }];
+    const providers = [
+      { provide: WORKER_CONFIG, useValue: config },
+      { provide: LOGGER, useValue: logger },
+    ];
     return { module: WorkerContextModule, providers, exports: providers };
   }
 }

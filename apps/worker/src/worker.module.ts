@@ -2,7 +2,20 @@ import { type DynamicModule, Injectable, Module, type Type } from '@nestjs/commo
 import { BullModule } from '@nestjs/bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { DatabaseModule, DatabaseProbe, HealthController, OperationsDataModule, METRICS_SAMPLER, OutboxRepository, QueueName, READINESS_CHECKS, REDIS, RedisModule, bullConnectionOptions, storageChecks } from '@xenplane/core';
+import {
+  DatabaseModule,
+  DatabaseProbe,
+  HealthController,
+  OperationsDataModule,
+  METRICS_SAMPLER,
+  OutboxRepository,
+  QueueName,
+  READINESS_CHECKS,
+  REDIS,
+  RedisModule,
+  bullConnectionOptions,
+  storageChecks,
+} from '@xenplane/core';
 import { outboxPending, queueDepth } from './worker.metrics.js';
 import type { WorkerConfig } from './config/worker-env.js';
 import { DataplaneModule } from './dataplane/dataplane.module.js';

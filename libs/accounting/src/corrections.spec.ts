@@ -17,14 +17,27 @@ const june = parseBillingPeriod('2026-06');
 const window = { fromMs: june.startMs, toMs: june.endMs };
 const prices = fixturePrices(june);
 const ev = (key: string, kind: UsageEventKind, atMs: number, resourceId = 'vm-1', quantity = '2'): UsageEvent => ({
-  source: 'control-plane', sourceKey: key, resourceId, tenantId: 't1', regionId: 'pool-1', sku: 'vcpu-hour', kind, quantity, occurredAtMs: atMs,
+  source: 'control-plane',
+  sourceKey: key,
+  resourceId,
+  tenantId: 't1',
+  regionId: 'pool-1',
+  sku: 'vcpu-hour',
+  kind,
+  quantity,
+  occurredAtMs: atMs,
 });
 const log = [ev('a', 'start', june.startMs - HOUR_MS), ev('b', 'change', june.startMs + 12 * 24 * HOUR_MS + 1234, 'vm-1', '4')];
 
 function exportFile(rows: RatedRecord[], periodLabel: string): string {
   const period = parseBillingPeriod(periodLabel);
   const sorted = [...rows].sort(compareForExport);
-  return toCsv(FOCUS_COLUMN_NAMES, sorted.map((record) => buildFocusRow({ record, period, tenantName: 'tenant-1', regionName: 'Pool 1', resourceName: 'vm-one' }, { name: 'Xenplane Cloud' })));
+  return toCsv(
+    FOCUS_COLUMN_NAMES,
+    sorted.map((record) =>
+      buildFocusRow({ record, period, tenantName: 'tenant-1', regionName: 'Pool 1', resourceName: 'vm-one' }, { name: 'Xenplane Cloud' }),
+    ),
+  );
 }
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -36,7 +49,10 @@ test('P5: a late event before close changes only the rows of its own hour', () =
   const after = meterWindow([...log, ...late], window).records;
   const key = (r: UsageRecord): string => JSON.stringify(r);
   const added = after.filter((r) => !before.map(key).includes(key(r)));
-  assert.deepEqual(added.map((r) => [r.resourceId, r.hourStartMs, r.seconds]), [['vm-2', h, 300]]);
+  assert.deepEqual(
+    added.map((r) => [r.resourceId, r.hourStartMs, r.seconds]),
+    [['vm-2', h, 300]],
+  );
   assert.equal(after.length, before.length + 1);
 });
 
@@ -50,8 +66,14 @@ test('P5: after close, a late event yields only Correction rows in the next peri
   const corrections = computeCorrections(frozen, recomputed, prices);
 
   assert.ok(corrections.length > 0 && corrections.every((r) => r.correction));
-  assert.ok(corrections.every((r) => r.hourStartMs >= stopAt - (stopAt % HOUR_MS)), 'only hours after the stop change');
-  assert.ok(corrections.every((r) => r.cost.startsWith('-')), 'the VM was billed too much');
+  assert.ok(
+    corrections.every((r) => r.hourStartMs >= stopAt - (stopAt % HOUR_MS)),
+    'only hours after the stop change',
+  );
+  assert.ok(
+    corrections.every((r) => r.cost.startsWith('-')),
+    'the VM was billed too much',
+  );
   // Billed + corrections = what a fresh computation bills, key by key, to the last digit.
   const fresh = new Map(rateRecords(recomputed, prices).map((r) => [usageRecordKey(r), r]));
   const billed = new Map<string, { cost: ReturnType<typeof parseDecimal>; seconds: number }>();
@@ -66,7 +88,12 @@ test('P5: after close, a late event yields only Correction rows in the next peri
   }
   const nextFile = exportFile(corrections, nextBillingPeriod(june).label);
   assert.deepEqual(checkFocusCsv(nextFile), []);
-  assert.ok(nextFile.split('\n').slice(1, -1).every((line) => line.includes(',Correction,')));
+  assert.ok(
+    nextFile
+      .split('\n')
+      .slice(1, -1)
+      .every((line) => line.includes(',Correction,')),
+  );
   assert.equal(sha(exportFile(frozen, '2026-06')), closedHash);
   assert.equal(computeCorrections([...frozen, ...corrections], recomputed, prices).length, 0, 'a second run corrects nothing more');
 });
@@ -77,7 +104,10 @@ test('usage first seen in a closed hour is priced with the version in force then
   const h = june.endMs - 3 * HOUR_MS;
   const late = meterWindow([...log, ev('x', 'start', h, 'vm-3'), ev('y', 'stop', h + 60_000, 'vm-3')], window).records;
   const rows = computeCorrections(frozen, late, prices);
-  assert.deepEqual(rows.map((r) => [r.resourceId, r.seconds, r.priceVersionId, r.pricingQuantity]), [['vm-3', 60, 'v2', '0.033333']]);
+  assert.deepEqual(
+    rows.map((r) => [r.resourceId, r.seconds, r.priceVersionId, r.pricingQuantity]),
+    [['vm-3', 60, 'v2', '0.033333']],
+  );
 });
 
 test('a key billed with two price versions is refused: corrections must not mix prices', () => {

@@ -1,9 +1,22 @@
 import {
-  addDecimals, decimalFromInteger, formatDecimal, isZeroDecimal, multiplyDecimals, parseDecimal, subtractDecimals, type Decimal,
+  addDecimals,
+  decimalFromInteger,
+  formatDecimal,
+  isZeroDecimal,
+  multiplyDecimals,
+  parseDecimal,
+  subtractDecimals,
+  type Decimal,
 } from './decimal.js';
 import { compareUsageRecords, usageRecordKey, type UsageRecord } from './hourly-split.js';
 import {
-  COST_SCALE, MissingPriceError, PRICING_QUANTITY_SCALE, priceVersionAt, rateWithVersion, type PriceListVersion, type RatedRecord,
+  COST_SCALE,
+  MissingPriceError,
+  PRICING_QUANTITY_SCALE,
+  priceVersionAt,
+  rateWithVersion,
+  type PriceListVersion,
+  type RatedRecord,
 } from './rating.js';
 import { QUANTITY_SCALE } from './usage-events.js';
 
@@ -37,8 +50,11 @@ export function computeCorrections(
     const s = sums.get(key);
     if (!s) {
       sums.set(key, {
-        first: row, seconds: row.seconds, consumed: parseDecimal(row.consumedQuantity),
-        pricingQuantity: parseDecimal(row.pricingQuantity), cost: parseDecimal(row.cost),
+        first: row,
+        seconds: row.seconds,
+        consumed: parseDecimal(row.consumedQuantity),
+        pricingQuantity: parseDecimal(row.pricingQuantity),
+        cost: parseDecimal(row.cost),
       });
       continue;
     }
@@ -61,7 +77,8 @@ export function computeCorrections(
     const old = sums.get(key);
     const base: UsageRecord = fresh.get(key) ?? { ...old!.first, seconds: 0, consumedQuantity: formatDecimal(decimalFromInteger(0), QUANTITY_SCALE) };
     const version = old ? versions.find((v) => v.versionId === old.first.priceVersionId) : priceVersionAt(versions, base.hourStartMs);
-    if (!version) throw new MissingPriceError(base.sku, base.hourStartMs, old ? `version ${old.first.priceVersionId} is gone` : 'no version in force');
+    if (!version)
+      throw new MissingPriceError(base.sku, base.hourStartMs, old ? `version ${old.first.priceVersionId} is gone` : 'no version in force');
     const now = rateWithVersion(base, version);
     const zero = decimalFromInteger(0);
     const dConsumed = subtractDecimals(parseDecimal(now.consumedQuantity), old?.consumed ?? zero);

@@ -24,7 +24,12 @@ interface Sum {
 }
 
 function total(s: Sum): CostTotal {
-  return { currency: s.currency, rows: s.rows, exact: formatDecimal(s.sum, COST_SCALE), rounded: roundMoney(formatDecimal(s.sum, COST_SCALE), s.currency) };
+  return {
+    currency: s.currency,
+    rows: s.rows,
+    exact: formatDecimal(s.sum, COST_SCALE),
+    rounded: roundMoney(formatDecimal(s.sum, COST_SCALE), s.currency),
+  };
 }
 
 /**

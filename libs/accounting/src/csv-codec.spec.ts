@@ -32,8 +32,18 @@ test('broken CSV is an error, never data', () => {
   assert.throws(() => parseCsv('a,"open\n'), SyntaxError);
   assert.throws(() => parseCsv('a,b"c\n'), SyntaxError);
   assert.throws(() => parseCsv('"a"b,c\n'), SyntaxError);
-  assert.deepEqual(parseCsv('a,b\r\n1,\r\n'), [['a', 'b'], ['1', null]]);
-  assert.deepEqual(parseCsv('a,b\n1,2'), [['a', 'b'], ['1', '2']], 'a missing final newline is tolerated');
+  assert.deepEqual(parseCsv('a,b\r\n1,\r\n'), [
+    ['a', 'b'],
+    ['1', null],
+  ]);
+  assert.deepEqual(
+    parseCsv('a,b\n1,2'),
+    [
+      ['a', 'b'],
+      ['1', '2'],
+    ],
+    'a missing final newline is tolerated',
+  );
 });
 
 test('csvStream yields the same bytes as toCsv in bounded chunks, and refuses ragged rows', async () => {

@@ -25,10 +25,21 @@ export interface FocusColumn {
 }
 
 const money = (name: string, description: string): FocusColumn => ({
-  name, dataType: 'DECIMAL', nullable: false, numericPrecision: 38, numberScale: 12, description, since: '1.2',
+  name,
+  dataType: 'DECIMAL',
+  nullable: false,
+  numericPrecision: 38,
+  numberScale: 12,
+  description,
+  since: '1.2',
 });
 const text = (name: string, nullable: boolean, stringMaxLength: number, description: string, since: FocusColumn['since'] = '1.2'): FocusColumn => ({
-  name, dataType: 'STRING', nullable, stringMaxLength, description, since,
+  name,
+  dataType: 'STRING',
+  nullable,
+  stringMaxLength,
+  description,
+  since,
 });
 const time = (name: string, description: string): FocusColumn => ({ name, dataType: 'DATETIME', nullable: false, description, since: '1.2' });
 
@@ -52,18 +63,39 @@ export const FOCUS_COLUMNS: readonly FocusColumn[] = [
   text('ChargeFrequency', false, 16, 'How often a charge occurs: Usage-Based.'),
   time('ChargePeriodEnd', 'The exclusive end bound of the charge period (the end of the UTC hour).'),
   time('ChargePeriodStart', 'The inclusive start bound of the charge period (the start of the UTC hour).'),
-  { name: 'ConsumedQuantity', dataType: 'DECIMAL', nullable: true, numericPrecision: 38, numberScale: 10, since: '1.2',
-    description: 'The exact measured volume: active seconds × size, in the Consumed Unit.' },
+  {
+    name: 'ConsumedQuantity',
+    dataType: 'DECIMAL',
+    nullable: true,
+    numericPrecision: 38,
+    numberScale: 10,
+    since: '1.2',
+    description: 'The exact measured volume: active seconds × size, in the Consumed Unit.',
+  },
   text('ConsumedUnit', true, 32, 'The unit usage is measured in (Seconds, Core-Seconds, GiB-Seconds).'),
   money('ContractedCost', 'Cost at contracted prices; equal to BilledCost (no negotiated prices).'),
   money('EffectiveCost', 'The amortized cost after discounts and prepaid purchases; equal to BilledCost.'),
   text('HostProviderName', true, 255, 'The provider whose infrastructure hosts the resource (FOCUS 1.3).', '1.3'),
   text('InvoiceIssuerName', false, 255, 'The entity responsible for invoicing.'),
   money('ListCost', 'ListUnitPrice × PricingQuantity, exactly.'),
-  { name: 'ListUnitPrice', dataType: 'DECIMAL', nullable: true, numericPrecision: 38, numberScale: 6, since: '1.2',
-    description: 'The published unit price for a single Pricing Unit of the SKU.' },
-  { name: 'PricingQuantity', dataType: 'DECIMAL', nullable: true, numericPrecision: 38, numberScale: 6, since: '1.2',
-    description: 'The priced volume: ConsumedQuantity / 3600 rounded half-even to 6 places, in the Pricing Unit.' },
+  {
+    name: 'ListUnitPrice',
+    dataType: 'DECIMAL',
+    nullable: true,
+    numericPrecision: 38,
+    numberScale: 6,
+    since: '1.2',
+    description: 'The published unit price for a single Pricing Unit of the SKU.',
+  },
+  {
+    name: 'PricingQuantity',
+    dataType: 'DECIMAL',
+    nullable: true,
+    numericPrecision: 38,
+    numberScale: 6,
+    since: '1.2',
+    description: 'The priced volume: ConsumedQuantity / 3600 rounded half-even to 6 places, in the Pricing Unit.',
+  },
   text('PricingUnit', true, 32, 'The unit prices are quoted in (Hours, Core-Hours, GiB-Hours).'),
   text('ProviderName', false, 255, 'The entity that made the resources available for purchase.'),
   text('PublisherName', false, 255, 'The entity that produced the resources that were purchased.'),
@@ -78,7 +110,13 @@ export const FOCUS_COLUMNS: readonly FocusColumn[] = [
   text('ServiceSubcategory', false, 64, 'Secondary classification of the service category.'),
   text('SkuId', true, 32, 'The SKU: vm-hour, vcpu-hour, memory-gib-hour, disk-gib-hour or network-hour.'),
   text('SkuMeter', true, 64, 'The functionality the SKU meters.'),
-  { name: 'SkuPriceDetails', dataType: 'JSON', nullable: true, since: '1.2', description: 'Properties of the SKU price, valued for one Pricing Unit.' },
+  {
+    name: 'SkuPriceDetails',
+    dataType: 'JSON',
+    nullable: true,
+    since: '1.2',
+    description: 'Properties of the SKU price, valued for one Pricing Unit.',
+  },
   text('SkuPriceId', true, 32, 'The SKU price: equal to SkuId (one price per SKU; amounts vary by price list version).'),
   { name: 'Tags', dataType: 'JSON', nullable: true, since: '1.2', description: 'Tags of the resource; provider-defined keys start with cp/.' },
   text('x_PriceVersionId', false, 64, 'The price list version the row was rated with (kept for ever).', 'custom'),
@@ -105,7 +143,9 @@ function columnDefinition(c: FocusColumn): Record<string, unknown> {
 
 /** A GUID derived from the column definitions: the same schema always has the same SchemaId. */
 export function focusSchemaId(): string {
-  const h = createHash('sha256').update(JSON.stringify(FOCUS_COLUMNS.map(columnDefinition))).digest('hex');
+  const h = createHash('sha256')
+    .update(JSON.stringify(FOCUS_COLUMNS.map(columnDefinition)))
+    .digest('hex');
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 

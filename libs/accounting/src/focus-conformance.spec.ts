@@ -12,9 +12,23 @@ import { fixturePrices } from './testing/month-fixture.js';
 const period = parseBillingPeriod('2026-06');
 const H = period.startMs + 10 * HOUR_MS;
 const record = (sku: RatedRecord['sku'], hour = H, tenantId = 't-1', seconds = 1234, size = 2): RatedRecord =>
-  rateRecord({ tenantId, regionId: 'pool-1', resourceId: `res-${sku}`, sku, hourStartMs: hour, seconds, consumedQuantity: `${seconds * (sku.endsWith('gib-hour') || sku === 'vcpu-hour' ? size : 1)}.0000000000` }, fixturePrices(period));
+  rateRecord(
+    {
+      tenantId,
+      regionId: 'pool-1',
+      resourceId: `res-${sku}`,
+      sku,
+      hourStartMs: hour,
+      seconds,
+      consumedQuantity: `${seconds * (sku.endsWith('gib-hour') || sku === 'vcpu-hour' ? size : 1)}.0000000000`,
+    },
+    fixturePrices(period),
+  );
 const row = (r: RatedRecord, p = period): Cell[] =>
-  buildFocusRow({ record: r, period: p, tenantName: 'Tenant One', regionName: 'Pool 1', resourceName: 'web-1', tags: { 'cp/flavor': 'small', env: 'prod' } }, { name: 'Xenplane Cloud' });
+  buildFocusRow(
+    { record: r, period: p, tenantName: 'Tenant One', regionName: 'Pool 1', resourceName: 'web-1', tags: { 'cp/flavor': 'small', env: 'prod' } },
+    { name: 'Xenplane Cloud' },
+  );
 const base = row(record('vcpu-hour'));
 const col = (name: string): number => FOCUS_COLUMN_NAMES.indexOf(name);
 const rulesOf = (header: readonly string[], rows: Cell[][]): string[] => checkFocusRows(header, rows).map((v) => v.rule);
@@ -49,7 +63,10 @@ const rowCases: [string, Record<string, Cell>][] = [
   ['ListUnitPrice-C-005-C', { ListUnitPrice: null }],
   ['ListUnitPrice-C-004-C', { ChargeCategory: 'Tax' }],
   ['ListUnitPrice-C-008-M', { ListUnitPrice: '-0.010000' }],
-  ['ListCost-C-009-C', { ListCost: '0.006855000001', BilledCost: '0.006855000001', ContractedCost: '0.006855000001', EffectiveCost: '0.006855000001' }],
+  [
+    'ListCost-C-009-C',
+    { ListCost: '0.006855000001', BilledCost: '0.006855000001', ContractedCost: '0.006855000001', EffectiveCost: '0.006855000001' },
+  ],
   ['XP-CORRECTION-PRODUCT', { ChargeClass: 'Correction', ListCost: '1.000000000000' }],
   ['PricingQuantity-C-005-C', { PricingQuantity: null }],
   ['PricingUnit-C-006-C', { PricingUnit: null }],
@@ -94,7 +111,16 @@ const rowCases: [string, Record<string, Cell>][] = [
   ['XP-SKU-MAPPING', { ServiceName: 'Block Storage' }],
   ['XP-SKU-MAPPING', { ResourceId: 'disk/res-vcpu-hour' }],
   ['XP-SKU-MAPPING', { SkuId: 'gpu-hour' }],
-  ['XP-PRICING-QUANTITY', { PricingQuantity: '1.000000', ListCost: '0.010000000000', BilledCost: '0.010000000000', ContractedCost: '0.010000000000', EffectiveCost: '0.010000000000' }],
+  [
+    'XP-PRICING-QUANTITY',
+    {
+      PricingQuantity: '1.000000',
+      ListCost: '0.010000000000',
+      BilledCost: '0.010000000000',
+      ContractedCost: '0.010000000000',
+      EffectiveCost: '0.010000000000',
+    },
+  ],
   ['XP-PROVIDER-NAMES', { ServiceProviderName: null }],
   ['XP-PRICE-VERSION', { x_PriceVersionId: null }],
 ];
@@ -107,10 +133,21 @@ for (const [rule, changes] of rowCases) {
 
 test('the float64 option flags exact rows that the Float64 product would reject, and only then', () => {
   const cost = '0.000003475000';
-  const exactButFloaty = mutated({ ListUnitPrice: '0.012500', PricingQuantity: '0.000278', ListCost: cost, BilledCost: cost, ContractedCost: cost, EffectiveCost: cost, ConsumedQuantity: '1.0000000000' });
+  const exactButFloaty = mutated({
+    ListUnitPrice: '0.012500',
+    PricingQuantity: '0.000278',
+    ListCost: cost,
+    BilledCost: cost,
+    ContractedCost: cost,
+    EffectiveCost: cost,
+    ConsumedQuantity: '1.0000000000',
+  });
   assert.notEqual(0.0125 * 0.000278, 0.000003475, 'premise: the Float64 product differs');
   assert.deepEqual(rulesOf(FOCUS_COLUMN_NAMES, [exactButFloaty]), []);
-  assert.deepEqual(checkFocusRows(FOCUS_COLUMN_NAMES, [exactButFloaty], { float64Product: true }).map((v) => v.rule), ['ListCost-C-009-C/float64']);
+  assert.deepEqual(
+    checkFocusRows(FOCUS_COLUMN_NAMES, [exactButFloaty], { float64Product: true }).map((v) => v.rule),
+    ['ListCost-C-009-C/float64'],
+  );
 });
 
 test('header rules: a missing mandatory column, another order, an unprefixed extra column, a duplicate', () => {
@@ -122,7 +159,10 @@ test('header rules: a missing mandatory column, another order, an unprefixed ext
   assert.ok(rulesOf([...FOCUS_COLUMN_NAMES, 'Color'], [[...base, 'red']]).includes('ColumnHandling-A-010-M'));
   assert.ok(rulesOf([...FOCUS_COLUMN_NAMES, 'Tags'], [[...base, null]]).includes('XP-HEADER'));
   assert.ok(rulesOf(FOCUS_COLUMN_NAMES, [base.slice(1)]).includes('XP-ROW-WIDTH'));
-  assert.deepEqual(checkFocusCsv('').map((v) => v.rule), ['XP-HEADER']);
+  assert.deepEqual(
+    checkFocusCsv('').map((v) => v.rule),
+    ['XP-HEADER'],
+  );
 });
 
 test('dataset rules: total order, duplicates, one currency per account, one period per file', () => {
@@ -140,12 +180,17 @@ test('distinct-count rules: one SkuId per SkuPriceId, one category and subcatego
   const a = row(record('vcpu-hour', H));
   const b = row(record('vcpu-hour', H + HOUR_MS));
   assert.ok(rulesOf(FOCUS_COLUMN_NAMES, [a, mutated({ SkuPriceId: 'vcpu-hour', SkuId: 'vm-hour' }, b)]).includes('SkuPriceId-C-008-M'));
-  assert.ok(rulesOf(FOCUS_COLUMN_NAMES, [a, mutated({ ServiceCategory: 'Storage', ServiceSubcategory: 'Block Storage' }, b)]).includes('ServiceName-C-005-C'));
+  assert.ok(
+    rulesOf(FOCUS_COLUMN_NAMES, [a, mutated({ ServiceCategory: 'Storage', ServiceSubcategory: 'Block Storage' }, b)]).includes('ServiceName-C-005-C'),
+  );
   assert.ok(rulesOf(FOCUS_COLUMN_NAMES, [a, mutated({ ServiceSubcategory: 'Containers' }, b)]).includes('ServiceName-C-008-C'));
 });
 
 test('a String column a CSV loader would read as numbers breaks TypeString', () => {
-  const rows = [mutated({ BillingAccountId: '1001' }, row(record('vcpu-hour', H, '1001'))), mutated({ BillingAccountId: '1002' }, row(record('vcpu-hour', H, '1002')))];
+  const rows = [
+    mutated({ BillingAccountId: '1001' }, row(record('vcpu-hour', H, '1001'))),
+    mutated({ BillingAccountId: '1002' }, row(record('vcpu-hour', H, '1002'))),
+  ];
   assert.ok(rulesOf(FOCUS_COLUMN_NAMES, rows).includes('BillingAccountId-C-002-M'));
 });
 

@@ -27,15 +27,42 @@ export interface FocusCheckOptions {
 
 // ColumnPresent rules (CostAndUsage-D-*) for the columns we must emit.
 const PRESENCE: Record<string, string> = {
-  BilledCost: 'D-006-M', BillingAccountId: 'D-024-M', BillingAccountName: 'D-005-M', BillingCurrency: 'D-035-M',
-  BillingPeriodEnd: 'D-010-M', BillingPeriodStart: 'D-009-M', ChargeCategory: 'D-008-M', ChargeClass: 'D-026-M',
-  ChargeDescription: 'D-025-M', ChargeFrequency: 'D-027-O', ChargePeriodEnd: 'D-028-M', ChargePeriodStart: 'D-037-M',
-  ConsumedQuantity: 'D-011-C', ConsumedUnit: 'D-066-C', ContractedCost: 'D-030-M', EffectiveCost: 'D-031-M',
-  InvoiceIssuerName: 'D-023-M', ListCost: 'D-032-M', ListUnitPrice: 'D-004-C', PricingQuantity: 'D-036-M',
-  PricingUnit: 'D-068-M', ProviderName: 'D-038-M', PublisherName: 'D-021-M', RegionId: 'D-063-C', RegionName: 'D-062-C',
-  ResourceId: 'D-043-C', ResourceName: 'D-044-C', ResourceType: 'D-039-C', ServiceCategory: 'D-040-M',
-  ServiceName: 'D-041-M', ServiceSubcategory: 'D-042-O', SkuId: 'D-060-C', SkuMeter: 'D-059-C',
-  SkuPriceDetails: 'D-061-C', SkuPriceId: 'D-058-C', Tags: 'D-064-C',
+  BilledCost: 'D-006-M',
+  BillingAccountId: 'D-024-M',
+  BillingAccountName: 'D-005-M',
+  BillingCurrency: 'D-035-M',
+  BillingPeriodEnd: 'D-010-M',
+  BillingPeriodStart: 'D-009-M',
+  ChargeCategory: 'D-008-M',
+  ChargeClass: 'D-026-M',
+  ChargeDescription: 'D-025-M',
+  ChargeFrequency: 'D-027-O',
+  ChargePeriodEnd: 'D-028-M',
+  ChargePeriodStart: 'D-037-M',
+  ConsumedQuantity: 'D-011-C',
+  ConsumedUnit: 'D-066-C',
+  ContractedCost: 'D-030-M',
+  EffectiveCost: 'D-031-M',
+  InvoiceIssuerName: 'D-023-M',
+  ListCost: 'D-032-M',
+  ListUnitPrice: 'D-004-C',
+  PricingQuantity: 'D-036-M',
+  PricingUnit: 'D-068-M',
+  ProviderName: 'D-038-M',
+  PublisherName: 'D-021-M',
+  RegionId: 'D-063-C',
+  RegionName: 'D-062-C',
+  ResourceId: 'D-043-C',
+  ResourceName: 'D-044-C',
+  ResourceType: 'D-039-C',
+  ServiceCategory: 'D-040-M',
+  ServiceName: 'D-041-M',
+  ServiceSubcategory: 'D-042-O',
+  SkuId: 'D-060-C',
+  SkuMeter: 'D-059-C',
+  SkuPriceDetails: 'D-061-C',
+  SkuPriceId: 'D-058-C',
+  Tags: 'D-064-C',
 };
 // Fixed-scale text per DECIMAL column (P6), compiled once: the checker may see tens of millions of rows.
 const SCALES = new Map(FOCUS_COLUMNS.filter((c) => c.numberScale !== undefined).map((c) => [c.name, new RegExp(`^-?\\d+\\.\\d{${c.numberScale}}$`)]));
@@ -60,7 +87,10 @@ export class FocusConformanceChecker {
   private readonly distinct = new Map<string, Map<string, Set<string>>>();
   private readonly numericOnly = new Map<string, boolean>();
 
-  constructor(private readonly header: readonly string[], private readonly options: FocusCheckOptions = {}) {
+  constructor(
+    private readonly header: readonly string[],
+    private readonly options: FocusCheckOptions = {},
+  ) {
     this.max = options.maxViolations ?? 1000;
     header.forEach((name, i) => {
       if (this.index.has(name)) this.add('XP-HEADER', null, name, `column ${name} appears twice`);
@@ -70,7 +100,8 @@ export class FocusConformanceChecker {
       if (!this.index.has(column)) this.add(`CostAndUsage-${id}`, null, column, `column ${column} is missing`);
     }
     for (const name of header) {
-      if (!FOCUS_COLUMN_NAMES.includes(name) && !name.startsWith('x_')) this.add('ColumnHandling-A-010-M', null, name, `${name} is neither FOCUS nor x_-prefixed`);
+      if (!FOCUS_COLUMN_NAMES.includes(name) && !name.startsWith('x_'))
+        this.add('ColumnHandling-A-010-M', null, name, `${name} is neither FOCUS nor x_-prefixed`);
     }
     if (header.join(',') !== FOCUS_COLUMN_NAMES.join(',')) this.add('XP-HEADER', null, null, 'header differs from FOCUS_COLUMNS (names or order)');
   }
@@ -107,7 +138,8 @@ export class FocusConformanceChecker {
     if (service && !SERVICE_CATEGORIES.has(service)) report('ServiceCategory-C-003-M', 'ServiceCategory', `${service} is not allowed`);
     const sub = get('ServiceSubcategory');
     if (sub && !SUBCATEGORY_PARENT.has(sub)) report('ServiceSubcategory-C-003-M', 'ServiceSubcategory', `${sub} is not allowed`);
-    else if (sub && service && SUBCATEGORY_PARENT.get(sub) !== service) report('ServiceSubcategory-C-004-M', 'ServiceSubcategory', `${sub} belongs to ${SUBCATEGORY_PARENT.get(sub)}`);
+    else if (sub && service && SUBCATEGORY_PARENT.get(sub) !== service)
+      report('ServiceSubcategory-C-004-M', 'ServiceSubcategory', `${sub} belongs to ${SUBCATEGORY_PARENT.get(sub)}`);
   }
 
   private checkExportRules(get: CellGetter, report: (rule: string, column: string | null, message: string) => void): void {
@@ -115,17 +147,27 @@ export class FocusConformanceChecker {
       const v = get(column);
       if (v && !fixed.test(v)) report('XP-SCALE', column, `${v} does not match ${fixed.source}`);
     }
-    const time = (c: string): number | null => { const v = get(c); return v ? parseFocusDateTime(v) : null; };
+    const time = (c: string): number | null => {
+      const v = get(c);
+      return v ? parseFocusDateTime(v) : null;
+    };
     const [cs, ce, bs, be] = ['ChargePeriodStart', 'ChargePeriodEnd', 'BillingPeriodStart', 'BillingPeriodEnd'].map(time);
-    if (cs != null && ce != null && (cs >= ce || ce - cs !== HOUR_MS || cs % HOUR_MS !== 0)) report('XP-HOURLY', 'ChargePeriodStart', 'charge period is not one whole UTC hour');
+    if (cs != null && ce != null && (cs >= ce || ce - cs !== HOUR_MS || cs % HOUR_MS !== 0))
+      report('XP-HOURLY', 'ChargePeriodStart', 'charge period is not one whole UTC hour');
     if (bs != null && be != null) {
       const start = new Date(bs);
-      const month = Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1) === bs && Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1) === be;
+      const month =
+        Date.UTC(start.getUTCFullYear(), start.getUTCMonth(), 1) === bs && Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + 1, 1) === be;
       if (!month) report('XP-BILLING-MONTH', 'BillingPeriodStart', 'billing period is not one UTC calendar month');
       if (cs != null && ce != null) {
         const correction = get('ChargeClass') === 'Correction';
         const inside = correction ? ce <= bs : bs <= cs && ce <= be;
-        if (!inside) report('XP-CHARGE-IN-PERIOD', 'ChargePeriodStart', correction ? 'a Correction must correct an earlier period' : 'charge period outside the billing period');
+        if (!inside)
+          report(
+            'XP-CHARGE-IN-PERIOD',
+            'ChargePeriodStart',
+            correction ? 'a Correction must correct an earlier period' : 'charge period outside the billing period',
+          );
       }
     }
     const skuId = get('SkuId');
@@ -135,22 +177,34 @@ export class FocusConformanceChecker {
       return;
     }
     const sku = SKU_CATALOG[skuId];
-    if (get('PricingUnit') !== undefined && get('PricingUnit') !== sku.pricingUnit) report('PricingUnit-C-008-M', 'PricingUnit', `the price list unit of ${skuId} is ${sku.pricingUnit}`);
+    if (get('PricingUnit') !== undefined && get('PricingUnit') !== sku.pricingUnit)
+      report('PricingUnit-C-008-M', 'PricingUnit', `the price list unit of ${skuId} is ${sku.pricingUnit}`);
     const expected: Record<string, string> = {
-      SkuPriceId: skuId, ConsumedUnit: sku.consumedUnit, ServiceName: sku.serviceName, ServiceCategory: sku.serviceCategory,
-      ServiceSubcategory: sku.serviceSubcategory, ResourceType: sku.resourceType, SkuMeter: sku.skuMeter, ChargeFrequency: 'Usage-Based',
+      SkuPriceId: skuId,
+      ConsumedUnit: sku.consumedUnit,
+      ServiceName: sku.serviceName,
+      ServiceCategory: sku.serviceCategory,
+      ServiceSubcategory: sku.serviceSubcategory,
+      ResourceType: sku.resourceType,
+      SkuMeter: sku.skuMeter,
+      ChargeFrequency: 'Usage-Based',
     };
     for (const [column, value] of Object.entries(expected)) {
       const v = get(column);
       if (v !== undefined && v !== value) report('XP-SKU-MAPPING', column, `${skuId} maps to ${column} ${JSON.stringify(value)}`);
     }
-    if (!get('ResourceId')?.startsWith(`${sku.resourceKind}/`)) report('XP-SKU-MAPPING', 'ResourceId', `${skuId} resources are ${sku.resourceKind}/<id>`);
+    if (!get('ResourceId')?.startsWith(`${sku.resourceKind}/`))
+      report('XP-SKU-MAPPING', 'ResourceId', `${skuId} resources are ${sku.resourceKind}/<id>`);
     const consumed = parseFocusNumber(get('ConsumedQuantity') ?? '');
     const quantity = parseFocusNumber(get('PricingQuantity') ?? '');
     if (get('ChargeClass') !== 'Correction' && consumed && quantity) {
       const expectedQuantity = divideHalfEven(consumed, BigInt(SECONDS_PER_HOUR), PRICING_QUANTITY_SCALE);
       if (compareDecimals(expectedQuantity, quantity) !== 0) {
-        report('XP-PRICING-QUANTITY', 'PricingQuantity', `expected round_half_even(ConsumedQuantity / 3600, 6) = ${canonicalDecimal(expectedQuantity)}`);
+        report(
+          'XP-PRICING-QUANTITY',
+          'PricingQuantity',
+          `expected round_half_even(ConsumedQuantity / 3600, 6) = ${canonicalDecimal(expectedQuantity)}`,
+        );
       }
     }
   }
@@ -172,7 +226,11 @@ export class FocusConformanceChecker {
       if (cmp >= 0) this.add('XP-ORDER', n, null, cmp === 0 ? 'duplicate of the previous row key' : 'row is out of order');
     }
     this.lastKey = key;
-    for (const [a, b] of [['SkuPriceId', 'SkuId'], ['ServiceName', 'ServiceCategory'], ['ServiceName', 'ServiceSubcategory']] as const) {
+    for (const [a, b] of [
+      ['SkuPriceId', 'SkuId'],
+      ['ServiceName', 'ServiceCategory'],
+      ['ServiceName', 'ServiceSubcategory'],
+    ] as const) {
       const map = this.distinct.get(`${a}>${b}`) ?? new Map<string, Set<string>>();
       const values = map.get(get(a) ?? '\u0000null') ?? new Set<string>();
       values.add(get(b) ?? '\u0000null');
@@ -189,13 +247,17 @@ export class FocusConformanceChecker {
   /** Dataset-level rules; returns every violation found, in the order found. */
   finish(): FocusViolation[] {
     const rules: Record<string, string> = {
-      'SkuPriceId>SkuId': 'SkuPriceId-C-008-M', 'ServiceName>ServiceCategory': 'ServiceName-C-005-C', 'ServiceName>ServiceSubcategory': 'ServiceName-C-008-C',
+      'SkuPriceId>SkuId': 'SkuPriceId-C-008-M',
+      'ServiceName>ServiceCategory': 'ServiceName-C-005-C',
+      'ServiceName>ServiceSubcategory': 'ServiceName-C-008-C',
     };
     for (const [pair, map] of this.distinct) {
-      for (const [value, set] of map) if (set.size !== 1) this.add(rules[pair]!, null, pair.split('>')[0]!, `${value} has ${set.size} distinct ${pair.split('>')[1]} values`);
+      for (const [value, set] of map)
+        if (set.size !== 1) this.add(rules[pair]!, null, pair.split('>')[0]!, `${value} has ${set.size} distinct ${pair.split('>')[1]} values`);
     }
     for (const [column, numeric] of this.numericOnly) {
-      if (numeric) this.add(COLUMN_RULES[column]!.type!, null, column, `every ${column} value is numeric: a CSV loader infers a number, not a String`);
+      if (numeric)
+        this.add(COLUMN_RULES[column]!.type!, null, column, `every ${column} value is numeric: a CSV loader infers a number, not a String`);
     }
     if (this.truncated) this.violations.push({ rule: 'XP-TRUNCATED', row: null, column: null, message: `more than ${this.max} violations` });
     return this.violations;
@@ -213,5 +275,9 @@ export function checkFocusRows(header: readonly string[], rows: Iterable<readonl
 export function checkFocusCsv(text: string, options?: FocusCheckOptions): FocusViolation[] {
   const [header, ...rows] = parseCsv(text);
   if (!header) return [{ rule: 'XP-HEADER', row: null, column: null, message: 'empty file' }];
-  return checkFocusRows(header.map((h) => h ?? ''), rows, options);
+  return checkFocusRows(
+    header.map((h) => h ?? ''),
+    rows,
+    options,
+  );
 }

@@ -22,11 +22,20 @@ test('the generated month exercises what the conformance test claims to cover', 
   assert.deepEqual(new Set(rated.map((r) => r.sku)), new Set(SKUS), 'all five SKUs');
   assert.equal(new Set(rated.map((r) => r.tenantId)).size, 3, 'several tenants');
   assert.deepEqual(new Set(rated.map((r) => r.priceVersionId)), new Set(['v1', 'v2']), 'a price change mid-month');
-  assert.ok(rated.some((r) => r.seconds < 3600), 'partial hours (start/stop churn)');
-  assert.ok(rated.some((r) => r.sku === 'memory-gib-hour' && !r.consumedQuantity.endsWith('.0000000000')), 'fractional GiB-seconds');
+  assert.ok(
+    rated.some((r) => r.seconds < 3600),
+    'partial hours (start/stop churn)',
+  );
+  assert.ok(
+    rated.some((r) => r.sku === 'memory-gib-hour' && !r.consumedQuantity.endsWith('.0000000000')),
+    'fractional GiB-seconds',
+  );
   const kinds = new Set(fixture.events.map((e) => e.kind));
   assert.deepEqual(kinds, new Set(['start', 'stop', 'change']), 'start/stop/resize/delete churn');
-  assert.ok(fixture.events.some((e) => e.source === 'xapi'), 'two sources reporting the same transitions');
+  assert.ok(
+    fixture.events.some((e) => e.source === 'xapi'),
+    'two sources reporting the same transitions',
+  );
 });
 
 test('FOCUS conformance: every §3.2–§3.3 rule holds on every row of the exported month', async () => {

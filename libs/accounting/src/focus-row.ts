@@ -105,8 +105,10 @@ export function buildFocusRow(input: FocusRowInput, provider: ProviderIdentity):
  */
 export function compareForExport(a: RatedRecord, b: RatedRecord): number {
   return (
-    compareStrings(a.tenantId, b.tenantId) || a.hourStartMs - b.hourStartMs ||
-    compareStrings(focusResourceId(a), focusResourceId(b)) || compareStrings(a.sku, b.sku) ||
+    compareStrings(a.tenantId, b.tenantId) ||
+    a.hourStartMs - b.hourStartMs ||
+    compareStrings(focusResourceId(a), focusResourceId(b)) ||
+    compareStrings(a.sku, b.sku) ||
     Number(a.correction) - Number(b.correction)
   );
 }

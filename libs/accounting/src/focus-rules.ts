@@ -17,7 +17,12 @@ type Kind = 'string' | 'decimal' | 'datetime' | 'json';
 export const COLUMN_RULES: Readonly<Record<string, { kind: Kind; format?: string; notNull?: string; type?: string }>> = {
   BilledCost: { kind: 'decimal', format: 'BilledCost-C-002-M', notNull: 'BilledCost-C-003-M' },
   BillingAccountId: { kind: 'string', type: 'BillingAccountId-C-002-M', format: 'BillingAccountId-C-003-M', notNull: 'BillingAccountId-C-001-M' },
-  BillingAccountName: { kind: 'string', type: 'BillingAccountName-C-001-M', format: 'BillingAccountName-C-002-M', notNull: 'BillingAccountName-C-003-C' },
+  BillingAccountName: {
+    kind: 'string',
+    type: 'BillingAccountName-C-001-M',
+    format: 'BillingAccountName-C-002-M',
+    notNull: 'BillingAccountName-C-003-C',
+  },
   BillingCurrency: { kind: 'string', type: 'BillingCurrency-C-001-M', format: 'BillingCurrency-C-002-M', notNull: 'BillingCurrency-C-004-M' },
   BillingPeriodEnd: { kind: 'datetime', format: 'BillingPeriodEnd-C-002-M', notNull: 'BillingPeriodEnd-C-003-M' },
   BillingPeriodStart: { kind: 'datetime', format: 'BillingPeriodStart-C-002-M', notNull: 'BillingPeriodStart-C-003-M' },
@@ -93,10 +98,13 @@ export function checkCells(get: CellGetter, report: Report, parseTime: (text: st
     }
     if (!rule.format) continue;
     const bad =
-      rule.kind === 'decimal' ? parseFocusNumber(v) === null && 'is not FOCUS NumericFormat' :
-      rule.kind === 'datetime' ? parseTime(v) === null && 'is not a UTC YYYY-MM-DDTHH:mm:ssZ date/time' :
-      rule.kind === 'json' ? typeof parseKeyValue(v) === 'string' && `is not KeyValueFormat: ${parseKeyValue(v) as string}` :
-      !ASCII.test(v) && 'has non-ASCII characters';
+      rule.kind === 'decimal'
+        ? parseFocusNumber(v) === null && 'is not FOCUS NumericFormat'
+        : rule.kind === 'datetime'
+          ? parseTime(v) === null && 'is not a UTC YYYY-MM-DDTHH:mm:ssZ date/time'
+          : rule.kind === 'json'
+            ? typeof parseKeyValue(v) === 'string' && `is not KeyValueFormat: ${parseKeyValue(v) as string}`
+            : !ASCII.test(v) && 'has non-ASCII characters';
     if (bad) report(rule.format, column, `${column} ${JSON.stringify(v.slice(0, 60))} ${bad}`);
   }
 }
@@ -155,7 +163,8 @@ export function checkConditionalRules(get: CellGetter, report: Report, float64 =
       if (type && typeof value !== type) report('SkuPriceDetails-C-021-M', 'SkuPriceDetails', `${key} must be a ${type}`);
     }
   }
-  if (has('ResourceName') && get('ResourceName') === get('ResourceId')) report('ResourceName-C-006-C', 'ResourceName', 'ResourceName duplicates ResourceId');
+  if (has('ResourceName') && get('ResourceName') === get('ResourceId'))
+    report('ResourceName-C-006-C', 'ResourceName', 'ResourceName duplicates ResourceId');
   const currency = get('BillingCurrency');
   if (currency && !/^[A-Z]{3}$/.test(currency)) report('BillingCurrency-C-003-M', 'BillingCurrency', `${currency} is not a three-letter code`);
   else if (currency && !isNationalCurrency(currency)) report('BillingCurrency-C-006-M', 'BillingCurrency', `${currency} is not a national currency`);
@@ -168,7 +177,8 @@ function checkCosts(get: CellGetter, report: Report, correction: boolean, float6
     report('BilledCost-C-005-C', 'BilledCost', 'BilledCost must be 0 when ProviderName differs from InvoiceIssuerName');
   }
   const effective = num(get, 'EffectiveCost');
-  if (get('ChargeCategory') === 'Purchase' && effective && !isZeroDecimal(effective)) report('EffectiveCost-C-005-C', 'EffectiveCost', 'EffectiveCost must be 0 on a Purchase');
+  if (get('ChargeCategory') === 'Purchase' && effective && !isZeroDecimal(effective))
+    report('EffectiveCost-C-005-C', 'EffectiveCost', 'EffectiveCost must be 0 on a Purchase');
   const contracted = num(get, 'ContractedCost');
   if (get('ContractedUnitPrice') === undefined && billed && contracted && compareDecimals(billed, contracted) !== 0) {
     report('ContractedCost-C-008-C', 'ContractedCost', 'without ContractedUnitPrice, ContractedCost must equal BilledCost');
@@ -184,7 +194,10 @@ function checkCosts(get: CellGetter, report: Report, correction: boolean, float6
     const [a, b, r] = ['ListUnitPrice', 'PricingQuantity', 'ListCost'].map((c) => Number(get(c)));
     if (a! * b! !== r) report('ListCost-C-009-C/float64', 'ListCost', `exact, but ${a} × ${b} ≠ ${r} in Float64`);
   }
-  for (const [column, value] of [['ListCost', list], ['EffectiveCost', effective]] as const) {
+  for (const [column, value] of [
+    ['ListCost', list],
+    ['EffectiveCost', effective],
+  ] as const) {
     if (billed && value && compareDecimals(billed, value) !== 0) report('XP-COSTS-EQUAL', column, `${column} must equal BilledCost (no discounts)`);
   }
 }

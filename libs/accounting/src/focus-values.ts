@@ -11,19 +11,16 @@ const SUBCATEGORIES: Record<string, string> = {
   'Business Applications': 'Productivity and Collaboration',
   Compute: 'Containers|End User Computing|Quantum Compute|Serverless Compute|Virtual Machines',
   Databases: 'Caching|Data Warehouses|Ledger Databases|NoSQL Databases|Relational Databases|Time Series Databases',
-  'Developer Tools':
-    'Developer Platforms|Continuous Integration and Deployment|Development Environments|Source Code Management|Quality Assurance',
+  'Developer Tools': 'Developer Platforms|Continuous Integration and Deployment|Development Environments|Source Code Management|Quality Assurance',
   Identity: 'Identity and Access Management',
   Integration: 'API Management|Messaging|Workflow Orchestration',
   'Internet of Things': 'IoT Analytics|IoT Platforms',
-  'Management and Governance':
-    'Architecture|Compliance|Cost Management|Data Governance|Disaster Recovery|Endpoint Management|Observability|Support',
+  'Management and Governance': 'Architecture|Compliance|Cost Management|Data Governance|Disaster Recovery|Endpoint Management|Observability|Support',
   Media: 'Content Creation|Gaming|Media Streaming|Mixed Reality',
   Migration: 'Data Migration|Resource Migration',
   Mobile: '',
   Multicloud: 'Multicloud Integration',
-  Networking:
-    'Application Networking|Content Delivery|Network Connectivity|Network Infrastructure|Network Routing|Network Security',
+  Networking: 'Application Networking|Content Delivery|Network Connectivity|Network Infrastructure|Network Routing|Network Security',
   Security: 'Secret Management|Security Posture Management|Threat Detection and Response',
   Storage: 'Backup Storage|Block Storage|File Storage|Object Storage|Storage Platforms',
   Web: 'Application Platforms',
@@ -35,17 +32,29 @@ export const SERVICE_CATEGORIES: ReadonlySet<string> = new Set(Object.keys(SUBCA
 /** Parent ServiceCategory of each allowed ServiceSubcategory. */
 export const SUBCATEGORY_PARENT: ReadonlyMap<string, string> = new Map(
   Object.entries(SUBCATEGORIES).flatMap(([category, subs]) => [
-    ...subs.split('|').filter(Boolean).map((s) => [s, category] as const),
+    ...subs
+      .split('|')
+      .filter(Boolean)
+      .map((s) => [s, category] as const),
     [`Other (${category})`, category] as const,
   ]),
 );
 
 /** FOCUS-defined SkuPriceDetails properties and their value types; any other key must start with `x_`. */
 export const SKU_PRICE_DETAIL_TYPES: ReadonlyMap<string, 'number' | 'string'> = new Map([
-  ['CoreCount', 'number'], ['DiskMaxIops', 'number'], ['DiskSpace', 'number'], ['DiskType', 'string'],
-  ['GpuCount', 'number'], ['InstanceType', 'string'], ['InstanceSeries', 'string'], ['MemorySize', 'number'],
-  ['NetworkMaxIops', 'number'], ['NetworkMaxThroughput', 'number'], ['OperatingSystem', 'string'],
-  ['Redundancy', 'string'], ['StorageClass', 'string'],
+  ['CoreCount', 'number'],
+  ['DiskMaxIops', 'number'],
+  ['DiskSpace', 'number'],
+  ['DiskType', 'string'],
+  ['GpuCount', 'number'],
+  ['InstanceType', 'string'],
+  ['InstanceSeries', 'string'],
+  ['MemorySize', 'number'],
+  ['NetworkMaxIops', 'number'],
+  ['NetworkMaxThroughput', 'number'],
+  ['OperatingSystem', 'string'],
+  ['Redundancy', 'string'],
+  ['StorageClass', 'string'],
 ]);
 
 // UnitFormat, as the validator's FormatUnit builds it: data sizes, time units, count nouns, and their combinations.

@@ -105,8 +105,11 @@ export function compareUsageRecords(
   b: Pick<UsageRecord, 'tenantId' | 'hourStartMs' | 'resourceId' | 'sku' | 'regionId'>,
 ): number {
   return (
-    compareStrings(a.tenantId, b.tenantId) || a.hourStartMs - b.hourStartMs ||
-    compareStrings(a.resourceId, b.resourceId) || compareStrings(a.sku, b.sku) || compareStrings(a.regionId, b.regionId)
+    compareStrings(a.tenantId, b.tenantId) ||
+    a.hourStartMs - b.hourStartMs ||
+    compareStrings(a.resourceId, b.resourceId) ||
+    compareStrings(a.sku, b.sku) ||
+    compareStrings(a.regionId, b.regionId)
   );
 }
 

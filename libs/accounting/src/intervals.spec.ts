@@ -9,7 +9,18 @@ const T0 = Date.UTC(2026, 5, 1, 10); // 2026-06-01T10:00:00Z
 let key = 0;
 function ev(kind: UsageEventKind, atMs: number, quantity = '2', extra: Partial<UsageEvent> = {}): UsageEvent {
   key += 1;
-  return { source: 'control-plane', sourceKey: `k${key}`, resourceId: 'vm-1', tenantId: 't1', regionId: 'pool-1', sku: 'vcpu-hour', kind, quantity, occurredAtMs: atMs, ...extra };
+  return {
+    source: 'control-plane',
+    sourceKey: `k${key}`,
+    resourceId: 'vm-1',
+    tenantId: 't1',
+    regionId: 'pool-1',
+    sku: 'vcpu-hour',
+    kind,
+    quantity,
+    occurredAtMs: atMs,
+    ...extra,
+  };
 }
 const spans = (events: UsageEvent[]): [number, number | null, string][] =>
   deriveIntervals(events).intervals.map((i) => [i.startMs - T0, i.endMs === null ? null : i.endMs - T0, i.quantity]);
@@ -29,19 +40,36 @@ test('a stop without a start is ignored and reported', () => {
 test('a second start at the same size is ignored (earliest wins); at another size it is a resize', () => {
   assert.deepEqual(spans([ev('start', T0), ev('start', T0 + 2000, '2.0', { source: 'xapi' }), ev('stop', T0 + 10_000)]), [[0, 10_000, '2']]);
   assert.deepEqual(kinds([ev('start', T0), ev('start', T0 + 2000, '2', { source: 'xapi' })]), ['start-while-running']);
-  assert.deepEqual(spans([ev('start', T0), ev('start', T0 + 2000, '4'), ev('stop', T0 + 10_000)]), [[0, 2000, '2'], [2000, 10_000, '4']]);
+  assert.deepEqual(spans([ev('start', T0), ev('start', T0 + 2000, '4'), ev('stop', T0 + 10_000)]), [
+    [0, 2000, '2'],
+    [2000, 10_000, '4'],
+  ]);
 });
 
 test('a resize closes one interval and opens the next at the same instant; a change while stopped does nothing', () => {
-  const resized = deriveIntervals([ev('start', T0), ev('change', T0 + 60_000, '4'), ev('change', T0 + 70_000, '4'), ev('stop', T0 + 120_000)]).intervals;
-  assert.deepEqual(resized.map((i) => [i.startMs - T0, i.endMs! - T0, i.quantity]), [[0, 60_000, '2'], [60_000, 120_000, '4']]);
+  const resized = deriveIntervals([
+    ev('start', T0),
+    ev('change', T0 + 60_000, '4'),
+    ev('change', T0 + 70_000, '4'),
+    ev('stop', T0 + 120_000),
+  ]).intervals;
+  assert.deepEqual(
+    resized.map((i) => [i.startMs - T0, i.endMs! - T0, i.quantity]),
+    [
+      [0, 60_000, '2'],
+      [60_000, 120_000, '4'],
+    ],
+  );
   assert.equal(resized[0]!.endMs, resized[1]!.startMs, 'they touch, half-open, without overlap');
   assert.deepEqual(spans([ev('change', T0, '8'), ev('start', T0 + 1000, '2'), ev('stop', T0 + 3000)]), [[1000, 3000, '2']]);
   assert.deepEqual(kinds([ev('change', T0, '8')]), []);
 });
 
 test('at one instant stop applies before start (a reboot is contiguous) and change after start', () => {
-  assert.deepEqual(spans([ev('start', T0), ev('start', T0 + 5000), ev('stop', T0 + 5000), ev('stop', T0 + 9000)]), [[0, 5000, '2'], [5000, 9000, '2']]);
+  assert.deepEqual(spans([ev('start', T0), ev('start', T0 + 5000), ev('stop', T0 + 5000), ev('stop', T0 + 9000)]), [
+    [0, 5000, '2'],
+    [5000, 9000, '2'],
+  ]);
   assert.deepEqual(spans([ev('change', T0, '4'), ev('start', T0, '2'), ev('stop', T0 + 1000)]), [[0, 1000, '4']]);
 });
 
@@ -63,9 +91,16 @@ test('same natural key with other content: the canonical-first copy wins, in any
 
 test('invalid events are skipped and reported, never half-applied', () => {
   const bad: UsageEvent[] = [
-    ev('start', T0, '1e3'), ev('start', T0, 'NaN'), ev('start', T0, '0'), ev('start', -1), ev('start', T0 + 0.5),
-    ev('start', T0, '1', { sku: 'gpu-hour' as never }), ev('start', T0, '1', { kind: 'pause' as never }),
-    ev('start', T0, '2', { sku: 'vm-hour' }), ev('start', T0, '0.00000000001'), ev('start', T0, '2', { tenantId: '' }),
+    ev('start', T0, '1e3'),
+    ev('start', T0, 'NaN'),
+    ev('start', T0, '0'),
+    ev('start', -1),
+    ev('start', T0 + 0.5),
+    ev('start', T0, '1', { sku: 'gpu-hour' as never }),
+    ev('start', T0, '1', { kind: 'pause' as never }),
+    ev('start', T0, '2', { sku: 'vm-hour' }),
+    ev('start', T0, '0.00000000001'),
+    ev('start', T0, '2', { tenantId: '' }),
   ];
   for (const e of bad) assert.notDeepEqual(validateUsageEvent(e), [], JSON.stringify(e));
   const { intervals, anomalies } = deriveIntervals(bad);
@@ -78,7 +113,10 @@ test('invalid events are skipped and reported, never half-applied', () => {
 
 test('an event naming another tenant or pool leaves the interval as opened, and is reported', () => {
   const events = [ev('start', T0), ev('change', T0 + 1000, '4', { tenantId: 't2' }), ev('stop', T0 + 2000)];
-  assert.deepEqual(deriveIntervals(events).intervals.map((i) => i.tenantId), ['t1', 't1']);
+  assert.deepEqual(
+    deriveIntervals(events).intervals.map((i) => i.tenantId),
+    ['t1', 't1'],
+  );
   assert.deepEqual(kinds(events), ['attribute-mismatch']);
 });
 

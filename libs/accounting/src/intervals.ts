@@ -1,9 +1,7 @@
 import { compareStrings } from '@xenplane/core';
 import { canonicalDecimal, parseDecimal } from './decimal.js';
 import type { Sku } from './skus.js';
-import {
-  canonicalUsageEvent, compareUsageEvents, floorToSecond, usageEventKey, validateUsageEvent, type UsageEvent,
-} from './usage-events.js';
+import { canonicalUsageEvent, compareUsageEvents, floorToSecond, usageEventKey, validateUsageEvent, type UsageEvent } from './usage-events.js';
 
 /**
  * A span during which one resource was billable for one SKU at one size: `[startMs, endMs)`, whole seconds,
@@ -100,11 +98,7 @@ export function deriveIntervals(events: Iterable<UsageEvent>): DerivedIntervals 
   return { intervals, anomalies: sortedAnomalies };
 }
 
-function replay(
-  stream: UsageEvent[],
-  out: UsageInterval[],
-  note: (kind: IntervalAnomalyKind, event: UsageEvent, detail: string) => void,
-): void {
+function replay(stream: UsageEvent[], out: UsageInterval[], note: (kind: IntervalAnomalyKind, event: UsageEvent, detail: string) => void): void {
   const first = stream[0]!;
   const { resourceId, sku } = first;
   let open: Open | null = null;
@@ -128,7 +122,8 @@ function replay(
       if (event.kind === 'start') open = { quantity, startMs: at, tenantId: event.tenantId, regionId: event.regionId };
       continue;
     }
-    if (event.kind === 'start') note('start-while-running', event, `open since ${new Date(current.startMs).toISOString()} at size ${current.quantity}`);
+    if (event.kind === 'start')
+      note('start-while-running', event, `open since ${new Date(current.startMs).toISOString()} at size ${current.quantity}`);
     if (quantity === current.quantity) continue;
     close(at);
     open = { ...current, quantity, startMs: at };

@@ -5,18 +5,35 @@ import { CostTotals, roundMoney } from './cost-totals.js';
 import { compareDecimals, decimalFromInteger, formatDecimal, multiplyDecimals, parseDecimal, subtractDecimals, sumDecimals } from './decimal.js';
 import { HOUR_MS, type UsageRecord } from './hourly-split.js';
 import {
-  MissingPriceError, priceVersionAt, pricingQuantityOf, rateRecord, rateRecords, validatePriceHistory, validatePriceListVersion,
+  MissingPriceError,
+  priceVersionAt,
+  pricingQuantityOf,
+  rateRecord,
+  rateRecords,
+  validatePriceHistory,
+  validatePriceListVersion,
   type PriceListVersion,
 } from './rating.js';
 
 const H = Date.UTC(2026, 5, 15, 12);
 const v = (versionId: string, effectiveFromMs: number, vmPrice: string, currency = 'EUR'): PriceListVersion => ({
-  versionId, effectiveFromMs, currency,
-  items: [{ sku: 'vm-hour', unitPrice: vmPrice, unit: 'Hours' }, { sku: 'vcpu-hour', unitPrice: '0.01', unit: 'Core-Hours' }],
+  versionId,
+  effectiveFromMs,
+  currency,
+  items: [
+    { sku: 'vm-hour', unitPrice: vmPrice, unit: 'Hours' },
+    { sku: 'vcpu-hour', unitPrice: '0.01', unit: 'Core-Hours' },
+  ],
 });
 const versions = [v('v2', H + 1_800_000, '0.015'), v('v1', 0, '0.0125'), v('v3', H + 2 * HOUR_MS, '0.02')];
 const rec = (hourStartMs: number, seconds: number, sku: UsageRecord['sku'] = 'vm-hour', size = 1, tenantId = 't1'): UsageRecord => ({
-  tenantId, regionId: 'p', resourceId: 'vm-1', sku, hourStartMs, seconds, consumedQuantity: formatDecimal(decimalFromInteger(seconds * size), 10),
+  tenantId,
+  regionId: 'p',
+  resourceId: 'vm-1',
+  sku,
+  hourStartMs,
+  seconds,
+  consumedQuantity: formatDecimal(decimalFromInteger(seconds * size), 10),
 });
 
 test('the version in force is the one with the greatest effectiveFrom at or before the hour start', () => {
@@ -45,10 +62,14 @@ test('no version in force, or no item for the SKU, is an error rather than a fre
 test('price lists are validated: currency, unit, places, sign, duplicates, one currency over time', () => {
   assert.deepEqual(validatePriceListVersion(versions[0]!), []);
   const bad: PriceListVersion = {
-    versionId: '', effectiveFromMs: -1, currency: 'XAU',
+    versionId: '',
+    effectiveFromMs: -1,
+    currency: 'XAU',
     items: [
-      { sku: 'vm-hour', unitPrice: '0.0000001', unit: 'Hours' }, { sku: 'vm-hour', unitPrice: '-1', unit: 'Hours' },
-      { sku: 'vcpu-hour', unitPrice: '1e-3', unit: 'Hours' }, { sku: 'gpu-hour' as never, unitPrice: '1', unit: 'Hours' },
+      { sku: 'vm-hour', unitPrice: '0.0000001', unit: 'Hours' },
+      { sku: 'vm-hour', unitPrice: '-1', unit: 'Hours' },
+      { sku: 'vcpu-hour', unitPrice: '1e-3', unit: 'Hours' },
+      { sku: 'gpu-hour' as never, unitPrice: '1', unit: 'Hours' },
     ],
   };
   assert.equal(validatePriceListVersion(bad).length, 9);
@@ -58,20 +79,31 @@ test('price lists are validated: currency, unit, places, sign, duplicates, one c
 
 test('PricingQuantity is within 0.5e-6 of the exact hours and the cost product is exact, for any size and price', () => {
   fc.assert(
-    fc.property(fc.integer({ min: 0, max: 3600 }), fc.constantFrom('1', '4', '0.5', '2.9296875', '250'), fc.integer({ min: 0, max: 10 ** 6 }), (s, size, priceUnits) => {
-      const version: PriceListVersion = { ...versions[1]!, items: [{ sku: 'vcpu-hour', unitPrice: formatDecimal({ units: BigInt(priceUnits), scale: 6 }, 6), unit: 'Core-Hours' }] };
-      const consumed = formatDecimal(multiplyDecimals(decimalFromInteger(s), parseDecimal(size)), 10);
-      const r = rateRecord({ ...rec(H, s, 'vcpu-hour'), consumedQuantity: consumed }, [version]);
-      assert.equal(compareDecimals(multiplyDecimals(parseDecimal(r.unitPrice), parseDecimal(r.pricingQuantity)), parseDecimal(r.cost)), 0);
-      // |q × 3600 − consumed| ≤ 0.5e-6 × 3600
-      const err = subtractDecimals(multiplyDecimals(parseDecimal(r.pricingQuantity), decimalFromInteger(3600)), parseDecimal(consumed));
-      assert.ok(compareDecimals({ units: err.units < 0n ? -err.units : err.units, scale: err.scale }, parseDecimal('0.0018')) <= 0);
-    }),
+    fc.property(
+      fc.integer({ min: 0, max: 3600 }),
+      fc.constantFrom('1', '4', '0.5', '2.9296875', '250'),
+      fc.integer({ min: 0, max: 10 ** 6 }),
+      (s, size, priceUnits) => {
+        const version: PriceListVersion = {
+          ...versions[1]!,
+          items: [{ sku: 'vcpu-hour', unitPrice: formatDecimal({ units: BigInt(priceUnits), scale: 6 }, 6), unit: 'Core-Hours' }],
+        };
+        const consumed = formatDecimal(multiplyDecimals(decimalFromInteger(s), parseDecimal(size)), 10);
+        const r = rateRecord({ ...rec(H, s, 'vcpu-hour'), consumedQuantity: consumed }, [version]);
+        assert.equal(compareDecimals(multiplyDecimals(parseDecimal(r.unitPrice), parseDecimal(r.pricingQuantity)), parseDecimal(r.cost)), 0);
+        // |q × 3600 − consumed| ≤ 0.5e-6 × 3600
+        const err = subtractDecimals(multiplyDecimals(parseDecimal(r.pricingQuantity), decimalFromInteger(3600)), parseDecimal(consumed));
+        assert.ok(compareDecimals({ units: err.units < 0n ? -err.units : err.units, scale: err.scale }, parseDecimal('0.0018')) <= 0);
+      },
+    ),
   );
 });
 
 test('P7: totals are the exact sum of row costs per tenant and overall, rounded once at the end', () => {
-  const rows = rateRecords([rec(H, 1), rec(H + HOUR_MS, 3599), rec(H, 1234, 'vcpu-hour', 3, 't2'), rec(H + 2 * HOUR_MS, 17, 'vm-hour', 1, 't2')], versions);
+  const rows = rateRecords(
+    [rec(H, 1), rec(H + HOUR_MS, 3599), rec(H, 1234, 'vcpu-hour', 3, 't2'), rec(H + 2 * HOUR_MS, 17, 'vm-hour', 1, 't2')],
+    versions,
+  );
   const totals = new CostTotals();
   for (const r of rows) totals.add(r);
   for (const [tenantId, t] of totals.byTenant()) {

@@ -47,7 +47,11 @@ export interface RatedRecord extends UsageRecord {
 }
 
 export class MissingPriceError extends Error {
-  constructor(readonly sku: Sku, readonly atMs: number, detail: string) {
+  constructor(
+    readonly sku: Sku,
+    readonly atMs: number,
+    detail: string,
+  ) {
     super(`no price for ${sku} at ${new Date(atMs).toISOString()}: ${detail}`);
     this.name = 'MissingPriceError';
   }
@@ -67,7 +71,8 @@ export function validatePriceListVersion(v: PriceListVersion): string[] {
     }
     if (seen.has(item.sku)) problems.push(`sku ${item.sku} is listed twice`);
     seen.add(item.sku);
-    if (!isPlainDecimal(item.unitPrice) || item.unitPrice.startsWith('-')) problems.push(`${item.sku}: unitPrice must be a non-negative plain decimal`);
+    if (!isPlainDecimal(item.unitPrice) || item.unitPrice.startsWith('-'))
+      problems.push(`${item.sku}: unitPrice must be a non-negative plain decimal`);
     else if (parseDecimal(item.unitPrice).scale > PRICE_SCALE) problems.push(`${item.sku}: unitPrice has more than ${PRICE_SCALE} decimal places`);
     if (item.unit !== SKU_CATALOG[item.sku].pricingUnit) problems.push(`${item.sku}: unit must be ${SKU_CATALOG[item.sku].pricingUnit}`);
   }

@@ -12,8 +12,22 @@ import { QUANTITY_SCALE } from './usage-events.js';
  * row per rated record, decimals as exact fixed-scale strings. `format=focus` uses focus-row.ts instead.
  */
 export const USAGE_EXPORT_COLUMNS = [
-  'billingPeriod', 'tenantId', 'regionId', 'resourceId', 'sku', 'chargePeriodStart', 'chargePeriodEnd', 'chargeClass',
-  'seconds', 'consumedQuantity', 'consumedUnit', 'pricingQuantity', 'pricingUnit', 'unitPrice', 'cost', 'currency',
+  'billingPeriod',
+  'tenantId',
+  'regionId',
+  'resourceId',
+  'sku',
+  'chargePeriodStart',
+  'chargePeriodEnd',
+  'chargeClass',
+  'seconds',
+  'consumedQuantity',
+  'consumedUnit',
+  'pricingQuantity',
+  'pricingUnit',
+  'unitPrice',
+  'cost',
+  'currency',
   'priceVersionId',
 ] as const;
 
@@ -54,10 +68,7 @@ export function usageExportCells(row: UsageExportRow): Cell[] {
  * Streams objects as one JSON array, one canonical (sorted-key) element per line, in constant memory:
  * `[\n{…},\n{…}\n]\n`, and `[]\n` when empty.
  */
-export async function* jsonArrayStream(
-  items: Iterable<unknown> | AsyncIterable<unknown>,
-  chunkBytes = 64 * 1024,
-): AsyncGenerator<string> {
+export async function* jsonArrayStream(items: Iterable<unknown> | AsyncIterable<unknown>, chunkBytes = 64 * 1024): AsyncGenerator<string> {
   let buffer = '[';
   let first = true;
   for await (const item of items) {
@@ -93,7 +104,10 @@ export function summarizeUsage(records: Iterable<UsageRecord>): UsageSummary[] {
   return [...sums.values()]
     .sort((a, b) => compareStrings(a.tenantId, b.tenantId) || compareStrings(a.sku, b.sku))
     .map((s) => ({
-      tenantId: s.tenantId, sku: s.sku, seconds: s.seconds,
-      consumedQuantity: formatDecimal(s.consumed, QUANTITY_SCALE), consumedUnit: SKU_CATALOG[s.sku].consumedUnit,
+      tenantId: s.tenantId,
+      sku: s.sku,
+      seconds: s.seconds,
+      consumedQuantity: formatDecimal(s.consumed, QUANTITY_SCALE),
+      consumedUnit: SKU_CATALOG[s.sku].consumedUnit,
     }));
 }

@@ -14,7 +14,17 @@ test('a /24 reserves network, gateway and broadcast', () => {
 });
 
 test('public ranges, host bits, bad prefixes and junk are refused', () => {
-  for (const bad of ['8.8.8.0/24', '10.1.2.3/24', '10.0.0.0/8', '10.0.0.0/30', '192.168.1.0', '192.168.1.0/24/1', '300.1.1.0/24', '10.01.0.0/16', '172.32.0.0/16']) {
+  for (const bad of [
+    '8.8.8.0/24',
+    '10.1.2.3/24',
+    '10.0.0.0/8',
+    '10.0.0.0/30',
+    '192.168.1.0',
+    '192.168.1.0/24/1',
+    '300.1.1.0/24',
+    '10.01.0.0/16',
+    '172.32.0.0/16',
+  ]) {
     assert.throws(() => parseTenantCidr(bad), RangeError, bad);
   }
   assert.equal(parseTenantCidr('172.31.0.0/16').capacity, 65533);

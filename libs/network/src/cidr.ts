@@ -39,7 +39,7 @@ export function parseTenantCidr(cidr: string): Subnet {
   const addr = ipToInt(ip);
   const network = (addr & mask(prefix)) >>> 0;
   if (network !== addr) throw new RangeError(`${cidr}: host bits are set (did you mean ${intToIp(network)}/${prefix}?)`);
-  const isPrivate = PRIVATE_RANGES.some(([base, bits]) => prefix >= bits && ((network & mask(bits)) >>> 0) === base);
+  const isPrivate = PRIVATE_RANGES.some(([base, bits]) => prefix >= bits && (network & mask(bits)) >>> 0 === base);
   if (!isPrivate) throw new RangeError(`${cidr} is not inside a private range (10/8, 172.16/12, 192.168/16)`);
   const size = 2 ** (32 - prefix);
   return { network, prefix, broadcast: network + size - 1, gateway: network + 1, capacity: size - 3 };

@@ -12,7 +12,16 @@ import { ResourceLifecycle } from './lifecycle/resource-lifecycle.service.js';
 /** Tenants, keys, quotas and resource lifecycles; quota corrections are audited, releases touch VMs and their NICs. */
 @Module({
   imports: [AuditDataModule, VmsDataModule],
-  providers: [TenantRepository, ApiKeyRepository, TenantsService, ApiKeysService, TenantAccessService, QuotaRepository, QuotaService, ResourceLifecycle],
+  providers: [
+    TenantRepository,
+    ApiKeyRepository,
+    TenantsService,
+    ApiKeysService,
+    TenantAccessService,
+    QuotaRepository,
+    QuotaService,
+    ResourceLifecycle,
+  ],
   exports: [TenantsService, ApiKeysService, TenantRepository, TenantAccessService, QuotaRepository, QuotaService, ResourceLifecycle],
 })
 export class TenancyModule {}

@@ -29,7 +29,11 @@ export function startProcess(entry: string, env: Record<string, string>, name = 
     logs.push(line);
     if (process.env.TEST_PROCESS_LOGS) process.stderr.write(`[${name}] ${line}\n`);
     let parsed: Record<string, unknown> | undefined;
-    try { parsed = JSON.parse(line) as Record<string, unknown>; } catch { return; }
+    try {
+      parsed = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return;
+    }
     for (const w of waiters) w(parsed);
   };
   createInterface({ input: child.stdout! }).on('line', onLine);
@@ -81,7 +85,11 @@ export interface SimProcess extends ManagedProcess {
  */
 export async function startSimProcess(env: Record<string, string> = {}): Promise<SimProcess> {
   const own = env.SIM_DATA_DIR === undefined ? mkdtempSync(join(tmpdir(), 'xapi-sim-')) : undefined;
-  const proc = startProcess('apps/xapi-sim/dist/main.js', { SIM_PORT: '0', LOG_LEVEL: 'info', ...(own ? { SIM_DATA_DIR: own } : {}), ...env }, 'xapi-sim');
+  const proc = startProcess(
+    'apps/xapi-sim/dist/main.js',
+    { SIM_PORT: '0', LOG_LEVEL: 'info', ...(own ? { SIM_DATA_DIR: own } : {}), ...env },
+    'xapi-sim',
+  );
   const ready = await untilReady(proc, (l) => l.msg === 'xapi-sim listening').catch((err: Error) => {
     if (own) rmSync(own, { recursive: true, force: true });
     throw err;
@@ -101,7 +109,11 @@ export async function startSimProcess(env: Record<string, string> = {}): Promise
  * Waits for a process's ready line; one that never gets there is killed, so a failed start cannot leave a child
  * keeping the test file alive.
  */
-export async function untilReady(proc: ManagedProcess, match: (line: Record<string, unknown>) => boolean, timeoutMs = 60_000): Promise<Record<string, unknown>> {
+export async function untilReady(
+  proc: ManagedProcess,
+  match: (line: Record<string, unknown>) => boolean,
+  timeoutMs = 60_000,
+): Promise<Record<string, unknown>> {
   try {
     return await proc.waitForLog(match, timeoutMs);
   } catch (err) {

@@ -16,7 +16,11 @@ export function simHostUrl(sim: SimAddress, index: number): string {
 
 /** POSTs a JSON body to a control endpoint (on host `via`, default 1) and fails loudly on a non-2xx answer. */
 export async function simControl(sim: SimAddress, path: string, body: unknown = {}, via = 1): Promise<unknown> {
-  const res = await fetch(`${simHostUrl(sim, via)}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${simHostUrl(sim, via)}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   const text = await res.text();
   if (!res.ok) throw new Error(`POST ${path} -> ${res.status}: ${text}`);
   return text ? JSON.parse(text) : undefined;
@@ -44,7 +48,10 @@ export async function simLatency(sim: SimAddress, method: string, ms: number): P
 }
 
 /** Injects a simulator fault: calls to `method` (as called, e.g. `Async.VM.clone`) fail with `code`; once unless `times` or `rate`. */
-export async function simFault(sim: SimAddress, fault: { method: string; code: string; params?: string[]; rate?: number; times?: number }): Promise<void> {
+export async function simFault(
+  sim: SimAddress,
+  fault: { method: string; code: string; params?: string[]; rate?: number; times?: number },
+): Promise<void> {
   await simControl(sim, '/sim/faults', fault);
 }
 
@@ -54,7 +61,11 @@ export type XapiCall = (method: string, ...params: unknown[]) => Promise<any>;
 export async function xapi(sim: SimAddress): Promise<XapiCall> {
   let id = 0;
   const rpc = async (method: string, params: unknown[]) => {
-    const res = await fetch(`${urlOf(sim)}/jsonrpc`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ jsonrpc: '2.0', method, params, id: ++id }) });
+    const res = await fetch(`${urlOf(sim)}/jsonrpc`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', method, params, id: ++id }),
+    });
     const body = (await res.json()) as { result?: unknown; error?: { message: string; data: unknown[] } };
     if (body.error) throw new Error(`${body.error.message} ${JSON.stringify(body.error.data)}`);
     return body.result as any;

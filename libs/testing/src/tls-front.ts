@@ -19,8 +19,29 @@ export interface SelfSigned {
 export function selfSignedCertificate(cn = 'xcp-ng-host'): SelfSigned {
   const dir = mkdtempSync(join(tmpdir(), 'xp-tls-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', join(dir, 'key.pem'),
-      '-out', join(dir, 'cert.pem'), '-days', '2', '-subj', `/CN=${cn}`, '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'pipe' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+        '-days',
+        '2',
+        '-subj',
+        `/CN=${cn}`,
+        '-addext',
+        'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      ],
+      { stdio: 'pipe' },
+    );
     const certPem = readFileSync(join(dir, 'cert.pem'), 'utf8');
     return { keyPem: readFileSync(join(dir, 'key.pem'), 'utf8'), certPem, fingerprint256: new X509Certificate(certPem).fingerprint256 };
   } finally {

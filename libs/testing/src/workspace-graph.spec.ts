@@ -18,12 +18,22 @@ interface Workspace {
 const root = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { workspaces: string[] };
 const workspaces: Workspace[] = root.workspaces.map((dir) => {
   const pkg = JSON.parse(readFileSync(join(repoRoot, dir, 'package.json'), 'utf8')) as {
-    name: string; dependencies?: Record<string, string>; devDependencies?: Record<string, string>; exports?: Record<string, unknown>;
+    name: string;
+    dependencies?: Record<string, string>;
+    devDependencies?: Record<string, string>;
+    exports?: Record<string, unknown>;
   };
   const tsconfig = JSON.parse(readFileSync(join(repoRoot, dir, 'tsconfig.json'), 'utf8')) as { references?: { path: string }[] };
-  const ours = (m?: Record<string, string>) => Object.keys(m ?? {}).filter((n) => n.startsWith('@xenplane/')).sort();
+  const ours = (m?: Record<string, string>) =>
+    Object.keys(m ?? {})
+      .filter((n) => n.startsWith('@xenplane/'))
+      .sort();
   return {
-    dir, name: pkg.name, deps: ours(pkg.dependencies), devDeps: ours(pkg.devDependencies), exports: Object.keys(pkg.exports ?? {}),
+    dir,
+    name: pkg.name,
+    deps: ours(pkg.dependencies),
+    devDeps: ours(pkg.devDependencies),
+    exports: Object.keys(pkg.exports ?? {}),
     references: (tsconfig.references ?? []).map((r) => relative(repoRoot, resolve(repoRoot, dir, r.path))).sort(),
   };
 });

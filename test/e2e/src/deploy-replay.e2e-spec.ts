@@ -15,11 +15,14 @@ let scratch: string;
 let image: ReplayedImage;
 let db: TestDatabase;
 const running: ManagedProcess[] = [];
-before(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'xp-image-'));
-  image = replayDockerfile(repoRoot, scratch);
-  db = await createTestDatabase();
-}, { timeout: 15 * 60_000 });
+before(
+  async () => {
+    scratch = mkdtempSync(join(tmpdir(), 'xp-image-'));
+    image = replayDockerfile(repoRoot, scratch);
+    db = await createTestDatabase();
+  },
+  { timeout: 15 * 60_000 },
+);
 after(async () => {
   await Promise.all(running.map((p) => p.stop()));
   await db?.drop();
@@ -37,10 +40,13 @@ function* files(dir: string): Generator<string> {
 
 test('the image runs the API by default and ships no test code and no dev dependencies', () => {
   assert.deepEqual(image.cmd, ['node', 'apps/api/dist/main.js']);
-  const tests = [...files(image.dir)].map((p) => relative(image.dir, p)).filter((p) => /\.(spec|int-spec|e2e-spec)\.js$|\/dist\/(testing|bench)\//.test(p));
+  const tests = [...files(image.dir)]
+    .map((p) => relative(image.dir, p))
+    .filter((p) => /\.(spec|int-spec|e2e-spec)\.js$|\/dist\/(testing|bench)\//.test(p));
   assert.deepEqual(tests, [], 'test code in the runtime image');
   // Dev dependencies are pruned (typescript stays: @nestjs/swagger has it as an optional peer).
-  for (const dev of ['eslint', 'fast-check', 'typescript-eslint']) assert.throws(() => statSync(join(image.dir, 'node_modules', dev)), `${dev} is pruned`);
+  for (const dev of ['eslint', 'fast-check', 'typescript-eslint'])
+    assert.throws(() => statSync(join(image.dir, 'node_modules', dev)), `${dev} is pruned`);
 });
 
 test('compose refuses to start without an operator token of its own', () => {
@@ -64,11 +70,24 @@ test("compose's app services start from the image in dependency order, with comp
     const svc = apps.find((s) => s.name === name);
     if (!svc?.command) continue; // postgres and redis: this machine's own
     // Compose's hostnames are this machine; ports are chosen free so parallel runs never collide.
-    const env = Object.fromEntries(Object.entries(svc.environment).map(([k, v]) => [k, v
-      .replace(/postgres:\/\/[^@]+@postgres:5432\/\w+/, `postgres://postgres@${dbUrl.host}${dbUrl.pathname}`)
-      .replace('redis://redis:6379', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
-      .replace('http://xapi-sim:8090', `http://127.0.0.1:${simPort}`)]));
-    Object.assign(env, { QUEUE_PREFIX: testRedisPrefix(), PORT: '0', WORKER_PORT: '0', SIM_PORT: '0', HOST: '127.0.0.1', WORKER_HOST: '127.0.0.1', SIM_HOST: '127.0.0.1' });
+    const env = Object.fromEntries(
+      Object.entries(svc.environment).map(([k, v]) => [
+        k,
+        v
+          .replace(/postgres:\/\/[^@]+@postgres:5432\/\w+/, `postgres://postgres@${dbUrl.host}${dbUrl.pathname}`)
+          .replace('redis://redis:6379', process.env.REDIS_URL ?? 'redis://127.0.0.1:6379')
+          .replace('http://xapi-sim:8090', `http://127.0.0.1:${simPort}`),
+      ]),
+    );
+    Object.assign(env, {
+      QUEUE_PREFIX: testRedisPrefix(),
+      PORT: '0',
+      WORKER_PORT: '0',
+      SIM_PORT: '0',
+      HOST: '127.0.0.1',
+      WORKER_HOST: '127.0.0.1',
+      SIM_HOST: '127.0.0.1',
+    });
     const [bin, entry] = svc.command;
     assert.equal(bin, 'node');
     const proc = startProcess(join(image.dir, entry!), env, name);

@@ -6,8 +6,12 @@ import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 const GiB = 1024 ** 3;
 let stack: Stack;
 // Pool sync runs once at start here, so a template made afterwards stays unknown to the API.
-before(async () => { stack = await startStack({}, { POOL_SYNC_INTERVAL_MS: '600000' }); });
-after(async () => { await stack?.stop(); });
+before(async () => {
+  stack = await startStack({}, { POOL_SYNC_INTERVAL_MS: '600000' });
+});
+after(async () => {
+  await stack?.stop();
+});
 
 async function tenant(name: string) {
   const op = client(stack.api.url, OPERATOR_TOKEN);
@@ -15,7 +19,7 @@ async function tenant(name: string) {
   return { id: t.id as string, q: `?tenantId=${t.id}`, op };
 }
 
-test('a disk below the template\'s is refused before it is accepted, per VM and by flavor; at or above it is charged what XAPI made', async () => {
+test("a disk below the template's is refused before it is accepted, per VM and by flavor; at or above it is charged what XAPI made", async () => {
   const op = client(stack.api.url, OPERATOR_TOKEN);
   await eventually('default pool synced', async () => ((await op('GET', '/v1/pools')).body.items[0]?.status === 'connected' ? true : undefined));
   // The simulator's Debian template provisions a 10 GiB boot disk (other_config:disks).
@@ -28,12 +32,18 @@ test('a disk below the template\'s is refused before it is accepted, per VM and 
   assert.equal(perVm.status, 422, JSON.stringify(perVm.body));
   assert.equal(perVm.body.code, 'disk_below_template');
   assert.equal(perVm.body.minDiskGiB, 10);
-  assert.deepEqual(perVm.body.errors.map((e: { path: string }) => e.path), ['diskGiB']);
+  assert.deepEqual(
+    perVm.body.errors.map((e: { path: string }) => e.path),
+    ['diskGiB'],
+  );
   const byFlavor = await op('POST', `/v1/vms${q}`, { name: 'b', flavorId: small, imageId: image });
   assert.equal(byFlavor.status, 422);
   assert.equal(byFlavor.body.code, 'disk_below_template');
   assert.equal(byFlavor.body.minDiskGiB, 10);
-  assert.deepEqual(byFlavor.body.errors.map((e: { path: string }) => e.path), ['flavorId']);
+  assert.deepEqual(
+    byFlavor.body.errors.map((e: { path: string }) => e.path),
+    ['flavorId'],
+  );
   assert.equal((await op('GET', `/v1/quota${q}`)).body.used.diskGiB, 0, 'nothing was charged');
 
   // A flavor's small default is overridden by an explicit size that fits; exactly the template's size fits too.
@@ -41,7 +51,10 @@ test('a disk below the template\'s is refused before it is accepted, per VM and 
     op('POST', `/v1/vms${q}`, { name: 'c', flavorId: small, imageId: image, diskGiB: 10 }),
     op('POST', `/v1/vms${q}`, { name: 'd', flavorId: big, imageId: image }),
   ]);
-  assert.deepEqual(created.map((r) => r.status), [202, 202]);
+  assert.deepEqual(
+    created.map((r) => r.status),
+    [202, 202],
+  );
   const pool = await xapi(stack.sim.url);
   for (const [i, r] of created.entries()) {
     const vm = await eventually('running', async () => {
@@ -62,7 +75,12 @@ test('a template the API had not seen yet (larger than asked) fails the create c
   const [debian] = await pool('VM.get_by_name_label', 'Debian Bookworm 12');
   const clone = await pool('VM.clone', debian, 'Big Disk 30');
   await pool('VM.remove_from_other_config', clone, 'disks');
-  await pool('VM.add_to_other_config', clone, 'disks', `<provision><disk device="0" size="${30 * GiB}" sr="" bootable="true" type="system"/></provision>`);
+  await pool(
+    'VM.add_to_other_config',
+    clone,
+    'disks',
+    `<provision><disk device="0" size="${30 * GiB}" sr="" bootable="true" type="system"/></provision>`,
+  );
   const image = (await op('POST', '/v1/images', { name: 'big', template: 'Big Disk 30' })).body.id;
   const flavor = (await op('POST', '/v1/flavors', { name: 'twenty', vcpus: 1, memoryMiB: 512, diskGiB: 20 })).body.id;
   const { q } = await tenant('late-template');

@@ -9,7 +9,9 @@ import { join } from 'node:path';
 import { createTestDatabase, freePort, repoRoot, startProcess, testRedisPrefix, type TestDatabase } from '@xenplane/testing';
 
 const dbs: TestDatabase[] = [];
-after(async () => { await Promise.all(dbs.map((d) => d.drop())); });
+after(async () => {
+  await Promise.all(dbs.map((d) => d.drop()));
+});
 
 /** Runs the launcher until the API answers, and returns everything it printed and the API's address. */
 async function launch(token: string | undefined): Promise<{ output: string; api: string; stop: () => Promise<unknown> }> {
@@ -18,12 +20,23 @@ async function launch(token: string | undefined): Promise<{ output: string; api:
   const [port, simPort, workerPort] = [await freePort(), await freePort(), await freePort()];
   // the simulator keeps its pool in SIM_DATA_DIR (default: the repository's data folder, a developer's own pool)
   const dataDir = mkdtempSync(join(tmpdir(), 'launcher-sim-'));
-  const proc = startProcess('scripts/start.mjs', {
-    SIM_DATA_DIR: dataDir,
-    DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: testRedisPrefix(), LOG_LEVEL: 'info',
-    PORT: String(port), HOST: '127.0.0.1', SIM_PORT: String(simPort), WORKER_PORT: String(workerPort), WORKER_HOST: '127.0.0.1',
-    ...(token ? { BOOTSTRAP_OPERATOR_TOKEN: token } : {}),
-  }, 'launcher');
+  const proc = startProcess(
+    'scripts/start.mjs',
+    {
+      SIM_DATA_DIR: dataDir,
+      DATABASE_URL: db.url,
+      REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+      QUEUE_PREFIX: testRedisPrefix(),
+      LOG_LEVEL: 'info',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SIM_PORT: String(simPort),
+      WORKER_PORT: String(workerPort),
+      WORKER_HOST: '127.0.0.1',
+      ...(token ? { BOOTSTRAP_OPERATOR_TOKEN: token } : {}),
+    },
+    'launcher',
+  );
   const stop = () => proc.stop('SIGTERM', 20_000).finally(() => rmSync(dataDir, { recursive: true, force: true }));
   try {
     await Promise.all([proc.waitForLog((l) => l.msg === 'api listening', 60_000), proc.waitForLog((l) => l.msg === 'worker listening', 60_000)]);

@@ -33,14 +33,27 @@ test('two APIs and three workers never run an operation twice', { timeout: 120_0
   const flavor = await op('POST', '/v1/flavors', { name: 'm', vcpus: 1, memoryMiB: 256, diskGiB: 10 });
   const image = await op('POST', '/v1/images', { name: 'm', template: 'Debian Bookworm 12' });
   const tenants = [(await op('POST', '/v1/tenants', { name: 'm1' })).body.id, (await op('POST', '/v1/tenants', { name: 'm2' })).body.id] as string[];
-  const answers = await Promise.all(Array.from({ length: 60 }, (_, i) =>
-    apis[i % 2]!('POST', `/v1/vms?tenantId=${tenants[i % 2]}`, { name: `m${i}`, flavorId: flavor.body.id, imageId: image.body.id })));
+  const answers = await Promise.all(
+    Array.from({ length: 60 }, (_, i) =>
+      apis[i % 2]!('POST', `/v1/vms?tenantId=${tenants[i % 2]}`, { name: `m${i}`, flavorId: flavor.body.id, imageId: image.body.id }),
+    ),
+  );
   assert.ok(answers.every((a) => a.status === 202));
-  await eventually('all running', async () => {
-    const all = (await Promise.all(tenants.map(async (t) => (await op('GET', `/v1/vms?tenantId=${t}&limit=500`)).body.items))).flat() as { status: string }[];
-    return all.length === 60 && all.every((v) => v.status === 'running') ? true : undefined;
-  }, 90_000);
+  await eventually(
+    'all running',
+    async () => {
+      const all = (await Promise.all(tenants.map(async (t) => (await op('GET', `/v1/vms?tenantId=${t}&limit=500`)).body.items))).flat() as {
+        status: string;
+      }[];
+      return all.length === 60 && all.every((v) => v.status === 'running') ? true : undefined;
+    },
+    90_000,
+  );
   const census = await poolCensus(stack.sim.url);
-  assert.equal([...census.byId.values()].reduce((n, copies) => n + copies.length, 0), 60, 'exactly one clone per VM');
+  assert.equal(
+    [...census.byId.values()].reduce((n, copies) => n + copies.length, 0),
+    60,
+    'exactly one clone per VM',
+  );
   await assertConsistent(stack, tenants, looseBefore);
 });

@@ -4,8 +4,12 @@ import { eventually, xapi } from '@xenplane/testing';
 import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
-before(async () => { stack = await startStack(); });
-after(async () => { await stack?.stop(); });
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.stop();
+});
 
 test('a tenant network: made on the pool, VMs get a VIF with their MAC and IP, addresses come back, then it goes', { timeout: 120_000 }, async () => {
   const op = client(stack.api.url, OPERATOR_TOKEN);
@@ -15,10 +19,11 @@ test('a tenant network: made on the pool, VMs get a VIF with their MAC and IP, a
   const key = await op('POST', `/v1/tenants/${tenant.body.id}/api-keys`, { name: 'ci', role: 'admin' });
   const me = client(stack.api.url, key.body.token);
   const pool = await xapi(stack.sim.url);
-  const settled = (opId: string) => eventually(`operation ${opId}`, async () => {
-    const r = (await me('GET', `/v1/operations/${opId}`)).body;
-    return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
-  });
+  const settled = (opId: string) =>
+    eventually(`operation ${opId}`, async () => {
+      const r = (await me('GET', `/v1/operations/${opId}`)).body;
+      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+    });
 
   const created = await me('POST', '/v1/networks', { name: 'backend', cidr: '10.42.0.0/24' });
   assert.equal(created.status, 202, JSON.stringify(created.body));
@@ -76,7 +81,10 @@ test('a tenant network: made on the pool, VMs get a VIF with their MAC and IP, a
   await assert.rejects(pool('network.get_by_uuid', net.xapiUuid), /UUID_INVALID/);
   assert.equal((await me('GET', '/v1/quota')).body.used.networks, 0);
   const recount = await op('POST', `/v1/tenants/${tenant.body.id}/quota/recount`);
-  assert.ok(Object.values(recount.body.drift).every((n) => n === 0), JSON.stringify(recount.body));
+  assert.ok(
+    Object.values(recount.body.drift).every((n) => n === 0),
+    JSON.stringify(recount.body),
+  );
 });
 
 test('a VM on a network whose XAPI network is gone fails as network_unavailable (not as a missing image), and leaves nothing', async () => {
@@ -85,10 +93,11 @@ test('a VM on a network whose XAPI network is gone fails as network_unavailable 
   const image = (await op('POST', '/v1/images', { name: 'gone-net', template: 'Debian Bookworm 12' })).body;
   const tenant = (await op('POST', '/v1/tenants', { name: 'gone-net' })).body;
   const t = `?tenantId=${tenant.id}`;
-  const settled = (opId: string) => eventually(`operation ${opId}`, async () => {
-    const r = (await op('GET', `/v1/operations/${opId}${t}`)).body;
-    return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
-  });
+  const settled = (opId: string) =>
+    eventually(`operation ${opId}`, async () => {
+      const r = (await op('GET', `/v1/operations/${opId}${t}`)).body;
+      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+    });
   const created = (await op('POST', `/v1/networks${t}`, { name: 'doomed', cidr: '10.43.0.0/24' })).body;
   await settled(created.operation.id);
   const net = (await op('GET', `/v1/networks/${created.network.id}${t}`)).body;

@@ -1,7 +1,15 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { eventually, type SelfSigned, selfSignedCertificate, type SimProcess, startSimProcess, startTlsFront, type TlsFront } from '@xenplane/testing';
+import {
+  eventually,
+  type SelfSigned,
+  selfSignedCertificate,
+  type SimProcess,
+  startSimProcess,
+  startTlsFront,
+  type TlsFront,
+} from '@xenplane/testing';
 import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 // A second pool whose master speaks HTTPS with a self-signed certificate (XCP-ng's default), in front of a simulator.
@@ -20,10 +28,11 @@ after(async () => {
   await sim?.stop();
 });
 
-const settled = (id: string) => eventually(`pool ${id} settled`, async () => {
-  const r = (await client(stack.api.url, OPERATOR_TOKEN)('GET', `/v1/pools/${id}`)).body;
-  return r.status === 'pending' ? undefined : r;
-});
+const settled = (id: string) =>
+  eventually(`pool ${id} settled`, async () => {
+    const r = (await client(stack.api.url, OPERATOR_TOKEN)('GET', `/v1/pools/${id}`)).body;
+    return r.status === 'pending' ? undefined : r;
+  });
 
 test('a pool pinned by certificate fingerprint or by CA connects; a wrong pin or none is in error, saying why', async () => {
   const op = client(stack.api.url, OPERATOR_TOKEN);
@@ -35,7 +44,11 @@ test('a pool pinned by certificate fingerprint or by CA connects; a wrong pin or
     op('POST', '/v1/pools', { ...base, name: 'wrong-pin', tlsFingerprint: wrong.fingerprint256 }),
     op('POST', '/v1/pools', { ...base, name: 'no-pin' }),
   ]);
-  assert.deepEqual(made.map((r) => r.status), [201, 201, 201, 201], JSON.stringify(made.map((r) => r.body)));
+  assert.deepEqual(
+    made.map((r) => r.status),
+    [201, 201, 201, 201],
+    JSON.stringify(made.map((r) => r.body)),
+  );
   const [fp, ca, bad, none] = await Promise.all(made.map((r) => settled(r.body.id)));
 
   assert.equal(fp.status, 'connected', fp.lastError);
@@ -53,9 +66,14 @@ test('a pool pinned by certificate fingerprint or by CA connects; a wrong pin or
   assert.ok(!body.includes('BEGIN CERTIFICATE') && !body.includes(cert.certPem.split('\n')[1]!), 'no PEM in any answer');
   const db = new pg.Client({ connectionString: stack.db.url });
   await db.connect();
-  const { rows } = await db.query(`SELECT name, tls_ca_pem IS NOT NULL AS ca, tls_fingerprint FROM pools WHERE name IN ('by-fingerprint', 'by-ca') ORDER BY name`);
+  const { rows } = await db.query(
+    `SELECT name, tls_ca_pem IS NOT NULL AS ca, tls_fingerprint FROM pools WHERE name IN ('by-fingerprint', 'by-ca') ORDER BY name`,
+  );
   await db.end();
-  assert.deepEqual(rows, [{ name: 'by-ca', ca: true, tls_fingerprint: null }, { name: 'by-fingerprint', ca: false, tls_fingerprint: cert.fingerprint256 }]);
+  assert.deepEqual(rows, [
+    { name: 'by-ca', ca: true, tls_fingerprint: null },
+    { name: 'by-fingerprint', ca: false, tls_fingerprint: cert.fingerprint256 },
+  ]);
 });
 
 test('bad trust settings are 400 with the field named', async () => {
@@ -71,6 +89,9 @@ test('bad trust settings are 400 with the field named', async () => {
     const r = await op('POST', '/v1/pools', body);
     assert.equal(r.status, 400, `${body.name}: ${JSON.stringify(r.body)}`);
     assert.equal(r.body.code, 'validation_failed');
-    assert.ok(r.body.errors.some((e: { path: string }) => e.path === path), `${body.name}: ${JSON.stringify(r.body.errors)}`);
+    assert.ok(
+      r.body.errors.some((e: { path: string }) => e.path === path),
+      `${body.name}: ${JSON.stringify(r.body.errors)}`,
+    );
   }
 });

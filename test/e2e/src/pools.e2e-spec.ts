@@ -25,8 +25,12 @@ test('the pool from the environment shows its hosts as the worker saw them', asy
   assert.equal(pools[0].hostCount, 2);
   const hosts = (await op('GET', `/v1/hosts?poolId=${pools[0].id}`)).body.items;
   assert.deepEqual(hosts.map((h: { name: string }) => h.name).sort(), ['sim-host-1', 'sim-host-2']);
-  assert.ok(hosts.every((h: { memoryTotalMiB: number; memoryFreeMiB: number; live: boolean; enabled: boolean }) =>
-    h.memoryTotalMiB > 0 && h.memoryFreeMiB > 0 && h.memoryFreeMiB <= h.memoryTotalMiB && h.live && h.enabled));
+  assert.ok(
+    hosts.every(
+      (h: { memoryTotalMiB: number; memoryFreeMiB: number; live: boolean; enabled: boolean }) =>
+        h.memoryTotalMiB > 0 && h.memoryFreeMiB > 0 && h.memoryFreeMiB <= h.memoryTotalMiB && h.live && h.enabled,
+    ),
+  );
 });
 
 test('an operator registers a pool: the password is sealed at rest, never returned, and the worker connects', async () => {

@@ -52,10 +52,14 @@ test('changes made outside xenplane are reflected, and a vanished VM gives its q
 
   await pool('VM.hard_shutdown', ref);
   await pool('VM.destroy', ref);
-  const gone = await eventually('vanished', async () => {
-    const r = (await op('GET', `/v1/vms/${vm.id}${t}`)).body;
-    return r.status === 'error' ? r : undefined;
-  }, 15_000);
+  const gone = await eventually(
+    'vanished',
+    async () => {
+      const r = (await op('GET', `/v1/vms/${vm.id}${t}`)).body;
+      return r.status === 'error' ? r : undefined;
+    },
+    15_000,
+  );
   assert.equal(gone.errorReason, 'vanished');
   const quota = (await op('GET', `/v1/quota${t}`)).body;
   assert.equal(quota.used.vcpus, 0);

@@ -36,8 +36,12 @@ test('with Redis down requests are still accepted, and run once it is back', { t
   assert.ok((await op('GET', `/v1/operations${t}`)).body.items.every((o: { status: string }) => o.status === 'queued'));
 
   await redis!.start();
-  await eventually('all running', async () => {
-    const vms = (await op('GET', `/v1/vms${t}`)).body.items as { id: string; status: string }[];
-    return accepted.every((id) => vms.find((v) => v.id === id)?.status === 'running') ? true : undefined;
-  }, 60_000);
+  await eventually(
+    'all running',
+    async () => {
+      const vms = (await op('GET', `/v1/vms${t}`)).body.items as { id: string; status: string }[];
+      return accepted.every((id) => vms.find((v) => v.id === id)?.status === 'running') ? true : undefined;
+    },
+    60_000,
+  );
 });

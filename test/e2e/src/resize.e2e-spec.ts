@@ -4,8 +4,12 @@ import { eventually, xapi } from '@xenplane/testing';
 import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
-before(async () => { stack = await startStack(); });
-after(async () => { await stack?.stop(); });
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.stop();
+});
 
 const MIB = 1024 * 1024;
 
@@ -21,10 +25,11 @@ test('resize charges only the growth, applies live or halted as XAPI allows, and
   const t = `?tenantId=${tenant.body.id}`;
   const created = await op('POST', `/v1/vms${t}`, { name: 'rs', flavorId: small.body.id, imageId: image.body.id });
   const vmId = created.body.vm.id as string;
-  const settle = async (opId: string) => eventually('operation', async () => {
-    const r = (await op('GET', `/v1/operations/${opId}${t}`)).body;
-    return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
-  });
+  const settle = async (opId: string) =>
+    eventually('operation', async () => {
+      const r = (await op('GET', `/v1/operations/${opId}${t}`)).body;
+      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+    });
   assert.equal((await settle(created.body.operation.id)).status, 'succeeded');
   const pool = await xapi(stack.sim.url);
   const ref = await pool('VM.get_by_uuid', (await op('GET', `/v1/vms/${vmId}${t}`)).body.xapiUuid);
@@ -64,5 +69,8 @@ test('resize charges only the growth, applies live or halted as XAPI allows, and
   assert.equal(Number(after.memory_dynamic_max), 512 * MIB);
   assert.equal((await op('GET', `/v1/quota${t}`)).body.used.vcpus, 1);
   const recount = await op('POST', `/v1/tenants/${tenant.body.id}/quota/recount`);
-  assert.deepEqual(Object.values(recount.body.drift).filter((n) => n !== 0), []);
+  assert.deepEqual(
+    Object.values(recount.body.drift).filter((n) => n !== 0),
+    [],
+  );
 });

@@ -63,9 +63,18 @@ test('a session of tenants, keys (with and without Idempotency-Key), a pool with
   // At least the template's 10 GiB disk: a smaller one is refused (disks never shrink).
   const flavor = (await op('POST', '/v1/flavors', { name: 'small', vcpus: 1, memoryMiB: 512, diskGiB: 10 })).body;
   const image = (await op('POST', '/v1/images', { name: 'debian', template: 'Debian Bookworm 12' }, { 'idempotency-key': 'img-1' })).body;
-  const pool = await op('POST', '/v1/pools', { name: 'second', url: second.url, username: 'root', password: POOL_PASSWORD }, { 'idempotency-key': 'pool-1' });
+  const pool = await op(
+    'POST',
+    '/v1/pools',
+    { name: 'second', url: second.url, username: 'root', password: POOL_PASSWORD },
+    { 'idempotency-key': 'pool-1' },
+  );
   assert.equal(pool.status, 201, JSON.stringify(pool.body));
-  assert.equal((await op('POST', '/v1/pools', { name: 'second', url: second.url, username: 'root', password: POOL_PASSWORD }, { 'idempotency-key': 'pool-1' })).status, 201);
+  assert.equal(
+    (await op('POST', '/v1/pools', { name: 'second', url: second.url, username: 'root', password: POOL_PASSWORD }, { 'idempotency-key': 'pool-1' }))
+      .status,
+    201,
+  );
 
   const vmIds: string[] = [];
   for (const name of ['acme', 'globex']) {
@@ -74,10 +83,18 @@ test('a session of tenants, keys (with and without Idempotency-Key), a pool with
     const admin = issued(await op('POST', keys, { name: 'admin', role: 'admin' }));
     // One operator key sends both tenants' requests, so each gets its own Idempotency-Key.
     const member = issued(await op('POST', keys, { name: 'member', role: 'member' }, { 'idempotency-key': `member-${name}` }));
-    assert.equal((await op('POST', keys, { name: 'member', role: 'member' }, { 'idempotency-key': `member-${name}` })).body.token, null, 'a replay has no token');
+    assert.equal(
+      (await op('POST', keys, { name: 'member', role: 'member' }, { 'idempotency-key': `member-${name}` })).body.token,
+      null,
+      'a replay has no token',
+    );
     const viaAdmin = issued(await as(admin.token)('POST', keys, { name: 'ci', role: 'admin' }, { 'idempotency-key': 'ci-1' }));
     assert.equal((await as(admin.token)('POST', keys, { name: 'ci', role: 'admin' }, { 'idempotency-key': 'ci-1' })).body.token, null);
-    assert.equal((await as(member.token)('POST', keys, { name: 'ci', role: 'admin' }, { 'idempotency-key': 'ci-1' })).status, 403, "a member cannot replay the admin's key");
+    assert.equal(
+      (await as(member.token)('POST', keys, { name: 'ci', role: 'admin' }, { 'idempotency-key': 'ci-1' })).status,
+      403,
+      "a member cannot replay the admin's key",
+    );
     assert.equal((await op('DELETE', `${keys}/${viaAdmin.id}`)).status, 204);
     // Tokens offered where they are not accepted are refused, and not kept either.
     assert.equal((await as(null)('GET', `/v1/vms?access_token=${member.token}`)).status, 401);
@@ -96,7 +113,11 @@ test('a session of tenants, keys (with and without Idempotency-Key), a pool with
   for (const entry of vmIds) await eventually(`VM ${entry.split(' ')[1]} running`, () => running(entry.split(' ')[0]!, entry.split(' ')[1]!), 60_000);
   const [token, id] = vmIds[0]!.split(' ') as [string, string];
   assert.equal((await as(token)('POST', `/v1/vms/${id}/actions`, { action: 'stop' }, { 'idempotency-key': 'stop-1' })).status, 202);
-  await eventually('the registered pool connected', async () => ((await op('GET', `/v1/pools/${pool.body.id}`)).body.status === 'connected' ? true : undefined), 60_000);
+  await eventually(
+    'the registered pool connected',
+    async () => ((await op('GET', `/v1/pools/${pool.body.id}`)).body.status === 'connected' ? true : undefined),
+    60_000,
+  );
   await eventually('the stop', async () => ((await as(token)('GET', `/v1/vms/${id}`)).body.status === 'stopped' ? true : undefined), 60_000);
 
   const db = new pg.Client({ connectionString: stack.db.url });

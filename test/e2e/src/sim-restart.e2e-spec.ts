@@ -43,10 +43,15 @@ test('VMs and networks made through the API survive simulator and stack restarts
   const tenant = await op('POST', '/v1/tenants', { name: 'durable' });
   const key = await op('POST', `/v1/tenants/${tenant.body.id}/api-keys`, { name: 'ci', role: 'admin' });
   let me = client(stack.api.url, key.body.token);
-  const settled = (opId: string) => eventually(`operation ${opId}`, async () => {
-    const r = (await me('GET', `/v1/operations/${opId}`)).body;
-    return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
-  }, 60_000);
+  const settled = (opId: string) =>
+    eventually(
+      `operation ${opId}`,
+      async () => {
+        const r = (await me('GET', `/v1/operations/${opId}`)).body;
+        return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+      },
+      60_000,
+    );
 
   const net = await me('POST', '/v1/networks', { name: 'backend', cidr: '10.50.0.0/24' });
   assert.equal((await settled(net.body.operation.id)).status, 'succeeded');
@@ -58,7 +63,10 @@ test('VMs and networks made through the API survive simulator and stack restarts
     vms.push(r.body.vm.id);
   }
   const before = await Promise.all(vms.map(async (id) => (await me('GET', `/v1/vms/${id}`)).body));
-  assert.ok(before.every((v) => v.status === 'running'), JSON.stringify(before));
+  assert.ok(
+    before.every((v) => v.status === 'running'),
+    JSON.stringify(before),
+  );
 
   // Every check after a restart: same XAPI objects, running, nothing vanished, and the API still drives them.
   const stillThere = async (round: string) => {
@@ -72,7 +80,11 @@ test('VMs and networks made through the API survive simulator and stack restarts
     // an out-of-band change is seen: the worker watches the restarted pool
     const first = await pool('VM.get_by_uuid', before[0].xapiUuid);
     await pool('VM.hard_shutdown', first);
-    await eventually(`${round}: stop seen`, async () => ((await me('GET', `/v1/vms/${before[0].id}`)).body.status === 'stopped' ? true : undefined), 30_000);
+    await eventually(
+      `${round}: stop seen`,
+      async () => ((await me('GET', `/v1/vms/${before[0].id}`)).body.status === 'stopped' ? true : undefined),
+      30_000,
+    );
     const start = await me('POST', `/v1/vms/${before[0].id}/actions`, { action: 'start' });
     assert.equal(start.status, 202, JSON.stringify(start.body));
     assert.equal((await settled(start.body.operation.id)).status, 'succeeded');
@@ -93,7 +105,10 @@ test('VMs and networks made through the API survive simulator and stack restarts
   await restartSim('SIGTERM');
   const api = startProcess('apps/api/dist/main.js', { ...stack.env, PORT: '0', HOST: '127.0.0.1' }, 'api');
   const worker = startProcess('apps/worker/dist/main.js', { ...stack.env, WORKER_PORT: '0', WORKER_HOST: '127.0.0.1' }, 'worker');
-  const [apiReady, workerReady] = await Promise.all([api.waitForLog((l) => l.msg === 'api listening'), worker.waitForLog((l) => l.msg === 'worker listening')]);
+  const [apiReady, workerReady] = await Promise.all([
+    api.waitForLog((l) => l.msg === 'api listening'),
+    worker.waitForLog((l) => l.msg === 'worker listening'),
+  ]);
   stack.api = Object.assign(api, { url: `http://127.0.0.1:${String(apiReady.port)}` });
   stack.worker = Object.assign(worker, { url: `http://127.0.0.1:${String(workerReady.port)}` });
   me = client(stack.api.url, key.body.token);

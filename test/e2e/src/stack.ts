@@ -1,5 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { createTestDatabase, poolCensus, startProcess, startSimProcess, testRedisPrefix, untilReady, type ManagedProcess, type SimProcess, type TestDatabase } from '@xenplane/testing';
+import {
+  createTestDatabase,
+  poolCensus,
+  startProcess,
+  startSimProcess,
+  testRedisPrefix,
+  untilReady,
+  type ManagedProcess,
+  type SimProcess,
+  type TestDatabase,
+} from '@xenplane/testing';
 
 export const OPERATOR_TOKEN = 'e2e-operator-token-0123456789abcdef';
 
@@ -48,7 +58,9 @@ export async function startStack(simEnv: Record<string, string> = {}, extraEnv: 
     throw err;
   });
   return {
-    db, sim, env,
+    db,
+    sim,
+    env,
     api: Object.assign(api, { url: `http://127.0.0.1:${String(apiReady.port)}` }),
     worker: Object.assign(worker, { url: `http://127.0.0.1:${String(workerReady.port)}` }),
     async stop() {
@@ -68,7 +80,11 @@ export function client(baseUrl: string, token: string | null) {
     const res = await fetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
     let parsed: unknown = text;
-    try { parsed = text ? JSON.parse(text) : undefined; } catch { /* plain text (metrics) */ }
+    try {
+      parsed = text ? JSON.parse(text) : undefined;
+    } catch {
+      /* plain text (metrics) */
+    }
     return { status: res.status, body: parsed, headers: res.headers };
   };
 }
@@ -93,7 +109,8 @@ export async function assertConsistent(stack: Stack, tenantIds: string[], looseV
     const drift = Object.values(recount.body.drift ?? {}).filter((n) => n !== 0);
     if (recount.status !== 200 || drift.length) throw new Error(`quota drift for ${tenantId}: ${JSON.stringify(recount.body)}`);
   }
-  for (const v of census.tagged) if (!live.has(v.other_config['xenplane-vm-id'])) throw new Error(`XAPI VM ${v.uuid} carries our tag without a live row`);
+  for (const v of census.tagged)
+    if (!live.has(v.other_config['xenplane-vm-id'])) throw new Error(`XAPI VM ${v.uuid} carries our tag without a live row`);
   if (census.markers.length) throw new Error(`${census.markers.length} half-made clones left`);
   if (census.looseVdis.length !== looseVdisBefore) throw new Error(`${census.looseVdis.length - looseVdisBefore} disks leaked`);
 }

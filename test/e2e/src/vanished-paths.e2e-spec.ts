@@ -22,7 +22,8 @@ after(async () => {
 async function released(vmId: string) {
   const [vm] = (await db.query(`SELECT status, error_reason, presence, power_state, host_uuid FROM vms WHERE id = $1`, [vmId])).rows;
   const nics = (await db.query(`SELECT count(*)::int AS n FROM vm_nics WHERE vm_id = $1`, [vmId])).rows[0].n;
-  const ledger = (await db.query(`SELECT kind, vms, vcpus, memory_mib, disk_gib FROM quota_ledger WHERE resource_id = $1 ORDER BY kind`, [vmId])).rows;
+  const ledger = (await db.query(`SELECT kind, vms, vcpus, memory_mib, disk_gib FROM quota_ledger WHERE resource_id = $1 ORDER BY kind`, [vmId]))
+    .rows;
   const usage = (await db.query(`SELECT kind FROM usage_events WHERE resource_id = $1 ORDER BY id`, [vmId])).rows.map((r) => r.kind);
   return { vm, nics, ledger, usage };
 }
@@ -38,10 +39,12 @@ test('the watcher and a failing operation release an out-of-band destroyed VM id
   const vms = [];
   for (const name of ['by-watcher', 'by-operation']) {
     const created = (await op('POST', `/v1/vms${t}`, { name, flavorId: flavor.id, imageId: image.id, networkIds: [net.id] })).body;
-    vms.push(await eventually(`${name} running`, async () => {
-      const r = (await op('GET', `/v1/vms/${created.vm.id}${t}`)).body;
-      return r.status === 'running' ? r : undefined;
-    }));
+    vms.push(
+      await eventually(`${name} running`, async () => {
+        const r = (await op('GET', `/v1/vms/${created.vm.id}${t}`)).body;
+        return r.status === 'running' ? r : undefined;
+      }),
+    );
   }
   const [watched, operated] = vms;
 
@@ -55,10 +58,14 @@ test('the watcher and a failing operation release an out-of-band destroyed VM id
     await pool('VM.hard_shutdown', ref);
     await pool('VM.destroy', ref);
   }
-  const failed = await eventually('stop failed', async () => {
-    const r = (await op('GET', `/v1/operations/${stop.id}${t}`)).body;
-    return r.status === 'failed' ? r : undefined;
-  }, 20_000);
+  const failed = await eventually(
+    'stop failed',
+    async () => {
+      const r = (await op('GET', `/v1/operations/${stop.id}${t}`)).body;
+      return r.status === 'failed' ? r : undefined;
+    },
+    20_000,
+  );
   assert.equal(failed.error.code, 'vanished');
   await simLatency(stack.sim.url, 'VM.get_by_uuid', 0);
   await eventually('watcher released', async () => ((await released(watched.id)).vm.presence === 'released' ? true : undefined), 15_000);
@@ -68,10 +75,16 @@ test('the watcher and a failing operation release an out-of-band destroyed VM id
   assert.deepEqual(b, a, 'both paths leave the same rows');
   assert.equal(a.nics, 0, 'the addresses are free again');
   assert.deepEqual(a.usage, ['created', 'running', 'stopped', 'deleted'], 'billing stops with the release');
-  assert.deepEqual(a.ledger.map((l: { kind: string }) => l.kind), ['charge', 'release']);
+  assert.deepEqual(
+    a.ledger.map((l: { kind: string }) => l.kind),
+    ['charge', 'release'],
+  );
   const quota = (await op('GET', `/v1/quota${t}`)).body.used;
   assert.deepEqual([quota.vms, quota.vcpus, quota.memoryMiB, quota.diskGiB], [0, 0, 0, 0]);
-  assert.deepEqual(Object.values((await op('POST', `/v1/tenants/${tenant.id}/quota/recount`)).body.drift).filter((n) => n !== 0), []);
+  assert.deepEqual(
+    Object.values((await op('POST', `/v1/tenants/${tenant.id}/quota/recount`)).body.drift).filter((n) => n !== 0),
+    [],
+  );
 });
 
 test("xenplane's own deletes are not counted or reported as drift", async () => {
@@ -88,11 +101,13 @@ test("xenplane's own deletes are not counted or reported as drift", async () => 
   const logsBefore = stack.worker.logs.length;
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) ids.push((await op('POST', `/v1/vms${t}`, { name: `d-${i}`, flavorId: flavor.id, imageId: image.id })).body.vm.id);
-  for (const id of ids) await eventually('running', async () => ((await op('GET', `/v1/vms/${id}${t}`)).body.status === 'running' ? true : undefined));
+  for (const id of ids)
+    await eventually('running', async () => ((await op('GET', `/v1/vms/${id}${t}`)).body.status === 'running' ? true : undefined));
   // A watcher that lags behind (a busy pool): the shutdown and destroy events arrive after the rows say deleted.
   await simLatency(stack.sim.url, 'event.from', 1_500);
   for (const id of ids) await op('DELETE', `/v1/vms/${id}${t}`);
-  for (const id of ids) await eventually('deleted', async () => ((await op('GET', `/v1/vms/${id}${t}`)).body.status === 'deleted' ? true : undefined));
+  for (const id of ids)
+    await eventually('deleted', async () => ((await op('GET', `/v1/vms/${id}${t}`)).body.status === 'deleted' ? true : undefined));
   // The watcher sees the destroy events after the rows say deleted; give it a sweep's worth of them.
   await new Promise((r) => setTimeout(r, 4_000));
   await simLatency(stack.sim.url, 'event.from', 0);

@@ -4,8 +4,12 @@ import { eventually, xapi } from '@xenplane/testing';
 import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
-before(async () => { stack = await startStack(); });
-after(async () => { await stack?.stop(); });
+before(async () => {
+  stack = await startStack();
+});
+after(async () => {
+  await stack?.stop();
+});
 
 const MIB = 1024 * 1024;
 
@@ -46,10 +50,17 @@ test('a tenant asks for a VM over REST and the worker makes it run on the pool, 
   assert.equal(await pool('host.get_uuid', rec.resident_on), vm.hostId);
   assert.ok(Object.keys(await pool('VDI.get_all_records')).length > vdisBefore, 'provisioning made a disk');
   const [vbd] = await pool('VM.get_VBDs', ref);
-  assert.equal(Number(await pool('VDI.get_virtual_size', await pool('VBD.get_VDI', vbd))), 25 * 1024 * MIB, 'the boot disk grew to the requested size');
+  assert.equal(
+    Number(await pool('VDI.get_virtual_size', await pool('VBD.get_VDI', vbd))),
+    25 * 1024 * MIB,
+    'the boot disk grew to the requested size',
+  );
 
   // The request id of the POST follows the work into the worker's logs.
-  assert.ok(stack.worker.logs.some((l) => l.includes(`"requestId":"${requestId}"`)), 'worker logs carry the request id');
+  assert.ok(
+    stack.worker.logs.some((l) => l.includes(`"requestId":"${requestId}"`)),
+    'worker logs carry the request id',
+  );
 
   const stopped = await me('POST', `/v1/vms/${vm.id}/actions`, { action: 'stop' });
   assert.equal(stopped.status, 202);
@@ -64,7 +75,10 @@ test('a tenant asks for a VM over REST and the worker makes it run on the pool, 
   await assert.rejects(pool('VM.get_by_uuid', vm.xapiUuid), /UUID_INVALID/);
   assert.equal(Object.keys(await pool('VDI.get_all_records')).length, vdisBefore, 'its disks are gone too');
   const ops = (await me('GET', '/v1/operations')).body.items;
-  assert.deepEqual(ops.map((o: { kind: string; status: string }) => `${o.kind}:${o.status}`), ['vm.create:succeeded', 'vm.stop:succeeded', 'vm.delete:succeeded']);
+  assert.deepEqual(
+    ops.map((o: { kind: string; status: string }) => `${o.kind}:${o.status}`),
+    ['vm.create:succeeded', 'vm.stop:succeeded', 'vm.delete:succeeded'],
+  );
 });
 
 test('a VM whose template does not exist fails cleanly with a code the tenant can act on', async () => {

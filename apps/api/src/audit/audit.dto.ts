@@ -6,10 +6,16 @@ export class AuditEntryView {
   @ApiProperty({ format: 'date-time', description: 'when the answer was sent' }) at: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the tenant acted on (null for operator-wide changes)' })
   tenantId: string | null;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the API key used; null for SYSTEM entries (failed authentication is counted in metrics, not audited)' })
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'the API key used; null for SYSTEM entries (failed authentication is counted in metrics, not audited)',
+  })
   apiKeyId: string | null;
   @ApiProperty({ type: String, enum: ['operator', 'admin', 'member'], nullable: true }) role: string | null;
-  @ApiProperty({ enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'SYSTEM'], description: 'SYSTEM: done by xenplane itself (e.g. a quota correction)' }) method: string;
+  @ApiProperty({ enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'SYSTEM'], description: 'SYSTEM: done by xenplane itself (e.g. a quota correction)' })
+  method: string;
   @ApiProperty({ example: '/v1/vms/:id/actions', description: 'the route template' }) route: string;
   @ApiProperty({ example: '/v1/vms/5f1c…/actions', description: 'the path as requested, without the query' }) path: string;
   @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the resource named in the path, or the one created' })
@@ -21,8 +27,19 @@ export class AuditEntryView {
 
   static of(a: AuditEntryEntity): AuditEntryView {
     return {
-      id: a.id, at: a.createdAt.toISOString(), tenantId: a.tenantId, apiKeyId: a.apiKeyId, role: a.role, method: a.method,
-      route: a.route, path: a.path, resourceId: a.resourceId, status: a.status, outcome: a.outcome, errorCode: a.errorCode, requestId: a.requestId,
+      id: a.id,
+      at: a.createdAt.toISOString(),
+      tenantId: a.tenantId,
+      apiKeyId: a.apiKeyId,
+      role: a.role,
+      method: a.method,
+      route: a.route,
+      path: a.path,
+      resourceId: a.resourceId,
+      status: a.status,
+      outcome: a.outcome,
+      errorCode: a.errorCode,
+      requestId: a.requestId,
     };
   }
 }

@@ -19,8 +19,10 @@ function createdId(body: unknown): string | undefined {
 export class AuditInterceptor implements NestInterceptor {
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
     const res = ctx.switchToHttp().getResponse<Response>();
-    return next.handle().pipe(tap((body) => {
-      if (res.req.method !== 'GET') res.locals[AUDIT_CREATED_ID] = createdId(body);
-    }));
+    return next.handle().pipe(
+      tap((body) => {
+        if (res.req.method !== 'GET') res.locals[AUDIT_CREATED_ID] = createdId(body);
+      }),
+    );
   }
 }

@@ -84,8 +84,12 @@ export class AuditService implements OnApplicationShutdown {
     if (!STATE_CHANGING.has(f.method) || !f.route) return null;
     if (!f.principal) return null;
     const status = f.status ?? 499;
-    const ids = Object.entries(f.params).filter(([k]) => k !== 'tenantId').map(([, v]) => uuidOrNull(v)).filter((v) => v !== null);
-    const tenantId = f.actingTenantId ?? f.principal.tenantId ?? uuidOrNull(f.params.tenantId) ?? this.tenantOfTenantRoute(f) ?? uuidOrNull(f.query.tenantId);
+    const ids = Object.entries(f.params)
+      .filter(([k]) => k !== 'tenantId')
+      .map(([, v]) => uuidOrNull(v))
+      .filter((v) => v !== null);
+    const tenantId =
+      f.actingTenantId ?? f.principal.tenantId ?? uuidOrNull(f.params.tenantId) ?? this.tenantOfTenantRoute(f) ?? uuidOrNull(f.query.tenantId);
     return {
       id: randomUUID(),
       tenantId: tenantId ?? null,

@@ -21,7 +21,10 @@ export class AuthFailuresService {
     this.unlogged++;
     const now = Date.now();
     if (now - this.lastLogAt < LOG_EVERY_MS) return;
-    this.logger.warn({ failures: this.unlogged, reason, address, limited }, 'failed authentication (sampled: this line counts the failures since the last one)');
+    this.logger.warn(
+      { failures: this.unlogged, reason, address, limited },
+      'failed authentication (sampled: this line counts the failures since the last one)',
+    );
     this.lastLogAt = now;
     this.unlogged = 0;
   }

@@ -9,13 +9,15 @@ async function throughput(api: ApiHarness, tokens: string[], body: unknown, tota
   let next = 0;
   let failures = 0;
   const start = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async (_, c) => {
-    while (next < total) {
-      const i = next++;
-      const r = await api.call('POST', '/v1/vms', { token: tokens[(c + i) % tokens.length]!, body: { ...(body as object), name: `b${i}` } });
-      if (r.status !== 202) failures++;
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, c) => {
+      while (next < total) {
+        const i = next++;
+        const r = await api.call('POST', '/v1/vms', { token: tokens[(c + i) % tokens.length]!, body: { ...(body as object), name: `b${i}` } });
+        if (r.status !== 202) failures++;
+      }
+    }),
+  );
   if (failures) throw new Error(`${failures} requests failed`);
   return total / ((performance.now() - start) / 1000);
 }
@@ -24,10 +26,15 @@ const api = await startApi();
 try {
   const flavorId = (await api.call('POST', '/v1/flavors', { body: { name: 'q', vcpus: 1, memoryMiB: 256, diskGiB: 1 } })).body.id;
   const imageId = (await api.call('POST', '/v1/images', { body: { name: 'q', template: 'Debian Bookworm 12' } })).body.id;
-  const tenantTokens = async (n: number, prefix: string) => Promise.all(Array.from({ length: n }, async (_, i) => {
-    const t = await api.call('POST', '/v1/tenants', { body: { name: `${prefix}-${i}`, quota: { vms: 1_000_000, vcpus: 1_000_000, memoryMiB: 1_000_000_000, diskGiB: 1_000_000 } } });
-    return (await api.call('POST', `/v1/tenants/${t.body.id}/api-keys`, { body: { name: 'k', role: 'admin' } })).body.token as string;
-  }));
+  const tenantTokens = async (n: number, prefix: string) =>
+    Promise.all(
+      Array.from({ length: n }, async (_, i) => {
+        const t = await api.call('POST', '/v1/tenants', {
+          body: { name: `${prefix}-${i}`, quota: { vms: 1_000_000, vcpus: 1_000_000, memoryMiB: 1_000_000_000, diskGiB: 1_000_000 } },
+        });
+        return (await api.call('POST', `/v1/tenants/${t.body.id}/api-keys`, { body: { name: 'k', role: 'admin' } })).body.token as string;
+      }),
+    );
   const spread = await tenantTokens(16, 'spread');
   const single = await tenantTokens(1, 'single');
   const body = { flavorId, imageId };
@@ -42,8 +49,22 @@ try {
   const offContended = await throughput(api, single, body, 1000, 50);
   quota.charge = original;
 
-  emit({ bench: 'quota', metric: 'POST /v1/vms req/s, 16 tenants, quota on vs charge removed', value: onSpread, unit: 'req/s', baseline: offSpread, ratio: onSpread / offSpread });
-  emit({ bench: 'quota', metric: 'POST /v1/vms req/s, 50-way contention in one tenant, quota on vs charge removed', value: onContended, unit: 'req/s', baseline: offContended, ratio: onContended / offContended });
+  emit({
+    bench: 'quota',
+    metric: 'POST /v1/vms req/s, 16 tenants, quota on vs charge removed',
+    value: onSpread,
+    unit: 'req/s',
+    baseline: offSpread,
+    ratio: onSpread / offSpread,
+  });
+  emit({
+    bench: 'quota',
+    metric: 'POST /v1/vms req/s, 50-way contention in one tenant, quota on vs charge removed',
+    value: onContended,
+    unit: 'req/s',
+    baseline: offContended,
+    ratio: onContended / offContended,
+  });
 } finally {
   await api.close();
 }

@@ -18,7 +18,7 @@ export class BillingExportController {
   @Get('export')
   @AnyRole()
   @ApiProduces('text/csv', 'application/json')
-  @ApiOkResponse({ description: 'the period\'s charges, streamed (constant memory whatever the size)' })
+  @ApiOkResponse({ description: "the period's charges, streamed (constant memory whatever the size)" })
   async export(@CurrentPrincipal() p: Principal, @Query() q: ExportQueryDto, @Res() res: Response): Promise<void> {
     const chunks = await this.exports.export(p, q.period, q.format, q.tenantId);
     // The first chunk comes before the headers: a failure to start is still a problem+json answer.

@@ -39,7 +39,9 @@ export class BillingExportService {
     return {
       // FOCUS date/times are whole seconds.
       ...focusMetadata({ creationDateMs: Math.floor((through ?? new Date(bp.startMs)).getTime() / 1000) * 1000, dataGenerator: this.provider.name }),
-      x_BillingPeriod: bp.label, x_Closed: closed !== undefined, x_Sha256: closed?.sha256 ?? null,
+      x_BillingPeriod: bp.label,
+      x_Closed: closed !== undefined,
+      x_Sha256: closed?.sha256 ?? null,
     };
   }
 
@@ -48,9 +50,11 @@ export class BillingExportService {
     const r = await this.ds.transaction('REPEATABLE READ', (tx) => this.periods.close(tx, parseBillingPeriod(period), this.provider));
     if (!('refused' in r)) return view(r);
     if (r.refused === 'out_of_range') throw outOfRangeError(r.reason, r.bounds);
-    if (r.refused === 'already_closed') throw new ConflictError(`period ${period} was closed at ${new Date(r.closed.closedAt).toISOString()}`, { sha256: r.closed.sha256 });
-    throw new ConflictError(`period ${period} still has hours that are not rated (rated through ${r.ratedThrough?.toISOString() ?? 'nothing yet'})`,
-      { ratedThrough: r.ratedThrough?.toISOString() ?? null });
+    if (r.refused === 'already_closed')
+      throw new ConflictError(`period ${period} was closed at ${new Date(r.closed.closedAt).toISOString()}`, { sha256: r.closed.sha256 });
+    throw new ConflictError(`period ${period} still has hours that are not rated (rated through ${r.ratedThrough?.toISOString() ?? 'nothing yet'})`, {
+      ratedThrough: r.ratedThrough?.toISOString() ?? null,
+    });
   }
 
   async closed(): Promise<ClosedPeriodView[]> {

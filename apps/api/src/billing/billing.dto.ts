@@ -8,27 +8,41 @@ const DECIMAL = /^(0|[1-9]\d{0,9})(\.\d{1,6})?$/;
 
 export class PriceItemDto {
   @ApiProperty({ enum: SKUS }) @IsIn(SKUS) sku: string;
-  @ApiProperty({ example: '0.0125', description: 'price of one pricing unit (see `unit`), a decimal string with at most 6 decimals (so price × quantity is exact at 12)' })
-  @IsString() @Matches(DECIMAL, { message: 'must be a non-negative decimal string with at most 10 integer and 6 fractional digits' })
+  @ApiProperty({
+    example: '0.0125',
+    description: 'price of one pricing unit (see `unit`), a decimal string with at most 6 decimals (so price × quantity is exact at 12)',
+  })
+  @IsString()
+  @Matches(DECIMAL, { message: 'must be a non-negative decimal string with at most 10 integer and 6 fractional digits' })
   unitPrice: string;
   @ApiPropertyOptional({ example: 'Hours', description: "the sku's pricing unit (as GET /v1/prices shows it); optional, checked when given" })
-  @IsOptional() @IsString() unit?: string;
+  @IsOptional()
+  @IsString()
+  unit?: string;
 }
 
 export class PutPricesDto {
-  @ApiProperty({ example: 'EUR', description: 'ISO 4217 code' }) @IsString() @Matches(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code like EUR' })
+  @ApiProperty({ example: 'EUR', description: 'ISO 4217 code' })
+  @IsString()
+  @Matches(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code like EUR' })
   currency: string;
   @ApiPropertyOptional({ format: 'date-time', description: 'when the prices apply (default: now); hours already rated never change' })
-  @IsOptional() @IsInstant()
+  @IsOptional()
+  @IsInstant()
   effectiveFrom?: string;
   @ApiProperty({ type: [PriceItemDto], description: 'every sku exactly once' })
-  @IsArray() @ArrayMinSize(SKUS.length) @ArrayMaxSize(SKUS.length) @ValidateNested({ each: true }) @Type(() => PriceItemDto)
+  @IsArray()
+  @ArrayMinSize(SKUS.length)
+  @ArrayMaxSize(SKUS.length)
+  @ValidateNested({ each: true })
+  @Type(() => PriceItemDto)
   items: PriceItemDto[];
 }
 
 export class PricesQueryDto {
   @ApiPropertyOptional({ format: 'date-time', description: 'the version in force at this time (default: now)' })
-  @IsOptional() @IsInstant()
+  @IsOptional()
+  @IsInstant()
   at?: string;
 }
 
@@ -36,7 +50,9 @@ export class UsageQueryDto {
   @ApiProperty({ format: 'date-time', description: 'inclusive; hours starting at or after it' }) @IsInstant() from: string;
   @ApiProperty({ format: 'date-time', description: 'exclusive' }) @IsInstant() to: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'operators: one tenant (default: all); tenants: their own only' })
-  @IsOptional() @IsUUID() tenantId?: string;
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
 }
 
 export class PriceView {
@@ -69,8 +85,14 @@ export class UsageItemView {
   static of(u: UsageTotal): UsageItemView {
     const info = SKU_CATALOG[u.sku];
     return {
-      tenantId: u.tenantId, sku: u.sku, seconds: u.seconds, consumedQuantity: u.consumedQuantity, consumedUnit: info.consumedUnit,
-      quantity: u.pricingQuantity, unit: info.pricingUnit, cost: u.cost,
+      tenantId: u.tenantId,
+      sku: u.sku,
+      seconds: u.seconds,
+      consumedQuantity: u.consumedQuantity,
+      consumedUnit: info.consumedUnit,
+      quantity: u.pricingQuantity,
+      unit: info.pricingUnit,
+      cost: u.cost,
     };
   }
 }
@@ -78,17 +100,27 @@ export class UsageItemView {
 export class UsageView {
   @ApiProperty({ format: 'date-time' }) from: string;
   @ApiProperty({ format: 'date-time' }) to: string;
-  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'hours before this are aggregated; later ones are not in the figures yet' })
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'hours before this are aggregated; later ones are not in the figures yet',
+  })
   ratedThrough: string | null;
   @ApiProperty({ type: [UsageItemView] }) items: UsageItemView[];
 }
 
 export class InvoiceQueryDto {
-  @ApiProperty({ example: '2026-09', description: 'a UTC calendar month, YYYY-MM (years 2000-2999) that has begun; a later one is 422 period_out_of_range' })
+  @ApiProperty({
+    example: '2026-09',
+    description: 'a UTC calendar month, YYYY-MM (years 2000-2999) that has begun; a later one is 422 period_out_of_range',
+  })
   @Matches(BILLING_PERIOD_PATTERN, { message: 'must be a month like 2026-09 (years 2000-2999)' })
   period: string;
   @ApiPropertyOptional({ format: 'uuid', description: 'operators: one tenant (default: all); tenants: their own only' })
-  @IsOptional() @IsUUID() tenantId?: string;
+  @IsOptional()
+  @IsUUID()
+  tenantId?: string;
 }
 
 export class InvoiceTotalView {
@@ -96,7 +128,7 @@ export class InvoiceTotalView {
   @ApiProperty({ example: 'EUR' }) currency: string;
   @ApiProperty({ description: 'rows of the period file summed' }) rows: number;
   @ApiProperty({ example: '12.345678901234', description: 'Σ BilledCost at full precision' }) exact: string;
-  @ApiProperty({ example: '12.35', description: 'the exact sum rounded once, half to even, to the currency\'s minor unit' }) total: string;
+  @ApiProperty({ example: '12.35', description: "the exact sum rounded once, half to even, to the currency's minor unit" }) total: string;
 }
 
 export class InvoicesView {

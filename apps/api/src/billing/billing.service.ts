@@ -39,8 +39,10 @@ export class BillingService {
     const from = dto.effectiveFrom ? new Date(dto.effectiveFrom) : new Date();
     const r = await this.ds.transaction((tx) => this.billing.addPriceVersion(tx, from, dto.currency, dto.items));
     if ('ratedThrough' in r) {
-      throw new ConflictError(`hours before ${r.ratedThrough.toISOString()} are already rated, or a version starts exactly then; prices apply from a later time`,
-        { ratedThrough: r.ratedThrough.toISOString() });
+      throw new ConflictError(
+        `hours before ${r.ratedThrough.toISOString()} are already rated, or a version starts exactly then; prices apply from a later time`,
+        { ratedThrough: r.ratedThrough.toISOString() },
+      );
     }
     return PriceListView.of((await this.billing.priceAt(from))!);
   }

@@ -1,10 +1,18 @@
-import { billingPeriodAt, parseBillingPeriod, periodOutOfRange, type BillingPeriod, type PeriodBounds, type PeriodsRepository } from '@xenplane/accounting';
+import {
+  billingPeriodAt,
+  parseBillingPeriod,
+  periodOutOfRange,
+  type BillingPeriod,
+  type PeriodBounds,
+  type PeriodsRepository,
+} from '@xenplane/accounting';
 import { DomainError } from '@xenplane/core';
 
 /** 422 period_out_of_range, with the months that may be named (`earliest` null when nothing was priced or metered). */
 export function outOfRangeError(reason: string, b: PeriodBounds): DomainError {
   return new DomainError('period_out_of_range', reason, {
-    earliest: b.earliestMs === null ? null : billingPeriodAt(b.earliestMs).label, latest: billingPeriodAt(b.currentMs).label,
+    earliest: b.earliestMs === null ? null : billingPeriodAt(b.earliestMs).label,
+    latest: billingPeriodAt(b.currentMs).label,
   });
 }
 

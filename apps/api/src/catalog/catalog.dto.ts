@@ -6,11 +6,20 @@ import { NameField } from '../common/name-field.decorator.js';
 export class CreateFlavorDto {
   @NameField({ example: 'small', maxLength: 100 })
   name: string;
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 256, example: 2 }) @IsInt() @Min(1) @Max(256)
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 256, example: 2 })
+  @IsInt()
+  @Min(1)
+  @Max(256)
   vcpus: number;
-  @ApiProperty({ type: 'integer', minimum: 128, maximum: 4_194_304, example: 2048 }) @IsInt() @Min(128) @Max(4_194_304)
+  @ApiProperty({ type: 'integer', minimum: 128, maximum: 4_194_304, example: 2048 })
+  @IsInt()
+  @Min(128)
+  @Max(4_194_304)
   memoryMiB: number;
-  @ApiProperty({ type: 'integer', minimum: 1, maximum: 65_536, example: 20 }) @IsInt() @Min(1) @Max(65_536)
+  @ApiProperty({ type: 'integer', minimum: 1, maximum: 65_536, example: 20 })
+  @IsInt()
+  @Min(1)
+  @Max(65_536)
   diskGiB: number;
 }
 

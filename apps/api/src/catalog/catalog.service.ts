@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ConflictError, isUniqueViolation, FlavorRepository, ImageRepository, type FlavorEntity, type ImageEntity, type Page, type PageRequest } from '@xenplane/core';
+import {
+  ConflictError,
+  isUniqueViolation,
+  FlavorRepository,
+  ImageRepository,
+  type FlavorEntity,
+  type ImageEntity,
+  type Page,
+  type PageRequest,
+} from '@xenplane/core';
 
 async function uniquely<T>(what: string, fn: () => Promise<T>): Promise<T> {
   try {

@@ -24,4 +24,8 @@ export const authFailures = new Counter({
   registers,
 });
 
-export const auditWriteFailures = new Counter({ name: 'xenplane_audit_write_failures_total', help: 'Audit rows that could not be written (the request itself was answered)', registers });
+export const auditWriteFailures = new Counter({
+  name: 'xenplane_audit_write_failures_total',
+  help: 'Audit rows that could not be written (the request itself was answered)',
+  registers,
+});

@@ -6,7 +6,8 @@ import { problem } from './problem.js';
 
 // Node's parser errors (llhttp `HPE_*` codes and the server's own timeouts) and what each means to the client.
 function answerFor(code: string | undefined): [ErrorCode, string] {
-  if (code === 'HPE_HEADER_OVERFLOW') return ['headers_too_large', `the request headers are larger than the server accepts (${Math.floor(maxHeaderSize / 1024)} KiB)`];
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return ['headers_too_large', `the request headers are larger than the server accepts (${Math.floor(maxHeaderSize / 1024)} KiB)`];
   if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT') return ['request_timeout', 'the request did not arrive in time'];
   if (code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW') return ['payload_too_large', 'chunk extensions are too large'];
   return ['malformed_request', 'the request is not well-formed HTTP/1.1 (request line, method, headers or framing)'];
@@ -29,21 +30,27 @@ export function answerClientErrors(server: Server): void {
     const answer = problem(code, detail);
     const body = JSON.stringify(answer);
     const status = answer.status;
-    socket.end([
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
-      'Content-Type: application/problem+json',
-      `Content-Length: ${Buffer.byteLength(body)}`,
-      'Connection: close',
-      '',
-      body,
-    ].join('\r\n'));
+    socket.end(
+      [
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+        'Content-Type: application/problem+json',
+        `Content-Length: ${Buffer.byteLength(body)}`,
+        'Connection: close',
+        '',
+        body,
+      ].join('\r\n'),
+    );
   });
 }
 
 /** HTTP/1.1 requires a Host header (RFC 9112 §3.2); Node's own check is turned off so that the answer is a problem. */
 export function hostHeaderMiddleware(req: Request, res: Response, next: NextFunction): void {
   if (req.headers.host !== undefined || req.httpVersion !== '1.1') return next();
-  const body = { ...problem('malformed_request', 'HTTP/1.1 requests need a Host header'), instance: req.path, requestId: requestContext.current()?.requestId };
+  const body = {
+    ...problem('malformed_request', 'HTTP/1.1 requests need a Host header'),
+    instance: req.path,
+    requestId: requestContext.current()?.requestId,
+  };
   res.status(400).setHeader('Connection', 'close');
   res.type('application/problem+json').send(JSON.stringify(body));
 }

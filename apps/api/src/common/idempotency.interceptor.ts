@@ -27,7 +27,6 @@ interface Claim {
   secrets: string[];
 }
 
-
 /**
  * `Idempotency-Key` on state-changing requests: the same key and body replay the first answer, another body is
  * 422, a concurrent duplicate waits for the first; the operation a request launches is bound to its key in the
@@ -54,7 +53,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const claim: Claim = {
       scope: `key:${req.user.keyId}`,
       key,
-      hash: createHash('sha256').update(`${req.method} ${req.originalUrl}\n${canonicalJson(req.body ?? null)}`).digest(),
+      hash: createHash('sha256')
+        .update(`${req.method} ${req.originalUrl}\n${canonicalJson(req.body ?? null)}`)
+        .digest(),
       req: req as Claim['req'],
       res: ctx.switchToHttp().getResponse<Response>(),
       status: this.statusFor(ctx),
@@ -80,7 +81,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }
       if (existing.ageMs > STALE_MS) {
         if (existing.operationId) {
-          throw new ConflictError(`the request with this key was accepted as operation ${existing.operationId}`, { operationId: existing.operationId });
+          throw new ConflictError(`the request with this key was accepted as operation ${existing.operationId}`, {
+            operationId: existing.operationId,
+          });
         }
         if (await this.keys.takeOver(this.ds.manager, scope, key, STALE_MS)) break;
       }
@@ -92,7 +95,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
     try {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
       const location = res.getHeader('location');
-      await this.keys.complete(this.ds.manager, scope, key, c.status, withoutSecrets(body, c.secrets), typeof location === 'string' ? location : null);
+      await this.keys.complete(
+        this.ds.manager,
+        scope,
+        key,
+        c.status,
+        withoutSecrets(body, c.secrets),
+        typeof location === 'string' ? location : null,
+      );
       return body;
     } catch (err) {
       await this.keys.release(this.ds.manager, scope, key);

@@ -31,12 +31,16 @@ export function jsonBodyMiddleware(req: Request, res: Response, next: NextFuncti
   parseJson(req, res, (err?: unknown) => {
     if (!err) return next();
     const e = err as { type?: string };
-    send(req, res, e.type === 'entity.too.large'
-      ? problem('payload_too_large', 'the request body is larger than 256 KiB')
-      : e.type === 'charset.unsupported' || e.type === 'encoding.unsupported'
-        ? problem('unsupported_media_type', 'send JSON in UTF-8, uncompressed or gzip/deflate/br')
-        : e.type === 'entity.parse.failed'
-          ? toProblem(fieldError('', 'malformed JSON', 'the request body is not valid JSON'))
-          : problem('validation_failed', 'the request body could not be read'));
+    send(
+      req,
+      res,
+      e.type === 'entity.too.large'
+        ? problem('payload_too_large', 'the request body is larger than 256 KiB')
+        : e.type === 'charset.unsupported' || e.type === 'encoding.unsupported'
+          ? problem('unsupported_media_type', 'send JSON in UTF-8, uncompressed or gzip/deflate/br')
+          : e.type === 'entity.parse.failed'
+            ? toProblem(fieldError('', 'malformed JSON', 'the request body is not valid JSON'))
+            : problem('validation_failed', 'the request body could not be read'),
+    );
   });
 }

@@ -19,7 +19,8 @@ export class ProblemFilter implements ExceptionFilter {
     if (body.status >= 500) this.logger.error({ err: exception }, 'request failed');
     if (typeof body.retryAfter === 'number') res.setHeader('Retry-After', String(body.retryAfter));
     // RFC 6750 §3: the challenge names the scheme, and says invalid_token when a token was sent and refused.
-    if (body.status === 401) res.setHeader('WWW-Authenticate', `Bearer realm="xenplane"${req.headers?.authorization ? ', error="invalid_token"' : ''}`);
+    if (body.status === 401)
+      res.setHeader('WWW-Authenticate', `Bearer realm="xenplane"${req.headers?.authorization ? ', error="invalid_token"' : ''}`);
     if (res.headersSent) return;
     // Kept for the audit row, which is written once the answer is out.
     res.locals[PROBLEM_CODE_LOCAL] = body.code;

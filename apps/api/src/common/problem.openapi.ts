@@ -24,7 +24,8 @@ export function documentProblems(doc: OpenAPIObject): OpenAPIObject {
         instance: { type: 'string', description: 'the request path' },
         requestId: { type: 'string', description: 'the X-Request-Id to quote when reporting a 500' },
         errors: {
-          type: 'array', description: 'validation_failed: each problem and the field it is about',
+          type: 'array',
+          description: 'validation_failed: each problem and the field it is about',
           items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } },
         },
       },
@@ -35,7 +36,12 @@ export function documentProblems(doc: OpenAPIObject): OpenAPIObject {
       op.responses = {
         ...op.responses,
         400: problemResponse('validation_failed (naming each field) or malformed_request'),
-        ...(op.requestBody ? { 413: problemResponse('payload_too_large: more than 256 KiB'), 415: problemResponse('unsupported_media_type: the body is not application/json in UTF-8') } : {}),
+        ...(op.requestBody
+          ? {
+              413: problemResponse('payload_too_large: more than 256 KiB'),
+              415: problemResponse('unsupported_media_type: the body is not application/json in UTF-8'),
+            }
+          : {}),
         default: problemResponse('any other error, as a problem with its code'),
       };
     }

@@ -55,8 +55,10 @@ export function toProblem(exception: unknown): Problem {
 function isDatabaseUnavailable(e: unknown): boolean {
   const err = e as { code?: string; message?: string; driverError?: { code?: string } };
   const code = err.code ?? err.driverError?.code ?? '';
-  return ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '53300'].includes(code)
-    || /timeout exceeded when trying to connect|Connection terminated/i.test(err.message ?? '');
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', '57P01', '57P03', '53300'].includes(code) ||
+    /timeout exceeded when trying to connect|Connection terminated/i.test(err.message ?? '')
+  );
 }
 
 function httpDetail(exception: HttpException, status: number): string {

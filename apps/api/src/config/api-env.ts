@@ -20,7 +20,10 @@ const schema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   BOOTSTRAP_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('xenplane'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
+    .default('xenplane'),
   // Sustained requests per minute per API key (0 turns limiting off); the burst defaults to one minute's worth.
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(600),
   RATE_LIMIT_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
@@ -31,10 +34,20 @@ const schema = z.object({
   RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: z.coerce.number().int().min(0).max(1_000_000).default(60),
   RATE_LIMIT_UNAUTHENTICATED_BURST: z.coerce.number().int().min(1).max(1_000_000).optional(),
   // Express "trust proxy": which proxies' X-Forwarded-For names the client (hop count, addresses/CIDRs, loopback, ...).
-  TRUST_PROXY: z.string().trim().refine(trustProxyValid, 'false, true, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal, uniquelocal')
-    .default('false').transform(trustProxy),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .refine(trustProxyValid, 'false, true, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal, uniquelocal')
+    .default('false')
+    .transform(trustProxy),
   // Who bills, in FOCUS exports (ProviderName, InvoiceIssuerName, PublisherName, ServiceProviderName, HostProviderName).
-  BILLING_PROVIDER_NAME: z.string().trim().min(1).max(100).regex(/^[\x20-\x7e]+$/, 'printable ASCII only').default('xenplane'),
+  BILLING_PROVIDER_NAME: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .regex(/^[\x20-\x7e]+$/, 'printable ASCII only')
+    .default('xenplane'),
 });
 
 export type ApiConfig = z.output<typeof schema>;

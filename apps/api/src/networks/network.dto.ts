@@ -5,11 +5,15 @@ import { OperationView } from '../vms/vm.dto.js';
 
 export class CreateNetworkDto {
   @ApiProperty({ example: 'backend', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
-  @IsString() @MinLength(1) @MaxLength(63) @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'name must start with a letter or digit and contain only letters, digits, . _ -' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(63)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'name must start with a letter or digit and contain only letters, digits, . _ -' })
   name: string;
 
   @ApiProperty({ example: '10.0.0.0/24', maxLength: 18, description: 'a private IPv4 subnet, /16 to /29' })
-  @IsString() @MaxLength(18)
+  @IsString()
+  @MaxLength(18)
   cidr: string;
 }
 
@@ -28,8 +32,16 @@ export class NetworkView {
 
   static of(n: NetworkEntity & { gateway: string }, forOperator: boolean): NetworkView {
     return {
-      id: n.id, tenantId: n.tenantId, name: n.name, cidr: n.cidr, gateway: n.gateway, ...(forOperator ? { vni: n.vni } : {}), status: n.status, xapiUuid: n.xapiUuid,
-      createdAt: n.createdAt.toISOString(), updatedAt: n.updatedAt.toISOString(),
+      id: n.id,
+      tenantId: n.tenantId,
+      name: n.name,
+      cidr: n.cidr,
+      gateway: n.gateway,
+      ...(forOperator ? { vni: n.vni } : {}),
+      status: n.status,
+      xapiUuid: n.xapiUuid,
+      createdAt: n.createdAt.toISOString(),
+      updatedAt: n.updatedAt.toISOString(),
     };
   }
 }

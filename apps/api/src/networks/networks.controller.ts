@@ -30,7 +30,13 @@ export class NetworksController {
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: NetworkAcceptedView, description: 'charges the networks quota at once' })
-  async create(@CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Body() dto: CreateNetworkDto, @Res({ passthrough: true }) res: Response) {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @RequestMeta() meta: RequestMeta,
+    @Query() q: TenantQueryDto,
+    @Body() dto: CreateNetworkDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return accepted(p, res, await this.networks.create(await this.access.resolve(p, q.tenantId), dto, meta));
   }
 
@@ -50,7 +56,11 @@ export class NetworksController {
   @HttpCode(202)
   @ApiAcceptedResponse({ type: NetworkAcceptedView, description: '409 conflict while VMs are attached' })
   async remove(
-    @CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Res({ passthrough: true }) res: Response,
+    @CurrentPrincipal() p: Principal,
+    @RequestMeta() meta: RequestMeta,
+    @Query() q: TenantQueryDto,
+    @Param('id', UuidParamPipe) id: string,
+    @Res({ passthrough: true }) res: Response,
   ) {
     return accepted(p, res, await this.networks.remove(await this.access.resolve(p, q.tenantId), id, meta));
   }

@@ -3,8 +3,20 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  ConflictError, DomainError, InvalidStateError, fieldError, JobName, NetworkRepository, NotFoundError, OperationLauncher, PoolRepository,
-  type NetworkEntity, type OperationEntity, type Page, type PageRequest, type RequestMeta,
+  ConflictError,
+  DomainError,
+  InvalidStateError,
+  fieldError,
+  JobName,
+  NetworkRepository,
+  NotFoundError,
+  OperationLauncher,
+  PoolRepository,
+  type NetworkEntity,
+  type OperationEntity,
+  type Page,
+  type PageRequest,
+  type RequestMeta,
 } from '@xenplane/core';
 import { intToIp, parseTenantCidr } from '@xenplane/network/ipam';
 import { QuotaService, TenantAccessService } from '@xenplane/tenancy';

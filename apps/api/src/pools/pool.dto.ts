@@ -9,41 +9,60 @@ export class CreatePoolDto {
   @NameField({ example: 'paris-1', maxLength: 100 })
   name: string;
 
-  @ApiProperty({ example: 'https://xcp-master.example', maxLength: 500, description: 'the pool master (any member works: HOST_IS_SLAVE is followed)' })
-  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false }) @MaxLength(500)
+  @ApiProperty({
+    example: 'https://xcp-master.example',
+    maxLength: 500,
+    description: 'the pool master (any member works: HOST_IS_SLAVE is followed)',
+  })
+  @IsUrl({ protocols: ['http', 'https'], require_protocol: true, require_tld: false })
+  @MaxLength(500)
   url: string;
 
   @NameField({ example: 'root', maxLength: 200 })
   username: string;
 
-  @ApiProperty({ writeOnly: true, minLength: 1, maxLength: 500, description: 'stored encrypted, never returned' }) @IsString() @MinLength(1) @MaxLength(500)
+  @ApiProperty({ writeOnly: true, minLength: 1, maxLength: 500, description: 'stored encrypted, never returned' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(500)
   password: string;
 
   @ApiPropertyOptional({
     writeOnly: true,
-    description: 'https pools: one PEM CA certificate the pool\'s certificate must chain to (host name checked), instead of the system roots; '
-      + 'XCP-ng\'s self-signed certificate itself works when its names match the URL. Never returned: the pool shows its SHA-256 fingerprint',
+    description:
+      "https pools: one PEM CA certificate the pool's certificate must chain to (host name checked), instead of the system roots; " +
+      "XCP-ng's self-signed certificate itself works when its names match the URL. Never returned: the pool shows its SHA-256 fingerprint",
   })
-  @IsOptional() @IsString() @MaxLength(20_000)
+  @IsOptional()
+  @IsString()
+  @MaxLength(20_000)
   caCertificate?: string;
 
   @ApiPropertyOptional({
     example: 'AB:CD:…',
-    description: 'https pools, instead of caCertificate: the SHA-256 fingerprint of the pool\'s own certificate (64 hex digits, colons optional), '
-      + 'trusted alone whatever its names (`openssl x509 -noout -fingerprint -sha256`)',
+    description:
+      "https pools, instead of caCertificate: the SHA-256 fingerprint of the pool's own certificate (64 hex digits, colons optional), " +
+      'trusted alone whatever its names (`openssl x509 -noout -fingerprint -sha256`)',
   })
-  @IsOptional() @IsString() @Matches(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, { message: 'must be a SHA-256 fingerprint: 64 hex digits, colons optional' })
+  @IsOptional()
+  @IsString()
+  @Matches(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$|^[0-9A-Fa-f]{64}$/, { message: 'must be a SHA-256 fingerprint: 64 hex digits, colons optional' })
   tlsFingerprint?: string;
 }
 
 export class TlsPinView {
-  @ApiProperty({ enum: ['ca', 'certificate'], description: 'ca: the certificate must chain to the given CA; certificate: only the pinned certificate is trusted' })
+  @ApiProperty({
+    enum: ['ca', 'certificate'],
+    description: 'ca: the certificate must chain to the given CA; certificate: only the pinned certificate is trusted',
+  })
   type: 'ca' | 'certificate';
   @ApiProperty({ example: 'AB:CD:…', description: 'SHA-256 fingerprint of the CA or of the pinned certificate' }) sha256: string;
 }
 
 export class HostQueryDto extends PageQueryDto {
-  @ApiPropertyOptional({ format: 'uuid' }) @IsOptional() @IsUUID()
+  @ApiPropertyOptional({ format: 'uuid' })
+  @IsOptional()
+  @IsUUID()
   poolId?: string;
 }
 
@@ -57,16 +76,29 @@ export class PoolView {
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastSeenAt: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'the pool object uuid in XAPI' }) xapiPoolUuid: string | null;
   @ApiProperty({ description: 'configured from XAPI_* at start' }) fromEnvironment: boolean;
-  @ApiProperty({ type: TlsPinView, nullable: true, description: 'how workers trust its certificate; null: the system roots' }) tlsPin: TlsPinView | null;
+  @ApiProperty({ type: TlsPinView, nullable: true, description: 'how workers trust its certificate; null: the system roots' })
+  tlsPin: TlsPinView | null;
   @ApiProperty() hostCount: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
   static of(p: PoolEntity, hostCount: number): PoolView {
     return {
-      id: p.id, name: p.name, url: p.url, username: p.username, status: p.status, lastError: p.lastError,
-      lastSeenAt: p.lastSeenAt?.toISOString() ?? null, xapiPoolUuid: p.xapiPoolUuid, fromEnvironment: p.fromEnv,
-      tlsPin: p.tlsCaPem ? { type: 'ca', sha256: new X509Certificate(p.tlsCaPem).fingerprint256 } : p.tlsFingerprint ? { type: 'certificate', sha256: p.tlsFingerprint } : null,
-      hostCount, createdAt: p.createdAt.toISOString(),
+      id: p.id,
+      name: p.name,
+      url: p.url,
+      username: p.username,
+      status: p.status,
+      lastError: p.lastError,
+      lastSeenAt: p.lastSeenAt?.toISOString() ?? null,
+      xapiPoolUuid: p.xapiPoolUuid,
+      fromEnvironment: p.fromEnv,
+      tlsPin: p.tlsCaPem
+        ? { type: 'ca', sha256: new X509Certificate(p.tlsCaPem).fingerprint256 }
+        : p.tlsFingerprint
+          ? { type: 'certificate', sha256: p.tlsFingerprint }
+          : null,
+      hostCount,
+      createdAt: p.createdAt.toISOString(),
     };
   }
 }
@@ -87,8 +119,17 @@ export class HostView {
   static of(h: HostEntity): HostView {
     const mib = (b: number) => Math.floor(b / 1024 / 1024);
     return {
-      id: h.id, poolId: h.poolId, xapiUuid: h.xapiUuid, name: h.name, address: h.address, enabled: h.enabled, live: h.live,
-      memoryTotalMiB: mib(h.memoryTotalBytes), memoryFreeMiB: mib(h.memoryFreeBytes), cpus: h.cpuCount, updatedAt: h.updatedAt.toISOString(),
+      id: h.id,
+      poolId: h.poolId,
+      xapiUuid: h.xapiUuid,
+      name: h.name,
+      address: h.address,
+      enabled: h.enabled,
+      live: h.live,
+      memoryTotalMiB: mib(h.memoryTotalBytes),
+      memoryFreeMiB: mib(h.memoryFreeBytes),
+      cpus: h.cpuCount,
+      updatedAt: h.updatedAt.toISOString(),
     };
   }
 }

@@ -3,8 +3,18 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  ConflictError, DomainError, fieldError, isUniqueViolation, HostRepository, NotFoundError, PoolRepository, SecretBox,
-  type HostEntity, type Page, type PageRequest, type PoolEntity,
+  ConflictError,
+  DomainError,
+  fieldError,
+  isUniqueViolation,
+  HostRepository,
+  NotFoundError,
+  PoolRepository,
+  SecretBox,
+  type HostEntity,
+  type Page,
+  type PageRequest,
+  type PoolEntity,
 } from '@xenplane/core';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 
@@ -12,7 +22,8 @@ import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 function tlsPin(p: { url: string; caCertificate?: string; tlsFingerprint?: string }): { tlsCaPem: string | null; tlsFingerprint: string | null } {
   const { caCertificate: ca, tlsFingerprint: fp } = p;
   if (ca !== undefined && fp !== undefined) throw fieldError('tlsFingerprint', 'give caCertificate or tlsFingerprint, not both');
-  if ((ca !== undefined || fp !== undefined) && !p.url.startsWith('https:')) throw fieldError(ca !== undefined ? 'caCertificate' : 'tlsFingerprint', 'only for an https url');
+  if ((ca !== undefined || fp !== undefined) && !p.url.startsWith('https:'))
+    throw fieldError(ca !== undefined ? 'caCertificate' : 'tlsFingerprint', 'only for an https url');
   if (ca !== undefined) {
     const pems = ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
     if (pems.length !== 1) throw fieldError('caCertificate', 'must be one PEM certificate (-----BEGIN CERTIFICATE-----)');
@@ -41,12 +52,24 @@ export class PoolsService {
     this.box = config.POOL_ENCRYPTION_KEY ? new SecretBox(config.POOL_ENCRYPTION_KEY) : undefined;
   }
 
-  async register(p: { name: string; url: string; username: string; password: string; caCertificate?: string; tlsFingerprint?: string }): Promise<PoolEntity> {
+  async register(p: {
+    name: string;
+    url: string;
+    username: string;
+    password: string;
+    caCertificate?: string;
+    tlsFingerprint?: string;
+  }): Promise<PoolEntity> {
     if (!this.box) throw new DomainError('unavailable', 'pool registration needs POOL_ENCRYPTION_KEY set on the API and the workers');
     const tls = tlsPin(p);
     try {
       return await this.pools.insert(this.ds.manager, {
-        id: randomUUID(), name: p.name, url: p.url.replace(/\/+$/, ''), username: p.username, passwordEnc: this.box.seal(p.password), ...tls,
+        id: randomUUID(),
+        name: p.name,
+        url: p.url.replace(/\/+$/, ''),
+        username: p.username,
+        passwordEnc: this.box.seal(p.password),
+        ...tls,
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw new ConflictError(`a pool named "${p.name}" exists`);

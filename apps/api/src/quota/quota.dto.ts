@@ -8,7 +8,13 @@ const INT_MAX = 2_147_483_647;
 const BIG_MAX = Number.MAX_SAFE_INTEGER;
 const limitDoc = (maximum: number) => ({ type: 'integer', nullable: true, minimum: 0, maximum, description: 'null = unlimited' }) as const;
 /** Present, and a non-negative integer or null. */
-const RequiredLimit = (max: number) => applyDecorators(ValidateIf((_, v) => v !== null), IsInt(), Min(0), Max(max));
+const RequiredLimit = (max: number) =>
+  applyDecorators(
+    ValidateIf((_, v) => v !== null),
+    IsInt(),
+    Min(0),
+    Max(max),
+  );
 /** Absent, null, or a non-negative integer. */
 const OptionalLimit = (max: number) => applyDecorators(IsOptional(), IsInt(), Min(0), Max(max));
 
@@ -20,7 +26,8 @@ export class QuotaLimitsDto implements Partial<QuotaLimits> {
   @ApiProperty(limitDoc(BIG_MAX)) @RequiredLimit(BIG_MAX) diskGiB: number | null;
   @ApiProperty(limitDoc(INT_MAX)) @RequiredLimit(INT_MAX) networks: number | null;
   @ApiPropertyOptional({ ...limitDoc(INT_MAX), description: 'live (unrevoked) API keys; null = unlimited; left out: unchanged' })
-  @OptionalLimit(INT_MAX) apiKeys?: number | null;
+  @OptionalLimit(INT_MAX)
+  apiKeys?: number | null;
 }
 
 /** The optional `quota` of POST /v1/tenants: limits left out are unlimited. */

@@ -9,8 +9,11 @@ import { RateLimitRepository, type Bucket, type RateDecision } from './rate-limi
 // A limiter that answers slower than this is treated as down: it must never be what makes the API slow.
 const REDIS_TIMEOUT_MS = 250;
 
-
-interface Limit { perMinute: number; burst: number; what: string }
+interface Limit {
+  perMinute: number;
+  burst: number;
+  what: string;
+}
 
 const limit = (perMinute: number, burst: number | undefined, what: string): Limit => ({ perMinute, burst: burst ?? Math.max(1, perMinute), what });
 
@@ -35,7 +38,11 @@ export class RateLimitService {
     this.key = limit(config.RATE_LIMIT_PER_MINUTE, config.RATE_LIMIT_BURST, 'this API key');
     const tenantPerMinute = config.RATE_LIMIT_TENANT_PER_MINUTE ?? Math.min(4 * config.RATE_LIMIT_PER_MINUTE, 1_000_000);
     this.tenant = limit(tenantPerMinute, config.RATE_LIMIT_TENANT_BURST, "this tenant's keys together");
-    this.unauthenticated = limit(config.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE, config.RATE_LIMIT_UNAUTHENTICATED_BURST, 'unauthenticated requests from this address');
+    this.unauthenticated = limit(
+      config.RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE,
+      config.RATE_LIMIT_UNAUTHENTICATED_BURST,
+      'unauthenticated requests from this address',
+    );
     this.prefix = `${config.QUEUE_PREFIX}:rate-limit:`;
   }
 
@@ -64,15 +71,25 @@ export class RateLimitService {
     const refused = active[decision.refusedBy ?? 0]![0];
     rateLimitDecisions.inc({ outcome: outcome(refused) });
     const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
-    throw new DomainError('rate_limited', `${refused.what} went over the limit of ${refused.perMinute} requests per minute; retry in ${retryAfter} s`, {
-      retryAfter, limit: refused.perMinute, burst: refused.burst,
-    });
+    throw new DomainError(
+      'rate_limited',
+      `${refused.what} went over the limit of ${refused.perMinute} requests per minute; retry in ${retryAfter} s`,
+      {
+        retryAfter,
+        limit: refused.perMinute,
+        burst: refused.burst,
+      },
+    );
   }
 
   /** The buckets' decision, or null when Redis did not answer in time. */
   private async decide(buckets: Bucket[]): Promise<RateDecision | null> {
     try {
-      const decision = await withTimeout(this.buckets.takeAll(buckets), REDIS_TIMEOUT_MS, `rate limiter did not answer within ${REDIS_TIMEOUT_MS} ms`);
+      const decision = await withTimeout(
+        this.buckets.takeAll(buckets),
+        REDIS_TIMEOUT_MS,
+        `rate limiter did not answer within ${REDIS_TIMEOUT_MS} ms`,
+      );
       if (this.degraded) {
         this.degraded = false;
         this.logger.info('rate limiter available again');

@@ -20,12 +20,17 @@ export class ApiKeysController {
   @ReturnsSecret('token')
   @ApiOperation({
     summary: 'create an API key (its token is shown in this answer only)',
-    description: 'The token is in this answer only and is never stored. A retry with the same Idempotency-Key (from the same key) replays '
-      + 'the answer with `Idempotent-Replayed: true` and `token: null`: revoke that key and create another if the first answer was lost. '
-      + 'Counts against the tenant\'s `apiKeys` quota until revoked.',
+    description:
+      'The token is in this answer only and is never stored. A retry with the same Idempotency-Key (from the same key) replays ' +
+      'the answer with `Idempotent-Replayed: true` and `token: null`: revoke that key and create another if the first answer was lost. ' +
+      "Counts against the tenant's `apiKeys` quota until revoked.",
   })
   @ApiCreatedResponse({ type: CreatedApiKeyView, headers: { 'Cache-Control': { description: 'no-store', schema: { type: 'string' } } } })
-  async create(@CurrentPrincipal() p: Principal, @Param('tenantId', UuidParamPipe) tenantId: string, @Body() dto: CreateApiKeyDto): Promise<CreatedApiKeyView> {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId', UuidParamPipe) tenantId: string,
+    @Body() dto: CreateApiKeyDto,
+  ): Promise<CreatedApiKeyView> {
     const { key, token } = await this.apiKeys.create(p, tenantId, dto.name, dto.role);
     return { ...ApiKeyView.of(key), token };
   }
@@ -45,7 +50,11 @@ export class ApiKeysController {
   @Delete(':keyId')
   @HttpCode(204)
   @ApiNoContentResponse()
-  async revoke(@CurrentPrincipal() p: Principal, @Param('tenantId', UuidParamPipe) tenantId: string, @Param('keyId', UuidParamPipe) keyId: string): Promise<void> {
+  async revoke(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId', UuidParamPipe) tenantId: string,
+    @Param('keyId', UuidParamPipe) keyId: string,
+  ): Promise<void> {
     await this.apiKeys.revoke(p, tenantId, keyId);
   }
 }

@@ -9,14 +9,20 @@ const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
 
 export class UpdateTenantDto {
   @ApiProperty({ example: 'acme', minLength: 1, maxLength: 100, pattern: NAME_RE.source })
-  @IsString() @MinLength(1) @MaxLength(100) @Matches(NAME_RE, { message: 'name must start with a letter or digit and contain letters, digits, space, . _ -' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(100)
+  @Matches(NAME_RE, { message: 'name must start with a letter or digit and contain letters, digits, space, . _ -' })
   name: string;
 }
 
 export class CreateTenantDto extends UpdateTenantDto {
   @ApiPropertyOptional({ type: NewTenantQuotaDto, description: 'initial limits; any left out are unlimited' })
   // May be left out, but not null: a body with the wrong type is refused rather than guessed at.
-  @ValidateIf((_, v) => v !== undefined) @IsObject() @ValidateNested() @Type(() => NewTenantQuotaDto)
+  @ValidateIf((_, v) => v !== undefined)
+  @IsObject()
+  @ValidateNested()
+  @Type(() => NewTenantQuotaDto)
   quota?: NewTenantQuotaDto;
 }
 
@@ -24,7 +30,8 @@ export class CreateApiKeyDto {
   @NameField({ example: 'ci', maxLength: 100 })
   name: string;
 
-  @ApiProperty({ enum: ['admin', 'member'] }) @IsIn(['admin', 'member'])
+  @ApiProperty({ enum: ['admin', 'member'] })
+  @IsIn(['admin', 'member'])
   role: 'admin' | 'member';
 }
 
@@ -48,7 +55,14 @@ export class ApiKeyView {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt: string | null;
 
   static of(k: ApiKeyEntity): ApiKeyView {
-    return { id: k.id, tenantId: k.tenantId!, name: k.name, role: k.role, createdAt: k.createdAt.toISOString(), revokedAt: k.revokedAt?.toISOString() ?? null };
+    return {
+      id: k.id,
+      tenantId: k.tenantId!,
+      name: k.name,
+      role: k.role,
+      createdAt: k.createdAt.toISOString(),
+      revokedAt: k.revokedAt?.toISOString() ?? null,
+    };
   }
 }
 

@@ -13,7 +13,11 @@ export interface ApiHarness {
   db: TestDatabase;
   app: INestApplication;
   openapi: OpenAPIObject;
-  call(method: string, path: string, opts?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> }): Promise<{ status: number; body: any; headers: Headers }>;
+  call(
+    method: string,
+    path: string,
+    opts?: { token?: string | null; body?: unknown; raw?: string; headers?: Record<string, string> },
+  ): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -27,15 +31,26 @@ export interface ApiHarness {
 export async function startApi(env: Record<string, string> = {}, opts: { attachTo?: TestDatabase; logger?: Logger } = {}): Promise<ApiHarness> {
   const db = opts.attachTo ?? (await createTestDatabase());
   const config = loadApiConfig({
-    DATABASE_URL: db.url, REDIS_URL: process.env.REDIS_URL, BOOTSTRAP_OPERATOR_TOKEN: OPERATOR_TOKEN, LOG_LEVEL: 'silent', PORT: '0', HOST: '127.0.0.1',
-    QUEUE_PREFIX: testRedisPrefix(), RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '1000000', ...env,
+    DATABASE_URL: db.url,
+    REDIS_URL: process.env.REDIS_URL,
+    BOOTSTRAP_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    HOST: '127.0.0.1',
+    QUEUE_PREFIX: testRedisPrefix(),
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '1000000',
+    ...env,
   });
   const { app, openapi } = await createApiApp(config, opts.logger ?? createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'));
   await app.listen(0, '127.0.0.1');
   const address = app.getHttpServer().address() as { port: number };
   const url = `http://127.0.0.1:${address.port}`;
   return {
-    url, db, app, openapi,
+    url,
+    db,
+    app,
+    openapi,
     async call(method, path, opts = {}) {
       const token = opts.token === undefined ? OPERATOR_TOKEN : opts.token;
       const headers: Record<string, string> = { ...opts.headers };
@@ -46,7 +61,11 @@ export async function startApi(env: Record<string, string> = {}, opts: { attachT
       const res = await fetch(`${url}${path}`, { method, headers, body });
       const text = await res.text();
       let parsed: unknown = text;
-      try { parsed = text ? JSON.parse(text) : undefined; } catch { /* not JSON */ }
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        /* not JSON */
+      }
       return { status: res.status, body: parsed, headers: res.headers };
     },
     async close() {

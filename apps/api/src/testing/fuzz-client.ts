@@ -15,7 +15,11 @@ export interface Case {
   label?: string;
 }
 
-export interface Answer { status: number; type: string; body: any }
+export interface Answer {
+  status: number;
+  type: string;
+  body: any;
+}
 
 export class FuzzClient {
   private readonly agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
@@ -23,7 +27,10 @@ export class FuzzClient {
   readonly counts = new Map<string, number>();
 
   /** `codes`: the problem codes the document lists; an answer with any other is wrong. */
-  constructor(private readonly base: string, private readonly codes: ReadonlySet<string>) {}
+  constructor(
+    private readonly base: string,
+    private readonly codes: ReadonlySet<string>,
+  ) {}
 
   send(c: Case): Promise<Answer> {
     const all: Record<string, string | null> = { ...(c.raw === undefined ? {} : { 'content-type': 'application/json' }), ...c.headers };
@@ -35,7 +42,9 @@ export class FuzzClient {
       const req = http.request(`${this.base}${c.path}`, { method: c.method, headers, agent: this.agent }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: parseBody(Buffer.concat(chunks)) }));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), body: parseBody(Buffer.concat(chunks)) }),
+        );
       });
       req.on('error', reject);
       req.end(c.raw);
@@ -47,9 +56,12 @@ export class FuzzClient {
     this.counts.set(c.op, (this.counts.get(c.op) ?? 0) + 1);
     const res = await this.send(c);
     const problem = /^application\/problem\+json/.test(res.type) && this.codes.has(res.body?.code) && res.body.status === res.status;
-    const ok = c.expect === 'any'
-      ? res.status < 400 || (res.status < 500 && problem)
-      : c.expect === 'reject' ? res.status >= 400 && res.status < 500 && problem : res.status === c.expect && problem;
+    const ok =
+      c.expect === 'any'
+        ? res.status < 400 || (res.status < 500 && problem)
+        : c.expect === 'reject'
+          ? res.status >= 400 && res.status < 500 && problem
+          : res.status === c.expect && problem;
     if (ok) return null;
     const sent = (c.raw ?? '').slice(0, 80).replace(/[^\x20-\x7e]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
     return `${c.method} ${c.path.slice(0, 140)} [${c.op}${c.label ? ` ${c.label}` : ''}] expect=${c.expect} body=${sent} -> ${res.status} ${res.type} ${JSON.stringify(res.body).slice(0, 200)}`;
@@ -59,12 +71,14 @@ export class FuzzClient {
   async failures(cases: Case[]): Promise<string[]> {
     const found: string[] = [];
     let next = 0;
-    await Promise.all(Array.from({ length: 8 }, async () => {
-      while (next < cases.length) {
-        const failure = await this.check(cases[next++]!);
-        if (failure) found.push(failure);
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < cases.length) {
+          const failure = await this.check(cases[next++]!);
+          if (failure) found.push(failure);
+        }
+      }),
+    );
     return found;
   }
 

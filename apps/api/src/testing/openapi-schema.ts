@@ -3,13 +3,33 @@
 import type { OpenAPIObject } from '@nestjs/swagger';
 
 export type Schema = {
-  type?: string; format?: string; enum?: unknown[]; nullable?: boolean; minimum?: number; maximum?: number;
-  minLength?: number; maxLength?: number; pattern?: string; example?: unknown; default?: unknown;
-  properties?: Record<string, Schema>; required?: string[]; items?: Schema; minItems?: number; maxItems?: number;
-  uniqueItems?: boolean; $ref?: string; allOf?: Schema[];
+  type?: string;
+  format?: string;
+  enum?: unknown[];
+  nullable?: boolean;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  maxLength?: number;
+  pattern?: string;
+  example?: unknown;
+  default?: unknown;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  minItems?: number;
+  maxItems?: number;
+  uniqueItems?: boolean;
+  $ref?: string;
+  allOf?: Schema[];
 };
 
-export interface Param { name: string; in: 'path' | 'query'; required: boolean; schema: Schema }
+export interface Param {
+  name: string;
+  in: 'path' | 'query';
+  required: boolean;
+  schema: Schema;
+}
 
 /** One documented operation, as the fuzzer drives it. */
 export interface Operation {
@@ -25,10 +45,13 @@ export interface Operation {
 export function operationsOf(doc: OpenAPIObject): Operation[] {
   const out: Operation[] = [];
   for (const [template, item] of Object.entries(doc.paths)) {
-    for (const [m, op] of Object.entries(item as Record<string, { parameters?: Param[]; requestBody?: { content: Record<string, { schema: Schema }> } }>)) {
+    for (const [m, op] of Object.entries(
+      item as Record<string, { parameters?: Param[]; requestBody?: { content: Record<string, { schema: Schema }> } }>,
+    )) {
       const method = m.toUpperCase();
       const body = op.requestBody?.content['application/json']?.schema;
-      const params = (op.parameters ?? []).filter((p) => p.in === 'path' || p.in === 'query')
+      const params = (op.parameters ?? [])
+        .filter((p) => p.in === 'path' || p.in === 'query')
         .map((p) => ({ name: p.name, in: p.in, required: Boolean(p.required), schema: resolve(doc, (p.schema ?? {}) as Schema) }));
       out.push({ key: `${method} ${template}`, method, template, params, body: body ? resolve(doc, body) : undefined });
     }

@@ -32,7 +32,10 @@ export function apiRoutes(app: INestApplication): ServedRoute[] {
   return servedRoutes(app).filter((r) => r.path.startsWith('/v1/') && r.path !== '/v1/openapi.json');
 }
 
-type Operation = { parameters?: { name: string; in: string; schema?: Record<string, unknown>; required?: boolean }[]; requestBody?: { content: Record<string, { schema: Record<string, unknown> }> } };
+type Operation = {
+  parameters?: { name: string; in: string; schema?: Record<string, unknown>; required?: boolean }[];
+  requestBody?: { content: Record<string, { schema: Record<string, unknown> }> };
+};
 
 /** The OpenAPI operation that documents a served route. */
 export function operationOf(openapi: OpenAPIObject, r: ServedRoute): Operation {

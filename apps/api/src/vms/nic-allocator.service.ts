@@ -36,7 +36,9 @@ export class NicAllocator {
       for (let i = 0; !ip && i < ATTEMPTS; i++) {
         ip = await this.nics.insertWithFreeIp(tx, tenantId, { vmId, networkId: network.id, device, mac: randomLocalMac() }, range);
         if (!ip && (await this.nics.countOnNetwork(tenantId, network.id, tx)) >= subnet.capacity) {
-          throw new ConflictError(`network ${network.id} is full: all ${subnet.capacity} addresses of ${network.cidr} are in use`, { networkId: network.id });
+          throw new ConflictError(`network ${network.id} is full: all ${subnet.capacity} addresses of ${network.cidr} are in use`, {
+            networkId: network.id,
+          });
         }
       }
       if (!ip) throw new ConflictError(`no address could be allocated on network ${network.id}; try again`, { networkId: network.id });

@@ -1,34 +1,68 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMaxSize, ArrayUnique, IsArray, IsIn, IsInt, IsOptional, IsString, IsUUID, Matches, Max, MaxLength, Min, MinLength } from 'class-validator';
+import {
+  ArrayMaxSize,
+  ArrayUnique,
+  IsArray,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+} from 'class-validator';
 import type { OperationEntity, VmEntity } from '@xenplane/core';
 
 export class CreateVmDto {
   @ApiProperty({ example: 'web-1', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
-  @IsString() @MinLength(1) @MaxLength(63) @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'name must start with a letter or digit and contain only letters, digits, . _ -' })
+  @IsString()
+  @MinLength(1)
+  @MaxLength(63)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'name must start with a letter or digit and contain only letters, digits, . _ -' })
   name: string;
 
-  @ApiProperty({ format: 'uuid' }) @IsUUID()
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
   flavorId: string;
 
-  @ApiProperty({ format: 'uuid' }) @IsUUID()
+  @ApiProperty({ format: 'uuid' })
+  @IsUUID()
   imageId: string;
 
   @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'tenant networks to attach, one NIC each' })
-  @IsOptional() @IsArray() @ArrayMaxSize(7) @ArrayUnique() @IsUUID('all', { each: true })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(7)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
   networkIds?: string[];
 
-  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: 65536, description: 'root disk size; defaults to the flavor\'s. Never below the image template\'s own disk (disks never shrink): 422 disk_below_template, with minDiskGiB' })
-  @IsOptional() @IsInt() @Min(1) @Max(65_536)
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 1,
+    maximum: 65536,
+    description:
+      "root disk size; defaults to the flavor's. Never below the image template's own disk (disks never shrink): 422 disk_below_template, with minDiskGiB",
+  })
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(65_536)
   diskGiB?: number;
 }
 
 export class ResizeVmDto {
-  @ApiProperty({ format: 'uuid', description: 'the flavor to resize to (vCPUs and memory; the disk keeps its size)' }) @IsUUID()
+  @ApiProperty({ format: 'uuid', description: 'the flavor to resize to (vCPUs and memory; the disk keeps its size)' })
+  @IsUUID()
   flavorId: string;
 }
 
 export class VmActionDto {
-  @ApiProperty({ enum: ['start', 'stop', 'reboot'] }) @IsIn(['start', 'stop', 'reboot'])
+  @ApiProperty({ enum: ['start', 'stop', 'reboot'] })
+  @IsIn(['start', 'stop', 'reboot'])
   action: 'start' | 'stop' | 'reboot';
 }
 
@@ -59,9 +93,21 @@ export class VmView {
   /** `nics` as the service loaded them with the VM. */
   static of(vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string }[] }): VmView {
     return {
-      id: vm.id, tenantId: vm.tenantId, name: vm.name, status: vm.status, flavorId: vm.flavorId, imageId: vm.imageId,
-      vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip })), hostId: vm.hostUuid, xapiUuid: vm.xapiUuid,
-      errorReason: vm.errorReason, createdAt: vm.createdAt.toISOString(), updatedAt: vm.updatedAt.toISOString(),
+      id: vm.id,
+      tenantId: vm.tenantId,
+      name: vm.name,
+      status: vm.status,
+      flavorId: vm.flavorId,
+      imageId: vm.imageId,
+      vcpus: vm.vcpus,
+      memoryMiB: vm.memoryMiB,
+      diskGiB: vm.diskGiB,
+      nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip })),
+      hostId: vm.hostUuid,
+      xapiUuid: vm.xapiUuid,
+      errorReason: vm.errorReason,
+      createdAt: vm.createdAt.toISOString(),
+      updatedAt: vm.updatedAt.toISOString(),
     };
   }
 }
@@ -85,9 +131,16 @@ export class OperationView {
 
   static of(op: OperationEntity): OperationView {
     return {
-      id: op.id, kind: op.kind, status: op.status, resourceType: op.resourceType, resourceId: op.resourceId, step: op.step,
+      id: op.id,
+      kind: op.kind,
+      status: op.status,
+      resourceType: op.resourceType,
+      resourceId: op.resourceId,
+      step: op.step,
       ...(op.errorCode ? { error: { code: op.errorCode, detail: op.errorDetail ?? '' } } : {}),
-      createdAt: op.createdAt.toISOString(), startedAt: op.startedAt?.toISOString() ?? null, finishedAt: op.finishedAt?.toISOString() ?? null,
+      createdAt: op.createdAt.toISOString(),
+      startedAt: op.startedAt?.toISOString() ?? null,
+      finishedAt: op.finishedAt?.toISOString() ?? null,
     };
   }
 }

@@ -29,7 +29,13 @@ export class VmsController {
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
-  async create(@CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Body() dto: CreateVmDto, @Res({ passthrough: true }) res: Response) {
+  async create(
+    @CurrentPrincipal() p: Principal,
+    @RequestMeta() meta: RequestMeta,
+    @Query() q: TenantQueryDto,
+    @Body() dto: CreateVmDto,
+    @Res({ passthrough: true }) res: Response,
+  ) {
     return accepted(res, await this.vms.create(await this.access.resolve(p, q.tenantId), dto, meta));
   }
 
@@ -49,7 +55,11 @@ export class VmsController {
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
   async act(
-    @CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Body() dto: VmActionDto,
+    @CurrentPrincipal() p: Principal,
+    @RequestMeta() meta: RequestMeta,
+    @Query() q: TenantQueryDto,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() dto: VmActionDto,
     @Res({ passthrough: true }) res: Response,
   ) {
     return accepted(res, await this.vms.act(await this.access.resolve(p, q.tenantId), id, dto.action, meta));
@@ -59,7 +69,11 @@ export class VmsController {
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView, description: 'quota is charged for the growth at once; a failed resize gives it back' })
   async resize(
-    @CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Body() dto: ResizeVmDto,
+    @CurrentPrincipal() p: Principal,
+    @RequestMeta() meta: RequestMeta,
+    @Query() q: TenantQueryDto,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() dto: ResizeVmDto,
     @Res({ passthrough: true }) res: Response,
   ) {
     return accepted(res, await this.vms.resize(await this.access.resolve(p, q.tenantId), id, dto.flavorId, meta));
@@ -69,7 +83,11 @@ export class VmsController {
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
   async remove(
-    @CurrentPrincipal() p: Principal, @RequestMeta() meta: RequestMeta, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string, @Res({ passthrough: true }) res: Response,
+    @CurrentPrincipal() p: Principal,
+    @RequestMeta() meta: RequestMeta,
+    @Query() q: TenantQueryDto,
+    @Param('id', UuidParamPipe) id: string,
+    @Res({ passthrough: true }) res: Response,
   ) {
     return accepted(res, await this.vms.act(await this.access.resolve(p, q.tenantId), id, 'delete', meta));
   }

@@ -3,9 +3,28 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  ACTION_JOB, DomainError, FlavorRepository, fieldError, ImageRepository, InvalidStateError, JobName, NotFoundError, OperationLauncher,
-  OperationRepository, PoolRepository, PoolTemplateRepository, VmNicRepository, VmRepository, isActionAllowed, type OperationEntity, type Page, type PageRequest,
-  type RequestMeta, type VmAction, type VmEntity, type VmNic,
+  ACTION_JOB,
+  DomainError,
+  FlavorRepository,
+  fieldError,
+  ImageRepository,
+  InvalidStateError,
+  JobName,
+  NotFoundError,
+  OperationLauncher,
+  OperationRepository,
+  PoolRepository,
+  PoolTemplateRepository,
+  VmNicRepository,
+  VmRepository,
+  isActionAllowed,
+  type OperationEntity,
+  type Page,
+  type PageRequest,
+  type RequestMeta,
+  type VmAction,
+  type VmEntity,
+  type VmNic,
 } from '@xenplane/core';
 import { QuotaService, TenantAccessService, vmFootprint } from '@xenplane/tenancy';
 import { NicAllocator } from './nic-allocator.service.js';
@@ -48,8 +67,18 @@ export class VmsService {
       // Charged in the transaction that records the VM, from the sizes the row will hold: both commit or neither.
       await this.quota.charge(tx, tenantId, vmFootprint(size), { resourceId: vmId, operationId });
       const vm = await this.vms.insert(tx, {
-        id: vmId, tenantId, name: dto.name, flavorId: flavor.id, imageId: image.id, poolId: pool.id, status: 'pending', ...size,
-        xapiUuid: null, hostUuid: null, powerState: null, errorReason: null,
+        id: vmId,
+        tenantId,
+        name: dto.name,
+        flavorId: flavor.id,
+        imageId: image.id,
+        poolId: pool.id,
+        status: 'pending',
+        ...size,
+        xapiUuid: null,
+        hostUuid: null,
+        powerState: null,
+        errorReason: null,
       });
       const nics = await this.nicAllocator.allocate(tx, tenantId, vm.id, networks);
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, meta, operationId);
@@ -77,7 +106,10 @@ export class VmsService {
 
   async list(tenantId: string, page: PageRequest): Promise<Page<VmWithNics>> {
     const found = await this.vms.list(tenantId, page);
-    const nics = await this.nics.listForVms(tenantId, found.items.map((vm) => vm.id));
+    const nics = await this.nics.listForVms(
+      tenantId,
+      found.items.map((vm) => vm.id),
+    );
     return { items: found.items.map((vm) => ({ ...vm, nics: nics.filter((n) => n.vmId === vm.id) })), nextCursor: found.nextCursor };
   }
 
@@ -109,7 +141,12 @@ export class VmsService {
         throw new InvalidStateError(`cannot resize a VM that is ${vm.status}`, { currentStatus: vm.status, action: 'resize' });
       }
       const operationId = randomUUID();
-      await this.quota.charge(tx, tenantId, { vcpus: flavor.vcpus - vm.vcpus, memoryMiB: flavor.memoryMiB - vm.memoryMiB }, { resourceId: id, operationId });
+      await this.quota.charge(
+        tx,
+        tenantId,
+        { vcpus: flavor.vcpus - vm.vcpus, memoryMiB: flavor.memoryMiB - vm.memoryMiB },
+        { resourceId: id, operationId },
+      );
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmResize, { type: 'vm', id }, meta, operationId);
       // What a failed resize goes back to.
       const previous = { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, flavorId: vm.flavorId };

@@ -16,6 +16,11 @@ test('OVS TLS files: all three or none, and each must exist', () => {
   assert.deepEqual(problems({}), []);
   const here = new URL(import.meta.url).pathname;
   assert.deepEqual(problems({ OVS_SSL_KEY: here, OVS_SSL_CERT: here, OVS_SSL_CA: here }), []);
-  assert.deepEqual(problems({ OVS_SSL_KEY: here }).map((p) => p.variable), ['OVS_SSL_KEY']);
-  assert.deepEqual(problems({ OVS_SSL_KEY: here, OVS_SSL_CERT: here, OVS_SSL_CA: '/nope.pem' }), [{ variable: 'OVS_SSL_CA', message: 'file not found' }]);
+  assert.deepEqual(
+    problems({ OVS_SSL_KEY: here }).map((p) => p.variable),
+    ['OVS_SSL_KEY'],
+  );
+  assert.deepEqual(problems({ OVS_SSL_KEY: here, OVS_SSL_CERT: here, OVS_SSL_CA: '/nope.pem' }), [
+    { variable: 'OVS_SSL_CA', message: 'file not found' },
+  ]);
 });

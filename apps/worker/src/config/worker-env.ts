@@ -4,40 +4,46 @@ import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, xapiEnv } from '
 
 const pemFile = z.string().min(1).refine(existsSync, 'file not found');
 
-export const workerEnvSchema = z.object({
-  ...baseEnv,
-  ...xapiEnv,
-  ...poolKeyEnv,
-  WORKER_PORT: port.default(3001),
-  WORKER_HOST: z.string().min(1).default('0.0.0.0'),
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only').default('xenplane'),
-  POOL_SYNC_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
-  QUOTA_RECOUNT_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
-  RECONCILE_CLAIM_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5000),
-  RECONCILE_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
-  WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
-  OPERATION_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
-  JOB_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
-  OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
-  XAPI_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
-  XAPI_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
-  // Long enough for running jobs to finish their current XAPI step on SIGTERM.
-  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
-  // vswitchd loses every flow when it restarts: this is how long such a host may run without them.
-  OVS_CANARY_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
-  OVS_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
-  // PEM files for hosts whose OVS endpoints are ssl: (OVSDB and OpenFlow); all three or none.
-  OVS_SSL_KEY: pemFile.optional(),
-  OVS_SSL_CERT: pemFile.optional(),
-  OVS_SSL_CA: pemFile.optional(),
-  // An hour is aggregated this long after it ends, so transitions committing late still land in it the first time.
-  USAGE_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
-  USAGE_AGGREGATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
-  VM_CLEAN_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
-}).refine((e) => [e.OVS_SSL_KEY, e.OVS_SSL_CERT, e.OVS_SSL_CA].filter(Boolean).length % 3 === 0, {
-  message: 'set all three of OVS_SSL_KEY, OVS_SSL_CERT and OVS_SSL_CA, or none', path: ['OVS_SSL_KEY'],
-});
+export const workerEnvSchema = z
+  .object({
+    ...baseEnv,
+    ...xapiEnv,
+    ...poolKeyEnv,
+    WORKER_PORT: port.default(3001),
+    WORKER_HOST: z.string().min(1).default('0.0.0.0'),
+    WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    QUEUE_PREFIX: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
+      .default('xenplane'),
+    POOL_SYNC_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+    QUOTA_RECOUNT_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
+    RECONCILE_CLAIM_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5000),
+    RECONCILE_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
+    WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+    OPERATION_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+    JOB_BACKOFF_MS: z.coerce.number().int().min(10).max(600_000).default(1000),
+    OUTBOX_POLL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+    XAPI_CALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(3_600_000).default(120_000),
+    XAPI_MAX_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
+    // Long enough for running jobs to finish their current XAPI step on SIGTERM.
+    SHUTDOWN_GRACE_MS: z.coerce.number().int().min(1000).max(3_600_000).default(120_000),
+    // vswitchd loses every flow when it restarts: this is how long such a host may run without them.
+    OVS_CANARY_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+    OVS_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
+    // PEM files for hosts whose OVS endpoints are ssl: (OVSDB and OpenFlow); all three or none.
+    OVS_SSL_KEY: pemFile.optional(),
+    OVS_SSL_CERT: pemFile.optional(),
+    OVS_SSL_CA: pemFile.optional(),
+    // An hour is aggregated this long after it ends, so transitions committing late still land in it the first time.
+    USAGE_GRACE_MS: z.coerce.number().int().min(0).max(86_400_000).default(120_000),
+    USAGE_AGGREGATE_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(60_000),
+    VM_CLEAN_SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(60_000),
+  })
+  .refine((e) => [e.OVS_SSL_KEY, e.OVS_SSL_CERT, e.OVS_SSL_CA].filter(Boolean).length % 3 === 0, {
+    message: 'set all three of OVS_SSL_KEY, OVS_SSL_CERT and OVS_SSL_CA, or none',
+    path: ['OVS_SSL_KEY'],
+  });
 
 export type WorkerConfig = z.output<typeof workerEnvSchema>;
 export const WORKER_CONFIG = Symbol('WORKER_CONFIG');

@@ -40,7 +40,9 @@ export class DataplaneService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     // A NIC, binding, network or host change names its pool: every reconciler of that pool re-derives its flows.
-    this.unlisten = await this.notifications.listen('dataplane', (poolId) => this.poke(poolId)).catch(caught(this.logger, 'data plane: LISTEN dataplane (sweeps only)', undefined));
+    this.unlisten = await this.notifications
+      .listen('dataplane', (poolId) => this.poke(poolId))
+      .catch(caught(this.logger, 'data plane: LISTEN dataplane (sweeps only)', undefined));
     this.timer = setInterval(() => void this.claimRound(), this.config.RECONCILE_CLAIM_INTERVAL_MS);
     void this.claimRound();
   }
@@ -102,7 +104,9 @@ export class DataplaneService implements OnApplicationBootstrap, OnApplicationSh
       });
       this.owned.set(host.id, { row: host, reconciler, lease });
       dataplaneOwners.set(this.owned.size);
-      void reconciler.start().catch((err: unknown) => this.logger.warn({ hostId: host.id, err: (err as Error).message }, 'host reconciler failed to start'));
+      void reconciler
+        .start()
+        .catch((err: unknown) => this.logger.warn({ hostId: host.id, err: (err as Error).message }, 'host reconciler failed to start'));
     }
   }
 

@@ -13,7 +13,13 @@ import { NETWORK_ID_KEY, NetworkOperationHandler, type NetworkContext } from './
 @Injectable()
 @HandlesJobs(JobName.NetworkCreate)
 export class CreateNetworkHandler extends NetworkOperationHandler<string> {
-  constructor(@InjectDataSource() ds: DataSource, networks: NetworkRepository, operations: OperationRepository, lifecycle: ResourceLifecycle, @Inject(LOGGER) logger: Logger) {
+  constructor(
+    @InjectDataSource() ds: DataSource,
+    networks: NetworkRepository,
+    operations: OperationRepository,
+    lifecycle: ResourceLifecycle,
+    @Inject(LOGGER) logger: Logger,
+  ) {
     super(ds, networks, operations, lifecycle, logger);
   }
 
@@ -21,13 +27,15 @@ export class CreateNetworkHandler extends NetworkOperationHandler<string> {
   async run(ctx: NetworkContext): Promise<string> {
     const { resource: network } = ctx;
     const xapi = await ctx.xapi();
-    const made = (await xapi.findNetworkByOtherConfig(NETWORK_ID_KEY, network.id)) ?? (await xapi.createNetwork({
-      nameLabel: `xenplane-${network.name}`,
-      nameDescription: `xenplane tenant network ${network.id} (${network.cidr}, VNI ${network.vni})`,
-      otherConfig: { [NETWORK_ID_KEY]: network.id },
-      tags: [XENPLANE_TAG],
-      mtu: 1500,
-    }));
+    const made =
+      (await xapi.findNetworkByOtherConfig(NETWORK_ID_KEY, network.id)) ??
+      (await xapi.createNetwork({
+        nameLabel: `xenplane-${network.name}`,
+        nameDescription: `xenplane tenant network ${network.id} (${network.cidr}, VNI ${network.vni})`,
+        otherConfig: { [NETWORK_ID_KEY]: network.id },
+        tags: [XENPLANE_TAG],
+        mtu: 1500,
+      }));
     return made.uuid;
   }
 
@@ -45,7 +53,12 @@ export class CreateNetworkHandler extends NetworkOperationHandler<string> {
     const unknown = caught(this.logger, 'failed network create: look for the partial network', undefined, { networkId: network.id });
     const xapi = await ctx.xapi().catch(unknown);
     const partial = xapi ? await xapi.findNetworkByOtherConfig(NETWORK_ID_KEY, network.id).catch(unknown) : undefined;
-    const gone = partial ? await xapi!.destroyNetwork(partial.ref).then(() => true, () => false) : partial === null;
+    const gone = partial
+      ? await xapi!.destroyNetwork(partial.ref).then(
+          () => true,
+          () => false,
+        )
+      : partial === null;
     await this.ds.transaction(async (tx) => {
       await this.lifecycle.apply(tx, this.target(network), gone ? 'gone' : 'unconfirmed', { patch: { status: 'error' }, operationId: operation.id });
       await this.operations.fail(tx, network.tenantId, operation.id, failure.code, failure.detail);

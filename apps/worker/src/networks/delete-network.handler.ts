@@ -12,7 +12,13 @@ import { NETWORK_ID_KEY, NetworkOperationHandler, type NetworkContext } from './
 @Injectable()
 @HandlesJobs(JobName.NetworkDelete)
 export class DeleteNetworkHandler extends NetworkOperationHandler {
-  constructor(@InjectDataSource() ds: DataSource, networks: NetworkRepository, operations: OperationRepository, lifecycle: ResourceLifecycle, @Inject(LOGGER) logger: Logger) {
+  constructor(
+    @InjectDataSource() ds: DataSource,
+    networks: NetworkRepository,
+    operations: OperationRepository,
+    lifecycle: ResourceLifecycle,
+    @Inject(LOGGER) logger: Logger,
+  ) {
     super(ds, networks, operations, lifecycle, logger);
   }
 

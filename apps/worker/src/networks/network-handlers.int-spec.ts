@@ -7,8 +7,12 @@ import { simFault } from '@xenplane/testing';
 import { startWorkerFixture, type WorkerFixture } from '../testing/worker-fixture.js';
 
 let fx: WorkerFixture;
-before(async () => { fx = await startWorkerFixture(); });
-after(async () => { await fx?.close(); });
+before(async () => {
+  fx = await startWorkerFixture();
+});
+after(async () => {
+  await fx?.close();
+});
 const pool = (method: string, ...params: unknown[]) => fx.pool(method, ...params);
 
 const network = async (n: Pick<NetworkEntity, 'tenantId' | 'id'>) => (await fx.get(NetworkRepository).find(n.tenantId, n.id))!;

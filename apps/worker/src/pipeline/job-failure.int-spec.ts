@@ -34,7 +34,10 @@ test('real query failures: classified and logged with their code, without their 
   const lines: string[] = [];
   const logger = createLogger('worker', 'info', { write: (line: string) => void lines.push(line) });
   for (const [code, sql, params] of failures) {
-    const err = await ds.query(sql, params).then(() => assert.fail(`${sql} succeeded`), (e: unknown) => e);
+    const err = await ds.query(sql, params).then(
+      () => assert.fail(`${sql} succeeded`),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof QueryFailedError);
     // The error itself carries the values (so this test would see a leak): the parameters, and for some the message.
     assert.ok(JSON.stringify(err).toLowerCase().includes(secret.toLowerCase()));

@@ -10,7 +10,11 @@ test('what the saga itself found is final, with its own code', () => {
 });
 
 test('XAPI codes a tenant can act on get their code; capacity is final even though XAPI may retry it', () => {
-  assert.deepEqual(classify(xapi('HOST_NOT_ENOUGH_FREE_MEMORY', '1024', '512')), { terminal: true, code: 'no_capacity', detail: 'HOST_NOT_ENOUGH_FREE_MEMORY 1024 512' });
+  assert.deepEqual(classify(xapi('HOST_NOT_ENOUGH_FREE_MEMORY', '1024', '512')), {
+    terminal: true,
+    code: 'no_capacity',
+    detail: 'HOST_NOT_ENOUGH_FREE_MEMORY 1024 512',
+  });
   assert.equal(classify(xapi('SR_FULL')).code, 'no_storage');
   assert.equal(classify(xapi('TEMPLATE_NOT_FOUND', 'Debian')).code, 'template_missing');
   assert.equal(classify(xapi('LIVE_RESIZE_EXCEEDS_MAXIMUM')).code, 'requires_stop');

@@ -13,8 +13,12 @@ import { HandlesJobs } from './operation-handler.js';
 import { OperationRegistry } from './operation-registry.js';
 
 let db: TestDatabase;
-before(async () => { db = await createTestDatabase(); });
-after(async () => { await db?.drop(); });
+before(async () => {
+  db = await createTestDatabase();
+});
+after(async () => {
+  await db?.drop();
+});
 
 // Boots without talking to a pool: nothing here reaches XAPI.
 const env = () => ({ DATABASE_URL: db.url, XAPI_URL: 'http://127.0.0.1:9' });
@@ -41,5 +45,7 @@ test('booting without the networks module fails, naming the jobs left without a 
 class SecondStartHandler {}
 
 test('two handlers for one job fail the boot', async () => {
-  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, NetworksModule], providers: [SecondStartHandler] }), { message: 'two handlers for job vm.start' });
+  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, NetworksModule], providers: [SecondStartHandler] }), {
+    message: 'two handlers for job vm.start',
+  });
 });

@@ -7,8 +7,12 @@ import { poolCensus, simFault, simControl } from '@xenplane/testing';
 import { startWorkerFixture, type WorkerFixture } from '../testing/worker-fixture.js';
 
 let fx: WorkerFixture;
-before(async () => { fx = await startWorkerFixture(); });
-after(async () => { await fx?.close(); });
+before(async () => {
+  fx = await startWorkerFixture();
+});
+after(async () => {
+  await fx?.close();
+});
 
 const count = (calls: Record<string, number>, method: string) => calls[method] ?? 0;
 
@@ -114,7 +118,10 @@ test("every log line of an attempt carries its operation's request id, tenant an
   await fx.attempt(operation).catch(() => undefined);
   await fx.attempt(operation, { attemptsMade: 1 });
   const lines = fx.logs.filter((l) => l.operationId === operation.id);
-  assert.deepEqual(lines.map((l) => l.msg), ['operation attempt failed; will retry', 'operation succeeded']);
+  assert.deepEqual(
+    lines.map((l) => l.msg),
+    ['operation attempt failed; will retry', 'operation succeeded'],
+  );
   for (const line of lines) assert.deepEqual([line.requestId, line.tenantId], [operation.requestId, tenantId]);
   await simControl(fx.sim, '/sim/faults/clear');
 });

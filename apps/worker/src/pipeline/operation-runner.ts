@@ -46,7 +46,9 @@ export class OperationRunner {
       await this.operations.start(this.ds.manager, tenantId, operationId);
       let pool: Promise<XapiPool> | undefined;
       const ctx: OperationContext<unknown> = {
-        operation, resource, lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+        operation,
+        resource,
+        lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
         xapi: () => (pool ??= this.pools.forPool(handler.poolId(resource))),
       };
       const labels = { queue: job.queueName, job: job.name };

@@ -14,7 +14,9 @@ before(async () => {
   fx = await startWorkerFixture({ env: { WORKER_LOCK_MS: '1000' } });
   sweeper = new OperationSweeperService(fx.get(OperationRepository), fx.get(AdvisoryLocks), fx.get(JobEnqueuer), fx.config, fx.module.get(LOGGER));
 });
-after(async () => { await fx?.close(); });
+after(async () => {
+  await fx?.close();
+});
 // Each test judges its own operation alone: earlier ones are finished and the queue emptied.
 afterEach(async () => {
   await fx.ds.query(`UPDATE operations SET status = 'succeeded' WHERE status IN ('queued', 'running')`);
@@ -36,7 +38,10 @@ async function relayed({ young = false } = {}): Promise<OperationEntity> {
 
 /** A real BullMQ consumer of the queue, as another worker would be. */
 function consumer(process: Processor): Worker {
-  const worker = new Worker(QueueName.VmLifecycle, process, { connection: bullConnectionOptions(fx.config.REDIS_URL), prefix: fx.config.QUEUE_PREFIX });
+  const worker = new Worker(QueueName.VmLifecycle, process, {
+    connection: bullConnectionOptions(fx.config.REDIS_URL),
+    prefix: fx.config.QUEUE_PREFIX,
+  });
   worker.on('error', () => undefined);
   return worker;
 }

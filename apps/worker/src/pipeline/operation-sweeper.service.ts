@@ -19,8 +19,11 @@ export class OperationSweeperService implements OnApplicationBootstrap, OnApplic
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.task = new PeriodicTask(async () => void (await this.locks.tryWith('operation-sweep', () => this.sweep())), config.OPERATION_SWEEP_MS, (err) =>
-      this.logger.warn({ err: (err as Error).message }, 'operation sweep failed'));
+    this.task = new PeriodicTask(
+      async () => void (await this.locks.tryWith('operation-sweep', () => this.sweep())),
+      config.OPERATION_SWEEP_MS,
+      (err) => this.logger.warn({ err: (err as Error).message }, 'operation sweep failed'),
+    );
   }
 
   onApplicationBootstrap(): void {

@@ -20,7 +20,9 @@ class RecordingEnqueuer extends JobEnqueuer {
 
 let fx: WorkerFixture;
 let redis: RedisServer | undefined;
-before(async () => { fx = await startWorkerFixture(); });
+before(async () => {
+  fx = await startWorkerFixture();
+});
 after(async () => {
   await fx?.close();
   await redis?.stop();
@@ -29,7 +31,10 @@ after(async () => {
 const queue = () => fx.get(JobEnqueuer).queue(QueueName.VmLifecycle);
 const relayOn = (q: Queue) => {
   const enqueuer = new RecordingEnqueuer(q, fx.config);
-  return { enqueuer, relay: new OutboxRelayService(fx.ds, fx.get(OutboxRepository), fx.get(NotificationListener), enqueuer, fx.config, fx.module.get(LOGGER)) };
+  return {
+    enqueuer,
+    relay: new OutboxRelayService(fx.ds, fx.get(OutboxRepository), fx.get(NotificationListener), enqueuer, fx.config, fx.module.get(LOGGER)),
+  };
 };
 async function accepted(n: number): Promise<OperationEntity[]> {
   const tenantId = await fx.seed.tenant();

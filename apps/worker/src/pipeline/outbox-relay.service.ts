@@ -26,15 +26,20 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     @Inject(WORKER_CONFIG) config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
-    this.task = new PeriodicTask(() => this.drainAll(), config.OUTBOX_POLL_MS, (err) =>
-      this.logger.warn({ err: (err as Error).message }, 'outbox relay could not dispatch; will retry'));
+    this.task = new PeriodicTask(
+      () => this.drainAll(),
+      config.OUTBOX_POLL_MS,
+      (err) => this.logger.warn({ err: (err as Error).message }, 'outbox relay could not dispatch; will retry'),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    this.unlisten = await this.notifications.listen('outbox', () => void this.task.kick()).catch((err: unknown) => {
-      this.logger.warn({ err }, 'outbox LISTEN unavailable; polling only');
-      return undefined;
-    });
+    this.unlisten = await this.notifications
+      .listen('outbox', () => void this.task.kick())
+      .catch((err: unknown) => {
+        this.logger.warn({ err }, 'outbox LISTEN unavailable; polling only');
+        return undefined;
+      });
     this.task.start();
   }
 

@@ -14,7 +14,10 @@ const REMOTE = /^(unix:\/\S+|(tcp|ssl):\[?[A-Za-z0-9.:-]+\]?:\d{1,5})$/;
 const BRIDGE = /^[A-Za-z0-9_.-]{1,15}$/;
 
 /** The host's data plane columns; a malformed value is treated as absent (that host is simply not programmed). */
-export function hostOvsConfig(otherConfig: Record<string, string>, address: string): Pick<ObservedHost, 'ovsdbTarget' | 'openflowTarget' | 'bridge' | 'tunnelIp'> {
+export function hostOvsConfig(
+  otherConfig: Record<string, string>,
+  address: string,
+): Pick<ObservedHost, 'ovsdbTarget' | 'openflowTarget' | 'bridge' | 'tunnelIp'> {
   const ovsdb = otherConfig[HOST_OVS_KEYS.ovsdb];
   const openflow = otherConfig[HOST_OVS_KEYS.openflow];
   const bridge = otherConfig[HOST_OVS_KEYS.bridge];

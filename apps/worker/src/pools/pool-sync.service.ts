@@ -3,7 +3,15 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import {
-  AdvisoryLocks, HostRepository, LOGGER, NotificationListener, PeriodicTask, PoolRepository, PoolTemplateRepository, type PoolEntity, caught,
+  AdvisoryLocks,
+  HostRepository,
+  LOGGER,
+  NotificationListener,
+  PeriodicTask,
+  PoolRepository,
+  PoolTemplateRepository,
+  type PoolEntity,
+  caught,
 } from '@xenplane/core';
 import { XapiError, XapiTransportError } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
@@ -33,13 +41,18 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.intervalMs = config.POOL_SYNC_INTERVAL_MS;
-    this.task = new PeriodicTask(() => this.syncAll(), config.POOL_SYNC_INTERVAL_MS, (err) =>
-      this.logger.warn({ err: (err as Error).message }, 'pool sync round failed'));
+    this.task = new PeriodicTask(
+      () => this.syncAll(),
+      config.POOL_SYNC_INTERVAL_MS,
+      (err) => this.logger.warn({ err: (err as Error).message }, 'pool sync round failed'),
+    );
   }
 
   async onApplicationBootstrap(): Promise<void> {
     // A newly registered pool is looked at at once rather than at the next tick.
-    this.unlisten = await this.notifications.listen('pools', () => void this.task.kick()).catch(caught(this.logger, 'pool sync: LISTEN pools (polling only)', undefined));
+    this.unlisten = await this.notifications
+      .listen('pools', () => void this.task.kick())
+      .catch(caught(this.logger, 'pool sync: LISTEN pools (polling only)', undefined));
     this.task.start();
   }
 
@@ -51,12 +64,16 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
   /** Starts a sync of every pool not still syncing; a hung master holds back neither the others nor the next round. */
   private async syncAll(): Promise<void> {
     const pools = await this.pools.all().catch(caught(this.logger, 'pool sync: list pools', [] as PoolEntity[]));
-    const started = pools.filter((p) => !this.inFlight.has(p.id)).map((p) => {
-      const run = this.locks.tryWith(`pool-sync:${p.id}`, () => this.sync(p)).catch(caught(this.logger, 'pool sync', false, { poolId: p.id }))
-        .finally(() => this.inFlight.delete(p.id));
-      this.inFlight.set(p.id, run);
-      return run;
-    });
+    const started = pools
+      .filter((p) => !this.inFlight.has(p.id))
+      .map((p) => {
+        const run = this.locks
+          .tryWith(`pool-sync:${p.id}`, () => this.sync(p))
+          .catch(caught(this.logger, 'pool sync', false, { poolId: p.id }))
+          .finally(() => this.inFlight.delete(p.id));
+        this.inFlight.set(p.id, run);
+        return run;
+      });
     let timer: NodeJS.Timeout | undefined;
     const roundEnd = new Promise((r) => (timer = setTimeout(r, this.intervalMs)));
     await Promise.race([Promise.all(started), roundEnd]).finally(() => clearTimeout(timer));
@@ -67,10 +84,23 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
       const xapiPool = await this.xapi.forPool(pool.id);
       const hosts = await xapiPool.listHosts();
       const poolUuid = await this.xapi.poolUuid(pool.id);
-      await this.ds.transaction((tx) => this.hosts.replaceForPool(tx, pool.id, hosts.map((h) => ({
-        xapiUuid: h.uuid, name: h.name, address: h.address, enabled: h.enabled, live: h.live,
-        memoryTotalBytes: h.memoryTotal, memoryFreeBytes: h.memoryFree, cpuCount: h.cpuCount, ...hostOvsConfig(h.otherConfig, h.address),
-      }))));
+      await this.ds.transaction((tx) =>
+        this.hosts.replaceForPool(
+          tx,
+          pool.id,
+          hosts.map((h) => ({
+            xapiUuid: h.uuid,
+            name: h.name,
+            address: h.address,
+            enabled: h.enabled,
+            live: h.live,
+            memoryTotalBytes: h.memoryTotal,
+            memoryFreeBytes: h.memoryFree,
+            cpuCount: h.cpuCount,
+            ...hostOvsConfig(h.otherConfig, h.address),
+          })),
+        ),
+      );
       // What each template's clones get as a boot disk: a VM asking for less is refused before it is accepted.
       const templates = await xapiPool.listTemplates();
       await this.ds.transaction((tx) => this.templates.replaceForPool(tx, pool.id, templates));
@@ -78,7 +108,9 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
     } catch (err) {
       let message = err instanceof XapiError ? `${err.code} ${err.params.join(' ')}`.trim() : (err as Error).message;
       if (err instanceof XapiTransportError && err.kind === 'tls' && !pool.tlsCaPem && !pool.tlsFingerprint) {
-        message += pool.fromEnv ? ' (trust its CA with NODE_EXTRA_CA_CERTS)' : ' (register the pool with caCertificate or tlsFingerprint to trust its certificate)';
+        message += pool.fromEnv
+          ? ' (trust its CA with NODE_EXTRA_CA_CERTS)'
+          : ' (register the pool with caCertificate or tlsFingerprint to trust its certificate)';
       }
       this.logger.warn({ poolId: pool.id, err: message }, 'pool sync failed');
       await this.pools.markError(this.ds.manager, pool.id, message);

@@ -6,11 +6,20 @@ import type { WorkerConfig } from '../config/worker-env.js';
 import { QuotaRecountService } from './quota-recount.service.js';
 
 let fx: QuotaFixture;
-before(async () => { fx = await startQuotaFixture(); });
-after(async () => { await fx?.close(); });
+before(async () => {
+  fx = await startQuotaFixture();
+});
+after(async () => {
+  await fx?.close();
+});
 
 test('the periodic recount corrects drift, and skips its pass while another worker holds the lock', async () => {
-  const recounter = new QuotaRecountService(fx.quota, new AdvisoryLocks(fx.ds), { QUOTA_RECOUNT_INTERVAL_MS: 300_000 } as WorkerConfig, createLogger('test', 'silent'));
+  const recounter = new QuotaRecountService(
+    fx.quota,
+    new AdvisoryLocks(fx.ds),
+    { QUOTA_RECOUNT_INTERVAL_MS: 300_000 } as WorkerConfig,
+    createLogger('test', 'silent'),
+  );
   const tenantId = await fx.tenant();
   await fx.ds.query(`UPDATE tenant_quotas SET vcpus_used = 7 WHERE tenant_id = $1`, [tenantId]);
 

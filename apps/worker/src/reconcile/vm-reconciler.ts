@@ -94,7 +94,9 @@ export class VmReconciler {
       power = await this.powerStateNow(ref);
     }
     const changed = await this.vms.recordObserved(this.db, mine.tenantId, mine.vmId, {
-      powerState: power, hostUuid: power === 'Halted' ? null : host, status: statusOf(power),
+      powerState: power,
+      hostUuid: power === 'Halted' ? null : host,
+      status: statusOf(power),
     });
     if (changed) {
       reconcileDrift.inc({ pool: this.poolId, kind: 'power_changed' });

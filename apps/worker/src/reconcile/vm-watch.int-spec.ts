@@ -18,9 +18,12 @@ before(async () => {
     env: { RECONCILE_CLAIM_INTERVAL_MS: '200', RECONCILE_SWEEP_MS: '1000' },
   });
 });
-after(async () => { await fx?.close(); });
+after(async () => {
+  await fx?.close();
+});
 
-const drift = async (kind: string) => (await reconcileDrift.get()).values.find((v) => v.labels.pool === fx.poolId && v.labels.kind === kind)?.value ?? 0;
+const drift = async (kind: string) =>
+  (await reconcileDrift.get()).values.find((v) => v.labels.pool === fx.poolId && v.labels.kind === kind)?.value ?? 0;
 const pool = (method: string, ...params: unknown[]) => fx.pool(method, ...params);
 const refOf = (vm: VmEntity) => pool('VM.get_by_uuid', vm.xapiUuid);
 const runningVm = (tenantId?: string, networks: NetworkEntity[] = []) => fx.provisioned(tenantId, { networks });

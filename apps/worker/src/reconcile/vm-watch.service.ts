@@ -77,9 +77,18 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
     const xapiPool = await this.xapi.forPool(poolId);
     const stillExists = async (uuid: string) => (await xapiPool.getVmByUuid(uuid)) !== null;
     const powerStateNow = (ref: string) => client.call<string>('VM.get_power_state', ref);
-    const reconciler = new VmReconciler(poolId, this.vms, this.ds.manager, (t, v) => this.vanished(poolId, t, v), stillExists, powerStateNow, this.logger);
+    const reconciler = new VmReconciler(
+      poolId,
+      this.vms,
+      this.ds.manager,
+      (t, v) => this.vanished(poolId, t, v),
+      stillExists,
+      powerStateNow,
+      this.logger,
+    );
     const sweep = setInterval(() => {
-      client.call<Record<string, Record<string, unknown>>>('VM.get_all_records')
+      client
+        .call<Record<string, Record<string, unknown>>>('VM.get_all_records')
         .then((records) => reconciler.sync(records))
         .catch((err: unknown) => this.logger.warn({ poolId, err: (err as Error).message }, 'reconcile sweep failed'));
     }, this.config.RECONCILE_SWEEP_MS);

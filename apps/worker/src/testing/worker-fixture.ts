@@ -6,10 +6,26 @@ import { getDataSourceToken } from '@nestjs/typeorm';
 import type { Redis } from 'ioredis';
 import type { DataSource } from 'typeorm';
 import {
-  OperationRepository, PoolRepository, QueueName, REDIS, VmRepository, createLogger, jobOptions,
-  type OperationEntity, type VmEntity,
+  OperationRepository,
+  PoolRepository,
+  QueueName,
+  REDIS,
+  VmRepository,
+  createLogger,
+  jobOptions,
+  type OperationEntity,
+  type VmEntity,
 } from '@xenplane/core';
-import { createTestDatabase, simState, startSimProcess, testRedisPrefix, xapi, type SimProcess, type TestDatabase, type XapiCall } from '@xenplane/testing';
+import {
+  createTestDatabase,
+  simState,
+  startSimProcess,
+  testRedisPrefix,
+  xapi,
+  type SimProcess,
+  type TestDatabase,
+  type XapiCall,
+} from '@xenplane/testing';
 import { loadWorkerConfig, type WorkerConfig } from '../config/worker-env.js';
 import { NetworksModule } from '../networks/networks.module.js';
 import { OperationRunner } from '../pipeline/operation-runner.js';
@@ -46,10 +62,18 @@ export interface WorkerApp {
 
 /** Boots the worker's modules against `DATABASE_URL`/`XAPI_URL` in `env`; a boot the registry refuses rejects. */
 export async function bootWorker(opts: WorkerBootOptions & { env: Record<string, string> }): Promise<WorkerApp> {
-  const config = loadWorkerConfig({ REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379', QUEUE_PREFIX: testRedisPrefix(), JOB_BACKOFF_MS: '10', ...opts.env });
+  const config = loadWorkerConfig({
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: testRedisPrefix(),
+    JOB_BACKOFF_MS: '10',
+    ...opts.env,
+  });
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger('worker', config.LOG_LEVEL, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
-  let builder = Test.createTestingModule({ imports: [WorkerModule.forRoot(config, logger, opts.features ?? [VmsModule, NetworksModule])], providers: opts.providers ?? [] });
+  let builder = Test.createTestingModule({
+    imports: [WorkerModule.forRoot(config, logger, opts.features ?? [VmsModule, NetworksModule])],
+    providers: opts.providers ?? [],
+  });
   if (!opts.owners) for (const owner of OWNERS) builder = builder.overrideProvider(owner).useValue({});
   const module = await builder.compile();
   const get = <T>(type: abstract new (...args: never[]) => T): T => module.get<T>(type, { strict: false });
@@ -100,7 +124,10 @@ export async function startWorkerFixture(opts: WorkerBootOptions & { simEnv?: Re
   const [db, sim] = await Promise.all([createTestDatabase(), startSimProcess({ SIM_HOSTS: '2', ...opts.simEnv })]);
   let app: WorkerApp;
   try {
-    app = await bootWorker({ ...opts, env: { DATABASE_URL: db.url, XAPI_URL: sim.url, XAPI_USERNAME: 'root', XAPI_PASSWORD: 'xenroot', ...opts.env } });
+    app = await bootWorker({
+      ...opts,
+      env: { DATABASE_URL: db.url, XAPI_URL: sim.url, XAPI_USERNAME: 'root', XAPI_PASSWORD: 'xenroot', ...opts.env },
+    });
   } catch (err) {
     await sim.stop();
     await db.drop();
@@ -111,12 +138,25 @@ export async function startWorkerFixture(opts: WorkerBootOptions & { simEnv?: Re
   const runner = app.get(OperationRunner);
   const { attempts: defaultAttempts } = jobOptions();
   const seed = new WorkerSeeds({ ds, poolId: pool.id, get: app.get });
-  const attempt: WorkerFixture['attempt'] = (op, { attemptsMade = 0, attempts = defaultAttempts } = {}) => runner.run({
-    id: op.id, name: op.kind, data: { tenantId: op.tenantId, operationId: op.id }, attemptsMade, opts: { attempts }, queueName: QueueName.VmLifecycle,
-  });
+  const attempt: WorkerFixture['attempt'] = (op, { attemptsMade = 0, attempts = defaultAttempts } = {}) =>
+    runner.run({
+      id: op.id,
+      name: op.kind,
+      data: { tenantId: op.tenantId, operationId: op.id },
+      attemptsMade,
+      opts: { attempts },
+      queueName: QueueName.VmLifecycle,
+    });
   const vm: WorkerFixture['vm'] = async (v) => (await app.get(VmRepository).find(v.tenantId, v.id))!;
   return {
-    ...app, db, sim, ds, poolId: pool.id, seed, attempt, vm,
+    ...app,
+    db,
+    sim,
+    ds,
+    poolId: pool.id,
+    seed,
+    attempt,
+    vm,
     pool: await xapi(sim),
     operation: async (op) => (await app.get(OperationRepository).find(op.tenantId, op.id))!,
     async provisioned(tenantId, spec) {

@@ -2,9 +2,23 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
-  ACTION_JOB, FlavorRepository, ImageRepository, JobName, NetworkRepository, OperationLauncher, OperationRepository, VmNicRepository,
-  VmRepository, isActionAllowed, requestContext, type FlavorEntity, type ImageEntity, type NetworkEntity, type OperationEntity,
-  type VmAction, type VmEntity,
+  ACTION_JOB,
+  FlavorRepository,
+  ImageRepository,
+  JobName,
+  NetworkRepository,
+  OperationLauncher,
+  OperationRepository,
+  VmNicRepository,
+  VmRepository,
+  isActionAllowed,
+  requestContext,
+  type FlavorEntity,
+  type ImageEntity,
+  type NetworkEntity,
+  type OperationEntity,
+  type VmAction,
+  type VmEntity,
 } from '@xenplane/core';
 import { intToIp, parseTenantCidr, randomLocalMac } from '@xenplane/network/ipam';
 import { QuotaService, TenantAccessService, TenantsService, vmFootprint, type QuotaLimits } from '@xenplane/tenancy';
@@ -48,7 +62,9 @@ export class WorkerSeeds {
     const [id, operationId] = [randomUUID(), randomUUID()];
     return this.request(tenantId, async (tx) => {
       await this.deps.get(QuotaService).charge(tx, tenantId, { networks: 1 }, { resourceId: id, operationId });
-      const network = await this.deps.get(NetworkRepository).insertWithFreeVni(tx, { id, tenantId, poolId: this.deps.poolId, name: `n-${id.slice(0, 8)}`, cidr });
+      const network = await this.deps
+        .get(NetworkRepository)
+        .insertWithFreeVni(tx, { id, tenantId, poolId: this.deps.poolId, name: `n-${id.slice(0, 8)}`, cidr });
       if (!network) throw new Error('no VNI was free');
       const operation = await this.launch(tx, tenantId, JobName.NetworkCreate, 'network', id, operationId);
       return { network, operation };
@@ -75,8 +91,18 @@ export class WorkerSeeds {
       }
       await this.deps.get(QuotaService).charge(tx, tenantId, vmFootprint(size), { resourceId: id, operationId });
       const vm = await this.deps.get(VmRepository).insert(tx, {
-        id, tenantId, name: spec.name ?? `vm-${id.slice(0, 8)}`, flavorId: flavor.id, imageId: image.id, poolId: this.deps.poolId, status: 'pending',
-        ...size, xapiUuid: null, hostUuid: null, powerState: null, errorReason: null,
+        id,
+        tenantId,
+        name: spec.name ?? `vm-${id.slice(0, 8)}`,
+        flavorId: flavor.id,
+        imageId: image.id,
+        poolId: this.deps.poolId,
+        status: 'pending',
+        ...size,
+        xapiUuid: null,
+        hostUuid: null,
+        powerState: null,
+        errorReason: null,
       });
       for (const [device, network] of (spec.networks ?? []).entries()) await this.allocateNic(tx, tenantId, id, device, network);
       return { vm, operation: await this.launch(tx, tenantId, JobName.VmCreate, 'vm', id, operationId) };
@@ -100,7 +126,9 @@ export class WorkerSeeds {
       const vm = await this.deps.get(VmRepository).findForUpdate(tx, tenantId, vmId);
       if (!vm || !isActionAllowed(vm.status, 'resize')) throw new Error(`cannot resize a VM that is ${vm?.status ?? 'missing'}`);
       const operationId = randomUUID();
-      await this.deps.get(QuotaService).charge(tx, tenantId, { vcpus: flavor.vcpus - vm.vcpus, memoryMiB: flavor.memoryMiB - vm.memoryMiB }, { resourceId: vmId, operationId });
+      await this.deps
+        .get(QuotaService)
+        .charge(tx, tenantId, { vcpus: flavor.vcpus - vm.vcpus, memoryMiB: flavor.memoryMiB - vm.memoryMiB }, { resourceId: vmId, operationId });
       const operation = await this.launch(tx, tenantId, JobName.VmResize, 'vm', vmId, operationId);
       const previous = { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, flavorId: vm.flavorId };
       await this.deps.get(OperationRepository).checkpoint(tx, tenantId, operationId, 'accepted', { previous });
@@ -115,20 +143,26 @@ export class WorkerSeeds {
 
   /** One API request: its own request id (which the operation keeps) and one transaction, the tenant held active. */
   private request<T>(tenantId: string, fn: (tx: EntityManager) => Promise<T>): Promise<T> {
-    return requestContext.run({ requestId: `req-${randomUUID()}`, tenantId }, () => this.deps.ds.transaction(async (tx) => {
-      await this.deps.get(TenantAccessService).holdActive(tx, tenantId);
-      return fn(tx);
-    }));
+    return requestContext.run({ requestId: `req-${randomUUID()}`, tenantId }, () =>
+      this.deps.ds.transaction(async (tx) => {
+        await this.deps.get(TenantAccessService).holdActive(tx, tenantId);
+        return fn(tx);
+      }),
+    );
   }
 
   private launch(tx: EntityManager, tenantId: string, job: JobName, type: string, id: string, operationId?: string): Promise<OperationEntity> {
-    return this.deps.get(OperationLauncher).launch(tx, tenantId, job, { type, id }, { requestId: requestContext.current()?.requestId ?? null }, operationId);
+    return this.deps
+      .get(OperationLauncher)
+      .launch(tx, tenantId, job, { type, id }, { requestId: requestContext.current()?.requestId ?? null }, operationId);
   }
 
   private async allocateNic(tx: EntityManager, tenantId: string, vmId: string, device: number, network: NetworkEntity): Promise<void> {
     const subnet = parseTenantCidr(network.cidr);
     const range = { networkAddress: intToIp(subnet.network), firstOffset: 2, lastOffset: 1 + subnet.capacity };
-    const ip = await this.deps.get(VmNicRepository).insertWithFreeIp(tx, tenantId, { vmId, networkId: network.id, device, mac: randomLocalMac() }, range);
+    const ip = await this.deps
+      .get(VmNicRepository)
+      .insertWithFreeIp(tx, tenantId, { vmId, networkId: network.id, device, mac: randomLocalMac() }, range);
     if (!ip) throw new Error(`no address left on network ${network.id}`);
   }
 }

@@ -18,8 +18,11 @@ export class UsageAggregatorService implements OnApplicationBootstrap, OnApplica
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.repo = new UsageRepository();
-    this.task = new PeriodicTask(() => this.drain(), config.USAGE_AGGREGATE_INTERVAL_MS, (err) =>
-      this.logger.warn({ err: (err as Error).message }, 'usage aggregation failed; will retry next interval'));
+    this.task = new PeriodicTask(
+      () => this.drain(),
+      config.USAGE_AGGREGATE_INTERVAL_MS,
+      (err) => this.logger.warn({ err: (err as Error).message }, 'usage aggregation failed; will retry next interval'),
+    );
   }
 
   onApplicationBootstrap(): void {

@@ -8,8 +8,12 @@ import { startWorkerFixture, type WorkerFixture } from '../testing/worker-fixtur
 
 const MiB = 1024 * 1024;
 let fx: WorkerFixture;
-before(async () => { fx = await startWorkerFixture(); });
-after(async () => { await fx?.close(); });
+before(async () => {
+  fx = await startWorkerFixture();
+});
+after(async () => {
+  await fx?.close();
+});
 const pool = (method: string, ...params: unknown[]) => fx.pool(method, ...params);
 
 const count = async (...methods: string[]) => {

@@ -53,11 +53,17 @@ async function deletableVm(tenantId: string): Promise<{ vm: VmEntity; op: Operat
   await operations.succeed(fx.ds.manager, tenantId, op.id);
   await vms.update(fx.ds.manager, tenantId, vm.id, { status: 'deleting' });
   const del = await fx.ds.transaction((tx) =>
-    operations.insert(tx, { id: randomUUID(), tenantId, kind: JobName.VmDelete, resourceType: 'vm', resourceId: vm.id, requestId: null }));
+    operations.insert(tx, { id: randomUUID(), tenantId, kind: JobName.VmDelete, resourceType: 'vm', resourceId: vm.id, requestId: null }),
+  );
   return { vm: (await vms.find(tenantId, vm.id))!, op: del };
 }
 
-const ctx = (vm: VmEntity, operation: OperationEntity, xapi = pool) => ({ resource: vm, operation, xapi: () => Promise.resolve(xapi), lastAttempt: true });
+const ctx = (vm: VmEntity, operation: OperationEntity, xapi = pool) => ({
+  resource: vm,
+  operation,
+  xapi: () => Promise.resolve(xapi),
+  lastAttempt: true,
+});
 
 async function releases(vmId: string): Promise<number> {
   const [row] = await fx.ds.query(`SELECT count(*)::int AS n FROM quota_ledger WHERE resource_id = $1 AND kind = 'release'`, [vmId]);
@@ -88,7 +94,8 @@ describe('the worker releases quota once, when the VM is gone from XAPI', () => 
     assert.deepEqual((await fx.quota.recount(tenantId)).drift, ZERO, 'a released error VM is not counted back');
 
     const del = await fx.ds.transaction((tx) =>
-      operations.insert(tx, { id: randomUUID(), tenantId, kind: JobName.VmDelete, resourceType: 'vm', resourceId: vm.id, requestId: null }));
+      operations.insert(tx, { id: randomUUID(), tenantId, kind: JobName.VmDelete, resourceType: 'vm', resourceId: vm.id, requestId: null }),
+    );
     await outcome.succeeded(ctx(after, del));
     assert.equal(await releases(vm.id), 1);
     assert.deepEqual((await fx.stored(tenantId)).used, ZERO);
@@ -113,14 +120,21 @@ describe('the worker releases quota once, when the VM is gone from XAPI', () => 
     const tenants = await Promise.all([fx.tenant({ vms: 10 }), fx.tenant({ vms: 10 }), fx.tenant({ vms: 10, vcpus: 12 })]);
     const running = await Promise.all(tenants.map(async (t) => Promise.all(Array.from({ length: 8 }, () => deletableVm(t)))));
     const created: boolean[][] = tenants.map(() => []);
-    await Promise.all(tenants.flatMap((t, i) => [
-      // Each delete is delivered twice, racing the other tenant work.
-      ...running[i]!.flatMap(({ vm, op }) => [outcome.succeeded(ctx(vm, op)), outcome.succeeded(ctx(vm, op))]),
-      ...Array.from({ length: 15 }, () => createVm(t).then(() => created[i]!.push(true), (e: { code?: string }) => {
-        assert.equal(e.code, 'quota_exceeded');
-      })),
-      ...(i === 1 ? [fx.quota.setLimits(t, { vms: 12, vcpus: null, memoryMiB: null, diskGiB: null, networks: null })] : []),
-    ]));
+    await Promise.all(
+      tenants.flatMap((t, i) => [
+        // Each delete is delivered twice, racing the other tenant work.
+        ...running[i]!.flatMap(({ vm, op }) => [outcome.succeeded(ctx(vm, op)), outcome.succeeded(ctx(vm, op))]),
+        ...Array.from({ length: 15 }, () =>
+          createVm(t).then(
+            () => created[i]!.push(true),
+            (e: { code?: string }) => {
+              assert.equal(e.code, 'quota_exceeded');
+            },
+          ),
+        ),
+        ...(i === 1 ? [fx.quota.setLimits(t, { vms: 12, vcpus: null, memoryMiB: null, diskGiB: null, networks: null })] : []),
+      ]),
+    );
     for (const [i, t] of tenants.entries()) {
       const used = (await fx.stored(t)).used;
       assert.equal(used.vms, created[i]!.length, `tenant ${i}: usage is exactly the creates that were accepted`);

@@ -29,7 +29,10 @@ export class VmOutcomeService {
     await this.ds.transaction(async (tx) => {
       const target = { kind: 'vm' as const, tenantId: vm.tenantId, id: vm.id };
       if (deleted) {
-        await this.lifecycle.apply(tx, target, 'gone', { patch: { status: 'deleted', powerState: null, hostUuid: null, errorReason: null }, operationId: operation.id });
+        await this.lifecycle.apply(tx, target, 'gone', {
+          patch: { status: 'deleted', powerState: null, hostUuid: null, errorReason: null },
+          operationId: operation.id,
+        });
       } else if (observed!.errorReason === 'vanished') {
         await this.lifecycle.apply(tx, target, 'gone', { patch: { ...observed }, operationId: operation.id });
       } else {
@@ -56,10 +59,15 @@ export class VmOutcomeService {
       presence = partial === undefined ? 'unconfirmed' : 'gone';
       observed = { status: 'error', errorReason: failure.code, powerState: null, hostUuid: null };
     } else {
-      observed = await this.observe(ctx).catch(caught(this.logger, 'failed operation: observe the VM', { status: 'error' as VmStatus, errorReason: failure.code }, { vmId: vm.id }));
+      observed = await this.observe(ctx).catch(
+        caught(this.logger, 'failed operation: observe the VM', { status: 'error' as VmStatus, errorReason: failure.code }, { vmId: vm.id }),
+      );
       if (observed.errorReason === 'vanished') presence = 'gone';
     }
-    const previous = operation.kind === JobName.VmResize ? (operation.checkpoint.previous as Pick<VmEntity, 'vcpus' | 'memoryMiB' | 'flavorId'> | undefined) : undefined;
+    const previous =
+      operation.kind === JobName.VmResize
+        ? (operation.checkpoint.previous as Pick<VmEntity, 'vcpus' | 'memoryMiB' | 'flavorId'> | undefined)
+        : undefined;
     await this.ds.transaction(async (tx) => {
       if (previous) await this.vms.update(tx, vm.tenantId, vm.id, previous);
       if (presence) await this.lifecycle.apply(tx, target, presence, { patch: observed, operationId: operation.id });

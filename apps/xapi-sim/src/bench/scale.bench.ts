@@ -10,14 +10,18 @@ function call(url: string, method: string, params: unknown[], parse = false): Pr
   const payload = JSON.stringify({ jsonrpc: '2.0', method, params, id: 1 });
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const req = http.request(`${url}/jsonrpc`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => {
-        const ms = performance.now() - started;
-        resolve({ ms, body: parse ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined });
-      });
-    });
+    const req = http.request(
+      `${url}/jsonrpc`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const ms = performance.now() - started;
+          resolve({ ms, body: parse ? JSON.parse(Buffer.concat(chunks).toString('utf8')) : undefined });
+        });
+      },
+    );
     req.on('error', reject);
     req.end(payload);
   });

@@ -23,7 +23,7 @@ wss.on('headers', (headers) => headers.push('Sec-WebSocket-Protocol: binary'));
 // console_of_request: ?uuid= names a VM or a console, ?ref= a VM (its rfb console) or a console.
 function consoleOf(sim: SimState, query: URLSearchParams): string | undefined {
   const uuid = query.get('uuid');
-  const ref = uuid !== null ? sim.store.refByUuid('VM', uuid) ?? sim.store.refByUuid('console', uuid) : query.get('ref');
+  const ref = uuid !== null ? (sim.store.refByUuid('VM', uuid) ?? sim.store.refByUuid('console', uuid)) : query.get('ref');
   if (!ref) return undefined;
   if (sim.store.get('console', ref)) return ref;
   const vm = sim.store.get('VM', ref);
@@ -44,7 +44,12 @@ function attach(sim: SimState, consoleRef: string, stream: Duplex, head?: Buffer
   const vm = sim.store.mustGet('VM', vmRef);
   const hostRef = String(vm.resident_on);
   sim.consoleLinks.add(vmRef, domainKey(hostRef, Number(vm.domid)), stream);
-  const info = { name: String(vm.name_label), uuid: String(vm.uuid), host: String(sim.store.get('host', hostRef)?.hostname ?? ''), domid: Number(vm.domid) };
+  const info = {
+    name: String(vm.name_label),
+    uuid: String(vm.uuid),
+    host: String(sim.store.get('host', hostRef)?.hostname ?? ''),
+    domid: Number(vm.domid),
+  };
   if (c.protocol === 'vt100') serveVt100(stream, info, head);
   else new RfbSession(stream, new TestPattern(info), info.name, head);
 }
@@ -57,7 +62,8 @@ export function serveConsole(sim: SimState, kind: 'connect' | 'websocket', req: 
   try {
     auth = authenticate(sim, req, new HttpParams(req)); // xapi_http.ml with_context, as every handler
   } catch (e) {
-    if (e instanceof Unauthorised) return answerRaw(socket, version, 401, 'Unauthorised', unauthorisedBody, [`WWW-Authenticate: ${basicRealm(realm)}`]);
+    if (e instanceof Unauthorised)
+      return answerRaw(socket, version, 401, 'Unauthorised', unauthorisedBody, [`WWW-Authenticate: ${basicRealm(realm)}`]);
     throw e;
   }
   socket.once('close', () => auth.release()); // a Basic-auth session lasts as long as the connection

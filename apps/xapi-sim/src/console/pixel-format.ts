@@ -15,7 +15,16 @@ export interface PixelFormat {
 
 /** What the server offers in ServerInit: 32 bpp, depth 24, little-endian xRGB, as qemu's VNC server does. */
 export const NATIVE_FORMAT: PixelFormat = {
-  bitsPerPixel: 32, depth: 24, bigEndian: false, trueColour: true, redMax: 255, greenMax: 255, blueMax: 255, redShift: 16, greenShift: 8, blueShift: 0,
+  bitsPerPixel: 32,
+  depth: 24,
+  bigEndian: false,
+  trueColour: true,
+  redMax: 255,
+  greenMax: 255,
+  blueMax: 255,
+  redShift: 16,
+  greenShift: 8,
+  blueShift: 0,
 };
 
 export function encodePixelFormat(f: PixelFormat): Buffer {
@@ -36,8 +45,16 @@ export function encodePixelFormat(f: PixelFormat): Buffer {
 /** Parses 16 bytes; undefined for a format this server cannot produce (bpp other than 8/16/32, colour map above 8 bpp). */
 export function parsePixelFormat(b: Buffer): PixelFormat | undefined {
   const f: PixelFormat = {
-    bitsPerPixel: b.readUInt8(0), depth: b.readUInt8(1), bigEndian: b.readUInt8(2) !== 0, trueColour: b.readUInt8(3) !== 0,
-    redMax: b.readUInt16BE(4), greenMax: b.readUInt16BE(6), blueMax: b.readUInt16BE(8), redShift: b.readUInt8(10), greenShift: b.readUInt8(11), blueShift: b.readUInt8(12),
+    bitsPerPixel: b.readUInt8(0),
+    depth: b.readUInt8(1),
+    bigEndian: b.readUInt8(2) !== 0,
+    trueColour: b.readUInt8(3) !== 0,
+    redMax: b.readUInt16BE(4),
+    greenMax: b.readUInt16BE(6),
+    blueMax: b.readUInt16BE(8),
+    redShift: b.readUInt8(10),
+    greenShift: b.readUInt8(11),
+    blueShift: b.readUInt8(12),
   };
   if (![8, 16, 32].includes(f.bitsPerPixel)) return undefined;
   if (!f.trueColour && f.bitsPerPixel !== 8) return undefined;

@@ -26,7 +26,12 @@ export class RfbSession {
   private pending: Rect | undefined; // one coalesced request while an update is being written
   private writing = false;
 
-  constructor(private readonly stream: Duplex, private readonly screen: TestPattern, private readonly name: string, head?: Buffer) {
+  constructor(
+    private readonly stream: Duplex,
+    private readonly screen: TestPattern,
+    private readonly name: string,
+    head?: Buffer,
+  ) {
     stream.on('data', (chunk: Buffer) => this.receive(chunk));
     stream.on('error', () => stream.destroy());
     stream.write('RFB 003.008\n');
@@ -102,7 +107,8 @@ export class RfbSession {
     const type = this.input[0];
     if (type === undefined) return false;
     switch (type) {
-      case 0: { // SetPixelFormat
+      case 0: {
+        // SetPixelFormat
         const m = this.take(20);
         if (!m) return false;
         const f = parsePixelFormat(m.subarray(4, 20));
@@ -111,19 +117,24 @@ export class RfbSession {
         this.paletteSent = false;
         return true;
       }
-      case 2: { // SetEncodings: Raw is always acceptable, so the list only needs skipping
+      case 2: {
+        // SetEncodings: Raw is always acceptable, so the list only needs skipping
         if (this.input.length < 4) return false;
         return this.take(4 + 4 * this.input.readUInt16BE(2)) !== undefined;
       }
-      case 3: { // FramebufferUpdateRequest
+      case 3: {
+        // FramebufferUpdateRequest
         const m = this.take(10);
         if (!m) return false;
         this.request(m[1] !== 0, { x: m.readUInt16BE(2), y: m.readUInt16BE(4), w: m.readUInt16BE(6), h: m.readUInt16BE(8) });
         return true;
       }
-      case 4: return this.take(8) !== undefined; // KeyEvent
-      case 5: return this.take(6) !== undefined; // PointerEvent
-      case 6: { // ClientCutText
+      case 4:
+        return this.take(8) !== undefined; // KeyEvent
+      case 5:
+        return this.take(6) !== undefined; // PointerEvent
+      case 6: {
+        // ClientCutText
         if (this.input.length < 8) return false;
         return this.take(8 + this.input.readUInt32BE(4)) !== undefined;
       }
@@ -215,11 +226,13 @@ function lengthPrefixed(s: string): Buffer {
 }
 
 function clip(r: Rect, width: number, height: number): Rect {
-  const x = Math.min(r.x, width), y = Math.min(r.y, height);
+  const x = Math.min(r.x, width),
+    y = Math.min(r.y, height);
   return { x, y, w: Math.min(r.w, width - x), h: Math.min(r.h, height - y) };
 }
 
 function union(a: Rect, b: Rect): Rect {
-  const x = Math.min(a.x, b.x), y = Math.min(a.y, b.y);
+  const x = Math.min(a.x, b.x),
+    y = Math.min(a.y, b.y);
   return { x, y, w: Math.max(a.x + a.w, b.x + b.w) - x, h: Math.max(a.y + a.h, b.y + b.h) - y };
 }

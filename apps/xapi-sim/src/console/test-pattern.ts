@@ -14,7 +14,16 @@ export interface ScreenInfo {
 type Rgb = readonly [number, number, number];
 
 const BARS_HEIGHT = 160;
-const bars: Rgb[] = [[192, 192, 192], [192, 192, 0], [0, 192, 192], [0, 192, 0], [192, 0, 192], [192, 0, 0], [0, 0, 192], [0, 0, 0]];
+const bars: Rgb[] = [
+  [192, 192, 192],
+  [192, 192, 0],
+  [0, 192, 192],
+  [0, 192, 0],
+  [192, 0, 192],
+  [192, 0, 0],
+  [0, 0, 192],
+  [0, 0, 0],
+];
 const panel: Rgb = [16, 24, 64];
 const GRADIENT_TOP = 440;
 

@@ -35,17 +35,23 @@ function parse<T>(schema: z.ZodType<T>, raw: string): { ok: true; value: T } | {
     return { ok: false, error: 'body is not valid JSON' };
   }
   const r = schema.safeParse(json);
-  return r.success ? { ok: true, value: r.data } : { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') };
+  return r.success
+    ? { ok: true, value: r.data }
+    : { ok: false, error: r.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') };
 }
 
 function state(sim: SimState): unknown {
   const originators: Record<string, number> = {};
   for (const [, s] of sim.store.all('session')) originators[String(s.originator)] = (originators[String(s.originator)] ?? 0) + 1;
   return {
-    counts: Object.fromEntries(Object.entries(sim.counts()).filter(([, n]) => n > 0)), generation: sim.store.generation,
-    master: sim.hostRefs.indexOf(sim.masterRef()) + 1, faults: sim.control.listFaults(), jsonrpc: sim.control.jsonRpc,
+    counts: Object.fromEntries(Object.entries(sim.counts()).filter(([, n]) => n > 0)),
+    generation: sim.store.generation,
+    master: sim.hostRefs.indexOf(sim.masterRef()) + 1,
+    faults: sim.control.listFaults(),
+    jsonrpc: sim.control.jsonRpc,
     hosts: sim.hostRefs.map((ref, i) => ({ host: i + 1, address: sim.store.get('host', ref)?.address, up: sim.net?.isUp(i + 1) ?? true })),
-    originators, ...sim.stats.snapshot(),
+    originators,
+    ...sim.stats.snapshot(),
     persistence: sim.persistence ? { dir: sim.persistence.dir, generation: sim.persistence.persistedGeneration } : null,
   };
 }
@@ -72,7 +78,14 @@ async function ovsRoute(sim: SimState, req: IncomingMessage, res: ServerResponse
   return send(res, 200, { ok: true, host: Number(m[1]) });
 }
 
-export async function handleControl(sim: SimState, dispatcher: Dispatcher, req: IncomingMessage, res: ServerResponse, path: string, body: string): Promise<void> {
+export async function handleControl(
+  sim: SimState,
+  dispatcher: Dispatcher,
+  req: IncomingMessage,
+  res: ServerResponse,
+  path: string,
+  body: string,
+): Promise<void> {
   const route = `${req.method} ${path}`;
   const host = req.method === 'POST' ? hostRoute.exec(path) : null;
   if (host) return setHostUp(sim, res, Number(host[1]), host[2] === 'up');

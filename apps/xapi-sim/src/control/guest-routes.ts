@@ -7,7 +7,9 @@ import { refreshAllowedOperations } from '../domain/vm-state.js';
 import type { SimState } from '../sim/sim-state.js';
 
 const tristate = z.enum(['yes', 'no', 'unspecified']);
-const toolsBody = z.object({ present: z.boolean().optional(), hotplugVbd: tristate.optional(), hotplugVif: tristate.optional(), refuseDetach: z.boolean().optional() }).strict();
+const toolsBody = z
+  .object({ present: z.boolean().optional(), hotplugVbd: tristate.optional(), hotplugVif: tristate.optional(), refuseDetach: z.boolean().optional() })
+  .strict();
 const route = /^\/sim\/vms\/([0-9a-f-]{36})\/guest-tools$/i;
 
 function send(res: ServerResponse, status: number, body: unknown): void {

@@ -55,10 +55,22 @@ export class Datamodel {
       const messages = new Map<string, MessageDef>();
       for (const m of c.messages) {
         const defaults = paramDefaults[`${c.name}.${m.name}`];
-        const params = m.params.map(([type, name]): ParamDef => ({ name, type: parseType(type), ...(defaults && name in defaults ? { default: defaults[name] } : {}) }));
+        const params = m.params.map(([type, name]): ParamDef => ({
+          name,
+          type: parseType(type),
+          ...(defaults && name in defaults ? { default: defaults[name] } : {}),
+        }));
         const first = params[0]?.type;
         const takesSession = first?.kind === 'ref' && first.cls === 'session' && params[0]?.name === 'session_id';
-        messages.set(m.name, { cls: c.name, name: m.name, params, result: parseType(m.result), implicit: m.implicit, takesSession, hasDefaults: defaults !== undefined });
+        messages.set(m.name, {
+          cls: c.name,
+          name: m.name,
+          params,
+          result: parseType(m.result),
+          implicit: m.implicit,
+          takesSession,
+          hasDefaults: defaults !== undefined,
+        });
       }
       addRecordsWhere(c.name, messages);
       this.classes.set(c.name, { name: c.name, fields, field: new Map(fields.map((f) => [f.name, f])), messages });
@@ -94,7 +106,10 @@ export function loadDatamodel(): Datamodel {
   if (!cached) {
     // Compiled code lives in dist/<dir>/, the data file in the project's data/ directory.
     const data = (name: string) => JSON.parse(readFileSync(new URL(`../../data/${name}`, import.meta.url), 'utf8'));
-    cached = new Datamodel(data('xapi-datamodel.json') as RawDatamodel, (data('xapi-param-defaults.json') as { defaults: Record<string, Record<string, Value>> }).defaults);
+    cached = new Datamodel(
+      data('xapi-datamodel.json') as RawDatamodel,
+      (data('xapi-param-defaults.json') as { defaults: Record<string, Record<string, Value>> }).defaults,
+    );
   }
   return cached;
 }

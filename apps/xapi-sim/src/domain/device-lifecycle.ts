@@ -23,10 +23,17 @@ const set = (t: Table, error: string[], ops: string[]) => {
 function vmChecks(sim: SimState, t: Table, cls: Cls, ref: string, dev: XRecord, vm: XRecord, vmRef: string, plugOps: string[]): void {
   const state = String(vm.power_state);
   const plugged = dev.currently_attached === true || dev.reserved === true;
-  if (state === 'Running') set(t, plugged ? ['DEVICE_ALREADY_ATTACHED', ref] : ['DEVICE_ALREADY_DETACHED', ref], plugged ? ['plug'] : plugOps.filter((o) => o !== 'plug'));
-  else set(t, ['VM_BAD_POWER_STATE', vmRef, 'running', state.toLowerCase()], cls === 'VBD' && state !== 'Paused' ? ['pause', 'unpause', ...plugOps] : plugOps);
+  if (state === 'Running')
+    set(t, plugged ? ['DEVICE_ALREADY_ATTACHED', ref] : ['DEVICE_ALREADY_DETACHED', ref], plugged ? ['plug'] : plugOps.filter((o) => o !== 'plug'));
+  else
+    set(
+      t,
+      ['VM_BAD_POWER_STATE', vmRef, 'running', state.toLowerCase()],
+      cls === 'VBD' && state !== 'Paused' ? ['pause', 'unpause', ...plugOps] : plugOps,
+    );
   for (const op of Object.values((vm.current_operations ?? {}) as Record<string, string>)) {
-    if (['clean_shutdown', 'hard_shutdown', 'suspend', 'pause'].includes(op)) set(t, ['OPERATION_NOT_ALLOWED', `Current operation on VM:${vmRef} is ${op}`], ['plug', 'unplug']);
+    if (['clean_shutdown', 'hard_shutdown', 'suspend', 'pause'].includes(op))
+      set(t, ['OPERATION_NOT_ALLOWED', `Current operation on VM:${vmRef} is ${op}`], ['plug', 'unplug']);
   }
   if (state !== 'Running' || String(vm.domain_type) !== 'hvm') return;
   const guest = sim.store.get('VM_guest_metrics', String(vm.guest_metrics));
@@ -44,10 +51,18 @@ function currentOps(t: Table, cls: Cls, ref: string, dev: XRecord, except: strin
   if (current.length === 0) return;
   if (cls === 'VIF') {
     const fmt = (xs: string[]) => `{${xs.join('; ')}}`;
-    return set(t, ['OTHER_OPERATION_IN_PROGRESS', 'VIF', ref, fmt(current.map(([, o]) => o).reverse()), fmt(current.map(([r]) => r).reverse())], [...t.keys()]);
+    return set(
+      t,
+      ['OTHER_OPERATION_IN_PROGRESS', 'VIF', ref, fmt(current.map(([, o]) => o).reverse()), fmt(current.map(([r]) => r).reverse())],
+      [...t.keys()],
+    );
   }
   const [opRef, op] = [...current].sort((a, b) => a[1].localeCompare(b[1]))[0]!;
-  set(t, ['OTHER_OPERATION_IN_PROGRESS', 'VBD', ref, op, opRef], [...t.keys()].filter((o) => !except.includes(o)));
+  set(
+    t,
+    ['OTHER_OPERATION_IN_PROGRESS', 'VBD', ref, op, opRef],
+    [...t.keys()].filter((o) => !except.includes(o)),
+  );
 }
 
 export function vbdOperationErrors(sim: SimState, ref: string, sharingChecks = true): Table {
@@ -83,12 +98,15 @@ function vdiChecks(sim: SimState, t: Table, ref: string, vbd: XRecord, vm: XReco
 // domains (System_domains.is_system_domain: control domains) do not count; a system domain may share any disk.
 export function vdiAttachError(sim: SimState, vdiRef: string, write: boolean, except?: string, systemDomain = false): string[] | undefined {
   const vdi = sim.store.mustGet('VDI', vdiRef);
-  const others = ((vdi.VBDs ?? []) as string[]).filter((r) => r !== except).map((r) => sim.store.get('VBD', r)).filter((o): o is XRecord => {
-    if (!o) return false;
-    const owner = sim.store.get('VM', String(o.VM));
-    const live = o.currently_attached === true || o.reserved === true || Object.keys((o.current_operations ?? {}) as object).length > 0;
-    return live && owner?.power_state !== 'Suspended' && owner?.is_control_domain !== true;
-  });
+  const others = ((vdi.VBDs ?? []) as string[])
+    .filter((r) => r !== except)
+    .map((r) => sim.store.get('VBD', r))
+    .filter((o): o is XRecord => {
+      if (!o) return false;
+      const owner = sim.store.get('VM', String(o.VM));
+      const live = o.currently_attached === true || o.reserved === true || Object.keys((o.current_operations ?? {}) as object).length > 0;
+      return live && owner?.power_state !== 'Suspended' && owner?.is_control_domain !== true;
+    });
   if (vdi.sharable !== true && !systemDomain && (others.some((o) => o.mode === 'RW') || (write && others.length > 0))) return ['VDI_IN_USE', vdiRef];
   if (write && vdi.read_only === true) return ['VDI_READONLY', vdiRef];
   return undefined;
@@ -105,7 +123,8 @@ export function vifOperationErrors(sim: SimState, ref: string): Table {
   return t;
 }
 
-const errorsOf = (sim: SimState, cls: Cls, ref: string, sharing: boolean) => (cls === 'VBD' ? vbdOperationErrors(sim, ref, sharing) : vifOperationErrors(sim, ref));
+const errorsOf = (sim: SimState, cls: Cls, ref: string, sharing: boolean) =>
+  cls === 'VBD' ? vbdOperationErrors(sim, ref, sharing) : vifOperationErrors(sim, ref);
 
 // assert_operation_valid
 export function assertDeviceOperation(sim: SimState, cls: Cls, ref: string, op: string): void {

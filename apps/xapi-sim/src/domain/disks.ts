@@ -36,7 +36,12 @@ export function createVdi(sim: SimState, values: XRecord): string {
   const physical = isThinSr(sim.store.mustGet('SR', srRef)) ? 0 : size;
   assertSrSpace(sim, srRef, physical);
   const ref = sim.store.create('VDI', {
-    type: 'user', ...values, physical_utilisation: physical, managed: true, missing: false, storage_lock: false,
+    type: 'user',
+    ...values,
+    physical_utilisation: physical,
+    managed: true,
+    missing: false,
+    storage_lock: false,
     allowed_operations: vdiOperations,
   });
   sim.store.update('VDI', ref, { location: sim.store.get('VDI', ref)!.uuid! });
@@ -98,7 +103,10 @@ export function createVbd(sim: SimState, values: XRecord): string {
   if (usedDevices(sim, vm, 'VBD').has(String(diskNumber(userdevice)))) fail('DEVICE_ALREADY_EXISTS', userdevice);
   const suspended = vm.power_state === 'Suspended';
   const ref = sim.store.create('VBD', {
-    ...v, userdevice, device: suspended ? String(v.device ?? '') : '', currently_attached: suspended && v.currently_attached === true,
+    ...v,
+    userdevice,
+    device: suspended ? String(v.device ?? '') : '',
+    currently_attached: suspended && v.currently_attached === true,
     allowed_operations: [],
   });
   refreshDeviceOperations(sim, 'VBD', ref);

@@ -42,15 +42,28 @@ export function guestXenstore(vm: XRecord, tools: GuestTools): Map<string, strin
     const m = /^vm-data\/ip(\d+)$/.exec(key);
     if (!m) continue;
     const count = { ipv4: 0, ipv6: 0 };
-    for (const addr of value.split(',').map((a) => a.trim().split('/')[0]!).filter(Boolean)) {
+    for (const addr of value
+      .split(',')
+      .map((a) => a.trim().split('/')[0]!)
+      .filter(Boolean)) {
       const ver = addr.includes(':') ? 'ipv6' : 'ipv4';
       xs.set(`attr/vif/${m[1]}/${ver}/${count[ver]++}`, addr);
     }
   }
-  const os = distros[String(vm.reference_label)] ?? { name: (vm.other_config as Record<string, string>).base_template_name ?? String(vm.name_label), distro: 'linux' };
+  const os = distros[String(vm.reference_label)] ?? {
+    name: (vm.other_config as Record<string, string>).base_template_name ?? String(vm.name_label),
+    distro: 'linux',
+  };
   for (const [k, v] of Object.entries(os)) xs.set(k === 'name' || k === 'uname' || k === 'distro' ? `data/os_${k}` : `data/os_${k}ver`, v);
-  for (const [k, v] of [['MajorVersion', '7'], ['MinorVersion', '30'], ['MicroVersion', '0'], ['BuildVersion', '1']]) xs.set(`attr/PVAddons/${k}`, v!);
-  for (const f of ['feature-shutdown', 'feature-poweroff', 'feature-reboot', 'feature-suspend', 'feature-vcpu-hotplug', 'feature-balloon']) xs.set(`control/${f}`, '1');
+  for (const [k, v] of [
+    ['MajorVersion', '7'],
+    ['MinorVersion', '30'],
+    ['MicroVersion', '0'],
+    ['BuildVersion', '1'],
+  ])
+    xs.set(`attr/PVAddons/${k}`, v!);
+  for (const f of ['feature-shutdown', 'feature-poweroff', 'feature-reboot', 'feature-suspend', 'feature-vcpu-hotplug', 'feature-balloon'])
+    xs.set(`control/${f}`, '1');
   if (tools.hotplugVbd && tools.hotplugVbd !== 'unspecified') xs.set('feature/hotplug/vbd', tools.hotplugVbd === 'yes' ? '1' : '0');
   if (tools.hotplugVif && tools.hotplugVif !== 'unspecified') xs.set('feature/hotplug/vif', tools.hotplugVif === 'yes' ? '1' : '0');
   return xs;
@@ -64,7 +77,10 @@ export function networksOf(xs: Map<string, string>): Record<string, string> {
     const [, , vif, ver, idx] = path.split('/');
     if ((ver !== 'ipv4' && ver !== 'ipv6') || !/^\d+$/.test(idx ?? '')) continue;
     out[`${vif}/${ver}/${idx}`] = addr;
-    const first = [...xs.keys()].filter((p) => p.startsWith(`attr/vif/${vif}/ipv4/`)).map((p) => p.split('/')[4]!).sort(num)[0];
+    const first = [...xs.keys()]
+      .filter((p) => p.startsWith(`attr/vif/${vif}/ipv4/`))
+      .map((p) => p.split('/')[4]!)
+      .sort(num)[0];
     if (ver === 'ipv4' && idx === first) out[`${vif}/ip`] = addr;
   }
   return out;
@@ -74,13 +90,28 @@ const tristate = (v: string | undefined): Tristate => (v === '1' ? 'yes' : v ===
 
 function metricsFrom(xs: Map<string, string>): XRecord {
   const pick = (pairs: Array<[string, string]>) => Object.fromEntries(pairs.filter(([p]) => xs.has(p)).map(([p, k]) => [k, xs.get(p)!]));
-  const pv = pick([['attr/PVAddons/MajorVersion', 'major'], ['attr/PVAddons/MinorVersion', 'minor'], ['attr/PVAddons/MicroVersion', 'micro'], ['attr/PVAddons/BuildVersion', 'build'], ['attr/PVAddons/Application', 'application']]);
+  const pv = pick([
+    ['attr/PVAddons/MajorVersion', 'major'],
+    ['attr/PVAddons/MinorVersion', 'minor'],
+    ['attr/PVAddons/MicroVersion', 'micro'],
+    ['attr/PVAddons/BuildVersion', 'build'],
+    ['attr/PVAddons/Application', 'application'],
+  ]);
   if (Object.keys(pv).length > 0 && !('micro' in pv)) pv.micro = '-1';
   const other = Object.fromEntries([...xs].filter(([p]) => /^control\/[^/]+$/.test(p)).map(([p, v]) => [p.slice('control/'.length), v]));
   return {
-    os_version: pick([['data/os_name', 'name'], ['data/os_uname', 'uname'], ['data/os_distro', 'distro'], ['data/os_majorver', 'major'], ['data/os_minorver', 'minor']]),
-    PV_drivers_version: pv, networks: networksOf(xs), other,
-    can_use_hotplug_vbd: tristate(xs.get('feature/hotplug/vbd')), can_use_hotplug_vif: tristate(xs.get('feature/hotplug/vif')),
+    os_version: pick([
+      ['data/os_name', 'name'],
+      ['data/os_uname', 'uname'],
+      ['data/os_distro', 'distro'],
+      ['data/os_majorver', 'major'],
+      ['data/os_minorver', 'minor'],
+    ]),
+    PV_drivers_version: pv,
+    networks: networksOf(xs),
+    other,
+    can_use_hotplug_vbd: tristate(xs.get('feature/hotplug/vbd')),
+    can_use_hotplug_vif: tristate(xs.get('feature/hotplug/vif')),
   };
 }
 
@@ -92,7 +123,14 @@ export function reportGuestAgent(sim: SimState, vmRef: string): void {
   const fields = { ...metricsFrom(guestXenstore(vm, tools)), last_updated: nowXapiDate(), live: true };
   const existing = isNullRef(vm.guest_metrics) ? undefined : sim.store.get('VM_guest_metrics', String(vm.guest_metrics));
   if (existing) return void sim.store.update('VM_guest_metrics', String(vm.guest_metrics), fields);
-  const ref = sim.store.create('VM_guest_metrics', { ...fields, PV_drivers_detected: true, PV_drivers_up_to_date: true, memory: {}, disks: {}, services: {} });
+  const ref = sim.store.create('VM_guest_metrics', {
+    ...fields,
+    PV_drivers_detected: true,
+    PV_drivers_up_to_date: true,
+    memory: {},
+    disks: {},
+    services: {},
+  });
   sim.store.update('VM', vmRef, { guest_metrics: ref });
 }
 

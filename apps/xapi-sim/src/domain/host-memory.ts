@@ -52,7 +52,10 @@ export function pickHost(sim: SimState, needed: number, hostRef?: string): strin
     if (free < needed) fail('HOST_NOT_ENOUGH_FREE_MEMORY', needed, free);
     return hostRef;
   }
-  const candidates = sim.store.all('host').map(([ref]) => ref).filter((ref) => usable(sim, ref));
+  const candidates = sim.store
+    .all('host')
+    .map(([ref]) => ref)
+    .filter((ref) => usable(sim, ref));
   if (candidates.length === 0) fail('NO_HOSTS_AVAILABLE');
   const ranked = candidates.map((ref) => ({ ref, free: hostFreeMemory(sim, ref) })).sort((a, b) => b.free - a.free);
   const best = ranked[0]!;

@@ -7,15 +7,22 @@ import { fail } from '../rpc/xapi-error.js';
 const all = ['provision', 'evacuate', 'shutdown', 'reboot', 'power_on', 'vm_start', 'vm_resume', 'vm_migrate', 'apply_updates', 'enable'];
 const creating = new Set(['provision', 'vm_resume', 'vm_migrate']);
 const removing = new Set(['evacuate', 'reboot', 'shutdown']);
-const blockedBy: Record<string, string[]> = { reboot: ['shutdown', 'apply_updates'], shutdown: ['reboot', 'apply_updates'], apply_updates: ['reboot', 'shutdown', 'enable'], provision: ['provision'] };
+const blockedBy: Record<string, string[]> = {
+  reboot: ['shutdown', 'apply_updates'],
+  shutdown: ['reboot', 'apply_updates'],
+  apply_updates: ['reboot', 'shutdown', 'enable'],
+  provision: ['provision'],
+};
 
 /** xapi's error for `op` on the host now, or undefined if it is allowed. */
 export function hostOperationError(sim: SimState, hostRef: string, op: string): string[] | undefined {
   const host = sim.store.mustGet('host', hostRef);
   const current = Object.entries(host.current_operations as Record<string, string>);
   const busy = (pred: (o: string) => boolean) => current.find(([, o]) => pred(o));
-  const clash = (creating.has(op) && busy((o) => removing.has(o))) || (removing.has(op) && busy((o) => creating.has(o)))
-    || busy((o) => (blockedBy[o] ?? []).includes(op));
+  const clash =
+    (creating.has(op) && busy((o) => removing.has(o))) ||
+    (removing.has(op) && busy((o) => creating.has(o))) ||
+    busy((o) => (blockedBy[o] ?? []).includes(op));
   if (clash) return ['OTHER_OPERATION_IN_PROGRESS', 'host', hostRef, clash[1], clash[0]];
   if (host.enabled === true && ['reboot', 'shutdown', 'apply_updates'].includes(op)) return ['HOST_NOT_DISABLED'];
   if (op === 'power_on') {

@@ -21,13 +21,26 @@ export function populateVms(sim: SimState, count: number): { created: number; ru
     const run = n % 2 === 1 && free.get(host)! >= vmMemory;
     if (run) free.set(host, free.get(host)! - vmMemory);
     const vm = createVm(sim, {
-      name_label: `pop-vm-${n}`, name_description: 'Populated for scale runs', power_state: run ? 'Running' : 'Halted',
-      resident_on: run ? host : 'OpaqueRef:NULL', domid: run ? sim.nextDomid(host) : -1, is_a_template: false,
-      memory_static_min: vmMemory, memory_dynamic_min: vmMemory, memory_dynamic_max: vmMemory, memory_static_max: vmMemory,
-      memory_target: run ? vmMemory : 0, VCPUs_max: 1, VCPUs_at_startup: 1, domain_type: 'hvm',
-      actions_after_shutdown: 'destroy', actions_after_reboot: 'restart', actions_after_crash: 'restart',
+      name_label: `pop-vm-${n}`,
+      name_description: 'Populated for scale runs',
+      power_state: run ? 'Running' : 'Halted',
+      resident_on: run ? host : 'OpaqueRef:NULL',
+      domid: run ? sim.nextDomid(host) : -1,
+      is_a_template: false,
+      memory_static_min: vmMemory,
+      memory_dynamic_min: vmMemory,
+      memory_dynamic_max: vmMemory,
+      memory_static_max: vmMemory,
+      memory_target: run ? vmMemory : 0,
+      VCPUs_max: 1,
+      VCPUs_at_startup: 1,
+      domain_type: 'hvm',
+      actions_after_shutdown: 'destroy',
+      actions_after_reboot: 'restart',
+      actions_after_crash: 'restart',
       other_config: { mac_seed: newUuid(), 'sim:populated': 'true', base_template_name: 'Debian Bookworm 12' },
-      tags: [run ? 'running' : 'halted'], user_version: 1,
+      tags: [run ? 'running' : 'halted'],
+      user_version: 1,
     });
     if (network) {
       const vif = createVif(sim, { VM: vm, network, device: '0', MAC: '', MTU: 0, other_config: {} });

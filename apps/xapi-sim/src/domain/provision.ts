@@ -39,16 +39,33 @@ export function provisionVm(sim: SimState, vmRef: string): void {
   const defaultSr = String(sim.pool().default_SR);
   // sr="" (or an SR that no longer exists) means the pool's default SR.
   const srFor = (d: DiskSpec) => (d.sr && store.refByUuid('SR', d.sr)) || defaultSr;
-  if (disks.length > 0 && (isNullRef(defaultSr) || !store.get('SR', defaultSr)) && disks.some((d) => srFor(d) === defaultSr)) fail('VM_REQUIRES_SR', vmRef, defaultSr);
+  if (disks.length > 0 && (isNullRef(defaultSr) || !store.get('SR', defaultSr)) && disks.some((d) => srFor(d) === defaultSr))
+    fail('VM_REQUIRES_SR', vmRef, defaultSr);
   const need = new Map<string, number>();
   for (const d of disks) need.set(srFor(d), (need.get(srFor(d)) ?? 0) + d.size);
   for (const [sr, bytes] of need) assertSrSpace(sim, sr, bytes);
   for (const d of disks) {
     const vdi = createVdi(sim, {
-      name_label: `${String(vm.name_label)} ${d.device}`, name_description: 'Created by template provisioner',
-      SR: srFor(d), virtual_size: d.size, type: d.type, sharable: false, read_only: false, other_config: {},
+      name_label: `${String(vm.name_label)} ${d.device}`,
+      name_description: 'Created by template provisioner',
+      SR: srFor(d),
+      virtual_size: d.size,
+      type: d.type,
+      sharable: false,
+      read_only: false,
+      other_config: {},
     });
-    createVbd(sim, { VM: vmRef, VDI: vdi, userdevice: d.device, bootable: d.bootable, mode: 'RW', type: 'Disk', unpluggable: false, empty: false, other_config: {} });
+    createVbd(sim, {
+      VM: vmRef,
+      VDI: vdi,
+      userdevice: d.device,
+      bootable: d.bootable,
+      mode: 'RW',
+      type: 'Disk',
+      unpluggable: false,
+      empty: false,
+      other_config: {},
+    });
   }
   delete other.disks;
   store.update('VM', vmRef, { other_config: other, is_a_template: false, is_default_template: false });

@@ -30,7 +30,11 @@ export async function refreshUtilisation(sim: SimState, vdiRef: string): Promise
 async function duplicate(sim: SimState, srcRef: string, snapshot: boolean, driverParams: Record<string, string>): Promise<string> {
   const src = sim.store.mustGet('VDI', srcRef);
   const ref = createVdi(sim, {
-    ...pick(src, carried), SR: src.SR!, virtual_size: src.virtual_size!, read_only: false, sm_config: { ...driverParams },
+    ...pick(src, carried),
+    SR: src.SR!,
+    virtual_size: src.virtual_size!,
+    read_only: false,
+    sm_config: { ...driverParams },
     ...(snapshot ? { is_a_snapshot: true, snapshot_of: srcRef, snapshot_time: nowXapiDate() } : {}),
   });
   try {
@@ -52,7 +56,25 @@ export async function copyVdi(sim: SimState, vdiRef: string, srRef: string, base
   const src = sim.store.mustGet('VDI', vdiRef);
   const into = !isNullRef(intoRef) && sim.store.get('VDI', intoRef) ? intoRef : undefined;
   // CA-64962: a new copy is always RW, whatever the source
-  const dst = into ?? createVdi(sim, { ...pick(src, ['name_label', 'name_description', 'virtual_size', 'type', 'sharable', 'other_config', 'xenstore_data', 'tags', 'on_boot', 'allow_caching']), SR: srRef, read_only: false, sm_config: {} });
+  const dst =
+    into ??
+    createVdi(sim, {
+      ...pick(src, [
+        'name_label',
+        'name_description',
+        'virtual_size',
+        'type',
+        'sharable',
+        'other_config',
+        'xenstore_data',
+        'tags',
+        'on_boot',
+        'allow_caching',
+      ]),
+      SR: srRef,
+      read_only: false,
+      sm_config: {},
+    });
   try {
     const d = sim.store.mustGet('VDI', dst);
     if (d.read_only === true) fail('VDI_READONLY', dst);

@@ -22,7 +22,9 @@ export function mustWriteZeroes(sr: XRecord, vdi: XRecord): boolean {
 }
 
 function activeVbds(sim: SimState, vdi: XRecord): XRecord[] {
-  return (vdi.VBDs as string[]).map((r) => sim.store.get('VBD', r)).filter((v): v is XRecord => v !== undefined && (v.currently_attached === true || v.reserved === true));
+  return (vdi.VBDs as string[])
+    .map((r) => sim.store.get('VBD', r))
+    .filter((v): v is XRecord => v !== undefined && (v.currently_attached === true || v.reserved === true));
 }
 
 export function vdiOperationError(sim: SimState, vdiRef: string, vdi: XRecord, op: string): string[] | undefined {
@@ -33,7 +35,8 @@ export function vdiOperationError(sim: SimState, vdiRef: string, vdi: XRecord, o
   if (blocked) return ['VDI_IN_USE', vdiRef, op];
   if (op === 'snapshot' && vdi.sharable === true) return ['VDI_IS_SHARABLE', vdiRef];
   if ((op === 'snapshot' || op === 'copy') && vdi.on_boot === 'reset') return ['VDI_ON_BOOT_MODE_INCOMPATIBLE_WITH_OPERATION'];
-  if (op === 'snapshot' && Object.values(vdi.current_operations as Record<string, string>).includes('copy')) return ['OPERATION_NOT_ALLOWED', 'Snapshot operation not allowed during copy.'];
+  if (op === 'snapshot' && Object.values(vdi.current_operations as Record<string, string>).includes('copy'))
+    return ['OPERATION_NOT_ALLOWED', 'Snapshot operation not allowed during copy.'];
   return undefined;
 }
 

@@ -8,9 +8,30 @@ import { refreshUtilisation } from './vdi-ops.js';
 import { cloneVmFields, createVm } from './vm-factory.js';
 import { createVif } from './vifs.js';
 
-const vdiCopied = ['name_label', 'name_description', 'virtual_size', 'type', 'sharable', 'read_only', 'other_config', 'sm_config', 'xenstore_data', 'tags'];
+const vdiCopied = [
+  'name_label',
+  'name_description',
+  'virtual_size',
+  'type',
+  'sharable',
+  'read_only',
+  'other_config',
+  'sm_config',
+  'xenstore_data',
+  'tags',
+];
 const vbdCopied = ['userdevice', 'bootable', 'mode', 'type', 'empty', 'unpluggable', 'other_config', 'qos_algorithm_type', 'qos_algorithm_params'];
-const vifCopied = ['device', 'network', 'MTU', 'other_config', 'locking_mode', 'ipv4_allowed', 'ipv6_allowed', 'qos_algorithm_type', 'qos_algorithm_params'];
+const vifCopied = [
+  'device',
+  'network',
+  'MTU',
+  'other_config',
+  'locking_mode',
+  'ipv4_allowed',
+  'ipv6_allowed',
+  'qos_algorithm_type',
+  'qos_algorithm_params',
+];
 
 function pick(record: XRecord, keys: string[]): XRecord {
   return Object.fromEntries(keys.filter((k) => k in record).map((k) => [k, structuredClone(record[k]!)]));
@@ -62,7 +83,9 @@ export function destroyVmRecords(sim: SimState, vmRef: string): void {
     if (typeof ref === 'string' && store.get(cls, ref)) store.destroy(cls, ref);
   };
   // Each list is read once, before anything is destroyed: destroying a child edits the VM's set.
-  const children = (['VBDs', 'VIFs', 'VGPUs', 'VUSBs', 'VTPMs'] as const).map((f) => [f.slice(0, -1), [...((vm[f] as string[] | undefined) ?? [])]] as const);
+  const children = (['VBDs', 'VIFs', 'VGPUs', 'VUSBs', 'VTPMs'] as const).map(
+    (f) => [f.slice(0, -1), [...((vm[f] as string[] | undefined) ?? [])]] as const,
+  );
   for (const [cls, refs] of children) {
     for (const ref of refs) {
       if (cls === 'VBD' || cls === 'VIF') gone(`${cls}_metrics`, store.get(cls, ref)?.metrics);

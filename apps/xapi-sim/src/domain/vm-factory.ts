@@ -22,9 +22,32 @@ export function createVm(sim: SimState, values: XRecord): string {
 
 // Fields a clone/copy must not inherit: identity, runtime state and device lists (re-created separately).
 const notCopied = new Set([
-  'uuid', 'name_label', 'allowed_operations', 'current_operations', 'power_state', 'resident_on', 'scheduled_to_be_resident_on',
-  'domid', 'metrics', 'guest_metrics', 'VBDs', 'VIFs', 'consoles', 'crash_dumps', 'VTPMs', 'VUSBs', 'snapshots', 'children',
-  'snapshot_of', 'is_a_snapshot', 'parent', 'blocked_operations', 'is_default_template', 'memory_target', 'attached_PCIs', 'VGPUs',
+  'uuid',
+  'name_label',
+  'allowed_operations',
+  'current_operations',
+  'power_state',
+  'resident_on',
+  'scheduled_to_be_resident_on',
+  'domid',
+  'metrics',
+  'guest_metrics',
+  'VBDs',
+  'VIFs',
+  'consoles',
+  'crash_dumps',
+  'VTPMs',
+  'VUSBs',
+  'snapshots',
+  'children',
+  'snapshot_of',
+  'is_a_snapshot',
+  'parent',
+  'blocked_operations',
+  'is_default_template',
+  'memory_target',
+  'attached_PCIs',
+  'VGPUs',
 ]);
 
 export function cloneVmFields(source: XRecord, newName: string): XRecord {

@@ -35,8 +35,11 @@ function updateMetrics(sim: SimState, vmRef: string, running: boolean, restarted
 export function bootVm(sim: SimState, vmRef: string, hostRef: string, paused: boolean): void {
   const vm = sim.store.mustGet('VM', vmRef);
   sim.store.update('VM', vmRef, {
-    power_state: paused ? 'Paused' : 'Running', resident_on: hostRef, scheduled_to_be_resident_on: NULL_REF,
-    domid: sim.nextDomid(hostRef), memory_target: Number(vm.memory_dynamic_max),
+    power_state: paused ? 'Paused' : 'Running',
+    resident_on: hostRef,
+    scheduled_to_be_resident_on: NULL_REF,
+    domid: sim.nextDomid(hostRef),
+    memory_target: Number(vm.memory_dynamic_max),
   });
   dropSuspendImage(sim, vmRef);
   setDevicesAttached(sim, vmRef, true);

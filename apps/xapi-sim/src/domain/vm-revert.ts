@@ -14,13 +14,36 @@ import { createVm } from './vm-factory.js';
 
 // xapi_vm_snapshot.ml do_not_copy (post-MNR): identity, runtime state and the device lists stay the VM's own.
 const doNotCopy = new Set([
-  'uuid', 'suspend_VDI', 'power_state', 'parent', 'current_operations', 'allowed_operations', 'metrics', 'guest_metrics',
-  'resident_on', 'domid', 'protection_policy', 'snapshot_schedule', 'scheduled_to_be_resident_on', 'snapshots', 'tags', 'affinity',
-  'groups', 'consoles', 'VBDs', 'VIFs', 'VGPUs', 'VUSBs', 'VTPMs', 'attached_PCIs', 'is_snapshot_from_vmpp',
+  'uuid',
+  'suspend_VDI',
+  'power_state',
+  'parent',
+  'current_operations',
+  'allowed_operations',
+  'metrics',
+  'guest_metrics',
+  'resident_on',
+  'domid',
+  'protection_policy',
+  'snapshot_schedule',
+  'scheduled_to_be_resident_on',
+  'snapshots',
+  'tags',
+  'affinity',
+  'groups',
+  'consoles',
+  'VBDs',
+  'VIFs',
+  'VGPUs',
+  'VUSBs',
+  'VTPMs',
+  'attached_PCIs',
+  'is_snapshot_from_vmpp',
   'children', // a relation the database keeps, not a stored value
 ]);
 
-const records = (sim: SimState, cls: string, refs: unknown) => (refs as string[]).map((r) => [r, sim.store.get(cls, r)] as const).filter((x): x is readonly [string, XRecord] => x[1] !== undefined);
+const records = (sim: SimState, cls: string, refs: unknown) =>
+  (refs as string[]).map((r) => [r, sim.store.get(cls, r)] as const).filter((x): x is readonly [string, XRecord] => x[1] !== undefined);
 
 // Xapi_vm_snapshot.create_vm_from_snapshot: the snapshot's VM is gone, so it comes back with its old uuid.
 export function vmOfSnapshot(sim: SimState, snapRef: string): string {
@@ -42,7 +65,13 @@ export async function revertVm(sim: SimState, snapRef: string, vmRef: string): P
   await revertDisks(sim, snapRef, vmRef);
   const vm = store.mustGet('VM', vmRef);
   for (const [r] of records(sim, 'VIF', [...(vm.VIFs as string[])])) store.destroy('VIF', r);
-  copyDevices(sim, vmRef, [], records(sim, 'VIF', snap.VIFs).map(([, v]) => v), false);
+  copyDevices(
+    sim,
+    vmRef,
+    [],
+    records(sim, 'VIF', snap.VIFs).map(([, v]) => v),
+    false,
+  );
   dropGuestMetrics(sim, vmRef);
   store.update('VM', vmRef, { guest_metrics: copyGuestMetrics(sim, snap) });
   const oldMetrics = String(store.mustGet('VM', vmRef).metrics);
@@ -65,7 +94,8 @@ async function revertDisks(sim: SimState, snapRef: string, vmRef: string): Promi
   if (!isNullRef(vm.suspend_VDI)) dropVdis.push(String(vm.suspend_VDI));
   // disks without a snapshot are left unattached; every CD drive is re-created from the snapshot's
   for (const [r, v] of vmVbds) if (v.type === 'CD' || v.type === 'Disk') store.destroy('VBD', r);
-  for (const vdi of dropVdis) if (store.get('VDI', vdi) && store.get('SR', String(store.get('VDI', vdi)!.SR))?.content_type !== 'iso') destroyVdi(sim, vdi);
+  for (const vdi of dropVdis)
+    if (store.get('VDI', vdi) && store.get('SR', String(store.get('VDI', vdi)!.SR))?.content_type !== 'iso') destroyVdi(sim, vdi);
   const made: string[] = [];
   try {
     const disks: Array<[XRecord, string]> = [];
@@ -80,7 +110,8 @@ async function revertDisks(sim: SimState, snapRef: string, vmRef: string): Promi
       if (!isNullRef(previous)) for (const [r, v] of store.all('VDI')) if (v.snapshot_of === previous) store.update('VDI', r, { snapshot_of: clone });
       disks.push([vbd, clone]);
     }
-    const suspend = !isNullRef(snap.suspend_VDI) && store.get('VDI', String(snap.suspend_VDI)) ? await cloneVdi(sim, String(snap.suspend_VDI)) : NULL_REF;
+    const suspend =
+      !isNullRef(snap.suspend_VDI) && store.get('VDI', String(snap.suspend_VDI)) ? await cloneVdi(sim, String(snap.suspend_VDI)) : NULL_REF;
     copyDevices(sim, vmRef, disks, [], false);
     store.update('VM', vmRef, { suspend_VDI: suspend });
   } catch (e) {

@@ -14,12 +14,40 @@ import { refreshAllowedOperations } from './vm-state.js';
 
 // Device lists and runtime state a copied record starts without (new arrays each time: the store edits sets in place).
 const fresh = (): XRecord => ({
-  allowed_operations: [], current_operations: {}, blocked_operations: {}, VBDs: [], VIFs: [], consoles: [], crash_dumps: [],
-  VTPMs: [], VUSBs: [], VGPUs: [], attached_PCIs: [], snapshots: [], children: [], resident_on: NULL_REF,
-  scheduled_to_be_resident_on: NULL_REF, domid: -1, domarch: '', blobs: {}, ha_always_run: false, protection_policy: NULL_REF,
-  is_snapshot_from_vmpp: false, is_vmss_snapshot: false, snapshot_schedule: NULL_REF, appliance: NULL_REF, start_delay: 0,
-  shutdown_delay: 0, order: 0, suspend_SR: NULL_REF, version: 0, requires_reboot: false, transportable_snapshot_id: '',
-  is_default_template: false, pending_guidances: [], suspend_VDI: NULL_REF,
+  allowed_operations: [],
+  current_operations: {},
+  blocked_operations: {},
+  VBDs: [],
+  VIFs: [],
+  consoles: [],
+  crash_dumps: [],
+  VTPMs: [],
+  VUSBs: [],
+  VGPUs: [],
+  attached_PCIs: [],
+  snapshots: [],
+  children: [],
+  resident_on: NULL_REF,
+  scheduled_to_be_resident_on: NULL_REF,
+  domid: -1,
+  domarch: '',
+  blobs: {},
+  ha_always_run: false,
+  protection_policy: NULL_REF,
+  is_snapshot_from_vmpp: false,
+  is_vmss_snapshot: false,
+  snapshot_schedule: NULL_REF,
+  appliance: NULL_REF,
+  start_delay: 0,
+  shutdown_delay: 0,
+  order: 0,
+  suspend_SR: NULL_REF,
+  version: 0,
+  requires_reboot: false,
+  transportable_snapshot_id: '',
+  is_default_template: false,
+  pending_guidances: [],
+  suspend_VDI: NULL_REF,
 });
 
 // Xapi_vm_helpers.copy_metrics: the copy gets its own VM_metrics with the source's numbers.
@@ -35,8 +63,16 @@ export function copyDevices(sim: SimState, vmRef: string, vbds: Array<[XRecord, 
     const other = { ...(vbd.other_config as Record<string, string>) };
     if (markOwner && vbd.type === 'Disk' && !('owner' in other)) other.owner = ''; // CA-58405: the copy owns its disks
     sim.store.create('VBD', {
-      ...structuredClone(vbd), uuid: newUuid(), VM: vmRef, VDI: vdi, empty: vbd.empty === true || isNullRef(vdi), other_config: other,
-      current_operations: {}, allowed_operations: [], reserved: false, metrics: NULL_REF,
+      ...structuredClone(vbd),
+      uuid: newUuid(),
+      VM: vmRef,
+      VDI: vdi,
+      empty: vbd.empty === true || isNullRef(vdi),
+      other_config: other,
+      current_operations: {},
+      allowed_operations: [],
+      reserved: false,
+      metrics: NULL_REF,
     });
   }
   for (const vif of vifs) {
@@ -50,8 +86,17 @@ function suspendImage(sim: SimState, vmRef: string, vm: XRecord): string {
   const sr = !isNullRef(vm.suspend_SR) && sim.store.get('SR', String(vm.suspend_SR)) ? String(vm.suspend_SR) : String(sim.pool().suspend_image_SR);
   const size = Math.floor(Number(vm.memory_static_max) * 1.2 * 1.05) + 100 * 1024 * 1024;
   return createVdi(sim, {
-    name_label: 'Suspend image', name_description: 'Suspend image', SR: sr, virtual_size: size, type: 'suspend', sharable: false,
-    read_only: false, other_config: {}, xenstore_data: {}, sm_config: { vmhint: String(vm.uuid), initial_allocation: String(size) }, tags: [],
+    name_label: 'Suspend image',
+    name_description: 'Suspend image',
+    SR: sr,
+    virtual_size: size,
+    type: 'suspend',
+    sharable: false,
+    read_only: false,
+    other_config: {},
+    xenstore_data: {},
+    sm_config: { vmhint: String(vm.uuid), initial_allocation: String(size) },
+    tags: [],
   });
 }
 
@@ -69,7 +114,8 @@ export async function snapshotVm(sim: SimState, vmRef: string, newName: string, 
   // checkpoint of a live VM suspends it first: its memory goes to a suspend image the snapshot takes a copy of
   const liveImage = spec.checkpoint && running ? suspendImage(sim, vmRef, vm) : undefined;
   const memoryImage = liveImage ?? (spec.checkpoint ? String(vm.suspend_VDI) : NULL_REF);
-  const vbds = (vm.VBDs as string[]).map((r) => [r, store.get('VBD', r)] as const)
+  const vbds = (vm.VBDs as string[])
+    .map((r) => [r, store.get('VBD', r)] as const)
     .filter((x): x is readonly [string, XRecord] => x[1] !== undefined && !spec.ignoreVdis.includes(String(x[1].VDI)));
   const made: string[] = [];
   try {
@@ -84,14 +130,33 @@ export async function snapshotVm(sim: SimState, vmRef: string, newName: string, 
     if (!isNullRef(suspendVdi)) made.push(suspendVdi);
     const now = store.mustGet('VM', vmRef);
     const newState = spec.checkpoint && (running || state === 'Suspended') ? 'Suspended' : 'Halted';
-    const info: Record<string, string> = spec.checkpoint && !running ? {} : { 'disk-snapshot-type': 'crash_consistent', 'power-state-at-snapshot': state };
+    const info: Record<string, string> =
+      spec.checkpoint && !running ? {} : { 'disk-snapshot-type': 'crash_consistent', 'power-state-at-snapshot': state };
     const snap = store.create('VM', {
-      ...structuredClone(now), ...fresh(), uuid: newUuid(), name_label: newName, power_state: newState, is_a_template: true,
-      is_a_snapshot: true, snapshot_of: vmRef, snapshot_time: nowXapiDate(), snapshot_info: info, snapshot_metadata: vmToString(now),
-      parent: now.parent ?? NULL_REF, metrics: copyMetrics(sim, now), guest_metrics: copyGuestMetrics(sim, now), suspend_VDI: suspendVdi,
+      ...structuredClone(now),
+      ...fresh(),
+      uuid: newUuid(),
+      name_label: newName,
+      power_state: newState,
+      is_a_template: true,
+      is_a_snapshot: true,
+      snapshot_of: vmRef,
+      snapshot_time: nowXapiDate(),
+      snapshot_info: info,
+      snapshot_metadata: vmToString(now),
+      parent: now.parent ?? NULL_REF,
+      metrics: copyMetrics(sim, now),
+      guest_metrics: copyGuestMetrics(sim, now),
+      suspend_VDI: suspendVdi,
       generation_id: '',
     });
-    copyDevices(sim, snap, disks, (now.VIFs as string[]).map((r) => store.get('VIF', r)).filter((v): v is XRecord => v !== undefined), true);
+    copyDevices(
+      sim,
+      snap,
+      disks,
+      (now.VIFs as string[]).map((r) => store.get('VIF', r)).filter((v): v is XRecord => v !== undefined),
+      true,
+    );
     resetState(sim, snap, newState);
     store.update('VM', vmRef, { parent: snap });
     return snap;

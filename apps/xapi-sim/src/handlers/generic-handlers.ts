@@ -33,7 +33,12 @@ export function genericHandler(def: ClassDef, msg: MessageDef): HandlerEntry | u
     case 'get_by_uuid':
       return { fn: (ctx) => ctx.sim.store.refByUuid(cls, argStr(ctx, 0)) ?? fail('UUID_INVALID', cls, argStr(ctx, 0)) };
     case 'get_by_name_label':
-      return { fn: (ctx) => records(ctx).filter(([, r]) => r.name_label === argStr(ctx, 0)).map(([ref]) => ref) };
+      return {
+        fn: (ctx) =>
+          records(ctx)
+            .filter(([, r]) => r.name_label === argStr(ctx, 0))
+            .map(([ref]) => ref),
+      };
     case 'create':
       return { fn: (ctx) => ctx.sim.store.create(cls, ctx.args[0] as Record<string, Value>) };
     case 'destroy':

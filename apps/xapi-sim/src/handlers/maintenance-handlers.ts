@@ -88,13 +88,17 @@ export function maintenanceHandlers(tasks: TaskRunner): HandlerTable {
       refreshHostAllowedOperations(ctx.sim, host);
       return '';
     },
-    'host.enable': { ownDelay: true, fn: (ctx) => withHostOperation(ctx.sim, argStr(ctx, 0), 'enable', ctx.opRef, async () => {
-      const host = argStr(ctx, 0);
-      await ctx.delay();
-      if (ctx.sim.store.mustGet('host', host).enabled !== true) ctx.sim.store.update('host', host, { enabled: true });
-      refreshHostMetrics(ctx.sim, host);
-      return '' as const;
-    }).finally(() => refreshHostAllowedOperations(ctx.sim, argStr(ctx, 0))) },
+    'host.enable': {
+      ownDelay: true,
+      fn: (ctx) =>
+        withHostOperation(ctx.sim, argStr(ctx, 0), 'enable', ctx.opRef, async () => {
+          const host = argStr(ctx, 0);
+          await ctx.delay();
+          if (ctx.sim.store.mustGet('host', host).enabled !== true) ctx.sim.store.update('host', host, { enabled: true });
+          refreshHostMetrics(ctx.sim, host);
+          return '' as const;
+        }).finally(() => refreshHostAllowedOperations(ctx.sim, argStr(ctx, 0))),
+    },
     'host.evacuate': { ownDelay: true, fn: (ctx) => evacuate(ctx, tasks) },
     'host.assert_can_evacuate': (ctx) => {
       const errors = planErrors(evacuationPlan(ctx.sim, argStr(ctx, 0)));

@@ -69,7 +69,8 @@ function assertCanMigrate(ctx: CallContext, vmRef: string, dest: Record<string, 
   assertCanBootHere(sim, vmRef, host);
   if (Object.keys(vifMap).length > 0) fail('OPERATION_NOT_ALLOWED', vifMapRefused);
   for (const [vdi, sr] of Object.entries(vdiMap)) {
-    if (sim.store.get('VDI', vdi) && sim.store.get('VDI', vdi)!.SR !== sr) fail('NOT_IMPLEMENTED', 'storage motion (a VDI mapped to another SR) in the simulator');
+    if (sim.store.get('VDI', vdi) && sim.store.get('VDI', vdi)!.SR !== sr)
+      fail('NOT_IMPLEMENTED', 'storage motion (a VDI mapped to another SR) in the simulator');
   }
   return host;
 }
@@ -106,7 +107,9 @@ export const migrationHandlers: HandlerTable = {
     const host = argStr(ctx, 0);
     const network = argStr(ctx, 1);
     sim.store.mustGet('host', host);
-    const pif = ((sim.store.mustGet('network', network).PIFs as string[]) ?? []).map((p) => [p, sim.store.get('PIF', p)] as const).find(([, p]) => p?.host === host);
+    const pif = ((sim.store.mustGet('network', network).PIFs as string[]) ?? [])
+      .map((p) => [p, sim.store.get('PIF', p)] as const)
+      .find(([, p]) => p?.host === host);
     if (!pif) fail('HOST_CANNOT_ATTACH_NETWORK', host, network);
     const ip = String(pif[1]!.IP ?? '');
     if (!ip) fail(pif[1]!.ip_configuration_mode === 'None' ? 'PIF_HAS_NO_NETWORK_CONFIGURATION' : 'INTERFACE_HAS_NO_IP', pif[0]);
@@ -114,8 +117,11 @@ export const migrationHandlers: HandlerTable = {
     const session = createSession(sim, String(caller.auth_user_name), String(caller.originator));
     const master = String(sim.store.mustGet('host', sim.masterRef()).address);
     return {
-      SM: `http://${ip}/services/SM?session_id=${session}`, host, xenops: `http://${ip}/services/xenops?session_id=${session}`,
-      session_id: session, master: `http://${master}`,
+      SM: `http://${ip}/services/SM?session_id=${session}`,
+      host,
+      xenops: `http://${ip}/services/xenops?session_id=${session}`,
+      session_id: session,
+      master: `http://${master}`,
     };
   },
 };

@@ -23,7 +23,8 @@ export const networkHandlers: HandlerTable = {
     const ref = argStr(ctx, 0);
     const vif = ctx.sim.store.mustGet('VIF', ref);
     // xapi_vif_helpers.ml destroy
-    if (vif.currently_attached === true && ctx.sim.store.get('VM', String(vif.VM))?.power_state === 'Running') fail('OPERATION_NOT_ALLOWED', 'VIF currently attached to a running VM');
+    if (vif.currently_attached === true && ctx.sim.store.get('VM', String(vif.VM))?.power_state === 'Running')
+      fail('OPERATION_NOT_ALLOWED', 'VIF currently attached to a running VM');
     ctx.sim.store.destroy('VIF', ref);
     return '';
   },

@@ -42,7 +42,14 @@ export function parseWhere(text: string): Expr {
   };
   const unary = (): Expr => {
     const tok = tokens[i];
-    if (tok === 'not') return (i++, ((e: Expr) => (r: XRecord) => !e(r))(unary()));
+    if (tok === 'not')
+      return (
+        i++,
+        (
+          (e: Expr) => (r: XRecord) =>
+            !e(r)
+        )(unary())
+      );
     if (tok === '(') {
       i++;
       const e = or();

@@ -52,5 +52,8 @@ export const snapshotHandlers: HandlerTable = {
   'VM.revert': { ownDelay: true, fn: revert },
   'VDI.snapshot': (ctx) => withVdiOperation(ctx.sim, argStr(ctx, 0), 'snapshot', ctx.opRef, () => snapshotVdi(ctx.sim, argStr(ctx, 0), params(ctx))),
   'VDI.clone': (ctx) => withVdiOperation(ctx.sim, argStr(ctx, 0), 'clone', ctx.opRef, () => cloneVdi(ctx.sim, argStr(ctx, 0), params(ctx))),
-  'VDI.copy': (ctx) => withVdiOperation(ctx.sim, argStr(ctx, 0), 'copy', ctx.opRef, () => copyVdi(ctx.sim, argStr(ctx, 0), argStr(ctx, 1), argStr(ctx, 2), argStr(ctx, 3))),
+  'VDI.copy': (ctx) =>
+    withVdiOperation(ctx.sim, argStr(ctx, 0), 'copy', ctx.opRef, () =>
+      copyVdi(ctx.sim, argStr(ctx, 0), argStr(ctx, 1), argStr(ctx, 2), argStr(ctx, 3)),
+    ),
 };

@@ -16,7 +16,10 @@ export const storageHandlers: HandlerTable = {
     const sr = ctx.sim.store.mustGet('SR', String(vdi.SR));
     const thin = isThinSr(sr); // a thin disk grows in name only
     assertSrSpace(ctx.sim, String(vdi.SR), thin ? 0 : grow);
-    ctx.sim.store.update('SR', String(vdi.SR), { physical_utilisation: Number(sr.physical_utilisation) + (thin ? 0 : grow), virtual_allocation: Number(sr.virtual_allocation) + grow });
+    ctx.sim.store.update('SR', String(vdi.SR), {
+      physical_utilisation: Number(sr.physical_utilisation) + (thin ? 0 : grow),
+      virtual_allocation: Number(sr.virtual_allocation) + grow,
+    });
     ctx.sim.store.update('VDI', ref, { virtual_size: argNum(ctx, 1), ...(thin ? {} : { physical_utilisation: argNum(ctx, 1) }) });
     return '';
   },

@@ -8,8 +8,16 @@ export function taskHandlers(runner: TaskRunner): HandlerTable {
     'task.cancel': (ctx) => (runner.cancel(argStr(ctx, 0)), ''),
     'task.create': (ctx) =>
       ctx.sim.store.create('task', {
-        name_label: argStr(ctx, 0), name_description: argStr(ctx, 1), status: 'pending', created: nowXapiDate(), finished: EPOCH,
-        progress: 0, resident_on: ctx.sim.masterRef(), type: '<none/>', allowed_operations: ['cancel'], backtrace: '()',
+        name_label: argStr(ctx, 0),
+        name_description: argStr(ctx, 1),
+        status: 'pending',
+        created: nowXapiDate(),
+        finished: EPOCH,
+        progress: 0,
+        resident_on: ctx.sim.masterRef(),
+        type: '<none/>',
+        allowed_operations: ['cancel'],
+        backtrace: '()',
       }),
   };
 }

@@ -17,7 +17,12 @@ const vcpuRule = 'VCPU values must satisfy: 0 < VCPUs_at_startup ≤ VCPUs_max';
 
 function memoryOf(vm: XRecord): Memory {
   const n = (k: keyof Memory) => Number(vm[k]);
-  return { memory_static_min: n('memory_static_min'), memory_dynamic_min: n('memory_dynamic_min'), memory_dynamic_max: n('memory_dynamic_max'), memory_static_max: n('memory_static_max') };
+  return {
+    memory_static_min: n('memory_static_min'),
+    memory_dynamic_min: n('memory_dynamic_min'),
+    memory_dynamic_max: n('memory_dynamic_max'),
+    memory_static_max: n('memory_static_max'),
+  };
 }
 
 // Applies a memory change under `op`; a running VM's target follows dynamic_max if its host has room.
@@ -50,11 +55,14 @@ function setMemory(op: string, patchOf: (ctx: CallContext) => Partial<Memory>): 
 // xapi_vm_memory_constraints.ml assert_valid_for_current_context: static_min ≤ dynamic_min ≤ dynamic_max ≤ static_max,
 // and pinned at static_max for a control domain or a nested-virt VM.
 function assertMemoryValid(sim: CallContext['sim'], vm: XRecord, m: Memory): void {
-  const ordered = m.memory_static_min <= m.memory_dynamic_min && m.memory_dynamic_min <= m.memory_dynamic_max && m.memory_dynamic_max <= m.memory_static_max;
-  const pinned = m.memory_static_min <= m.memory_dynamic_min && m.memory_dynamic_min === m.memory_static_max && m.memory_dynamic_max === m.memory_static_max;
+  const ordered =
+    m.memory_static_min <= m.memory_dynamic_min && m.memory_dynamic_min <= m.memory_dynamic_max && m.memory_dynamic_max <= m.memory_static_max;
+  const pinned =
+    m.memory_static_min <= m.memory_dynamic_min && m.memory_dynamic_min === m.memory_static_max && m.memory_dynamic_max === m.memory_static_max;
   const platform = (vm.platform ?? {}) as Record<string, string>;
   const metrics = sim.store.get('VM_metrics', String(vm.metrics));
-  const nested = metrics && 'nested_virt' in metrics ? metrics.nested_virt === true : ['1', 'true'].includes(String(platform['nested-virt']).toLowerCase());
+  const nested =
+    metrics && 'nested_virt' in metrics ? metrics.nested_virt === true : ['1', 'true'].includes(String(platform['nested-virt']).toLowerCase());
   const reason = vm.is_control_domain === true ? 'control domain' : nested ? 'nested virt' : undefined;
   if (reason !== undefined && !pinned) fail('MEMORY_CONSTRAINT_VIOLATION_MAXPIN', reason);
   if (reason === undefined && !ordered) fail('MEMORY_CONSTRAINT_VIOLATION_ORDER');
@@ -72,15 +80,28 @@ function setVcpus(op: string, apply: (ctx: CallContext, vmRef: string, vm: XReco
 
 export const vmConfigHandlers: HandlerTable = {
   'VM.set_memory_limits': setMemory('changing_memory_limits', (ctx) => ({
-    memory_static_min: argNum(ctx, 1), memory_static_max: argNum(ctx, 2), memory_dynamic_min: argNum(ctx, 3), memory_dynamic_max: argNum(ctx, 4),
+    memory_static_min: argNum(ctx, 1),
+    memory_static_max: argNum(ctx, 2),
+    memory_dynamic_min: argNum(ctx, 3),
+    memory_dynamic_max: argNum(ctx, 4),
   })),
-  'VM.set_memory': setMemory('changing_memory_limits', (ctx) => ({ memory_static_max: argNum(ctx, 1), memory_dynamic_min: argNum(ctx, 1), memory_dynamic_max: argNum(ctx, 1) })),
+  'VM.set_memory': setMemory('changing_memory_limits', (ctx) => ({
+    memory_static_max: argNum(ctx, 1),
+    memory_dynamic_min: argNum(ctx, 1),
+    memory_dynamic_max: argNum(ctx, 1),
+  })),
   'VM.set_memory_static_max': setMemory('changing_static_range', (ctx) => ({ memory_static_max: argNum(ctx, 1) })),
   'VM.set_memory_static_min': setMemory('changing_static_range', (ctx) => ({ memory_static_min: argNum(ctx, 1) })),
-  'VM.set_memory_static_range': setMemory('changing_static_range', (ctx) => ({ memory_static_min: argNum(ctx, 1), memory_static_max: argNum(ctx, 2) })),
+  'VM.set_memory_static_range': setMemory('changing_static_range', (ctx) => ({
+    memory_static_min: argNum(ctx, 1),
+    memory_static_max: argNum(ctx, 2),
+  })),
   'VM.set_memory_dynamic_max': setMemory('changing_dynamic_range', (ctx) => ({ memory_dynamic_max: argNum(ctx, 1) })),
   'VM.set_memory_dynamic_min': setMemory('changing_dynamic_range', (ctx) => ({ memory_dynamic_min: argNum(ctx, 1) })),
-  'VM.set_memory_dynamic_range': setMemory('changing_dynamic_range', (ctx) => ({ memory_dynamic_min: argNum(ctx, 1), memory_dynamic_max: argNum(ctx, 2) })),
+  'VM.set_memory_dynamic_range': setMemory('changing_dynamic_range', (ctx) => ({
+    memory_dynamic_min: argNum(ctx, 1),
+    memory_dynamic_max: argNum(ctx, 2),
+  })),
   'VM.set_VCPUs_max': setVcpus('changing_VCPUs', (ctx, vmRef, vm, n) => {
     if (n < 1 || n < Number(vm.VCPUs_at_startup)) fail('INVALID_VALUE', vcpuRule, n);
     ctx.sim.store.update('VM', vmRef, { VCPUs_max: n });

@@ -36,9 +36,10 @@ export const vmCreateHandlers: HandlerTable = {
   },
   'VM.destroy': {
     ownDelay: true,
-    fn: (ctx) => runVmOp(ctx, vmArg(ctx), 'destroy', {
-      apply: () => (rebaseChildren(ctx.sim, argStr(ctx, 0)), destroyVmRecords(ctx.sim, argStr(ctx, 0)), ''),
-    }),
+    fn: (ctx) =>
+      runVmOp(ctx, vmArg(ctx), 'destroy', {
+        apply: () => (rebaseChildren(ctx.sim, argStr(ctx, 0)), destroyVmRecords(ctx.sim, argStr(ctx, 0)), ''),
+      }),
   },
   'VM.create': (ctx) => {
     const values = { ...(ctx.args[0] as XRecord) };

@@ -33,8 +33,10 @@ export async function runVmOp<T>(ctx: CallContext, vmRef: string, op: string, st
 // message_forwarding.ml `cancel`: Task.cancel each listed operation in progress, then wait for them to end.
 async function cancelOperations(ctx: CallContext, vmRef: string, ops: string[]): Promise<void> {
   const { sim } = ctx;
-  const pending = () => Object.entries((sim.store.get('VM', vmRef)?.current_operations ?? {}) as Record<string, string>)
-    .filter(([ref, op]) => ref !== ctx.opRef && ops.includes(op)).map(([ref]) => ref);
+  const pending = () =>
+    Object.entries((sim.store.get('VM', vmRef)?.current_operations ?? {}) as Record<string, string>)
+      .filter(([ref, op]) => ref !== ctx.opRef && ops.includes(op))
+      .map(([ref]) => ref);
   const doomed = pending();
   for (const ref of doomed) ctx.cancel(ref);
   while (!sim.timers.signal.aborted && pending().some((ref) => doomed.includes(ref))) await sim.waitForChange(1000);

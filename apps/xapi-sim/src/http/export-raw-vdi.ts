@@ -8,9 +8,7 @@ import { XapiError } from '../rpc/xapi-error.js';
 import type { SimState } from '../sim/sim-state.js';
 import { isZero } from '../storage/vdi-content.js';
 import { buildVhd, vhdBlockSize } from '../storage/vhd-format.js';
-import {
-  bareStatus, errorOf, finishTask, handlerTask, internalError, progressMeter, withContext,
-} from './http-context.js';
+import { bareStatus, errorOf, finishTask, handlerTask, internalError, progressMeter, withContext } from './http-context.js';
 import type { HttpHandler } from './http-routes.js';
 import { formatOf, vdiOfRequest } from './vdi-request.js';
 
@@ -60,35 +58,43 @@ async function* vhdBody(sim: SimState, vdi: XRecord, base: XRecord | undefined, 
 }
 
 // registered as xapi's get_export_raw_vdi (http-routes.ts)
-export const exportRawVdi = (sim: SimState): HttpHandler => (req, res) => withContext(sim, req, res, 'VDI.export_raw', async (params) => {
-  let vdiRef: string | undefined, task: string;
-  try {
-    vdiRef = vdiOfRequest(sim, params.get('vdi'));
-    if (!vdiRef) throw new Error('Missing vdi query parameter');
-    task = handlerTask(sim, params, 'Exporting raw VDI');
-  } catch (e) {
-    return internalError(res, errorOf(e).join(' '));
-  }
-  const format = formatOf(params);
-  if (!types[format]) {
-    finishTask(sim, task, { error: ['INTERNAL_ERROR', `Unknown format ${format}`] });
-    return bareStatus(res, 404);
-  }
-  const vdi = sim.store.mustGet('VDI', vdiRef);
-  res.useChunkedEncodingByDefault = false;
-  res.writeHead(200, { connection: 'close', 'task-id': task, 'content-type': types[format]!, 'content-disposition': `attachment; filename="${String(vdi.uuid)}.${format}"` });
-  try {
-    if (format === 'vhd' && Number(vdi.virtual_size) > maxVhdSize) throw new XapiError('VDI_TOO_LARGE', [vdiRef, String(maxVhdSize)]);
-    const inUse = vdiAttachError(sim, vdiRef, false);
-    if (inUse) throw new XapiError(inUse[0]!, inUse.slice(1));
-    const baseRef = vdiOfRequest(sim, params.get('base'));
-    const base = baseRef ? sim.store.mustGet('VDI', baseRef) : undefined;
-    const meter = progressMeter(sim, task, Number(vdi.virtual_size));
-    const body = format === 'vhd' ? vhdBody(sim, vdi, base, meter) : rawBody(sim, vdi, base, meter);
-    await pipeline(Readable.from(body), res);
-    finishTask(sim, task, { result: '' });
-  } catch (e) {
-    finishTask(sim, task, { error: res.destroyed && !(e instanceof XapiError) ? ['VDI_IO_ERROR', 'Device I/O errors'] : errorOf(e) });
-    res.destroy();
-  }
-});
+export const exportRawVdi =
+  (sim: SimState): HttpHandler =>
+  (req, res) =>
+    withContext(sim, req, res, 'VDI.export_raw', async (params) => {
+      let vdiRef: string | undefined, task: string;
+      try {
+        vdiRef = vdiOfRequest(sim, params.get('vdi'));
+        if (!vdiRef) throw new Error('Missing vdi query parameter');
+        task = handlerTask(sim, params, 'Exporting raw VDI');
+      } catch (e) {
+        return internalError(res, errorOf(e).join(' '));
+      }
+      const format = formatOf(params);
+      if (!types[format]) {
+        finishTask(sim, task, { error: ['INTERNAL_ERROR', `Unknown format ${format}`] });
+        return bareStatus(res, 404);
+      }
+      const vdi = sim.store.mustGet('VDI', vdiRef);
+      res.useChunkedEncodingByDefault = false;
+      res.writeHead(200, {
+        connection: 'close',
+        'task-id': task,
+        'content-type': types[format]!,
+        'content-disposition': `attachment; filename="${String(vdi.uuid)}.${format}"`,
+      });
+      try {
+        if (format === 'vhd' && Number(vdi.virtual_size) > maxVhdSize) throw new XapiError('VDI_TOO_LARGE', [vdiRef, String(maxVhdSize)]);
+        const inUse = vdiAttachError(sim, vdiRef, false);
+        if (inUse) throw new XapiError(inUse[0]!, inUse.slice(1));
+        const baseRef = vdiOfRequest(sim, params.get('base'));
+        const base = baseRef ? sim.store.mustGet('VDI', baseRef) : undefined;
+        const meter = progressMeter(sim, task, Number(vdi.virtual_size));
+        const body = format === 'vhd' ? vhdBody(sim, vdi, base, meter) : rawBody(sim, vdi, base, meter);
+        await pipeline(Readable.from(body), res);
+        finishTask(sim, task, { result: '' });
+      } catch (e) {
+        finishTask(sim, task, { error: res.destroyed && !(e instanceof XapiError) ? ['VDI_IO_ERROR', 'Device I/O errors'] : errorOf(e) });
+        res.destroy();
+      }
+    });

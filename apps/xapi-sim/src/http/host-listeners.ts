@@ -21,7 +21,12 @@ export class HostListeners implements HostNet {
   private port = 0;
 
   // addresses[k-1] is host k's address; perHost binds each of them, else `bind` alone serves them all.
-  constructor(private readonly handler: SimHandlers, private readonly addresses: string[], private readonly bind: string, readonly perHost: boolean) {}
+  constructor(
+    private readonly handler: SimHandlers,
+    private readonly addresses: string[],
+    private readonly bind: string,
+    readonly perHost: boolean,
+  ) {}
 
   get boundPort(): number {
     return this.port;
@@ -77,10 +82,15 @@ export class HostListeners implements HostNet {
   async close(): Promise<void> {
     const servers = [...this.servers.values()];
     this.servers.clear();
-    await Promise.all(servers.map((s) => new Promise<void>((resolve) => {
-      s.close(() => resolve());
-      s.closeAllConnections();
-    })));
+    await Promise.all(
+      servers.map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            s.close(() => resolve());
+            s.closeAllConnections();
+          }),
+      ),
+    );
   }
 
   // The host a connection reached, by local address; anything unknown (e.g. a container IP) is host 1.

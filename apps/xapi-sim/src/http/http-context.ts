@@ -31,7 +31,13 @@ export class HttpParams {
 
 function page(res: ServerResponse, status: number, reason: string, body: string, headers: Record<string, string> = {}): void {
   if (res.headersSent) return void res.destroy();
-  res.writeHead(status, reason, { 'content-type': 'text/html', connection: 'close', 'cache-control': 'no-cache, no-store', 'content-length': Buffer.byteLength(body), ...headers });
+  res.writeHead(status, reason, {
+    'content-type': 'text/html',
+    connection: 'close',
+    'cache-control': 'no-cache, no-store',
+    'content-length': Buffer.byteLength(body),
+    ...headers,
+  });
   res.end(body);
 }
 
@@ -41,13 +47,18 @@ export const internalErrorBody = (extra: string) =>
   `<html><body><h1>HTTP 500 internal server error</h1>An unexpected error occurred; please wait a while and try again. If the problem persists, please contact your support representative.<h1> Additional information </h1>${extra.replace(/[<>&]/g, (c) => `&#${c.charCodeAt(0)};`)}</body></html>`;
 export const basicRealm = (realm: string) => `Basic realm="${realm}"`;
 
-export const unauthorised = (res: ServerResponse, realm: string) => page(res, 401, 'Unauthorised', unauthorisedBody, { 'www-authenticate': basicRealm(realm) });
+export const unauthorised = (res: ServerResponse, realm: string) =>
+  page(res, 401, 'Unauthorised', unauthorisedBody, { 'www-authenticate': basicRealm(realm) });
 export const internalError = (res: ServerResponse, extra: string) => page(res, 500, 'Internal Error', internalErrorBody(extra));
 
 // Http.http_404_missing / http_400_badrequest: headers only, then the connection closes.
 export function bareStatus(res: ServerResponse, status: 400 | 404): void {
   if (res.headersSent) return void res.destroy();
-  res.writeHead(status, status === 404 ? 'Not Found' : 'Bad Request', { connection: 'close', 'cache-control': 'no-cache, no-store', 'content-length': 0 });
+  res.writeHead(status, status === 404 ? 'Not Found' : 'Bad Request', {
+    connection: 'close',
+    'cache-control': 'no-cache, no-store',
+    'content-length': 0,
+  });
   res.end();
   res.once('finish', () => res.socket?.destroySoon());
 }
@@ -72,7 +83,13 @@ export function authenticate(sim: SimState, req: IncomingMessage, params: HttpPa
 }
 
 /** xapi_http.ml with_context: the handler runs as the caller (401 with `realm` otherwise); a Basic-auth session ends with it. */
-export async function withContext(sim: SimState, req: IncomingMessage, res: ServerResponse, realm: string, run: (params: HttpParams) => Promise<void>): Promise<void> {
+export async function withContext(
+  sim: SimState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  realm: string,
+  run: (params: HttpParams) => Promise<void>,
+): Promise<void> {
   const params = new HttpParams(req);
   let auth: ReturnType<typeof authenticate>;
   try {
@@ -96,8 +113,18 @@ export function handlerTask(sim: SimState, params: HttpParams, label: string): s
     return given;
   }
   return sim.store.create('task', {
-    name_label: label, status: 'pending', created: nowXapiDate(), finished: EPOCH, progress: 0, resident_on: sim.masterRef(),
-    type: '<none/>', result: '', error_info: [], allowed_operations: ['cancel'], other_config: {}, backtrace: '()',
+    name_label: label,
+    status: 'pending',
+    created: nowXapiDate(),
+    finished: EPOCH,
+    progress: 0,
+    resident_on: sim.masterRef(),
+    type: '<none/>',
+    result: '',
+    error_info: [],
+    allowed_operations: ['cancel'],
+    other_config: {},
+    backtrace: '()',
   });
 }
 
@@ -109,7 +136,8 @@ export function taskProgress(sim: SimState, task: string, progress: number): voi
 export function finishTask(sim: SimState, task: string, outcome: { result: string } | { error: string[] }): void {
   const t = sim.store.get('task', task);
   if (!t || t.status !== 'pending') return;
-  const patch: Record<string, Value> = 'result' in outcome ? { status: 'success', result: outcome.result } : { status: 'failure', error_info: outcome.error };
+  const patch: Record<string, Value> =
+    'result' in outcome ? { status: 'success', result: outcome.result } : { status: 'failure', error_info: outcome.error };
   sim.store.update('task', task, { ...patch, progress: 1, finished: nowXapiDate(), allowed_operations: [] });
 }
 

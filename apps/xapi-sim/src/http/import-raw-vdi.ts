@@ -9,16 +9,17 @@ import type { SimState } from '../sim/sim-state.js';
 import { ByteReader } from '../storage/byte-reader.js';
 import type { SparseWriter } from '../storage/vdi-content.js';
 import { readVhd } from '../storage/vhd-format.js';
-import {
-  HttpParams, bareStatus, errorOf, finishTask, handlerTask, internalError, progressMeter, withContext,
-} from './http-context.js';
+import { HttpParams, bareStatus, errorOf, finishTask, handlerTask, internalError, progressMeter, withContext } from './http-context.js';
 import type { HttpHandler } from './http-routes.js';
 import { formatOf, vdiOfRequest } from './vdi-request.js';
 
 const ioError = () => new XapiError('VDI_IO_ERROR', ['Device I/O errors']);
 
 class Refusal extends Error {
-  constructor(readonly error: string[], readonly status: 400 | 404) {
+  constructor(
+    readonly error: string[],
+    readonly status: 400 | 404,
+  ) {
     super(error.join(' '));
   }
 }
@@ -36,7 +37,19 @@ function targetVdi(sim: SimState, req: IncomingMessage, params: HttpParams, vdi:
   const sr = params.get('sr_id') ?? (params.get('sr_uuid') && sim.store.refByUuid('SR', params.get('sr_uuid')!));
   const length = req.headers['content-length'];
   if (format === 'raw' && length !== undefined && sr) {
-    return createVdi(sim, { name_label: 'Imported VDI', name_description: '', SR: sr, virtual_size: Number(length), type: 'user', sharable: false, read_only: false, other_config: {}, xenstore_data: {}, sm_config: {}, tags: [] });
+    return createVdi(sim, {
+      name_label: 'Imported VDI',
+      name_description: '',
+      SR: sr,
+      virtual_size: Number(length),
+      type: 'user',
+      sharable: false,
+      read_only: false,
+      other_config: {},
+      xenstore_data: {},
+      sm_config: {},
+      tags: [],
+    });
   }
   if (format === 'vhd') throw internal('Importing a VHD directly into an SR not yet supported', 400);
   throw internal('Not enough info supplied to import', 400);
@@ -50,7 +63,7 @@ async function receive(r: ByteReader, w: SparseWriter, format: string, chunked: 
       const offset = Number(header.readBigUInt64LE(0));
       const len = header.readUInt32LE(8);
       if (offset === 0 && len === 0) return;
-      for (let done = 0; done < len; ) {
+      for (let done = 0; done < len;) {
         const data = await r.exactly(Math.min(len - done, 2 * 1024 * 1024));
         await w.write(offset + done, data);
         done += data.length;
@@ -68,20 +81,23 @@ async function receive(r: ByteReader, w: SparseWriter, format: string, chunked: 
 }
 
 // registered as xapi's put_import_raw_vdi (http-routes.ts)
-export const importRawVdi = (sim: SimState): HttpHandler => (req, res) => withContext(sim, req, res, 'VDI.import', async (params) => {
-  let vdi: string | undefined;
-  try {
-    vdi = vdiOfRequest(sim, params.get('vdi'));
-  } catch (e) {
-    return internalError(res, errorOf(e).join(' '));
-  }
-  if (!vdi && !params.get('sr_id') && !params.get('sr_uuid')) {
-    const task = params.get('task_id');
-    if (task) finishTask(sim, task, { error: ['VDI_MISSING'] });
-    return bareStatus(res, 400);
-  }
-  await importInto(sim, req, res, params, vdi);
-});
+export const importRawVdi =
+  (sim: SimState): HttpHandler =>
+  (req, res) =>
+    withContext(sim, req, res, 'VDI.import', async (params) => {
+      let vdi: string | undefined;
+      try {
+        vdi = vdiOfRequest(sim, params.get('vdi'));
+      } catch (e) {
+        return internalError(res, errorOf(e).join(' '));
+      }
+      if (!vdi && !params.get('sr_id') && !params.get('sr_uuid')) {
+        const task = params.get('task_id');
+        if (task) finishTask(sim, task, { error: ['VDI_MISSING'] });
+        return bareStatus(res, 400);
+      }
+      await importInto(sim, req, res, params, vdi);
+    });
 
 async function importInto(sim: SimState, req: IncomingMessage, res: ServerResponse, params: HttpParams, named: string | undefined): Promise<void> {
   let task: string;
@@ -109,7 +125,14 @@ async function importInto(sim: SimState, req: IncomingMessage, res: ServerRespon
     if (inUse) throw new XapiError(inUse[0]!, inUse.slice(1));
     const writer = await sim.content.writer(String(record.uuid), Number(record.virtual_size));
     try {
-      await receive(new ByteReader(req), writer, format, params.has('chunked'), length, progressMeter(sim, task, req.headers['content-length'] ? length : undefined));
+      await receive(
+        new ByteReader(req),
+        writer,
+        format,
+        params.has('chunked'),
+        length,
+        progressMeter(sim, task, req.headers['content-length'] ? length : undefined),
+      );
     } catch (e) {
       throw e instanceof XapiError ? e : ioError(); // vhd-tool failing is VDI_IO_ERROR whatever went wrong
     } finally {

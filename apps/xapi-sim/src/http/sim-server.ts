@@ -7,7 +7,15 @@ import type { Dispatcher, Outcome } from '../rpc/dispatcher.js';
 import type { SimState } from '../sim/sim-state.js';
 import { parseJsonCall, renderJsonFailure, renderJsonSuccess } from '../wire/json-rpc.js';
 import { MalformedRequest, parseMethodCall, renderBare, renderFailure, renderSuccess, type MethodCall } from '../wire/xml-rpc.js';
-import { answerForbidden, answerForbiddenRaw, answerMissing, answerNotImplemented, type HttpHandler, type HttpRoutes, type TunnelHandler } from './http-routes.js';
+import {
+  answerForbidden,
+  answerForbiddenRaw,
+  answerMissing,
+  answerNotImplemented,
+  type HttpHandler,
+  type HttpRoutes,
+  type TunnelHandler,
+} from './http-routes.js';
 
 const maxBody = 64 * 1024 * 1024;
 const errorPage = '<html><body><h1>HTTP 500 internal server error</h1>The server could not process this request.</body></html>';
@@ -61,20 +69,31 @@ function xmlRpc(sim: SimState, dispatcher: Dispatcher, jsonPath = false): HttpHa
       call = parseMethodCall(await readBody(req));
     } catch (e) {
       // An old host (no JSON-RPC): /jsonrpc lands on / and answers 200 text/xml, which is how clients detect it (xapi.md §1.1).
-      if (jsonPath && e instanceof MalformedRequest) return send(res, 200, 'text/xml', renderFailure(['INTERNAL_ERROR', 'not an XML-RPC methodCall']));
+      if (jsonPath && e instanceof MalformedRequest)
+        return send(res, 200, 'text/xml', renderFailure(['INTERNAL_ERROR', 'not an XML-RPC methodCall']));
       throw e;
     }
     const localAddress = req.socket.localAddress ?? '';
     const out = await counted(sim, call.method, () => dispatcher.call(call.method, call.params, { transport: 'xmlrpc', localAddress }));
     if (out.kind === 'http500') return fail500(res);
-    return send(res, 200, 'text/xml', out.kind === 'ok' ? (out.bare ? renderBare(out.wire) : renderSuccess(out.wire)) : renderFailure(out.description));
+    return send(
+      res,
+      200,
+      'text/xml',
+      out.kind === 'ok' ? (out.bare ? renderBare(out.wire) : renderSuccess(out.wire)) : renderFailure(out.description),
+    );
   };
 }
 
 // http_svr.ml respond_to_options
 const options: HttpHandler = (req, res) => {
   const asked = req.headers['access-control-request-headers'];
-  res.writeHead(200, { 'access-control-allow-origin': '*', 'access-control-allow-headers': asked ? `${String(asked)}, X-Requested-With` : 'X-Requested-With', 'access-control-allow-methods': 'PUT', 'content-length': 0 });
+  res.writeHead(200, {
+    'access-control-allow-origin': '*',
+    'access-control-allow-headers': asked ? `${String(asked)}, X-Requested-With` : 'X-Requested-With',
+    'access-control-allow-methods': 'PUT',
+    'content-length': 0,
+  });
   res.end();
 };
 
@@ -83,7 +102,8 @@ export function registerRpcRoutes(routes: HttpRoutes, sim: SimState, dispatcher:
   routes.register('post_jsonrpc', jsonRpc(sim, dispatcher));
   for (const name of ['post_root_options', 'post_json_options', 'post_jsonrpc_options']) routes.register(name, options);
   // fileserver.ml send_file: the web page at /, and its 404 page for anything it does not have
-  const root: HttpHandler = (req, res) => (new URL(req.url ?? '/', 'http://sim').pathname === '/' ? send(res, 200, 'text/html', banner) : answerMissing(res, req.url ?? '/'));
+  const root: HttpHandler = (req, res) =>
+    new URL(req.url ?? '/', 'http://sim').pathname === '/' ? send(res, 200, 'text/html', banner) : answerMissing(res, req.url ?? '/');
   return routes.register('get_root', root);
 }
 

@@ -7,7 +7,12 @@ import type { HttpParams } from './http-context.js';
 export function vdiOfRequest(sim: SimState, value: string | undefined): string | undefined {
   if (value === undefined) return undefined;
   if (sim.store.get('VDI', value)) return value;
-  return sim.store.refByUuid('VDI', value) ?? (() => { throw new XapiError('UUID_INVALID', ['VDI', value]); })();
+  return (
+    sim.store.refByUuid('VDI', value) ??
+    (() => {
+      throw new XapiError('UUID_INVALID', ['VDI', value]);
+    })()
+  );
 }
 
 // format=raw|vhd|tar|qcow2 (any case), raw by default; anything else is kept to be refused by name.

@@ -14,9 +14,11 @@ export interface Logger {
 const rank: Record<LogSetting, number> = { trace: 5, debug: 10, info: 20, warn: 30, error: 40, fatal: 50, silent: 100 };
 
 export function createLogger(setting: LogSetting, write: (line: string) => void = (l) => process.stdout.write(l)): Logger {
-  const emit = (level: LogLevel) => (msg: string, fields: Record<string, unknown> = {}) => {
-    if (rank[level] < rank[setting]) return;
-    write(`${JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields })}\n`);
-  };
+  const emit =
+    (level: LogLevel) =>
+    (msg: string, fields: Record<string, unknown> = {}) => {
+      if (rank[level] < rank[setting]) return;
+      write(`${JSON.stringify({ level, time: new Date().toISOString(), msg, ...fields })}\n`);
+    };
   return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

@@ -71,7 +71,10 @@ export async function killPidfile(pidfile: string, signal: NodeJS.Signals = 'SIG
 export async function ovsPrerequisiteMissing(): Promise<string | undefined> {
   if (process.getuid?.() !== 0) return 'SIM_NETWORK=ovs needs root (network namespaces, veth pairs, OVS daemons)';
   for (const bin of ['ip', 'ovs-vswitchd', 'ovsdb-server', 'ovsdb-tool', 'ovs-vsctl', 'ethtool']) {
-    const found = await run('sh', ['-c', `command -v ${bin}`]).then(() => true, () => false);
+    const found = await run('sh', ['-c', `command -v ${bin}`]).then(
+      () => true,
+      () => false,
+    );
     if (!found) return `SIM_NETWORK=ovs needs ${bin} (apt-get install openvswitch-switch iproute2 ethtool)`;
   }
   return undefined;

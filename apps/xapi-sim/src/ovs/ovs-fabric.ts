@@ -38,7 +38,7 @@ async function sweepDead(log: Logger): Promise<void> {
     }
     for (const ns of state.netns) await run('ip', ['netns', 'del', ns]).catch(() => undefined);
     await rm(dir, { recursive: true, force: true });
-    log.info('removed a dead simulator\'s OVS fabric', { dir });
+    log.info("removed a dead simulator's OVS fabric", { dir });
   }
 }
 
@@ -86,9 +86,15 @@ export class OvsFabric {
     for (const h of this.hosts) {
       const ref = this.sim.hostRefs[h.index - 1]!;
       const other = this.sim.store.mustGet('host', ref).other_config as Record<string, string>;
-      this.sim.store.update('host', ref, { other_config: {
-        ...other, 'xenplane-ovsdb': h.db, 'xenplane-openflow': h.openflow, 'xenplane-bridge': INTEGRATION_BRIDGE, 'xenplane-tunnel-ip': h.tunnelIp,
-      } });
+      this.sim.store.update('host', ref, {
+        other_config: {
+          ...other,
+          'xenplane-ovsdb': h.db,
+          'xenplane-openflow': h.openflow,
+          'xenplane-bridge': INTEGRATION_BRIDGE,
+          'xenplane-tunnel-ip': h.tunnelIp,
+        },
+      });
     }
   }
 
@@ -144,23 +150,43 @@ export class OvsFabric {
   private vifsOf(vmRef: string): VifSpec[] {
     const vm = this.sim.store.mustGet('VM', vmRef);
     const xs = vm.xenstore_data as Record<string, string>;
-    return (vm.VIFs as string[]).flatMap((ref) => {
-      const vif = this.sim.store.get('VIF', ref);
-      if (!vif) return [];
-      const device = Number(vif.device);
-      const net = this.sim.store.get('network', String(vif.network));
-      return [{ device, vifUuid: String(vif.uuid), networkUuid: String(net?.uuid ?? ''), mac: String(vif.MAC).toLowerCase(), ip: xs[`vm-data/ip${device}`] }];
-    }).sort((a, b) => a.device - b.device);
+    return (vm.VIFs as string[])
+      .flatMap((ref) => {
+        const vif = this.sim.store.get('VIF', ref);
+        if (!vif) return [];
+        const device = Number(vif.device);
+        const net = this.sim.store.get('network', String(vif.network));
+        return [
+          {
+            device,
+            vifUuid: String(vif.uuid),
+            networkUuid: String(net?.uuid ?? ''),
+            mac: String(vif.MAC).toLowerCase(),
+            ip: xs[`vm-data/ip${device}`],
+          },
+        ];
+      })
+      .sort((a, b) => a.device - b.device);
   }
 
   /** GET /sim/ovs */
   describe(): unknown {
     return {
       hosts: this.hosts.map((h) => ({
-        host: h.index, netns: h.netns, runDir: h.runDir, ovsdb: h.db, openflow: h.openflow, bridge: INTEGRATION_BRIDGE, tunnelIp: h.tunnelIp, vswitchdPid: h.vswitchdPid(),
+        host: h.index,
+        netns: h.netns,
+        runDir: h.runDir,
+        ovsdb: h.db,
+        openflow: h.openflow,
+        bridge: INTEGRATION_BRIDGE,
+        tunnelIp: h.tunnelIp,
+        vswitchdPid: h.vswitchdPid(),
       })),
       vms: [...this.plugged.values()].map((p) => ({
-        uuid: p.uuid, netns: vmNetns(p.uuid), host: p.host, ports: p.ports.map((x) => ({ device: x.device, name: x.name, mac: x.mac, ip: x.ip ?? null })),
+        uuid: p.uuid,
+        netns: vmNetns(p.uuid),
+        host: p.host,
+        ports: p.ports.map((x) => ({ device: x.device, name: x.name, mac: x.mac, ip: x.ip ?? null })),
       })),
     };
   }

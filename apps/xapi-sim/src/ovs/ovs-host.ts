@@ -11,7 +11,12 @@ export class OvsHost {
   readonly runDir: string;
   readonly db: string;
 
-  constructor(readonly index: number, readonly netns: string, baseDir: string, readonly tunnelIp: string) {
+  constructor(
+    readonly index: number,
+    readonly netns: string,
+    baseDir: string,
+    readonly tunnelIp: string,
+  ) {
     this.runDir = join(baseDir, `h${index}`);
     this.db = `unix:${join(this.runDir, 'db.sock')}`;
   }
@@ -41,13 +46,34 @@ export class OvsHost {
     const schema = SCHEMAS.find(existsSync);
     if (!schema) throw new Error('vswitch.ovsschema not found');
     await run('ovsdb-tool', ['create', join(this.runDir, 'conf.db'), schema], this.env);
-    await inNetns(this.netns, 'ovsdb-server', [join(this.runDir, 'conf.db'), `--remote=p${this.db}`, `--pidfile=${this.pidfile('ovsdb')}`,
-      `--unixctl=${join(this.runDir, 'ovsdb.ctl')}`, `--log-file=${join(this.runDir, 'ovsdb.log')}`, '--detach'], this.env);
+    await inNetns(
+      this.netns,
+      'ovsdb-server',
+      [
+        join(this.runDir, 'conf.db'),
+        `--remote=p${this.db}`,
+        `--pidfile=${this.pidfile('ovsdb')}`,
+        `--unixctl=${join(this.runDir, 'ovsdb.ctl')}`,
+        `--log-file=${join(this.runDir, 'ovsdb.log')}`,
+        '--detach',
+      ],
+      this.env,
+    );
     await this.vsctl('--no-wait', 'init');
     await this.startVswitchd();
     await this.vsctl('add-br', 'br-phy', '--', 'set', 'bridge', 'br-phy', 'datapath_type=netdev');
-    await this.vsctl('add-br', INTEGRATION_BRIDGE, '--', 'set', 'bridge', INTEGRATION_BRIDGE, 'datapath_type=netdev', 'fail_mode=secure',
-      'protocols=OpenFlow13,OpenFlow15', 'other_config:disable-in-band=true');
+    await this.vsctl(
+      'add-br',
+      INTEGRATION_BRIDGE,
+      '--',
+      'set',
+      'bridge',
+      INTEGRATION_BRIDGE,
+      'datapath_type=netdev',
+      'fail_mode=secure',
+      'protocols=OpenFlow13,OpenFlow15',
+      'other_config:disable-in-band=true',
+    );
     await waitForFile(join(this.runDir, `${INTEGRATION_BRIDGE}.mgmt`), 10_000);
   }
 
@@ -60,8 +86,19 @@ export class OvsHost {
   }
 
   private async startVswitchd(): Promise<void> {
-    await inNetns(this.netns, 'ovs-vswitchd', [this.db, '--disable-system', `--pidfile=${this.pidfile('vswitchd')}`,
-      `--unixctl=${join(this.runDir, 'vswitchd.ctl')}`, `--log-file=${join(this.runDir, 'vswitchd.log')}`, '--detach'], this.env);
+    await inNetns(
+      this.netns,
+      'ovs-vswitchd',
+      [
+        this.db,
+        '--disable-system',
+        `--pidfile=${this.pidfile('vswitchd')}`,
+        `--unixctl=${join(this.runDir, 'vswitchd.ctl')}`,
+        `--log-file=${join(this.runDir, 'vswitchd.log')}`,
+        '--detach',
+      ],
+      this.env,
+    );
   }
 
   /** Kills vswitchd (its flows die with it; OVSDB keeps bridges and ports) and starts it again. */

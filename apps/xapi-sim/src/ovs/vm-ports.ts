@@ -41,9 +41,24 @@ export async function plugVm(host: OvsHost, vmUuid: string, domid: number, vifs:
       await inNetns(ns, 'ethtool', ['-K', eth, 'tx', 'off']); // userspace datapath + veth checksum offload breaks TCP
       await run('ip', ['-n', host.netns, 'link', 'set', name, 'up']);
       // One transaction with the external_ids, as setup-vif-rules does; the reconciler keys on them.
-      await host.vsctl('--', '--if-exists', 'del-port', name, '--', 'add-port', INTEGRATION_BRIDGE, name, '--', 'set', 'Interface', name,
-        `external_ids:xs-vif-uuid=${vif.vifUuid}`, `external_ids:xs-network-uuid=${vif.networkUuid}`,
-        `external_ids:xs-vm-uuid=${vmUuid}`, `external_ids:attached-mac=${vif.mac}`);
+      await host.vsctl(
+        '--',
+        '--if-exists',
+        'del-port',
+        name,
+        '--',
+        'add-port',
+        INTEGRATION_BRIDGE,
+        name,
+        '--',
+        'set',
+        'Interface',
+        name,
+        `external_ids:xs-vif-uuid=${vif.vifUuid}`,
+        `external_ids:xs-network-uuid=${vif.networkUuid}`,
+        `external_ids:xs-vm-uuid=${vmUuid}`,
+        `external_ids:attached-mac=${vif.mac}`,
+      );
     }
     return ports;
   } catch (err) {
@@ -67,7 +82,14 @@ export async function unplugVm(host: OvsHost | undefined, vmUuid: string, ports:
  * while the source still carries traffic, then the source domain goes and the guest's NICs lead to the destination.
  * A failure before the switch-over removes the destination's ports and leaves the source as it was.
  */
-export async function movePorts(from: OvsHost, to: OvsHost, vmUuid: string, old: PluggedPort[], domid: number, vifs: VifSpec[]): Promise<PluggedPort[]> {
+export async function movePorts(
+  from: OvsHost,
+  to: OvsHost,
+  vmUuid: string,
+  old: PluggedPort[],
+  domid: number,
+  vifs: VifSpec[],
+): Promise<PluggedPort[]> {
   const ns = vmNetns(vmUuid);
   const staged: PluggedPort[] = [];
   try {
@@ -78,9 +100,24 @@ export async function movePorts(from: OvsHost, to: OvsHost, vmUuid: string, old:
       await run('ip', ['-n', ns, 'link', 'set', `mig${vif.device}`, 'address', vif.mac]);
       await inNetns(ns, 'ethtool', ['-K', `mig${vif.device}`, 'tx', 'off']);
       await run('ip', ['-n', to.netns, 'link', 'set', name, 'up']);
-      await to.vsctl('--', '--if-exists', 'del-port', name, '--', 'add-port', INTEGRATION_BRIDGE, name, '--', 'set', 'Interface', name,
-        `external_ids:xs-vif-uuid=${vif.vifUuid}`, `external_ids:xs-network-uuid=${vif.networkUuid}`,
-        `external_ids:xs-vm-uuid=${vmUuid}`, `external_ids:attached-mac=${vif.mac}`);
+      await to.vsctl(
+        '--',
+        '--if-exists',
+        'del-port',
+        name,
+        '--',
+        'add-port',
+        INTEGRATION_BRIDGE,
+        name,
+        '--',
+        'set',
+        'Interface',
+        name,
+        `external_ids:xs-vif-uuid=${vif.vifUuid}`,
+        `external_ids:xs-network-uuid=${vif.networkUuid}`,
+        `external_ids:xs-vm-uuid=${vmUuid}`,
+        `external_ids:attached-mac=${vif.mac}`,
+      );
     }
   } catch (err) {
     for (const p of staged) {
@@ -90,10 +127,19 @@ export async function movePorts(from: OvsHost, to: OvsHost, vmUuid: string, old:
     throw err;
   }
   // The switch-over: two `ip` processes, so the guest is off the wire for milliseconds.
-  if (old.length > 0) await ipBatch(from.netns, old.map((p) => `link del ${p.name}`));
-  await ipBatch(ns, staged.flatMap((p) => [
-    `link set mig${p.device} name eth${p.device}`, ...(p.ip ? [`addr add ${p.ip} dev eth${p.device}`] : []), `link set eth${p.device} up`,
-  ]));
+  if (old.length > 0)
+    await ipBatch(
+      from.netns,
+      old.map((p) => `link del ${p.name}`),
+    );
+  await ipBatch(
+    ns,
+    staged.flatMap((p) => [
+      `link set mig${p.device} name eth${p.device}`,
+      ...(p.ip ? [`addr add ${p.ip} dev eth${p.device}`] : []),
+      `link set eth${p.device} up`,
+    ]),
+  );
   for (const p of old) await from.vsctl('--if-exists', 'del-port', INTEGRATION_BRIDGE, p.name).catch(() => undefined);
   return staged;
 }

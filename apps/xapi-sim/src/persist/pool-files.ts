@@ -104,7 +104,8 @@ export class PoolFiles {
   async wipe(): Promise<void> {
     await this.close();
     if ((await stat(this.dir).catch(() => undefined))?.isDirectory()) {
-      for (const name of ['pool.json', 'pool.journal', 'pool.json.tmp', 'pool.journal.tmp', 'vdis']) await rm(join(this.dir, name), { recursive: true, force: true });
+      for (const name of ['pool.json', 'pool.journal', 'pool.json.tmp', 'pool.journal.tmp', 'vdis'])
+        await rm(join(this.dir, name), { recursive: true, force: true });
     }
     this.epoch = 0;
   }

@@ -17,7 +17,10 @@ export class PoolPersistence {
   private failed: Error | undefined;
   persistedGeneration = 0; // every change up to this generation is on disk (GET /sim/state)
 
-  constructor(private readonly sim: SimState, dir: string) {
+  constructor(
+    private readonly sim: SimState,
+    dir: string,
+  ) {
     this.files = new PoolFiles(dir);
   }
 

@@ -28,7 +28,10 @@ export function restorePool(sim: SimState, pool: LoadedPool): void {
 
 // The VMs whose domains exist (Running or Paused), e.g. to re-plug or unplug their ports.
 export function liveVms(sim: SimState): string[] {
-  return sim.store.all('VM').filter(([, v]) => v.power_state === 'Running' || v.power_state === 'Paused').map(([ref]) => ref);
+  return sim.store
+    .all('VM')
+    .filter(([, v]) => v.power_state === 'Running' || v.power_state === 'Paused')
+    .map(([ref]) => ref);
 }
 
 // A new pool (new uuids) with as many hosts as listen now; the files on disk are replaced by it.

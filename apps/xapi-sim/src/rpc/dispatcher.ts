@@ -31,7 +31,11 @@ function supportsAsync(msg: MessageDef): boolean {
 export class Dispatcher {
   private readonly handlers = new Map<string, HandlerEntry>();
 
-  constructor(private readonly sim: SimState, readonly tasks: TaskRunner, tables: HandlerTable[]) {
+  constructor(
+    private readonly sim: SimState,
+    readonly tasks: TaskRunner,
+    tables: HandlerTable[],
+  ) {
     for (const t of tables) for (const [name, h] of Object.entries(t)) this.handlers.set(name, entry(h));
   }
 
@@ -89,12 +93,15 @@ export class Dispatcher {
     const max = withDefaults ? Infinity : signature.length;
     if (params.length < min || params.length > max) fail('MESSAGE_PARAMETER_COUNT_MISMATCH', base, min - skip, params.length - skip);
     const master = this.sim.masterRef();
-    if (!slaveLocal.has(base) && this.sim.hostAt(meta.localAddress) !== master) fail('HOST_IS_SLAVE', String(this.sim.store.mustGet('host', master).address));
+    if (!slaveLocal.has(base) && this.sim.hostAt(meta.localAddress) !== master)
+      fail('HOST_IS_SLAVE', String(this.sim.store.mustGet('host', master).address));
     const fault = this.sim.control.takeFault(method);
     if (fault?.code === 'HTTP_500') throw http500;
     if (fault) fail(fault.code, ...(fault.params ?? []));
     const handler = this.handlers.get(base) ?? genericHandler(this.sim.dm.cls(msg.cls)!, msg) ?? fail('NOT_IMPLEMENTED', base);
-    const args = signature.slice(skip).map((p, i) => coerce(i + skip < params.length ? params[i + skip]! : structuredClone(p.default!), p.type, this.sim.dm, p.name));
+    const args = signature
+      .slice(skip)
+      .map((p, i) => coerce(i + skip < params.length ? params[i + skip]! : structuredClone(p.default!), p.type, this.sim.dm, p.name));
     const session = msg.takesSession ? validateSession(this.sim, params[0]!) : '';
     const cancel = (ref: string) => this.tasks.cancelOperation(ref);
     const shared = { sim: this.sim, method: base, message: msg, session, args, isAsync, localAddress: meta.localAddress, cancel };

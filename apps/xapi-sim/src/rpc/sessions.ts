@@ -6,8 +6,13 @@ import { nowXapiDate } from '../util/xapi-time.js';
 
 export function createSession(sim: SimState, uname: string, originator: string): string {
   const ref = sim.store.create('session', {
-    this_host: sim.masterRef(), last_active: nowXapiDate(), pool: false, is_local_superuser: true,
-    auth_user_name: uname, originator, validation_time: nowXapiDate(),
+    this_host: sim.masterRef(),
+    last_active: nowXapiDate(),
+    pool: false,
+    is_local_superuser: true,
+    auth_user_name: uname,
+    originator,
+    validation_time: nowXapiDate(),
   });
   sim.sessionActivity.set(ref, Date.now());
   return ref;

@@ -2,7 +2,10 @@
 export class XapiError extends Error {
   readonly params: string[];
 
-  constructor(readonly code: string, params: ReadonlyArray<string | number | boolean> = []) {
+  constructor(
+    readonly code: string,
+    params: ReadonlyArray<string | number | boolean> = [],
+  ) {
     super(`${code}${params.length ? ` [${params.join(', ')}]` : ''}`);
     this.params = params.map((p) => String(p));
   }

@@ -42,7 +42,8 @@ export function templateRecord(spec: TemplateSpec): XRecord {
     platform: { viridian: 'false', 'device-model': 'qemu-upstream-compat', acpi: '1', apic: 'true', pae: 'true', nx: 'true' },
     domain_type: 'hvm',
     reference_label: spec.referenceLabel,
-    recommendations: '<restrictions><restriction field="memory-static-max" max="1649267441664"/><restriction field="vcpus-max" max="32"/></restrictions>',
+    recommendations:
+      '<restrictions><restriction field="memory-static-max" max="1649267441664"/><restriction field="vcpus-max" max="32"/></restrictions>',
     other_config: {
       default_template: 'true',
       linux_template: 'true',

@@ -40,7 +40,10 @@ export class SimState {
   hostRefs: string[] = [];
   private readonly domids = new Map<string, number>();
 
-  constructor(readonly options: PoolOptions, readonly log: Logger) {
+  constructor(
+    readonly options: PoolOptions,
+    readonly log: Logger,
+  ) {
     this.control = new SimControl(options.seed);
   }
 
@@ -69,7 +72,13 @@ export class SimState {
 
   // The pool's identity and counters beyond its objects, as persistence keeps them.
   meta(): PoolMeta {
-    return { generation: this.store.generation, poolRef: this.poolRef, hostRefs: [...this.hostRefs], domids: Object.fromEntries(this.domids), populated: this.populated };
+    return {
+      generation: this.store.generation,
+      poolRef: this.poolRef,
+      hostRefs: [...this.hostRefs],
+      domids: Object.fromEntries(this.domids),
+      populated: this.populated,
+    };
   }
 
   applyMeta(meta: PoolMeta): void {

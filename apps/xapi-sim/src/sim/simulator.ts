@@ -61,7 +61,8 @@ export interface Simulator {
 
 export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
   const log = options.logger ?? createLogger(options.logLevel ?? 'silent');
-  if (options.apiVersion && !apiReleases[options.apiVersion]) throw new Error(`unknown apiVersion ${options.apiVersion}; one of ${Object.keys(apiReleases).join(', ')}`);
+  if (options.apiVersion && !apiReleases[options.apiVersion])
+    throw new Error(`unknown apiVersion ${options.apiVersion}; one of ${Object.keys(apiReleases).join(', ')}`);
   const state = new SimState(
     {
       username: options.username ?? 'root',
@@ -80,7 +81,12 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   const saved = await persistence?.load();
   if (saved) {
     restorePool(state, saved);
-    log.info('pool read back from disk', { dir: persistence!.dir, pool: state.pool().uuid, hosts: state.hostRefs.length, vms: state.store.count('VM') });
+    log.info('pool read back from disk', {
+      dir: persistence!.dir,
+      pool: state.pool().uuid,
+      hosts: state.hostRefs.length,
+      vms: state.store.count('VM'),
+    });
   } else {
     seedPool(state);
     if (options.prepopulateVms) populateVms(state, options.prepopulateVms);
@@ -96,8 +102,19 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
   await persistence?.start();
   const tasks = new TaskRunner(state);
   const dispatcher = new Dispatcher(state, tasks, [
-    sessionHandlers, vmPowerHandlers, vmCreateHandlers, vmConfigHandlers, storageHandlers, networkHandlers,
-    hostHandlers, eventHandlers, taskHandlers(tasks), snapshotHandlers, vbdHandlers, migrationHandlers, maintenanceHandlers(tasks),
+    sessionHandlers,
+    vmPowerHandlers,
+    vmCreateHandlers,
+    vmConfigHandlers,
+    storageHandlers,
+    networkHandlers,
+    hostHandlers,
+    eventHandlers,
+    taskHandlers(tasks),
+    snapshotHandlers,
+    vbdHandlers,
+    migrationHandlers,
+    maintenanceHandlers(tasks),
   ]);
   const bind = options.host ?? '127.0.0.1';
   const addresses = state.hostRefs.map((_, i) => hostAddress(i + 1));

@@ -8,10 +8,12 @@ export class ByteReader {
 
   constructor(source: AsyncIterable<Buffer | string>) {
     const inner = source[Symbol.asyncIterator]();
-    this.it = { next: async () => {
-      const r = await inner.next();
-      return r.done ? r : { done: false, value: typeof r.value === 'string' ? Buffer.from(r.value) : r.value };
-    } };
+    this.it = {
+      next: async () => {
+        const r = await inner.next();
+        return r.done ? r : { done: false, value: typeof r.value === 'string' ? Buffer.from(r.value) : r.value };
+      },
+    };
   }
 
   private async fill(): Promise<boolean> {
@@ -34,7 +36,7 @@ export class ByteReader {
 
   async exactly(n: number): Promise<Buffer> {
     const parts: Buffer[] = [];
-    for (let got = 0; got < n; ) {
+    for (let got = 0; got < n;) {
       const b = await this.some(n - got);
       if (!b) throw new ShortRead(`stream ended after ${this.position} bytes, ${n - got} short`);
       parts.push(b);

@@ -23,7 +23,11 @@ export class VdiContentError extends Error {}
 export class SparseWriter {
   private scratch = Buffer.alloc(blockSize);
 
-  private constructor(private readonly fh: FileHandle, private length: number, readonly limit: number) {}
+  private constructor(
+    private readonly fh: FileHandle,
+    private length: number,
+    readonly limit: number,
+  ) {}
 
   static async open(path: string, limit: number): Promise<SparseWriter> {
     const fh = await open(path, 'a+').then(async (f) => (await f.close(), open(path, 'r+')));
@@ -33,7 +37,7 @@ export class SparseWriter {
   async write(offset: number, data: Buffer): Promise<void> {
     if (offset + data.length > this.limit) throw new VdiContentError(`write past the end of the disk (${offset + data.length} > ${this.limit})`);
     if (offset >= this.length && isZero(data)) return; // zeros beyond the file: nothing to do (the common case)
-    for (let at = 0; at < data.length; ) {
+    for (let at = 0; at < data.length;) {
       const end = Math.min(data.length, at + blockSize - ((offset + at) % blockSize));
       await this.writeBlock(offset + at, data.subarray(at, end));
       at = end;
@@ -67,11 +71,17 @@ export class VdiContent {
 
   // Bytes the file holds on disk (what a thin SR reports as physical_utilisation).
   async allocated(uuid: string): Promise<number> {
-    return stat(this.path(uuid)).then((s) => s.blocks * 512, () => 0);
+    return stat(this.path(uuid)).then(
+      (s) => s.blocks * 512,
+      () => 0,
+    );
   }
 
   async length(uuid: string): Promise<number> {
-    return stat(this.path(uuid)).then((s) => s.size, () => 0);
+    return stat(this.path(uuid)).then(
+      (s) => s.size,
+      () => 0,
+    );
   }
 
   // The directory goes with a pool reset (POST /sim/reset), so it is made again on the first write after one.
@@ -101,9 +111,11 @@ export class VdiContent {
 
   readStream(uuid: string, size: number): Readable {
     const it = this.chunks(uuid, size);
-    return Readable.from((async function* () {
-      for await (const c of it) yield c.data;
-    })());
+    return Readable.from(
+      (async function* () {
+        for await (const c of it) yield c.data;
+      })(),
+    );
   }
 
   /**

@@ -19,15 +19,26 @@ function geometry(size: number): number {
   let total = Math.min(Math.floor(size / sector), 65535 * 16 * 255);
   let spt: number, heads: number, cth: number;
   if (total >= 65535 * 16 * 63) {
-    spt = 255; heads = 16; cth = Math.floor(total / spt);
+    spt = 255;
+    heads = 16;
+    cth = Math.floor(total / spt);
   } else {
-    spt = 17; cth = Math.floor(total / spt);
+    spt = 17;
+    cth = Math.floor(total / spt);
     heads = Math.max(4, Math.floor((cth + 1023) / 1024));
-    if (cth >= heads * 1024 || heads > 16) { spt = 31; heads = 16; cth = Math.floor(total / spt); }
-    if (cth >= heads * 1024) { spt = 63; heads = 16; cth = Math.floor(total / spt); }
+    if (cth >= heads * 1024 || heads > 16) {
+      spt = 31;
+      heads = 16;
+      cth = Math.floor(total / spt);
+    }
+    if (cth >= heads * 1024) {
+      spt = 63;
+      heads = 16;
+      cth = Math.floor(total / spt);
+    }
   }
   total = Math.floor(cth / heads);
-  return ((total & 0xffff) << 16 | (heads << 8) | spt) >>> 0;
+  return (((total & 0xffff) << 16) | (heads << 8) | spt) >>> 0;
 }
 
 export function footer(size: number, uniqueId: Buffer = randomBytes(16)): Buffer {
@@ -118,7 +129,7 @@ export async function readVhd(r: ByteReader, maxSize: number, write: (offset: nu
     const bitmap = await r.exactly(bitmapSize);
     const base = b.index * blockSize;
     // runs of sectors present in the bitmap, read in at most 1 MiB pieces
-    for (let s = 0; s < blockSize / sector; ) {
+    for (let s = 0; s < blockSize / sector;) {
       const has = (bitmap[s >> 3]! & (0x80 >> (s & 7))) !== 0;
       let e = s + 1;
       while (e < blockSize / sector && e - s < 2048 && ((bitmap[e >> 3]! & (0x80 >> (e & 7))) !== 0) === has) e++;

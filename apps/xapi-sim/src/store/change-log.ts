@@ -67,13 +67,18 @@ export class ChangeLog {
     const changes = since >= this.logFrom && since > 0 ? this.fromLog(since, accept, rows) : this.fullScan(since, accept, rows);
     const last = changes.reduce((m, c) => Math.max(m, c.op === 'del' ? c.gen : rows.get(c.cls, c.ref)!.modified), since);
     const rank = { add: 0, mod: 1, del: 2 } as const;
-    changes.sort((a, b) => rank[a.op] - rank[b.op] || this.classOrder(a.cls) - this.classOrder(b.cls) || (a.op === 'del' ? b.gen - a.gen : a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0));
+    changes.sort(
+      (a, b) =>
+        rank[a.op] - rank[b.op] ||
+        this.classOrder(a.cls) - this.classOrder(b.cls) ||
+        (a.op === 'del' ? b.gen - a.gen : a.ref < b.ref ? -1 : a.ref > b.ref ? 1 : 0),
+    );
     return { changes, last };
   }
 
   private fromLog(since: number, accept: (cls: string, ref: string) => boolean, rows: RowSource): Change[] {
     let lo = 0;
-    for (let hi = this.log.length; lo < hi; ) {
+    for (let hi = this.log.length; lo < hi;) {
       const mid = (lo + hi) >> 1;
       if (this.log[mid]!.gen <= since) lo = mid + 1;
       else hi = mid;
@@ -95,7 +100,8 @@ export class ChangeLog {
   private fullScan(since: number, accept: (cls: string, ref: string) => boolean, rows: RowSource): Change[] {
     const out: Change[] = [];
     for (const [cls, ref, row] of rows.all()) if (row.modified > since && accept(cls, ref)) out.push(live(cls, ref, row, since));
-    for (const t of this.tombstones) if (t.gen > since && t.created! <= since && accept(t.cls, t.ref)) out.push({ cls: t.cls, ref: t.ref, op: 'del', gen: t.gen });
+    for (const t of this.tombstones)
+      if (t.gen > since && t.created! <= since && accept(t.cls, t.ref)) out.push({ cls: t.cls, ref: t.ref, op: 'del', gen: t.gen });
     return out;
   }
 }

@@ -127,7 +127,8 @@ export class ObjectStore {
       this.table(cls).set(ref, { record, created, modified });
       if (typeof record.uuid === 'string') this.uuids.set(`${cls}/${record.uuid}`, ref);
     }
-    for (const b of backRefs) for (const row of this.tables.get(b.parent)?.values() ?? []) if (Array.isArray(row.record[b.set])) row.record[b.set] = [];
+    for (const b of backRefs)
+      for (const row of this.tables.get(b.parent)?.values() ?? []) if (Array.isArray(row.record[b.set])) row.record[b.set] = [];
     for (const [cls, ref, row] of this.allRows()) {
       for (const b of backRefsOf(cls)) {
         const set = this.tables.get(b.parent)?.get(String(row.record[b.field]))?.record[b.set];

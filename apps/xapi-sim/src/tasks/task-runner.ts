@@ -25,9 +25,18 @@ export class TaskRunner {
   start(method: string, session: string, exec: (hooks: TaskHooks) => Promise<Wire>): string {
     const { store } = this.sim;
     const taskRef = store.create('task', {
-      name_label: `Async.${method}`, status: 'pending', created: nowXapiDate(), finished: EPOCH, progress: 0,
-      resident_on: this.sim.masterRef(), type: '<none/>', result: '', error_info: [], allowed_operations: ['cancel'],
-      other_config: {}, backtrace: '()',
+      name_label: `Async.${method}`,
+      status: 'pending',
+      created: nowXapiDate(),
+      finished: EPOCH,
+      progress: 0,
+      resident_on: this.sim.masterRef(),
+      type: '<none/>',
+      result: '',
+      error_info: [],
+      allowed_operations: ['cancel'],
+      other_config: {},
+      backtrace: '()',
     });
     const state: Running = { cancelled: false, cancellable: true, wake: new AbortController() };
     this.running.set(taskRef, state);
@@ -36,7 +45,14 @@ export class TaskRunner {
     return taskRef;
   }
 
-  private async run(taskRef: string, method: string, session: string, state: Running, hooks: TaskHooks, exec: (h: TaskHooks) => Promise<Wire>): Promise<void> {
+  private async run(
+    taskRef: string,
+    method: string,
+    session: string,
+    state: Running,
+    hooks: TaskHooks,
+    exec: (h: TaskHooks) => Promise<Wire>,
+  ): Promise<void> {
     try {
       // A fault registered for the plain method name fails the task, not the Async call.
       const fault = this.sim.control.takeFault(method);

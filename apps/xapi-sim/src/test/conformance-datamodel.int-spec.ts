@@ -22,7 +22,10 @@ describe('conformance: every method the simulator serves is in the datamodel, wi
     for (const c of loadXenapiJson()) {
       for (const m of c.messages) {
         declared.set(`${c.name}.${m.name}`, m.params.length);
-        declaredParams.set(`${c.name}.${m.name}`, m.params.map((p) => p.name));
+        declaredParams.set(
+          `${c.name}.${m.name}`,
+          m.params.map((p) => p.name),
+        );
       }
     }
   });
@@ -38,13 +41,23 @@ describe('conformance: every method the simulator serves is in the datamodel, wi
   // xapi ocaml/idl/ocaml_backend/gen_server.ml (gen_module, "system.listMethods"): sync wire names of every message.
   it('lists (system.listMethods) the sync name of every datamodel message, and serves a subset of them', async () => {
     const listed: string[] = await json.call('system.listMethods');
-    assert.deepEqual(listed.filter((m) => declaredCount(m) === undefined), []);
-    assert.deepEqual(listed.filter((m) => m.startsWith('Async.')), [], 'sync names only');
+    assert.deepEqual(
+      listed.filter((m) => declaredCount(m) === undefined),
+      [],
+    );
+    assert.deepEqual(
+      listed.filter((m) => m.startsWith('Async.')),
+      [],
+      'sync names only',
+    );
     assert.equal(listed.length, declared.size + listed.filter((m) => !declared.has(m)).length);
     assert.ok(listed.filter((m) => !declared.has(m)).every((m) => m.endsWith('.get_all_records_where')));
     const served: string[] = (await control(sim.url, 'methods')).body.methods;
     assert.ok(served.length > 1000, `${served.length} served`);
-    assert.deepEqual(served.filter((m) => !listed.includes(m.replace(/^Async\./, ''))), []);
+    assert.deepEqual(
+      served.filter((m) => !listed.includes(m.replace(/^Async\./, ''))),
+      [],
+    );
   });
 
   // xapi ocaml/idl/ocaml_backend/gen_server.ml (operation): MESSAGE_PARAMETER_COUNT_MISMATCH [call, expected, received],
@@ -53,18 +66,23 @@ describe('conformance: every method the simulator serves is in the datamodel, wi
     const served: string[] = (await control(sim.url, 'methods')).body.methods;
     const wrong: string[] = [];
     for (let i = 0; i < served.length; i += 16) {
-      await Promise.all(served.slice(i, i + 16).map(async (method) => {
-        const base = method.replace(/^Async\./, '');
-        const count = declaredCount(method)!;
-        const takesSession = !['session.login_with_password', 'session.slave_local_login_with_password', 'session.create_from_db_file'].includes(base);
-        const required = count - Object.keys(paramDefaults[base] ?? {}).filter((p) => declaredParams.get(base)?.includes(p)).length;
-        // One param too many (too few where defaults exist) fails the count check before anything runs: no side effects.
-        const sent = paramDefaults[base] ? required - 1 : count + 1;
-        const raw = await json.raw({ jsonrpc: '2.0', method, params: Array.from({ length: sent }, () => 'x'), id: 1 });
-        const err = raw.json.error;
-        const expected = [base, String(required - (takesSession ? 1 : 0)), String(sent - (takesSession ? 1 : 0))];
-        if (err?.message !== 'MESSAGE_PARAMETER_COUNT_MISMATCH' || JSON.stringify(err.data) !== JSON.stringify(expected)) wrong.push(`${method}: ${JSON.stringify(err ?? raw.json.result)}`);
-      }));
+      await Promise.all(
+        served.slice(i, i + 16).map(async (method) => {
+          const base = method.replace(/^Async\./, '');
+          const count = declaredCount(method)!;
+          const takesSession = !['session.login_with_password', 'session.slave_local_login_with_password', 'session.create_from_db_file'].includes(
+            base,
+          );
+          const required = count - Object.keys(paramDefaults[base] ?? {}).filter((p) => declaredParams.get(base)?.includes(p)).length;
+          // One param too many (too few where defaults exist) fails the count check before anything runs: no side effects.
+          const sent = paramDefaults[base] ? required - 1 : count + 1;
+          const raw = await json.raw({ jsonrpc: '2.0', method, params: Array.from({ length: sent }, () => 'x'), id: 1 });
+          const err = raw.json.error;
+          const expected = [base, String(required - (takesSession ? 1 : 0)), String(sent - (takesSession ? 1 : 0))];
+          if (err?.message !== 'MESSAGE_PARAMETER_COUNT_MISMATCH' || JSON.stringify(err.data) !== JSON.stringify(expected))
+            wrong.push(`${method}: ${JSON.stringify(err ?? raw.json.result)}`);
+        }),
+      );
     }
     assert.deepEqual(wrong, []);
   });

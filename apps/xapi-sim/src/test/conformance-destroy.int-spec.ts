@@ -15,21 +15,51 @@ for (const [wire, connect] of transports) {
       const vm = await newVm(c.t, c.s, name);
       const [sr] = await c.t.call('SR.get_all', c.s);
       for (let i = 0; i < count; i++) {
-        await c.t.call('VIF.create', c.s, { device: String(i), network, VM: vm, MAC: '', MTU: 0, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
-        const vdi = await c.t.call('VDI.create', c.s, { name_label: `${name}-d${i}`, SR: sr, virtual_size: 1024 ** 2, type: 'user', sharable: false, read_only: false, other_config: {} });
-        await c.t.call('VBD.create', c.s, { VM: vm, VDI: vdi, userdevice: String(i + 1), bootable: false, mode: 'RW', type: 'Disk', unpluggable: true, empty: false, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+        await c.t.call('VIF.create', c.s, {
+          device: String(i),
+          network,
+          VM: vm,
+          MAC: '',
+          MTU: 0,
+          other_config: {},
+          qos_algorithm_type: '',
+          qos_algorithm_params: {},
+        });
+        const vdi = await c.t.call('VDI.create', c.s, {
+          name_label: `${name}-d${i}`,
+          SR: sr,
+          virtual_size: 1024 ** 2,
+          type: 'user',
+          sharable: false,
+          read_only: false,
+          other_config: {},
+        });
+        await c.t.call('VBD.create', c.s, {
+          VM: vm,
+          VDI: vdi,
+          userdevice: String(i + 1),
+          bootable: false,
+          mode: 'RW',
+          type: 'Disk',
+          unpluggable: true,
+          empty: false,
+          other_config: {},
+          qos_algorithm_type: '',
+          qos_algorithm_params: {},
+        });
       }
       return vm;
     }
 
-    it('destroys all of a halted VM\'s VIFs and VBDs, so network.destroy succeeds', async () => {
+    it("destroys all of a halted VM's VIFs and VBDs, so network.destroy succeeds", async () => {
       const network = await c.t.call('network.create', c.s, { name_label: 'doomed', name_description: '', MTU: 1500, other_config: {} });
       const vm = await vmWithDevices('many-devices', network, 5);
       const rec = await c.t.call('VM.get_record', c.s, vm);
       assert.equal(rec.VIFs.length, 5);
       assert.equal(rec.VBDs.length, 6);
       await c.t.call('VM.destroy', c.s, vm);
-      const naming = async (cls: string) => Object.values(await c.t.call(`${cls}.get_all_records`, c.s) as Record<string, any>).filter((r) => r.VM === vm);
+      const naming = async (cls: string) =>
+        Object.values((await c.t.call(`${cls}.get_all_records`, c.s)) as Record<string, any>).filter((r) => r.VM === vm);
       assert.deepEqual(await naming('VIF'), []);
       assert.deepEqual(await naming('VBD'), []);
       assert.deepEqual(await c.t.call('network.get_VIFs', c.s, network), []);
@@ -44,8 +74,11 @@ for (const [wire, connect] of transports) {
       const guest = await c.t.call('VM.get_guest_metrics', c.s, vm);
       await c.t.call('VM.hard_shutdown', c.s, vm);
       await c.t.call('VM.destroy', c.s, vm);
-      const vifs = Object.values(await c.t.call('VIF.get_all_records', c.s) as Record<string, any>);
-      assert.deepEqual(vifs.filter((v) => v.VM === vm), []);
+      const vifs = Object.values((await c.t.call('VIF.get_all_records', c.s)) as Record<string, any>);
+      assert.deepEqual(
+        vifs.filter((v) => v.VM === vm),
+        [],
+      );
       assert.equal((await c.t.call('VM_guest_metrics.get_all', c.s)).includes(guest), false);
     });
   });

@@ -17,7 +17,8 @@ for (const [wire, connect] of transports) {
         const e = await xapiError(() => c.t.call('event.from', c.s, ['vm'], token, 0));
         assert.deepEqual([e.code, ...e.params], ['EVENT_FROM_TOKEN_PARSE_FAILURE', token], token);
       }
-      for (const token of ['', '0,0', '00000000000000000001,00000000000000000000']) assert.ok((await c.t.call('event.from', c.s, ['vm'], token, 0)).token);
+      for (const token of ['', '0,0', '00000000000000000001,00000000000000000000'])
+        assert.ok((await c.t.call('event.from', c.s, ['vm'], token, 0)).token);
     });
 
     it('shows nothing of an object born and gone between two calls, and keeps the token', async () => {
@@ -33,7 +34,10 @@ for (const [wire, connect] of transports) {
       const ref = await net('born');
       await c.t.call('network.set_name_description', c.s, ref, 'changed');
       const batch = await from(token, 5);
-      assert.deepEqual(batch.events.map((e: any) => [e.operation, e.ref, e.snapshot.name_description]), [['add', ref, 'changed']]);
+      assert.deepEqual(
+        batch.events.map((e: any) => [e.operation, e.ref, e.snapshot.name_description]),
+        [['add', ref, 'changed']],
+      );
       assert.ok(Number(batch.events[0].id) < Number(batch.token.split(',')[0]), 'an add carries its creation generation; the token its last change');
     });
 
@@ -44,9 +48,19 @@ for (const [wire, connect] of transports) {
       await c.t.call('network.set_name_description', c.s, kept, 'modified');
       const fresh = await net('fresh');
       const batch = await from(token, 5);
-      assert.deepEqual(batch.events.map((e: any) => [e.operation, e.ref]), [['add', fresh], ['mod', kept], ['del', old]]);
+      assert.deepEqual(
+        batch.events.map((e: any) => [e.operation, e.ref]),
+        [
+          ['add', fresh],
+          ['mod', kept],
+          ['del', old],
+        ],
+      );
       assert.equal('snapshot' in batch.events[2], false);
-      assert.equal(batch.events.every((e: any) => e.class === 'network' && /^\d+$/.test(e.id)), true);
+      assert.equal(
+        batch.events.every((e: any) => e.class === 'network' && /^\d+$/.test(e.id)),
+        true,
+      );
     });
 
     it('answers an uneventful subscription after the timeout with the same token, while others change', async () => {

@@ -21,10 +21,31 @@ for (const [wire, connect] of transports) {
       assert.deepEqual(await ops(vm), runningOps);
       assert.deepEqual(new Set(await ops(vm)), new Set([...runningOps]), 'same set as the real xapi recording, plus metadata_export');
       await c.t.call('VM.suspend', c.s, vm);
-      assert.deepEqual(await ops(vm), ['destroy', 'metadata_export', 'export', 'migrate_send', 'resume_on', 'resume', 'hard_shutdown', 'checkpoint', 'snapshot']);
+      assert.deepEqual(await ops(vm), [
+        'destroy',
+        'metadata_export',
+        'export',
+        'migrate_send',
+        'resume_on',
+        'resume',
+        'hard_shutdown',
+        'checkpoint',
+        'snapshot',
+      ]);
       const clone = await c.t.call('VM.clone', c.s, await templateRef(c.t, c.s), 'a-template');
-      assert.deepEqual(await ops(clone), ['destroy', 'metadata_export', 'export', 'changing_NVRAM', 'changing_shadow_memory', 'changing_static_range',
-        'changing_dynamic_range', 'migrate_send', 'provision', 'copy', 'clone']);
+      assert.deepEqual(await ops(clone), [
+        'destroy',
+        'metadata_export',
+        'export',
+        'changing_NVRAM',
+        'changing_shadow_memory',
+        'changing_static_range',
+        'changing_dynamic_range',
+        'migrate_send',
+        'provision',
+        'copy',
+        'clone',
+      ]);
       const dflt = await templateRef(c.t, c.s);
       assert.equal((await c.t.call('VM.get_other_config', c.s, dflt)).default_template, 'true');
       assert.equal((await ops(dflt)).includes('destroy'), false, 'a default template cannot be destroyed');
@@ -32,7 +53,7 @@ for (const [wire, connect] of transports) {
       assert.deepEqual([e.code, ...e.params], ['VM_IS_TEMPLATE', dflt, 'destroy']);
     });
 
-    it('raises VM_BAD_POWER_STATE with the expected states in xapi\'s order', async () => {
+    it("raises VM_BAD_POWER_STATE with the expected states in xapi's order", async () => {
       const vm = await newVm(c.t, c.s, 'states');
       const bad = async (method: string, ...args: unknown[]) => {
         const e = await xapiError(() => c.t.call(method, c.s, vm, ...args));
@@ -49,7 +70,7 @@ for (const [wire, connect] of transports) {
       await c.t.call('VM.hard_shutdown', c.s, vm);
     });
 
-    it('refuses templates, non-templates and control domains with xapi\'s codes and params', async () => {
+    it("refuses templates, non-templates and control domains with xapi's codes and params", async () => {
       const tpl = await templateRef(c.t, c.s);
       let e = await xapiError(() => c.t.call('VM.start', c.s, tpl, false, false));
       assert.deepEqual([e.code, ...e.params], ['VM_IS_TEMPLATE', tpl, 'start']);
@@ -87,7 +108,8 @@ for (const [wire, connect] of transports) {
       await control(c.sim.url, 'latency', { method: 'VM.clean_shutdown', ms: 5000 });
       try {
         const task = await c.t.call('Async.VM.clean_shutdown', c.s, vm);
-        while (!Object.values(await c.t.call('VM.get_current_operations', c.s, vm)).includes('clean_shutdown')) await new Promise((r) => setTimeout(r, 5));
+        while (!Object.values(await c.t.call('VM.get_current_operations', c.s, vm)).includes('clean_shutdown'))
+          await new Promise((r) => setTimeout(r, 5));
         const during = await ops(vm);
         assert.ok(during.includes('hard_shutdown') && during.includes('hard_reboot') && !during.includes('clean_reboot'), JSON.stringify(during));
         const e = await xapiError(() => c.t.call('VM.clean_reboot', c.s, vm));

@@ -18,8 +18,16 @@ for (const [wire, connect] of transports) {
       const vdi = await c.t.call('VBD.get_VDI', c.s, vbd);
       const host = c.sim.state.hostRefs[1];
       // past the count check: whatever they answer, it is not MESSAGE_PARAMETER_COUNT_MISMATCH
-      for (const [method, ...args] of [['VM.snapshot', vm, 'snap'], ['VDI.clone', vdi], ['VDI.snapshot', vdi], ['VDI.copy', vdi], ['host.evacuate', host],
-        ['tunnel.create', 'OpaqueRef:NULL', 'OpaqueRef:NULL'], ['Bond.create', 'OpaqueRef:NULL', [], ''], ['VM.assert_can_migrate', vm, {}, true, {}, {}, {}]] as const) {
+      for (const [method, ...args] of [
+        ['VM.snapshot', vm, 'snap'],
+        ['VDI.clone', vdi],
+        ['VDI.snapshot', vdi],
+        ['VDI.copy', vdi],
+        ['host.evacuate', host],
+        ['tunnel.create', 'OpaqueRef:NULL', 'OpaqueRef:NULL'],
+        ['Bond.create', 'OpaqueRef:NULL', [], ''],
+        ['VM.assert_can_migrate', vm, {}, true, {}, {}, {}],
+      ] as const) {
         assert.notEqual(await code(method, c.s, ...args), 'MESSAGE_PARAMETER_COUNT_MISMATCH', method);
       }
       const short = await xapiError(() => c.t.call('VM.snapshot', c.s, vm));
@@ -27,7 +35,11 @@ for (const [wire, connect] of transports) {
       const none = await xapiError(() => c.t.call('VDI.copy', c.s));
       assert.deepEqual([none.code, ...none.params], ['MESSAGE_PARAMETER_COUNT_MISMATCH', 'VDI.copy', '1', '0']);
       const exact = await xapiError(() => c.t.call('VM.clone', c.s, vm, 'a', 'extra'));
-      assert.deepEqual([exact.code, ...exact.params], ['MESSAGE_PARAMETER_COUNT_MISMATCH', 'VM.clone', '2', '3'], 'a message without defaults takes exactly its params');
+      assert.deepEqual(
+        [exact.code, ...exact.params],
+        ['MESSAGE_PARAMETER_COUNT_MISMATCH', 'VM.clone', '2', '3'],
+        'a message without defaults takes exactly its params',
+      );
     });
 
     it('fills the default and ignores extra trailing arguments of a message with defaults', async () => {

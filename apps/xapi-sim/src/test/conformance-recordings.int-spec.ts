@@ -25,8 +25,25 @@ const unfaithful = [
 const notReplayable = new Set(['VM.migrate_send']);
 // SDK error-path fixtures of a broken server (an HTTP error, nonsense error types), not recordings of xapi answers.
 const notXapi = new Set(['http_error.json', 'rpc_error.json']);
-const served = ['event.from', 'host.get_record', 'pool.get_all', 'pool.get_record', 'session.login_with_password', 'session.logout', 'VM.get_all_records', 'VM.get_record', 'VM.get_snapshot_time'];
-const notServed = ['Async.VM.import', 'VM.get_data_sources', 'VM.import', 'VM.migrate_send', 'VM.query_data_source', 'VM.retrieve_wlb_recommendations'];
+const served = [
+  'event.from',
+  'host.get_record',
+  'pool.get_all',
+  'pool.get_record',
+  'session.login_with_password',
+  'session.logout',
+  'VM.get_all_records',
+  'VM.get_record',
+  'VM.get_snapshot_time',
+];
+const notServed = [
+  'Async.VM.import',
+  'VM.get_data_sources',
+  'VM.import',
+  'VM.migrate_send',
+  'VM.query_data_source',
+  'VM.retrieve_wlb_recommendations',
+];
 
 const skip = referenceMissing();
 
@@ -101,7 +118,14 @@ describe('conformance: our answers have the envelopes and field shapes of the SD
         const msg = sim.state.dm.message(base.slice(0, base.indexOf('.')), base.slice(base.indexOf('.') + 1))!;
         const diffs = envelopeDiffs(expected, answer);
         if (expected.error === undefined && 'result' in answer) {
-          diffs.push(...compareShape(expected.result, answer.result, base === 'event.from' ? eventBatch : method.startsWith('Async.') ? parseType('task ref') : msg.result, sim.state.dm));
+          diffs.push(
+            ...compareShape(
+              expected.result,
+              answer.result,
+              base === 'event.from' ? eventBatch : method.startsWith('Async.') ? parseType('task ref') : msg.result,
+              sim.state.dm,
+            ),
+          );
         }
         for (const d of diffs) {
           const rule = unfaithful.findIndex((u) => u.file === rec.file && u.path.test(d.path) && (u.what?.test(d.what) ?? true));
@@ -113,6 +137,10 @@ describe('conformance: our answers have the envelopes and field shapes of the SD
     assert.deepEqual(unexplained, []);
     assert.deepEqual([...compared].sort(), [...served].sort());
     assert.deepEqual([...skipped].sort(), [...notServed].sort());
-    assert.deepEqual(unfaithful.filter((_, i) => !rulesHit.has(i)).map((u) => `${u.file} ${u.path}`), [], 'every unfaithful rule still applies');
+    assert.deepEqual(
+      unfaithful.filter((_, i) => !rulesHit.has(i)).map((u) => `${u.file} ${u.path}`),
+      [],
+      'every unfaithful rule still applies',
+    );
   });
 });

@@ -51,14 +51,30 @@ describe('conformance: XML-RPC and JSON-RPC give the same answers', () => {
     const task = await json.call('Async.VM.clone', s, tpl, 'wire-twin');
     await waitTask(json, s, task);
     const calls: Array<[string, ...unknown[]]> = [
-      ['pool.get_all_records', s], ['host.get_all_records', s], ['host_metrics.get_all_records', s], ['SR.get_all_records', s],
-      ['network.get_all_records', s], ['PIF.get_all_records', s], ['VM.get_record', s, tpl], ['VM_metrics.get_all_records', s],
-      ['VM.get_all_records_where', s, 'field "is_a_template"="true"'], ['VM.get_allowed_operations', s, tpl],
-      ['VM.get_memory_static_max', s, tpl], ['VM.get_other_config', s, tpl], ['VM.get_is_a_template', s, tpl],
-      ['VM.get_HVM_shadow_multiplier', s, tpl], ['host.compute_free_memory', s, sim.state.masterRef()], ['pool.get_master', s, pool],
-      ['task.get_record', s, task], ['event.from', s, ['host', 'pool', 'sr'], '', 0.1],
-      ['VM.get_record', s, 'OpaqueRef:00000000-0000-4000-8000-000000000000'], ['VM.clean_shutdown', s, tpl], ['VM.clone', s, tpl],
-      ['SR.get_by_uuid', s, 'nope'], ['event.from', s, ['vm'], 'garbage', 0.1], ['no_such.call', s],
+      ['pool.get_all_records', s],
+      ['host.get_all_records', s],
+      ['host_metrics.get_all_records', s],
+      ['SR.get_all_records', s],
+      ['network.get_all_records', s],
+      ['PIF.get_all_records', s],
+      ['VM.get_record', s, tpl],
+      ['VM_metrics.get_all_records', s],
+      ['VM.get_all_records_where', s, 'field "is_a_template"="true"'],
+      ['VM.get_allowed_operations', s, tpl],
+      ['VM.get_memory_static_max', s, tpl],
+      ['VM.get_other_config', s, tpl],
+      ['VM.get_is_a_template', s, tpl],
+      ['VM.get_HVM_shadow_multiplier', s, tpl],
+      ['host.compute_free_memory', s, sim.state.masterRef()],
+      ['pool.get_master', s, pool],
+      ['task.get_record', s, task],
+      ['event.from', s, ['host', 'pool', 'sr'], '', 0.1],
+      ['VM.get_record', s, 'OpaqueRef:00000000-0000-4000-8000-000000000000'],
+      ['VM.clean_shutdown', s, tpl],
+      ['VM.clone', s, tpl],
+      ['SR.get_by_uuid', s, 'nope'],
+      ['event.from', s, ['vm'], 'garbage', 0.1],
+      ['no_such.call', s],
     ];
     const stats = { intsAsStrings: 0 };
     const wrong: string[] = [];

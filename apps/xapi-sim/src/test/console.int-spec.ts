@@ -47,7 +47,7 @@ describe('VM consoles: records, the /console endpoint and real RFB', () => {
   const cookie = () => ({ Cookie: `session_id=${s}` });
   const connect = (location: string, headers: Record<string, string> = { Cookie: `session_id=${s}` }) => httpConnect(location, headers);
 
-  it('a running HVM VM has one rfb console at its host\'s /console?uuid=<console uuid>, the same on both wires; shutdown destroys it', async () => {
+  it("a running HVM VM has one rfb console at its host's /console?uuid=<console uuid>, the same on both wires; shutdown destroys it", async () => {
     const { vm, console: c } = await runningVm('con-records');
     assert.equal(c.protocol, 'rfb');
     assert.equal(c.VM, vm);
@@ -66,7 +66,10 @@ describe('VM consoles: records, the /console endpoint and real RFB', () => {
     const pic = await rfbView(viaCookie.socket, viaCookie.rest);
     assert.equal(pic.version, 'RFB 003.008\n');
     assert.deepEqual([pic.width, pic.height, pic.name], [640, 480, 'con-connect']);
-    assert.ok(pic.pixels.some((b) => b !== 0), 'a non-empty framebuffer');
+    assert.ok(
+      pic.pixels.some((b) => b !== 0),
+      'a non-empty framebuffer',
+    );
     viaCookie.socket.destroy();
     const viaQuery = await connect(`${c.location}&session_id=${encodeURIComponent(s)}`, {});
     assert.match(viaQuery.head, /^HTTP\/1\.1 200 OK/);
@@ -80,9 +83,13 @@ describe('VM consoles: records, the /console endpoint and real RFB', () => {
     byVmRef.socket.destroy();
   });
 
-  it('answers a missing or bad session with 401 and xapi\'s realm, a wrong host or unknown console with 500', async () => {
+  it("answers a missing or bad session with 401 and xapi's realm, a wrong host or unknown console with 500", async () => {
     const { console: c } = await runningVm('con-refused');
-    for (const headers of [{} as Record<string, string>, { Cookie: 'session_id=OpaqueRef:00000000-0000-4000-8000-000000000000' }, { Authorization: `Basic ${Buffer.from('root:nope').toString('base64')}` }]) {
+    for (const headers of [
+      {} as Record<string, string>,
+      { Cookie: 'session_id=OpaqueRef:00000000-0000-4000-8000-000000000000' },
+      { Authorization: `Basic ${Buffer.from('root:nope').toString('base64')}` },
+    ]) {
       const r = await connect(c.location, headers);
       assert.match(r.head, /^HTTP\/1\.0 401 Unauthorised\r\n/);
       assert.match(r.head, /WWW-Authenticate: Basic realm="Connection to VM console"/);
@@ -95,7 +102,7 @@ describe('VM consoles: records, the /console endpoint and real RFB', () => {
     assert.match(plainGet.head, /^HTTP\/1\.0 501 Method Not Implemented/, 'ws_proxy without a WebSocket upgrade');
   });
 
-  it('vncsnapshot, a real VNC client, draws the VM\'s screen through CONNECT', { skip: missing }, async () => {
+  it("vncsnapshot, a real VNC client, draws the VM's screen through CONNECT", { skip: missing }, async () => {
     const { vm, console: c } = await runningVm('con-referee');
     const bridge = await tcpBridge(async () => {
       const r = await connect(c.location);
@@ -109,7 +116,7 @@ describe('VM consoles: records, the /console endpoint and real RFB', () => {
       const expected = new TestPattern({ name: 'con-referee', uuid: rec.uuid, host: 'sim-host-2', domid: rec.domid });
       assert.ok(difference(img, expected) < 4, `the picture is the VM's screen (mean difference ${difference(img, expected)})`);
       const other = new TestPattern({ name: 'someone-else', uuid: rec.uuid, host: 'sim-host-1', domid: rec.domid + 1 });
-      assert.ok(difference(img, other) > difference(img, expected) + 0.5, 'and not another VM\'s');
+      assert.ok(difference(img, other) > difference(img, expected) + 0.5, "and not another VM's");
     } finally {
       await bridge.close();
     }
@@ -119,7 +126,9 @@ describe('VM consoles: records, the /console endpoint and real RFB', () => {
     const { console: c } = await runningVm('con-websocket');
     const wsUrl = c.location.replace(/^http/, 'ws');
     const ws = new WebSocket(wsUrl, ['binary'], { headers: cookie() });
-    const first = new Promise<{ data: Buffer; binary: boolean }>((resolve) => ws.once('message', (data: Buffer, binary: boolean) => resolve({ data, binary })));
+    const first = new Promise<{ data: Buffer; binary: boolean }>((resolve) =>
+      ws.once('message', (data: Buffer, binary: boolean) => resolve({ data, binary })),
+    );
     const upgrade = await new Promise<any>((resolve, reject) => ws.once('upgrade', resolve).once('error', reject));
     assert.equal(upgrade.statusCode, 101);
     assert.equal(upgrade.headers['sec-websocket-protocol'], 'binary');
@@ -131,7 +140,9 @@ describe('VM consoles: records, the /console endpoint and real RFB', () => {
     const refused = await new Promise<Error>((resolve) => bare.once('error', resolve).once('open', () => resolve(new Error('opened'))));
     assert.match(refused.message, /subprotocol/);
     const noSession = new WebSocket(wsUrl, ['binary']);
-    const denied = await new Promise<any>((resolve) => noSession.once('unexpected-response', (_req, res) => resolve(res)).once('open', () => resolve({ statusCode: 101 })));
+    const denied = await new Promise<any>((resolve) =>
+      noSession.once('unexpected-response', (_req, res) => resolve(res)).once('open', () => resolve({ statusCode: 101 })),
+    );
     assert.equal(denied.statusCode, 401);
     noSession.on('error', () => undefined).terminate();
     const bridge = await tcpBridge(async () => {
@@ -143,13 +154,16 @@ describe('VM consoles: records, the /console endpoint and real RFB', () => {
     try {
       const img = await vncSnapshot(bridge.port);
       assert.deepEqual([img.width, img.height], [640, 480]);
-      assert.ok(img.rgb.some((b) => b > 200), 'something bright is drawn');
+      assert.ok(
+        img.rgb.some((b) => b > 200),
+        'something bright is drawn',
+      );
     } finally {
       await bridge.close();
     }
   });
 
-  it('a reboot cuts the old domain\'s viewer, the same console serves the new domain; a migration moves the console', async () => {
+  it("a reboot cuts the old domain's viewer, the same console serves the new domain; a migration moves the console", async () => {
     const { vm, console: c } = await runningVm('con-lifecycle', hosts[0]);
     const first = await connect(c.location);
     const pic = await rfbView(first.socket, first.rest);
@@ -190,10 +204,12 @@ describe('VM consoles: records, the /console endpoint and real RFB', () => {
 
   it('serves many viewers at once and cuts one that floods it (bounded memory per session)', async () => {
     const { vm, console: c } = await runningVm('con-many');
-    const viewers = await Promise.all(Array.from({ length: 40 }, async () => {
-      const r = await connect(c.location);
-      return { ...r, pic: await rfbView(r.socket, r.rest) };
-    }));
+    const viewers = await Promise.all(
+      Array.from({ length: 40 }, async () => {
+        const r = await connect(c.location);
+        return { ...r, pic: await rfbView(r.socket, r.rest) };
+      }),
+    );
     assert.ok(viewers.every((v) => v.pic.pixels.length === 640 * 480 * 4));
     assert.equal(sim.state.consoleLinks.count(vm), 40);
     for (const v of viewers) v.socket.destroy();

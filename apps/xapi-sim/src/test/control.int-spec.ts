@@ -46,7 +46,13 @@ describe('the /sim/ control API and tasks', () => {
   it('fires rate-based faults reproducibly and stops after /sim/faults/clear', async () => {
     const pattern = async () => {
       const out: boolean[] = [];
-      for (let i = 0; i < 20; i++) out.push(await json.call('pool.get_all', s).then(() => true, () => false));
+      for (let i = 0; i < 20; i++)
+        out.push(
+          await json.call('pool.get_all', s).then(
+            () => true,
+            () => false,
+          ),
+        );
       return out;
     };
     await control(sim.url, 'faults', { method: 'pool.get_all', code: 'INTERNAL_ERROR', rate: 0.5 });
@@ -61,7 +67,13 @@ describe('the /sim/ control API and tasks', () => {
       const s2 = await login(c);
       await control(other.url, 'faults', { method: 'pool.get_all', code: 'INTERNAL_ERROR', rate: 0.5 });
       const again: boolean[] = [];
-      for (let i = 0; i < 20; i++) again.push(await c.call('pool.get_all', s2).then(() => true, () => false));
+      for (let i = 0; i < 20; i++)
+        again.push(
+          await c.call('pool.get_all', s2).then(
+            () => true,
+            () => false,
+          ),
+        );
       assert.deepEqual(again, seen, 'same seed, same failures');
     } finally {
       await other.close();

@@ -24,7 +24,11 @@ describe('event.from', () => {
     assert.equal(vms.length, batch.valid_ref_counts.vm);
     assert.equal(batch.events.filter((e: any) => e.class === 'host').length, 2);
     assert.ok(batch.events.every((e: any) => e.operation === 'add' && typeof e.id === 'string' && e.snapshot));
-    assert.equal(batch.events.some((e: any) => e.class === 'sr'), false, 'only subscribed classes');
+    assert.equal(
+      batch.events.some((e: any) => e.class === 'sr'),
+      false,
+      'only subscribed classes',
+    );
     assert.equal(batch.valid_ref_counts.sr, 2, 'the shared LVM SR and the NFS SR');
   });
 
@@ -69,7 +73,10 @@ describe('event.from', () => {
     await new XmlRpc(sim.url).call('VM.set_name_label', s, vm, 'woken');
     const batch = await pending;
     assert.ok(Date.now() - started < 5000);
-    assert.deepEqual(batch.events.map((e: any) => [e.ref, e.operation, e.snapshot.name_label]), [[vm, 'mod', 'woken']]);
+    assert.deepEqual(
+      batch.events.map((e: any) => [e.ref, e.operation, e.snapshot.name_label]),
+      [[vm, 'mod', 'woken']],
+    );
   });
 
   it('reports the progress of a task through task events', async () => {
@@ -90,7 +97,10 @@ describe('event.from', () => {
     const [pool] = await json.call('pool.get_all', s);
     const token = await json.call('event.inject', s, 'pool', pool);
     const batch = await json.call('event.from', s, ['pool'], token, 1.0);
-    assert.deepEqual(batch.events.map((e: any) => [e.class, e.operation, e.ref]), [['pool', 'mod', pool]]);
+    assert.deepEqual(
+      batch.events.map((e: any) => [e.class, e.operation, e.ref]),
+      [['pool', 'mod', pool]],
+    );
   });
 
   it('rejects a malformed token with EVENT_FROM_TOKEN_PARSE_FAILURE', async () => {

@@ -28,7 +28,12 @@ describe('every host has its own address (loopback bind)', () => {
     assert.equal(sim.hostUrl(3), `http://127.0.0.3:${sim.port}`);
     const s = await login(new JsonRpc(sim.url));
     const hosts = await new JsonRpc(sim.url).call('host.get_all_records', s);
-    assert.deepEqual(Object.values(hosts).map((h: any) => h.address).sort(), ['127.0.0.1', '127.0.0.2', '127.0.0.3']);
+    assert.deepEqual(
+      Object.values(hosts)
+        .map((h: any) => h.address)
+        .sort(),
+      ['127.0.0.1', '127.0.0.2', '127.0.0.3'],
+    );
     for (const k of [2, 3]) assert.equal((await fetch(`${sim.hostUrl(k)}/`)).status, 200);
   });
 
@@ -62,14 +67,20 @@ describe('every host has its own address (loopback bind)', () => {
     const json = new JsonRpc(sim.url);
     const s = await login(json);
     const token = (await json.call('event.from', s, ['pool'], '', 0.1)).token;
-    const pending = json.call('event.from', s, ['vm'], token, 30.0).then(() => 'answered', () => 'cut off');
+    const pending = json.call('event.from', s, ['vm'], token, 30.0).then(
+      () => 'answered',
+      () => 'cut off',
+    );
     const [down] = await Promise.all([control(sim.url, 'hosts/1/down', {}), new Promise((r) => setTimeout(r, 50))]);
     assert.deepEqual(down.body, { ok: true, host: 1, up: false, perHost: true });
     assert.equal(await pending, 'cut off', 'an open long poll ends with the host');
     assert.equal(await connectError(sim.url), 'ECONNREFUSED');
     try {
       const st = (await control(sim.hostUrl(2), 'state')).body;
-      assert.deepEqual(st.hosts.map((h: any) => h.up), [false, true, true]);
+      assert.deepEqual(
+        st.hosts.map((h: any) => h.up),
+        [false, true, true],
+      );
       await control(sim.hostUrl(2), 'master', { host: 2 });
       const s2 = await login(new JsonRpc(sim.hostUrl(2)));
       const h1 = sim.state.hostRefs[0];
@@ -106,9 +117,14 @@ describe('an old host without JSON-RPC', () => {
   it('answers /jsonrpc with 200 text/xml, and serves XML-RPC there, until switched back', async () => {
     const sim = await startSimulator({ jsonRpc: false });
     try {
-      const res = await new JsonRpc(sim.url).raw({ jsonrpc: '2.0', method: 'session.login_with_password', params: ['root', 'xenroot'], id: 1 }).catch((e) => e);
+      const res = await new JsonRpc(sim.url)
+        .raw({ jsonrpc: '2.0', method: 'session.login_with_password', params: ['root', 'xenroot'], id: 1 })
+        .catch((e) => e);
       assert.ok(res instanceof SyntaxError, 'the body is not JSON');
-      const raw = await fetch(`${sim.url}/jsonrpc`, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', method: 'pool.get_all', params: [], id: 1 }) });
+      const raw = await fetch(`${sim.url}/jsonrpc`, {
+        method: 'POST',
+        body: JSON.stringify({ jsonrpc: '2.0', method: 'pool.get_all', params: [], id: 1 }),
+      });
       assert.deepEqual([raw.status, raw.headers.get('content-type')], [200, 'text/xml']);
       assert.match(await login(new XmlRpc(sim.url, '/jsonrpc')), /^OpaqueRef:/);
       assert.equal((await control(sim.url, 'state')).body.jsonrpc, false);

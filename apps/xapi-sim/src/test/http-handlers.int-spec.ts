@@ -9,7 +9,8 @@ import { startSimulator, type Simulator } from '../index.js';
 import { httpRequest } from '../testing/http-request.js';
 import { JsonRpc, XmlRpc, login } from '../testing/xapi-test-client.js';
 
-const request = (url: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) => httpRequest(`${url}${path}`, method, body, headers);
+const request = (url: string, method: string, path: string, body?: string, headers: Record<string, string> = {}) =>
+  httpRequest(`${url}${path}`, method, body, headers);
 
 describe('HTTP handlers as xapi serves them', () => {
   let sim: Simulator;
@@ -32,7 +33,7 @@ describe('HTTP handlers as xapi serves them', () => {
     assert.equal((await request(sim.url, 'PUT', '/no_such_handler', '')).status, 403);
   });
 
-  it('serves GET / as the web page and other GET paths as the file server\'s 404', async () => {
+  it("serves GET / as the web page and other GET paths as the file server's 404", async () => {
     assert.equal((await request(sim.url, 'GET', '/')).status, 200);
     const r = await request(sim.url, 'GET', `/export?session_id=${s}&uuid=x`);
     assert.equal(r.status, 404);
@@ -44,15 +45,23 @@ describe('HTTP handlers as xapi serves them', () => {
     assert.equal(r.status, 501);
     assert.match(r.text, /HTTP 501 Method Not Implemented.*DELETE not supported/);
     const o = await request(sim.url, 'OPTIONS', '/jsonrpc', undefined, { 'access-control-request-headers': 'content-type' });
-    assert.deepEqual([o.status, o.headers['access-control-allow-origin'], o.headers['access-control-allow-headers']], [200, '*', 'content-type, X-Requested-With']);
+    assert.deepEqual(
+      [o.status, o.headers['access-control-allow-origin'], o.headers['access-control-allow-headers']],
+      [200, '*', 'content-type, X-Requested-With'],
+    );
     const c = await new Promise<number>((resolve, reject) => {
-      http.request(`${sim.url}/remotecmd`, { method: 'CONNECT' }).on('connect', (res, socket) => (socket.destroy(), resolve(res.statusCode ?? 0))).on('error', reject).end();
+      http
+        .request(`${sim.url}/remotecmd`, { method: 'CONNECT' })
+        .on('connect', (res, socket) => (socket.destroy(), resolve(res.statusCode ?? 0)))
+        .on('error', reject)
+        .end();
     });
     assert.equal(c, 403);
   });
 
   it('speaks XML-RPC on /, /RPC2 and /json, and JSON-RPC on /jsonrpc', async () => {
-    for (const path of ['/', '/RPC2', '/json']) assert.match(await new XmlRpc(sim.url, path).call('session.login_with_password', 'root', 'xenroot'), /^OpaqueRef:/);
+    for (const path of ['/', '/RPC2', '/json'])
+      assert.match(await new XmlRpc(sim.url, path).call('session.login_with_password', 'root', 'xenroot'), /^OpaqueRef:/);
     assert.match(await new JsonRpc(sim.url).call('session.login_with_password', 'root', 'xenroot'), /^OpaqueRef:/);
   });
 });

@@ -12,7 +12,10 @@ const mainJs = fileURLToPath(new URL('../main.js', import.meta.url));
 
 function run(env: Record<string, string>) {
   const dataDir = mkdtempSync(join(tmpdir(), 'xapi-sim-main-')); // not the repository's data folder
-  return spawn(process.execPath, [mainJs], { env: { PATH: process.env.PATH ?? '', SIM_DATA_DIR: dataDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [mainJs], {
+    env: { PATH: process.env.PATH ?? '', SIM_DATA_DIR: dataDir, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 describe('main.js as a process', () => {
@@ -42,7 +45,10 @@ describe('main.js as a process', () => {
   });
 
   it('exits 1 naming the bad variable on stderr, without a stack trace', async () => {
-    for (const [name, value] of [['SIM_HOSTS', 'many'], ['SIM_NETWORK', 'bridge']]) {
+    for (const [name, value] of [
+      ['SIM_HOSTS', 'many'],
+      ['SIM_NETWORK', 'bridge'],
+    ]) {
       const child = run({ [name!]: value! });
       let err = '';
       child.stderr.on('data', (c: Buffer) => (err += c.toString()));

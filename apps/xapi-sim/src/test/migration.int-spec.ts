@@ -34,7 +34,10 @@ describe('migration and maintenance', () => {
   }
   const free = (h: string) => json.call('host.compute_free_memory', s, h);
 
-  for (const [wire, t] of [['JSON-RPC', () => json], ['XML-RPC', () => xml]] as Array<[string, () => Transport]>) {
+  for (const [wire, t] of [
+    ['JSON-RPC', () => json],
+    ['XML-RPC', () => xml],
+  ] as Array<[string, () => Transport]>) {
     it(`VM.pool_migrate over ${wire}: resident_on, domid and the memory move; the console follows`, async () => {
       const ref = await vm(`mig-${wire}`, h1);
       const filler = await vm(`mig-filler-${wire}`, h2); // domids count per host: the destination's next one is new
@@ -78,7 +81,7 @@ describe('migration and maintenance', () => {
     assert.equal(mods.at(-1).snapshot.resident_on, h2, 'a VM mod event carries the new resident_on');
   });
 
-  it('refuses with xapi\'s errors: halted VM, disabled or full destination, bad host', async () => {
+  it("refuses with xapi's errors: halted VM, disabled or full destination, bad host", async () => {
     const halted = await vm('mig-halted');
     assert.deepEqual((await xapiError(() => json.call('VM.pool_migrate', s, halted, h2, {}))).params, [halted, 'running', 'halted']);
     assert.equal((await json.call('VM.get_allowed_operations', s, halted)).includes('pool_migrate'), false);
@@ -97,7 +100,10 @@ describe('migration and maintenance', () => {
     assert.equal(full.code, 'HOST_NOT_ENOUGH_FREE_MEMORY');
     assert.equal(full.params[0], String(40 * GiB));
     assert.equal(await json.call('VM.get_resident_on', s, big), h3, 'a refused migration leaves the VM where it was');
-    assert.deepEqual((await xapiError(() => json.call('VM.pool_migrate', s, ref, 'OpaqueRef:00000000-0000-4000-8000-000000000000', {}))).code, 'HANDLE_INVALID');
+    assert.deepEqual(
+      (await xapiError(() => json.call('VM.pool_migrate', s, ref, 'OpaqueRef:00000000-0000-4000-8000-000000000000', {}))).code,
+      'HANDLE_INVALID',
+    );
     await json.call('VM.hard_shutdown', s, big);
     await json.call('VM.hard_shutdown', s, halted);
   });
@@ -131,8 +137,23 @@ describe('migration and maintenance', () => {
     assert.deepEqual([notMapped.code, ...notMapped.params], ['VDI_NOT_IN_MAP', vdi]);
     const [vif] = await json.call('VIF.get_all', s);
     const vifMap = await xapiError(() => json.call('VM.assert_can_migrate', s, ref, dest, true, { [vdi]: sr }, { [vif]: net }, {}, {}));
-    assert.deepEqual([vifMap.code, ...vifMap.params], ['OPERATION_NOT_ALLOWED', 'VIF mapping is not allowed for intra-pool migration -all VIFs must be on the same network']);
-    const foreign = await xapiError(() => json.call('VM.assert_can_migrate', s, ref, { ...dest, host: 'OpaqueRef:00000000-0000-4000-8000-000000000001' }, true, { [vdi]: sr }, {}, {}, {}));
+    assert.deepEqual(
+      [vifMap.code, ...vifMap.params],
+      ['OPERATION_NOT_ALLOWED', 'VIF mapping is not allowed for intra-pool migration -all VIFs must be on the same network'],
+    );
+    const foreign = await xapiError(() =>
+      json.call(
+        'VM.assert_can_migrate',
+        s,
+        ref,
+        { ...dest, host: 'OpaqueRef:00000000-0000-4000-8000-000000000001' },
+        true,
+        { [vdi]: sr },
+        {},
+        {},
+        {},
+      ),
+    );
     assert.deepEqual([foreign.code, ...foreign.params], ['CANNOT_CONTACT_HOST', '127.0.0.2']);
     assert.equal(await xml.call('VM.assert_can_migrate', s, ref, dest, true, { [vdi]: sr }, {}, {}, {}), '');
     const task = await json.call('Async.VM.migrate_send', s, ref, dest, true, { [vdi]: sr }, {}, {}, {});
@@ -143,7 +164,7 @@ describe('migration and maintenance', () => {
     assert.equal(noHost.code, 'HOST_CANNOT_ATTACH_NETWORK');
   });
 
-  it('the evacuation plan names what prevents it; assert_can_evacuate joins it xapi\'s way; evacuate moves the rest in tasks', async () => {
+  it("the evacuation plan names what prevents it; assert_can_evacuate joins it xapi's way; evacuate moves the rest in tasks", async () => {
     const a = await vm('evac-a', h3);
     const b = await vm('evac-b', h3);
     const paused = await vm('evac-paused', h3);
@@ -158,13 +179,18 @@ describe('migration and maintenance', () => {
     assert.deepEqual(await json.call('host.get_vms_which_prevent_evacuation', s, h3), {});
     assert.equal(await json.call('host.assert_can_evacuate', s, h3), '');
     await json.call('host.disable', s, h3);
-    assert.deepEqual((await json.call('host.get_allowed_operations', s, h3)).sort(), ['apply_updates', 'enable', 'evacuate', 'provision', 'reboot', 'shutdown', 'vm_migrate', 'vm_resume', 'vm_start'].sort());
+    assert.deepEqual(
+      (await json.call('host.get_allowed_operations', s, h3)).sort(),
+      ['apply_updates', 'enable', 'evacuate', 'provision', 'reboot', 'shutdown', 'vm_migrate', 'vm_resume', 'vm_start'].sort(),
+    );
     await control(sim.url, 'latency', { method: 'VM.pool_migrate', ms: 150 });
     const task = await json.call('Async.host.evacuate', s, h3, 'OpaqueRef:NULL', 1);
     const seen = new Set<string>();
     let mostAtOnce = 0;
     for (let status = 'pending'; status === 'pending'; status = await json.call('task.get_status', s, task)) {
-      const migrations = Object.entries(await json.call('task.get_all_records', s)).filter(([, t]: [string, any]) => t.name_label === 'Async.VM.pool_migrate' && t.status === 'pending');
+      const migrations = Object.entries(await json.call('task.get_all_records', s)).filter(
+        ([, t]: [string, any]) => t.name_label === 'Async.VM.pool_migrate' && t.status === 'pending',
+      );
       for (const [ref] of migrations) seen.add(ref);
       mostAtOnce = Math.max(mostAtOnce, migrations.length);
       await new Promise((r) => setTimeout(r, 20));
@@ -176,7 +202,11 @@ describe('migration and maintenance', () => {
     const resident = await json.call('host.get_resident_VMs', s, h3);
     assert.equal(resident.length, 1, 'only the control domain is left');
     assert.deepEqual([seen.size, mostAtOnce], [3, 1], 'one Async.VM.pool_migrate task per VM, evacuate_batch_size at a time');
-    assert.deepEqual([...seen].filter((ref) => sim.state.store.get('task', ref)), [], 'and destroys them');
+    assert.deepEqual(
+      [...seen].filter((ref) => sim.state.store.get('task', ref)),
+      [],
+      'and destroys them',
+    );
     await json.call('host.enable', s, h3);
     assert.equal(await json.call('host.get_enabled', s, h3), true);
     assert.equal((await json.call('host.get_allowed_operations', s, h3)).includes('reboot'), false, 'HOST_NOT_DISABLED');
@@ -197,7 +227,11 @@ describe('migration and maintenance', () => {
 });
 
 describe('an older xapi (SIM_API_VERSION)', () => {
-  for (const [version, arity] of [['2.15', 1], ['2.20', 2], ['2.21', 3]] as const) {
+  for (const [version, arity] of [
+    ['2.15', 1],
+    ['2.20', 2],
+    ['2.21', 3],
+  ] as const) {
     it(`${version} reports its API version and serves host.evacuate with ${arity} parameter(s)`, async () => {
       const sim = await startSimulator({ apiVersion: version, hosts: 2 });
       try {

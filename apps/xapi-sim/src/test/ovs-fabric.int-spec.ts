@@ -32,16 +32,37 @@ describe('the simulator with SIM_NETWORK=ovs', { skip: missing }, () => {
   async function vmWithVif(name: string, ip: string, mac: string): Promise<{ ref: string; uuid: string; vif: string; net: string }> {
     const vm = await json.call('VM.clone', s, await templateRef(json, s), name);
     await json.call('VM.provision', s, vm);
-    const net = await json.call('network.create', s, { name_label: `n-${name}`, name_description: '', MTU: 1500, other_config: {}, tags: [], bridge: '' });
+    const net = await json.call('network.create', s, {
+      name_label: `n-${name}`,
+      name_description: '',
+      MTU: 1500,
+      other_config: {},
+      tags: [],
+      bridge: '',
+    });
     const vif = await json.call('VIF.create', s, {
-      device: '0', network: net, VM: vm, MAC: mac, MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {},
-      locking_mode: 'unlocked', ipv4_allowed: [], ipv6_allowed: [],
+      device: '0',
+      network: net,
+      VM: vm,
+      MAC: mac,
+      MTU: 1500,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+      locking_mode: 'unlocked',
+      ipv4_allowed: [],
+      ipv6_allowed: [],
     });
     await json.call('VM.add_to_xenstore_data', s, vm, 'vm-data/ip0', ip);
-    return { ref: vm, uuid: await json.call('VM.get_uuid', s, vm), vif: await json.call('VIF.get_uuid', s, vif), net: await json.call('network.get_uuid', s, net) };
+    return {
+      ref: vm,
+      uuid: await json.call('VM.get_uuid', s, vm),
+      vif: await json.call('VIF.get_uuid', s, vif),
+      net: await json.call('network.get_uuid', s, net),
+    };
   }
 
-  it('publishes each host\'s OVS endpoints in host other_config, with live sockets', async () => {
+  it("publishes each host's OVS endpoints in host other_config, with live sockets", async () => {
     for (const [i, ref] of hosts.entries()) {
       const oc = await json.call('host.get_other_config', s, ref);
       assert.match(oc['xenplane-ovsdb'], /^unix:\/tmp\/xsim-[0-9a-f]+\/h\d\/db\.sock$/);
@@ -52,7 +73,7 @@ describe('the simulator with SIM_NETWORK=ovs', { skip: missing }, () => {
     }
   });
 
-  it('VM.start_on plugs vif<domid>.<device> with xapi\'s external_ids and a guest namespace with the MAC and IP; shutdown removes both', async () => {
+  it("VM.start_on plugs vif<domid>.<device> with xapi's external_ids and a guest namespace with the MAC and IP; shutdown removes both", async () => {
     const vm = await vmWithVif('guest-1', '10.9.0.2/24', '02:00:00:aa:00:01');
     await json.call('VM.start_on', s, vm.ref, hosts[1], false, false);
     const domid = await json.call('VM.get_domid', s, vm.ref);
@@ -67,14 +88,16 @@ describe('the simulator with SIM_NETWORK=ovs', { skip: missing }, () => {
     assert.match(eth0, /link\/ether 02:00:00:aa:00:01/);
     assert.match(eth0, /inet 10\.9\.0\.2\/24/);
     const described = (await control(sim.url, 'ovs')).body;
-    assert.deepEqual(described.vms.find((v: { uuid: string }) => v.uuid === vm.uuid).ports, [{ device: 0, name: `vif${domid}.0`, mac: '02:00:00:aa:00:01', ip: '10.9.0.2/24' }]);
+    assert.deepEqual(described.vms.find((v: { uuid: string }) => v.uuid === vm.uuid).ports, [
+      { device: 0, name: `vif${domid}.0`, mac: '02:00:00:aa:00:01', ip: '10.9.0.2/24' },
+    ]);
 
     await json.call('VM.hard_shutdown', s, vm.ref);
     assert.doesNotMatch(await vsctl(oc['xenplane-ovsdb'], 'list-ports', 'br-int'), /vif/);
     assert.doesNotMatch((await exec('ip', ['netns', 'list'])).stdout, new RegExp(`xsim-${vm.uuid}`));
   });
 
-  it('restart-vswitchd brings a host\'s vswitchd back with no flows but its ports', async () => {
+  it("restart-vswitchd brings a host's vswitchd back with no flows but its ports", async () => {
     const vm = await vmWithVif('guest-2', '10.9.0.3/24', '02:00:00:aa:00:02');
     await json.call('VM.start_on', s, vm.ref, hosts[0], false, false);
     const before = (await control(sim.url, 'ovs')).body.hosts[0];
@@ -99,8 +122,17 @@ describe('the simulator with SIM_NETWORK=ovs', { skip: missing }, () => {
     const moving = await json.call('VM.clone', s, await templateRef(json, s), 'mig-moving');
     await json.call('VM.provision', s, moving);
     await json.call('VIF.create', s, {
-      device: '0', network: net, VM: moving, MAC: '02:00:00:bb:00:02', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {},
-      locking_mode: 'unlocked', ipv4_allowed: [], ipv6_allowed: [],
+      device: '0',
+      network: net,
+      VM: moving,
+      MAC: '02:00:00:bb:00:02',
+      MTU: 1500,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+      locking_mode: 'unlocked',
+      ipv4_allowed: [],
+      ipv6_allowed: [],
     });
     await json.call('VM.add_to_xenstore_data', s, moving, 'vm-data/ip0', '10.9.1.3/24');
     const movingUuid = await json.call('VM.get_uuid', s, moving);
@@ -112,7 +144,11 @@ describe('the simulator with SIM_NETWORK=ovs', { skip: missing }, () => {
       await vsctl(h.ovsdb, 'add-port', 'br-int', 'vx-test', '--', 'set', 'Interface', 'vx-test', 'type=vxlan', `options:remote_ip=172.31.0.${2 - i}`);
       await exec('ovs-ofctl', ['-O', 'OpenFlow15', 'add-flow', h.openflow, 'priority=1,actions=NORMAL']);
     }
-    const pingOnce = () => guest(peer.uuid, 'ping', '-c', '1', '-W', '1', '10.9.1.3').then(() => true, () => false);
+    const pingOnce = () =>
+      guest(peer.uuid, 'ping', '-c', '1', '-W', '1', '10.9.1.3').then(
+        () => true,
+        () => false,
+      );
     for (let i = 0; i < 20 && !(await pingOnce()); i++);
     assert.equal(await pingOnce(), true, 'the two guests reach each other before the migration');
     const oldDomid = await json.call('VM.get_domid', s, moving);
@@ -181,7 +217,16 @@ describe('the simulator with SIM_NETWORK=ovs and a data dir, restarted', { skip:
     const vm = await json.call('VM.clone', s, await templateRef(json, s), 'comes-back');
     await json.call('VM.provision', s, vm);
     const [net] = await json.call('network.get_by_name_label', s, 'Pool-wide network associated with eth0');
-    await json.call('VIF.create', s, { device: '0', network: net, VM: vm, MAC: '02:00:00:bb:00:01', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+    await json.call('VIF.create', s, {
+      device: '0',
+      network: net,
+      VM: vm,
+      MAC: '02:00:00:bb:00:01',
+      MTU: 1500,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+    });
     await json.call('VM.add_to_xenstore_data', s, vm, 'vm-data/ip0', '10.8.0.2/24');
     const host = sim.state.hostRefs[1];
     await json.call('VM.start_on', s, vm, host, false, false);

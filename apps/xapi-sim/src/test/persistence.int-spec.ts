@@ -24,7 +24,8 @@ async function settled(url: string): Promise<void> {
 describe('persistence: the pool survives restarts of the simulator process', () => {
   let dir: string;
   let sim: SimChild | undefined;
-  const start = async (env: Record<string, string> = {}, port = '0') => (sim = await spawnSim({ SIM_HOSTS: '3', SIM_DATA_DIR: dir, SIM_PORT: port, ...env }));
+  const start = async (env: Record<string, string> = {}, port = '0') =>
+    (sim = await spawnSim({ SIM_HOSTS: '3', SIM_DATA_DIR: dir, SIM_PORT: port, ...env }));
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'xapi-sim-persist-'));
   });
@@ -41,9 +42,23 @@ describe('persistence: the pool survives restarts of the simulator process', () 
     const [pool] = await t.call('pool.get_all', s);
     const poolUuid = await t.call('pool.get_uuid', s, pool);
     const hosts = await t.call('host.get_all_records', s);
-    const net = await t.call('network.create', s, { name_label: 'tenant-net', name_description: '', MTU: 1450, other_config: { 'xenplane:vni': '42' } });
+    const net = await t.call('network.create', s, {
+      name_label: 'tenant-net',
+      name_description: '',
+      MTU: 1450,
+      other_config: { 'xenplane:vni': '42' },
+    });
     const vm = await newVm(t, s, 'survivor');
-    const vif = await t.call('VIF.create', s, { device: '0', network: net, VM: vm, MAC: '', MTU: 0, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+    const vif = await t.call('VIF.create', s, {
+      device: '0',
+      network: net,
+      VM: vm,
+      MAC: '',
+      MTU: 0,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+    });
     await t.call('VM.start', s, vm, false, false);
     const halted = await newVm(t, s, 'sleeper');
     await t.call('VM.destroy', s, await newVm(t, s, 'gone'));
@@ -58,7 +73,10 @@ describe('persistence: the pool survives restarts of the simulator process', () 
     assert.equal(await t.call('pool.get_uuid', s, pool), poolUuid);
     assert.deepEqual(Object.keys(await t.call('host.get_all_records', s)).sort(), Object.keys(hosts).sort());
     const after = await t.call('VM.get_record', s, vm);
-    assert.deepEqual([after.uuid, after.power_state, after.resident_on, after.domid, after.VIFs, after.VBDs], [before.uuid, 'Running', before.resident_on, before.domid, [vif], before.VBDs]);
+    assert.deepEqual(
+      [after.uuid, after.power_state, after.resident_on, after.domid, after.VIFs, after.VBDs],
+      [before.uuid, 'Running', before.resident_on, before.domid, [vif], before.VBDs],
+    );
     assert.equal(await t.call('VM.get_power_state', s, halted), 'Halted');
     assert.deepEqual(await t.call('VM.get_by_name_label', s, 'gone'), []);
     assert.deepEqual(await t.call('network.get_other_config', s, net), { 'xenplane:vni': '42' });
@@ -120,11 +138,20 @@ describe('persistence: the pool survives restarts of the simulator process', () 
     let s = await login(t);
     const disk = async () => {
       const [sr] = await t.call('SR.get_by_name_label', s, 'NFS storage');
-      return t.call('VDI.create', s, { name_label: 'kept', SR: sr, virtual_size: 1024 ** 2, type: 'user', sharable: false, read_only: false, other_config: {} });
+      return t.call('VDI.create', s, {
+        name_label: 'kept',
+        SR: sr,
+        virtual_size: 1024 ** 2,
+        type: 'user',
+        sharable: false,
+        read_only: false,
+        other_config: {},
+      });
     };
     const content = Buffer.alloc(64 * 1024, 0xa5);
     const put = (vdi: string) => httpRequest(`${sim!.url}/import_raw_vdi?session_id=${s}&vdi=${vdi}`, 'PUT', content);
-    const get = async (vdi: string) => (await httpRequest(`${sim!.url}/export_raw_vdi?session_id=${s}&vdi=${vdi}`, 'GET')).body.subarray(0, content.length);
+    const get = async (vdi: string) =>
+      (await httpRequest(`${sim!.url}/export_raw_vdi?session_id=${s}&vdi=${vdi}`, 'GET')).body.subarray(0, content.length);
     const vdi = await disk();
     assert.equal((await put(vdi)).status, 200);
     const uuid = await t.call('VDI.get_uuid', s, vdi);
@@ -134,7 +161,7 @@ describe('persistence: the pool survives restarts of the simulator process', () 
     s = await login((t = new JsonRpc(sim!.url)));
     assert.deepEqual(await get(vdi), content, 'what was imported reads back after the restart');
     assert.equal((await control(sim!.url, 'reset', {})).status, 200);
-    assert.equal(existsSync(join(dir, 'vdis', uuid)), false, 'the reset removed the old pool\'s disk contents');
+    assert.equal(existsSync(join(dir, 'vdis', uuid)), false, "the reset removed the old pool's disk contents");
     s = await login(t);
     const next = await disk();
     assert.equal((await put(next)).status, 200);
@@ -152,7 +179,7 @@ describe('persistence: the pool survives restarts of the simulator process', () 
       await newVm(new JsonRpc(inProcess.url), await login(new JsonRpc(inProcess.url)), 'not-kept');
       await new Promise((r) => setTimeout(r, 100)); // past a persistence batch (50 ms), were there one
       assert.deepEqual(readdirSync(process.cwd()), cwdFiles);
-      assert.equal(existsSync(kept) ? statSync(kept).mtimeMs : undefined, before, 'the default data folder\'s pool is not touched');
+      assert.equal(existsSync(kept) ? statSync(kept).mtimeMs : undefined, before, "the default data folder's pool is not touched");
     } finally {
       await inProcess.close();
     }

@@ -165,7 +165,10 @@ describe('the VM power-state machine and host capacity', () => {
     try {
       const tasks = await Promise.all(['c1', 'c2', 'c3'].map((n) => json.call('Async.VM.clone', s, t, n)));
       const done = await Promise.all(tasks.map((task) => waitTask(json, s, task)));
-      assert.deepEqual(done.map((d) => d.status), ['success', 'success', 'success']);
+      assert.deepEqual(
+        done.map((d) => d.status),
+        ['success', 'success', 'success'],
+      );
     } finally {
       await control(sim.url, 'latency', { method: 'VM.clone', ms: 0 });
     }

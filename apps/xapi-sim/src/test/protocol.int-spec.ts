@@ -80,14 +80,21 @@ describe('protocol errors and encodings', () => {
 
   it('offers get_all_records_where, get_by_name_label and field getters for every modelled class', async () => {
     const templates = await json.call('VM.get_all_records_where', s, 'field "is_a_template"="true" and field "is_default_template"="true"');
-    const names = Object.values(templates).map((r: any) => r.name_label).sort();
+    const names = Object.values(templates)
+      .map((r: any) => r.name_label)
+      .sort();
     assert.deepEqual(names, ['Debian Bookworm 12', 'Rocky Linux 9', 'Ubuntu Jammy Jellyfish 22.04', 'Ubuntu Noble Numbat 24.04']);
     const [pool] = await json.call('pool.get_all', s);
     const sr = await json.call('pool.get_default_SR', s, pool);
     assert.equal(await json.call('SR.get_physical_size', s, sr), 2 * 1024 ** 4);
     assert.deepEqual(await json.call('VTPM.get_all', s), []);
     const hosts = await json.call('host.get_all_records', s);
-    assert.deepEqual(Object.values(hosts).map((h: any) => h.name_label).sort(), ['sim-host-1', 'sim-host-2']);
+    assert.deepEqual(
+      Object.values(hosts)
+        .map((h: any) => h.name_label)
+        .sort(),
+      ['sim-host-1', 'sim-host-2'],
+    );
   });
 
   it('edits maps with MAP_DUPLICATE_KEY on an existing key, and tags as a set', async () => {
@@ -113,7 +120,16 @@ describe('protocol errors and encodings', () => {
     const before = await json.call('VM.get_record', s, vm);
     assert.deepEqual((await xml.call('VM.get_record', s, vm)).VIFs, before.VIFs);
     const [net] = await json.call('network.get_by_name_label', s, 'Pool-wide network associated with eth0');
-    const vif = await json.call('VIF.create', s, { device: '0', network: net, VM: vm, MAC: '', MTU: 0, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+    const vif = await json.call('VIF.create', s, {
+      device: '0',
+      network: net,
+      VM: vm,
+      MAC: '',
+      MTU: 0,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+    });
     assert.deepEqual((await json.call('VM.get_record', s, vm)).VIFs, [...before.VIFs, vif]);
     assert.deepEqual((await xml.call('VM.get_record', s, vm)).VIFs, [...before.VIFs, vif]);
     await json.call('VIF.destroy', s, vif);
@@ -123,7 +139,7 @@ describe('protocol errors and encodings', () => {
 
   // xapi ocaml/xapi/api_server.ml (callback): system.listMethods is the bare array over XML-RPC, no Status struct;
   // JSON-RPC wraps it as any result. gen_server.ml lists sync names only.
-  it('lists methods for feature detection, sync names only, in xapi\'s envelopes', async () => {
+  it("lists methods for feature detection, sync names only, in xapi's envelopes", async () => {
     const methods: string[] = await json.call('system.listMethods');
     assert.ok(methods.includes('VM.get_all_records') && methods.includes('VM.start') && methods.includes('session.logout'));
     assert.equal(methods.filter((m) => m.startsWith('Async.')).length, 0);

@@ -17,7 +17,7 @@ describe('conformance through the official Python XenAPI module', { skip: python
   });
   after(() => sim?.close());
 
-  it('sees xapi\'s answers for defaults, listMethods, operation checks, cancellation, destroy and event tokens', async () => {
+  it("sees xapi's answers for defaults, listMethods, operation checks, cancellation, destroy and event tokens", async () => {
     assert.equal(missing, undefined, missing);
     const r = await runPythonCheck('xenapi-conformance-check.py', [sim.url]);
     assert.deepEqual(r.list_methods, { is_list: true, async: 0, has_vm_start: true });

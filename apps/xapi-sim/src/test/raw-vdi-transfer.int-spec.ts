@@ -23,7 +23,8 @@ describe('conformance: disk content over HTTP (/import_raw_vdi, /export_raw_vdi)
   let s: string;
   let lvm: string;
   let nfs: string;
-  const vdiOn = (sr: string, size: number) => j.call('VDI.create', s, { name_label: 'disk', SR: sr, virtual_size: size, type: 'user', sharable: false, read_only: false, other_config: {} });
+  const vdiOn = (sr: string, size: number) =>
+    j.call('VDI.create', s, { name_label: 'disk', SR: sr, virtual_size: size, type: 'user', sharable: false, read_only: false, other_config: {} });
   const url = (path: string, q: Record<string, string>) => `${sim.url}${path}?${new URLSearchParams(q)}`;
   before(async () => {
     sim = await startSimulator();
@@ -46,7 +47,7 @@ describe('conformance: disk content over HTTP (/import_raw_vdi, /export_raw_vdi)
     assert.deepEqual([done.status, done.result, done.progress], ['success', `<value>${vdi}</value>`, 1]);
     const used = await j.call('VDI.get_physical_utilisation', s, vdi);
     assert.ok(used >= 4 * MiB && used < 5 * MiB, `only the non-zero 4 MiB are allocated (${used})`);
-    assert.equal(await j.call('SR.get_physical_utilisation', s, nfs) >= used, true);
+    assert.equal((await j.call('SR.get_physical_utilisation', s, nfs)) >= used, true);
     const down = await send(url('/export_raw_vdi', { session_id: s, vdi }), 'GET');
     assert.deepEqual([down.status, down.headers['content-type'], down.body.length], [200, 'application/octet-stream', 8 * MiB]);
     assert.equal(down.headers['content-disposition'], `attachment; filename="${await j.call('VDI.get_uuid', s, vdi)}.raw"`);
@@ -67,9 +68,14 @@ describe('conformance: disk content over HTTP (/import_raw_vdi, /export_raw_vdi)
     assert.equal(up.status, 200);
     assert.equal((await waitTask(j, s, task)).status, 'success');
     const raw = (await send(url('/export_raw_vdi', { vdi }), 'GET', undefined, { cookie: `session_id=${s}` })).body;
-    assert.ok(raw.subarray(0, 2 * MiB).every((b) => b === 0) && raw.subarray(2 * MiB, 4 * MiB).equals(block) && raw.subarray(4 * MiB).every((b) => b === 0));
+    assert.ok(
+      raw.subarray(0, 2 * MiB).every((b) => b === 0) && raw.subarray(2 * MiB, 4 * MiB).equals(block) && raw.subarray(4 * MiB).every((b) => b === 0),
+    );
     const vhd = await send(url('/export_raw_vdi', { session_id: s, vdi, format: 'vhd' }), 'GET');
-    assert.deepEqual([vhd.headers['content-type'], vhd.body.toString('latin1', 0, 8), vhd.body.toString('latin1', 512, 520)], ['application/vhd', 'conectix', 'cxsparse']);
+    assert.deepEqual(
+      [vhd.headers['content-type'], vhd.body.toString('latin1', 0, 8), vhd.body.toString('latin1', 512, 520)],
+      ['application/vhd', 'conectix', 'cxsparse'],
+    );
     assert.equal(vhd.body.length, 512 + 1024 + 512 + (512 + 2 * MiB) + 512, 'one allocated block');
     const snap = await j.call('VDI.snapshot', s, vdi, {});
     const change = pattern(2 * MiB, 4);
@@ -85,15 +91,28 @@ describe('conformance: disk content over HTTP (/import_raw_vdi, /export_raw_vdi)
   it("accepts xapi's chunked framing, refuses Transfer-Encoding: chunked with a failed task, and answers 401 without credentials", async () => {
     const vdi = await vdiOn(lvm, 4 * MiB);
     const data = pattern(64 * 1024, 5);
-    const frame = (offset: number, b: Buffer) => { const h = Buffer.alloc(12); h.writeBigUInt64LE(BigInt(offset)); h.writeUInt32LE(b.length, 8); return Buffer.concat([h, b]); };
+    const frame = (offset: number, b: Buffer) => {
+      const h = Buffer.alloc(12);
+      h.writeBigUInt64LE(BigInt(offset));
+      h.writeUInt32LE(b.length, 8);
+      return Buffer.concat([h, b]);
+    };
     const task = await j.call('task.create', s, 'chunked', '');
-    await send(url('/import_raw_vdi', { session_id: s, vdi, task_id: task, chunked: 'true' }), 'PUT', Buffer.concat([frame(3 * MiB, data), Buffer.alloc(12)]));
+    await send(
+      url('/import_raw_vdi', { session_id: s, vdi, task_id: task, chunked: 'true' }),
+      'PUT',
+      Buffer.concat([frame(3 * MiB, data), Buffer.alloc(12)]),
+    );
     assert.equal((await waitTask(j, s, task)).status, 'success');
     const back = (await send(url('/export_raw_vdi', { session_id: s, vdi }), 'GET')).body;
     assert.ok(back.subarray(3 * MiB, 3 * MiB + data.length).equals(data));
     const t2 = await j.call('task.create', s, 'te', '');
     const te = await new Promise<number>((resolve, reject) => {
-      const req = http.request(url('/import_raw_vdi', { session_id: s, vdi, task_id: t2 }), { method: 'PUT' }, (res) => (res.resume(), resolve(res.statusCode!)));
+      const req = http.request(
+        url('/import_raw_vdi', { session_id: s, vdi, task_id: t2 }),
+        { method: 'PUT' },
+        (res) => (res.resume(), resolve(res.statusCode!)),
+      );
       req.on('error', () => undefined);
       req.on('close', () => undefined);
       req.write(data);
@@ -103,11 +122,16 @@ describe('conformance: disk content over HTTP (/import_raw_vdi, /export_raw_vdi)
     assert.equal(te, 404);
     assert.deepEqual((await waitTask(j, s, t2)).error_info, ['INTERNAL_ERROR', 'Cannot handle encoding: chunked']);
     const vhdChunked = await j.call('task.create', s, 'x', '');
-    assert.equal((await send(url('/import_raw_vdi', { session_id: s, vdi, task_id: vhdChunked, format: 'vhd', chunked: '1' }), 'PUT', data)).status, 404);
+    assert.equal(
+      (await send(url('/import_raw_vdi', { session_id: s, vdi, task_id: vhdChunked, format: 'vhd', chunked: '1' }), 'PUT', data)).status,
+      404,
+    );
     assert.deepEqual((await waitTask(j, s, vhdChunked)).error_info, ['INTERNAL_ERROR', 'Cannot handle chunked VHD']);
     const anon = await send(url('/export_raw_vdi', { vdi }), 'GET');
     assert.deepEqual([anon.status, anon.headers['www-authenticate']], [401, 'Basic realm="VDI.export_raw"']);
-    const basic = await send(url('/export_raw_vdi', { vdi }), 'GET', undefined, { authorization: `Basic ${Buffer.from('root:xenroot').toString('base64')}` });
+    const basic = await send(url('/export_raw_vdi', { vdi }), 'GET', undefined, {
+      authorization: `Basic ${Buffer.from('root:xenroot').toString('base64')}`,
+    });
     assert.equal(basic.status, 200);
     assert.equal((await send(url('/import_raw_vdi', { session_id: 'OpaqueRef:nope', vdi }), 'PUT', data)).status, 401);
   });
@@ -117,7 +141,10 @@ describe('conformance: disk content over HTTP (/import_raw_vdi, /export_raw_vdi)
     const vdi = await vdiOn(lvm, MiB);
     const task = await j.call('task.create', s, 'cut', '');
     await new Promise<void>((resolve) => {
-      const req = http.request(url('/import_raw_vdi', { session_id: s, vdi, task_id: task }), { method: 'PUT', headers: { 'content-length': String(MiB) } });
+      const req = http.request(url('/import_raw_vdi', { session_id: s, vdi, task_id: task }), {
+        method: 'PUT',
+        headers: { 'content-length': String(MiB) },
+      });
       req.on('error', () => resolve());
       req.on('response', (res) => res.resume().on('close', resolve));
       req.write(pattern(256 * 1024, 6), () => setTimeout(() => req.destroy(), 50));
@@ -134,7 +161,11 @@ describe('conformance: disk content over HTTP (/import_raw_vdi, /export_raw_vdi)
     const vdi = await vdiOn(nfs, size);
     const head = pattern(MiB, 8);
     const task = await j.call('task.create', s, 'big', '');
-    const r = await sparseUpload((path) => url(path, path === '/import_raw_vdi' ? { session_id: s, vdi, task_id: task } : { session_id: s, vdi }), size, head);
+    const r = await sparseUpload(
+      (path) => url(path, path === '/import_raw_vdi' ? { session_id: s, vdi, task_id: task } : { session_id: s, vdi }),
+      size,
+      head,
+    );
     assert.equal((await waitTask(j, s, task)).status, 'success');
     assert.ok(r.rssGrowth < 256 * MiB, `memory grew by ${Math.round(r.rssGrowth / MiB)} MiB`);
     const used = await j.call('VDI.get_physical_utilisation', s, vdi);

@@ -63,7 +63,10 @@ describe('a pool of 64 hosts and 10,000 VMs', () => {
     const [vm] = Object.keys(await json.call('VM.get_all_records_where', s, 'field "name_label"="pop-vm-9999"'));
     await json.call('VM.set_name_description', s, vm, 'touched');
     const batch = await json.call('event.from', s, ['vm'], token, 5.0);
-    assert.deepEqual(batch.events.map((e: any) => [e.ref, e.operation, e.snapshot.name_description]), [[vm, 'mod', 'touched']]);
+    assert.deepEqual(
+      batch.events.map((e: any) => [e.ref, e.operation, e.snapshot.name_description]),
+      [[vm, 'mod', 'touched']],
+    );
     assert.equal(batch.valid_ref_counts.vm, populated + 4 + hosts + 1);
   });
 });

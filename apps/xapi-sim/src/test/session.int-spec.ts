@@ -15,7 +15,11 @@ describe('sessions over both transports', () => {
   after(() => sim.close());
 
   it('logs in over JSON-RPC v2 and answers with an OpaqueRef', async () => {
-    const { status, type, json: body } = await json.raw({ jsonrpc: '2.0', method: 'session.login_with_password', params: ['root', 'xenroot', '1.0', 't'], id: 7 });
+    const {
+      status,
+      type,
+      json: body,
+    } = await json.raw({ jsonrpc: '2.0', method: 'session.login_with_password', params: ['root', 'xenroot', '1.0', 't'], id: 7 });
     assert.equal(status, 200);
     assert.match(type, /application\/json/);
     assert.equal(body.jsonrpc, '2.0');
@@ -49,7 +53,10 @@ describe('sessions over both transports', () => {
   });
 
   it('rejects bad credentials with SESSION_AUTHENTICATION_FAILED on both transports', async () => {
-    assert.equal((await xapiError(() => json.call('session.login_with_password', 'root', 'wrong', '1.0', 't'))).code, 'SESSION_AUTHENTICATION_FAILED');
+    assert.equal(
+      (await xapiError(() => json.call('session.login_with_password', 'root', 'wrong', '1.0', 't'))).code,
+      'SESSION_AUTHENTICATION_FAILED',
+    );
     assert.equal((await xapiError(() => xml.call('session.login_with_password', 'admin', 'xenroot'))).code, 'SESSION_AUTHENTICATION_FAILED');
   });
 

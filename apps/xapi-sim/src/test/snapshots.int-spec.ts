@@ -30,7 +30,16 @@ for (const wire of ['json', 'xml'] as const) {
     // ocaml/xapi/xapi_vm_clone.ml copy_vm_record, clone (Disk_op_snapshot); xapi_vm_lifecycle.ml check_snapshot
     it('VM.snapshot: a Halted template record with is_a_snapshot, snapshot_of, snapshot_time, VDI snapshots and the source listing it', async () => {
       const { vm, vdi } = await smallVm(t, s, `snap-src-${wire}`);
-      await t.call('VIF.create', s, { VM: vm, network: net, device: '0', MAC: '', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+      await t.call('VIF.create', s, {
+        VM: vm,
+        network: net,
+        device: '0',
+        MAC: '',
+        MTU: 1500,
+        other_config: {},
+        qos_algorithm_type: '',
+        qos_algorithm_params: {},
+      });
       await t.call('VM.start', s, vm, false, false);
       const snap = await t.call('VM.snapshot', s, vm, 'before-upgrade', []);
       const r = await t.call('VM.get_record', s, snap);
@@ -74,7 +83,16 @@ for (const wire of ['json', 'xml'] as const) {
     // ocaml/xapi/xapi_vm_snapshot.ml revert, revert_vm_fields, revert_vbds, update_vifs_vbds_vgpus_and_vusbs
     it('VM.revert: memory and VCPUs come back, VIFs are re-created with new refs and the same MACs, disks become clones', async () => {
       const { vm, vdi } = await smallVm(t, s, `revert-${wire}`);
-      const vif = await t.call('VIF.create', s, { VM: vm, network: net, device: '0', MAC: '', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+      const vif = await t.call('VIF.create', s, {
+        VM: vm,
+        network: net,
+        device: '0',
+        MAC: '',
+        MTU: 1500,
+        other_config: {},
+        qos_algorithm_type: '',
+        qos_algorithm_params: {},
+      });
       const mac = await t.call('VIF.get_MAC', s, vif);
       const snap = await t.call('VM.snapshot', s, vm, 'base', []);
       const snapVdi = await t.call('VBD.get_VDI', s, (await t.call('VM.get_VBDs', s, snap))[0]);
@@ -128,20 +146,53 @@ for (const wire of ['json', 'xml'] as const) {
     it('VDI.snapshot, VDI.clone and VDI.copy to another SR, into a VDI, and its errors', async () => {
       const [lvm] = await t.call('SR.get_by_name_label', s, 'Shared storage');
       const [nfs] = await t.call('SR.get_by_name_label', s, 'NFS storage');
-      const vdi = await t.call('VDI.create', s, { name_label: 'data', name_description: 'd', SR: lvm, virtual_size: 8 * MiB, type: 'user', sharable: false, read_only: false, other_config: { k: 'v' }, tags: ['t'] });
+      const vdi = await t.call('VDI.create', s, {
+        name_label: 'data',
+        name_description: 'd',
+        SR: lvm,
+        virtual_size: 8 * MiB,
+        type: 'user',
+        sharable: false,
+        read_only: false,
+        other_config: { k: 'v' },
+        tags: ['t'],
+      });
       const sn = await t.call('VDI.snapshot', s, vdi, {});
       const snr = await t.call('VDI.get_record', s, sn);
       assert.deepEqual([snr.is_a_snapshot, snr.snapshot_of, snr.name_label, snr.other_config, snr.tags], [true, vdi, 'data', { k: 'v' }, ['t']]);
       const cl = await t.call('VDI.clone', s, sn, {});
       assert.deepEqual([await t.call('VDI.get_is_a_snapshot', s, cl), await t.call('VDI.get_snapshot_of', s, cl)], [false, 'OpaqueRef:NULL']);
       const cp = await t.call('VDI.copy', s, vdi, nfs, 'OpaqueRef:NULL', 'OpaqueRef:NULL');
-      assert.deepEqual([await t.call('VDI.get_SR', s, cp), num(await t.call('VDI.get_virtual_size', s, cp)), num(await t.call('VDI.get_physical_utilisation', s, cp))], [nfs, 8 * MiB, 0]);
+      assert.deepEqual(
+        [
+          await t.call('VDI.get_SR', s, cp),
+          num(await t.call('VDI.get_virtual_size', s, cp)),
+          num(await t.call('VDI.get_physical_utilisation', s, cp)),
+        ],
+        [nfs, 8 * MiB, 0],
+      );
       const into = await t.call('VDI.copy', s, vdi, 'OpaqueRef:NULL', 'OpaqueRef:NULL', cp);
       assert.equal(into, cp, 'into_vdi is written, not a new VDI');
-      const small = await t.call('VDI.create', s, { name_label: 's', SR: nfs, virtual_size: MiB, type: 'user', sharable: false, read_only: false, other_config: {} });
+      const small = await t.call('VDI.create', s, {
+        name_label: 's',
+        SR: nfs,
+        virtual_size: MiB,
+        type: 'user',
+        sharable: false,
+        read_only: false,
+        other_config: {},
+      });
       const tooSmall = await xapiError(() => t.call('VDI.copy', s, vdi, 'OpaqueRef:NULL', 'OpaqueRef:NULL', small));
       assert.deepEqual([tooSmall.code, ...tooSmall.params], ['VDI_TOO_SMALL', small, String(8 * MiB)]);
-      const shared = await t.call('VDI.create', s, { name_label: 'sh', SR: lvm, virtual_size: MiB, type: 'user', sharable: true, read_only: false, other_config: {} });
+      const shared = await t.call('VDI.create', s, {
+        name_label: 'sh',
+        SR: lvm,
+        virtual_size: MiB,
+        type: 'user',
+        sharable: true,
+        read_only: false,
+        other_config: {},
+      });
       const sharable = await xapiError(() => t.call('VDI.snapshot', s, shared, {}));
       assert.deepEqual([sharable.code, ...sharable.params], ['VDI_IS_SHARABLE', shared]);
       assert.deepEqual(await t.call('VDI.get_snapshots', s, vdi), [sn]);

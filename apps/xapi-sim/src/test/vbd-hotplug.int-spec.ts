@@ -13,9 +13,26 @@ for (const wire of ['json', 'xml'] as const) {
     let vm: string;
     let uuid: string;
     let sr: string;
-    const err = async (p: () => Promise<unknown>) => { const e = await xapiError(p); return [e.code, ...e.params]; };
-    const disk = (size = MiB) => t.call('VDI.create', s, { name_label: 'extra', SR: sr, virtual_size: size, type: 'user', sharable: false, read_only: false, other_config: {} });
-    const vbd = (fields: Record<string, unknown>) => t.call('VBD.create', s, { VM: vm, userdevice: 'autodetect', bootable: false, mode: 'RW', type: 'Disk', unpluggable: true, empty: false, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {}, ...fields });
+    const err = async (p: () => Promise<unknown>) => {
+      const e = await xapiError(p);
+      return [e.code, ...e.params];
+    };
+    const disk = (size = MiB) =>
+      t.call('VDI.create', s, { name_label: 'extra', SR: sr, virtual_size: size, type: 'user', sharable: false, read_only: false, other_config: {} });
+    const vbd = (fields: Record<string, unknown>) =>
+      t.call('VBD.create', s, {
+        VM: vm,
+        userdevice: 'autodetect',
+        bootable: false,
+        mode: 'RW',
+        type: 'Disk',
+        unpluggable: true,
+        empty: false,
+        other_config: {},
+        qos_algorithm_type: '',
+        qos_algorithm_params: {},
+        ...fields,
+      });
     before(async () => {
       sim = await startSimulator();
       t = wire === 'json' ? new JsonRpc(sim.url) : new XmlRpc(sim.url);
@@ -25,7 +42,16 @@ for (const wire of ['json', 'xml'] as const) {
       uuid = await t.call('VM.get_uuid', s, vm);
       [sr] = await t.call('SR.get_by_name_label', s, 'Shared storage');
       const [net] = await t.call('network.get_by_name_label', s, 'Pool-wide network associated with eth0');
-      await t.call('VIF.create', s, { VM: vm, network: net, device: '0', MAC: '', MTU: 1500, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} });
+      await t.call('VIF.create', s, {
+        VM: vm,
+        network: net,
+        device: '0',
+        MAC: '',
+        MTU: 1500,
+        other_config: {},
+        qos_algorithm_type: '',
+        qos_algorithm_params: {},
+      });
       await t.call('VM.add_to_xenstore_data', s, vm, 'vm-data/ip0', '10.1.0.5/24, 10.1.0.6/24, fd00::5/64');
     });
     after(() => sim?.close());
@@ -49,7 +75,10 @@ for (const wire of ['json', 'xml'] as const) {
       // xapi_vm_helpers.ml allowed_VBD_devices / allowed_VIF_devices: 0..254 and 0..15 minus those in use
       const vbdDevs: string[] = await t.call('VM.get_allowed_VBD_devices', s, vm);
       assert.deepEqual([vbdDevs.length, vbdDevs[0], vbdDevs.includes('3'), vbdDevs.at(-1)], [253, '1', false, '254']);
-      assert.deepEqual(await t.call('VM.get_allowed_VIF_devices', s, vm), Array.from({ length: 15 }, (_, i) => String(i + 1)));
+      assert.deepEqual(
+        await t.call('VM.get_allowed_VIF_devices', s, vm),
+        Array.from({ length: 15 }, (_, i) => String(i + 1)),
+      );
       await t.call('VBD.destroy', s, cd);
     });
 

@@ -41,7 +41,7 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
       assert.equal(templates.length, 4);
     });
 
-    it('drives a VM through Async tasks, sees xapi\'s errors, and loses the VM\'s devices with it', async () => {
+    it("drives a VM through Async tasks, sees xapi's errors, and loses the VM's devices with it", async () => {
       const tpl = Object.values(xo.objects.all as Record<string, any>).find((o) => o.$type === 'VM' && o.name_label === 'Debian Bookworm 12')!.$ref;
       const err = await xo.call('VM.start', tpl, false, false).catch((e: any) => e);
       assert.deepEqual([err.code, err.params], ['VM_IS_TEMPLATE', [tpl, 'start']]);
@@ -49,7 +49,19 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
       await xo.call('VM.provision', vm);
       const net: string = await xo.call('network.create', { name_label: `xo-net-${transport}`, name_description: '', MTU: 1500, other_config: {} });
       const vifs: string[] = [];
-      for (let d = 0; d < 3; d++) vifs.push(await xo.call('VIF.create', { device: String(d), network: net, VM: vm, MAC: '', MTU: 0, other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {} }));
+      for (let d = 0; d < 3; d++)
+        vifs.push(
+          await xo.call('VIF.create', {
+            device: String(d),
+            network: net,
+            VM: vm,
+            MAC: '',
+            MTU: 0,
+            other_config: {},
+            qos_algorithm_type: '',
+            qos_algorithm_params: {},
+          }),
+        );
       await xo.callAsync('VM.start', vm, false, false);
       await until('running VM seen', () => (byRef(vm)?.power_state === 'Running' ? true : undefined));
       assert.ok(byRef(vm)!.allowed_operations.includes('checkpoint'));

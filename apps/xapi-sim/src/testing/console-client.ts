@@ -11,11 +11,21 @@ import { promisify } from 'node:util';
 const exec = promisify(execFile);
 
 /** Sends `CONNECT <path?query>` with extra headers; resolves with the answer's head and the socket after it. */
-export function httpConnect(location: string, headers: Record<string, string> = {}, method = 'CONNECT'): Promise<{ head: string; socket: net.Socket; rest: Buffer }> {
+export function httpConnect(
+  location: string,
+  headers: Record<string, string> = {},
+  method = 'CONNECT',
+): Promise<{ head: string; socket: net.Socket; rest: Buffer }> {
   const url = new URL(location);
   return new Promise((resolve, reject) => {
     const socket = net.connect(Number(url.port), url.hostname, () => {
-      const lines = [`${method} ${url.pathname}${url.search} HTTP/1.0`, `Host: ${url.host}`, ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`), '', ''];
+      const lines = [
+        `${method} ${url.pathname}${url.search} HTTP/1.0`,
+        `Host: ${url.host}`,
+        ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+        '',
+        '',
+      ];
       socket.write(lines.join('\r\n'));
     });
     let buf = Buffer.alloc(0);
@@ -39,7 +49,10 @@ export class StreamReader {
   private waiting: (() => void) | undefined;
   closed = false;
 
-  constructor(private readonly stream: Duplex, initial: Buffer = Buffer.alloc(0)) {
+  constructor(
+    private readonly stream: Duplex,
+    initial: Buffer = Buffer.alloc(0),
+  ) {
     this.buf = initial;
     stream.on('data', (d: Buffer) => {
       this.buf = Buffer.concat([this.buf, d]);
@@ -106,21 +119,25 @@ export async function tcpBridge(open: () => Promise<Duplex>): Promise<{ port: nu
     sockets.add(client);
     client.on('close', () => sockets.delete(client));
     client.on('error', () => client.destroy());
-    open().then((up) => {
-      up.on('error', () => client.destroy());
-      up.on('close', () => client.destroy());
-      client.on('close', () => up.destroy());
-      up.pipe(client);
-      client.pipe(up);
-    }, () => client.destroy());
+    open().then(
+      (up) => {
+        up.on('error', () => client.destroy());
+        up.on('close', () => client.destroy());
+        client.on('close', () => up.destroy());
+        up.pipe(client);
+        client.pipe(up);
+      },
+      () => client.destroy(),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as net.AddressInfo).port,
-    close: () => new Promise((r) => {
-      for (const s of sockets) s.destroy();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise((r) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -148,7 +165,10 @@ export async function vncSnapshot(port: number): Promise<Image> {
 
 export const realVncClientMissing = async (): Promise<string | undefined> => {
   for (const bin of ['vncsnapshot', 'djpeg']) {
-    const ok = await exec('sh', ['-c', `command -v ${bin}`]).then(() => true, () => false);
+    const ok = await exec('sh', ['-c', `command -v ${bin}`]).then(
+      () => true,
+      () => false,
+    );
     if (!ok) return `${bin} missing (apt-get install vncsnapshot libjpeg-turbo-progs)`;
   }
   return undefined;

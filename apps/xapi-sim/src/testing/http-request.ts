@@ -13,10 +13,12 @@ export function httpRequest(url: string, method: string, body?: Buffer | string,
     const sized = body === undefined ? headers : { 'content-length': String(Buffer.byteLength(body)), ...headers };
     const req = http.request(url, { method, headers: sized }, (res) => {
       const parts: Buffer[] = [];
-      res.on('data', (c: Buffer) => parts.push(c)).on('end', () => {
-        const all = Buffer.concat(parts);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: all, text: all.toString() });
-      });
+      res
+        .on('data', (c: Buffer) => parts.push(c))
+        .on('end', () => {
+          const all = Buffer.concat(parts);
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: all, text: all.toString() });
+        });
     });
     req.on('error', reject);
     req.end(body);

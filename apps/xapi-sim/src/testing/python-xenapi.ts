@@ -6,9 +6,10 @@ import { promisify } from 'node:util';
 
 export const python = process.env.XENAPI_PYTHON ?? '/usr/bin/python3';
 const probe = spawnSync(python, ['-c', 'from os_xenapi.client import XenAPI'], { encoding: 'utf8' });
-export const pythonMissing = probe.status === 0
-  ? undefined
-  : `${python} cannot import os_xenapi.client.XenAPI (apt-get install -y python3-os-xenapi): ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
+export const pythonMissing =
+  probe.status === 0
+    ? undefined
+    : `${python} cannot import os_xenapi.client.XenAPI (apt-get install -y python3-os-xenapi): ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`;
 export const pythonSkip = pythonMissing && process.env.CI !== 'true' ? pythonMissing : false;
 
 // The check scripts are kept in src/ as data files; compiled tests run from dist/.

@@ -26,7 +26,9 @@ export interface Recording {
 export function loadRecordings(): Recording[] {
   const dir = join(referenceDir, 'sdk-spec');
   const out: Recording[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const text = readFileSync(join(dir, file), 'utf8').replace(/:\s*(-?)Infinity\b/g, ': $11e999');
     for (const [id, r] of Object.entries(JSON.parse(text) as Record<string, any>)) {
       out.push({ file, id, methods: r.method, params: r.params, expected: r.expected_result });

@@ -33,7 +33,8 @@ export function compareShape(recorded: unknown, ours: unknown, type: XType | typ
       }
     } else if (t.kind === 'map') {
       const ov = Object.values(o as object);
-      for (const [k, v] of Object.entries(r as Record<string, unknown>)) if (ov.length > 0) walk(v, ov[0], t.value, `${p}[${t.key.kind === 'ref' ? '*' : k}]`);
+      for (const [k, v] of Object.entries(r as Record<string, unknown>))
+        if (ov.length > 0) walk(v, ov[0], t.value, `${p}[${t.key.kind === 'ref' ? '*' : k}]`);
     } else if (t.kind === 'set') {
       const [r0, o0] = [(r as unknown[])[0], (o as unknown[])[0]];
       if (o0 !== undefined) walk(r0, o0, t.of, `${p}[0]`);
@@ -71,13 +72,26 @@ type Walk = (r: unknown, o: unknown, t: XType, p: string) => void;
 // {events: [{id, timestamp, class, operation, ref, snapshot}], valid_ref_counts: {class: int}, token}.
 function compareBatch(recorded: unknown, ours: unknown, dm: Datamodel, path: string, diffs: Difference[], walk: Walk): void {
   if (!isObject(recorded) || !isObject(ours)) return void diffs.push({ path, what: 'batch is not an object' });
-  const members: Record<string, XType> = { token: parseType('string'), valid_ref_counts: parseType('(string -> int) map'), events: parseType('string set') };
-  for (const k of Object.keys(recorded)) if (!(k in members)) diffs.push({ path: `${path}.${k}`, what: `recorded member ${k} is not in an event batch` });
+  const members: Record<string, XType> = {
+    token: parseType('string'),
+    valid_ref_counts: parseType('(string -> int) map'),
+    events: parseType('string set'),
+  };
+  for (const k of Object.keys(recorded))
+    if (!(k in members)) diffs.push({ path: `${path}.${k}`, what: `recorded member ${k} is not in an event batch` });
   for (const [k, t] of Object.entries(members)) if (k !== 'events') walk(recorded[k], ours[k], t, `${path}.${k}`);
   const [r0, o0] = [(recorded.events as unknown[] | undefined)?.[0], (ours.events as unknown[] | undefined)?.[0]];
   if (!isObject(r0) || !isObject(o0)) return;
-  const event: Record<string, XType> = { id: parseType('string'), timestamp: parseType('string'), class: parseType('string'), operation: parseType('string'), ref: parseType('ref') };
-  for (const k of Object.keys(r0)) if (!(k in event) && k !== 'snapshot') diffs.push({ path: `${path}.events[0].${k}`, what: `recorded event member ${k} is not in event.from events` });
+  const event: Record<string, XType> = {
+    id: parseType('string'),
+    timestamp: parseType('string'),
+    class: parseType('string'),
+    operation: parseType('string'),
+    ref: parseType('ref'),
+  };
+  for (const k of Object.keys(r0))
+    if (!(k in event) && k !== 'snapshot')
+      diffs.push({ path: `${path}.events[0].${k}`, what: `recorded event member ${k} is not in event.from events` });
   for (const [k, t] of Object.entries(event)) walk(r0[k], o0[k], t, `${path}.events[0].${k}`);
   const cls = dm.canonicalClass(String(o0.class));
   if (cls) walk(r0.snapshot, o0.snapshot, { kind: 'record', cls }, `${path}.events[0].snapshot`);

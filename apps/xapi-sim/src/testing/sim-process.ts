@@ -14,7 +14,10 @@ export interface SimChild {
 
 // Resolves once it logs `xapi-sim listening`; rejects with its output if it exits first.
 export async function spawnSim(env: Record<string, string>): Promise<SimChild> {
-  const child = spawn(process.execPath, [mainJs], { env: { PATH: process.env.PATH ?? '', SIM_PORT: '0', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [mainJs], {
+    env: { PATH: process.env.PATH ?? '', SIM_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
   const port = await new Promise<number>((resolve, reject) => {

@@ -19,7 +19,9 @@ export async function sparseUpload(url: (path: string) => string, size: number, 
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const started = performance.now();
   await new Promise<void>((resolve, reject) => {
-    const req = http.request(url('/import_raw_vdi'), { method: 'PUT', headers: { 'content-length': String(size) } }, (res) => res.resume().on('end', resolve));
+    const req = http.request(url('/import_raw_vdi'), { method: 'PUT', headers: { 'content-length': String(size) } }, (res) =>
+      res.resume().on('end', resolve),
+    );
     req.on('error', reject);
     let sent = 0;
     const pump = (): void => {
@@ -36,15 +38,17 @@ export async function sparseUpload(url: (path: string) => string, size: number, 
   const exported = performance.now();
   const tail = await new Promise<Buffer>((resolve, reject) => {
     // the last MiB, skipping what comes before without keeping it
-    http.get(url('/export_raw_vdi'), (res) => {
-      let seen = 0;
-      const keep: Buffer[] = [];
-      res.on('data', (c: Buffer) => {
-        if (seen + c.length > size - MiB) keep.push(c.subarray(Math.max(0, size - MiB - seen)));
-        seen += c.length;
-      });
-      res.on('end', () => resolve(Buffer.concat(keep)));
-    }).on('error', reject);
+    http
+      .get(url('/export_raw_vdi'), (res) => {
+        let seen = 0;
+        const keep: Buffer[] = [];
+        res.on('data', (c: Buffer) => {
+          if (seen + c.length > size - MiB) keep.push(c.subarray(Math.max(0, size - MiB - seen)));
+          seen += c.length;
+        });
+        res.on('end', () => resolve(Buffer.concat(keep)));
+      })
+      .on('error', reject);
   });
   return { rssGrowth: peak - rssBefore, uploadMs, exportMs: performance.now() - exported, tail };
 }

@@ -12,7 +12,9 @@ function post(url: string, type: string, body: string): Promise<{ status: number
     const req = http.request(url, { method: 'POST', agent, headers: { 'content-type': type, 'content-length': Buffer.byteLength(body) } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }),
+      );
       res.on('error', reject);
     });
     req.on('error', reject);
@@ -21,7 +23,10 @@ function post(url: string, type: string, body: string): Promise<{ status: number
 }
 
 export class XapiCallError extends Error {
-  constructor(readonly code: string, readonly params: unknown[]) {
+  constructor(
+    readonly code: string,
+    readonly params: unknown[],
+  ) {
     super(`${code} ${JSON.stringify(params)}`);
   }
 }
@@ -33,7 +38,10 @@ export interface Transport {
 export class JsonRpc implements Transport {
   private id = 0;
 
-  constructor(readonly url: string, readonly version: '1.0' | '2.0' = '2.0') {}
+  constructor(
+    readonly url: string,
+    readonly version: '1.0' | '2.0' = '2.0',
+  ) {}
 
   async raw(body: unknown): Promise<{ status: number; type: string; json: any }> {
     const res = await post(`${this.url}/jsonrpc`, 'application/json', JSON.stringify(body));
@@ -61,7 +69,10 @@ function toWire(v: unknown): Wire {
 }
 
 export class XmlRpc implements Transport {
-  constructor(readonly url: string, readonly path = '/') {}
+  constructor(
+    readonly url: string,
+    readonly path = '/',
+  ) {}
 
   async raw(xml: string): Promise<{ status: number; type: string; text: string }> {
     return post(`${this.url}${this.path}`, 'text/xml', xml);
@@ -112,7 +123,11 @@ export async function templateRef(t: Transport, session: string, name = 'Debian 
 }
 
 export async function control(url: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${url}/sim/${path}`, { method: body === undefined ? 'GET' : 'POST', headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${url}/sim/${path}`, {
+    method: body === undefined ? 'GET' : 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, body: await res.json() };
 }
 

@@ -38,8 +38,6 @@ export function renderJsonSuccess(call: JsonCall, value: Wire): string {
 export function renderJsonFailure(call: JsonCall, description: string[]): string {
   const [code, ...params] = description;
   return JSON.stringify(
-    call.v2
-      ? { jsonrpc: '2.0', error: { code: 1, message: code, data: params }, id: call.id }
-      : { result: null, error: description, id: call.id },
+    call.v2 ? { jsonrpc: '2.0', error: { code: 1, message: code, data: params }, id: call.id } : { result: null, error: description, id: call.id },
   );
 }

@@ -35,7 +35,8 @@ export function typedJson(value: Value | undefined, type: XType, dm: Datamodel, 
     case 'map': {
       out.push('{');
       let first = true;
-      if (isObject(value)) for (const k in value) (first ? (first = false) : out.push(','), out.push(JSON.stringify(k), ':'), typedJson(value[k], type.value, dm, out));
+      if (isObject(value))
+        for (const k in value) (first ? (first = false) : out.push(','), out.push(JSON.stringify(k), ':'), typedJson(value[k], type.value, dm, out));
       out.push('}');
       return;
     }

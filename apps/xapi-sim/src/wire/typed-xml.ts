@@ -33,7 +33,8 @@ export function typedXml(value: Value | undefined, type: XType, dm: Datamodel, o
       return;
     case 'map':
       out.push('<value><struct>');
-      if (isObject(value)) for (const k in value) (out.push('<member><name>', escapeXml(k), '</name>'), typedXml(value[k], type.value, dm, out), out.push('</member>'));
+      if (isObject(value))
+        for (const k in value) (out.push('<member><name>', escapeXml(k), '</name>'), typedXml(value[k], type.value, dm, out), out.push('</member>'));
       out.push('</struct></value>');
       return;
     case 'record': {
@@ -43,7 +44,8 @@ export function typedXml(value: Value | undefined, type: XType, dm: Datamodel, o
       let cached = renderCache.xml.get(record);
       if (cached === undefined) {
         const parts: string[] = ['<value><struct>'];
-        for (const f of def.fields) (parts.push('<member><name>', f.name, '</name>'), typedXml(record[f.name], f.type, dm, parts), parts.push('</member>'));
+        for (const f of def.fields)
+          (parts.push('<member><name>', f.name, '</name>'), typedXml(record[f.name], f.type, dm, parts), parts.push('</member>'));
         parts.push('</struct></value>');
         renderCache.xml.set(record, (cached = parts.join('')));
       }
@@ -61,7 +63,8 @@ export function typedXml(value: Value | undefined, type: XType, dm: Datamodel, o
 
 // Values with no datamodel type: guessed from the JS type (64-bit ints untyped, as xapi sends them).
 export function untypedXml(value: Value | undefined, out: string[]): void {
-  if (typeof value === 'number') out.push(Number.isInteger(value) ? `<value>${value}</value>` : `<value><double>${formatDouble(value)}</double></value>`);
+  if (typeof value === 'number')
+    out.push(Number.isInteger(value) ? `<value>${value}</value>` : `<value><double>${formatDouble(value)}</double></value>`);
   else if (typeof value === 'boolean') out.push(`<value><boolean>${value ? 1 : 0}</boolean></value>`);
   else if (Array.isArray(value)) {
     out.push('<value><array><data>');

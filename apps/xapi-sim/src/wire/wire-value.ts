@@ -108,4 +108,3 @@ export function wireToXml(w: Wire): string {
     }
   }
 }
-

@@ -18,7 +18,10 @@ describe('XML-RPC codec', () => {
     assert.equal(wireToXml(encodeTyped(68719476736, parseType('int'), dm)), '<value>68719476736</value>');
     assert.equal(wireToXml(encodeTyped(60, parseType('float'), dm)), '<value><double>60.0</double></value>');
     assert.equal(wireToXml(encodeTyped(true, parseType('bool'), dm)), '<value><boolean>1</boolean></value>');
-    assert.equal(wireToXml(encodeTyped('20230729T13:20:01Z', parseType('datetime'), dm)), '<value><dateTime.iso8601>20230729T13:20:01Z</dateTime.iso8601></value>');
+    assert.equal(
+      wireToXml(encodeTyped('20230729T13:20:01Z', parseType('datetime'), dm)),
+      '<value><dateTime.iso8601>20230729T13:20:01Z</dateTime.iso8601></value>',
+    );
     assert.equal(wireToJson(encodeTyped(68719476736, parseType('int'), dm)), 68719476736);
   });
 
@@ -53,8 +56,14 @@ describe('XML-RPC codec', () => {
     assert.throws(() => parseMethodCall('<methodCall><methodName>x</methodName>'), MalformedRequest);
     assert.throws(() => parseMethodCall('not xml at all <<'), MalformedRequest);
     assert.throws(() => parseMethodCall('<methodCall><params/></methodCall>'), MalformedRequest);
-    assert.throws(() => parseMethodCall('<methodCall><methodName>x</methodName><params><param><value><blob>1</blob></value></param></params></methodCall>'), MalformedRequest);
-    assert.throws(() => parseMethodCall('<methodCall><methodName>x</methodName><params><param><value><int>1.5</int></value></param></params></methodCall>'), MalformedRequest);
+    assert.throws(
+      () => parseMethodCall('<methodCall><methodName>x</methodName><params><param><value><blob>1</blob></value></param></params></methodCall>'),
+      MalformedRequest,
+    );
+    assert.throws(
+      () => parseMethodCall('<methodCall><methodName>x</methodName><params><param><value><int>1.5</int></value></param></params></methodCall>'),
+      MalformedRequest,
+    );
   });
 
   it('wraps results in the Status/Value struct and failures in ErrorDescription', () => {

@@ -39,7 +39,10 @@ function elements(nodes: XmlNode[]): XmlNode[] {
 }
 
 function text(nodes: XmlNode[]): string {
-  return nodes.filter((n) => tagOf(n) === '#text').map((n) => String(n['#text'])).join('');
+  return nodes
+    .filter((n) => tagOf(n) === '#text')
+    .map((n) => String(n['#text']))
+    .join('');
 }
 
 function only(nodes: XmlNode[], tag: string): XmlNode[] {

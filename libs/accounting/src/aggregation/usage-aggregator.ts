@@ -22,7 +22,10 @@ const floorHour = (d: Date) => new Date(Math.floor(d.getTime() / HOUR) * HOUR);
  */
 export async function aggregateUsage(ds: DataSource, repo: UsageRepository, opts: { graceMs: number; batch?: number }): Promise<AggregationResult> {
   return ds.transaction(async (tx) => {
-    const { ok, now } = (await one<{ ok: boolean; now: Date }>(tx, `SELECT pg_try_advisory_xact_lock(hashtextextended('usage-aggregator', 0)) AS ok, now() AS now`))!;
+    const { ok, now } = (await one<{ ok: boolean; now: Date }>(
+      tx,
+      `SELECT pg_try_advisory_xact_lock(hashtextextended('usage-aggregator', 0)) AS ok, now() AS now`,
+    ))!;
     if (!ok) return { skipped: true, resourcesRederived: 0, windowsAdded: 0, through: null, more: false };
     let through = await repo.watermark(tx);
     if (!through) {
@@ -33,10 +36,19 @@ export async function aggregateUsage(ds: DataSource, repo: UsageRepository, opts
     const batch = opts.batch ?? 1000;
     const dirty = await repo.takeDirty(tx, batch);
     if (dirty.length) {
-      const events = await repo.eventsOf(tx, dirty.map((d) => d.resourceId));
+      const events = await repo.eventsOf(
+        tx,
+        dirty.map((d) => d.resourceId),
+      );
       for (const r of dirty) await repo.replaceIntervals(tx, r, deriveLifecycleIntervals(r.resourceType, events.get(r.resourceId) ?? []));
       const from = floorHour(new Date(Math.min(...dirty.map((d) => new Date(d.since).getTime()))));
-      if (from < through) await repo.recompute(tx, dirty.map((d) => d.resourceId), from, through);
+      if (from < through)
+        await repo.recompute(
+          tx,
+          dirty.map((d) => d.resourceId),
+          from,
+          through,
+        );
     }
     const target = floorHour(new Date(new Date(now).getTime() - opts.graceMs));
     let windowsAdded = 0;

@@ -33,31 +33,47 @@ export class UsageRepository {
   /** Appends events; a natural key seen before changes nothing (replays, re-deliveries). Returns how many were new. */
   async appendEvents(tx: EntityManager, events: NewUsageEvent[]): Promise<number> {
     if (!events.length) return 0;
-    return affected(tx,
+    return affected(
+      tx,
       `INSERT INTO usage_events (source, source_key, tenant_id, pool_id, resource_id, resource_type, kind, occurred_at, attrs)
        SELECT * FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::uuid[], $6::text[], $7::text[], $8::timestamptz[], $9::jsonb[])
        ON CONFLICT (source, source_key) DO NOTHING`,
-      [events.map((e) => e.source), events.map((e) => e.sourceKey), events.map((e) => e.tenantId), events.map((e) => e.poolId),
-        events.map((e) => e.resourceId), events.map((e) => e.resourceType), events.map((e) => e.kind),
-        events.map((e) => e.occurredAt.toISOString()), events.map((e) => JSON.stringify(e.attrs))]);
+      [
+        events.map((e) => e.source),
+        events.map((e) => e.sourceKey),
+        events.map((e) => e.tenantId),
+        events.map((e) => e.poolId),
+        events.map((e) => e.resourceId),
+        events.map((e) => e.resourceType),
+        events.map((e) => e.kind),
+        events.map((e) => e.occurredAt.toISOString()),
+        events.map((e) => JSON.stringify(e.attrs)),
+      ],
+    );
   }
 
   /** Takes up to `limit` dirty resources in `tx` (rows come back if it aborts); other aggregators skip them. */
   async takeDirty(tx: EntityManager, limit: number): Promise<DirtyResource[]> {
-    return rows<DirtyResource>(tx,
+    return rows<DirtyResource>(
+      tx,
       `WITH taken AS (DELETE FROM usage_dirty WHERE resource_id IN (SELECT resource_id FROM usage_dirty ORDER BY resource_id LIMIT $1 FOR UPDATE SKIP LOCKED)
          RETURNING resource_id, since)
        SELECT t.resource_id AS "resourceId", t.since, e.resource_type AS "resourceType", e.tenant_id AS "tenantId", e.pool_id AS "poolId"
        FROM taken t CROSS JOIN LATERAL (SELECT resource_type, tenant_id, pool_id FROM usage_events WHERE resource_id = t.resource_id LIMIT 1) e`,
-      [limit]);
+      [limit],
+    );
   }
 
   async eventsOf(tx: EntityManager, resourceIds: string[]): Promise<Map<string, LifecycleEvent[]>> {
-    const events = await rows<{ resource_id: string; kind: LifecycleEvent['kind']; at: string; key: string; attrs: LifecycleEvent['attrs'] }>(tx,
+    const events = await rows<{ resource_id: string; kind: LifecycleEvent['kind']; at: string; key: string; attrs: LifecycleEvent['attrs'] }>(
+      tx,
       `SELECT resource_id, kind, (extract(epoch FROM occurred_at) * 1000)::bigint AS at, source || '/' || source_key AS key, attrs
-       FROM usage_events WHERE resource_id = ANY($1::uuid[])`, [resourceIds]);
+       FROM usage_events WHERE resource_id = ANY($1::uuid[])`,
+      [resourceIds],
+    );
     const out = new Map<string, LifecycleEvent[]>();
-    for (const r of events) out.set(r.resource_id, [...(out.get(r.resource_id) ?? []), { kind: r.kind, at: Number(r.at), key: r.key, attrs: r.attrs }]);
+    for (const r of events)
+      out.set(r.resource_id, [...(out.get(r.resource_id) ?? []), { kind: r.kind, at: Number(r.at), key: r.key, attrs: r.attrs }]);
     return out;
   }
 
@@ -65,12 +81,23 @@ export class UsageRepository {
   async replaceIntervals(tx: EntityManager, r: DirtyResource, intervals: LifecycleInterval[]): Promise<void> {
     await affected(tx, `DELETE FROM usage_intervals WHERE resource_id = $1`, [r.resourceId]);
     if (!intervals.length) return;
-    await affected(tx,
+    await affected(
+      tx,
       `INSERT INTO usage_intervals (resource_id, sku, tenant_id, pool_id, resource_type, resource_name, size, during)
        SELECT $1, sku, $2, $3, $4, name, size::numeric, tstzrange(to_timestamp(s), CASE WHEN e IS NULL THEN NULL ELSE to_timestamp(e) END, '[)')
        FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[]) AS x(sku, name, size, s, e)`,
-      [r.resourceId, r.tenantId, r.poolId, r.resourceType, intervals.map((i) => i.sku), intervals.map((i) => i.name),
-        intervals.map((i) => i.size), intervals.map((i) => i.start), intervals.map((i) => i.end)]);
+      [
+        r.resourceId,
+        r.tenantId,
+        r.poolId,
+        r.resourceType,
+        intervals.map((i) => i.sku),
+        intervals.map((i) => i.name),
+        intervals.map((i) => i.size),
+        intervals.map((i) => i.start),
+        intervals.map((i) => i.end),
+      ],
+    );
   }
 
   /** The hour before which every window has its records, or null before the first pass. Locks the row. */
@@ -80,7 +107,9 @@ export class UsageRepository {
   }
 
   async setWatermark(tx: EntityManager, through: Date): Promise<void> {
-    await affected(tx, `INSERT INTO usage_watermark (id, through) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET through = EXCLUDED.through`, [through]);
+    await affected(tx, `INSERT INTO usage_watermark (id, through) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET through = EXCLUDED.through`, [
+      through,
+    ]);
   }
 
   /** The first hour anything happened, for the first pass. */
@@ -101,13 +130,20 @@ export class UsageRepository {
   async recompute(tx: EntityManager, resourceIds: string[], from: Date, to: Date): Promise<void> {
     if (from >= to) return;
     const args = [from, to, resourceIds];
-    await affected(tx,
+    await affected(
+      tx,
       `DELETE FROM usage_records r WHERE r.resource_id = ANY($3::uuid[]) AND r.window_start >= $1 AND r.window_start < $2
-       AND NOT EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = r.billing_period)`, args);
-    await affected(tx,
+       AND NOT EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = r.billing_period)`,
+      args,
+    );
+    await affected(
+      tx,
       `INSERT INTO usage_records (${RECORD_COLUMNS}) SELECT ${RECORD_COLUMNS} FROM (${FRESH_RECORDS}) f
-       WHERE NOT EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = f.billing_period)`, args);
-    await affected(tx,
+       WHERE NOT EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = f.billing_period)`,
+      args,
+    );
+    await affected(
+      tx,
       `WITH fresh AS (SELECT * FROM (${FRESH_RECORDS}) f WHERE EXISTS (SELECT 1 FROM billing_periods p WHERE p.period = f.billing_period)),
        billed AS (SELECT resource_id, sku, window_start, sum(seconds)::int AS seconds, sum(consumed_quantity) AS consumed, sum(pricing_quantity) AS pq,
                     sum(cost) AS cost, min(tenant_id::text)::uuid AS tenant_id, min(pool_id::text)::uuid AS pool_id, min(resource_type) AS resource_type,
@@ -125,7 +161,8 @@ export class UsageRepository {
          COALESCE(f.pricing_quantity, 0) - COALESCE(b.pq, 0), COALESCE(f.price_version, b.price_version), COALESCE(f.unit_price, b.unit_price),
          COALESCE(f.unit_price, b.unit_price) * (COALESCE(f.pricing_quantity, 0) - COALESCE(b.pq, 0)), 'Correction'
        FROM fresh f FULL JOIN billed b ON b.resource_id = f.resource_id AND b.sku = f.sku AND b.window_start = f.window_start
-       WHERE COALESCE(f.consumed_quantity, 0) <> COALESCE(b.consumed, 0)`, args);
+       WHERE COALESCE(f.consumed_quantity, 0) <> COALESCE(b.consumed, 0)`,
+      args,
+    );
   }
-
 }

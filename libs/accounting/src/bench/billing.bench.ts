@@ -15,7 +15,9 @@ const exec = promisify(execFile);
 const ROWS = 1_000_000;
 const VMS = 10_000;
 const out = (bench: string, metric: string, value: number, unit: string, baseline?: number) =>
-  process.stdout.write(`${JSON.stringify({ bench, metric, value: Math.round(value), unit, ...(baseline !== undefined && { baseline: Math.round(baseline), ratio: Number((value / baseline).toFixed(2)) }) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bench, metric, value: Math.round(value), unit, ...(baseline !== undefined && { baseline: Math.round(baseline), ratio: Number((value / baseline).toFixed(2)) }) })}\n`,
+  );
 
 const db = await createTestDatabase();
 const ds = new DataSource({ type: 'postgres', url: db.url, extra: { max: 4 } });
@@ -23,14 +25,17 @@ await ds.initialize();
 try {
   // (1) One month of hourly rows for enough resources to make a million, straight into usage_records.
   const resources = Math.ceil(ROWS / 720);
-  await ds.query(`
+  await ds.query(
+    `
     INSERT INTO usage_records (resource_id, sku, window_start, billing_period, tenant_id, pool_id, resource_type, resource_name, tenant_name, pool_name,
       seconds, consumed_quantity, pricing_quantity, price_version, unit_price, cost)
     SELECT r.id, 'vcpu-hour', timestamptz '2026-01-01T00:00:00Z' + h * interval '1 hour', '2026-01-01', r.tenant, r.pool, 'vm', 'vm-' || r.n, 'tenant ' || (r.n % 50), 'pool-1',
       3600, 7200, 2, 1, 0, 0
     FROM (SELECT n, gen_random_uuid() AS id, ('00000000-0000-4000-8000-' || lpad((n % 50)::text, 12, '0'))::uuid AS tenant,
             '00000000-0000-4000-8000-100000000000'::uuid AS pool FROM generate_series(1, $1) n) r
-    CROSS JOIN generate_series(0, 719) h LIMIT $2`, [resources, ROWS]);
+    CROSS JOIN generate_series(0, 719) h LIMIT $2`,
+    [resources, ROWS],
+  );
   await ds.query(`ANALYZE usage_records`);
   const periods = new PeriodsRepository(ds);
   let peak = 0;
@@ -45,7 +50,13 @@ try {
   const t1 = performance.now();
   await exec('sh', ['-c', `psql "${db.url}" -qAt -c "\\copy (${sql.replace(/"/g, '\\"')}) TO STDOUT WITH CSV" > /dev/null`], { maxBuffer: 1 << 20 });
   const copy = performance.now() - t1;
-  out('billing-export', `FOCUS export rows/s (${ROWS} rows, ${Math.round(bytes / 1e6)} MB) vs COPY TO STDOUT`, ROWS / (ours / 1000), 'rows/s', ROWS / (copy / 1000));
+  out(
+    'billing-export',
+    `FOCUS export rows/s (${ROWS} rows, ${Math.round(bytes / 1e6)} MB) vs COPY TO STDOUT`,
+    ROWS / (ours / 1000),
+    'rows/s',
+    ROWS / (copy / 1000),
+  );
   out('billing-export', 'peak RSS during the 1M-row export', peak / 1024 / 1024, 'MiB');
 
   // (2) 10,000 VMs running since 2026-03-01: derive their intervals, then time the pass that adds one hour.
@@ -55,8 +66,17 @@ try {
   const events = Array.from({ length: VMS }, (_, i) => {
     const id = randomUUID();
     const attrs = { vcpus: 1 + (i % 4), memoryMiB: 512 * (1 + (i % 8)), diskGiB: 10, name: `vm-${i}` };
-    return (['created', 'running'] as const).map((kind) => ({ source: 'bench', sourceKey: `${id}:${kind}`, tenantId: tenant, poolId: pool, resourceId: id,
-      resourceType: 'vm' as const, kind, occurredAt: new Date('2026-03-01T00:00:00Z'), attrs }));
+    return (['created', 'running'] as const).map((kind) => ({
+      source: 'bench',
+      sourceKey: `${id}:${kind}`,
+      tenantId: tenant,
+      poolId: pool,
+      resourceId: id,
+      resourceType: 'vm' as const,
+      kind,
+      occurredAt: new Date('2026-03-01T00:00:00Z'),
+      attrs,
+    }));
   }).flat();
   for (let i = 0; i < events.length; i += 5000) await repo.appendEvents(ds.manager, events.slice(i, i + 5000));
   const holdAt = (iso: string) => Date.now() - Date.parse(iso); // a grace that stops the watermark at this hour
@@ -71,7 +91,13 @@ try {
     await tx.query(`INSERT INTO copy_of SELECT * FROM usage_records WHERE window_start = '2026-03-01T00:00:00Z'`);
     return performance.now() - t3;
   });
-  out('usage-aggregation', `one hourly pass for ${VMS} running VMs (${pass.windowsAdded} records) vs a bare INSERT … SELECT of those rows`, aggregate, 'ms', bare);
+  out(
+    'usage-aggregation',
+    `one hourly pass for ${VMS} running VMs (${pass.windowsAdded} records) vs a bare INSERT … SELECT of those rows`,
+    aggregate,
+    'ms',
+    bare,
+  );
 } finally {
   await ds.destroy();
   await db.drop();

@@ -50,12 +50,35 @@ before(async () => {
     for (let v = 0; v < 4; v++) {
       const vm = randomUUID();
       for (const e of randomVmHistory(100 * t + v, september.startMs, 29)) {
-        events.push({ source: 'test', sourceKey: `${vm}:${e.key}`, tenantId, poolId: pool, resourceId: vm, resourceType: 'vm' as const, kind: e.kind, occurredAt: new Date(e.at), attrs: e.attrs });
+        events.push({
+          source: 'test',
+          sourceKey: `${vm}:${e.key}`,
+          tenantId,
+          poolId: pool,
+          resourceId: vm,
+          resourceType: 'vm' as const,
+          kind: e.kind,
+          occurredAt: new Date(e.at),
+          attrs: e.attrs,
+        });
       }
     }
     const net = randomUUID();
-    for (const [kind, at] of [['created', '2026-09-03T08:30:00Z'], ['deleted', '2026-09-20T17:45:30Z']] as const) {
-      events.push({ source: 'test', sourceKey: `${net}:${kind}`, tenantId, poolId: pool, resourceId: net, resourceType: 'network' as const, kind, occurredAt: new Date(at), attrs: { name: `net-${t}` } });
+    for (const [kind, at] of [
+      ['created', '2026-09-03T08:30:00Z'],
+      ['deleted', '2026-09-20T17:45:30Z'],
+    ] as const) {
+      events.push({
+        source: 'test',
+        sourceKey: `${net}:${kind}`,
+        tenantId,
+        poolId: pool,
+        resourceId: net,
+        resourceType: 'network' as const,
+        kind,
+        occurredAt: new Date(at),
+        attrs: { name: `net-${t}` },
+      });
     }
   }
   await usage.appendEvents(ds.manager, events);
@@ -87,11 +110,12 @@ describe('billing export of a generated month', () => {
     assert.deepEqual(one.slice(1), all.filter((l) => l.includes(tenants[1]!)).concat(['']));
   });
 
-  test('money adds up: the file\'s BilledCost per tenant equals the records, and costs are price × quantity', async () => {
+  test("money adds up: the file's BilledCost per tenant equals the records, and costs are price × quantity", async () => {
     const [header, ...rows] = parseCsv(await text('focus'));
     const col = (n: string) => header!.indexOf(n);
     const perTenant = new Map<string, number>();
-    for (const r of rows) perTenant.set(r[col('BillingAccountId')]!, (perTenant.get(r[col('BillingAccountId')]!) ?? 0) + Number(r[col('BilledCost')]));
+    for (const r of rows)
+      perTenant.set(r[col('BillingAccountId')]!, (perTenant.get(r[col('BillingAccountId')]!) ?? 0) + Number(r[col('BilledCost')]));
     const sums = await ds.query(`SELECT tenant_id, sum(cost)::text AS s FROM usage_records WHERE billing_period = '2026-09-01' GROUP BY 1`);
     for (const s of sums) assert.ok(Math.abs(perTenant.get(s.tenant_id)! - Number(s.s)) < 1e-6, s.tenant_id);
     const bad = await ds.query(`SELECT count(*)::int AS n FROM usage_records WHERE cost <> unit_price * pricing_quantity`);
@@ -107,18 +131,45 @@ describe('billing export of a generated month', () => {
     const vm = randomUUID();
     const a = { vcpus: 2, memoryMiB: 1024, diskGiB: 4, name: 'late' };
     await usage.appendEvents(ds.manager, [
-      { source: 'test', sourceKey: `${vm}:r`, tenantId: tenants[0]!, poolId: pool, resourceId: vm, resourceType: 'vm', kind: 'running', occurredAt: new Date('2026-09-30T22:30:00Z'), attrs: a },
-      { source: 'test', sourceKey: `${vm}:d`, tenantId: tenants[0]!, poolId: pool, resourceId: vm, resourceType: 'vm', kind: 'deleted', occurredAt: new Date('2026-10-01T00:30:00Z'), attrs: {} },
+      {
+        source: 'test',
+        sourceKey: `${vm}:r`,
+        tenantId: tenants[0]!,
+        poolId: pool,
+        resourceId: vm,
+        resourceType: 'vm',
+        kind: 'running',
+        occurredAt: new Date('2026-09-30T22:30:00Z'),
+        attrs: a,
+      },
+      {
+        source: 'test',
+        sourceKey: `${vm}:d`,
+        tenantId: tenants[0]!,
+        poolId: pool,
+        resourceId: vm,
+        resourceType: 'vm',
+        kind: 'deleted',
+        occurredAt: new Date('2026-10-01T00:30:00Z'),
+        attrs: {},
+      },
     ]);
     await run();
     assert.equal(await text('focus'), before, 'the closed file did not change');
     const { createHash } = await import('node:crypto');
     assert.equal(createHash('sha256').update(before).digest('hex'), (closed as { sha256: string }).sha256);
-    const corrections = await ds.query(`SELECT sku, to_char(window_start AT TIME ZONE 'UTC', 'HH24:MI') AS h, billing_period::text AS p, seconds
-      FROM usage_records WHERE resource_id = $1 AND charge_class = 'Correction' ORDER BY sku, window_start`, [vm]);
-    assert.deepEqual(corrections.filter((c: { sku: string }) => c.sku === 'vm-hour'), [
-      { sku: 'vm-hour', h: '22:00', p: '2026-10-01', seconds: 1800 }, { sku: 'vm-hour', h: '23:00', p: '2026-10-01', seconds: 3600 },
-    ]);
+    const corrections = await ds.query(
+      `SELECT sku, to_char(window_start AT TIME ZONE 'UTC', 'HH24:MI') AS h, billing_period::text AS p, seconds
+      FROM usage_records WHERE resource_id = $1 AND charge_class = 'Correction' ORDER BY sku, window_start`,
+      [vm],
+    );
+    assert.deepEqual(
+      corrections.filter((c: { sku: string }) => c.sku === 'vm-hour'),
+      [
+        { sku: 'vm-hour', h: '22:00', p: '2026-10-01', seconds: 1800 },
+        { sku: 'vm-hour', h: '23:00', p: '2026-10-01', seconds: 3600 },
+      ],
+    );
     let october = '';
     for await (const chunk of periods.stream(parseBillingPeriod('2026-10'), 'focus', provider)) october += chunk;
     assert.deepEqual(checkFocusCsv(october), []);

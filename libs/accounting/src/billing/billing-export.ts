@@ -26,9 +26,23 @@ const EXPORT_SQL = `
     r.sku COLLATE "C", (r.charge_class IS NOT NULL)`;
 
 interface ExportRow {
-  tenant_id: string; tenant_name: string; pool_id: string; pool_name: string; resource_id: string; resource_name: string; sku: string;
-  hour_ms: string; period: string; charge_class: string | null; seconds: number; consumed: string; pq: string; price_version: number;
-  unit_price: string; cost: string; currency: string;
+  tenant_id: string;
+  tenant_name: string;
+  pool_id: string;
+  pool_name: string;
+  resource_id: string;
+  resource_name: string;
+  sku: string;
+  hour_ms: string;
+  period: string;
+  charge_class: string | null;
+  seconds: number;
+  consumed: string;
+  pq: string;
+  price_version: number;
+  unit_price: string;
+  cost: string;
+  currency: string;
 }
 
 function toInput(r: ExportRow, periods: Map<string, BillingPeriod>): FocusRowInput {
@@ -37,14 +51,26 @@ function toInput(r: ExportRow, periods: Map<string, BillingPeriod>): FocusRowInp
   if (!period) periods.set(label, (period = parseBillingPeriod(label)));
   return {
     record: {
-      tenantId: r.tenant_id, regionId: r.pool_id, resourceId: r.resource_id, sku: r.sku as never,
-      hourStartMs: Number(r.hour_ms), seconds: r.seconds, consumedQuantity: r.consumed,
-      priceVersionId: String(r.price_version), currency: r.currency, unitPrice: r.unit_price,
-      pricingQuantity: r.pq, cost: r.cost, correction: r.charge_class === 'Correction',
+      tenantId: r.tenant_id,
+      regionId: r.pool_id,
+      resourceId: r.resource_id,
+      sku: r.sku as never,
+      hourStartMs: Number(r.hour_ms),
+      seconds: r.seconds,
+      consumedQuantity: r.consumed,
+      priceVersionId: String(r.price_version),
+      currency: r.currency,
+      unitPrice: r.unit_price,
+      pricingQuantity: r.pq,
+      cost: r.cost,
+      correction: r.charge_class === 'Correction',
     },
     // FOCUS wants both names; an account or pool without one is named by its id.
-    period, tenantName: r.tenant_name || r.tenant_id, regionName: r.pool_name || r.pool_id,
-    resourceName: r.resource_name, tags: null,
+    period,
+    tenantName: r.tenant_name || r.tenant_id,
+    regionName: r.pool_name || r.pool_id,
+    resourceName: r.resource_name,
+    tags: null,
   };
 }
 
@@ -74,8 +100,16 @@ async function* map<T, U>(items: AsyncIterable<T>, fn: (t: T) => U): AsyncGenera
 
 /** Text chunks of the export in the asked format (header first for CSV; `[...]` for JSON). */
 export function exportChunks(rows: AsyncIterable<FocusRowInput>, format: ExportFormat, provider: ProviderIdentity): AsyncGenerator<string> {
-  if (format === 'focus') return csvStream(FOCUS_COLUMN_NAMES, map(rows, (r) => buildFocusRow(r, provider)));
-  if (format === 'csv') return csvStream(USAGE_EXPORT_COLUMNS, map(rows, (r) => usageExportCells(usageExportRow(r.record, r.period))));
+  if (format === 'focus')
+    return csvStream(
+      FOCUS_COLUMN_NAMES,
+      map(rows, (r) => buildFocusRow(r, provider)),
+    );
+  if (format === 'csv')
+    return csvStream(
+      USAGE_EXPORT_COLUMNS,
+      map(rows, (r) => usageExportCells(usageExportRow(r.record, r.period))),
+    );
   return jsonArrayStream(map(rows, (r) => usageExportRow(r.record, r.period)));
 }
 

@@ -11,10 +11,12 @@ export interface PeriodBounds {
 }
 
 export async function periodBounds(q: EntityManager): Promise<PeriodBounds> {
-  const row = await one<{ earliest: Date | null; now: Date }>(q,
+  const row = await one<{ earliest: Date | null; now: Date }>(
+    q,
     // The zero version the migration seeds at the epoch is not a price anyone set.
     `SELECT least((SELECT min(effective_from) FROM price_versions WHERE effective_from > timestamptz 'epoch'),
-                  (SELECT min(occurred_at) FROM usage_events)) AS earliest, now() AS now`);
+                  (SELECT min(occurred_at) FROM usage_events)) AS earliest, now() AS now`,
+  );
   const earliest = row?.earliest ? billingPeriodAt(new Date(row.earliest).getTime()).startMs : null;
   return { earliestMs: earliest, currentMs: billingPeriodAt(new Date(row!.now).getTime()).startMs };
 }
@@ -27,6 +29,7 @@ export function periodOutOfRange(period: BillingPeriod, b: PeriodBounds, closing
   if (period.startMs > b.currentMs) return `period ${period.label} has not begun`;
   if (!closing) return null;
   if (b.earliestMs === null) return `nothing has been priced or metered yet, so there is no period to close`;
-  if (period.startMs < b.earliestMs) return `period ${period.label} is before the first month with prices or usage (${billingPeriodAt(b.earliestMs).label})`;
+  if (period.startMs < b.earliestMs)
+    return `period ${period.label} is before the first month with prices or usage (${billingPeriodAt(b.earliestMs).label})`;
   return null;
 }

@@ -13,7 +13,10 @@ export interface ClosedPeriod {
   sha256: string;
 }
 
-export type CloseOutcome = ClosedPeriod | { refused: 'already_closed'; closed: ClosedPeriod } | { refused: 'not_rated'; ratedThrough: Date | null }
+export type CloseOutcome =
+  | ClosedPeriod
+  | { refused: 'already_closed'; closed: ClosedPeriod }
+  | { refused: 'not_rated'; ratedThrough: Date | null }
   | { refused: 'out_of_range'; reason: string; bounds: PeriodBounds };
 
 const CLOSED_COLUMNS = `to_char(period, 'YYYY-MM') AS period, closed_at AS "closedAt", sha256`;
@@ -44,9 +47,11 @@ export class PeriodsRepository {
   }
 
   async closed(period?: BillingPeriod): Promise<ClosedPeriod[]> {
-    return rows<ClosedPeriod>(this.ds.manager,
+    return rows<ClosedPeriod>(
+      this.ds.manager,
       `SELECT ${CLOSED_COLUMNS} FROM billing_periods WHERE ($1::date IS NULL OR period = $1::date) ORDER BY period`,
-      [period ? new Date(period.startMs).toISOString().slice(0, 10) : null]);
+      [period ? new Date(period.startMs).toISOString().slice(0, 10) : null],
+    );
   }
 
   /**
@@ -65,8 +70,11 @@ export class PeriodsRepository {
     const through = w ? new Date(w.through) : null;
     if (!through || through.getTime() < period.endMs) return { refused: 'not_rated', ratedThrough: through };
     const sha256 = await sha256Of(exportChunks(periodRows(tx, period), 'focus', provider));
-    const row = await one<ClosedPeriod>(tx,
-      `INSERT INTO billing_periods (period, closed_at, sha256) VALUES ($1, now(), $2) RETURNING ${CLOSED_COLUMNS}`, [start, sha256]);
+    const row = await one<ClosedPeriod>(
+      tx,
+      `INSERT INTO billing_periods (period, closed_at, sha256) VALUES ($1, now(), $2) RETURNING ${CLOSED_COLUMNS}`,
+      [start, sha256],
+    );
     return row!;
   }
 }

@@ -27,11 +27,14 @@ test('a resize while running closes and reopens at the same second; a stop ends 
     { key: '5', kind: 'deleted', at: t(4), attrs: {} },
   ]);
   const s = (h: number) => Math.floor(t(h) / 1000);
-  assert.deepEqual(got.map((i) => [i.sku, i.size, i.start, i.end]), [
-    ['disk-gib-hour', '10', s(0), s(4)],
-    ['memory-gib-hour', '2', s(0), s(2)],
-    ['vcpu-hour', '2', s(0), s(1)],
-    ['vcpu-hour', '4', s(1), s(2)],
-    ['vm-hour', '1', s(0), s(2)],
-  ]);
+  assert.deepEqual(
+    got.map((i) => [i.sku, i.size, i.start, i.end]),
+    [
+      ['disk-gib-hour', '10', s(0), s(4)],
+      ['memory-gib-hour', '2', s(0), s(2)],
+      ['vcpu-hour', '2', s(0), s(1)],
+      ['vcpu-hour', '4', s(1), s(2)],
+      ['vm-hour', '1', s(0), s(2)],
+    ],
+  );
 });

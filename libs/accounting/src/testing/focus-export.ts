@@ -18,13 +18,17 @@ export function rateMonth(fixture: MonthFixture, events: readonly UsageEvent[] =
 /** Writes rated rows as the FOCUS CSV the export endpoint streams, joined with the fixture's names. */
 export async function focusCsv(fixture: MonthFixture, rows: readonly RatedRecord[], period: BillingPeriod = fixture.period): Promise<string> {
   const cells = [...rows].sort(compareForExport).map((record) =>
-    buildFocusRow({
-      record, period,
-      tenantName: fixture.tenantNames.get(record.tenantId) ?? null,
-      regionName: fixture.regionNames.get(record.regionId)!,
-      resourceName: fixture.resourceNames.get(record.resourceId) ?? null,
-      tags: fixture.resourceTags.get(record.resourceId) ?? null,
-    }, TEST_PROVIDER),
+    buildFocusRow(
+      {
+        record,
+        period,
+        tenantName: fixture.tenantNames.get(record.tenantId) ?? null,
+        regionName: fixture.regionNames.get(record.regionId)!,
+        resourceName: fixture.resourceNames.get(record.resourceId) ?? null,
+        tags: fixture.resourceTags.get(record.resourceId) ?? null,
+      },
+      TEST_PROVIDER,
+    ),
   );
   let out = '';
   for await (const chunk of csvStream(FOCUS_COLUMN_NAMES, cells)) out += chunk;

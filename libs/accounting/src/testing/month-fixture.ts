@@ -49,14 +49,26 @@ const FLAVORS = [
 /** Two price list versions in EUR: v1 from before the month, v2 from the middle of day 15. */
 export function fixturePrices(period: BillingPeriod): PriceListVersion[] {
   const items = (vm: string, vcpu: string, mem: string, disk: string, net: string): PriceListVersion['items'] => [
-    { sku: 'vm-hour', unitPrice: vm, unit: 'Hours' }, { sku: 'vcpu-hour', unitPrice: vcpu, unit: 'Core-Hours' },
-    { sku: 'memory-gib-hour', unitPrice: mem, unit: 'GiB-Hours' }, { sku: 'disk-gib-hour', unitPrice: disk, unit: 'GiB-Hours' },
+    { sku: 'vm-hour', unitPrice: vm, unit: 'Hours' },
+    { sku: 'vcpu-hour', unitPrice: vcpu, unit: 'Core-Hours' },
+    { sku: 'memory-gib-hour', unitPrice: mem, unit: 'GiB-Hours' },
+    { sku: 'disk-gib-hour', unitPrice: disk, unit: 'GiB-Hours' },
     { sku: 'network-hour', unitPrice: net, unit: 'Hours' },
   ];
   return [
-    { versionId: 'v1', effectiveFromMs: period.startMs - 40 * 24 * HOUR_MS, currency: 'EUR', items: items('0.0125', '0.01', '0.005', '0.0002', '0.004') },
+    {
+      versionId: 'v1',
+      effectiveFromMs: period.startMs - 40 * 24 * HOUR_MS,
+      currency: 'EUR',
+      items: items('0.0125', '0.01', '0.005', '0.0002', '0.004'),
+    },
     // Mid-month, and mid-hour: the 12:00 hour still uses v1, 13:00 uses v2.
-    { versionId: 'v2', effectiveFromMs: period.startMs + 14 * 24 * HOUR_MS + 12 * HOUR_MS + 1_800_000, currency: 'EUR', items: items('0.015', '0.009', '0.0045', '0.00025', '0.005') },
+    {
+      versionId: 'v2',
+      effectiveFromMs: period.startMs + 14 * 24 * HOUR_MS + 12 * HOUR_MS + 1_800_000,
+      currency: 'EUR',
+      items: items('0.015', '0.009', '0.0045', '0.00025', '0.005'),
+    },
   ];
 }
 
@@ -68,16 +80,33 @@ export function generateMonth(options: MonthOptions): MonthFixture {
   const span = period.endMs - period.startMs;
   const events: UsageEvent[] = [];
   const tenantNames = new Map<string, string>();
-  const regionNames = new Map([[fixtureId(2, 1), 'Pool A'], [fixtureId(2, 2), 'Pool B']]);
+  const regionNames = new Map([
+    [fixtureId(2, 1), 'Pool A'],
+    [fixtureId(2, 2), 'Pool B'],
+  ]);
   const resourceNames = new Map<string, string>();
   const resourceTags = new Map<string, Record<string, TagValue>>();
   let op = 0;
-  const emit = (base: Omit<UsageEvent, 'sku' | 'quantity' | 'source' | 'sourceKey' | 'kind'>, kind: UsageEventKind, skus: [Sku, string][], echo: boolean): void => {
+  const emit = (
+    base: Omit<UsageEvent, 'sku' | 'quantity' | 'source' | 'sourceKey' | 'kind'>,
+    kind: UsageEventKind,
+    skus: [Sku, string][],
+    echo: boolean,
+  ): void => {
     op += 1;
     for (const [sku, quantity] of skus) {
       events.push({ ...base, source: 'control-plane', sourceKey: `op-${op}/${kind}/${sku}`, sku, kind, quantity });
       // The XAPI watcher sees the same power change a little later, under its own key.
-      if (echo) events.push({ ...base, source: 'xapi', sourceKey: `${base.resourceId}/${kind}/${base.occurredAtMs}/${sku}`, sku, kind, quantity, occurredAtMs: base.occurredAtMs + Math.floor(rnd() * 2500) });
+      if (echo)
+        events.push({
+          ...base,
+          source: 'xapi',
+          sourceKey: `${base.resourceId}/${kind}/${base.occurredAtMs}/${sku}`,
+          sku,
+          kind,
+          quantity,
+          occurredAtMs: base.occurredAtMs + Math.floor(rnd() * 2500),
+        });
     }
   };
   for (let t = 1; t <= (options.tenants ?? 3); t += 1) {
@@ -99,7 +128,11 @@ export function generateMonth(options: MonthOptions): MonthFixture {
       resourceNames.set(diskId, `vm-${t}-${v}-disk0`);
       let flavor = pick(FLAVORS);
       resourceTags.set(vmId, { 'cp/flavor': `f${flavor.vcpus}`, env: v % 2 === 0 ? 'prod' : 'dev', pinned: true });
-      const vmSkus = (): [Sku, string][] => [['vm-hour', '1'], ['vcpu-hour', String(flavor.vcpus)], ['memory-gib-hour', mibToGib(flavor.memoryMiB)]];
+      const vmSkus = (): [Sku, string][] => [
+        ['vm-hour', '1'],
+        ['vcpu-hour', String(flavor.vcpus)],
+        ['memory-gib-hour', mibToGib(flavor.memoryMiB)],
+      ];
       let at = period.startMs + Math.floor((rnd() - 0.2) * span * 0.3);
       emit({ resourceId: diskId, tenantId, regionId, occurredAtMs: at }, 'start', [['disk-gib-hour', String(flavor.diskGiB)]], false);
       at += 1000 + Math.floor(rnd() * 90_000);
@@ -109,10 +142,16 @@ export function generateMonth(options: MonthOptions): MonthFixture {
         at += Math.floor(rnd() * 4 * 24 * HOUR_MS) + 1;
         const action = pick(['stop', 'start', 'resize', 'reboot', 'delete', 'nothing'] as const);
         const vm = { resourceId: vmId, tenantId, regionId, occurredAtMs: at };
-        if (action === 'stop' && running) { emit(vm, 'stop', vmSkus(), true); running = false; }
-        else if (action === 'start' && !running) { emit(vm, 'start', vmSkus(), true); running = true; }
-        else if (action === 'reboot' && running) { emit(vm, 'stop', vmSkus(), false); emit(vm, 'start', vmSkus(), false); }
-        else if (action === 'resize') {
+        if (action === 'stop' && running) {
+          emit(vm, 'stop', vmSkus(), true);
+          running = false;
+        } else if (action === 'start' && !running) {
+          emit(vm, 'start', vmSkus(), true);
+          running = true;
+        } else if (action === 'reboot' && running) {
+          emit(vm, 'stop', vmSkus(), false);
+          emit(vm, 'start', vmSkus(), false);
+        } else if (action === 'resize') {
           const bigger = FLAVORS[Math.min(FLAVORS.indexOf(flavor) + 1, FLAVORS.length - 1)]!;
           flavor = rnd() < 0.5 ? bigger : pick(FLAVORS);
           emit(vm, 'change', vmSkus().slice(1), false);

@@ -24,8 +24,13 @@ export function referenceMeter(events: readonly UsageEvent[], fromMs: number, to
   const rank = { stop: 0, start: 1, change: 2 } as const;
   const out = new Map<string, { seconds: number; consumed: Decimal }>();
   for (const stream of streams.values()) {
-    stream.sort((a, b) => a.occurredAtMs - b.occurredAtMs || rank[a.kind] - rank[b.kind] ||
-      (a.source < b.source ? -1 : a.source > b.source ? 1 : 0) || (a.sourceKey < b.sourceKey ? -1 : a.sourceKey > b.sourceKey ? 1 : 0));
+    stream.sort(
+      (a, b) =>
+        a.occurredAtMs - b.occurredAtMs ||
+        rank[a.kind] - rank[b.kind] ||
+        (a.source < b.source ? -1 : a.source > b.source ? 1 : 0) ||
+        (a.sourceKey < b.sourceKey ? -1 : a.sourceKey > b.sourceKey ? 1 : 0),
+    );
     let state: { q: string; tenantId: string; regionId: string } | null = null;
     let next = 0;
     // The first pass of the loop applies every event up to fromMs: the state the window starts in.

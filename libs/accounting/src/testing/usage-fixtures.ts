@@ -9,7 +9,12 @@ export function randomVmHistory(seed: number, startMs: number, days: number): Te
   const rnd = prng(seed);
   const span = days * 86_400_000;
   const times = Array.from({ length: 14 }, () => startMs + Math.floor(rnd() * span)).sort((a, b) => a - b);
-  let attrs = { vcpus: 1 + Math.floor(rnd() * 4), memoryMiB: 512 * (1 + Math.floor(rnd() * 8)), diskGiB: 5 + Math.floor(rnd() * 20), name: `vm-${seed}` };
+  let attrs = {
+    vcpus: 1 + Math.floor(rnd() * 4),
+    memoryMiB: 512 * (1 + Math.floor(rnd() * 8)),
+    diskGiB: 5 + Math.floor(rnd() * 20),
+    name: `vm-${seed}`,
+  };
   const events: TestEvent[] = [{ key: 'e0', kind: 'created', at: times[0]!, attrs }];
   for (let i = 1; i < times.length - 1; i++) {
     const pick = rnd();
@@ -25,7 +30,8 @@ const ORDER = { created: 0, resized: 1, running: 2, stopped: 3, deleted: 4 } as 
 
 /** Walks every second from the first event to the last and adds up what each meter consumed in it. */
 export function bruteForceSeconds(events: TestEvent[]): Record<string, { seconds: number; consumed: number }> {
-  const evs = events.map((e) => ({ ...e, s: Math.floor(e.at / 1000) }))
+  const evs = events
+    .map((e) => ({ ...e, s: Math.floor(e.at / 1000) }))
     .sort((a, b) => a.s - b.s || ORDER[a.kind] - ORDER[b.kind] || (a.key < b.key ? -1 : 1));
   const out: Record<string, { seconds: number; consumed: number }> = {};
   const add = (sku: string, size: number) => {

@@ -26,5 +26,6 @@ test('every malformed variable is named in one error', () => {
 });
 
 test('LOG_LEVEL takes the same values here as in the simulator (npm start gives all three processes one environment)', () => {
-  for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']) assert.equal(loadEnv(schema, { LOG_LEVEL: level }).LOG_LEVEL, level);
+  for (const level of ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'])
+    assert.equal(loadEnv(schema, { LOG_LEVEL: level }).LOG_LEVEL, level);
 });

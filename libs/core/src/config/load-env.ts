@@ -14,9 +14,7 @@ export function loadEnv<S extends z.ZodType>(schema: S, env: Record<string, stri
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => ({ variable: issue.path.join('.') || '(environment)', message: issue.message })),
-  );
+  throw new ConfigError(result.error.issues.map((issue) => ({ variable: issue.path.join('.') || '(environment)', message: issue.message })));
 }
 
 /** Runs `fn` and turns a ConfigError into a one-line-per-variable message and exit code 1 (no stack trace). */

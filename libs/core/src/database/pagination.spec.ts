@@ -15,11 +15,16 @@ test('a forged cursor is a validation error, not a crash', () => {
     `-271821-04-20T00:00:00.000Z|${id}`, // a JS date Postgres cannot store
     `+275760-09-13T00:00:00.000Z|${id}`,
     `2026-02-30T00:00:00.000Z|${id}`, // Date would shift it to March
-    `2026-01-02T03:04:05Z|${id}`, `2026-01-02T03:04:05.678Z|${id.toUpperCase()}`, `2026-01-02T03:04:05.678Z|${id}|x`,
+    `2026-01-02T03:04:05Z|${id}`,
+    `2026-01-02T03:04:05.678Z|${id.toUpperCase()}`,
+    `2026-01-02T03:04:05.678Z|${id}|x`,
   ].map((s) => Buffer.from(s).toString('base64url'));
   const issued = encodeCursor({ createdAt: new Date('2026-01-02T03:04:05.678Z'), id });
   for (const bad of ['', 'abc', Buffer.from('notadate|x').toString('base64url'), ...forged, `${issued}==`, `${issued}\u0000`, 'x'.repeat(4000)]) {
-    assert.throws(() => decodeCursor(bad), (e: unknown) => e instanceof DomainError && e.code === 'validation_failed');
+    assert.throws(
+      () => decodeCursor(bad),
+      (e: unknown) => e instanceof DomainError && e.code === 'validation_failed',
+    );
   }
 });
 

@@ -16,12 +16,20 @@ async function run(q: EntityManager, text: string, params: readonly unknown[]): 
 }
 
 /** The rows of a SELECT, or of an INSERT/UPDATE/DELETE ... RETURNING. */
-export async function rows<T extends object = Record<string, unknown>>(q: EntityManager, text: string, params: readonly unknown[] = []): Promise<T[]> {
+export async function rows<T extends object = Record<string, unknown>>(
+  q: EntityManager,
+  text: string,
+  params: readonly unknown[] = [],
+): Promise<T[]> {
   return ((await run(q, text, params)).records ?? []) as T[];
 }
 
 /** The first row, or undefined when there is none. */
-export async function one<T extends object = Record<string, unknown>>(q: EntityManager, text: string, params: readonly unknown[] = []): Promise<T | undefined> {
+export async function one<T extends object = Record<string, unknown>>(
+  q: EntityManager,
+  text: string,
+  params: readonly unknown[] = [],
+): Promise<T | undefined> {
   return (await rows<T>(q, text, params))[0];
 }
 

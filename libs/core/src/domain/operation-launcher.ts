@@ -27,7 +27,12 @@ export class OperationLauncher {
 
   /** `operationId` may be chosen by the caller when something else in `tx` must name it first (the quota ledger). */
   async launch(
-    tx: EntityManager, tenantId: string, job: JobName, resource: { type: string; id: string }, meta: RequestMeta, operationId: string = randomUUID(),
+    tx: EntityManager,
+    tenantId: string,
+    job: JobName,
+    resource: { type: string; id: string },
+    meta: RequestMeta,
+    operationId: string = randomUUID(),
   ): Promise<OperationEntity> {
     let op: OperationEntity;
     try {

@@ -9,7 +9,10 @@ export interface FieldError {
 /** The one validation_failed error: its field errors answer as `errors: [{path, message}]`. */
 export class ValidationFailedError extends DomainError {
   /** `detail` defaults to each field error as `path: message`, joined with `; ` (as the validation pipe reports them). */
-  constructor(readonly errors: FieldError[], detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ') || 'invalid request') {
+  constructor(
+    readonly errors: FieldError[],
+    detail = errors.map((e) => `${e.path}: ${e.message}`).join('; ') || 'invalid request',
+  ) {
     super('validation_failed', detail, { errors });
   }
 }

@@ -17,18 +17,21 @@ function serializeErr(err: unknown): unknown {
  * an `err` is logged by safeError (never with the values a failed query or request carried).
  */
 export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
-  return pino({
-    level,
-    base: { service },
-    timestamp: pino.stdTimeFunctions.isoTime,
-    formatters: { level: (label) => ({ level: label }) },
-    messageKey: 'msg',
-    serializers: { err: serializeErr },
-    mixin: () => {
-      const ctx = requestContext.current();
-      return ctx ? { requestId: ctx.requestId, tenantId: ctx.tenantId, operationId: ctx.operationId } : {};
+  return pino(
+    {
+      level,
+      base: { service },
+      timestamp: pino.stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      messageKey: 'msg',
+      serializers: { err: serializeErr },
+      mixin: () => {
+        const ctx = requestContext.current();
+        return ctx ? { requestId: ctx.requestId, tenantId: ctx.tenantId, operationId: ctx.operationId } : {};
+      },
     },
-  }, destination);
+    destination,
+  );
 }
 
 /** Routes NestJS's own log calls into pino so that every line is JSON. */

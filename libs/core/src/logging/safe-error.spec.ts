@@ -5,7 +5,10 @@ import { redactMessage, safeError } from './safe-error.js';
 test('values Postgres quotes in its messages are redacted; identifiers stay', () => {
   assert.equal(redactMessage('invalid input syntax for type uuid: "------"'), 'invalid input syntax for type uuid: "<redacted>"');
   assert.equal(redactMessage('value "99999999999" is out of range for type integer'), 'value "<redacted>" is out of range for type integer');
-  assert.equal(redactMessage('duplicate key value violates unique constraint "uq_tenants_name"'), 'duplicate key value violates unique constraint "uq_tenants_name"');
+  assert.equal(
+    redactMessage('duplicate key value violates unique constraint "uq_tenants_name"'),
+    'duplicate key value violates unique constraint "uq_tenants_name"',
+  );
   assert.equal(redactMessage('invalid byte sequence for encoding "UTF8": 0x00'), 'invalid byte sequence for encoding "UTF8": 0x00');
 });
 
@@ -15,7 +18,14 @@ test('a parameter repeated verbatim in a message is redacted, longest first', ()
 });
 
 test('only allow-listed fields of an error are kept', () => {
-  const err = Object.assign(new Error('refusing secret-1'), { parameters: ['secret-1'], query: 'INSERT …', detail: 'Failing row contains (secret-1)', code: '23514', constraint: 'ck_x', config: { headers: { authorization: 'Bearer t' } } });
+  const err = Object.assign(new Error('refusing secret-1'), {
+    parameters: ['secret-1'],
+    query: 'INSERT …',
+    detail: 'Failing row contains (secret-1)',
+    code: '23514',
+    constraint: 'ck_x',
+    config: { headers: { authorization: 'Bearer t' } },
+  });
   const out = safeError(err);
   assert.deepEqual(Object.keys(out).sort(), ['code', 'constraint', 'message', 'stack', 'type']);
   assert.doesNotMatch(JSON.stringify(out), /secret-1|Bearer/);

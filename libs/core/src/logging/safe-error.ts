@@ -2,7 +2,20 @@
 // values it was given (a failed query's parameters, a row in a constraint's detail, a request body).
 
 // Fields that name what failed: pg's (via TypeORM's QueryFailedError), Node's system errors, HTTP statuses.
-const KEPT = ['code', 'errno', 'syscall', 'severity', 'routine', 'constraint', 'schema', 'table', 'column', 'dataType', 'status', 'statusCode'] as const;
+const KEPT = [
+  'code',
+  'errno',
+  'syscall',
+  'severity',
+  'routine',
+  'constraint',
+  'schema',
+  'table',
+  'column',
+  'dataType',
+  'status',
+  'statusCode',
+] as const;
 // Postgres quotes the offending value after "...: " (invalid input syntax, out of range) or as `value "..."`.
 const QUOTED_VALUE = /(: |value )"(?:[^"]|"")*"/g;
 const MAX_DEPTH = 3;
@@ -12,7 +25,9 @@ type Loose = Error & Record<string, unknown> & { driverError?: Record<string, un
 /** The message with every value a query carried, and every value Postgres quoted, replaced by `<redacted>`. */
 export function redactMessage(message: string, parameters: unknown[] = []): string {
   let out = message.replace(QUOTED_VALUE, '$1"<redacted>"');
-  const values = parameters.flatMap((p) => (p instanceof Date ? [p.toISOString()] : typeof p === 'string' || typeof p === 'number' || typeof p === 'bigint' ? [String(p)] : []));
+  const values = parameters.flatMap((p) =>
+    p instanceof Date ? [p.toISOString()] : typeof p === 'string' || typeof p === 'number' || typeof p === 'bigint' ? [String(p)] : [],
+  );
   // Longest first, so a value containing another is removed whole; very short ones would shred the message itself.
   for (const v of values.filter((x) => x.length >= 3).sort((a, b) => b.length - a.length)) out = out.split(v).join('<redacted>');
   return out;

@@ -10,7 +10,12 @@ import { HostReconciler } from '../reconciler/host-reconciler.js';
 
 const exec = promisify(execFile);
 const rounds = 5;
-const missing = (await ovsUnavailable()) ?? (await exec('ping', ['-V']).then(() => undefined, () => 'ping not installed'));
+const missing =
+  (await ovsUnavailable()) ??
+  (await exec('ping', ['-V']).then(
+    () => undefined,
+    () => 'ping not installed',
+  ));
 if (missing) {
   process.stderr.write(`plug-to-traffic bench skipped: ${missing}\n`);
   process.exit(0);
@@ -30,13 +35,27 @@ const view: PoolDataplaneView = {
 
 const ovs = await startOvsSandbox();
 const ip = (...args: string[]) => exec('ip', args);
-const plug = (v: (typeof vms)[number]) => ovs.vsctl('add-port', ovs.bridge, v.dev, '--', 'set', 'Interface', v.dev,
-  'external_ids:xs-vif-uuid=vif-' + v.xuuid, `external_ids:xs-network-uuid=${net.xapiUuid}`, `external_ids:xs-vm-uuid=${v.xuuid}`, `external_ids:attached-mac=${v.mac}`);
+const plug = (v: (typeof vms)[number]) =>
+  ovs.vsctl(
+    'add-port',
+    ovs.bridge,
+    v.dev,
+    '--',
+    'set',
+    'Interface',
+    v.dev,
+    'external_ids:xs-vif-uuid=vif-' + v.xuuid,
+    `external_ids:xs-network-uuid=${net.xapiUuid}`,
+    `external_ids:xs-vm-uuid=${v.xuuid}`,
+    `external_ids:attached-mac=${v.mac}`,
+  );
 const unplug = (v: (typeof vms)[number]) => ovs.vsctl('--if-exists', 'del-port', ovs.bridge, v.dev);
 
 /** Plugs vm 2 and returns ms until vm 1's 10 ms ping stream gets its first reply. */
 async function plugToReply(): Promise<number> {
-  const ping = spawn('ip', ['netns', 'exec', vms[0]!.ns, 'ping', '-n', '-D', '-i', '0.01', '-W', '1', vms[1]!.ip], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const ping = spawn('ip', ['netns', 'exec', vms[0]!.ns, 'ping', '-n', '-D', '-i', '0.01', '-W', '1', vms[1]!.ip], {
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   const first = new Promise<number>((resolve) => {
     let buf = '';
     ping.stdout.on('data', (d: Buffer) => {
@@ -66,8 +85,11 @@ try {
   await plug(vms[0]!);
   const rec = new HostReconciler({
     host: { id: 'h1', key: 1, tunnelIp: null, ovsdb: ovs.db, openflow: ovs.target, bridge: ovs.bridge },
-    loadView: async () => view, publishBindings: async () => undefined,
-    log: { info: () => undefined, warn: () => undefined }, canaryIntervalMs: 3_600_000, sweepIntervalMs: 3_600_000,
+    loadView: async () => view,
+    publishBindings: async () => undefined,
+    log: { info: () => undefined, warn: () => undefined },
+    canaryIntervalMs: 3_600_000,
+    sweepIntervalMs: 3_600_000,
   });
   await rec.start();
   const ours: number[] = [];
@@ -88,7 +110,9 @@ try {
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const value = Math.round(median(ours));
   const baseline = Math.round(median(bare));
-  process.stdout.write(`${JSON.stringify({ bench: 'ovs-plug-to-traffic', metric: 'VIF plug to first ping reply (median) vs standalone bridge', value, unit: 'ms', baseline, ratio: Number((value / baseline).toFixed(2)) })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ bench: 'ovs-plug-to-traffic', metric: 'VIF plug to first ping reply (median) vs standalone bridge', value, unit: 'ms', baseline, ratio: Number((value / baseline).toFixed(2)) })}\n`,
+  );
 } finally {
   for (const v of vms) await ip('netns', 'del', v.ns).catch(() => undefined);
   for (const v of vms) await ip('link', 'del', v.dev).catch(() => undefined);

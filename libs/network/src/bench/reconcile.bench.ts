@@ -33,16 +33,36 @@ const hex = (n: number, w: number) => n.toString(16).padStart(w, '0');
 const mac = (n: number) => `02:00:${hex((n >> 24) & 255, 2)}:${hex((n >> 16) & 255, 2)}:${hex((n >> 8) & 255, 2)}:${hex(n & 255, 2)}`;
 const nets = Array.from({ length: NETWORKS }, (_, i) => ({ key: i + 1, vni: 10_000 + i, cidr: `10.${i}.0.0/16`, xapiUuid: `net-${i}` }));
 const view: PoolDataplaneView = {
-  hosts: [{ id: 'h1', key: 1, tunnelIp: '172.31.0.1' }, { id: 'h2', key: 2, tunnelIp: '172.31.0.2' }],
-  nics: [], bindings: [],
+  hosts: [
+    { id: 'h1', key: 1, tunnelIp: '172.31.0.1' },
+    { id: 'h2', key: 2, tunnelIp: '172.31.0.2' },
+  ],
+  nics: [],
+  bindings: [],
 };
 for (let i = 0; i < PORTS; i++) {
   const n = nets[i % NETWORKS]!;
-  view.nics.push({ vmId: `vm-${i}`, device: 0, portKey: i + 1, mac: mac(i + 1), ip: `10.${i % NETWORKS}.0.${Math.floor(i / NETWORKS) + 2}`, vmXapiUuid: `x-${i}`, network: n });
+  view.nics.push({
+    vmId: `vm-${i}`,
+    device: 0,
+    portKey: i + 1,
+    mac: mac(i + 1),
+    ip: `10.${i % NETWORKS}.0.${Math.floor(i / NETWORKS) + 2}`,
+    vmXapiUuid: `x-${i}`,
+    network: n,
+  });
 }
 for (let i = 0; i < NETWORKS * REMOTE_PER_NET; i++) {
   const n = nets[i % NETWORKS]!;
-  view.nics.push({ vmId: `rvm-${i}`, device: 0, portKey: 100_000 + i, mac: mac(0x10000000 + i), ip: `10.${i % NETWORKS}.200.${Math.floor(i / NETWORKS) + 2}`, vmXapiUuid: `rx-${i}`, network: n });
+  view.nics.push({
+    vmId: `rvm-${i}`,
+    device: 0,
+    portKey: 100_000 + i,
+    mac: mac(0x10000000 + i),
+    ip: `10.${i % NETWORKS}.200.${Math.floor(i / NETWORKS) + 2}`,
+    vmXapiUuid: `rx-${i}`,
+    network: n,
+  });
   view.bindings.push({ vmId: `rvm-${i}`, device: 0, hostId: 'h2', iface: `vif${i}.0`, ofport: i + 1 });
 }
 
@@ -54,8 +74,21 @@ try {
     const args: string[] = [];
     for (let i = start; i < Math.min(PORTS, start + 250); i++) {
       const name = `vif${i + 1}.0`;
-      args.push('--', 'add-port', ovs.bridge, name, '--', 'set', 'Interface', name, 'type=dummy',
-        `external_ids:xs-vif-uuid=v-${i}`, `external_ids:xs-network-uuid=net-${i % NETWORKS}`, `external_ids:xs-vm-uuid=x-${i}`, `external_ids:attached-mac=${mac(i + 1)}`);
+      args.push(
+        '--',
+        'add-port',
+        ovs.bridge,
+        name,
+        '--',
+        'set',
+        'Interface',
+        name,
+        'type=dummy',
+        `external_ids:xs-vif-uuid=v-${i}`,
+        `external_ids:xs-network-uuid=net-${i % NETWORKS}`,
+        `external_ids:xs-vm-uuid=x-${i}`,
+        `external_ids:attached-mac=${mac(i + 1)}`,
+      );
     }
     await ovs.vsctl(...args);
   }
@@ -95,21 +128,27 @@ try {
     await clear();
     bundle.push(await time(() => exec('ovs-ofctl', ['-O', 'OpenFlow15', '--bundle', 'add-flows', ovs.target, file])));
     await clear();
-    reconcile.push(await time(async () => {
-      rec.trigger('bench');
-      await rec.idle();
-    }));
+    reconcile.push(
+      await time(async () => {
+        rec.trigger('bench');
+        await rec.idle();
+      }),
+    );
     if (rec.lastPass?.added !== flows.length) throw new Error(`reconcile added ${rec.lastPass?.added}, expected ${flows.length}`);
-    noop.push(await time(async () => {
-      rec.trigger('bench');
-      await rec.idle();
-    }));
+    noop.push(
+      await time(async () => {
+        rec.trigger('bench');
+        await rec.idle();
+      }),
+    );
     if (rec.lastPass?.result !== 'unchanged') throw new Error('a no-change pass changed flows');
   }
   await rec.stop();
   const best = (xs: number[]) => Math.min(...xs);
   const out = (metric: string, value: number, baseline: number) =>
-    process.stdout.write(`${JSON.stringify({ bench: 'ovs-reconcile', metric, value: Math.round(value), unit: 'ms', baseline: Math.round(baseline), ratio: Number((value / baseline).toFixed(2)) })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ bench: 'ovs-reconcile', metric, value: Math.round(value), unit: 'ms', baseline: Math.round(baseline), ratio: Number((value / baseline).toFixed(2)) })}\n`,
+    );
   process.stderr.write(`${PORTS} VIFs, ${flows.length} flows\n`);
   out(`reconcile ${PORTS} ports (${flows.length} flows) vs ovs-ofctl --bundle add-flows`, best(reconcile), best(bundle));
   out('no-change pass (dump + diff, nothing sent) vs bundle add-flows', best(noop), best(bundle));

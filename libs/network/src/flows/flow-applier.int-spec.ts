@@ -84,7 +84,10 @@ describe('flow applier against a real ovs-vswitchd', { skip: missing }, () => {
 
   test('flows without our cookie are refused before anything is sent', async () => {
     const n = calls.length;
-    await assert.rejects(applyFlows({ ...opts, complete: true }, [{ table: 0, priority: 5, cookie: 1n, match: '', actions: 'drop' }]), /cookie prefix/);
+    await assert.rejects(
+      applyFlows({ ...opts, complete: true }, [{ table: 0, priority: 5, cookie: 1n, match: '', actions: 'drop' }]),
+      /cookie prefix/,
+    );
     assert.equal(calls.length, n);
   });
 

@@ -15,10 +15,7 @@ test('diff lines become exact deletes and adds; a changed flow is only re-added'
     `+table=40 priority=100,reg7=0x2 ${own} actions=output:2`,
   ].join('\n');
   assert.deepEqual(parseFlowDiff(diff), {
-    adds: [
-      `add table=10 priority=100,ip,reg5=0x1,nw_src=10.0.0.1 ${own} actions=drop`,
-      `add table=40 priority=100,reg7=0x2 ${own} actions=output:2`,
-    ],
+    adds: [`add table=10 priority=100,ip,reg5=0x1,nw_src=10.0.0.1 ${own} actions=drop`, `add table=40 priority=100,reg7=0x2 ${own} actions=output:2`],
     deletes: [`delete_strict table=40 priority=100,reg7=0x1 ${own}/-1`],
   });
 });
@@ -32,13 +29,19 @@ test('no differences: no bundle is sent', async () => {
   const run: OfctlRunner = async (args) => (calls.push(args), { code: 0, stdout: '' });
   const r = await applyFlows({ target: 'unix:/nonexistent.mgmt', run, complete: true }, generateFlows(oneHostTwoPorts()));
   assert.deepEqual(r, { added: 0, removed: 0, deferredDeletes: 0 });
-  assert.deepEqual(calls.map((a) => a.find((x) => /-flows$/.test(x))), ['dump-flows', 'diff-flows']);
+  assert.deepEqual(
+    calls.map((a) => a.find((x) => /-flows$/.test(x))),
+    ['dump-flows', 'diff-flows'],
+  );
 });
 
 test('a partial desired state never deletes', async () => {
   const calls: string[][] = [];
   const stdout = `-table=40 priority=100,reg7=0x1 ${own} actions=output:1\n`;
-  const run: OfctlRunner = async (args) => (calls.push(args), { code: args.includes('diff-flows') ? 2 : 0, stdout: args.includes('diff-flows') ? stdout : '' });
+  const run: OfctlRunner = async (args) => (
+    calls.push(args),
+    { code: args.includes('diff-flows') ? 2 : 0, stdout: args.includes('diff-flows') ? stdout : '' }
+  );
   const r = await applyFlows({ target: 'unix:/nonexistent.mgmt', run, complete: false }, generateFlows(oneHostTwoPorts()));
   assert.deepEqual(r, { added: 0, removed: 0, deferredDeletes: 1 });
   assert.equal(calls.filter((a) => a.includes('--bundle')).length, 0);

@@ -24,7 +24,10 @@ export async function dumpOwnFlows(opts: OfctlOptions): Promise<string[]> {
   const run = opts.run ?? execOfctl(opts);
   const scope = `cookie=${cookieHex(OWNER_COOKIE)}/${cookieHex(OWNER_MASK)}`;
   const { stdout } = await run([...baseArgs(opts), '--no-stats', 'dump-flows', opts.target, scope]);
-  return stdout.split('\n').filter((l) => l.includes('cookie=')).map((l) => l.trim());
+  return stdout
+    .split('\n')
+    .filter((l) => l.includes('cookie='))
+    .map((l) => l.trim());
 }
 
 const DIFF_LINE = /^([-+])(.*) cookie=(0x[0-9a-f]+) actions=(.*)$/;

@@ -37,7 +37,10 @@ function portFlows(p: LocalPort): Flow[] {
   const r = `reg5=${p.key}`;
   const flows: Flow[] = [
     {
-      table: T.Classify, priority: CLASSIFY_PRIORITY, cookie, match: `in_port=${p.ofport}`,
+      table: T.Classify,
+      priority: CLASSIFY_PRIORITY,
+      cookie,
+      match: `in_port=${p.ofport}`,
       actions: `set_field:${p.key}->reg5,set_field:${p.networkId}->reg6,goto_table:${T.PortSecurity}`,
     },
     // reg6 in the lookup keeps a MAC reachable only from its own network.
@@ -50,8 +53,11 @@ function portFlows(p: LocalPort): Flow[] {
       { table: T.PortSecurity, priority: 120, cookie, match: `udp,${r},tp_src=67`, actions: 'drop' },
       { table: T.PortSecurity, priority: 100, cookie, match: `ip,${r},dl_src=${p.mac},nw_src=${p.ipv4}`, actions: `goto_table:${T.L2}` },
       {
-        table: T.PortSecurity, priority: 100, cookie,
-        match: `arp,${r},dl_src=${p.mac},arp_spa=${p.ipv4},arp_sha=${p.mac}`, actions: `goto_table:${T.L2}`,
+        table: T.PortSecurity,
+        priority: 100,
+        cookie,
+        match: `arp,${r},dl_src=${p.mac},arp_spa=${p.ipv4},arp_sha=${p.mac}`,
+        actions: `goto_table:${T.L2}`,
       },
     );
   }
@@ -74,13 +80,18 @@ function tunnelNetworks(h: RemoteHost): number[] {
 function tunnelFlows(h: RemoteHost, networks: Map<number, FlowNetwork>): Flow[] {
   const cookie = makeCookie(CookieKind.Tunnel, h.key);
   const flows: Flow[] = tunnelNetworks(h).map((id) => ({
-    table: T.Classify, priority: CLASSIFY_PRIORITY, cookie,
+    table: T.Classify,
+    priority: CLASSIFY_PRIORITY,
+    cookie,
     match: `in_port=${h.tunnelOfport},tun_id=${networks.get(id)!.vni}`,
     actions: `set_field:${id}->reg6,set_field:1->reg4,goto_table:${T.L2}`,
   }));
   for (const rp of h.ports) {
     flows.push({
-      table: T.L2, priority: 100, cookie, match: `reg4=0,reg6=${rp.networkId},dl_dst=${rp.mac}`,
+      table: T.L2,
+      priority: 100,
+      cookie,
+      match: `reg4=0,reg6=${rp.networkId},dl_dst=${rp.mac}`,
       actions: `set_field:${networks.get(rp.networkId)!.vni}->tun_id,output:${h.tunnelOfport}`,
     });
   }
@@ -90,8 +101,14 @@ function tunnelFlows(h: RemoteHost, networks: Map<number, FlowNetwork>): Flow[] 
 /** Per network: multicast goes to the flood table, which floods only ARP/ND and only inside the network. */
 function networkFlows(n: FlowNetwork, ports: LocalPort[], hosts: RemoteHost[]): Flow[] {
   const cookie = makeCookie(CookieKind.Network, n.id);
-  const locals = ports.filter((p) => p.networkId === n.id).map((p) => p.ofport).sort((a, b) => a - b);
-  const tunnels = hosts.filter((h) => tunnelNetworks(h).includes(n.id)).map((h) => h.tunnelOfport).sort((a, b) => a - b);
+  const locals = ports
+    .filter((p) => p.networkId === n.id)
+    .map((p) => p.ofport)
+    .sort((a, b) => a - b);
+  const tunnels = hosts
+    .filter((h) => tunnelNetworks(h).includes(n.id))
+    .map((h) => h.tunnelOfport)
+    .sort((a, b) => a - b);
   const toLocal = locals.map((o) => `output:${o}`);
   const toAll = tunnels.length ? [...toLocal, `set_field:${n.vni}->tun_id`, ...tunnels.map((o) => `output:${o}`)] : toLocal;
   const v6 = ports.some((p) => p.networkId === n.id && p.allowIpv6);

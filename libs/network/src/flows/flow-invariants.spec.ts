@@ -8,8 +8,11 @@ import type { Flow, HostFlowState } from './types.js';
 
 const { a, b } = twoTenantsSameCidr();
 const states: [string, HostFlowState][] = [
-  ['one host', oneHostTwoPorts()], ['tenants host A', a], ['tenants host B', b],
-  ['no IP', portWithoutIp()], ['200 ports', manyPorts(200)],
+  ['one host', oneHostTwoPorts()],
+  ['tenants host A', a],
+  ['tenants host B', b],
+  ['no IP', portWithoutIp()],
+  ['200 ports', manyPorts(200)],
 ];
 
 /** Value a `set_field:V->FIELD` action loads, or undefined. */
@@ -74,7 +77,10 @@ test('anti-spoofing: every port may send only from its own MAC, IP and ARP ident
   for (const [name, state] of states) {
     const flows = generateFlows(state);
     const security = flows.filter((f) => f.table === FlowTable.PortSecurity);
-    assert.ok(security.some((f) => f.priority === 0 && f.match === '' && f.actions === 'drop'), `${name}: default drop`);
+    assert.ok(
+      security.some((f) => f.priority === 0 && f.match === '' && f.actions === 'drop'),
+      `${name}: default drop`,
+    );
     for (const p of state.ports) {
       const mine = security.filter((f) => parseMatch(f.match).get('reg5') === String(p.key));
       for (const f of mine.filter((x) => x.actions !== 'drop')) assert.equal(parseMatch(f.match).get('dl_src'), p.mac, flowText(f));

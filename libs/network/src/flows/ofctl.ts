@@ -61,8 +61,9 @@ export function execOfctl(opts: OfctlOptions): OfctlRunner {
 
 /** Common leading arguments: protocol, ovs-ofctl's own timeout, and TLS files for an ssl: target. */
 export function baseArgs(opts: OfctlOptions): string[] {
-  const tls = opts.ssl && opts.target.startsWith('ssl:')
-    ? [`--private-key=${opts.ssl.privateKey}`, `--certificate=${opts.ssl.certificate}`, `--ca-cert=${opts.ssl.caCert}`]
-    : [];
+  const tls =
+    opts.ssl && opts.target.startsWith('ssl:')
+      ? [`--private-key=${opts.ssl.privateKey}`, `--certificate=${opts.ssl.certificate}`, `--ca-cert=${opts.ssl.caCert}`]
+      : [];
   return ['-O', opts.protocol ?? 'OpenFlow15', `--timeout=${opts.timeoutSec ?? 10}`, ...tls];
 }

@@ -56,8 +56,10 @@ describe('OvsdbClient against a real ovsdb-server', { skip }, () => {
     const [iface, port, br, root] = await client.transact(VSWITCH_DB, plugOps('vif1.0', 'vif-uuid-1', '02:00:00:00:0a:01'));
     assert.ok(iface.uuid instanceof Uuid && port.uuid instanceof Uuid && br.uuid instanceof Uuid && root.uuid instanceof Uuid);
     const vifs = await findVifInterfaces(client);
-    assert.deepEqual(vifs.map((v) => [v.uuid, v.name, v.vifUuid, v.attachedMac, v.vmUuid, v.ofport]),
-      [[iface.uuid.uuid, 'vif1.0', 'vif-uuid-1', '02:00:00:00:0a:01', 'vm-1', undefined]]);
+    assert.deepEqual(
+      vifs.map((v) => [v.uuid, v.name, v.vifUuid, v.attachedMac, v.vmUuid, v.ofport]),
+      [[iface.uuid.uuid, 'vif1.0', 'vif-uuid-1', '02:00:00:00:0a:01', 'vm-1', undefined]],
+    );
     const bridge = await findBridgeByName(client, 'br-int');
     assert.equal(bridge?.uuid, br.uuid.uuid);
     assert.equal(bridge?.failMode, 'secure');
@@ -71,13 +73,13 @@ describe('OvsdbClient against a real ovsdb-server', { skip }, () => {
     const bridge = (await findBridgeByName(client, 'br-int'))!;
     const [seen] = await client.transact(VSWITCH_DB, [op.select('Bridge', byUuid(bridge.uuid), ['fail_mode', 'external_ids'])]);
     const row = seen.rows[0]!;
-    const guarded = (value: string) => [
-      waitRowUnchanged('Bridge', bridge.uuid, row),
-      op.update('Bridge', byUuid(bridge.uuid), { external_ids: { owner: value } }),
-    ] as const;
+    const guarded = (value: string) =>
+      [waitRowUnchanged('Bridge', bridge.uuid, row), op.update('Bridge', byUuid(bridge.uuid), { external_ids: { owner: value } })] as const;
     srv.vsctl('set', 'Bridge', 'br-int', 'fail_mode=standalone'); // someone else changes it underneath
-    await assert.rejects(client.transact(VSWITCH_DB, guarded('stale')),
-      (e: unknown) => e instanceof OvsdbTransactionError && e.index === 0 && e.error === 'timed out' && e.operation?.op === 'wait');
+    await assert.rejects(
+      client.transact(VSWITCH_DB, guarded('stale')),
+      (e: unknown) => e instanceof OvsdbTransactionError && e.index === 0 && e.error === 'timed out' && e.operation?.op === 'wait',
+    );
     assert.deepEqual((await findBridgeByName(client, 'br-int'))?.externalIds, {});
     const [fresh] = await client.transact(VSWITCH_DB, [op.select('Bridge', byUuid(bridge.uuid), ['fail_mode', 'external_ids'])]);
     const [, upd] = await client.transact(VSWITCH_DB, [
@@ -89,13 +91,19 @@ describe('OvsdbClient against a real ovsdb-server', { skip }, () => {
   });
 
   test('waitNoRows makes a create idempotent; other op errors surface too', async () => {
-    await assert.rejects(client.transact(VSWITCH_DB, [waitNoRows('Bridge', [['name', '==', 'br-int']]), op.insert('Bridge', { name: 'br-int' })]),
-      (e: unknown) => e instanceof OvsdbTransactionError && e.error === 'timed out');
-    await assert.rejects(client.transact(VSWITCH_DB, [op.insert('Bridge', { no_such_column: 1 })]),
-      (e: unknown) => e instanceof OvsdbTransactionError && e.index === 0 && /syntax error|unknown column/.test(e.message));
+    await assert.rejects(
+      client.transact(VSWITCH_DB, [waitNoRows('Bridge', [['name', '==', 'br-int']]), op.insert('Bridge', { name: 'br-int' })]),
+      (e: unknown) => e instanceof OvsdbTransactionError && e.error === 'timed out',
+    );
+    await assert.rejects(
+      client.transact(VSWITCH_DB, [op.insert('Bridge', { no_such_column: 1 })]),
+      (e: unknown) => e instanceof OvsdbTransactionError && e.index === 0 && /syntax error|unknown column/.test(e.message),
+    );
     // a referential-integrity failure is reported after the operations, at commit time
-    await assert.rejects(client.transact(VSWITCH_DB, [op.insert('Port', { name: 'orphan', interfaces: new Uuid('00000000-0000-4000-8000-000000000001') })]),
-      (e: unknown) => e instanceof OvsdbTransactionError && e.index === 1 && e.operation === undefined && /referential integrity/.test(e.error));
+    await assert.rejects(
+      client.transact(VSWITCH_DB, [op.insert('Port', { name: 'orphan', interfaces: new Uuid('00000000-0000-4000-8000-000000000001') })]),
+      (e: unknown) => e instanceof OvsdbTransactionError && e.index === 1 && e.operation === undefined && /referential integrity/.test(e.error),
+    );
   });
 
   test('keepalive echo keeps an idle session up, and declares a stopped server dead', async () => {
@@ -139,7 +147,13 @@ describe('the server-side inactivity probe', { skip }, () => {
     srv.vsctl('set', 'Manager', '.', 'inactivity_probe=1000');
     const c = new OvsdbClient({ endpoint: `tcp:127.0.0.1:${port}`, reconnect: false, echoIntervalMs: 0 });
     for (let i = 0; ; i++) {
-      try { await c.connect(); break; } catch (err) { if (i > 50) throw err; await sleep(20); }
+      try {
+        await c.connect();
+        break;
+      } catch (err) {
+        if (i > 50) throw err;
+        await sleep(20);
+      }
     }
     try {
       const echoes: unknown[] = [];

@@ -12,8 +12,7 @@ import { bridgeFromCache, vifInterfacesFromCache, vifMonitorSpec, VSWITCH_DB } f
 
 const skip = ovsdbSkipReason();
 
-const vifRow = (name: string, vifUuid: string, mac: string) =>
-  ({ name, type: '', external_ids: { 'xs-vif-uuid': vifUuid, 'attached-mac': mac } });
+const vifRow = (name: string, vifUuid: string, mac: string) => ({ name, type: '', external_ids: { 'xs-vif-uuid': vifUuid, 'attached-mac': mac } });
 
 /** Adds a VIF port to br-int in one transaction. */
 function plug(c: OvsdbClient, name: string, vifUuid: string, mac: string) {
@@ -80,21 +79,33 @@ describe('monitors against a real ovsdb-server', { skip }, () => {
     const seen = nextChanges(m);
     await plug(client, 'vif3.0', 'vif-3', '02:00:00:00:0a:03');
     await plug(client, 'vif4.0', 'vif-4', '02:00:00:00:0a:04');
-    assert.deepEqual((await seen).map((c) => c.new?.name), ['vif3.0']);
-    assert.deepEqual(m.rows('Interface').map(([, r]) => r.name), ['vif3.0']);
+    assert.deepEqual(
+      (await seen).map((c) => c.new?.name),
+      ['vif3.0'],
+    );
+    assert.deepEqual(
+      m.rows('Interface').map(([, r]) => r.name),
+      ['vif3.0'],
+    );
     await m.cancel();
   });
 
   test('plain monitor (update notifications) keeps the same cache', async () => {
     const m = await client.monitor(VSWITCH_DB, vifMonitorSpec(), { method: 'monitor' });
     assert.equal(m.method, 'monitor');
-    assert.deepEqual(vifView(m).map((v) => v.split(':')[0]), ['vif2.0', 'vif3.0', 'vif4.0']);
+    assert.deepEqual(
+      vifView(m).map((v) => v.split(':')[0]),
+      ['vif2.0', 'vif3.0', 'vif4.0'],
+    );
     srv.vsctl('set', 'Interface', 'vif3.0', 'ofport=3');
     await nextChanges(m);
     assert.ok(vifView(m).includes('vif3.0:vif-3:02:00:00:00:0a:03:3'));
     srv.vsctl('del-port', 'br-int', 'vif4.0');
     await nextChanges(m);
-    assert.deepEqual(vifView(m).map((v) => v.split(':')[0]), ['vif2.0', 'vif3.0']);
+    assert.deepEqual(
+      vifView(m).map((v) => v.split(':')[0]),
+      ['vif2.0', 'vif3.0'],
+    );
     await m.cancel();
   });
 
@@ -107,12 +118,40 @@ describe('monitors against a real ovsdb-server', { skip }, () => {
     // while the server is down, the database changes (offline edit): vif2.0 goes, vif5.0 arrives
     const bridge = bridgeFromCache(m.cache, 'br-int')!;
     const port2 = m.rows('Port').find(([, r]) => r.name === 'vif2.0')![0];
-    const out = execFileSync('ovsdb-tool', ['transact', srv.dbPath, JSON.stringify([VSWITCH_DB,
-      { op: 'mutate', table: 'Bridge', where: [['_uuid', '==', ['uuid', bridge.uuid]]], mutations: [['ports', 'delete', ['uuid', port2]]] },
-      { op: 'insert', table: 'Interface', 'uuid-name': 'i', row: { name: 'vif5.0', external_ids: ['map', [['xs-vif-uuid', 'vif-5'], ['attached-mac', '02:00:00:00:0a:05']]] } },
-      { op: 'insert', table: 'Port', 'uuid-name': 'p', row: { name: 'vif5.0', interfaces: ['named-uuid', 'i'] } },
-      { op: 'mutate', table: 'Bridge', where: [['_uuid', '==', ['uuid', bridge.uuid]]], mutations: [['ports', 'insert', ['set', [['named-uuid', 'p']]]]] },
-    ])], { encoding: 'utf8' });
+    const out = execFileSync(
+      'ovsdb-tool',
+      [
+        'transact',
+        srv.dbPath,
+        JSON.stringify([
+          VSWITCH_DB,
+          { op: 'mutate', table: 'Bridge', where: [['_uuid', '==', ['uuid', bridge.uuid]]], mutations: [['ports', 'delete', ['uuid', port2]]] },
+          {
+            op: 'insert',
+            table: 'Interface',
+            'uuid-name': 'i',
+            row: {
+              name: 'vif5.0',
+              external_ids: [
+                'map',
+                [
+                  ['xs-vif-uuid', 'vif-5'],
+                  ['attached-mac', '02:00:00:00:0a:05'],
+                ],
+              ],
+            },
+          },
+          { op: 'insert', table: 'Port', 'uuid-name': 'p', row: { name: 'vif5.0', interfaces: ['named-uuid', 'i'] } },
+          {
+            op: 'mutate',
+            table: 'Bridge',
+            where: [['_uuid', '==', ['uuid', bridge.uuid]]],
+            mutations: [['ports', 'insert', ['set', [['named-uuid', 'p']]]]],
+          },
+        ]),
+      ],
+      { encoding: 'utf8' },
+    );
     assert.doesNotMatch(out, /error/);
     const resynced = once(m, 'resync');
     const reconnected = once(client, 'connect');

@@ -1,7 +1,5 @@
 // Small constructors for transaction operations, including the `wait` guards used for optimistic concurrency.
-import type {
-  Condition, DeleteOp, InsertOp, MutateOp, Mutation, SelectOp, UpdateOp, WaitOp, CommentOp,
-} from './ovsdb-operation.types.js';
+import type { Condition, DeleteOp, InsertOp, MutateOp, Mutation, SelectOp, UpdateOp, WaitOp, CommentOp } from './ovsdb-operation.types.js';
 import { Uuid, type OvsdbRow } from './ovsdb-value.codec.js';
 
 /** `where` clause matching one row by uuid. */
@@ -11,13 +9,15 @@ export function byUuid(uuid: string | Uuid): Condition[] {
 
 /** Builders for each operation; they return plain objects accepted by OvsdbClient.transact. */
 export const op = {
-  insert: (table: string, row: OvsdbRow, uuidName?: string): InsertOp =>
-    ({ op: 'insert', table, row, ...(uuidName ? { uuidName } : {}) }),
-  select: (table: string, where: readonly Condition[] = [], columns?: string[]): SelectOp =>
-    ({ op: 'select', table, where, ...(columns ? { columns } : {}) }),
+  insert: (table: string, row: OvsdbRow, uuidName?: string): InsertOp => ({ op: 'insert', table, row, ...(uuidName ? { uuidName } : {}) }),
+  select: (table: string, where: readonly Condition[] = [], columns?: string[]): SelectOp => ({
+    op: 'select',
+    table,
+    where,
+    ...(columns ? { columns } : {}),
+  }),
   update: (table: string, where: readonly Condition[], row: OvsdbRow): UpdateOp => ({ op: 'update', table, where, row }),
-  mutate: (table: string, where: readonly Condition[], mutations: readonly Mutation[]): MutateOp =>
-    ({ op: 'mutate', table, where, mutations }),
+  mutate: (table: string, where: readonly Condition[], mutations: readonly Mutation[]): MutateOp => ({ op: 'mutate', table, where, mutations }),
   delete: (table: string, where: readonly Condition[]): DeleteOp => ({ op: 'delete', table, where }),
   comment: (comment: string): CommentOp => ({ op: 'comment', comment }),
 };

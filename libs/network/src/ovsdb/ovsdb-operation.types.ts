@@ -1,13 +1,5 @@
 // Transaction operations and results of RFC 7047 §5.2, in JS form, plus their wire encoding.
-import {
-  decodeRow,
-  decodeValue,
-  encodeRow,
-  encodeValue,
-  Uuid,
-  type OvsdbRow,
-  type OvsdbValue,
-} from './ovsdb-value.codec.js';
+import { decodeRow, decodeValue, encodeRow, encodeValue, Uuid, type OvsdbRow, type OvsdbValue } from './ovsdb-value.codec.js';
 
 /** Comparison functions allowed in a `where` clause. */
 export type ConditionFunction = '==' | '!=' | '<' | '<=' | '>' | '>=' | 'includes' | 'excludes';
@@ -19,15 +11,39 @@ export type Mutator = '+=' | '-=' | '*=' | '/=' | '%=' | 'insert' | 'delete';
 export type Mutation = readonly [column: string, mutator: Mutator, value: OvsdbValue];
 
 /** Insert a row; `uuidName` lets later operations refer to it as a NamedUuid. */
-export interface InsertOp { op: 'insert'; table: string; row: OvsdbRow; uuidName?: string }
+export interface InsertOp {
+  op: 'insert';
+  table: string;
+  row: OvsdbRow;
+  uuidName?: string;
+}
 /** Select rows matching `where`. */
-export interface SelectOp { op: 'select'; table: string; where: readonly Condition[]; columns?: string[] }
+export interface SelectOp {
+  op: 'select';
+  table: string;
+  where: readonly Condition[];
+  columns?: string[];
+}
 /** Update the given columns of the matching rows. */
-export interface UpdateOp { op: 'update'; table: string; where: readonly Condition[]; row: OvsdbRow }
+export interface UpdateOp {
+  op: 'update';
+  table: string;
+  where: readonly Condition[];
+  row: OvsdbRow;
+}
 /** Mutate columns of the matching rows in place. */
-export interface MutateOp { op: 'mutate'; table: string; where: readonly Condition[]; mutations: readonly Mutation[] }
+export interface MutateOp {
+  op: 'mutate';
+  table: string;
+  where: readonly Condition[];
+  mutations: readonly Mutation[];
+}
 /** Delete the matching rows. */
-export interface DeleteOp { op: 'delete'; table: string; where: readonly Condition[] }
+export interface DeleteOp {
+  op: 'delete';
+  table: string;
+  where: readonly Condition[];
+}
 /** Abort the transaction unless the selected columns of the matching rows equal (or differ from) `rows`. */
 export interface WaitOp {
   op: 'wait';
@@ -39,30 +55,49 @@ export interface WaitOp {
   timeout?: number;
 }
 /** Ask for a durable commit. */
-export interface CommitOp { op: 'commit'; durable: boolean }
+export interface CommitOp {
+  op: 'commit';
+  durable: boolean;
+}
 /** Abort the transaction on purpose. */
-export interface AbortOp { op: 'abort' }
+export interface AbortOp {
+  op: 'abort';
+}
 /** A comment recorded in the server's log. */
-export interface CommentOp { op: 'comment'; comment: string }
+export interface CommentOp {
+  op: 'comment';
+  comment: string;
+}
 /** Require that the client holds a lock. */
-export interface AssertOp { op: 'assert'; lock: string }
+export interface AssertOp {
+  op: 'assert';
+  lock: string;
+}
 
 /** Any transaction operation. */
-export type OvsdbOperation =
-  | InsertOp | SelectOp | UpdateOp | MutateOp | DeleteOp | WaitOp | CommitOp | AbortOp | CommentOp | AssertOp;
+export type OvsdbOperation = InsertOp | SelectOp | UpdateOp | MutateOp | DeleteOp | WaitOp | CommitOp | AbortOp | CommentOp | AssertOp;
 
 /** Result of an insert. */
-export interface InsertResult { uuid: Uuid }
+export interface InsertResult {
+  uuid: Uuid;
+}
 /** Result of a select. */
-export interface SelectResult { rows: OvsdbRow[] }
+export interface SelectResult {
+  rows: OvsdbRow[];
+}
 /** Result of update, mutate and delete. */
-export interface CountResult { count: number }
+export interface CountResult {
+  count: number;
+}
 
 /** The result type for one operation type. */
-export type ResultOf<O> = O extends InsertOp ? InsertResult
-  : O extends SelectOp ? SelectResult
-  : O extends UpdateOp | MutateOp | DeleteOp ? CountResult
-  : Record<string, never>;
+export type ResultOf<O> = O extends InsertOp
+  ? InsertResult
+  : O extends SelectOp
+    ? SelectResult
+    : O extends UpdateOp | MutateOp | DeleteOp
+      ? CountResult
+      : Record<string, never>;
 /** Result tuple for a tuple of operations. */
 export type ResultsOf<Ops extends readonly OvsdbOperation[]> = { -readonly [K in keyof Ops]: ResultOf<Ops[K]> };
 
@@ -98,8 +133,13 @@ export function encodeOperation(o: OvsdbOperation): Record<string, unknown> {
       return { op: 'delete', table: o.table, where: encodeWhere(o.where) };
     case 'wait':
       return {
-        op: 'wait', table: o.table, where: encodeWhere(o.where), columns: o.columns, until: o.until,
-        rows: o.rows.map(encodeRow), timeout: o.timeout ?? 0,
+        op: 'wait',
+        table: o.table,
+        where: encodeWhere(o.where),
+        columns: o.columns,
+        until: o.until,
+        rows: o.rows.map(encodeRow),
+        timeout: o.timeout ?? 0,
       };
     default:
       return { ...o };

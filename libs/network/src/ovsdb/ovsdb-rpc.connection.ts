@@ -6,7 +6,11 @@ import { JsonStreamParser } from './json-stream.parser.js';
 /** An error object returned in a JSON-RPC reply (`{"error": "...", "details": "..."}` or a bare string). */
 export class OvsdbRpcError extends Error {
   override readonly name = 'OvsdbRpcError';
-  constructor(readonly method: string, readonly error: string, readonly details?: string) {
+  constructor(
+    readonly method: string,
+    readonly error: string,
+    readonly details?: string,
+  ) {
     super(`${method}: ${error}${details ? `: ${details}` : ''}`);
   }
 }
@@ -46,7 +50,10 @@ export class OvsdbRpcConnection extends EventEmitter {
   private keepalive?: NodeJS.Timeout;
   private echoInFlight = false;
 
-  constructor(private readonly socket: Socket, private readonly timings: RpcTimings) {
+  constructor(
+    private readonly socket: Socket,
+    private readonly timings: RpcTimings,
+  ) {
     super();
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', (err) => this.close(err));
@@ -101,7 +108,9 @@ export class OvsdbRpcConnection extends EventEmitter {
     if (Date.now() - this.lastReceived < this.timings.echoIntervalMs) return;
     this.echoInFlight = true;
     this.request('echo', ['keepalive'], this.timings.echoTimeoutMs).then(
-      () => { this.echoInFlight = false; },
+      () => {
+        this.echoInFlight = false;
+      },
       (err: Error) => {
         this.echoInFlight = false;
         this.close(new OvsdbDisconnectedError(`keepalive failed: ${err.message}`));

@@ -11,7 +11,15 @@ export interface OvsdbSchema {
   name: string;
   version?: string;
   cksum?: string;
-  tables: Record<string, { columns: Record<string, { type: OvsdbColumnType; ephemeral?: boolean; mutable?: boolean }>; maxRows?: number; isRoot?: boolean; indexes?: string[][] }>;
+  tables: Record<
+    string,
+    {
+      columns: Record<string, { type: OvsdbColumnType; ephemeral?: boolean; mutable?: boolean }>;
+      maxRows?: number;
+      isRoot?: boolean;
+      indexes?: string[][];
+    }
+  >;
 }
 
 /** How a column changes in an update2 `modify`: replaced, or diffed as a set or a map. */

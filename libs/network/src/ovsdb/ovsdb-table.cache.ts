@@ -1,8 +1,6 @@
 // Local replica of monitored tables: rows by uuid, kept current by `update2` (monitor_cond) or `update` (monitor).
 import { columnKind, type OvsdbSchema } from './ovsdb-schema.types.js';
-import {
-  asSet, atomKey, decodeRow, decodeValue, type OvsdbAtom, type OvsdbRow, type OvsdbValue,
-} from './ovsdb-value.codec.js';
+import { asSet, atomKey, decodeRow, decodeValue, type OvsdbAtom, type OvsdbRow, type OvsdbValue } from './ovsdb-value.codec.js';
 
 /** One row change applied to the cache. */
 export interface RowChange {
@@ -46,7 +44,10 @@ export class OvsdbTableCache {
       for (const [uuid, upd] of Object.entries(rows)) {
         const old = t.get(uuid);
         if (!upd || 'delete' in upd) {
-          if (old) { t.delete(uuid); changes.push({ table, uuid, kind: 'delete', old }); }
+          if (old) {
+            t.delete(uuid);
+            changes.push({ table, uuid, kind: 'delete', old });
+          }
         } else if ('initial' in upd || 'insert' in upd) {
           const row = decodeRow((upd.initial ?? upd.insert ?? {}) as Record<string, unknown>);
           t.set(uuid, row);
@@ -69,7 +70,10 @@ export class OvsdbTableCache {
       for (const [uuid, upd] of Object.entries(rows)) {
         const old = t.get(uuid);
         if (!upd || upd.new === undefined) {
-          if (old) { t.delete(uuid); changes.push({ table, uuid, kind: 'delete', old }); }
+          if (old) {
+            t.delete(uuid);
+            changes.push({ table, uuid, kind: 'delete', old });
+          }
           continue;
         }
         const row = decodeRow(upd.new as Record<string, unknown>);

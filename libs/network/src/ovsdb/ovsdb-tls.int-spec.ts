@@ -27,7 +27,9 @@ describe('OvsdbClient over TLS (pssl:) against a real ovsdb-server', { skip }, (
   test('mutual TLS with ca/cert/key: list_dbs and echo', async () => {
     const c = new OvsdbClient({
       endpoint: parseEndpoint(`ssl:127.0.0.1:${srv.sslPort}`, {
-        ca: readFileSync(pki.caCert), cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey),
+        ca: readFileSync(pki.caCert),
+        cert: readFileSync(pki.clientCert),
+        key: readFileSync(pki.clientKey),
       }),
       reconnect: false,
     });
@@ -43,8 +45,14 @@ describe('OvsdbClient over TLS (pssl:) against a real ovsdb-server', { skip }, (
   test('a server certificate from an unknown CA is refused', async () => {
     const other = createTestPki(mkdtempSync(join(dir, 'other-')));
     const c = new OvsdbClient({
-      endpoint: { kind: 'ssl', host: '127.0.0.1', port: srv.sslPort!, ca: readFileSync(other.caCert),
-        cert: readFileSync(pki.clientCert), key: readFileSync(pki.clientKey) },
+      endpoint: {
+        kind: 'ssl',
+        host: '127.0.0.1',
+        port: srv.sslPort!,
+        ca: readFileSync(other.caCert),
+        cert: readFileSync(pki.clientCert),
+        key: readFileSync(pki.clientKey),
+      },
       reconnect: false,
     });
     await assert.rejects(c.connect(), /self[- ]signed|unable to verify|certificate/i);

@@ -21,7 +21,10 @@ export type OvsdbEndpoint =
     };
 
 /** Parses OVS-style remote strings: `unix:/path`, `tcp:host:port`, `ssl:host:port` (TLS needs options). */
-export function parseEndpoint(remote: string, tlsOptions: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer } = {}): OvsdbEndpoint {
+export function parseEndpoint(
+  remote: string,
+  tlsOptions: { ca?: string | Buffer; cert?: string | Buffer; key?: string | Buffer } = {},
+): OvsdbEndpoint {
   const [kind, ...rest] = remote.split(':');
   const tail = rest.join(':');
   if (kind === 'unix' && tail) return { kind: 'unix', path: tail };

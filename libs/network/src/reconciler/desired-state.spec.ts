@@ -20,11 +20,27 @@ const view = (): PoolDataplaneView => ({
   ],
 });
 const vif = (name: string, vm: string, mac: string, net: string, ofport: number | undefined): VifInterface => ({
-  uuid: name, name, ofport, vifUuid: `vif-${name}`, attachedMac: mac, vmUuid: vm, networkUuid: net, externalIds: {},
+  uuid: name,
+  name,
+  ofport,
+  vifUuid: `vif-${name}`,
+  attachedMac: mac,
+  vmUuid: vm,
+  networkUuid: net,
+  externalIds: {},
 });
 
 test('a local VIF gets a port; remote ports only in its networks, through the host that reported them', () => {
-  const d = desiredHostState(self, 'br-int', view(), [vif('vif1.0', 'xa', '02:00:00:00:0A:01', 'net-red', 5)], new Map([['h2', 100], ['h3', 101]]));
+  const d = desiredHostState(
+    self,
+    'br-int',
+    view(),
+    [vif('vif1.0', 'xa', '02:00:00:00:0A:01', 'net-red', 5)],
+    new Map([
+      ['h2', 100],
+      ['h3', 101],
+    ]),
+  );
   assert.deepEqual(d.state.ports, [{ key: 11, ofport: 5, mac: '02:00:00:00:0a:01', ipv4: '10.0.0.2', networkId: 1 }]);
   assert.deepEqual(d.state.networks, [{ id: 1, vni: 5001, cidr: '10.0.0.0/24', gateway: '10.0.0.1' }]);
   // blue's VM on h3 is another tenant's: no tunnel flows towards it from here
@@ -34,21 +50,34 @@ test('a local VIF gets a port; remote ports only in its networks, through the ho
 });
 
 test('VIFs that are not ours, claim another network, or have no ofport yet get no flows', () => {
-  const d = desiredHostState(self, 'br-int', view(), [
-    vif('vif1.0', 'xa', '02:00:00:00:0a:01', 'net-blue', 5), // right VM and MAC, wrong XAPI network
-    vif('vif2.0', 'someone-else', '02:00:00:00:0a:02', 'net-red', 6),
-    vif('vif3.0', 'xb', '02:00:00:00:0a:02', 'net-red', undefined),
-  ], new Map());
+  const d = desiredHostState(
+    self,
+    'br-int',
+    view(),
+    [
+      vif('vif1.0', 'xa', '02:00:00:00:0a:01', 'net-blue', 5), // right VM and MAC, wrong XAPI network
+      vif('vif2.0', 'someone-else', '02:00:00:00:0a:02', 'net-red', 6),
+      vif('vif3.0', 'xb', '02:00:00:00:0a:02', 'net-red', undefined),
+    ],
+    new Map(),
+  );
   assert.deepEqual(d.state.ports, []);
   assert.deepEqual(d.pending, ['vif3.0']);
   assert.deepEqual(d.bindings, []);
 });
 
 test('an HVM guest with tap and vif for one NIC is programmed once, on the PV device', () => {
-  const d = desiredHostState(self, 'br-int', view(), [
-    vif('tap1.0', 'xa', '02:00:00:00:0a:01', 'net-red', 4), vif('vif1.0', 'xa', '02:00:00:00:0a:01', 'net-red', 5),
-  ], new Map([['h2', 100]]));
-  assert.deepEqual(d.state.ports.map((p) => p.ofport), [5]);
+  const d = desiredHostState(
+    self,
+    'br-int',
+    view(),
+    [vif('tap1.0', 'xa', '02:00:00:00:0a:01', 'net-red', 4), vif('vif1.0', 'xa', '02:00:00:00:0a:01', 'net-red', 5)],
+    new Map([['h2', 100]]),
+  );
+  assert.deepEqual(
+    d.state.ports.map((p) => p.ofport),
+    [5],
+  );
 });
 
 test('a tunnel without its ofport yet makes the view partial, so the applier deletes nothing', () => {
@@ -60,6 +89,18 @@ test('a tunnel without its ofport yet makes the view partial, so the applier del
 test('a NIC moving between hosts is reached at the host that reported it last (bindings come newest first)', () => {
   const v = view();
   v.bindings.unshift({ vmId: 'b', device: 0, hostId: 'h3', iface: 'vif7.0', ofport: 8 });
-  const d = desiredHostState(self, 'br-int', v, [vif('vif1.0', 'xa', '02:00:00:00:0a:01', 'net-red', 5)], new Map([['h2', 100], ['h3', 101]]));
-  assert.deepEqual(d.state.remoteHosts.map((h) => h.key), [3]);
+  const d = desiredHostState(
+    self,
+    'br-int',
+    v,
+    [vif('vif1.0', 'xa', '02:00:00:00:0a:01', 'net-red', 5)],
+    new Map([
+      ['h2', 100],
+      ['h3', 101],
+    ]),
+  );
+  assert.deepEqual(
+    d.state.remoteHosts.map((h) => h.key),
+    [3],
+  );
 });

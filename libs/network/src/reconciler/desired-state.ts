@@ -36,7 +36,11 @@ const preferVif = (a: VifInterface, b: VifInterface) => (a.name.startsWith('vif'
  * @param tunnels ofport of our VXLAN port towards each other host, by host id (undefined: not assigned yet).
  */
 export function desiredHostState(
-  self: DataplaneHost, bridge: string, view: PoolDataplaneView, vifs: VifInterface[], tunnels: Map<string, number | undefined>,
+  self: DataplaneHost,
+  bridge: string,
+  view: PoolDataplaneView,
+  vifs: VifInterface[],
+  tunnels: Map<string, number | undefined>,
 ): HostDesiredState {
   const byVmMac = new Map(view.nics.filter((n) => n.vmXapiUuid).map((n) => [`${n.vmXapiUuid}|${n.mac.toLowerCase()}`, n]));
   const local = new Map<string, { nic: DataplaneNic; vif: VifInterface }>();
@@ -53,10 +57,18 @@ export function desiredHostState(
     local.set(id, { nic, vif: seen ? preferVif(seen.vif, vif) : vif });
   }
   const ports: LocalPort[] = [...local.values()].map(({ nic, vif }) => ({
-    key: nic.portKey, ofport: vif.ofport!, mac: nic.mac.toLowerCase(), ipv4: nic.ip, networkId: nic.network.key,
+    key: nic.portKey,
+    ofport: vif.ofport!,
+    mac: nic.mac.toLowerCase(),
+    ipv4: nic.ip,
+    networkId: nic.network.key,
   }));
   const bindings: NicBinding[] = [...local.values()].map(({ nic, vif }) => ({
-    vmId: nic.vmId, device: nic.device, hostId: self.id, iface: vif.name, ofport: vif.ofport!,
+    vmId: nic.vmId,
+    device: nic.device,
+    hostId: self.id,
+    iface: vif.name,
+    ofport: vif.ofport!,
   }));
   const networks = new Map<number, FlowNetwork>();
   for (const { nic } of local.values()) networks.set(nic.network.key, flowNetwork(nic.network));

@@ -23,8 +23,20 @@ describe('host reconciler over ssl: OVSDB and OpenFlow', { skip: missing }, () =
     dir = mkdtempSync(join(tmpdir(), 'xp-ovs-pki-'));
     pki = createTestPki(dir);
     ovs = await startOvsSandbox({ ssl: { privateKey: pki.serverKey, certificate: pki.serverCert, caCert: pki.caCert } });
-    await ovs.vsctl('add-port', ovs.bridge, port, '--', 'set', 'Interface', port, 'type=internal', 'external_ids:xs-vif-uuid=v',
-      'external_ids:xs-network-uuid=n', 'external_ids:xs-vm-uuid=x', 'external_ids:attached-mac=02:00:00:00:00:01');
+    await ovs.vsctl(
+      'add-port',
+      ovs.bridge,
+      port,
+      '--',
+      'set',
+      'Interface',
+      port,
+      'type=internal',
+      'external_ids:xs-vif-uuid=v',
+      'external_ids:xs-network-uuid=n',
+      'external_ids:xs-vm-uuid=x',
+      'external_ids:attached-mac=02:00:00:00:00:01',
+    );
   });
   after(async () => {
     await rec?.stop();
@@ -36,11 +48,15 @@ describe('host reconciler over ssl: OVSDB and OpenFlow', { skip: missing }, () =
     const net = { key: 3, vni: 4100, cidr: '10.1.0.0/24', xapiUuid: 'n' };
     rec = new HostReconciler({
       host: { id: 'h', key: 1, tunnelIp: null, ovsdb: ovs.sslDb!, openflow: ovs.sslOpenflow!, bridge: ovs.bridge },
-      loadView: async () => ({ hosts: [{ id: 'h', key: 1, tunnelIp: null }], bindings: [],
-        nics: [{ vmId: 'vm', device: 0, portKey: 5, mac: '02:00:00:00:00:01', ip: '10.1.0.2', vmXapiUuid: 'x', network: net }] }),
+      loadView: async () => ({
+        hosts: [{ id: 'h', key: 1, tunnelIp: null }],
+        bindings: [],
+        nics: [{ vmId: 'vm', device: 0, portKey: 5, mac: '02:00:00:00:00:01', ip: '10.1.0.2', vmXapiUuid: 'x', network: net }],
+      }),
       publishBindings: async () => undefined,
       log: { info: () => undefined, warn: () => undefined },
-      canaryIntervalMs: 60_000, sweepIntervalMs: 60_000,
+      canaryIntervalMs: 60_000,
+      sweepIntervalMs: 60_000,
       ssl: { privateKey: pki.clientKey, certificate: pki.clientCert, caCert: pki.caCert },
     });
     await rec.start();

@@ -23,7 +23,10 @@ describe('host reconciler against a real ovsdb-server and ovs-vswitchd', { skip:
   const published: NicBinding[][] = [];
   const port = `xt${randomBytes(3).toString('hex')}`;
   const view: PoolDataplaneView = {
-    hosts: [{ id: 'h1', key: 1, tunnelIp: '172.31.9.1' }, { id: 'h2', key: 2, tunnelIp: '172.31.9.2' }],
+    hosts: [
+      { id: 'h1', key: 1, tunnelIp: '172.31.9.1' },
+      { id: 'h2', key: 2, tunnelIp: '172.31.9.2' },
+    ],
     nics: [
       { vmId: 'vm-a', device: 0, portKey: 11, mac: macA, ip: '10.0.0.2', vmXapiUuid: 'vmx-a', network: net },
       { vmId: 'vm-b', device: 0, portKey: 12, mac: macB, ip: '10.0.0.3', vmXapiUuid: 'vmx-b', network: net },
@@ -36,8 +39,20 @@ describe('host reconciler against a real ovsdb-server and ovs-vswitchd', { skip:
   before(async () => {
     ovs = await startOvsSandbox();
     // Plugged the way xapi does: one transaction, external_ids on the Interface.
-    await ovs.vsctl('add-port', ovs.bridge, port, '--', 'set', 'Interface', port, 'type=internal',
-      'external_ids:xs-vif-uuid=vif-a', `external_ids:xs-network-uuid=${net.xapiUuid}`, 'external_ids:xs-vm-uuid=vmx-a', `external_ids:attached-mac=${macA}`);
+    await ovs.vsctl(
+      'add-port',
+      ovs.bridge,
+      port,
+      '--',
+      'set',
+      'Interface',
+      port,
+      'type=internal',
+      'external_ids:xs-vif-uuid=vif-a',
+      `external_ids:xs-network-uuid=${net.xapiUuid}`,
+      'external_ids:xs-vm-uuid=vmx-a',
+      `external_ids:attached-mac=${macA}`,
+    );
     rec = new HostReconciler({
       host: { id: 'h1', key: 1, tunnelIp: '172.31.9.1', ovsdb: ovs.db, openflow: ovs.target, bridge: ovs.bridge },
       loadView: async () => structuredClone(view),

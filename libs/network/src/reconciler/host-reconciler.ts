@@ -158,9 +158,7 @@ export class HostReconciler {
     const monitor = this.monitor!;
     if (!this.client?.connected) return { result: 'skipped', added: 0, removed: 0, deferred: 0 };
     const view = await this.opts.loadView();
-    const tunnels = view.hosts
-      .filter((h) => h.id !== host.id && h.tunnelIp)
-      .map((h) => ({ hostId: h.id, hostKey: h.key, remoteIp: h.tunnelIp! }));
+    const tunnels = view.hosts.filter((h) => h.id !== host.id && h.tunnelIp).map((h) => ({ hostId: h.id, hostKey: h.key, remoteIp: h.tunnelIp! }));
     const topo = await ensureTopology(this.client, monitor.cache, host.bridge, tunnels);
     if (!topo) {
       this.opts.log.warn({ hostId: host.id, bridge: host.bridge }, 'integration bridge missing; nothing programmed');

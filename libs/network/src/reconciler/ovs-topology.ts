@@ -51,7 +51,9 @@ export function ownTunnels(cache: OvsdbTableCache): Map<string, { uuid: string; 
     if (ids[OWNER_ID] !== 'dataplane' || !ids[HOST_ID]) continue;
     const ofport = asOptional(row.ofport);
     out.set(ids[HOST_ID], {
-      uuid, name: String(row.name), remoteIp: asStringMap(row.options).remote_ip,
+      uuid,
+      name: String(row.name),
+      remoteIp: asStringMap(row.options).remote_ip,
       ofport: typeof ofport === 'number' && ofport > 0 ? ofport : undefined,
     });
   }
@@ -69,7 +71,12 @@ function portOf(cache: OvsdbTableCache, ifaceUuid: string): string | undefined {
  * or removes our tunnel ports. A concurrent change makes it fail; the next pass recomputes from the fresh cache.
  * @returns undefined when the bridge does not exist (xapi/networkd has not created it yet).
  */
-export async function ensureTopology(client: OvsdbClient, cache: OvsdbTableCache, bridge: string, tunnels: TunnelSpec[]): Promise<TopologyChanges | undefined> {
+export async function ensureTopology(
+  client: OvsdbClient,
+  cache: OvsdbTableCache,
+  bridge: string,
+  tunnels: TunnelSpec[],
+): Promise<TopologyChanges | undefined> {
   const found = findBridge(cache, bridge);
   if (!found) return undefined;
   const [bridgeUuid, row] = found;
@@ -92,7 +99,10 @@ export async function ensureTopology(client: OvsdbClient, cache: OvsdbTableCache
       changes.tunnelsRemoved++;
     } else if (want.remoteIp !== t.remoteIp) {
       const seen = cache.get('Interface', t.uuid)!;
-      ops.push(waitRowUnchanged('Interface', t.uuid, seen, ['options']), op.update('Interface', byUuid(t.uuid), { options: { remote_ip: want.remoteIp, key: 'flow' } }));
+      ops.push(
+        waitRowUnchanged('Interface', t.uuid, seen, ['options']),
+        op.update('Interface', byUuid(t.uuid), { options: { remote_ip: want.remoteIp, key: 'flow' } }),
+      );
       changes.tunnelsUpdated++;
     }
   }
@@ -105,7 +115,11 @@ export async function ensureTopology(client: OvsdbClient, cache: OvsdbTableCache
     const p = `p${t.hostKey}`;
     ops.push(
       waitNoRows('Interface', [['name', '==', name]]),
-      op.insert('Interface', { name, type: 'vxlan', options: { remote_ip: t.remoteIp, key: 'flow' }, external_ids: { [OWNER_ID]: 'dataplane', [HOST_ID]: t.hostId } }, i),
+      op.insert(
+        'Interface',
+        { name, type: 'vxlan', options: { remote_ip: t.remoteIp, key: 'flow' }, external_ids: { [OWNER_ID]: 'dataplane', [HOST_ID]: t.hostId } },
+        i,
+      ),
       op.insert('Port', { name, interfaces: new NamedUuid(i), external_ids: { [OWNER_ID]: 'dataplane' } }, p),
     );
     newPorts.push(new NamedUuid(p));

@@ -27,7 +27,10 @@ export interface OvsSandbox {
 }
 
 async function which(bin: string): Promise<boolean> {
-  return exec('sh', ['-c', `command -v ${bin}`]).then(() => true, () => false);
+  return exec('sh', ['-c', `command -v ${bin}`]).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Why OVS tests cannot run here, or undefined when they can. */
@@ -41,7 +44,7 @@ export async function ovsUnavailable(): Promise<string | undefined> {
 }
 
 async function waitFor(path: string, ms: number): Promise<void> {
-  for (const end = Date.now() + ms; !existsSync(path); ) {
+  for (const end = Date.now() + ms; !existsSync(path);) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${path}`);
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -77,24 +80,75 @@ export async function startOvsSandbox(opts: { dummyPorts?: boolean; ssl?: OvsSsl
   try {
     await exec('ovsdb-tool', ['create', join(dir, 'conf.db'), SCHEMA.find(existsSync)!], { env });
     const [dbPort, ofPort] = opts.ssl ? [await freePort(), await freePort()] : [0, 0];
-    const tls = opts.ssl ? [`--remote=pssl:${dbPort}:127.0.0.1`, `--private-key=${opts.ssl.privateKey}`, `--certificate=${opts.ssl.certificate}`, `--ca-cert=${opts.ssl.caCert}`] : [];
-    await exec('ovsdb-server', [join(dir, 'conf.db'), `--remote=p${db}`, ...tls, `--pidfile=${pidfiles[1]}`,
-      `--unixctl=${join(dir, 'ovsdb.ctl')}`, `--log-file=${join(dir, 'ovsdb.log')}`, '--detach'], { env });
+    const tls = opts.ssl
+      ? [
+          `--remote=pssl:${dbPort}:127.0.0.1`,
+          `--private-key=${opts.ssl.privateKey}`,
+          `--certificate=${opts.ssl.certificate}`,
+          `--ca-cert=${opts.ssl.caCert}`,
+        ]
+      : [];
+    await exec(
+      'ovsdb-server',
+      [
+        join(dir, 'conf.db'),
+        `--remote=p${db}`,
+        ...tls,
+        `--pidfile=${pidfiles[1]}`,
+        `--unixctl=${join(dir, 'ovsdb.ctl')}`,
+        `--log-file=${join(dir, 'ovsdb.log')}`,
+        '--detach',
+      ],
+      { env },
+    );
     await vsctl('--no-wait', 'init');
-    await exec('ovs-vswitchd', [db, '--disable-system', ...(opts.dummyPorts ? ['--enable-dummy'] : []), `--pidfile=${pidfiles[0]}`,
-      `--unixctl=${join(dir, 'vswitchd.ctl')}`, `--log-file=${join(dir, 'vswitchd.log')}`, '--detach'], { env });
-    await vsctl('add-br', bridge, '--', 'set', 'bridge', bridge, 'datapath_type=netdev', 'fail_mode=secure',
-      'protocols=OpenFlow13,OpenFlow15', 'other_config:disable-in-band=true');
+    await exec(
+      'ovs-vswitchd',
+      [
+        db,
+        '--disable-system',
+        ...(opts.dummyPorts ? ['--enable-dummy'] : []),
+        `--pidfile=${pidfiles[0]}`,
+        `--unixctl=${join(dir, 'vswitchd.ctl')}`,
+        `--log-file=${join(dir, 'vswitchd.log')}`,
+        '--detach',
+      ],
+      { env },
+    );
+    await vsctl(
+      'add-br',
+      bridge,
+      '--',
+      'set',
+      'bridge',
+      bridge,
+      'datapath_type=netdev',
+      'fail_mode=secure',
+      'protocols=OpenFlow13,OpenFlow15',
+      'other_config:disable-in-band=true',
+    );
     await waitFor(join(dir, `${bridge}.mgmt`), 5000);
     if (!opts.ssl) return { dir, bridge, target: bridgeTarget(dir, bridge), db, vsctl, stop };
     // A passive TLS OpenFlow listener on the bridge, with the switch's own certificate, as a host exposes it.
     await vsctl('set-ssl', opts.ssl.privateKey, opts.ssl.certificate, opts.ssl.caCert);
     await vsctl('set-controller', bridge, `pssl:${ofPort}:127.0.0.1`);
-    for (const end = Date.now() + 5000; !(await canConnect({ host: '127.0.0.1', port: ofPort })) || !(await canConnect({ host: '127.0.0.1', port: dbPort }));) {
+    for (
+      const end = Date.now() + 5000;
+      !(await canConnect({ host: '127.0.0.1', port: ofPort })) || !(await canConnect({ host: '127.0.0.1', port: dbPort }));
+    ) {
       if (Date.now() > end) throw new Error('TLS listeners did not come up');
       await new Promise((r) => setTimeout(r, 50));
     }
-    return { dir, bridge, target: bridgeTarget(dir, bridge), db, sslDb: `ssl:127.0.0.1:${dbPort}`, sslOpenflow: `ssl:127.0.0.1:${ofPort}`, vsctl, stop };
+    return {
+      dir,
+      bridge,
+      target: bridgeTarget(dir, bridge),
+      db,
+      sslDb: `ssl:127.0.0.1:${dbPort}`,
+      sslOpenflow: `ssl:127.0.0.1:${ofPort}`,
+      vsctl,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

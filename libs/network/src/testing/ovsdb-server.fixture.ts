@@ -32,7 +32,11 @@ export function ovsdbSkipReason(): string | undefined {
 }
 
 /** TLS material (PEM file paths) for a pssl: remote. */
-export interface OvsdbServerTls { privateKey: string; certificate: string; caCert: string }
+export interface OvsdbServerTls {
+  privateKey: string;
+  certificate: string;
+  caCert: string;
+}
 
 /** Options of startOvsdbServer. */
 export interface OvsdbServerOptions {
@@ -75,9 +79,14 @@ export async function startOvsdbServer(opts: OvsdbServerOptions = {}): Promise<O
   const env = { ...process.env, OVS_RUNDIR: dir, OVS_LOGDIR: dir, OVS_DBDIR: dir };
   let child: ChildProcess | undefined;
   const fixture: OvsdbServerFixture = {
-    dir, dbPath, socketPath, unixRemote: `unix:${socketPath}`,
+    dir,
+    dbPath,
+    socketPath,
+    unixRemote: `unix:${socketPath}`,
     vsctl: (...args) => execFileSync('ovs-vsctl', [`--db=unix:${socketPath}`, '--no-wait', '--timeout=5', ...args], { env, encoding: 'utf8' }).trim(),
-    signal: (sig) => { child?.kill(sig); },
+    signal: (sig) => {
+      child?.kill(sig);
+    },
     kill: async () => stopChild('SIGKILL'),
     restart: async () => launch(),
     stop: async () => {
@@ -104,18 +113,26 @@ export async function startOvsdbServer(opts: OvsdbServerOptions = {}): Promise<O
     if (opts.tcp) remotes.push(`--remote=ptcp:${fixture.tcpPort}:127.0.0.1`);
     if (opts.managerRemotes) remotes.push('--remote=db:Open_vSwitch,Open_vSwitch,manager_options');
     if (opts.ssl) {
-      remotes.push(`--remote=pssl:${fixture.sslPort}:127.0.0.1`, `--private-key=${opts.ssl.privateKey}`,
-        `--certificate=${opts.ssl.certificate}`, `--ca-cert=${opts.ssl.caCert}`);
+      remotes.push(
+        `--remote=pssl:${fixture.sslPort}:127.0.0.1`,
+        `--private-key=${opts.ssl.privateKey}`,
+        `--certificate=${opts.ssl.certificate}`,
+        `--ca-cert=${opts.ssl.caCert}`,
+      );
     }
-    child = spawn('ovsdb-server', [dbPath, ...remotes, `--unixctl=${join(dir, 'ovsdb-server.ctl')}`,
-      `--pidfile=${join(dir, 'ovsdb-server.pid')}`, `--log-file=${logPath}`], { env, stdio: 'ignore' });
+    child = spawn(
+      'ovsdb-server',
+      [dbPath, ...remotes, `--unixctl=${join(dir, 'ovsdb-server.ctl')}`, `--pidfile=${join(dir, 'ovsdb-server.pid')}`, `--log-file=${logPath}`],
+      { env, stdio: 'ignore' },
+    );
     const started = child;
     const deadline = Date.now() + 5_000;
     for (;;) {
       if (started.exitCode !== null) throw new Error(`ovsdb-server exited: ${readFileSync(logPath, 'utf8').slice(logStart)}`);
-      const ready = (await canConnect({ path: socketPath }))
-        && (!fixture.tcpPort || (await canConnect({ host: '127.0.0.1', port: fixture.tcpPort })))
-        && (!fixture.sslPort || (await canConnect({ host: '127.0.0.1', port: fixture.sslPort })));
+      const ready =
+        (await canConnect({ path: socketPath })) &&
+        (!fixture.tcpPort || (await canConnect({ host: '127.0.0.1', port: fixture.tcpPort }))) &&
+        (!fixture.sslPort || (await canConnect({ host: '127.0.0.1', port: fixture.sslPort })));
       if (ready) return;
       if (Date.now() > deadline) throw new Error(`ovsdb-server did not come up: ${readFileSync(logPath, 'utf8')}`);
       await sleep(20);

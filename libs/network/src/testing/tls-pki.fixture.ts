@@ -34,11 +34,29 @@ export function createTestPki(dir: string): TestPki {
   for (const who of ['server', 'client']) {
     key(`${who}-key.pem`);
     ssl('req', '-new', '-key', p(`${who}-key.pem`), '-subj', `/CN=xenplane-test-${who}`, '-out', p(`${who}.csr`));
-    ssl('x509', '-req', '-in', p(`${who}.csr`), '-CA', p('ca-cert.pem'), '-CAkey', p('ca-key.pem'), '-CAcreateserial',
-      '-days', '2', '-extfile', p(`${who}.ext`), '-out', p(`${who}-cert.pem`));
+    ssl(
+      'x509',
+      '-req',
+      '-in',
+      p(`${who}.csr`),
+      '-CA',
+      p('ca-cert.pem'),
+      '-CAkey',
+      p('ca-key.pem'),
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      p(`${who}.ext`),
+      '-out',
+      p(`${who}-cert.pem`),
+    );
   }
   return {
-    caCert: p('ca-cert.pem'), serverKey: p('server-key.pem'), serverCert: p('server-cert.pem'),
-    clientKey: p('client-key.pem'), clientCert: p('client-cert.pem'),
+    caCert: p('ca-cert.pem'),
+    serverKey: p('server-key.pem'),
+    serverCert: p('server-cert.pem'),
+    clientKey: p('client-key.pem'),
+    clientCert: p('client-cert.pem'),
   };
 }

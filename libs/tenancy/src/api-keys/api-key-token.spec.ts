@@ -8,7 +8,13 @@ test('a generated token parses back to its prefix and matches its stored hash on
   assert.ok(parsed);
   assert.equal(parsed.prefix, g.prefix);
   assert.equal(secretMatches(parsed.secret, g.secretHash), true);
-  assert.equal(secretMatches(parsed.secret.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), g.secretHash), false);
+  assert.equal(
+    secretMatches(
+      parsed.secret.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')),
+      g.secretHash,
+    ),
+    false,
+  );
   assert.ok(!g.secretHash.toString('utf8').includes(parsed.secret), 'the secret is not stored in clear');
 });
 

@@ -29,6 +29,8 @@ export class ApiKeyRepository {
 
   /** Revokes the key; true if this call did it (false: it was revoked already). */
   async revoke(tx: EntityManager, tenantId: string, id: string): Promise<boolean> {
-    return (await affected(tx, `UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL`, [tenantId, id])) === 1;
+    return (
+      (await affected(tx, `UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND id = $2 AND revoked_at IS NULL`, [tenantId, id])) === 1
+    );
   }
 }

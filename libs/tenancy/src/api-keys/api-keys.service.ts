@@ -69,7 +69,8 @@ export class ApiKeysService {
   async revoke(caller: Principal, tenantId: string, keyId: string): Promise<void> {
     await this.get(caller, tenantId, keyId);
     await this.ds.transaction(async (tx) => {
-      if (await this.keys.revoke(tx, tenantId, keyId)) await this.quota.release(tx, tenantId, { apiKeys: 1 }, { resourceId: keyId, operationId: keyId });
+      if (await this.keys.revoke(tx, tenantId, keyId))
+        await this.quota.release(tx, tenantId, { apiKeys: 1 }, { resourceId: keyId, operationId: keyId });
     });
   }
 

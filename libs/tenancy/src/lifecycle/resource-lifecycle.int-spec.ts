@@ -26,20 +26,33 @@ async function vmWithNic(tenantId: string): Promise<string> {
     const [pool] = await tx.query(`SELECT pool_id FROM vms WHERE id = $1`, [vmId]);
     const netId = randomUUID();
     await fx.quota.charge(tx, tenantId, { networks: 1 }, { resourceId: netId, operationId: randomUUID() });
-    await tx.query(`INSERT INTO networks (id, tenant_id, pool_id, name, cidr, vni, status) VALUES ($1, $2, $3, 'n', '10.0.0.0/24', $4, 'active')`,
-      [netId, tenantId, pool.pool_id, 4096 + Math.floor(Math.random() * 1_000_000)]);
-    await tx.query(`INSERT INTO vm_nics (vm_id, tenant_id, network_id, device, mac, ip) VALUES ($1, $2, $3, 0, '02:00:00:00:00:01', '10.0.0.2')`, [vmId, tenantId, netId]);
+    await tx.query(`INSERT INTO networks (id, tenant_id, pool_id, name, cidr, vni, status) VALUES ($1, $2, $3, 'n', '10.0.0.0/24', $4, 'active')`, [
+      netId,
+      tenantId,
+      pool.pool_id,
+      4096 + Math.floor(Math.random() * 1_000_000),
+    ]);
+    await tx.query(`INSERT INTO vm_nics (vm_id, tenant_id, network_id, device, mac, ip) VALUES ($1, $2, $3, 0, '02:00:00:00:00:01', '10.0.0.2')`, [
+      vmId,
+      tenantId,
+      netId,
+    ]);
   });
   return vmId;
 }
 
 const row = async (id: string) => (await fx.ds.query(`SELECT presence, status, xapi_uuid FROM vms WHERE id = $1`, [id]))[0];
-const usageKinds = async (id: string) => (await fx.ds.query(`SELECT kind FROM usage_events WHERE resource_id = $1 ORDER BY id`, [id])).map((r: { kind: string }) => r.kind);
+const usageKinds = async (id: string) =>
+  (await fx.ds.query(`SELECT kind FROM usage_events WHERE resource_id = $1 ORDER BY id`, [id])).map((r: { kind: string }) => r.kind);
 
 test("the database's presence table says what presence.ts says", async () => {
-  const rows: { presence: string; on_pool: boolean; billable: boolean; holds_quota: boolean; holds_addresses: boolean }[] =
-    await fx.ds.query(`SELECT * FROM resource_presences ORDER BY presence`);
-  assert.deepEqual(rows.map((r) => r.presence), [...PRESENCES].sort());
+  const rows: { presence: string; on_pool: boolean; billable: boolean; holds_quota: boolean; holds_addresses: boolean }[] = await fx.ds.query(
+    `SELECT * FROM resource_presences ORDER BY presence`,
+  );
+  assert.deepEqual(
+    rows.map((r) => r.presence),
+    [...PRESENCES].sort(),
+  );
   for (const r of rows) {
     const rules = PRESENCE_RULES[r.presence as keyof typeof PRESENCE_RULES];
     assert.deepEqual({ onPool: r.on_pool, billable: r.billable, holdsQuota: r.holds_quota, holdsAddresses: r.holds_addresses }, rules, r.presence);
@@ -57,8 +70,11 @@ test('made bills the VM; gone releases its quota and addresses once and ends its
   assert.deepEqual(await row(vmId), { presence: 'present', status: 'pending', xapi_uuid: 'x-1' });
   assert.deepEqual(await usageKinds(vmId), ['created']);
 
-  const results = await Promise.all([1, 2, 3].map(() => fx.ds.transaction((tx) =>
-    fx.lifecycle.apply(tx, target, 'gone', { patch: { status: 'deleted' }, operationId: randomUUID() }))));
+  const results = await Promise.all(
+    [1, 2, 3].map(() =>
+      fx.ds.transaction((tx) => fx.lifecycle.apply(tx, target, 'gone', { patch: { status: 'deleted' }, operationId: randomUUID() })),
+    ),
+  );
   assert.equal(results.filter((p) => p === 'present').length, 1, 'one of them released it');
   assert.equal((await row(vmId)).presence, 'released');
   assert.deepEqual(await usageKinds(vmId), ['created', 'deleted']);
@@ -86,10 +102,13 @@ test('settledOnly leaves a VM with an operation in flight alone', async () => {
   const tenantId = await fx.tenant();
   const vmId = await vmWithNic(tenantId);
   await fx.ds.query(`UPDATE vms SET status = 'running' WHERE id = $1`, [vmId]);
-  await fx.ds.query(`INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, status, checkpoint, attempts) VALUES ($1, $2, 'vm.stop', 'vm', $3, 'queued', '{}', 0)`,
-    [randomUUID(), tenantId, vmId]);
+  await fx.ds.query(
+    `INSERT INTO operations (id, tenant_id, kind, resource_type, resource_id, status, checkpoint, attempts) VALUES ($1, $2, 'vm.stop', 'vm', $3, 'queued', '{}', 0)`,
+    [randomUUID(), tenantId, vmId],
+  );
   const before = await fx.ds.transaction((tx) =>
-    fx.lifecycle.apply(tx, { kind: 'vm', tenantId, id: vmId }, 'gone', { operationId: vmId, settledOnly: true }));
+    fx.lifecycle.apply(tx, { kind: 'vm', tenantId, id: vmId }, 'gone', { operationId: vmId, settledOnly: true }),
+  );
   assert.equal(before, null);
   assert.equal((await row(vmId)).presence, 'requested');
 });

@@ -1,8 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
-  PRESENCE_RULES, PresenceRepository, VmNicRepository, VmRepository, nextPresence,
-  type Presence, type PresenceEvent, type PresenceKind, type PresencePatch,
+  PRESENCE_RULES,
+  PresenceRepository,
+  VmNicRepository,
+  VmRepository,
+  nextPresence,
+  type Presence,
+  type PresenceEvent,
+  type PresenceKind,
+  type PresencePatch,
 } from '@xenplane/core';
 import { vmFootprint } from '../quota/quota-math.js';
 import { QuotaService } from '../quota/quota.service.js';

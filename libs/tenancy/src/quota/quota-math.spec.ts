@@ -2,11 +2,25 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  QUOTA_RESOURCES, UNLIMITED, ZERO, add, difference, fillLimits, firstShortfall, fits, isZero, negate, normalizeDelta, vmFootprint,
-  type QuotaAmounts, type QuotaLimits,
+  QUOTA_RESOURCES,
+  UNLIMITED,
+  ZERO,
+  add,
+  difference,
+  fillLimits,
+  firstShortfall,
+  fits,
+  isZero,
+  negate,
+  normalizeDelta,
+  vmFootprint,
+  type QuotaAmounts,
+  type QuotaLimits,
 } from './quota-math.js';
 
-const amounts = fc.record(Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, fc.integer({ min: -1000, max: 1000 })])) as Record<keyof QuotaAmounts, fc.Arbitrary<number>>);
+const amounts = fc.record(
+  Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, fc.integer({ min: -1000, max: 1000 })])) as Record<keyof QuotaAmounts, fc.Arbitrary<number>>,
+);
 
 describe('quota arithmetic', () => {
   test('a missing dimension is 0 and a non-integer delta is refused', () => {
@@ -33,7 +47,14 @@ describe('quota arithmetic', () => {
   });
 
   test('a VM holds one vms unit and its sizes, whatever its power state', () => {
-    assert.deepEqual(vmFootprint({ vcpus: 2, memoryMiB: 2048, diskGiB: 20 }), { vms: 1, vcpus: 2, memoryMiB: 2048, diskGiB: 20, networks: 0, apiKeys: 0 });
+    assert.deepEqual(vmFootprint({ vcpus: 2, memoryMiB: 2048, diskGiB: 20 }), {
+      vms: 1,
+      vcpus: 2,
+      memoryMiB: 2048,
+      diskGiB: 20,
+      networks: 0,
+      apiKeys: 0,
+    });
   });
 
   test('limits left out are unlimited, undefined included', () => {
@@ -43,21 +64,28 @@ describe('quota arithmetic', () => {
 
   test('negate, add and difference are consistent (property)', () => {
     // fc.record builds null-prototype objects; spread them to compare by value.
-    fc.assert(fc.property(amounts, amounts, (a, b) => {
-      assert.ok(isZero(add(a, negate(a))));
-      assert.deepEqual(add(a, difference(a, b)), { ...b });
-      assert.deepEqual(negate(negate(a)), { ...a });
-      assert.ok(QUOTA_RESOURCES.every((r) => !Object.is(negate(a)[r], -0)), 'no -0 reaches SQL or JSON');
-    }));
+    fc.assert(
+      fc.property(amounts, amounts, (a, b) => {
+        assert.ok(isZero(add(a, negate(a))));
+        assert.deepEqual(add(a, difference(a, b)), { ...b });
+        assert.deepEqual(negate(negate(a)), { ...a });
+        assert.ok(
+          QUOTA_RESOURCES.every((r) => !Object.is(negate(a)[r], -0)),
+          'no -0 reaches SQL or JSON',
+        );
+      }),
+    );
   });
 
   test('firstShortfall agrees with fits on every dimension (property)', () => {
     const limit = fc.option(fc.integer({ min: 0, max: 50 }), { nil: null });
     const limits = fc.record(Object.fromEntries(QUOTA_RESOURCES.map((r) => [r, limit]))) as fc.Arbitrary<QuotaLimits>;
-    fc.assert(fc.property(limits, amounts, amounts, (l, used, delta) => {
-      const shortfall = firstShortfall({ limits: l, used }, delta);
-      const failing = QUOTA_RESOURCES.filter((r) => !fits(l[r], used[r], delta[r]));
-      assert.equal(shortfall?.resource ?? null, failing[0] ?? null);
-    }));
+    fc.assert(
+      fc.property(limits, amounts, amounts, (l, used, delta) => {
+        const shortfall = firstShortfall({ limits: l, used }, delta);
+        const failing = QUOTA_RESOURCES.filter((r) => !fits(l[r], used[r], delta[r]));
+        assert.equal(shortfall?.resource ?? null, failing[0] ?? null);
+      }),
+    );
   });
 });

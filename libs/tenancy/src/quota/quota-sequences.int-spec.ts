@@ -3,14 +3,16 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { startQuotaFixture, type QuotaFixture, type VmSize } from '../testing/quota-fixture.js';
-import {
-  QUOTA_RESOURCES, UNLIMITED, ZERO, add, difference, firstShortfall, vmFootprint, type QuotaAmounts, type QuotaLimits,
-} from './quota-math.js';
+import { QUOTA_RESOURCES, UNLIMITED, ZERO, add, difference, firstShortfall, vmFootprint, type QuotaAmounts, type QuotaLimits } from './quota-math.js';
 import { QuotaExceededError } from './quota.errors.js';
 
 let fx: QuotaFixture;
-before(async () => { fx = await startQuotaFixture(); });
-after(async () => { await fx?.close(); });
+before(async () => {
+  fx = await startQuotaFixture();
+});
+after(async () => {
+  await fx?.close();
+});
 
 type Command =
   | { kind: 'create'; size: VmSize }
@@ -18,7 +20,11 @@ type Command =
   | { kind: 'delete' | 'failProvision' | 'duplicateRelease'; pick: number }
   | { kind: 'setLimits'; limits: QuotaLimits };
 
-const size = fc.record({ vcpus: fc.integer({ min: 1, max: 4 }), memoryMiB: fc.integer({ min: 128, max: 4096 }), diskGiB: fc.integer({ min: 1, max: 40 }) });
+const size = fc.record({
+  vcpus: fc.integer({ min: 1, max: 4 }),
+  memoryMiB: fc.integer({ min: 128, max: 4096 }),
+  diskGiB: fc.integer({ min: 1, max: 40 }),
+});
 const limit = (max: number) => fc.option(fc.integer({ min: 0, max }), { nil: null, freq: 3 });
 const limits = fc.record({ vms: limit(6), vcpus: limit(14), memoryMiB: limit(12_000), diskGiB: limit(120), networks: limit(3), apiKeys: limit(3) });
 const pick = fc.nat(50);
@@ -32,7 +38,11 @@ const command: fc.Arbitrary<Command> = fc.oneof(
 );
 
 /** The independent model: what each VM holds, computed without the database. */
-interface ModelVm { id: string; size: VmSize; released: boolean }
+interface ModelVm {
+  id: string;
+  size: VmSize;
+  released: boolean;
+}
 
 async function run(commands: Command[], initial: QuotaLimits): Promise<void> {
   const tenantId = await fx.tenant(initial);
@@ -47,10 +57,15 @@ async function run(commands: Command[], initial: QuotaLimits): Promise<void> {
     if (c.kind === 'create') {
       const id = randomUUID();
       const expected = firstShortfall({ limits: lim, used: modelUsed() }, vmFootprint(c.size));
-      const outcome = await fx.ds.transaction(async (tx) => {
-        await fx.quota.charge(tx, tenantId, vmFootprint(c.size), { resourceId: id, operationId: randomUUID() });
-        await fx.insertVm(tx, tenantId, id, c.size);
-      }).then(() => null, (e: unknown) => e);
+      const outcome = await fx.ds
+        .transaction(async (tx) => {
+          await fx.quota.charge(tx, tenantId, vmFootprint(c.size), { resourceId: id, operationId: randomUUID() });
+          await fx.insertVm(tx, tenantId, id, c.size);
+        })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       if (expected) {
         assert.ok(outcome instanceof QuotaExceededError, `expected ${expected.resource} to be refused`);
         assert.deepEqual(outcome.extra, { ...expected });
@@ -62,25 +77,40 @@ async function run(commands: Command[], initial: QuotaLimits): Promise<void> {
       const vm = live[c.pick % live.length]!;
       const delta = difference(vmFootprint(vm.size), vmFootprint(c.size));
       const expected = firstShortfall({ limits: lim, used: modelUsed() }, delta);
-      const outcome = await fx.ds.transaction(async (tx) => {
-        await fx.quota.charge(tx, tenantId, delta, { resourceId: vm.id, operationId: randomUUID() });
-        await tx.query(`UPDATE vms SET vcpus = $2, memory_mib = $3, disk_gib = $4 WHERE tenant_id = $1 AND id = $5`,
-          [tenantId, c.size.vcpus, c.size.memoryMiB, c.size.diskGiB, vm.id]);
-      }).then(() => null, (e: unknown) => e);
+      const outcome = await fx.ds
+        .transaction(async (tx) => {
+          await fx.quota.charge(tx, tenantId, delta, { resourceId: vm.id, operationId: randomUUID() });
+          await tx.query(`UPDATE vms SET vcpus = $2, memory_mib = $3, disk_gib = $4 WHERE tenant_id = $1 AND id = $5`, [
+            tenantId,
+            c.size.vcpus,
+            c.size.memoryMiB,
+            c.size.diskGiB,
+            vm.id,
+          ]);
+        })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
       assert.equal(outcome instanceof QuotaExceededError, expected !== null, String(outcome));
       if (!expected) vm.size = c.size;
     } else if ((c.kind === 'delete' || c.kind === 'failProvision') && live.length) {
       // The worker's paths: a delete marks the VM deleted, a failed provision leaves it in error; both release.
       const vm = live[c.pick % live.length]!;
-      const before = await fx.ds.transaction((tx) => fx.lifecycle.apply(tx, { kind: 'vm', tenantId, id: vm.id }, 'gone', {
-        patch: { status: c.kind === 'delete' ? 'deleted' : 'error' }, operationId: randomUUID(),
-      }));
+      const before = await fx.ds.transaction((tx) =>
+        fx.lifecycle.apply(tx, { kind: 'vm', tenantId, id: vm.id }, 'gone', {
+          patch: { status: c.kind === 'delete' ? 'deleted' : 'error' },
+          operationId: randomUUID(),
+        }),
+      );
       assert.equal(before, 'requested', 'released from what it held');
       vm.released = true;
     } else if (c.kind === 'duplicateRelease' && vms.some((v) => v.released)) {
       const done = vms.filter((v) => v.released);
       const vm = done[c.pick % done.length]!;
-      const again = await fx.ds.transaction((tx) => fx.quota.release(tx, tenantId, vmFootprint(vm.size), { resourceId: vm.id, operationId: randomUUID() }));
+      const again = await fx.ds.transaction((tx) =>
+        fx.quota.release(tx, tenantId, vmFootprint(vm.size), { resourceId: vm.id, operationId: randomUUID() }),
+      );
       assert.equal(again, false, 'a second release of the same VM is a no-op');
     } else if (c.kind === 'setLimits') {
       await fx.quota.setLimits(tenantId, c.limits);
@@ -106,6 +136,9 @@ async function run(commands: Command[], initial: QuotaLimits): Promise<void> {
 }
 
 test('random sequences of create / resize / delete / failed provision / duplicate release / limit change keep usage exact', async () => {
-  const initial = fc.oneof(fc.constant({ ...UNLIMITED }), limits.map((l) => ({ ...l })));
+  const initial = fc.oneof(
+    fc.constant({ ...UNLIMITED }),
+    limits.map((l) => ({ ...l })),
+  );
   await fc.assert(fc.asyncProperty(fc.array(command, { minLength: 1, maxLength: 40 }), initial, run), { numRuns: 100 });
 });

@@ -9,8 +9,12 @@ import { ZERO, vmFootprint } from './quota-math.js';
 import { QuotaExceededError } from './quota.errors.js';
 
 let fx: QuotaFixture;
-before(async () => { fx = await startQuotaFixture(); });
-after(async () => { await fx?.close(); });
+before(async () => {
+  fx = await startQuotaFixture();
+});
+after(async () => {
+  await fx?.close();
+});
 
 const ref = () => ({ resourceId: randomUUID(), operationId: randomUUID() });
 
@@ -33,7 +37,10 @@ async function blockedOnLock(pid: number): Promise<void> {
 
 function settle<T>(p: Promise<T>) {
   const state: { done: boolean; value?: T; error?: unknown } = { done: false };
-  const settled = p.then((value) => Object.assign(state, { done: true, value }), (error: unknown) => Object.assign(state, { done: true, error }));
+  const settled = p.then(
+    (value) => Object.assign(state, { done: true, value }),
+    (error: unknown) => Object.assign(state, { done: true, error }),
+  );
   return { state, settled };
 }
 
@@ -74,8 +81,10 @@ describe('charge, release and recount', () => {
     const tenantId = await fx.tenant({ vcpus: 8 });
     await fx.ds.transaction((tx) => fx.quota.charge(tx, tenantId, { vcpus: 6 }, ref()));
     await fx.quota.setLimits(tenantId, { vms: null, vcpus: 4, memoryMiB: null, diskGiB: null, networks: null });
-    await assert.rejects(fx.ds.transaction((tx) => fx.quota.charge(tx, tenantId, { vcpus: 1 }, ref())), (e: QuotaExceededError) =>
-      e.code === 'quota_exceeded' && e.extra.resource === 'vcpus' && e.extra.used === 6 && e.extra.limit === 4);
+    await assert.rejects(
+      fx.ds.transaction((tx) => fx.quota.charge(tx, tenantId, { vcpus: 1 }, ref())),
+      (e: QuotaExceededError) => e.code === 'quota_exceeded' && e.extra.resource === 'vcpus' && e.extra.used === 6 && e.extra.limit === 4,
+    );
     // A resize that grows an unlimited dimension and shrinks the capped one fits.
     await fx.ds.transaction((tx) => fx.quota.charge(tx, tenantId, { vcpus: -1, memoryMiB: 512 }, ref()));
     assert.deepEqual((await fx.stored(tenantId)).used, { ...ZERO, vcpus: 5, memoryMiB: 512 });
@@ -92,8 +101,9 @@ describe('charge, release and recount', () => {
     const failedCreate = randomUUID();
     const laterDelete = randomUUID();
     const tries = [failedCreate, failedCreate, laterDelete, laterDelete, failedCreate, laterDelete];
-    const results = await Promise.all(tries.map((operationId) =>
-      fx.ds.transaction((tx) => fx.quota.release(tx, tenantId, vmFootprint(vm), { resourceId: vmId, operationId }))));
+    const results = await Promise.all(
+      tries.map((operationId) => fx.ds.transaction((tx) => fx.quota.release(tx, tenantId, vmFootprint(vm), { resourceId: vmId, operationId }))),
+    );
     assert.equal(results.filter(Boolean).length, 1);
     assert.deepEqual((await fx.stored(tenantId)).used, ZERO);
     assert.deepEqual(await fx.ledgerSum(tenantId), ZERO);
@@ -101,8 +111,10 @@ describe('charge, release and recount', () => {
 
   test('usage can never go negative, even by a statement that bypasses the service', async () => {
     const tenantId = await fx.tenant();
-    await assert.rejects(fx.ds.query(`UPDATE tenant_quotas SET vcpus_used = vcpus_used - 1 WHERE tenant_id = $1`, [tenantId]),
-      /ck_tenant_quotas_vcpus_used/);
+    await assert.rejects(
+      fx.ds.query(`UPDATE tenant_quotas SET vcpus_used = vcpus_used - 1 WHERE tenant_id = $1`, [tenantId]),
+      /ck_tenant_quotas_vcpus_used/,
+    );
   });
 
   test('recount sets usage from the VM rows under the lock, reports the drift once, and records it', async () => {
@@ -117,7 +129,9 @@ describe('charge, release and recount', () => {
     });
     assert.deepEqual((await fx.quota.recount(tenantId)).drift, ZERO);
     // Drift injected behind the service's back: two VMs gone without a release, one made without a charge.
-    await fx.ds.query(`UPDATE vms SET status = 'deleted', presence = 'released' WHERE id IN (SELECT id FROM vms WHERE tenant_id = $1 LIMIT 2)`, [tenantId]);
+    await fx.ds.query(`UPDATE vms SET status = 'deleted', presence = 'released' WHERE id IN (SELECT id FROM vms WHERE tenant_id = $1 LIMIT 2)`, [
+      tenantId,
+    ]);
     await fx.ds.transaction((tx) => fx.insertVm(tx, tenantId, randomUUID(), { vcpus: 1, memoryMiB: 2048, diskGiB: 4 }, 'running'));
     const before = await metricValue('vcpus');
     const result = await fx.quota.recount(tenantId);
@@ -135,7 +149,10 @@ describe('charge, release and recount', () => {
   test('a tenant that predates its quota row gets one, counted from what it holds, on any path', async () => {
     const tenantId = await fx.tenant();
     const dropRow = () => fx.ds.query(`DELETE FROM tenant_quotas WHERE tenant_id = $1`, [tenantId]);
-    const [vm1, vm2] = [{ vcpus: 3, memoryMiB: 256, diskGiB: 2 }, { vcpus: 1, memoryMiB: 128, diskGiB: 1 }];
+    const [vm1, vm2] = [
+      { vcpus: 3, memoryMiB: 256, diskGiB: 2 },
+      { vcpus: 1, memoryMiB: 128, diskGiB: 1 },
+    ];
     const [id1, id2] = [randomUUID(), randomUUID()];
     await fx.ds.transaction((tx) => fx.insertVm(tx, tenantId, id1, vm1));
     await dropRow();
@@ -147,7 +164,9 @@ describe('charge, release and recount', () => {
     });
     assert.deepEqual((await fx.stored(tenantId)).used, { vms: 2, vcpus: 4, memoryMiB: 384, diskGiB: 3, networks: 0, apiKeys: 0 });
     await dropRow();
-    await fx.ds.transaction((tx) => fx.lifecycle.apply(tx, { kind: 'vm', tenantId, id: id1 }, 'gone', { patch: { status: 'deleted' }, operationId: randomUUID() }));
+    await fx.ds.transaction((tx) =>
+      fx.lifecycle.apply(tx, { kind: 'vm', tenantId, id: id1 }, 'gone', { patch: { status: 'deleted' }, operationId: randomUUID() }),
+    );
     assert.deepEqual((await fx.stored(tenantId)).used, vmFootprint(vm2));
     assert.deepEqual((await fx.quota.recount(tenantId)).drift, ZERO);
   });

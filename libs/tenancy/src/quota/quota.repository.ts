@@ -14,7 +14,14 @@ export interface LedgerEntry {
   delta: QuotaAmounts;
 }
 
-export const QUOTA_COLUMN: Record<QuotaResource, string> = { vms: 'vms', vcpus: 'vcpus', memoryMiB: 'memory_mib', diskGiB: 'disk_gib', networks: 'networks', apiKeys: 'api_keys' };
+export const QUOTA_COLUMN: Record<QuotaResource, string> = {
+  vms: 'vms',
+  vcpus: 'vcpus',
+  memoryMiB: 'memory_mib',
+  diskGiB: 'disk_gib',
+  networks: 'networks',
+  apiKeys: 'api_keys',
+};
 const SQL_TYPE: Record<QuotaResource, string> = { vms: 'int', vcpus: 'int', memoryMiB: 'bigint', diskGiB: 'bigint', networks: 'int', apiKeys: 'int' };
 // $2.. carry one value per dimension in QUOTA_RESOURCES order; further parameters follow them.
 const param = (r: QuotaResource) => `$${QUOTA_RESOURCES.indexOf(r) + 2}::${SQL_TYPE[r]}`;
@@ -61,7 +68,8 @@ export class QuotaRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async insert(tx: EntityManager, tenantId: string, limits: QuotaLimits): Promise<boolean> {
-    const inserted = await affected(tx,
+    const inserted = await affected(
+      tx,
       `INSERT INTO tenant_quotas (tenant_id, ${each((c) => `${c}_limit`, ', ')}) VALUES ($1, ${each((_, p) => p, ', ')})
        ON CONFLICT (tenant_id) DO NOTHING`,
       [tenantId, ...QUOTA_RESOURCES.map((r) => limits[r])],
@@ -82,7 +90,12 @@ export class QuotaRepository {
 
   /** The quota statement: adds `delta` only if every growing dimension stays within its limit. */
   async chargeIfFits(tx: EntityManager, tenantId: string, delta: QuotaAmounts): Promise<boolean> {
-    return (await affected(tx, `UPDATE tenant_quotas SET ${ADD_USED}, updated_at = now() WHERE tenant_id = $1 AND ${FITS}`, [tenantId, ...values(delta)])) === 1;
+    return (
+      (await affected(tx, `UPDATE tenant_quotas SET ${ADD_USED}, updated_at = now() WHERE tenant_id = $1 AND ${FITS}`, [
+        tenantId,
+        ...values(delta),
+      ])) === 1
+    );
   }
 
   /** Adds `delta` whatever the limits (releases); CHECK (used >= 0) refuses going negative. */
@@ -91,7 +104,10 @@ export class QuotaRepository {
   }
 
   async setUsed(tx: EntityManager, tenantId: string, used: QuotaAmounts): Promise<void> {
-    await affected(tx, `UPDATE tenant_quotas SET ${each((c, p) => `${c}_used = ${p}`, ', ')}, updated_at = now() WHERE tenant_id = $1`, [tenantId, ...values(used)]);
+    await affected(tx, `UPDATE tenant_quotas SET ${each((c, p) => `${c}_used = ${p}`, ', ')}, updated_at = now() WHERE tenant_id = $1`, [
+      tenantId,
+      ...values(used),
+    ]);
   }
 
   async setLimits(tx: EntityManager, tenantId: string, limits: QuotaLimits): Promise<boolean> {
@@ -101,7 +117,8 @@ export class QuotaRepository {
 
   /** Records a ledger entry unless its key (or the resource's one release) is already there. */
   async record(tx: EntityManager, tenantId: string, entry: LedgerEntry): Promise<boolean> {
-    const inserted = await affected(tx,
+    const inserted = await affected(
+      tx,
       `INSERT INTO quota_ledger (tenant_id, ${each((c) => c, ', ')}, resource_id, operation_id, kind)
        VALUES ($1, ${each((_, p) => p, ', ')}, $${AFTER}, $${AFTER + 1}, $${AFTER + 2}) ON CONFLICT DO NOTHING`,
       [tenantId, ...values(entry.delta), entry.resourceId, entry.operationId, entry.kind],
@@ -115,7 +132,12 @@ export class QuotaRepository {
     const nets = (await one<{ networks: number }>(tx, HELD_BY_NETWORKS, [tenantId]))!;
     const keys = (await one<{ api_keys: number }>(tx, HELD_BY_API_KEYS, [tenantId]))!;
     return {
-      vms: vms.vms, vcpus: vms.vcpus, memoryMiB: num(vms.memory_mib), diskGiB: num(vms.disk_gib), networks: nets.networks, apiKeys: keys.api_keys,
+      vms: vms.vms,
+      vcpus: vms.vcpus,
+      memoryMiB: num(vms.memory_mib),
+      diskGiB: num(vms.disk_gib),
+      networks: nets.networks,
+      apiKeys: keys.api_keys,
     };
   }
 

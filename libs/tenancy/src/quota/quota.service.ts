@@ -5,8 +5,18 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { AuditRepository, NotFoundError, quotaDrift } from '@xenplane/core';
 import { TenantRepository } from '../tenants/tenant.repository.js';
 import {
-  QUOTA_RESOURCES, UNLIMITED, difference, fillLimits, firstShortfall, isZero, negate, normalizeDelta,
-  type Quota, type QuotaAmounts, type QuotaDelta, type QuotaLimits,
+  QUOTA_RESOURCES,
+  UNLIMITED,
+  difference,
+  fillLimits,
+  firstShortfall,
+  isZero,
+  negate,
+  normalizeDelta,
+  type Quota,
+  type QuotaAmounts,
+  type QuotaDelta,
+  type QuotaLimits,
 } from './quota-math.js';
 import { QuotaExceededError } from './quota.errors.js';
 import { QuotaRepository } from './quota.repository.js';
@@ -116,12 +126,26 @@ export class QuotaService {
 
   /** Every correction is an audit entry of its own (who: the system), besides the drift metric. */
   private async auditDrift(tenantId: string, drift: QuotaAmounts, requestId: string): Promise<void> {
-    const changes = Object.entries(drift).filter(([, n]) => n !== 0).map(([k, n]) => `${k}${n > 0 ? '+' : ''}${n}`).join(' ');
-    await this.audit.insert(this.ds.manager, [{
-      id: randomUUID(), tenantId, apiKeyId: null, role: null, method: 'SYSTEM', route: 'quota.recount',
-      path: `quota drift corrected: ${changes}`, resourceId: tenantId, status: 200, outcome: 'succeeded', errorCode: 'quota_drift',
-      requestId,
-    }]);
+    const changes = Object.entries(drift)
+      .filter(([, n]) => n !== 0)
+      .map(([k, n]) => `${k}${n > 0 ? '+' : ''}${n}`)
+      .join(' ');
+    await this.audit.insert(this.ds.manager, [
+      {
+        id: randomUUID(),
+        tenantId,
+        apiKeyId: null,
+        role: null,
+        method: 'SYSTEM',
+        route: 'quota.recount',
+        path: `quota drift corrected: ${changes}`,
+        resourceId: tenantId,
+        status: 200,
+        outcome: 'succeeded',
+        errorCode: 'quota_drift',
+        requestId,
+      },
+    ]);
   }
 
   private async assertTenant(tenantId: string): Promise<void> {

@@ -9,8 +9,7 @@ export class TenantRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async insert(tx: EntityManager, id: string, name: string): Promise<TenantEntity> {
-    const inserted = await tx.createQueryBuilder().insert().into(TenantEntity)
-      .values({ id, name, status: 'active' }).returning('*').execute();
+    const inserted = await tx.createQueryBuilder().insert().into(TenantEntity).values({ id, name, status: 'active' }).returning('*').execute();
     return tx.create(TenantEntity, inserted.generatedMaps[0] as TenantEntity);
   }
 
@@ -40,8 +39,12 @@ export class TenantRepository {
    */
   async deleteIfEmpty(tx: EntityManager, id: string): Promise<'deleted' | 'not_empty'> {
     await rows(tx, `SELECT id FROM tenants WHERE id = $1 FOR UPDATE`, [id]);
-    const owned = await one<{ n: number }>(tx, `SELECT ((SELECT count(*) FROM vms WHERE tenant_id = $1 AND status <> 'deleted')
-       + (SELECT count(*) FROM networks WHERE tenant_id = $1 AND status <> 'deleted'))::int AS n`, [id]);
+    const owned = await one<{ n: number }>(
+      tx,
+      `SELECT ((SELECT count(*) FROM vms WHERE tenant_id = $1 AND status <> 'deleted')
+       + (SELECT count(*) FROM networks WHERE tenant_id = $1 AND status <> 'deleted'))::int AS n`,
+      [id],
+    );
     if (owned!.n > 0) return 'not_empty';
     await affected(tx, `UPDATE tenants SET status = 'deleted', deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
     await affected(tx, `UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND revoked_at IS NULL`, [id]);

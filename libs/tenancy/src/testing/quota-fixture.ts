@@ -44,7 +44,11 @@ export async function startQuotaFixture(poolSize = 6): Promise<QuotaFixture> {
   await ds.query(`INSERT INTO images (id, name, template) VALUES ($1, 'i', 't')`, [imageId]);
   await ds.query(`INSERT INTO pools (id, name, url, username) VALUES ($1, 'p', 'http://127.0.0.1:1', 'root')`, [poolId]);
   return {
-    db, ds, quota, lifecycle, repo,
+    db,
+    ds,
+    quota,
+    lifecycle,
+    repo,
     async tenant(limits = {}) {
       return (await tenants.create(`t-${randomUUID()}`, limits)).id;
     },

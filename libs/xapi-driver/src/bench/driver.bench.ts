@@ -14,11 +14,15 @@ const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
 
 function post(body: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${sim.url}/jsonrpc`, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let size = 0;
-      res.on('data', (c: Buffer) => (size += c.length));
-      res.on('end', () => (res.statusCode === 200 ? resolve(size) : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
+    const req = http.request(
+      `${sim.url}/jsonrpc`,
+      { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } },
+      (res) => {
+        let size = 0;
+        res.on('data', (c: Buffer) => (size += c.length));
+        res.on('end', () => (res.statusCode === 200 ? resolve(size) : reject(new Error(`HTTP ${res.statusCode}`))));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -28,25 +32,37 @@ function post(body: string): Promise<number> {
 async function run(one: () => Promise<unknown>): Promise<number> {
   let left = callsPerRun;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (left-- > 0) await one();
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (left-- > 0) await one();
+    }),
+  );
   return callsPerRun / ((performance.now() - started) / 1000);
 }
 
 try {
   const [template] = await client.call<string[]>('VM.get_by_name_label', 'Debian Bookworm 12');
-  const session = JSON.parse(await new Promise<string>((resolve, reject) => {
-    const body = JSON.stringify({ jsonrpc: '2.0', method: 'session.login_with_password', params: ['root', 'xenroot', '1.0', 'driver-bench-bare'], id: 1 });
-    const req = http.request(`${sim.url}/jsonrpc`, { method: 'POST', agent, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => resolve(text));
-    });
-    req.on('error', reject);
-    req.end(body);
-  })).result as string;
-  const cases: Array<[string, unknown[]]> = [['VM.get_record', [template]], ['pool.get_all', []]];
+  const session = JSON.parse(
+    await new Promise<string>((resolve, reject) => {
+      const body = JSON.stringify({
+        jsonrpc: '2.0',
+        method: 'session.login_with_password',
+        params: ['root', 'xenroot', '1.0', 'driver-bench-bare'],
+        id: 1,
+      });
+      const req = http.request(`${sim.url}/jsonrpc`, { method: 'POST', agent, headers: { 'content-length': Buffer.byteLength(body) } }, (res) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => resolve(text));
+      });
+      req.on('error', reject);
+      req.end(body);
+    }),
+  ).result as string;
+  const cases: Array<[string, unknown[]]> = [
+    ['VM.get_record', [template]],
+    ['pool.get_all', []],
+  ];
   for (const [method, params] of cases) {
     const body = JSON.stringify({ jsonrpc: '2.0', method, params: [session, ...params], id: 1 });
     const driver: number[] = [];
@@ -59,7 +75,16 @@ try {
       driver.push(await run(() => client.call(method, ...params)));
     }
     const [d, b] = [Math.max(...driver), Math.max(...bare)];
-    console.log(JSON.stringify({ bench: 'xapi-driver', metric: `${method} calls/s, driver vs bare http (concurrency ${concurrency})`, value: d, unit: 'calls/s', baseline: b, ratio: d / b }));
+    console.log(
+      JSON.stringify({
+        bench: 'xapi-driver',
+        metric: `${method} calls/s, driver vs bare http (concurrency ${concurrency})`,
+        value: d,
+        unit: 'calls/s',
+        baseline: b,
+        ratio: d / b,
+      }),
+    );
     // throughput cost per call: what the driver adds (encode, parse, normalise, limiter, session) over bare HTTP
     console.log(JSON.stringify({ bench: 'xapi-driver', metric: `${method} driver time added per call`, value: (1 / d - 1 / b) * 1e6, unit: 'µs' }));
   }

@@ -33,13 +33,15 @@ function refused(status: number, line: string): XapiTransportError {
 
 // As for calls (http-poster.ts): an untrusted certificate is `tls` (nothing sent), anything else the connection's.
 function connectionError(e: NodeJS.ErrnoException): XapiTransportError {
-  if (e instanceof TlsTrustError) return new XapiTransportError('tls', `TLS: ${e.code} ${e.message}`, METHOD, { code: e.code, notSent: true, cause: e });
+  if (e instanceof TlsTrustError)
+    return new XapiTransportError('tls', `TLS: ${e.code} ${e.message}`, METHOD, { code: e.code, notSent: true, cause: e });
   return new XapiTransportError('connection', `${e.code ?? 'error'} ${e.message}`, METHOD, { code: e.code, cause: e });
 }
 
 /** Opens the console byte stream (raw RFB or vt100) at `location` with `session`. */
 export function openConsoleStream(location: URL, session: string, opts: Settings): Promise<Duplex> {
-  if (location.protocol !== 'http:' && location.protocol !== 'https:') throw new TypeError(`unsupported console location scheme ${location.protocol}`);
+  if (location.protocol !== 'http:' && location.protocol !== 'https:')
+    throw new TypeError(`unsupported console location scheme ${location.protocol}`);
   return opts.transport === 'websocket' ? viaWebSocket(location, session, opts) : viaConnect(location, session, opts);
 }
 
@@ -57,7 +59,10 @@ function guard<T>(opts: Settings, start: (settle: (err: Error | undefined, value
         reject(err);
       } else resolve(value as T);
     };
-    const timer = setTimeout(() => settle(new XapiTransportError('timeout', `no console answer within ${opts.timeoutMs} ms`, METHOD)), opts.timeoutMs);
+    const timer = setTimeout(
+      () => settle(new XapiTransportError('timeout', `no console answer within ${opts.timeoutMs} ms`, METHOD)),
+      opts.timeoutMs,
+    );
     const onAbort = () => settle(new XapiTransportError('aborted', 'console request aborted', METHOD));
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     cleanup = start(settle);
@@ -88,11 +93,14 @@ function viaConnect(location: URL, session: string, opts: Settings): Promise<Dup
         settle(undefined, s);
       };
       const onError = (e: NodeJS.ErrnoException) => settle(connectionError(e));
-      s.on('data', onData).on('error', onError).once('close', () => settle(new XapiTransportError('connection', 'console closed before answering', METHOD)));
+      s.on('data', onData)
+        .on('error', onError)
+        .once('close', () => settle(new XapiTransportError('connection', 'console closed before answering', METHOD)));
       s.write(`CONNECT ${location.pathname}${location.search} HTTP/1.0\r\nHost: ${location.host}\r\nCookie: ${cookie(session)}\r\n\r\n`);
     };
-    if (secure && opts.agent instanceof VerifyingHttpsAgent) opts.agent.connect(host, port).then(talk, (e: NodeJS.ErrnoException) => settle(connectionError(e)));
-    else if (secure) settle(new TypeError('an https console needs the client\'s verifying agent'));
+    if (secure && opts.agent instanceof VerifyingHttpsAgent)
+      opts.agent.connect(host, port).then(talk, (e: NodeJS.ErrnoException) => settle(connectionError(e)));
+    else if (secure) settle(new TypeError("an https console needs the client's verifying agent"));
     else {
       const plain = net.connect(port, host);
       plain.once('error', (e: NodeJS.ErrnoException) => settle(connectionError(e))).once('connect', () => talk(plain));
@@ -113,7 +121,9 @@ function viaWebSocket(location: URL, session: string, opts: Settings): Promise<D
     const stream = createWebSocketStream(ws); // now: the server speaks first, possibly in the 101's packet
     const noop = () => undefined;
     stream.on('error', noop);
-    ws.once('unexpected-response', (_req, res) => settle(refused(res.statusCode ?? 0, `HTTP/${res.httpVersion} ${res.statusCode} ${res.statusMessage ?? ''}`.trim())));
+    ws.once('unexpected-response', (_req, res) =>
+      settle(refused(res.statusCode ?? 0, `HTTP/${res.httpVersion} ${res.statusCode} ${res.statusMessage ?? ''}`.trim())),
+    );
     ws.once('error', (e: NodeJS.ErrnoException) => settle(connectionError(e)));
     ws.once('open', () => {
       stream.off('error', noop);

@@ -5,7 +5,10 @@ import { decodeTaskResult, isTaskDone, taskOutcome } from './task-outcome.js';
 
 describe('task outcome', () => {
   it('decodes XML-RPC encoded results, on either transport', () => {
-    assert.equal(decodeTaskResult('<value>OpaqueRef:0f3e3c1a-6d0c-4b7e-a2f4-2b0b1a9c7d55</value>', 'VM.clone'), 'OpaqueRef:0f3e3c1a-6d0c-4b7e-a2f4-2b0b1a9c7d55');
+    assert.equal(
+      decodeTaskResult('<value>OpaqueRef:0f3e3c1a-6d0c-4b7e-a2f4-2b0b1a9c7d55</value>', 'VM.clone'),
+      'OpaqueRef:0f3e3c1a-6d0c-4b7e-a2f4-2b0b1a9c7d55',
+    );
     assert.equal(decodeTaskResult('<value></value>', 'VM.start'), '');
     assert.equal(decodeTaskResult('', 'VM.start'), '');
     assert.equal(decodeTaskResult(' <value>OpaqueRef:a</value>\n', 'VM.clone'), 'OpaqueRef:a');

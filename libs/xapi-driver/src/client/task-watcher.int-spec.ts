@@ -58,7 +58,13 @@ describe('async tasks against the simulator', () => {
     const client = simClient(sim);
     const pool = new XapiPool(client);
     try {
-      const { ref } = await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'stubborn', otherConfig: {}, memoryBytes: 2 ** 30, vcpus: 1 });
+      const { ref } = await provision(pool, {
+        template: 'Debian Bookworm 12',
+        nameLabel: 'stubborn',
+        otherConfig: {},
+        memoryBytes: 2 ** 30,
+        vcpus: 1,
+      });
       await pool.startVm(ref);
       await simControl(sim, '/sim/latency', { method: 'VM.clean_shutdown', ms: 5_000 });
       const started = Date.now();

@@ -66,7 +66,10 @@ describe('XapiClient resilience against the simulator (hosts on 127.0.0.k)', () 
     const vms = await c.call<string[]>('VM.get_all');
     assert.ok(vms.includes(template));
     assert.equal(new URL(c.masterUrl).hostname, '127.0.0.3');
-    assert.deepEqual((await simState(sim, 3)).hosts.map((h) => h.up), [false, true, true]);
+    assert.deepEqual(
+      (await simState(sim, 3)).hosts.map((h) => h.up),
+      [false, true, true],
+    );
   });
 
   it('reports a retryable connection error when the master is down and nobody took over', async () => {

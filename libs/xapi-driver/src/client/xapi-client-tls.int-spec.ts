@@ -22,7 +22,10 @@ describe('XapiClient TLS trust per client (no process-wide NODE_EXTRA_CA_CERTS)'
     // Trusted clients still talking (background host learning, logout) would blur the count.
     await Promise.all(clients.filter((o) => o !== c).map((o) => o.close()));
     const before = front.bytesReceived();
-    const err = await c.call('pool.get_all').then(() => assert.fail('trusted a certificate it should not'), (e: unknown) => e);
+    const err = await c.call('pool.get_all').then(
+      () => assert.fail('trusted a certificate it should not'),
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof XapiTransportError, String(err));
     assert.equal(err.kind, 'tls');
     assert.equal(err.retryable, false);
@@ -49,8 +52,10 @@ describe('XapiClient TLS trust per client (no process-wide NODE_EXTRA_CA_CERTS)'
     assert.ok((await client({ tls: { fingerprint256: cert.fingerprint256 } }).call<string[]>('pool.get_all')).length === 1);
     const bare = cert.fingerprint256.replace(/:/g, '').toLowerCase();
     assert.ok((await client({ tls: { fingerprint256: bare } }).call<string[]>('pool.get_all')).length === 1);
-    await refused(client({ tls: { fingerprint256: other.fingerprint256 } }),
-      new RegExp(`ERR_TLS_FINGERPRINT_MISMATCH .*${cert.fingerprint256}.* not the pinned ${other.fingerprint256}`));
+    await refused(
+      client({ tls: { fingerprint256: other.fingerprint256 } }),
+      new RegExp(`ERR_TLS_FINGERPRINT_MISMATCH .*${cert.fingerprint256}.* not the pinned ${other.fingerprint256}`),
+    );
   });
 
   it('a CA is trusted for what it signed (here the certificate itself) and nothing else', async () => {

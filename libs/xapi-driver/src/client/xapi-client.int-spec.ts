@@ -25,7 +25,13 @@ describe('XapiClient against the simulator', () => {
       const hosts = await client.call<Record<string, { address: string; enabled: boolean }>>('host.get_all_records');
       assert.equal(Object.keys(hosts).length, 2);
       assert.equal(client.protocol, 'json-rpc');
-      assert.deepEqual(events.map((e) => [e.method, e.error]), [['pool.get_all', undefined], ['host.get_all_records', undefined]]);
+      assert.deepEqual(
+        events.map((e) => [e.method, e.error]),
+        [
+          ['pool.get_all', undefined],
+          ['host.get_all_records', undefined],
+        ],
+      );
     } finally {
       await client.close();
     }
@@ -100,7 +106,13 @@ describe('XapiClient against the simulator', () => {
     const json = simClient(sim, { transport: 'json-rpc' });
     const xml = simClient(sim, { transport: 'xml-rpc' });
     try {
-      for (const method of ['VM.get_all_records', 'host.get_all_records', 'host_metrics.get_all_records', 'SR.get_all_records', 'pool.get_all_records']) {
+      for (const method of [
+        'VM.get_all_records',
+        'host.get_all_records',
+        'host_metrics.get_all_records',
+        'SR.get_all_records',
+        'pool.get_all_records',
+      ]) {
         const [a, b] = await Promise.all([json.call(method), xml.call(method)]);
         assert.deepEqual(b, a, method);
       }

@@ -132,7 +132,12 @@ export class XapiClient {
    */
   async openConsole(location: string, options: ConsoleStreamOptions = {}): Promise<Duplex> {
     const url = new URL(location);
-    const settings = { transport: options.transport ?? 'connect', timeoutMs: options.timeoutMs ?? 30_000, signal: options.signal, agent: this.http.agentFor(url) };
+    const settings = {
+      transport: options.transport ?? 'connect',
+      timeoutMs: options.timeoutMs ?? 30_000,
+      signal: options.signal,
+      agent: this.http.agentFor(url),
+    };
     for (let relogged = false; ; relogged = true) {
       const session = await this.sessions.session();
       try {

@@ -25,8 +25,22 @@ describe('datamodel normalisation', () => {
   });
 
   it('turns XML-RPC strings into numbers and dates by type, leaving JSON values alone', () => {
-    const fromXml = { memory_static_max: '1073741824', VCPUs_max: '2', name_label: '42', other_config: { a: '1' }, VBDs: [], snapshot_time: '20230729T13:20:01Z' };
-    const fromJson = { memory_static_max: 1073741824, VCPUs_max: 2, name_label: '42', other_config: { a: '1' }, VBDs: [], snapshot_time: '20230729T13:20:01Z' };
+    const fromXml = {
+      memory_static_max: '1073741824',
+      VCPUs_max: '2',
+      name_label: '42',
+      other_config: { a: '1' },
+      VBDs: [],
+      snapshot_time: '20230729T13:20:01Z',
+    };
+    const fromJson = {
+      memory_static_max: 1073741824,
+      VCPUs_max: 2,
+      name_label: '42',
+      other_config: { a: '1' },
+      VBDs: [],
+      snapshot_time: '20230729T13:20:01Z',
+    };
     const expected = { ...fromJson, snapshot_time: new Date('2023-07-29T13:20:01Z') };
     assert.deepEqual(normaliseResult('VM.get_all_records', { 'OpaqueRef:a': fromXml }), { 'OpaqueRef:a': expected });
     assert.deepEqual(normaliseResult('VM.get_all_records', { 'OpaqueRef:a': fromJson }), { 'OpaqueRef:a': expected });

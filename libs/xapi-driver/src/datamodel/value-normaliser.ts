@@ -121,7 +121,10 @@ export function parseXapiDateTime(text: string): Date | undefined {
 
 /** Formats a Date the way XAPI does (`20230729T13:20:01Z`). */
 export function formatXapiDateTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, 'Z').replace(/-/g, '');
+  return d
+    .toISOString()
+    .replace(/\.\d{3}Z$/, 'Z')
+    .replace(/-/g, '');
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

@@ -10,7 +10,14 @@ describe('error classification', () => {
   });
 
   it('treats authentication, bad handles and business errors as final', () => {
-    for (const code of ['SESSION_AUTHENTICATION_FAILED', 'HANDLE_INVALID', 'VM_BAD_POWER_STATE', 'MEMORY_CONSTRAINT_VIOLATION', 'NO_HOSTS_AVAILABLE', 'UUID_INVALID']) {
+    for (const code of [
+      'SESSION_AUTHENTICATION_FAILED',
+      'HANDLE_INVALID',
+      'VM_BAD_POWER_STATE',
+      'MEMORY_CONSTRAINT_VIOLATION',
+      'NO_HOSTS_AVAILABLE',
+      'UUID_INVALID',
+    ]) {
       assert.equal(new XapiError(code, [], 'm').retryable, false, code);
     }
   });

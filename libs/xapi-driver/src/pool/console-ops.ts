@@ -21,7 +21,11 @@ export async function vmConsole(client: XapiClient, vmRef: string, protocol: Con
 }
 
 /** Opens the VM's console stream; the location is read afresh, so a migrated VM's new host is used. */
-export async function openVmConsole(client: XapiClient, vmRef: string, options: ConsoleStreamOptions & { protocol?: ConsoleHandle['protocol'] } = {}): Promise<Duplex> {
+export async function openVmConsole(
+  client: XapiClient,
+  vmRef: string,
+  options: ConsoleStreamOptions & { protocol?: ConsoleHandle['protocol'] } = {},
+): Promise<Duplex> {
   const c = await vmConsole(client, vmRef, options.protocol);
   return client.openConsole(c.location, options);
 }

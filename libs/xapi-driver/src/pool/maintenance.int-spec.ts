@@ -20,7 +20,10 @@ import { provision } from '../testing/provision.js';
 import { XapiPool } from './xapi-pool.js';
 
 const exec = promisify(execFile);
-const vncMissing = await exec('sh', ['-c', 'command -v vncsnapshot']).then(() => undefined, () => 'vncsnapshot missing (apt-get install vncsnapshot)');
+const vncMissing = await exec('sh', ['-c', 'command -v vncsnapshot']).then(
+  () => undefined,
+  () => 'vncsnapshot missing (apt-get install vncsnapshot)',
+);
 if (vncMissing && process.env.CI === 'true') throw new Error(`CI=true but ${vncMissing}`);
 
 async function readExactly(stream: Duplex, n: number): Promise<Buffer> {
@@ -35,11 +38,14 @@ async function readExactly(stream: Duplex, n: number): Promise<Buffer> {
 // A loopback port piping each connection into a console stream the driver opens, for vncsnapshot.
 async function snapshotThrough(open: () => Promise<Duplex>): Promise<number> {
   const server = net.createServer((client) => {
-    open().then((up) => {
-      up.on('error', () => client.destroy()).on('close', () => client.destroy());
-      client.on('error', () => up.destroy()).on('close', () => up.destroy());
-      up.pipe(client).pipe(up);
-    }, () => client.destroy());
+    open().then(
+      (up) => {
+        up.on('error', () => client.destroy()).on('close', () => client.destroy());
+        client.on('error', () => up.destroy()).on('close', () => up.destroy());
+        up.pipe(client).pipe(up);
+      },
+      () => client.destroy(),
+    );
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const dir = await mkdtemp(join(tmpdir(), 'driver-vnc-'));
@@ -64,7 +70,8 @@ describe('XapiPool: consoles, migration and maintenance (current xapi)', () => {
     client = simClient(sim);
     pool = new XapiPool(client);
     hosts = (await pool.listHosts()).map((h) => h.ref);
-    vm = (await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'driver-console', otherConfig: {}, memoryBytes: 1024 ** 3, vcpus: 1 })).ref;
+    vm = (await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'driver-console', otherConfig: {}, memoryBytes: 1024 ** 3, vcpus: 1 }))
+      .ref;
     await pool.startVm(vm, hosts[1]);
   });
   after(async () => {
@@ -72,7 +79,7 @@ describe('XapiPool: consoles, migration and maintenance (current xapi)', () => {
     await sim?.stop();
   });
 
-  it('finds the VM\'s rfb console and opens its RFB stream over CONNECT and WebSocket', async () => {
+  it("finds the VM's rfb console and opens its RFB stream over CONNECT and WebSocket", async () => {
     const c = await pool.vmConsole(vm);
     assert.equal(c.protocol, 'rfb');
     assert.match(c.location, /^http:\/\/127\.0\.0\.2:\d+\/console\?uuid=[0-9a-f-]{36}$/);
@@ -86,7 +93,7 @@ describe('XapiPool: consoles, migration and maintenance (current xapi)', () => {
   });
 
   // A pool's HTTPS (here a TLS front on the VM's host) serves /console too: its stream trusts what the calls trust.
-  it('over HTTPS opens the console only with the pool\'s pinned certificate, on both transports', async () => {
+  it("over HTTPS opens the console only with the pool's pinned certificate, on both transports", async () => {
     const [cert, other] = [selfSignedCertificate('pool-host'), selfSignedCertificate('someone-else')];
     const front = await startTlsFront(simHostUrl(sim, 2), cert);
     const pinned = simClient(sim, { tls: { fingerprint256: cert.fingerprint256 } });
@@ -99,7 +106,10 @@ describe('XapiPool: consoles, migration and maintenance (current xapi)', () => {
         assert.equal((await readExactly(stream, 12)).toString('latin1'), 'RFB 003.008\n', transport);
         stream.destroy();
         const before = front.bytesReceived();
-        const err = await wrong.openConsole(location, { transport }).then(() => undefined, (e: unknown) => e);
+        const err = await wrong.openConsole(location, { transport }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
         assert.ok(err instanceof XapiTransportError && err.kind === 'tls', `${transport}: ${String(err)}`);
         assert.equal(front.bytesReceived(), before, 'not one byte (the session cookie) reached the untrusted server');
       }
@@ -116,12 +126,15 @@ describe('XapiPool: consoles, migration and maintenance (current xapi)', () => {
     stream.destroy();
     const c = await pool.vmConsole(vm);
     const wrongHost = c.location.replace('127.0.0.2', '127.0.0.1');
-    const err = await client.openConsole(wrongHost).then(() => undefined, (e: unknown) => e);
+    const err = await client.openConsole(wrongHost).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     assert.ok(err instanceof XapiTransportError && err.details.status === 500, String(err));
     assert.doesNotMatch(`${String(err)} ${JSON.stringify(err)}`, /OpaqueRef/);
   });
 
-  it('vncsnapshot draws the console through the driver\'s stream, on both transports', { skip: vncMissing }, async () => {
+  it("vncsnapshot draws the console through the driver's stream, on both transports", { skip: vncMissing }, async () => {
     for (const transport of ['connect', 'websocket'] as const) {
       assert.ok((await snapshotThrough(() => pool.openVmConsole(vm, { transport }))) > 1000, `${transport}: a JPEG of the screen`);
     }
@@ -140,10 +153,14 @@ describe('XapiPool: consoles, migration and maintenance (current xapi)', () => {
   });
 
   it('evacuates a host with the full signature, reporting what prevents it first', async () => {
-    const other = (await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'driver-paused', otherConfig: {}, memoryBytes: 1024 ** 3, vcpus: 1 })).ref;
+    const other = (
+      await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'driver-paused', otherConfig: {}, memoryBytes: 1024 ** 3, vcpus: 1 })
+    ).ref;
     await pool.startVm(other, hosts[2]);
     await client.call('VM.pause', other);
-    assert.deepEqual(await pool.vmsPreventingEvacuation(hosts[2]!), { [other]: { code: 'VM_BAD_POWER_STATE', params: [other, 'running', 'paused'] } });
+    assert.deepEqual(await pool.vmsPreventingEvacuation(hosts[2]!), {
+      [other]: { code: 'VM_BAD_POWER_STATE', params: [other, 'running', 'paused'] },
+    });
     await assert.rejects(pool.assertCanEvacuate(hosts[2]!), (e: unknown) => e instanceof XapiError && e.code === 'CANNOT_EVACUATE_HOST');
     await client.call('VM.unpause', other);
     await pool.disableHost(hosts[2]!);
@@ -156,7 +173,10 @@ describe('XapiPool: consoles, migration and maintenance (current xapi)', () => {
 
 // 2.15 refuses the newest host.evacuate (MESSAGE_PARAMETER_COUNT_MISMATCH names its one parameter); 2.20 takes it,
 // since a message with a defaulted param ignores trailing arguments it lacks (gen_server.ml), the batch size a hint.
-for (const [version, arity, calls] of [['2.15', 1, 2], ['2.20', 3, 1]] as const) {
+for (const [version, arity, calls] of [
+  ['2.15', 1, 2],
+  ['2.20', 3, 1],
+] as const) {
   describe(`XapiPool.evacuateHost on an older xapi (API ${version})`, () => {
     let sim: SimProcess;
     let client: XapiClient;
@@ -173,13 +193,14 @@ for (const [version, arity, calls] of [['2.15', 1, 2], ['2.20', 3, 1]] as const)
 
     it(`settles on ${arity} parameter(s) in ${calls} call(s), once per pool`, async () => {
       const [h1, h2] = (await pool.listHosts()).map((h) => h.ref) as [string, string];
-      const vm = (await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'old-evac', otherConfig: {}, memoryBytes: 1024 ** 3, vcpus: 1 })).ref;
+      const vm = (await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'old-evac', otherConfig: {}, memoryBytes: 1024 ** 3, vcpus: 1 }))
+        .ref;
       await pool.startVm(vm, h1);
       await pool.evacuateHost(h1);
       assert.equal((await pool.getVm(vm)).resident_on, h2);
       assert.equal(knownArity(client, 'host.evacuate'), arity);
       const made = (await simState(sim)).calls['Async.host.evacuate'];
-      assert.equal(made, calls, calls === 2 ? 'the newest signature, then the pool\'s own' : 'the newest signature, taken');
+      assert.equal(made, calls, calls === 2 ? "the newest signature, then the pool's own" : 'the newest signature, taken');
       await pool.evacuateHost(h2);
       assert.equal((await simState(sim)).calls['Async.host.evacuate'], calls + 1, 'the second evacuation does not probe again');
       const [mgmt] = await client.call<string[]>('network.get_by_name_label', 'Pool-wide network associated with eth0');

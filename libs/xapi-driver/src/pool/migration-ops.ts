@@ -53,7 +53,13 @@ export async function assertCanMigrate(client: XapiClient, vmRef: string, hostRe
     if (!r.empty && r.type !== 'CD' && !isNullRef(r.VDI)) vdiMap[r.VDI] = await client.call<string>('VDI.get_SR', r.VDI);
   }
   // vgpu_map came with a later release than the rest: older pools take the first six
-  await callVersioned(client, 'VM.assert_can_migrate', [vmRef, dest, true, vdiMap, {}, migrateOptions(opts), {}], (p) => client.call('VM.assert_can_migrate', ...p), 6);
+  await callVersioned(
+    client,
+    'VM.assert_can_migrate',
+    [vmRef, dest, true, vdiMap, {}, migrateOptions(opts), {}],
+    (p) => client.call('VM.assert_can_migrate', ...p),
+    6,
+  );
 }
 
 /**
@@ -62,7 +68,13 @@ export async function assertCanMigrate(client: XapiClient, vmRef: string, hostRe
  */
 export async function evacuateHost(client: XapiClient, hostRef: string, opts: EvacuateOptions = {}): Promise<void> {
   const required = opts.network ? 2 : 1;
-  await callVersioned(client, 'host.evacuate', [hostRef, opts.network ?? NULL_REF, opts.batchSize ?? 0], (p) => client.callAsync('host.evacuate', ...p), required);
+  await callVersioned(
+    client,
+    'host.evacuate',
+    [hostRef, opts.network ?? NULL_REF, opts.batchSize ?? 0],
+    (p) => client.callAsync('host.evacuate', ...p),
+    required,
+  );
 }
 
 export async function vmsPreventingEvacuation(client: XapiClient, hostRef: string): Promise<Record<string, EvacuationBlocker>> {

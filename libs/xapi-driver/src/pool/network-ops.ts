@@ -33,8 +33,12 @@ export async function findNetworkByOtherConfig(client: XapiClient, key: string, 
 /** network.create with an auto-named bridge; `automatic: false` keeps xapi from adding it to new VMs. */
 export async function createNetwork(client: XapiClient, spec: NetworkSpec): Promise<NetworkHandle> {
   const ref = await client.call<string>('network.create', {
-    name_label: spec.nameLabel, name_description: spec.nameDescription, MTU: spec.mtu ?? 1500,
-    other_config: { automatic: 'false', ...spec.otherConfig }, tags: spec.tags, bridge: '',
+    name_label: spec.nameLabel,
+    name_description: spec.nameDescription,
+    MTU: spec.mtu ?? 1500,
+    other_config: { automatic: 'false', ...spec.otherConfig },
+    tags: spec.tags,
+    bridge: '',
   });
   return { ref, uuid: await client.call<string>('network.get_uuid', ref) };
 }
@@ -55,8 +59,17 @@ export async function ensureVif(client: XapiClient, vmRef: string, spec: VifSpec
   }
   const network = await client.call<string>('network.get_by_uuid', spec.networkUuid);
   return client.call<string>('VIF.create', {
-    device: String(spec.device), network, VM: vmRef, MAC: spec.mac, MTU: spec.mtu ?? 1500, other_config: {},
-    qos_algorithm_type: '', qos_algorithm_params: {}, locking_mode: 'unlocked', ipv4_allowed: [], ipv6_allowed: [],
+    device: String(spec.device),
+    network,
+    VM: vmRef,
+    MAC: spec.mac,
+    MTU: spec.mtu ?? 1500,
+    other_config: {},
+    qos_algorithm_type: '',
+    qos_algorithm_params: {},
+    locking_mode: 'unlocked',
+    ipv4_allowed: [],
+    ipv6_allowed: [],
   });
 }
 

@@ -5,7 +5,17 @@ import { pickHostByFreeMemory, toVmRecord, type HostCapacity } from './pool-reco
 import { isNullRef } from './xapi-refs.js';
 
 const host = (name: string, memoryFree: number, over: Partial<HostCapacity> = {}): HostCapacity => ({
-  ref: `OpaqueRef:${name}`, uuid: name, name, address: '10.0.0.1', enabled: true, live: true, memoryTotal: 64e9, memoryFree, cpuCount: 8, otherConfig: {}, ...over,
+  ref: `OpaqueRef:${name}`,
+  uuid: name,
+  name,
+  address: '10.0.0.1',
+  enabled: true,
+  live: true,
+  memoryTotal: 64e9,
+  memoryFree,
+  cpuCount: 8,
+  otherConfig: {},
+  ...over,
 });
 
 describe('pool records', () => {
@@ -22,7 +32,10 @@ describe('pool records', () => {
       assert.equal(isNullRef(r), true);
     }
     const vm = toVmRecord({ resident_on: 'OpaqueRef:h', memory_static_max: 1024, VBDs: ['OpaqueRef:b'], other_config: { k: 'v' } });
-    assert.deepEqual([vm.resident_on, vm.memory_static_max, vm.VBDs, vm.other_config, vm.tags], ['OpaqueRef:h', 1024, ['OpaqueRef:b'], { k: 'v' }, []]);
+    assert.deepEqual(
+      [vm.resident_on, vm.memory_static_max, vm.VBDs, vm.other_config, vm.tags],
+      ['OpaqueRef:h', 1024, ['OpaqueRef:b'], { k: 'v' }, []],
+    );
   });
 
   it('builds URLs for other pool hosts, keeping scheme and port', () => {

@@ -6,7 +6,8 @@ import { provisionRootDiskBytes } from './template-disks.js';
 test('the boot disk of a provision spec: device 0, else the first bootable disk', () => {
   const one = '<provision><disk device="0" size="10737418240" sr="" bootable="true" type="system"/></provision>';
   assert.equal(provisionRootDiskBytes(one), 10 * 1024 ** 3);
-  const two = '<provision><disk device="1" size="1024" sr="" bootable="false" type="system"/><disk device="0" size="2048" sr="" bootable="false" type="system"/></provision>';
+  const two =
+    '<provision><disk device="1" size="1024" sr="" bootable="false" type="system"/><disk device="0" size="2048" sr="" bootable="false" type="system"/></provision>';
   assert.equal(provisionRootDiskBytes(two), 2048);
   const bootable = '<provision><disk device="2" size="1024" bootable="false"/><disk device="3" size="4096" bootable="true"/></provision>';
   assert.equal(provisionRootDiskBytes(bootable), 4096);

@@ -36,7 +36,9 @@ export async function listTemplateDisks(client: XapiClient): Promise<TemplateDis
     if (raw.is_a_snapshot === true || raw.is_control_domain === true) continue;
     const other = (raw.other_config ?? {}) as Record<string, string>;
     // VM.provision makes the declared disks; a template made from a VM carries real ones instead.
-    const rootDiskBytes = other.disks ? provisionRootDiskBytes(other.disks) : (await findRootDisk(client, (raw.VBDs ?? []) as string[]))?.bytes ?? null;
+    const rootDiskBytes = other.disks
+      ? provisionRootDiskBytes(other.disks)
+      : ((await findRootDisk(client, (raw.VBDs ?? []) as string[]))?.bytes ?? null);
     out.push({ uuid: String(raw.uuid), nameLabel: String(raw.name_label), rootDiskBytes });
   }
   return out;

@@ -37,7 +37,12 @@ async function failure(client: XapiClient, task: string, what: string, status: n
   const rec = await client.call<{ status: string; error_info: string[] }>('task.get_record', task).catch(() => undefined);
   await client.call('task.destroy', task).catch(() => undefined);
   if (rec && rec.status === 'failure' && rec.error_info.length) throw XapiError.fromDescription(rec.error_info, what);
-  throw new XapiTransportError(status === undefined ? 'connection' : 'http', status === undefined ? `transfer failed: ${String((cause as Error)?.message ?? cause)}` : `HTTP ${status}`, what, { status, cause });
+  throw new XapiTransportError(
+    status === undefined ? 'connection' : 'http',
+    status === undefined ? `transfer failed: ${String((cause as Error)?.message ?? cause)}` : `HTTP ${status}`,
+    what,
+    { status, cause },
+  );
 }
 
 /**
@@ -51,7 +56,10 @@ export async function importVdi(client: XapiClient, vdiRef: string, source: Read
   const { master, session, agent } = await client.httpEndpoint();
   const task = await client.call<string>('task.create', `xenplane import ${format}`, vdiRef);
   const query: Record<string, string> = { session_id: session, vdi: vdiRef, task_id: task, format };
-  const req = request('PUT', endpointUrl(master, '/import_raw_vdi', query), agent, { 'content-type': 'application/octet-stream', 'content-length': String(opts.length) });
+  const req = request('PUT', endpointUrl(master, '/import_raw_vdi', query), agent, {
+    'content-type': 'application/octet-stream',
+    'content-length': String(opts.length),
+  });
   const answered = new Promise<http.IncomingMessage>((resolve, reject) => req.once('response', resolve).once('error', reject));
   const sent = pipeline(source, req).catch((e: unknown) => e);
   let res: http.IncomingMessage;
@@ -100,12 +108,15 @@ export async function exportVdi(client: XapiClient, vdiRef: string, opts: Export
     res.resume();
     return failure(client, task, what, res.statusCode);
   }
-  return Readable.from((async function* () {
-    try {
-      for await (const chunk of res) yield chunk as Buffer;
-    } catch (e) {
-      if (!(await taskDone(client, task))) await failure(client, task, what, undefined, e);
-    }
-    await client.awaitTask(task, what, { taskTimeoutMs: opts.taskTimeoutMs });
-  })(), { objectMode: false });
+  return Readable.from(
+    (async function* () {
+      try {
+        for await (const chunk of res) yield chunk as Buffer;
+      } catch (e) {
+        if (!(await taskDone(client, task))) await failure(client, task, what, undefined, e);
+      }
+      await client.awaitTask(task, what, { taskTimeoutMs: opts.taskTimeoutMs });
+    })(),
+    { objectMode: false },
+  );
 }

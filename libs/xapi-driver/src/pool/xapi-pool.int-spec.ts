@@ -98,12 +98,23 @@ describe('XapiPool against the simulator', () => {
     const ctl = new AbortController();
     let synced!: () => void;
     const ready = new Promise<void>((r) => (synced = r));
-    const watching = client.watchEvents(['VM'], (e) => {
-      seen.push(e);
-      if (e.kind === 'sync') synced();
-    }, ctl.signal, { pollTimeoutS: 5 });
+    const watching = client.watchEvents(
+      ['VM'],
+      (e) => {
+        seen.push(e);
+        if (e.kind === 'sync') synced();
+      },
+      ctl.signal,
+      { pollTimeoutS: 5 },
+    );
     await ready;
-    const { ref } = await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'watched', otherConfig: { 'xenplane:vm-id': 'w' }, memoryBytes: GiB, vcpus: 1 });
+    const { ref } = await provision(pool, {
+      template: 'Debian Bookworm 12',
+      nameLabel: 'watched',
+      otherConfig: { 'xenplane:vm-id': 'w' },
+      memoryBytes: GiB,
+      vcpus: 1,
+    });
     await pool.destroyVm(ref);
     await eventually('the del event', () => Promise.resolve(seen.some((e) => e.kind === 'del' && e.ref === ref)), 10_000);
     ctl.abort();
@@ -111,8 +122,14 @@ describe('XapiPool against the simulator', () => {
     const sync = seen.find((e) => e.kind === 'sync');
     assert.ok(sync && sync.kind === 'sync' && sync.class === 'VM' && Object.keys(sync.records).length > 0);
     const mine = seen.filter((e) => e.kind !== 'sync' && e.ref === ref);
-    assert.ok(mine.some((e) => e.kind === 'add'), 'add seen');
-    assert.ok(mine.some((e) => e.kind === 'del'), 'del seen');
+    assert.ok(
+      mine.some((e) => e.kind === 'add'),
+      'add seen',
+    );
+    assert.ok(
+      mine.some((e) => e.kind === 'del'),
+      'del seen',
+    );
     // XAPI coalesces changes per object, so the snapshot may ride on the add or on a mod
     const changed = mine.find((e) => e.kind !== 'del' && e.kind !== 'sync' && e.snapshot);
     assert.ok(changed && changed.kind !== 'sync' && changed.class === 'VM' && typeof changed.snapshot?.memory_static_max === 'number');
@@ -123,10 +140,15 @@ describe('XapiPool against the simulator', () => {
     const errors: unknown[] = [];
     const ctl = new AbortController();
     await simControl(sim, '/sim/faults', { method: 'event.from', code: 'EVENTS_LOST', times: 1 });
-    const watching = client.watchEvents(['host'], (e) => {
-      if (e.kind === 'sync') syncs.push(Object.keys(e.records).length);
-      if (syncs.length === 2) ctl.abort();
-    }, ctl.signal, { pollTimeoutS: 1, onError: (e) => errors.push(e) });
+    const watching = client.watchEvents(
+      ['host'],
+      (e) => {
+        if (e.kind === 'sync') syncs.push(Object.keys(e.records).length);
+        if (syncs.length === 2) ctl.abort();
+      },
+      ctl.signal,
+      { pollTimeoutS: 1, onError: (e) => errors.push(e) },
+    );
     const timer = setTimeout(() => ctl.abort(), 10_000);
     await watching;
     clearTimeout(timer);

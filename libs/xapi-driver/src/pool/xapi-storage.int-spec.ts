@@ -35,7 +35,15 @@ describe('XapiStorage against the simulator over HTTP', () => {
 
   const newDisk = async (size: number, srName = 'NFS storage') => {
     const [sr] = await client.call<string[]>('SR.get_by_name_label', srName);
-    return client.call<string>('VDI.create', { name_label: 'driver', SR: sr, virtual_size: size, type: 'user', sharable: false, read_only: false, other_config: {} });
+    return client.call<string>('VDI.create', {
+      name_label: 'driver',
+      SR: sr,
+      virtual_size: size,
+      type: 'user',
+      sharable: false,
+      read_only: false,
+      other_config: {},
+    });
   };
 
   it('imports a stream, exports it back byte for byte (raw and VHD), and surfaces a failed task as XapiError', async () => {
@@ -51,20 +59,37 @@ describe('XapiStorage against the simulator over HTTP', () => {
     const copy = await newDisk(6 * MiB, 'Shared storage');
     await storage.importVdi(copy, Readable.from([vhd]), { format: 'vhd', length: vhd.length });
     assert.ok((await collect(await storage.exportVdi(copy))).equals(raw), 'the VHD carried the same disk');
-    await assert.rejects(storage.importVdi(vdi, Readable.from([Buffer.alloc(8 * MiB, 1)]), { length: 8 * MiB }),
-      (e: unknown) => e instanceof XapiError && e.code === 'VDI_IO_ERROR');
-    await assert.rejects(storage.importVdi(vdi, Readable.from([Buffer.alloc(1)]), { length: 1, format: 'qcow9' as never }),
-      (e: unknown) => e instanceof XapiError && e.code === 'INTERNAL_ERROR' && /Unknown format/.test(e.params[0] ?? ''));
+    await assert.rejects(
+      storage.importVdi(vdi, Readable.from([Buffer.alloc(8 * MiB, 1)]), { length: 8 * MiB }),
+      (e: unknown) => e instanceof XapiError && e.code === 'VDI_IO_ERROR',
+    );
+    await assert.rejects(
+      storage.importVdi(vdi, Readable.from([Buffer.alloc(1)]), { length: 1, format: 'qcow9' as never }),
+      (e: unknown) => e instanceof XapiError && e.code === 'INTERNAL_ERROR' && /Unknown format/.test(e.params[0] ?? ''),
+    );
     const tasks = await client.call<Record<string, { name_label: string }>>('task.get_all_records');
-    assert.deepEqual(Object.values(tasks).filter((t) => t.name_label.startsWith('xenplane ')), [], 'every transfer task destroyed');
+    assert.deepEqual(
+      Object.values(tasks).filter((t) => t.name_label.startsWith('xenplane ')),
+      [],
+      'every transfer task destroyed',
+    );
   });
 
   it('snapshots, reverts and copies: VIFs come back with new refs, a delta copy lands into a VDI', async () => {
-    const { ref: vm } = await provision(pool, { template: 'Debian Bookworm 12', nameLabel: 'snap-me', otherConfig: {}, memoryBytes: 1024 * MiB, vcpus: 1 });
+    const { ref: vm } = await provision(pool, {
+      template: 'Debian Bookworm 12',
+      nameLabel: 'snap-me',
+      otherConfig: {},
+      memoryBytes: 1024 * MiB,
+      vcpus: 1,
+    });
     const net = (await client.call<string[]>('network.get_by_name_label', 'Pool-wide network associated with eth0'))[0]!;
     const vif = await pool.ensureVif(vm, { device: 0, networkUuid: await client.call<string>('network.get_uuid', net), mac: '' });
     const snap = await storage.snapshotVm(vm, 'nightly');
-    assert.deepEqual((await storage.listSnapshots(vm)).map((x) => [x.ref, x.name, x.powerState]), [[snap.ref, 'nightly', 'Halted']]);
+    assert.deepEqual(
+      (await storage.listSnapshots(vm)).map((x) => [x.ref, x.name, x.powerState]),
+      [[snap.ref, 'nightly', 'Halted']],
+    );
     await pool.resizeVm(vm, { vcpus: 2, memoryBytes: 2048 * MiB });
     await storage.revertVm(snap.ref);
     const after = await pool.getVm(vm);
@@ -90,7 +115,12 @@ describe('XapiStorage against the simulator over HTTP', () => {
 
   it('VBDs: create, hot-plug, CD insert/eject, allowed devices, guest networks; a refusing guest and missing tools', async () => {
     const { ref: vm, uuid } = await provision(pool, {
-      template: 'Debian Bookworm 12', nameLabel: 'devices', otherConfig: {}, memoryBytes: 1024 * MiB, vcpus: 1, xenstoreData: { 'vm-data/ip0': '10.9.0.2/24' },
+      template: 'Debian Bookworm 12',
+      nameLabel: 'devices',
+      otherConfig: {},
+      memoryBytes: 1024 * MiB,
+      vcpus: 1,
+      xenstoreData: { 'vm-data/ip0': '10.9.0.2/24' },
     });
     const net = (await client.call<string[]>('network.get_by_name_label', 'Pool-wide network associated with eth0'))[0]!;
     await pool.ensureVif(vm, { device: 0, networkUuid: await client.call<string>('network.get_uuid', net), mac: '' });

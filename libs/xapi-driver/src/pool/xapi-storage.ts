@@ -37,7 +37,9 @@ export interface GuestMetrics {
 /** Groups `0/ipv4/1`-style keys by device and family (`<d>/ip` duplicates `<d>/ipv4/0`). */
 export function addressesOf(networks: Record<string, string>): GuestMetrics['addresses'] {
   const out: GuestMetrics['addresses'] = {};
-  const keys = Object.keys(networks).filter((k) => /^\d+\/ipv[46]\/\d+$/.test(k)).sort((a, b) => Number(a.split('/')[2]) - Number(b.split('/')[2]));
+  const keys = Object.keys(networks)
+    .filter((k) => /^\d+\/ipv[46]\/\d+$/.test(k))
+    .sort((a, b) => Number(a.split('/')[2]) - Number(b.split('/')[2]));
   for (const key of keys) {
     const [device, family] = key.split('/') as [string, 'ipv4' | 'ipv6'];
     (out[device] ??= { ipv4: [], ipv6: [] })[family].push(networks[key]!);
@@ -109,9 +111,17 @@ export class XapiStorage {
   async createVbd(spec: VbdSpec): Promise<Handle> {
     const type = spec.type ?? 'Disk';
     const ref = await this.client.call<string>('VBD.create', {
-      VM: spec.vmRef, VDI: spec.vdiRef ?? NULL_REF, userdevice: spec.userdevice ?? 'autodetect', bootable: spec.bootable ?? false,
-      mode: spec.mode ?? (type === 'CD' ? 'RO' : 'RW'), type, unpluggable: spec.unpluggable ?? true, empty: spec.vdiRef === null,
-      other_config: {}, qos_algorithm_type: '', qos_algorithm_params: {},
+      VM: spec.vmRef,
+      VDI: spec.vdiRef ?? NULL_REF,
+      userdevice: spec.userdevice ?? 'autodetect',
+      bootable: spec.bootable ?? false,
+      mode: spec.mode ?? (type === 'CD' ? 'RO' : 'RW'),
+      type,
+      unpluggable: spec.unpluggable ?? true,
+      empty: spec.vdiRef === null,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
     });
     return this.handle('VBD', ref);
   }
@@ -158,9 +168,13 @@ export class XapiStorage {
     if (!r) return null;
     const networks = (r.networks ?? {}) as Record<string, string>;
     return {
-      networks, addresses: addressesOf(networks), pvDriversDetected: r.PV_drivers_detected === true,
-      pvDriversVersion: (r.PV_drivers_version ?? {}) as Record<string, string>, osVersion: (r.os_version ?? {}) as Record<string, string>,
-      canUseHotplugVbd: r.can_use_hotplug_vbd as GuestMetrics['canUseHotplugVbd'], canUseHotplugVif: r.can_use_hotplug_vif as GuestMetrics['canUseHotplugVif'],
+      networks,
+      addresses: addressesOf(networks),
+      pvDriversDetected: r.PV_drivers_detected === true,
+      pvDriversVersion: (r.PV_drivers_version ?? {}) as Record<string, string>,
+      osVersion: (r.os_version ?? {}) as Record<string, string>,
+      canUseHotplugVbd: r.can_use_hotplug_vbd as GuestMetrics['canUseHotplugVbd'],
+      canUseHotplugVif: r.can_use_hotplug_vif as GuestMetrics['canUseHotplugVif'],
     };
   }
 }

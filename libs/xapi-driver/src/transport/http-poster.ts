@@ -78,7 +78,9 @@ export class HttpPoster {
         }
         const staleSocket = req.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE');
         const notSent = CONNECT_CODES.has(e.code ?? '') || staleSocket;
-        finish(new XapiTransportError('connection', `${e.code ?? 'error'} ${e.message}`, opts.method, { code: e.code, notSent, staleSocket, cause: e }));
+        finish(
+          new XapiTransportError('connection', `${e.code ?? 'error'} ${e.message}`, opts.method, { code: e.code, notSent, staleSocket, cause: e }),
+        );
       });
       req.on('response', (res) => {
         const chunks: Buffer[] = [];

@@ -54,7 +54,10 @@ describe('JSON-RPC codec', () => {
 
   it('rejects bodies that are not envelopes as protocol errors', () => {
     for (const body of ['<html>oops</html>', '[1,2]', '{"id":1}', '']) {
-      assert.throws(() => decodeJsonRpcResponse(body, 'x.y'), (e: unknown) => e instanceof XapiTransportError && e.kind === 'protocol');
+      assert.throws(
+        () => decodeJsonRpcResponse(body, 'x.y'),
+        (e: unknown) => e instanceof XapiTransportError && e.kind === 'protocol',
+      );
     }
   });
 });

@@ -58,7 +58,9 @@ export class VerifyingHttpsAgent extends https.Agent {
     socket.once('secureConnect', () => {
       const fingerprint = socket.getPeerCertificate().fingerprint256;
       if (this.pin && fingerprint !== this.pin) {
-        finish(new TlsTrustError('ERR_TLS_FINGERPRINT_MISMATCH', `the certificate's SHA-256 fingerprint ${fingerprint} is not the pinned ${this.pin}`));
+        finish(
+          new TlsTrustError('ERR_TLS_FINGERPRINT_MISMATCH', `the certificate's SHA-256 fingerprint ${fingerprint} is not the pinned ${this.pin}`),
+        );
       } else {
         finish(null);
       }

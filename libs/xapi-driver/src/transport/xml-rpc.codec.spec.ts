@@ -81,13 +81,17 @@ describe('XML-RPC codec', () => {
 </struct></value></param></params></methodResponse>`;
     assert.throws(
       () => decodeXmlRpcResponse(xml, 'session.login_with_password'),
-      (e: unknown) => e instanceof XapiError && e.code === 'HOST_IS_SLAVE' && e.params[0] === '10.0.0.11' && e.method === 'session.login_with_password',
+      (e: unknown) =>
+        e instanceof XapiError && e.code === 'HOST_IS_SLAVE' && e.params[0] === '10.0.0.11' && e.method === 'session.login_with_password',
     );
   });
 
   it('rejects HTML and garbage as protocol errors', () => {
     for (const body of ['<html><body>500 Internal Error</body></html>', 'not xml at all', '']) {
-      assert.throws(() => decodeXmlRpcResponse(body, 'x.y'), (e: unknown) => e instanceof XapiTransportError && e.kind === 'protocol');
+      assert.throws(
+        () => decodeXmlRpcResponse(body, 'x.y'),
+        (e: unknown) => e instanceof XapiTransportError && e.kind === 'protocol',
+      );
     }
   });
 

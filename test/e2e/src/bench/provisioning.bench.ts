@@ -16,7 +16,9 @@ async function bareBullmq(n: number, concurrency: number): Promise<number> {
   let finish!: () => void;
   const all = new Promise<void>((r) => (finish = r));
   const worker = new Worker('noop', async () => undefined, { connection, prefix, concurrency });
-  worker.on('completed', () => { if (++done === n) finish(); });
+  worker.on('completed', () => {
+    if (++done === n) finish();
+  });
   const start = performance.now();
   await queue.addBulk(Array.from({ length: n }, (_, i) => ({ name: 'noop', data: { i }, opts: { jobId: `j${i}` } })));
   await all;
@@ -41,12 +43,23 @@ try {
   const bare = await bareBullmq(N * 4, 16);
   const start = performance.now();
   await Promise.all(Array.from({ length: N }, (_, i) => op('POST', `/v1/vms${t}`, { name: `b${i}`, ...body })));
-  await eventually('all running', async () => {
-    const items = (await op('GET', `/v1/vms${t}&limit=500`)).body.items as { status: string }[];
-    return items.filter((v) => v.status === 'running').length === N ? true : undefined;
-  }, 300_000);
+  await eventually(
+    'all running',
+    async () => {
+      const items = (await op('GET', `/v1/vms${t}&limit=500`)).body.items as { status: string }[];
+      return items.filter((v) => v.status === 'running').length === N ? true : undefined;
+    },
+    300_000,
+  );
   const vmsPerSecond = N / ((performance.now() - start) / 1000);
-  emit({ bench: 'provisioning', metric: 'VMs/s POST to running (zero-latency pool) vs bare BullMQ no-op jobs/s', value: vmsPerSecond, unit: '/s', baseline: bare, ratio: vmsPerSecond / bare });
+  emit({
+    bench: 'provisioning',
+    metric: 'VMs/s POST to running (zero-latency pool) vs bare BullMQ no-op jobs/s',
+    value: vmsPerSecond,
+    unit: '/s',
+    baseline: bare,
+    ratio: vmsPerSecond / bare,
+  });
 
   // Realistic latencies: one VM at a time, POST to running, against the sum of what the pool itself took.
   const latencies = { 'VM.clone': 500, 'VM.provision': 1000, 'VM.start_on': 2000 };
@@ -56,11 +69,22 @@ try {
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
     const created = await op('POST', `/v1/vms${t}`, { name: `slow${i}`, ...body });
-    await eventually('running', async () => ((await op('GET', `/v1/vms/${created.body.vm.id}${t}`)).body.status === 'running' ? true : undefined), 60_000);
+    await eventually(
+      'running',
+      async () => ((await op('GET', `/v1/vms/${created.body.vm.id}${t}`)).body.status === 'running' ? true : undefined),
+      60_000,
+    );
     times.push(performance.now() - t0);
   }
   const median = times.sort((a, b) => a - b)[2]!;
-  emit({ bench: 'provisioning', metric: 'POST to running (ms) vs sum of simulated XAPI latencies', value: median, unit: 'ms', baseline: sum, ratio: median / sum });
+  emit({
+    bench: 'provisioning',
+    metric: 'POST to running (ms) vs sum of simulated XAPI latencies',
+    value: median,
+    unit: 'ms',
+    baseline: sum,
+    ratio: median / sum,
+  });
 } finally {
   await stack.stop();
 }

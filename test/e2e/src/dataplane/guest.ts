@@ -22,12 +22,18 @@ export async function inGuest(vm: GuestVm, ...cmd: string[]): Promise<string> {
 /** True when `count` echo requests get an answer (ping exits 0 when any reply came back). */
 export async function pings(vm: GuestVm, ip: string, opts: { count?: number; source?: string } = {}): Promise<boolean> {
   const args = ['ping', '-n', '-q', '-c', String(opts.count ?? 2), '-i', '0.2', '-W', '1', ...(opts.source ? ['-I', opts.source] : []), ip];
-  return inGuest(vm, ...args).then(() => true, () => false);
+  return inGuest(vm, ...args).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** True when a TCP connection to ip:port is accepted within 2 s. */
 export async function tcpConnects(vm: GuestVm, ip: string, port: number): Promise<boolean> {
-  return inGuest(vm, 'nc', '-z', '-w', '2', ip, String(port)).then(() => true, () => false);
+  return inGuest(vm, 'nc', '-z', '-w', '2', ip, String(port)).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Starts a TCP listener in the guest; kill the returned process to stop it. */

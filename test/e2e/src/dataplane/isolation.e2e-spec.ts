@@ -24,10 +24,15 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
   let netA: string;
   let netB: string;
 
-  const settled = (me: ReturnType<typeof client>, opId: string) => eventually(`operation ${opId}`, async () => {
-    const r = (await me('GET', `/v1/operations/${opId}`)).body;
-    return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
-  }, 60_000);
+  const settled = (me: ReturnType<typeof client>, opId: string) =>
+    eventually(
+      `operation ${opId}`,
+      async () => {
+        const r = (await me('GET', `/v1/operations/${opId}`)).body;
+        return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+      },
+      60_000,
+    );
   const makeVm = async (me: ReturnType<typeof client>, name: string, networkId: string): Promise<GuestVm> => {
     const r = await me('POST', '/v1/vms', { name, flavorId, imageId, networkIds: [networkId] });
     assert.equal(r.status, 202, JSON.stringify(r.body));
@@ -37,10 +42,18 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
   const ip = (vm: GuestVm) => vm.nics[0]!.ip;
   const mac = (vm: GuestVm) => vm.nics[0]!.mac;
   /** Positive reachability waits for the reconciler (a VIF is isolated until its flows land). */
-  const reachable = (from: GuestVm, to: GuestVm) => eventually(`${from.name} -> ${to.name}`, async () => ((await pings(from, ip(to))) ? true : undefined), 30_000);
+  const reachable = (from: GuestVm, to: GuestVm) =>
+    eventually(`${from.name} -> ${to.name}`, async () => ((await pings(from, ip(to))) ? true : undefined), 30_000);
   const ownFlows = async (host: number) => {
     const h = (await simOvs()).hosts.find((x) => x.host === host)!;
-    const { stdout } = await exec('ovs-ofctl', ['-O', 'OpenFlow15', '--no-stats', 'dump-flows', h.openflow, 'cookie=0x5a00000000000000/0xff00000000000000']);
+    const { stdout } = await exec('ovs-ofctl', [
+      '-O',
+      'OpenFlow15',
+      '--no-stats',
+      'dump-flows',
+      h.openflow,
+      'cookie=0x5a00000000000000/0xff00000000000000',
+    ]);
     return stdout.split('\n').filter((l) => l.includes('cookie='));
   };
   let hostIndexByUuid: Map<string, number>;
@@ -97,7 +110,7 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
   test('no cross-tenant pair reaches the other: an address only tenant B has is unreachable from every A guest', async () => {
     const onlyB = B[3]!;
     for (const from of A) assert.equal(await pings(from, ip(onlyB)), false, `${from.name} must not reach ${onlyB.name}`);
-    for (const from of B) assert.equal(await neighbour(from, ip(A[0]!)) === mac(A[0]!), false);
+    for (const from of B) assert.equal((await neighbour(from, ip(A[0]!))) === mac(A[0]!), false);
   });
 
   test('TCP to an open port works within a network and fails across tenants', async () => {
@@ -151,13 +164,17 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
     assert.ok((await ownFlows(h)).some((f) => f.includes(mac(gone))));
     const del = await tenantB('DELETE', `/v1/vms/${gone.id}`);
     assert.equal((await settled(tenantB, del.body.operation.id)).status, 'succeeded');
-    await eventually('flows gone', async () => (!(await ownFlows(1)).concat(await ownFlows(2)).some((f) => f.includes(mac(gone))) ? true : undefined), 30_000);
+    await eventually(
+      'flows gone',
+      async () => (!(await ownFlows(1)).concat(await ownFlows(2)).some((f) => f.includes(mac(gone))) ? true : undefined),
+      30_000,
+    );
     const again = await makeVm(tenantB, 'b5', netB);
     assert.equal(ip(again), ip(gone));
     await reachable(again, B[0]!);
   });
 
-  test('one reconciler per host across workers: a killed owner\'s hosts are taken over and kept repaired', async () => {
+  test("one reconciler per host across workers: a killed owner's hosts are taken over and kept repaired", async () => {
     const second = startProcess('apps/worker/dist/main.js', { ...stack.env, WORKER_PORT: '0', WORKER_HOST: '127.0.0.1' }, 'worker-2');
     try {
       const url2 = `http://127.0.0.1:${String((await second.waitForLog((l) => l.msg === 'worker listening')).port)}`;

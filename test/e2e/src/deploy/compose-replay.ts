@@ -28,7 +28,9 @@ export function readCompose(path: string, env: Record<string, string | undefined
   return Object.entries(doc.services).map(([name, s]) => ({
     name,
     command: s.command as string[] | undefined,
-    environment: Object.fromEntries(Object.entries((s.environment ?? {}) as Record<string, unknown>).map(([k, v]) => [k, v === null ? '' : String(v)])),
+    environment: Object.fromEntries(
+      Object.entries((s.environment ?? {}) as Record<string, unknown>).map(([k, v]) => [k, v === null ? '' : String(v)]),
+    ),
     dependsOn: (s.depends_on ?? {}) as Record<string, { condition?: string }>,
     ports: (s.ports ?? []) as string[],
     stopGracePeriod: s.stop_grace_period as string | undefined,

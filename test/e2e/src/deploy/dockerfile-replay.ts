@@ -5,9 +5,19 @@ import { execSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 
-interface Instruction { op: string; args: string }
-interface Stage { name: string; instructions: Instruction[] }
-export interface ReplayedImage { dir: string; workdir: string; cmd: string[] }
+interface Instruction {
+  op: string;
+  args: string;
+}
+interface Stage {
+  name: string;
+  instructions: Instruction[];
+}
+export interface ReplayedImage {
+  dir: string;
+  workdir: string;
+  cmd: string[];
+}
 
 export function parseDockerfile(text: string): Stage[] {
   const stages: Stage[] = [];
@@ -27,11 +37,19 @@ export function parseDockerfile(text: string): Stage[] {
 function ignoreRules(context: string): ((rel: string) => boolean)[] {
   const file = join(context, '.dockerignore');
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter((l) => l && !l.startsWith('#')).map((pattern) => {
-    const body = pattern.replace(/^\.\//, '').replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*\*\//g, '(?:.*/)?').replace(/\*/g, '[^/]*');
-    const re = new RegExp(`^${body}(?:/.*)?$`);
-    return (rel: string) => re.test(rel);
-  });
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((pattern) => {
+      const body = pattern
+        .replace(/^\.\//, '')
+        .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+        .replace(/\*\*\//g, '(?:.*/)?')
+        .replace(/\*/g, '[^/]*');
+      const re = new RegExp(`^${body}(?:/.*)?$`);
+      return (rel: string) => re.test(rel);
+    });
 }
 
 function copyFromContext(context: string, src: string, dest: string, ignored: ((rel: string) => boolean)[]): void {

@@ -11,13 +11,36 @@ import { TenantEntity } from './tenant.entity.js';
 import { VmEntity } from './vm.entity.js';
 import { VmNicEntity } from './vm-nic.entity.js';
 
-export { ApiKeyEntity, AuditEntryEntity, FlavorEntity, HostEntity, ImageEntity, NetworkEntity, OperationEntity, OutboxEntity, PoolEntity, TenantEntity, VmEntity, VmNicEntity };
+export {
+  ApiKeyEntity,
+  AuditEntryEntity,
+  FlavorEntity,
+  HostEntity,
+  ImageEntity,
+  NetworkEntity,
+  OperationEntity,
+  OutboxEntity,
+  PoolEntity,
+  TenantEntity,
+  VmEntity,
+  VmNicEntity,
+};
 export type { ApiKeyRole } from './api-key.entity.js';
 export { VM_STATUSES, type VmStatus } from './vm.entity.js';
 export { OPERATION_STATUSES, type OperationStatus } from './operation.entity.js';
 export { NETWORK_STATUSES, type NetworkStatus } from './network.entity.js';
 
 export const ENTITIES = [
-  TenantEntity, ApiKeyEntity, FlavorEntity, ImageEntity, PoolEntity, HostEntity, VmEntity, OperationEntity, OutboxEntity, AuditEntryEntity,
-  NetworkEntity, VmNicEntity,
+  TenantEntity,
+  ApiKeyEntity,
+  FlavorEntity,
+  ImageEntity,
+  PoolEntity,
+  HostEntity,
+  VmEntity,
+  OperationEntity,
+  OutboxEntity,
+  AuditEntryEntity,
+  NetworkEntity,
+  VmNicEntity,
 ];

@@ -7,8 +7,11 @@ import type { Page, PageRequest } from '../pagination.js';
 import { affected, rows } from '../sql.js';
 import { pageBy } from './keyset.js';
 
-export type ObservedHost = Pick<HostEntity, 'xapiUuid' | 'name' | 'address' | 'enabled' | 'live' | 'memoryTotalBytes' | 'memoryFreeBytes' | 'cpuCount'>
-  & Partial<Pick<HostEntity, 'ovsdbTarget' | 'openflowTarget' | 'bridge' | 'tunnelIp'>>;
+export type ObservedHost = Pick<
+  HostEntity,
+  'xapiUuid' | 'name' | 'address' | 'enabled' | 'live' | 'memoryTotalBytes' | 'memoryFreeBytes' | 'cpuCount'
+> &
+  Partial<Pick<HostEntity, 'ovsdbTarget' | 'openflowTarget' | 'bridge' | 'tunnelIp'>>;
 
 @Injectable()
 export class HostRepository {
@@ -23,7 +26,8 @@ export class HostRepository {
   /** Replaces a pool's hosts with what XAPI reports now (ids stay stable per host uuid); `tx` makes it one change. */
   async replaceForPool(tx: EntityManager, poolId: string, hosts: ObservedHost[]): Promise<void> {
     for (const h of hosts) {
-      await affected(tx,
+      await affected(
+        tx,
         `INSERT INTO hosts (id, pool_id, xapi_uuid, name, address, enabled, live, memory_total_bytes, memory_free_bytes, cpu_count,
            ovsdb_target, openflow_target, bridge, tunnel_ip)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
@@ -31,15 +35,32 @@ export class HostRepository {
            enabled = EXCLUDED.enabled, live = EXCLUDED.live, memory_total_bytes = EXCLUDED.memory_total_bytes,
            memory_free_bytes = EXCLUDED.memory_free_bytes, cpu_count = EXCLUDED.cpu_count, ovsdb_target = EXCLUDED.ovsdb_target,
            openflow_target = EXCLUDED.openflow_target, bridge = EXCLUDED.bridge, tunnel_ip = EXCLUDED.tunnel_ip, updated_at = now()`,
-        [randomUUID(), poolId, h.xapiUuid, h.name, h.address, h.enabled, h.live, h.memoryTotalBytes, h.memoryFreeBytes, h.cpuCount,
-          h.ovsdbTarget ?? null, h.openflowTarget ?? null, h.bridge ?? null, h.tunnelIp ?? null],
+        [
+          randomUUID(),
+          poolId,
+          h.xapiUuid,
+          h.name,
+          h.address,
+          h.enabled,
+          h.live,
+          h.memoryTotalBytes,
+          h.memoryFreeBytes,
+          h.cpuCount,
+          h.ovsdbTarget ?? null,
+          h.openflowTarget ?? null,
+          h.bridge ?? null,
+          h.tunnelIp ?? null,
+        ],
       );
     }
     await affected(tx, `DELETE FROM hosts WHERE pool_id = $1 AND NOT (xapi_uuid = ANY($2::text[]))`, [poolId, hosts.map((h) => h.xapiUuid)]);
   }
 
   async countByPool(): Promise<Map<string, number>> {
-    const counts = await rows<{ poolId: string; n: number }>(this.ds.manager, `SELECT pool_id AS "poolId", count(*)::int AS n FROM hosts GROUP BY pool_id`);
+    const counts = await rows<{ poolId: string; n: number }>(
+      this.ds.manager,
+      `SELECT pool_id AS "poolId", count(*)::int AS n FROM hosts GROUP BY pool_id`,
+    );
     return new Map(counts.map((r) => [r.poolId, r.n]));
   }
 }

@@ -28,12 +28,14 @@ interface Row {
 export class IdempotencyRepository {
   /** Claims the key for this request; returns null when claimed, or the existing record. */
   async claim(tx: EntityManager, scope: string, key: string, hash: Buffer): Promise<IdempotencyRecord | null> {
-    const inserted = await rows(tx,
+    const inserted = await rows(
+      tx,
       `INSERT INTO idempotency_keys (scope, key, request_hash) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING key`,
       [scope, key, hash],
     );
     if (inserted.length > 0) return null;
-    const r = await one<Row>(tx,
+    const r = await one<Row>(
+      tx,
       `SELECT request_hash, operation_id, status_code, response_body, response_location,
               (extract(epoch FROM now() - created_at) * 1000)::bigint AS age_ms
        FROM idempotency_keys WHERE scope = $1 AND key = $2`,
@@ -42,8 +44,12 @@ export class IdempotencyRepository {
     // Released between our insert and select: the caller simply tries again.
     if (!r) return { requestHash: hash, operationId: null, statusCode: null, responseBody: null, responseLocation: null, ageMs: 0 };
     return {
-      requestHash: r.request_hash, operationId: r.operation_id, statusCode: r.status_code, responseBody: r.response_body,
-      responseLocation: r.response_location, ageMs: Number(r.age_ms),
+      requestHash: r.request_hash,
+      operationId: r.operation_id,
+      statusCode: r.status_code,
+      responseBody: r.response_body,
+      responseLocation: r.response_location,
+      ageMs: Number(r.age_ms),
     };
   }
 
@@ -53,7 +59,8 @@ export class IdempotencyRepository {
   }
 
   async complete(tx: EntityManager, scope: string, key: string, statusCode: number, body: unknown, location: string | null): Promise<void> {
-    await affected(tx,
+    await affected(
+      tx,
       `UPDATE idempotency_keys SET status_code = $3, response_body = $4::jsonb, response_location = $5, completed_at = now()
        WHERE scope = $1 AND key = $2`,
       [scope, key, statusCode, JSON.stringify(body ?? null), location],
@@ -67,7 +74,8 @@ export class IdempotencyRepository {
 
   /** Takes over a claim abandoned by a crashed request that launched nothing; true if this caller now owns it. */
   async takeOver(tx: EntityManager, scope: string, key: string, staleAfterMs: number): Promise<boolean> {
-    const taken = await affected(tx,
+    const taken = await affected(
+      tx,
       `UPDATE idempotency_keys SET created_at = now()
        WHERE scope = $1 AND key = $2 AND status_code IS NULL AND operation_id IS NULL AND created_at < now() - ($3 || ' milliseconds')::interval`,
       [scope, key, String(staleAfterMs)],

@@ -11,6 +11,10 @@ export async function pageBy<T extends ObjectLiteral & { createdAt: Date; id: st
     const pos = decodeCursor(page.cursor);
     qb.andWhere(`(${alias}.created_at, ${alias}.id) > (:cursorTs, :cursorId)`, { cursorTs: pos.createdAt, cursorId: pos.id });
   }
-  const rows = await qb.orderBy(`${alias}.created_at`, 'ASC').addOrderBy(`${alias}.id`, 'ASC').limit(page.limit + 1).getMany();
+  const rows = await qb
+    .orderBy(`${alias}.created_at`, 'ASC')
+    .addOrderBy(`${alias}.id`, 'ASC')
+    .limit(page.limit + 1)
+    .getMany();
   return toPage(rows, page.limit);
 }

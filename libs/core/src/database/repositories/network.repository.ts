@@ -27,7 +27,8 @@ export class NetworkRepository {
    * index answers, without aborting `tx`) or none is left, so the caller retries.
    */
   async insertWithFreeVni(tx: EntityManager, n: NewNetwork): Promise<NetworkEntity | null> {
-    const inserted = await rows<{ id: string }>(tx,
+    const inserted = await rows<{ id: string }>(
+      tx,
       `INSERT INTO networks (id, tenant_id, pool_id, name, cidr, vni, status)
        SELECT $1, $2, $3, $4, $5::cidr, free.vni, 'pending' FROM (${LOWEST_FREE_VNI}) free WHERE free.vni <= ${VNI_MAX}
        ON CONFLICT DO NOTHING RETURNING id`,
@@ -56,7 +57,8 @@ export class NetworkRepository {
 
   /** Whether any VM that is not deleted has a NIC on the network. */
   async hasAttachedVms(tenantId: string, id: string, q: EntityManager = this.ds.manager): Promise<boolean> {
-    const attached = await rows(q,
+    const attached = await rows(
+      q,
       `SELECT 1 FROM vm_nics n JOIN vms v ON v.id = n.vm_id
        WHERE n.tenant_id = $1 AND n.network_id = $2 AND v.status <> 'deleted' LIMIT 1`,
       [tenantId, id],

@@ -15,8 +15,13 @@ export class OperationRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async insert(tx: EntityManager, op: NewOperation): Promise<OperationEntity> {
-    const inserted = await tx.createQueryBuilder().insert().into(OperationEntity)
-      .values({ ...op, status: 'queued', checkpoint: {}, attempts: 0 }).returning('*').execute();
+    const inserted = await tx
+      .createQueryBuilder()
+      .insert()
+      .into(OperationEntity)
+      .values({ ...op, status: 'queued', checkpoint: {}, attempts: 0 })
+      .returning('*')
+      .execute();
     return tx.create(OperationEntity, inserted.generatedMaps[0] as OperationEntity);
   }
 
@@ -32,7 +37,8 @@ export class OperationRepository {
 
   /** Marks the operation running (first start or a retry) and counts the attempt. */
   async start(tx: EntityManager, tenantId: string, id: string): Promise<void> {
-    await affected(tx,
+    await affected(
+      tx,
       `UPDATE operations SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
        WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')`,
       [tenantId, id],
@@ -41,21 +47,21 @@ export class OperationRepository {
 
   /** Records a completed saga step and what it made, merged into the checkpoint. */
   async checkpoint(tx: EntityManager, tenantId: string, id: string, step: string, data: Record<string, unknown>): Promise<void> {
-    await affected(tx,
-      `UPDATE operations SET step = $3, checkpoint = checkpoint || $4::jsonb WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, id, step, JSON.stringify(data)],
-    );
+    await affected(tx, `UPDATE operations SET step = $3, checkpoint = checkpoint || $4::jsonb WHERE tenant_id = $1 AND id = $2`, [
+      tenantId,
+      id,
+      step,
+      JSON.stringify(data),
+    ]);
   }
 
   async succeed(tx: EntityManager, tenantId: string, id: string): Promise<void> {
-    await affected(tx,
-      `UPDATE operations SET status = 'succeeded', finished_at = now() WHERE tenant_id = $1 AND id = $2`,
-      [tenantId, id],
-    );
+    await affected(tx, `UPDATE operations SET status = 'succeeded', finished_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
   }
 
   async fail(tx: EntityManager, tenantId: string, id: string, code: string, detail: string): Promise<void> {
-    await affected(tx,
+    await affected(
+      tx,
       `UPDATE operations SET status = 'failed', finished_at = now(), error_code = $3, error_detail = $4
        WHERE tenant_id = $1 AND id = $2`,
       [tenantId, id, code, detail],
@@ -64,7 +70,8 @@ export class OperationRepository {
 
   /** Cross-tenant (the sweeper's): operations still queued or running after `olderThanMs`, whose job may be lost. */
   async listUnfinished(olderThanMs: number, limit: number): Promise<UnfinishedOperation[]> {
-    return rows<UnfinishedOperation>(this.ds.manager,
+    return rows<UnfinishedOperation>(
+      this.ds.manager,
       `SELECT id, tenant_id AS "tenantId", kind FROM operations
        WHERE status IN ('queued', 'running') AND created_at < now() - ($1 || ' milliseconds')::interval
        ORDER BY created_at LIMIT $2`,

@@ -28,7 +28,8 @@ export class OutboxRepository {
    * succeeds (and `tx` commits), and SKIP LOCKED lets several relays work side by side.
    */
   async drain(tx: EntityManager, limit: number, dispatch: (msgs: OutboxMessage[]) => Promise<void>): Promise<number> {
-    const msgs = await rows<OutboxMessage>(tx,
+    const msgs = await rows<OutboxMessage>(
+      tx,
       `SELECT id, operation_id AS "operationId", tenant_id AS "tenantId", queue, job_name AS "jobName" FROM outbox
        WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
       [limit],

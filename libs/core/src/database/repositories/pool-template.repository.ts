@@ -16,7 +16,8 @@ export class PoolTemplateRepository {
 
   /** Makes the pool's templates exactly `templates`; `tx` makes it one change. */
   async replaceForPool(tx: EntityManager, poolId: string, templates: ObservedTemplate[]): Promise<void> {
-    await affected(tx,
+    await affected(
+      tx,
       `INSERT INTO pool_templates (pool_id, xapi_uuid, name_label, root_disk_bytes)
        SELECT $1, * FROM unnest($2::text[], $3::text[], $4::bigint[])
        ON CONFLICT (pool_id, xapi_uuid) DO UPDATE SET name_label = EXCLUDED.name_label, root_disk_bytes = EXCLUDED.root_disk_bytes, updated_at = now()`,
@@ -30,7 +31,8 @@ export class PoolTemplateRepository {
    * largest when several templates share the name; null when the pool has not shown such a template (yet).
    */
   async rootDiskBytes(poolId: string, template: string): Promise<number | null> {
-    const row = await one<{ bytes: string | null }>(this.ds.manager,
+    const row = await one<{ bytes: string | null }>(
+      this.ds.manager,
       `SELECT max(root_disk_bytes)::text AS bytes FROM pool_templates WHERE pool_id = $1 AND (xapi_uuid = $2 OR name_label = $2)`,
       [poolId, template],
     );

@@ -15,8 +15,13 @@ export class PoolRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async insert(tx: EntityManager, pool: NewPool): Promise<PoolEntity> {
-    const inserted = await tx.createQueryBuilder().insert().into(PoolEntity)
-      .values({ ...pool, fromEnv: false, status: 'pending' }).returning('*').execute();
+    const inserted = await tx
+      .createQueryBuilder()
+      .insert()
+      .into(PoolEntity)
+      .values({ ...pool, fromEnv: false, status: 'pending' })
+      .returning('*')
+      .execute();
     await rows(tx, `SELECT pg_notify('pools', $1)`, [pool.id]);
     return tx.create(PoolEntity, inserted.generatedMaps[0] as PoolEntity);
   }
@@ -35,7 +40,8 @@ export class PoolRepository {
 
   /** The pool named by XAPI_* at start; created or updated in place so restarts keep its id. */
   async upsertFromEnv(tx: EntityManager, url: string, username: string): Promise<PoolEntity> {
-    const row = await one<{ id: string }>(tx,
+    const row = await one<{ id: string }>(
+      tx,
       `INSERT INTO pools (id, name, url, username, from_env) VALUES ($1, 'default', $2, $3, true)
        ON CONFLICT (from_env) WHERE from_env DO UPDATE SET url = EXCLUDED.url, username = EXCLUDED.username
        RETURNING id`,
@@ -49,10 +55,10 @@ export class PoolRepository {
   }
 
   async markConnected(tx: EntityManager, id: string, xapiPoolUuid: string): Promise<void> {
-    await affected(tx,
-      `UPDATE pools SET status = 'connected', last_error = NULL, last_seen_at = now(), xapi_pool_uuid = $2 WHERE id = $1`,
-      [id, xapiPoolUuid],
-    );
+    await affected(tx, `UPDATE pools SET status = 'connected', last_error = NULL, last_seen_at = now(), xapi_pool_uuid = $2 WHERE id = $1`, [
+      id,
+      xapiPoolUuid,
+    ]);
   }
 
   async markError(tx: EntityManager, id: string, error: string): Promise<void> {

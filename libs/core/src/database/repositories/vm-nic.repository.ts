@@ -36,7 +36,8 @@ export class VmNicRepository {
    * the MAC) first or the range is full: the unique indexes answer without aborting `tx`, and the caller retries.
    */
   async insertWithFreeIp(tx: EntityManager, tenantId: string, nic: Omit<VmNic, 'ip'>, range: AddressRange): Promise<string | null> {
-    const row = await one<{ ip: string }>(tx,
+    const row = await one<{ ip: string }>(
+      tx,
       `WITH used AS (SELECT (ip - $6::inet) AS k FROM vm_nics WHERE network_id = $3),
        free AS (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM used WHERE k = $7) THEN $7::bigint
          ELSE (SELECT min(u.k) + 1 FROM used u WHERE NOT EXISTS (SELECT 1 FROM used w WHERE w.k = u.k + 1)) END AS k)
@@ -56,11 +57,15 @@ export class VmNicRepository {
   /** The NICs of the given VMs, by VM then device. */
   async listForVms(tenantId: string, vmIds: string[], q: EntityManager = this.ds.manager): Promise<VmNic[]> {
     if (!vmIds.length) return [];
-    return rows<VmNic>(q, `SELECT ${NIC_COLUMNS} FROM vm_nics n WHERE n.tenant_id = $1 AND n.vm_id = ANY($2::uuid[]) ORDER BY n.vm_id, n.device`, [tenantId, vmIds]);
+    return rows<VmNic>(q, `SELECT ${NIC_COLUMNS} FROM vm_nics n WHERE n.tenant_id = $1 AND n.vm_id = ANY($2::uuid[]) ORDER BY n.vm_id, n.device`, [
+      tenantId,
+      vmIds,
+    ]);
   }
 
   async listPlugs(tenantId: string, vmId: string): Promise<VmNicPlug[]> {
-    return rows<VmNicPlug>(this.ds.manager,
+    return rows<VmNicPlug>(
+      this.ds.manager,
       `SELECT ${NIC_COLUMNS}, net.xapi_uuid AS "networkXapiUuid", masklen(net.cidr) AS prefix
        FROM vm_nics n JOIN networks net ON net.id = n.network_id
        WHERE n.tenant_id = $1 AND n.vm_id = $2 ORDER BY n.device`,

@@ -38,7 +38,8 @@ export class VmRepository {
 
   /** Cross-tenant (the reconciler's view of one pool): VMs XAPI should hold and that no operation is changing. */
   async listSettledInPool(poolId: string): Promise<SettledVm[]> {
-    return rows<SettledVm>(this.ds.manager,
+    return rows<SettledVm>(
+      this.ds.manager,
       `SELECT v.id, v.tenant_id AS "tenantId", v.xapi_uuid AS "xapiUuid", v.status FROM vms v
        WHERE v.pool_id = $1 AND v.status IN ('running', 'stopped') AND v.xapi_uuid IS NOT NULL
          AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.resource_id = v.id AND o.status IN ('queued', 'running'))`,
@@ -50,8 +51,14 @@ export class VmRepository {
    * Records what XAPI shows; the status follows the power state only for a settled VM (running or stopped, no
    * operation in flight), so the reconciler never fights a saga. Returns whether the status changed.
    */
-  async recordObserved(tx: EntityManager, tenantId: string, id: string, seen: { powerState: string; hostUuid: string | null; status: 'running' | 'stopped' }): Promise<boolean> {
-    const row = await one<{ changed: boolean }>(tx,
+  async recordObserved(
+    tx: EntityManager,
+    tenantId: string,
+    id: string,
+    seen: { powerState: string; hostUuid: string | null; status: 'running' | 'stopped' },
+  ): Promise<boolean> {
+    const row = await one<{ changed: boolean }>(
+      tx,
       `UPDATE vms v SET power_state = $3, host_uuid = $4,
          status = CASE WHEN v.status IN ('running', 'stopped') AND NOT EXISTS
            (SELECT 1 FROM operations o WHERE o.resource_id = v.id AND o.status IN ('queued', 'running')) THEN $5 ELSE v.status END,
