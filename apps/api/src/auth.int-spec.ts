@@ -107,10 +107,10 @@ describe('failed authentication', () => {
     const after = await Promise.all(
       [series('missing', '401'), series('invalid', '401'), series('missing', '429'), series('invalid', '429')].map((s) => metric(a, s)),
     );
-    const delta = after.map((v, i) => v - before[i]!);
-    assert.equal(delta[0]! + delta[1]!, passed);
-    assert.equal(delta[2]! + delta[3]!, 200 - passed);
-    assert.equal(delta[0]! + delta[2]!, 100, 'half sent no token');
+    const delta = after.map((v, i) => v - before[i]);
+    assert.equal(delta[0] + delta[1], passed);
+    assert.equal(delta[2] + delta[3], 200 - passed);
+    assert.equal(delta[0] + delta[2], 100, 'half sent no token');
 
     // A valid key from the same address is never charged to, nor refused by, the address's budget.
     assert.equal((await a.call('GET', '/v1/vms', { token: key.token })).status, 200);
@@ -126,7 +126,7 @@ describe('failed authentication', () => {
     }
     const sampled = lines.filter((l) => String(l.msg).startsWith('failed authentication'));
     assert.ok(sampled.length >= 1 && sampled.length <= 2, `${sampled.length} log lines for 200 failures`);
-    assert.equal(sampled[0]!.address, '127.0.0.1');
+    assert.equal(sampled[0].address, '127.0.0.1');
   });
 
   test('each client address has its own budget, and X-Forwarded-For counts only from a trusted proxy', async () => {

@@ -36,9 +36,9 @@ const idFor: IdFor = (name) => ids[name === 'networkIds' ? 'networkId' : name];
 
 function pathOf(op: Operation, override: Record<string, string> = {}): string {
   return op.template.replace(/\{(\w+)\}/g, (_, name: string) => {
-    if (name in override) return override[name]!;
+    if (name in override) return override[name];
     const p = op.params.find((x) => x.in === 'path' && x.name === name)!;
-    const collection = op.template.split(`/{${name}}`)[0]!.split('/').pop()!;
+    const collection = op.template.split(`/{${name}}`)[0].split('/').pop()!;
     return (name === 'id' ? ids[COLLECTION[collection] ?? ''] : idFor(name)) ?? String(p.schema.example ?? randomUUID());
   });
 }
@@ -175,7 +175,7 @@ describe('bad input on every documented operation', () => {
       await fc.assert(
         fc.asyncProperty(invalidBodies(doc, op.body!, idFor), fc.nat(who.length - 1), async (raw, i) => {
           const [c] = asEach(op, { method: op.method, path: pathOf(op), raw, expect: 'reject' }, baseQuery(op)).slice(i, i + 1);
-          assert.equal(await client.check(c!), null);
+          assert.equal(await client.check(c), null);
         }),
         { numRuns: 25, seed: 4_2025 },
       );
@@ -279,9 +279,9 @@ describe('bad input on every documented operation', () => {
         (m) => !here.some((o) => o.method === m),
       )) {
         cases.push({
-          op: here[0]!.key,
+          op: here[0].key,
           method,
-          path: pathOf(here[0]!),
+          path: pathOf(here[0]),
           raw: '{}',
           token: OPERATOR_TOKEN,
           expect: 'reject',

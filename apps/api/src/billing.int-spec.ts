@@ -67,7 +67,7 @@ describe('prices', () => {
       body: { currency: 'EUR', effectiveFrom: '2098-01-01T00:00:00Z', items: items.map((i, n) => (n === 2 ? { ...i, unit: 'Days' } : i)) },
     });
     assert.equal(wrong.status, 400, JSON.stringify(wrong.body));
-    assert.deepEqual(wrong.body.errors, [{ path: 'items.2.unit', message: `must be '${unitOf.get(skus[2]!)}' for ${skus[2]}` }]);
+    assert.deepEqual(wrong.body.errors, [{ path: 'items.2.unit', message: `must be '${unitOf.get(skus[2])}' for ${skus[2]}` }]);
     const put = await api.call('PUT', '/v1/prices', { body: { currency: 'EUR', effectiveFrom: '2098-01-01T00:00:00Z', items } });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     for (const i of put.body.items as { sku: string; unit: string }[]) assert.equal(i.unit, unitOf.get(i.sku), i.sku);

@@ -127,8 +127,8 @@ describe('VMs on networks', () => {
     );
     assert.equal(new Set(nics.map((n) => n.mac)).size, 29);
     for (const n of nics) assert.match(n.mac, /^[0-9a-f][26ae](:[0-9a-f]{2}){5}$/, 'locally administered unicast');
-    const shown = (await api.call('GET', `/v1/vms/${ok[0]!.body.vm.id}`, { token: a.token })).body;
-    assert.deepEqual(shown.nics, [ok[0]!.body.vm.nics[0]]);
+    const shown = (await api.call('GET', `/v1/vms/${ok[0].body.vm.id}`, { token: a.token })).body;
+    assert.deepEqual(shown.nics, [ok[0].body.vm.nics[0]]);
     assert.equal(refused.length, 1);
     // Nothing of the refused create was kept: no VM row, no quota.
     assert.equal((await api.call('GET', '/v1/quota', { token: a.token })).body.used.vms, 29);

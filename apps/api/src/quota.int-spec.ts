@@ -112,7 +112,7 @@ describe('quota routes', () => {
 describe('concurrent creates never exceed the quota', () => {
   async function herd(name: string, instances: ApiHarness[]) {
     const t = await tenant(name, { vms: 50 });
-    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => createVm(instances[i % instances.length]!, t.token, i)));
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => createVm(instances[i % instances.length], t.token, i)));
     const byStatus = answers.reduce<Record<number, number>>((acc, r) => ({ ...acc, [r.status]: (acc[r.status] ?? 0) + 1 }), {});
     assert.deepEqual(byStatus, { 202: 50, 409: 150 });
     for (const r of answers.filter((a) => a.status === 409)) {

@@ -112,6 +112,6 @@ test('usage first seen in a closed hour is priced with the version in force then
 
 test('a key billed with two price versions is refused: corrections must not mix prices', () => {
   const frozen = rateRecords(meterWindow(log, window).records, prices);
-  const tampered = { ...frozen[0]!, priceVersionId: 'v2', unitPrice: '0.009000', correction: true };
-  assert.throws(() => computeCorrections([frozen[0]!, tampered], [], prices), RangeError);
+  const tampered = { ...frozen[0], priceVersionId: 'v2', unitPrice: '0.009000', correction: true };
+  assert.throws(() => computeCorrections([frozen[0], tampered], [], prices), RangeError);
 });

@@ -63,7 +63,7 @@ export class CostTotals {
   overall(): CostTotal | null {
     const sums = [...this.tenants.values()];
     if (sums.length === 0) return null;
-    const currency = sums[0]!.currency;
+    const currency = sums[0].currency;
     if (sums.some((s) => s.currency !== currency)) throw new RangeError('tenants are billed in different currencies');
     return total({ currency, rows: sums.reduce((n, s) => n + s.rows, 0), sum: sums.reduce((a, s) => addDecimals(a, s.sum), decimalFromInteger(0)) });
   }

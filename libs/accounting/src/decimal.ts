@@ -32,8 +32,8 @@ const POW10: bigint[] = [1n];
 /** 10^n as a BigInt (cached). */
 export function pow10(n: number): bigint {
   checkPlaces(n);
-  while (POW10.length <= n) POW10.push(POW10[POW10.length - 1]! * 10n);
-  return POW10[n]!;
+  while (POW10.length <= n) POW10.push(POW10[POW10.length - 1] * 10n);
+  return POW10[n];
 }
 
 function checkPlaces(n: number): void {
@@ -54,7 +54,7 @@ export function parseDecimal(text: string, options: ParseDecimalOptions = {}): D
     throw new RangeError(`${text} has more than ${options.maxScale} decimal places`);
   }
   if (frac.length > MAX_PLACES) throw new RangeError(`${text} has too many decimal places`);
-  const magnitude = BigInt(m[2]! + frac);
+  const magnitude = BigInt(m[2] + frac);
   const units = m[1] ? -magnitude : magnitude;
   if (options.nonNegative && units < 0n) throw new RangeError(`${text} is negative`);
   return { units, scale: frac.length };

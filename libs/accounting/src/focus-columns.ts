@@ -146,7 +146,7 @@ export function focusSchemaId(): string {
   const h = createHash('sha256')
     .update(JSON.stringify(FOCUS_COLUMNS.map(columnDefinition)))
     .digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 /** The FOCUS metadata served beside an export (never inside it): generator, schema and column definitions. */

@@ -154,7 +154,7 @@ test('header rules: a missing mandatory column, another order, an unprefixed ext
   const without = FOCUS_COLUMN_NAMES.filter((c) => c !== 'BilledCost');
   assert.ok(rulesOf(without, [base.filter((_, i) => i !== col('BilledCost'))]).includes('CostAndUsage-D-006-M'));
   const swapped = [...FOCUS_COLUMN_NAMES];
-  [swapped[0], swapped[1]] = [swapped[1]!, swapped[0]!];
+  [swapped[0], swapped[1]] = [swapped[1], swapped[0]];
   assert.deepEqual(rulesOf(swapped, [[base[1]!, base[0]!, ...base.slice(2)]]), ['XP-HEADER']);
   assert.ok(rulesOf([...FOCUS_COLUMN_NAMES, 'Color'], [[...base, 'red']]).includes('ColumnHandling-A-010-M'));
   assert.ok(rulesOf([...FOCUS_COLUMN_NAMES, 'Tags'], [[...base, null]]).includes('XP-HEADER'));
@@ -198,6 +198,6 @@ test('violations stop at maxViolations with a truncation marker', () => {
   const broken = mutated({ BilledCost: null, ListCost: null, EffectiveCost: null, ContractedCost: null });
   const found = checkFocusRows(FOCUS_COLUMN_NAMES, [broken], { maxViolations: 2 });
   assert.equal(found.length, 3);
-  assert.equal(found[2]!.rule, 'XP-TRUNCATED');
-  assert.equal(found[0]!.row, 1);
+  assert.equal(found[2].rule, 'XP-TRUNCATED');
+  assert.equal(found[0].row, 1);
 });

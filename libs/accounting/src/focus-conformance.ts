@@ -222,7 +222,7 @@ export class FocusConformanceChecker {
     }
     const key = ORDER_COLUMNS.map((c) => get(c) ?? '');
     if (this.lastKey) {
-      const cmp = key.reduce((acc, v, i) => acc || compareStrings(this.lastKey![i]!, v), 0);
+      const cmp = key.reduce((acc, v, i) => acc || compareStrings(this.lastKey![i], v), 0);
       if (cmp >= 0) this.add('XP-ORDER', n, null, cmp === 0 ? 'duplicate of the previous row key' : 'row is out of order');
     }
     this.lastKey = key;
@@ -253,11 +253,10 @@ export class FocusConformanceChecker {
     };
     for (const [pair, map] of this.distinct) {
       for (const [value, set] of map)
-        if (set.size !== 1) this.add(rules[pair]!, null, pair.split('>')[0]!, `${value} has ${set.size} distinct ${pair.split('>')[1]} values`);
+        if (set.size !== 1) this.add(rules[pair], null, pair.split('>')[0], `${value} has ${set.size} distinct ${pair.split('>')[1]} values`);
     }
     for (const [column, numeric] of this.numericOnly) {
-      if (numeric)
-        this.add(COLUMN_RULES[column]!.type!, null, column, `every ${column} value is numeric: a CSV loader infers a number, not a String`);
+      if (numeric) this.add(COLUMN_RULES[column].type!, null, column, `every ${column} value is numeric: a CSV loader infers a number, not a String`);
     }
     if (this.truncated) this.violations.push({ rule: 'XP-TRUNCATED', row: null, column: null, message: `more than ${this.max} violations` });
     return this.violations;

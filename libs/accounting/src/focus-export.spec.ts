@@ -89,8 +89,8 @@ test('P6: the file is LF-only with fixed-scale decimals, sorted JSON cells and s
 test('P7: Σ BilledCost per account in the file equals the invoice total, and accounts add up to the period', async () => {
   const rows = parseCsv(await csvPromise);
   const [header, ...data] = rows;
-  const account = header!.indexOf('BillingAccountId');
-  const billed = header!.indexOf('BilledCost');
+  const account = header.indexOf('BillingAccountId');
+  const billed = header.indexOf('BilledCost');
   const fromFile = new Map<string, ReturnType<typeof parseDecimal>>();
   for (const r of data) fromFile.set(r[account]!, addDecimals(fromFile.get(r[account]!) ?? decimalFromInteger(0), parseDecimal(r[billed]!)));
   const totals = new CostTotals();

@@ -192,7 +192,7 @@ function checkCosts(get: CellGetter, report: Report, correction: boolean, float6
   } else if (float64 && list && price && quantity && !correction) {
     // What the official validator computes: both operands and the result loaded as Float64 (§3.3 gotcha).
     const [a, b, r] = ['ListUnitPrice', 'PricingQuantity', 'ListCost'].map((c) => Number(get(c)));
-    if (a! * b! !== r) report('ListCost-C-009-C/float64', 'ListCost', `exact, but ${a} × ${b} ≠ ${r} in Float64`);
+    if (a * b !== r) report('ListCost-C-009-C/float64', 'ListCost', `exact, but ${a} × ${b} ≠ ${r} in Float64`);
   }
   for (const [column, value] of [
     ['ListCost', list],

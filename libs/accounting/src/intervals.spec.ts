@@ -60,7 +60,7 @@ test('a resize closes one interval and opens the next at the same instant; a cha
       [60_000, 120_000, '4'],
     ],
   );
-  assert.equal(resized[0]!.endMs, resized[1]!.startMs, 'they touch, half-open, without overlap');
+  assert.equal(resized[0].endMs, resized[1].startMs, 'they touch, half-open, without overlap');
   assert.deepEqual(spans([ev('change', T0, '8'), ev('start', T0 + 1000, '2'), ev('stop', T0 + 3000)]), [[1000, 3000, '2']]);
   assert.deepEqual(kinds([ev('change', T0, '8')]), []);
 });
@@ -133,7 +133,7 @@ const arbEvent = fc.record({
   resourceId: fc.constantFrom('vm-1', 'vm-2'),
   tenantId: fc.constant('t1'),
   regionId: fc.constant('pool-1'),
-  sku: fc.constantFrom('vcpu-hour', 'memory-gib-hour') as fc.Arbitrary<UsageEvent['sku']>,
+  sku: fc.constantFrom('vcpu-hour', 'memory-gib-hour'),
   kind: fc.constantFrom('start', 'stop', 'change') as fc.Arbitrary<UsageEventKind>,
   quantity: fc.constantFrom('1', '2', '2.0', '0.5'),
   occurredAtMs: fc.integer({ min: T0, max: T0 + 3 * 3_600_000 }),
@@ -152,7 +152,7 @@ test('intervals of one resource and SKU never overlap and are never empty', () =
     fc.property(fc.array(arbEvent, { maxLength: 40 }), (events) => {
       const ivs = deriveIntervals(events).intervals;
       for (let i = 0; i < ivs.length; i += 1) {
-        const a = ivs[i]!;
+        const a = ivs[i];
         assert.ok(a.endMs === null || a.endMs > a.startMs);
         assert.ok(a.startMs % 1000 === 0 && (a.endMs ?? 0) % 1000 === 0);
         const b = ivs[i + 1];

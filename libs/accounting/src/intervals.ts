@@ -83,7 +83,7 @@ export function deriveIntervals(events: Iterable<UsageEvent>): DerivedIntervals 
   const streams = new Map<string, UsageEvent[]>();
   for (const versions of byNaturalKey.values()) {
     const [kept, ...dropped] = [...versions.keys()].sort(compareStrings);
-    const event = versions.get(kept!)!;
+    const event = versions.get(kept)!;
     for (const d of dropped) note('conflicting-duplicate', versions.get(d)!, `natural key ${usageEventKey(event)} already holds ${kept}`);
     const streamKey = JSON.stringify([event.resourceId, event.sku]);
     const stream = streams.get(streamKey) ?? [];
@@ -99,16 +99,16 @@ export function deriveIntervals(events: Iterable<UsageEvent>): DerivedIntervals 
 }
 
 function replay(stream: UsageEvent[], out: UsageInterval[], note: (kind: IntervalAnomalyKind, event: UsageEvent, detail: string) => void): void {
-  const first = stream[0]!;
-  const { resourceId, sku } = first;
-  let open: Open | null = null;
+  const { resourceId, sku } = stream[0];
+  // A holder, not a `let`: TypeScript does not follow assignments made inside `close`.
+  const state: { open: Open | null } = { open: null };
   const close = (atMs: number): void => {
-    if (open && atMs > open.startMs) out.push({ resourceId, sku, ...open, endMs: atMs });
-    open = null;
+    if (state.open && atMs > state.open.startMs) out.push({ resourceId, sku, ...state.open, endMs: atMs });
+    state.open = null;
   };
   for (const event of stream) {
     const at = floorToSecond(event.occurredAtMs);
-    const current = open as Open | null;
+    const current = state.open;
     if (current && (event.tenantId !== current.tenantId || event.regionId !== current.regionId)) {
       note('attribute-mismatch', event, `interval belongs to tenant ${current.tenantId} in ${current.regionId}`);
     }
@@ -119,16 +119,16 @@ function replay(stream: UsageEvent[], out: UsageInterval[], note: (kind: Interva
     }
     const quantity = canonicalDecimal(parseDecimal(event.quantity));
     if (!current) {
-      if (event.kind === 'start') open = { quantity, startMs: at, tenantId: event.tenantId, regionId: event.regionId };
+      if (event.kind === 'start') state.open = { quantity, startMs: at, tenantId: event.tenantId, regionId: event.regionId };
       continue;
     }
     if (event.kind === 'start')
       note('start-while-running', event, `open since ${new Date(current.startMs).toISOString()} at size ${current.quantity}`);
     if (quantity === current.quantity) continue;
     close(at);
-    open = { ...current, quantity, startMs: at };
+    state.open = { ...current, quantity, startMs: at };
   }
-  const last = open as Open | null;
+  const last = state.open;
   if (last) out.push({ resourceId, sku, ...last, endMs: null });
 }
 

@@ -60,7 +60,7 @@ test('no version in force, or no item for the SKU, is an error rather than a fre
 });
 
 test('price lists are validated: currency, unit, places, sign, duplicates, one currency over time', () => {
-  assert.deepEqual(validatePriceListVersion(versions[0]!), []);
+  assert.deepEqual(validatePriceListVersion(versions[0]), []);
   const bad: PriceListVersion = {
     versionId: '',
     effectiveFromMs: -1,
@@ -85,7 +85,7 @@ test('PricingQuantity is within 0.5e-6 of the exact hours and the cost product i
       fc.integer({ min: 0, max: 10 ** 6 }),
       (s, size, priceUnits) => {
         const version: PriceListVersion = {
-          ...versions[1]!,
+          ...versions[1],
           items: [{ sku: 'vcpu-hour', unitPrice: formatDecimal({ units: BigInt(priceUnits), scale: 6 }, 6), unit: 'Core-Hours' }],
         };
         const consumed = formatDecimal(multiplyDecimals(decimalFromInteger(s), parseDecimal(size)), 10);

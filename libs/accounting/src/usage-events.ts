@@ -36,7 +36,7 @@ export function validateUsageEvent(event: UsageEvent): string[] {
   const e = event as unknown as Record<string, unknown>;
   const problems: string[] = [];
   for (const f of ID_FIELDS) {
-    if (typeof e[f] !== 'string' || (e[f] as string).length === 0) problems.push(`${f} must be a non-empty string`);
+    if (typeof e[f] !== 'string' || e[f].length === 0) problems.push(`${f} must be a non-empty string`);
   }
   if (!isSku(e.sku)) problems.push(`sku ${String(e.sku)} is unknown`);
   if (!(USAGE_EVENT_KINDS as readonly unknown[]).includes(e.kind)) problems.push(`kind ${String(e.kind)} is unknown`);

@@ -67,8 +67,8 @@ test(`${VMS} VMs provisioned while the worker is SIGKILLed ${KILLS} times end co
   for (const vm of vms.filter((v) => v.status === 'running')) {
     const copies = census.byId.get(vm.id) ?? [];
     assert.equal(copies.length, 1, `VM ${vm.id} exists ${copies.length} times in XAPI`);
-    assert.equal(copies[0]!.uuid, vm.xapiUuid);
-    assert.equal(copies[0]!.power_state, 'Running');
+    assert.equal(copies[0].uuid, vm.xapiUuid);
+    assert.equal(copies[0].power_state, 'Running');
   }
   const rowIds = new Set(vms.filter((v) => v.status !== 'deleted').map((v) => v.id));
   for (const v of census.tagged) assert.ok(rowIds.has(v.other_config['xenplane-vm-id']), `XAPI VM ${v.uuid} carries our tag without a row`);

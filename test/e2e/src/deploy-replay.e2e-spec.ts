@@ -90,7 +90,7 @@ test("compose's app services start from the image in dependency order, with comp
     });
     const [bin, entry] = svc.command;
     assert.equal(bin, 'node');
-    const proc = startProcess(join(image.dir, entry!), env, name);
+    const proc = startProcess(join(image.dir, entry), env, name);
     running.push(proc);
     if (name === 'migrate') {
       assert.equal(await new Promise((r) => proc.child.once('exit', r)), 0, `migrate: ${proc.logs.slice(-5).join('\n')}`);
@@ -105,6 +105,6 @@ test("compose's app services start from the image in dependency order, with comp
     const ready = await client(url, null)('GET', '/health/ready');
     assert.equal(ready.status, 200, `${name}: ${JSON.stringify(ready.body)}`);
   }
-  const tenants = await client(urls.api!, 'replay-operator-token-0123456789')('GET', '/v1/tenants');
+  const tenants = await client(urls.api, 'replay-operator-token-0123456789')('GET', '/v1/tenants');
   assert.equal(tenants.status, 200, 'the operator token compose was given works');
 });

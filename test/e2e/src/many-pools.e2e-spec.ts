@@ -14,7 +14,7 @@ const DEDICATED = 4; // its lock session and three LISTEN connections
 let stack: Stack;
 let sims: SimProcess[] = [];
 let tarpit: net.Server;
-let held: net.Socket[] = [];
+const held: net.Socket[] = [];
 let refusedPort: number;
 let db: pg.Client;
 let worker2: (ManagedProcess & { url: string }) | undefined;
@@ -122,12 +122,12 @@ test(
     const p = startProcess('apps/worker/dist/main.js', { ...stack.env, WORKER_PORT: '0', WORKER_HOST: '127.0.0.1' }, 'worker-2');
     const ready = await p.waitForLog((l) => l.msg === 'worker listening');
     worker2 = Object.assign(p, { url: `http://127.0.0.1:${String(ready.port)}` });
-    const firstPid = watchers[0]!.pid;
+    const firstPid = watchers[0].pid;
     await stack.worker.stop('SIGKILL');
     await eventually('takeover of every pool', async () => ((await watcherGauge(worker2!.url)) === 21 ? true : undefined), 30_000);
     const after = await census();
     assert.equal(new Set(after.watchers.map((w) => w.pid)).size, 1, JSON.stringify(after.watchers));
-    assert.notEqual(after.watchers[0]!.pid, firstPid);
+    assert.notEqual(after.watchers[0].pid, firstPid);
     await provision('globex', flavor.id, image.id);
   },
 );

@@ -26,8 +26,8 @@ after(async () => {
 });
 
 test('two APIs and three workers never run an operation twice', { timeout: 120_000 }, async () => {
-  const apis = [client(stack.api.url, OPERATOR_TOKEN), client(extra[0]!.url, OPERATOR_TOKEN)];
-  const op = apis[0]!;
+  const apis = [client(stack.api.url, OPERATOR_TOKEN), client(extra[0].url, OPERATOR_TOKEN)];
+  const op = apis[0];
   await simLatency(stack.sim.url, 'VM.clone', 30);
   const looseBefore = (await poolCensus(stack.sim.url)).looseVdis.length;
   const flavor = await op('POST', '/v1/flavors', { name: 'm', vcpus: 1, memoryMiB: 256, diskGiB: 10 });
@@ -35,7 +35,7 @@ test('two APIs and three workers never run an operation twice', { timeout: 120_0
   const tenants = [(await op('POST', '/v1/tenants', { name: 'm1' })).body.id, (await op('POST', '/v1/tenants', { name: 'm2' })).body.id] as string[];
   const answers = await Promise.all(
     Array.from({ length: 60 }, (_, i) =>
-      apis[i % 2]!('POST', `/v1/vms?tenantId=${tenants[i % 2]}`, { name: `m${i}`, flavorId: flavor.body.id, imageId: image.body.id }),
+      apis[i % 2]('POST', `/v1/vms?tenantId=${tenants[i % 2]}`, { name: `m${i}`, flavorId: flavor.body.id, imageId: image.body.id }),
     ),
   );
   assert.ok(answers.every((a) => a.status === 202));

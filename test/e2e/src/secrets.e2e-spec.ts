@@ -48,15 +48,15 @@ async function whereIs(db: pg.Client, columns: { table: string; column: string }
 
 test('a session of tenants, keys (with and without Idempotency-Key), a pool with a password and VMs leaves no secret in any table', async () => {
   const op = as(OPERATOR_TOKEN);
-  const secrets: string[] = [OPERATOR_TOKEN, POOL_PASSWORD, stack.env.XAPI_PASSWORD!];
+  const secrets: string[] = [OPERATOR_TOKEN, POOL_PASSWORD, stack.env.XAPI_PASSWORD];
   const prefixes: string[] = [];
   const issued = (r: Answer) => {
     assert.equal(r.status, 201, JSON.stringify(r.body));
     if (r.body.token) {
       // xpk_<16 hex prefix>_<secret>; the secret is base64url, so it may hold '_' itself.
       const [, prefix, secret] = /^xpk_([0-9a-f]{16})_(.+)$/.exec(r.body.token)!;
-      secrets.push(r.body.token, secret!);
-      prefixes.push(prefix!);
+      secrets.push(r.body.token, secret);
+      prefixes.push(prefix);
     }
     return r.body;
   };
@@ -110,8 +110,8 @@ test('a session of tenants, keys (with and without Idempotency-Key), a pool with
     }
   }
   const running = async (token: string, id: string) => ((await as(token)('GET', `/v1/vms/${id}`)).body.status === 'running' ? true : undefined);
-  for (const entry of vmIds) await eventually(`VM ${entry.split(' ')[1]} running`, () => running(entry.split(' ')[0]!, entry.split(' ')[1]!), 60_000);
-  const [token, id] = vmIds[0]!.split(' ') as [string, string];
+  for (const entry of vmIds) await eventually(`VM ${entry.split(' ')[1]} running`, () => running(entry.split(' ')[0], entry.split(' ')[1]), 60_000);
+  const [token, id] = vmIds[0].split(' ') as [string, string];
   assert.equal((await as(token)('POST', `/v1/vms/${id}/actions`, { action: 'stop' }, { 'idempotency-key': 'stop-1' })).status, 202);
   await eventually(
     'the registered pool connected',

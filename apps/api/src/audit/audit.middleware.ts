@@ -27,7 +27,7 @@ export class AuditMiddleware implements NestMiddleware {
         principal: (req as Request & { user?: Principal }).user,
         actingTenantId: ctx?.tenantId,
         params: { ...(req.params as Record<string, string>) },
-        query: (req.query ?? {}) as Record<string, unknown>,
+        query: req.query ?? {},
         createdId: res.locals[AUDIT_CREATED_ID] as string | undefined,
         errorCode: res.locals[PROBLEM_CODE_LOCAL] as string | undefined,
         requestId: ctx?.requestId ?? 'unknown',

@@ -13,7 +13,7 @@ async function throughput(api: ApiHarness, tokens: string[], body: unknown, tota
     Array.from({ length: concurrency }, async (_, c) => {
       while (next < total) {
         const i = next++;
-        const r = await api.call('POST', '/v1/vms', { token: tokens[(c + i) % tokens.length]!, body: { ...(body as object), name: `b${i}` } });
+        const r = await api.call('POST', '/v1/vms', { token: tokens[(c + i) % tokens.length], body: { ...(body as object), name: `b${i}` } });
         if (r.status !== 202) failures++;
       }
     }),

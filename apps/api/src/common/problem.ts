@@ -65,6 +65,6 @@ function httpDetail(exception: HttpException, status: number): string {
   if (status === 404) return 'no such route or resource';
   if (status === 401) return 'a valid bearer API key is required';
   const response = exception.getResponse();
-  const message = typeof response === 'object' && response && 'message' in response ? (response as { message: unknown }).message : exception.message;
+  const message = typeof response === 'object' && response && 'message' in response ? response.message : exception.message;
   return Array.isArray(message) ? message.join('; ') : String(message);
 }

@@ -28,11 +28,11 @@ function tlsPin(p: { url: string; caCertificate?: string; tlsFingerprint?: strin
     const pems = ca.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
     if (pems.length !== 1) throw fieldError('caCertificate', 'must be one PEM certificate (-----BEGIN CERTIFICATE-----)');
     try {
-      new X509Certificate(pems[0]!);
+      new X509Certificate(pems[0]);
     } catch {
       throw fieldError('caCertificate', 'is not a readable X.509 certificate');
     }
-    return { tlsCaPem: pems[0]!, tlsFingerprint: null };
+    return { tlsCaPem: pems[0], tlsFingerprint: null };
   }
   const hex = fp?.replace(/:/g, '').toUpperCase();
   return { tlsCaPem: null, tlsFingerprint: hex ? hex.match(/../g)!.join(':') : null };

@@ -68,7 +68,7 @@ export class RateLimitService {
       rateLimitDecisions.inc({ outcome: 'allowed' });
       return;
     }
-    const refused = active[decision.refusedBy ?? 0]![0];
+    const refused = active[decision.refusedBy ?? 0][0];
     rateLimitDecisions.inc({ outcome: outcome(refused) });
     const retryAfter = Math.max(1, Math.ceil(decision.retryAfterMs / 1000));
     throw new DomainError(

@@ -74,7 +74,7 @@ export class FuzzClient {
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (next < cases.length) {
-          const failure = await this.check(cases[next++]!);
+          const failure = await this.check(cases[next++]);
           if (failure) found.push(failure);
         }
       }),

@@ -52,7 +52,7 @@ export function operationsOf(doc: OpenAPIObject): Operation[] {
       const body = op.requestBody?.content['application/json']?.schema;
       const params = (op.parameters ?? [])
         .filter((p) => p.in === 'path' || p.in === 'query')
-        .map((p) => ({ name: p.name, in: p.in, required: Boolean(p.required), schema: resolve(doc, (p.schema ?? {}) as Schema) }));
+        .map((p) => ({ name: p.name, in: p.in, required: Boolean(p.required), schema: resolve(doc, p.schema ?? {}) }));
       out.push({ key: `${method} ${template}`, method, template, params, body: body ? resolve(doc, body) : undefined });
     }
   }
@@ -62,7 +62,7 @@ export function operationsOf(doc: OpenAPIObject): Operation[] {
 /** Follows `$ref` and single-entry `allOf` to the schema itself. */
 export function resolve(doc: OpenAPIObject, s: Schema): Schema {
   if (s.$ref) return resolve(doc, (doc.components?.schemas ?? {})[s.$ref.split('/').pop()!] as Schema);
-  if (s.allOf?.length === 1) return { ...resolve(doc, s.allOf[0]!), nullable: s.nullable };
+  if (s.allOf?.length === 1) return { ...resolve(doc, s.allOf[0]), nullable: s.nullable };
   return s;
 }
 

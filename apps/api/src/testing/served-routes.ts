@@ -21,7 +21,7 @@ export function servedRoutes(app: INestApplication): ServedRoute[] {
     for (const m of Object.keys(route.methods ?? {})) {
       if (m === '_all') continue;
       const method = m.toUpperCase();
-      out.push({ method, path: route.path, key: `${method} ${route.path}`, params: [...route.path.matchAll(/:(\w+)/g)].map((x) => x[1]!) });
+      out.push({ method, path: route.path, key: `${method} ${route.path}`, params: [...route.path.matchAll(/:(\w+)/g)].map((x) => x[1]) });
     }
   }
   return out;

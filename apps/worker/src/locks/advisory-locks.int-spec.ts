@@ -34,11 +34,11 @@ test('a hundred locks held at once cost one connection, exclude other workers an
   assert.equal(await a.tryHold('pool:7'), null, 'so is a second taker in the same worker (Postgres would grant it)');
   assert.equal(await b.tryWith('pool:8', async () => assert.fail('must not run')), false);
 
-  await leases[7]!.release();
+  await leases[7].release();
   const taken = await b.tryHold('pool:7');
   assert.ok(taken, 'released locks are free for others at once');
   await taken.release();
-  await Promise.all(leases.map((l) => l!.release()));
+  await Promise.all(leases.map((l) => l.release()));
   await a.onApplicationShutdown();
   await b.onApplicationShutdown();
 });

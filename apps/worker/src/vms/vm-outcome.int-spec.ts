@@ -123,10 +123,10 @@ describe('the worker releases quota once, when the VM is gone from XAPI', () => 
     await Promise.all(
       tenants.flatMap((t, i) => [
         // Each delete is delivered twice, racing the other tenant work.
-        ...running[i]!.flatMap(({ vm, op }) => [outcome.succeeded(ctx(vm, op)), outcome.succeeded(ctx(vm, op))]),
+        ...running[i].flatMap(({ vm, op }) => [outcome.succeeded(ctx(vm, op)), outcome.succeeded(ctx(vm, op))]),
         ...Array.from({ length: 15 }, () =>
           createVm(t).then(
-            () => created[i]!.push(true),
+            () => created[i].push(true),
             (e: { code?: string }) => {
               assert.equal(e.code, 'quota_exceeded');
             },
@@ -137,11 +137,11 @@ describe('the worker releases quota once, when the VM is gone from XAPI', () => 
     );
     for (const [i, t] of tenants.entries()) {
       const used = (await fx.stored(t)).used;
-      assert.equal(used.vms, created[i]!.length, `tenant ${i}: usage is exactly the creates that were accepted`);
+      assert.equal(used.vms, created[i].length, `tenant ${i}: usage is exactly the creates that were accepted`);
       assert.ok(used.vms <= (i === 1 ? 12 : 10), `tenant ${i}: within its limit`);
       assert.deepEqual(await fx.ledgerSum(t), used);
       assert.deepEqual((await fx.quota.recount(t)).drift, ZERO);
-      for (const { vm } of running[i]!) assert.equal(await releases(vm.id), 1);
+      for (const { vm } of running[i]) assert.equal(await releases(vm.id), 1);
     }
   });
 });

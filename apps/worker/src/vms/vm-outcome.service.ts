@@ -60,7 +60,7 @@ export class VmOutcomeService {
       observed = { status: 'error', errorReason: failure.code, powerState: null, hostUuid: null };
     } else {
       observed = await this.observe(ctx).catch(
-        caught(this.logger, 'failed operation: observe the VM', { status: 'error' as VmStatus, errorReason: failure.code }, { vmId: vm.id }),
+        caught(this.logger, 'failed operation: observe the VM', { status: 'error', errorReason: failure.code }, { vmId: vm.id }),
       );
       if (observed.errorReason === 'vanished') presence = 'gone';
     }

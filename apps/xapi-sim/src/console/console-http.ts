@@ -13,6 +13,7 @@ import { domainKey } from './console-links.js';
 import { RfbSession } from './rfb-server.js';
 import { TestPattern } from './test-pattern.js';
 import { serveVt100 } from './vt100-server.js';
+import { scalar } from '../datamodel/defaults.js';
 
 const realm = 'Connection to VM console';
 
@@ -40,14 +41,14 @@ function runningHere(sim: SimState, vm: XRecord, localAddress: string): boolean 
 
 function attach(sim: SimState, consoleRef: string, stream: Duplex, head?: Buffer): void {
   const c = sim.store.mustGet('console', consoleRef);
-  const vmRef = String(c.VM);
+  const vmRef = scalar(c.VM);
   const vm = sim.store.mustGet('VM', vmRef);
-  const hostRef = String(vm.resident_on);
+  const hostRef = scalar(vm.resident_on);
   sim.consoleLinks.add(vmRef, domainKey(hostRef, Number(vm.domid)), stream);
   const info = {
-    name: String(vm.name_label),
-    uuid: String(vm.uuid),
-    host: String(sim.store.get('host', hostRef)?.hostname ?? ''),
+    name: scalar(vm.name_label),
+    uuid: scalar(vm.uuid),
+    host: scalar(sim.store.get('host', hostRef)?.hostname ?? ''),
     domid: Number(vm.domid),
   };
   if (c.protocol === 'vt100') serveVt100(stream, info, head);
@@ -68,7 +69,7 @@ export function serveConsole(sim: SimState, kind: 'connect' | 'websocket', req: 
   }
   socket.once('close', () => auth.release()); // a Basic-auth session lasts as long as the connection
   const consoleRef = consoleOf(sim, query);
-  const vm = consoleRef && sim.store.get('VM', String(sim.store.get('console', consoleRef)?.VM));
+  const vm = consoleRef && sim.store.get('VM', scalar(sim.store.get('console', consoleRef)?.VM));
   if (!consoleRef || !vm || !runningHere(sim, vm, (socket as Partial<Socket>).localAddress ?? '')) {
     return answerRaw(socket, version, 500, 'Internal Error', internalErrorBody('Console.Failure'));
   }

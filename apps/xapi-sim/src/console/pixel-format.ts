@@ -82,7 +82,7 @@ const scale = (v: number, max: number) => Math.round((v * max) / 255);
 export function convertRow(rgb: Uint8Array, count: number, f: PixelFormat, out: Buffer, offset: number): void {
   const bytes = f.bitsPerPixel / 8;
   for (let i = 0; i < count; i++) {
-    const [r, g, b] = [rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!];
+    const [r, g, b] = [rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2]];
     const v = f.trueColour
       ? ((scale(r, f.redMax) << f.redShift) | (scale(g, f.greenMax) << f.greenShift) | (scale(b, f.blueMax) << f.blueShift)) >>> 0
       : ((r >> 5) << 5) | ((g >> 5) << 2) | (b >> 6);

@@ -67,7 +67,7 @@ export class TestPattern {
   }
 
   private pixel(x: number, y: number, text: TextLine | undefined): Rgb {
-    if (y < BARS_HEIGHT) return bars[Math.floor((x * bars.length) / this.width)]!;
+    if (y < BARS_HEIGHT) return bars[Math.floor((x * bars.length) / this.width)];
     if (y >= GRADIENT_TOP) {
       const v = Math.round((x * 255) / (this.width - 1));
       return [v, v, v];
@@ -77,7 +77,7 @@ export class TestPattern {
       const gy = Math.floor((y - text.top) / text.scale);
       const glyph = text.glyphs[Math.floor(gx / (GLYPH_WIDTH + 1))];
       const col = gx % (GLYPH_WIDTH + 1);
-      if (glyph && col < GLYPH_WIDTH && (glyph[gy]! >> (GLYPH_WIDTH - 1 - col)) & 1) return text.colour;
+      if (glyph && col < GLYPH_WIDTH && (glyph[gy] >> (GLYPH_WIDTH - 1 - col)) & 1) return text.colour;
     }
     return panel;
   }

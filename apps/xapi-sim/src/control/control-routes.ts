@@ -7,6 +7,7 @@ import type { Dispatcher } from '../rpc/dispatcher.js';
 import { invalidateAllSessions } from '../rpc/sessions.js';
 import type { SimState } from '../sim/sim-state.js';
 import { guestRoute } from './guest-routes.js';
+import { scalar } from '../datamodel/defaults.js';
 
 const latencyBody = z.object({ method: z.string().min(1), ms: z.number().int().min(0).max(600_000) });
 const faultBody = z.object({
@@ -42,7 +43,7 @@ function parse<T>(schema: z.ZodType<T>, raw: string): { ok: true; value: T } | {
 
 function state(sim: SimState): unknown {
   const originators: Record<string, number> = {};
-  for (const [, s] of sim.store.all('session')) originators[String(s.originator)] = (originators[String(s.originator)] ?? 0) + 1;
+  for (const [, s] of sim.store.all('session')) originators[scalar(s.originator)] = (originators[scalar(s.originator)] ?? 0) + 1;
   return {
     counts: Object.fromEntries(Object.entries(sim.counts()).filter(([, n]) => n > 0)),
     generation: sim.store.generation,
@@ -62,7 +63,7 @@ async function setHostUp(sim: SimState, res: ServerResponse, index: number, up: 
   if (!hostRef || !sim.net) return send(res, 404, { error: `no host ${index}; the pool has ${sim.hostRefs.length}` });
   if (up) await sim.net.up(index);
   else sim.net.down(index);
-  const metrics = String(sim.store.mustGet('host', hostRef).metrics);
+  const metrics = scalar(sim.store.mustGet('host', hostRef).metrics);
   if (sim.store.get('host_metrics', metrics)) sim.store.update('host_metrics', metrics, { live: up });
   return send(res, 200, { ok: true, host: index, up, perHost: sim.net.perHost });
 }

@@ -20,7 +20,7 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 export function guestRoute(sim: SimState, req: IncomingMessage, res: ServerResponse, path: string, body: string): void {
   const m = req.method === 'POST' ? route.exec(path) : null;
   if (!m) return send(res, 404, { error: `no control route ${req.method} ${path}` });
-  const vmRef = sim.store.refByUuid('VM', m[1]!);
+  const vmRef = sim.store.refByUuid('VM', m[1]);
   if (!vmRef) return send(res, 404, { error: `no VM with uuid ${m[1]}` });
   let parsed: z.infer<typeof toolsBody>;
   try {

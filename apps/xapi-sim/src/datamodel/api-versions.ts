@@ -32,5 +32,5 @@ function older(a: string, b: string): boolean {
 /** The message's parameters as the given release has them. */
 export function paramsAt(msg: MessageDef, release: ApiRelease): ParamDef[] {
   const since = paramReleases[`${msg.cls}.${msg.name}`];
-  return since ? msg.params.filter((p) => !since[p.name] || !older(release.xapi, since[p.name]!)) : msg.params;
+  return since ? msg.params.filter((p) => !since[p.name] || !older(release.xapi, since[p.name])) : msg.params;
 }

@@ -64,7 +64,7 @@ function parseSetDefault(text: string, ints: boolean): Value[] {
 
 function parseMapDefault(text: string): Record<string, Value> {
   const out: Record<string, Value> = {};
-  for (const m of text.matchAll(/"([^"]*)"\s*->\s*"([^"]*)"/g)) out[m[1]!] = m[2]!;
+  for (const m of text.matchAll(/"([^"]*)"\s*->\s*"([^"]*)"/g)) out[m[1]] = m[2]!;
   return out;
 }
 
@@ -80,4 +80,11 @@ export function makeRecord(dm: Datamodel, cls: string, values: XRecord): XRecord
   const record: XRecord = {};
   for (const [name, d] of defaults) record[name] = name in values ? values[name]! : fresh(d);
   return record;
+}
+
+/** The text of a scalar field (a ref, a uuid, a name, a number); a map or set there is a bug, not a string. */
+export function scalar(v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (typeof v === 'object') throw new TypeError(`expected a scalar field, got ${JSON.stringify(v).slice(0, 80)}`);
+  return String(v);
 }

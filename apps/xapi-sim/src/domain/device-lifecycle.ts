@@ -5,6 +5,7 @@ import type { SimState } from '../sim/sim-state.js';
 import { fail } from '../rpc/xapi-error.js';
 import { isNullRef } from '../util/ids.js';
 import { refreshVdiAllowedOperations } from './vdi-rules.js';
+import { scalar } from '../datamodel/defaults.js';
 
 type Cls = 'VBD' | 'VIF';
 type Table = Map<string, string[] | undefined>;
@@ -21,7 +22,7 @@ const set = (t: Table, error: string[], ops: string[]) => {
 
 // The checks both device kinds share: VM power state, VM operations in progress, HVM hotplug support.
 function vmChecks(sim: SimState, t: Table, cls: Cls, ref: string, dev: XRecord, vm: XRecord, vmRef: string, plugOps: string[]): void {
-  const state = String(vm.power_state);
+  const state = scalar(vm.power_state);
   const plugged = dev.currently_attached === true || dev.reserved === true;
   if (state === 'Running')
     set(t, plugged ? ['DEVICE_ALREADY_ATTACHED', ref] : ['DEVICE_ALREADY_DETACHED', ref], plugged ? ['plug'] : plugOps.filter((o) => o !== 'plug'));
@@ -35,13 +36,13 @@ function vmChecks(sim: SimState, t: Table, cls: Cls, ref: string, dev: XRecord, 
     if (['clean_shutdown', 'hard_shutdown', 'suspend', 'pause'].includes(op))
       set(t, ['OPERATION_NOT_ALLOWED', `Current operation on VM:${vmRef} is ${op}`], ['plug', 'unplug']);
   }
-  if (state !== 'Running' || String(vm.domain_type) !== 'hvm') return;
-  const guest = sim.store.get('VM_guest_metrics', String(vm.guest_metrics));
+  if (state !== 'Running' || scalar(vm.domain_type) !== 'hvm') return;
+  const guest = sim.store.get('VM_guest_metrics', scalar(vm.guest_metrics));
   const version = (guest?.PV_drivers_version ?? {}) as Record<string, string>;
   const fallback = () => {
     if (!(guest && /^\d+$/.test(version.major ?? '') && /^\d+$/.test(version.minor ?? ''))) set(t, ['VM_MISSING_PV_DRIVERS', vmRef], plugOps);
   };
-  const claim = guest ? String(guest[cls === 'VBD' ? 'can_use_hotplug_vbd' : 'can_use_hotplug_vif']) : 'unspecified';
+  const claim = guest ? scalar(guest[cls === 'VBD' ? 'can_use_hotplug_vbd' : 'can_use_hotplug_vif']) : 'unspecified';
   if (claim === 'no') set(t, ['OPERATION_NOT_ALLOWED', `VM states it does not support ${cls} hotplug.`], plugOps);
   else if (claim !== 'yes' && guest?.PV_drivers_detected !== true) fallback();
 }
@@ -57,7 +58,7 @@ function currentOps(t: Table, cls: Cls, ref: string, dev: XRecord, except: strin
       [...t.keys()],
     );
   }
-  const [opRef, op] = [...current].sort((a, b) => a[1].localeCompare(b[1]))[0]!;
+  const [opRef, op] = [...current].sort((a, b) => a[1].localeCompare(b[1]))[0];
   set(
     t,
     ['OTHER_OPERATION_IN_PROGRESS', 'VBD', ref, op, opRef],
@@ -68,7 +69,7 @@ function currentOps(t: Table, cls: Cls, ref: string, dev: XRecord, except: strin
 export function vbdOperationErrors(sim: SimState, ref: string, sharingChecks = true): Table {
   const t = table(sim, 'VBD');
   const vbd = sim.store.mustGet('VBD', ref);
-  const vmRef = String(vbd.VM);
+  const vmRef = scalar(vbd.VM);
   const vm = sim.store.mustGet('VM', vmRef);
   currentOps(t, 'VBD', ref, vbd, ['pause', 'unpause']);
   if (vbd.unpluggable !== true) set(t, ['VBD_NOT_UNPLUGGABLE', ref], ['unplug', 'unplug_force']);
@@ -80,8 +81,8 @@ export function vbdOperationErrors(sim: SimState, ref: string, sharingChecks = t
     set(t, ['OPERATION_NOT_ALLOWED', 'HVM CDROMs cannot be hotplugged/unplugged, only inserted or ejected'], ['plug', 'unplug', 'unplug_force']);
   }
   if (vbd.type === 'CD' && vm.power_state === 'Suspended') set(t, ['VM_BAD_POWER_STATE', vmRef, 'halted, running', 'suspended'], ['insert', 'eject']);
-  const vdi = !empty && !isNullRef(vbd.VDI) ? sim.store.get('VDI', String(vbd.VDI)) : undefined;
-  if (vdi) vdiChecks(sim, t, ref, vbd, vm, String(vbd.VDI), vdi, sharingChecks && vbd.currently_attached !== true);
+  const vdi = !empty && !isNullRef(vbd.VDI) ? sim.store.get('VDI', scalar(vbd.VDI)) : undefined;
+  if (vdi) vdiChecks(sim, t, ref, vbd, vm, scalar(vbd.VDI), vdi, sharingChecks && vbd.currently_attached !== true);
   return t;
 }
 
@@ -103,7 +104,7 @@ export function vdiAttachError(sim: SimState, vdiRef: string, write: boolean, ex
     .map((r) => sim.store.get('VBD', r))
     .filter((o): o is XRecord => {
       if (!o) return false;
-      const owner = sim.store.get('VM', String(o.VM));
+      const owner = sim.store.get('VM', scalar(o.VM));
       const live = o.currently_attached === true || o.reserved === true || Object.keys((o.current_operations ?? {}) as object).length > 0;
       return live && owner?.power_state !== 'Suspended' && owner?.is_control_domain !== true;
     });
@@ -115,7 +116,7 @@ export function vdiAttachError(sim: SimState, vdiRef: string, write: boolean, ex
 export function vifOperationErrors(sim: SimState, ref: string): Table {
   const t = table(sim, 'VIF');
   const vif = sim.store.mustGet('VIF', ref);
-  const vmRef = String(vif.VM);
+  const vmRef = scalar(vif.VM);
   const vm = sim.store.mustGet('VM', vmRef);
   currentOps(t, 'VIF', ref, vif, []);
   if (vm.is_control_domain === true && Number(vm.domid) === 0) set(t, ['OPERATION_NOT_ALLOWED', 'Control domain does not support hotplug'], ['plug']);
@@ -147,7 +148,7 @@ export function refreshVmDevices(sim: SimState, vmRef: string): void {
   for (const r of [...(vm.VBDs as string[])]) {
     refreshDeviceOperations(sim, 'VBD', r);
     const vdi = sim.store.get('VBD', r)?.VDI;
-    if (!isNullRef(vdi)) refreshVdiAllowedOperations(sim, String(vdi));
+    if (!isNullRef(vdi)) refreshVdiAllowedOperations(sim, scalar(vdi));
   }
   for (const r of [...(vm.VIFs as string[])]) refreshDeviceOperations(sim, 'VIF', r);
 }

@@ -5,6 +5,7 @@ import { fail } from '../rpc/xapi-error.js';
 import { isNullRef } from '../util/ids.js';
 import { refreshDeviceOperations } from './device-lifecycle.js';
 import { isThinSr, refreshVdiAllowedOperations, vdiOperations } from './vdi-rules.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export { vdiOperations };
 
@@ -28,7 +29,7 @@ export function chargeSr(sim: SimState, srRef: string, physical: number, virtual
 }
 
 export function createVdi(sim: SimState, values: XRecord): string {
-  const srRef = String(values.SR);
+  const srRef = scalar(values.SR);
   sim.store.mustGet('SR', srRef);
   const size = Number(values.virtual_size ?? 0);
   if (size < 0) fail('INVALID_VALUE', 'virtual_size', size);
@@ -56,15 +57,15 @@ export function destroyVdi(sim: SimState, vdiRef: string): void {
   if (vbds.some((r) => sim.store.get('VBD', r)!.currently_attached === true)) fail('VDI_IN_USE', vdiRef, 'destroy');
   for (const r of vbds) sim.store.destroy('VBD', r);
   sim.store.destroy('VDI', vdiRef);
-  void sim.content.remove(String(vdi.uuid)).catch(() => undefined);
-  if (sim.store.get('SR', String(vdi.SR))) chargeSr(sim, String(vdi.SR), -Number(vdi.physical_utilisation), -Number(vdi.virtual_size));
+  void sim.content.remove(scalar(vdi.uuid)).catch(() => undefined);
+  if (sim.store.get('SR', scalar(vdi.SR))) chargeSr(sim, scalar(vdi.SR), -Number(vdi.physical_utilisation), -Number(vdi.virtual_size));
 }
 
 // A VBD device string as a disk number: "3", "xvdd", "hdd", "sdd" are all disk 3 (Device_number.of_string).
 export function diskNumber(device: string): number | undefined {
   if (/^\d+$/.test(device)) return Number(device);
   const m = /^(?:xvd|hd|sd)([a-z]+)$/.exec(device);
-  return m ? [...m[1]!].reduce((n, c) => n * 26 + c.charCodeAt(0) - 96, 0) - 1 : undefined;
+  return m ? [...m[1]].reduce((n, c) => n * 26 + c.charCodeAt(0) - 96, 0) - 1 : undefined;
 }
 
 // VBDs count both userdevice and device (ocaml/xapi/xapi_vm_helpers.ml all_used_VBD_devices); VIFs their device.
@@ -74,8 +75,8 @@ export function usedDevices(sim: SimState, vm: XRecord, cls: 'VBD' | 'VIF'): Set
   for (const r of refs) {
     const dev = sim.store.get(cls, r);
     if (!dev) continue;
-    if (cls === 'VIF') out.add(String(dev.device));
-    else for (const d of [String(dev.userdevice), String(dev.device)]) if (diskNumber(d) !== undefined) out.add(String(diskNumber(d)));
+    if (cls === 'VIF') out.add(scalar(dev.device));
+    else for (const d of [scalar(dev.userdevice), scalar(dev.device)]) if (diskNumber(d) !== undefined) out.add(String(diskNumber(d)));
   }
   return out;
 }
@@ -89,15 +90,15 @@ export function allowedDevices(sim: SimState, vm: XRecord, cls: 'VBD' | 'VIF'): 
 
 // VBD.create with xapi's constructor rules (ocaml/xapi/xapi_vbd.ml create).
 export function createVbd(sim: SimState, values: XRecord): string {
-  const vmRef = String(values.VM);
+  const vmRef = scalar(values.VM);
   const vm = sim.store.mustGet('VM', vmRef);
   const v: XRecord = { mode: 'RW', type: 'Disk', bootable: false, unpluggable: true, empty: false, ...values };
   const empty = v.empty === true;
-  const vdi = isNullRef(v.VDI) && empty ? undefined : sim.store.mustGet('VDI', String(v.VDI));
+  const vdi = isNullRef(v.VDI) && empty ? undefined : sim.store.mustGet('VDI', scalar(v.VDI));
   if (v.type === 'CD' && v.mode !== 'RO') fail('VBD_CDS_MUST_BE_READONLY');
   if (v.type !== 'CD' && empty) fail('VBD_NOT_REMOVABLE_MEDIA', 'in constructor');
-  if (v.mode === 'RW' && vdi?.read_only === true) fail('VDI_READONLY', String(v.VDI));
-  let userdevice = String(v.userdevice ?? '');
+  if (v.mode === 'RW' && vdi?.read_only === true) fail('VDI_READONLY', scalar(v.VDI));
+  let userdevice = scalar(v.userdevice ?? '');
   if (userdevice !== 'autodetect' && diskNumber(userdevice) === undefined) fail('INVALID_DEVICE', userdevice);
   if (userdevice === 'autodetect') userdevice = allowedDevices(sim, vm, 'VBD')[0] ?? fail('INVALID_DEVICE', userdevice);
   if (usedDevices(sim, vm, 'VBD').has(String(diskNumber(userdevice)))) fail('DEVICE_ALREADY_EXISTS', userdevice);
@@ -105,12 +106,12 @@ export function createVbd(sim: SimState, values: XRecord): string {
   const ref = sim.store.create('VBD', {
     ...v,
     userdevice,
-    device: suspended ? String(v.device ?? '') : '',
+    device: suspended ? scalar(v.device ?? '') : '',
     currently_attached: suspended && v.currently_attached === true,
     allowed_operations: [],
   });
   refreshDeviceOperations(sim, 'VBD', ref);
-  if (vdi) refreshVdiAllowedOperations(sim, String(v.VDI));
+  if (vdi) refreshVdiAllowedOperations(sim, scalar(v.VDI));
   return ref;
 }
 

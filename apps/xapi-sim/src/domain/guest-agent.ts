@@ -4,6 +4,7 @@ import type { XRecord } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
 import { NULL_REF, isNullRef } from '../util/ids.js';
 import { nowXapiDate } from '../util/xapi-time.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export type Tristate = 'yes' | 'no' | 'unspecified';
 
@@ -44,14 +45,14 @@ export function guestXenstore(vm: XRecord, tools: GuestTools): Map<string, strin
     const count = { ipv4: 0, ipv6: 0 };
     for (const addr of value
       .split(',')
-      .map((a) => a.trim().split('/')[0]!)
+      .map((a) => a.trim().split('/')[0])
       .filter(Boolean)) {
       const ver = addr.includes(':') ? 'ipv6' : 'ipv4';
       xs.set(`attr/vif/${m[1]}/${ver}/${count[ver]++}`, addr);
     }
   }
-  const os = distros[String(vm.reference_label)] ?? {
-    name: (vm.other_config as Record<string, string>).base_template_name ?? String(vm.name_label),
+  const os = distros[scalar(vm.reference_label)] ?? {
+    name: (vm.other_config as Record<string, string>).base_template_name ?? scalar(vm.name_label),
     distro: 'linux',
   };
   for (const [k, v] of Object.entries(os)) xs.set(k === 'name' || k === 'uname' || k === 'distro' ? `data/os_${k}` : `data/os_${k}ver`, v);
@@ -61,7 +62,7 @@ export function guestXenstore(vm: XRecord, tools: GuestTools): Map<string, strin
     ['MicroVersion', '0'],
     ['BuildVersion', '1'],
   ])
-    xs.set(`attr/PVAddons/${k}`, v!);
+    xs.set(`attr/PVAddons/${k}`, v);
   for (const f of ['feature-shutdown', 'feature-poweroff', 'feature-reboot', 'feature-suspend', 'feature-vcpu-hotplug', 'feature-balloon'])
     xs.set(`control/${f}`, '1');
   if (tools.hotplugVbd && tools.hotplugVbd !== 'unspecified') xs.set('feature/hotplug/vbd', tools.hotplugVbd === 'yes' ? '1' : '0');
@@ -79,7 +80,7 @@ export function networksOf(xs: Map<string, string>): Record<string, string> {
     out[`${vif}/${ver}/${idx}`] = addr;
     const first = [...xs.keys()]
       .filter((p) => p.startsWith(`attr/vif/${vif}/ipv4/`))
-      .map((p) => p.split('/')[4]!)
+      .map((p) => p.split('/')[4])
       .sort(num)[0];
     if (ver === 'ipv4' && idx === first) out[`${vif}/ip`] = addr;
   }
@@ -121,8 +122,8 @@ export function reportGuestAgent(sim: SimState, vmRef: string): void {
   const tools = guestTools(sim, vmRef);
   if (!tools.present) return dropGuestMetrics(sim, vmRef);
   const fields = { ...metricsFrom(guestXenstore(vm, tools)), last_updated: nowXapiDate(), live: true };
-  const existing = isNullRef(vm.guest_metrics) ? undefined : sim.store.get('VM_guest_metrics', String(vm.guest_metrics));
-  if (existing) return void sim.store.update('VM_guest_metrics', String(vm.guest_metrics), fields);
+  const existing = isNullRef(vm.guest_metrics) ? undefined : sim.store.get('VM_guest_metrics', scalar(vm.guest_metrics));
+  if (existing) return void sim.store.update('VM_guest_metrics', scalar(vm.guest_metrics), fields);
   const ref = sim.store.create('VM_guest_metrics', {
     ...fields,
     PV_drivers_detected: true,
@@ -136,14 +137,14 @@ export function reportGuestAgent(sim: SimState, vmRef: string): void {
 
 // xapi drops a VM's guest metrics when its domain goes away.
 export function dropGuestMetrics(sim: SimState, vmRef: string): void {
-  const ref = String(sim.store.mustGet('VM', vmRef).guest_metrics);
+  const ref = scalar(sim.store.mustGet('VM', vmRef).guest_metrics);
   if (!isNullRef(ref) && sim.store.get('VM_guest_metrics', ref)) sim.store.destroy('VM_guest_metrics', ref);
   if (!isNullRef(ref)) sim.store.update('VM', vmRef, { guest_metrics: NULL_REF });
 }
 
 // Xapi_vm_helpers.copy_guest_metrics: a snapshot (or a reverted VM) gets its own copy; none when there is none.
 export function copyGuestMetrics(sim: SimState, from: XRecord): string {
-  const gm = isNullRef(from.guest_metrics) ? undefined : sim.store.get('VM_guest_metrics', String(from.guest_metrics));
+  const gm = isNullRef(from.guest_metrics) ? undefined : sim.store.get('VM_guest_metrics', scalar(from.guest_metrics));
   if (!gm) return NULL_REF;
   const { uuid: _uuid, ...rest } = gm;
   return sim.store.create('VM_guest_metrics', structuredClone(rest));

@@ -3,6 +3,7 @@ import type { XRecord } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
 import { fail } from '../rpc/xapi-error.js';
 import { nowXapiDate } from '../util/xapi-time.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export function vmStartMemory(vm: XRecord): number {
   return Number(vm.memory_dynamic_max) + Number(vm.memory_overhead);
@@ -16,7 +17,7 @@ function vmHeldMemory(vm: XRecord, hostRef: string): number {
 
 export function hostTotalMemory(sim: SimState, hostRef: string): number {
   const host = sim.store.mustGet('host', hostRef);
-  return Number(sim.store.get('host_metrics', String(host.metrics))?.memory_total ?? 0);
+  return Number(sim.store.get('host_metrics', scalar(host.metrics))?.memory_total ?? 0);
 }
 
 export function hostFreeMemory(sim: SimState, hostRef: string): number {
@@ -27,14 +28,14 @@ export function hostFreeMemory(sim: SimState, hostRef: string): number {
 
 export function refreshHostMetrics(sim: SimState, hostRef: string): void {
   const host = sim.store.get('host', hostRef);
-  const metrics = host && String(host.metrics);
+  const metrics = host && scalar(host.metrics);
   if (!metrics || !sim.store.get('host_metrics', metrics)) return;
   sim.store.update('host_metrics', metrics, { memory_free: hostFreeMemory(sim, hostRef), last_updated: nowXapiDate() });
 }
 
 function live(sim: SimState, hostRef: string): boolean {
   const host = sim.store.get('host', hostRef);
-  return (host && sim.store.get('host_metrics', String(host.metrics)))?.live === true;
+  return (host && sim.store.get('host_metrics', scalar(host.metrics)))?.live === true;
 }
 
 function usable(sim: SimState, hostRef: string): boolean {
@@ -58,7 +59,7 @@ export function pickHost(sim: SimState, needed: number, hostRef?: string): strin
     .filter((ref) => usable(sim, ref));
   if (candidates.length === 0) fail('NO_HOSTS_AVAILABLE');
   const ranked = candidates.map((ref) => ({ ref, free: hostFreeMemory(sim, ref) })).sort((a, b) => b.free - a.free);
-  const best = ranked[0]!;
+  const best = ranked[0];
   if (best.free < needed) fail('HOST_NOT_ENOUGH_FREE_MEMORY', needed, best.free);
   return best.ref;
 }

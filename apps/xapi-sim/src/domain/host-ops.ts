@@ -3,6 +3,7 @@
 // cannot reboot/shut down/apply updates; a live host cannot power on (and the sim has no power-on plugin).
 import type { SimState } from '../sim/sim-state.js';
 import { fail } from '../rpc/xapi-error.js';
+import { scalar } from '../datamodel/defaults.js';
 
 const all = ['provision', 'evacuate', 'shutdown', 'reboot', 'power_on', 'vm_start', 'vm_resume', 'vm_migrate', 'apply_updates', 'enable'];
 const creating = new Set(['provision', 'vm_resume', 'vm_migrate']);
@@ -26,7 +27,7 @@ export function hostOperationError(sim: SimState, hostRef: string, op: string): 
   if (clash) return ['OTHER_OPERATION_IN_PROGRESS', 'host', hostRef, clash[1], clash[0]];
   if (host.enabled === true && ['reboot', 'shutdown', 'apply_updates'].includes(op)) return ['HOST_NOT_DISABLED'];
   if (op === 'power_on') {
-    const live = sim.store.get('host_metrics', String(host.metrics))?.live === true;
+    const live = sim.store.get('host_metrics', scalar(host.metrics))?.live === true;
     return live ? ['HOST_IS_LIVE', hostRef] : ['XENAPI_MISSING_PLUGIN', 'power-on-host'];
   }
   return undefined;
@@ -50,7 +51,7 @@ function setHostOp(sim: SimState, hostRef: string, opRef: string, op: string | u
 /** with_host_operation: checks `op`, marks it in current_operations while `fn` runs, always unmarks. */
 export async function withHostOperation<T>(sim: SimState, hostRef: string, op: string, opRef: string, fn: () => Promise<T>): Promise<T> {
   const error = hostOperationError(sim, hostRef, op);
-  if (error) fail(error[0]!, ...error.slice(1));
+  if (error) fail(error[0], ...error.slice(1));
   setHostOp(sim, hostRef, opRef, op);
   try {
     return await fn();

@@ -16,7 +16,7 @@ export function populateVms(sim: SimState, count: number): { created: number; ru
   let running = 0;
   for (let i = 0; i < count; i++) {
     const n = ++sim.populated; // pop-vm-1, pop-vm-2, ...: odd ones run
-    const host = sim.hostRefs[i % sim.hostRefs.length]!;
+    const host = sim.hostRefs[i % sim.hostRefs.length];
     // A host that is full keeps the rest of its share halted, as xapi would refuse to start them.
     const run = n % 2 === 1 && free.get(host)! >= vmMemory;
     if (run) free.set(host, free.get(host)! - vmMemory);

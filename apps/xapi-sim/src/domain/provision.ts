@@ -4,6 +4,7 @@ import type { SimState } from '../sim/sim-state.js';
 import { fail } from '../rpc/xapi-error.js';
 import { isNullRef } from '../util/ids.js';
 import { assertSrSpace, createVbd, createVdi } from './disks.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export interface DiskSpec {
   device: string;
@@ -36,7 +37,7 @@ export function provisionVm(sim: SimState, vmRef: string): void {
   const vm = store.mustGet('VM', vmRef);
   const other = { ...(vm.other_config as Record<string, string>) };
   const disks = other.disks ? parseDisks(other.disks) : [];
-  const defaultSr = String(sim.pool().default_SR);
+  const defaultSr = scalar(sim.pool().default_SR);
   // sr="" (or an SR that no longer exists) means the pool's default SR.
   const srFor = (d: DiskSpec) => (d.sr && store.refByUuid('SR', d.sr)) || defaultSr;
   if (disks.length > 0 && (isNullRef(defaultSr) || !store.get('SR', defaultSr)) && disks.some((d) => srFor(d) === defaultSr))
@@ -46,7 +47,7 @@ export function provisionVm(sim: SimState, vmRef: string): void {
   for (const [sr, bytes] of need) assertSrSpace(sim, sr, bytes);
   for (const d of disks) {
     const vdi = createVdi(sim, {
-      name_label: `${String(vm.name_label)} ${d.device}`,
+      name_label: `${scalar(vm.name_label)} ${d.device}`,
       name_description: 'Created by template provisioner',
       SR: srFor(d),
       virtual_size: d.size,

@@ -7,6 +7,7 @@ import { isNullRef } from '../util/ids.js';
 import { nowXapiDate } from '../util/xapi-time.js';
 import { chargeSr, createVdi, destroyVdi } from './disks.js';
 import { isThinSr, mustWriteZeroes, refreshVdiAllowedOperations } from './vdi-rules.js';
+import { scalar } from '../datamodel/defaults.js';
 
 // Metadata xapi carries across to a snapshot or clone.
 const carried = ['name_label', 'name_description', 'type', 'sharable', 'other_config', 'xenstore_data', 'on_boot', 'allow_caching', 'tags'];
@@ -18,12 +19,12 @@ function pick(record: XRecord, keys: string[]): XRecord {
 // Thin SRs report what the file holds; thick ones keep the reservation made at create.
 export async function refreshUtilisation(sim: SimState, vdiRef: string): Promise<void> {
   const vdi = sim.store.get('VDI', vdiRef);
-  const sr = vdi && sim.store.get('SR', String(vdi.SR));
+  const sr = vdi && sim.store.get('SR', scalar(vdi.SR));
   if (!vdi || !sr || !isThinSr(sr)) return;
-  const bytes = await sim.content.allocated(String(vdi.uuid));
+  const bytes = await sim.content.allocated(scalar(vdi.uuid));
   const now = sim.store.get('VDI', vdiRef);
   if (!now || bytes === Number(now.physical_utilisation)) return;
-  chargeSr(sim, String(now.SR), bytes - Number(now.physical_utilisation), 0);
+  chargeSr(sim, scalar(now.SR), bytes - Number(now.physical_utilisation), 0);
   sim.store.update('VDI', vdiRef, { physical_utilisation: bytes });
 }
 
@@ -38,7 +39,7 @@ async function duplicate(sim: SimState, srcRef: string, snapshot: boolean, drive
     ...(snapshot ? { is_a_snapshot: true, snapshot_of: srcRef, snapshot_time: nowXapiDate() } : {}),
   });
   try {
-    await sim.content.copy(String(src.uuid), String(sim.store.mustGet('VDI', ref).uuid), Number(src.virtual_size), { sparse: true });
+    await sim.content.copy(scalar(src.uuid), scalar(sim.store.mustGet('VDI', ref).uuid), Number(src.virtual_size), { sparse: true });
   } catch (e) {
     destroyVdi(sim, ref);
     throw e;
@@ -80,9 +81,9 @@ export async function copyVdi(sim: SimState, vdiRef: string, srRef: string, base
     if (d.read_only === true) fail('VDI_READONLY', dst);
     if (Number(d.virtual_size) < Number(src.virtual_size)) fail('VDI_TOO_SMALL', dst, Number(src.virtual_size));
     const base = !isNullRef(baseRef) && sim.store.get('VDI', baseRef) ? sim.store.get('VDI', baseRef) : undefined;
-    const sparse = !mustWriteZeroes(sim.store.mustGet('SR', String(d.SR)), d);
+    const sparse = !mustWriteZeroes(sim.store.mustGet('SR', scalar(d.SR)), d);
     if (!sparse && base) fail('VDI_NOT_SPARSE', dst);
-    await sim.content.copy(String(src.uuid), String(d.uuid), Number(src.virtual_size), { sparse, base: base ? String(base.uuid) : undefined });
+    await sim.content.copy(scalar(src.uuid), scalar(d.uuid), Number(src.virtual_size), { sparse, base: base ? scalar(base.uuid) : undefined });
   } catch (e) {
     if (!into && sim.store.get('VDI', dst)) destroyVdi(sim, dst);
     throw e;

@@ -2,6 +2,7 @@
 import type { XRecord } from '../datamodel/defaults.js';
 import { fail } from '../rpc/xapi-error.js';
 import type { SimState } from '../sim/sim-state.js';
+import { scalar } from '../datamodel/defaults.js';
 
 // What the SR drivers the sim models offer (pre-Ely operations less blocked and force_unlock, as xapi lists them).
 export const vdiOperations = ['clone', 'copy', 'resize', 'snapshot', 'destroy', 'forget', 'update', 'generate_config'];
@@ -10,12 +11,12 @@ const thinTypes = new Set(['nfs', 'ext', 'file', 'smb', 'cephfs', 'glusterfs', '
 
 // File-based SRs allocate as data is written; LVM ones reserve the whole virtual size.
 export function isThinSr(sr: XRecord): boolean {
-  return thinTypes.has(String(sr.type));
+  return thinTypes.has(scalar(sr.type));
 }
 
 // ocaml/xapi/sm_fs_ops.ml must_write_zeroes_into_new_vdi: legacy (non-VHD) LVM and thick arrays do not zero new disks.
 export function mustWriteZeroes(sr: XRecord, vdi: XRecord): boolean {
-  const type = String(sr.type).toLowerCase();
+  const type = scalar(sr.type).toLowerCase();
   const smc = sr.sm_config as Record<string, string>;
   const lvm = ['lvm', 'lvmoiscsi', 'lvmohba'].includes(type) && ((vdi.sm_config as Record<string, string>).type === 'raw' || smc.use_vhd !== 'true');
   return lvm || (type === 'equal' && String(smc.allocation).toLowerCase() === 'thick') || type === 'cslg';
@@ -44,7 +45,7 @@ export function assertVdiOperation(sim: SimState, vdiRef: string, op: string): X
   const vdi = sim.store.mustGet('VDI', vdiRef);
   if (vdi.managed !== true) fail('VDI_NOT_MANAGED', vdiRef);
   const err = vdiOperationError(sim, vdiRef, vdi, op);
-  if (err) fail(err[0]!, ...err.slice(1));
+  if (err) fail(err[0], ...err.slice(1));
   return vdi;
 }
 

@@ -5,23 +5,24 @@ import type { SimState } from '../sim/sim-state.js';
 import { fail } from '../rpc/xapi-error.js';
 import { refreshDeviceOperations } from './device-lifecycle.js';
 import { usedDevices } from './disks.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export function macFromSeed(seed: string, device: string): string {
   const bytes = createHash('sha256').update(`${seed}/${device}`).digest().subarray(0, 6);
-  bytes[0] = (bytes[0]! & 0xfc) | 0x02; // unicast, locally administered
+  bytes[0] = (bytes[0] & 0xfc) | 0x02; // unicast, locally administered
   return [...bytes].map((b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 const macPattern = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
 export function createVif(sim: SimState, values: XRecord): string {
-  const vmRef = String(values.VM);
+  const vmRef = scalar(values.VM);
   const vm = sim.store.mustGet('VM', vmRef);
-  const network = sim.store.mustGet('network', String(values.network));
-  const device = String(values.device ?? '');
+  const network = sim.store.mustGet('network', scalar(values.network));
+  const device = scalar(values.device ?? '');
   // xapi_vif_helpers.ml create: device form, then the MAC (generated only from the VM's mac_seed), then uniqueness
   if (!/^\d+$/.test(device)) fail('INVALID_DEVICE', device);
-  let mac = String(values.MAC ?? '');
+  let mac = scalar(values.MAC ?? '');
   const seed = (vm.other_config as Record<string, string>).mac_seed;
   const generated = mac === '' && seed !== undefined;
   if (generated) mac = macFromSeed(seed, device);

@@ -4,6 +4,7 @@ import type { SimState } from '../sim/sim-state.js';
 import { NULL_REF, newUuid } from '../util/ids.js';
 import { EPOCH, nowXapiDate } from '../util/xapi-time.js';
 import { computeAllowedOperations } from './vm-lifecycle.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export function createVm(sim: SimState, values: XRecord): string {
   const running = values.power_state === 'Running';
@@ -57,7 +58,7 @@ export function cloneVmFields(source: XRecord, newName: string): XRecord {
   // xapi: fresh mac_seed, drop default_template, remember which template this came from.
   other.mac_seed = newUuid();
   delete other.default_template;
-  if (source.is_a_template === true && !other.base_template_name) other.base_template_name = String(source.name_label);
+  if (source.is_a_template === true && !other.base_template_name) other.base_template_name = scalar(source.name_label);
   copy.other_config = other;
   copy.name_label = newName;
   copy.power_state = 'Halted';

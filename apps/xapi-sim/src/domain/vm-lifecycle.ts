@@ -3,6 +3,7 @@
 import type { XRecord } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
 import { isNullRef } from '../util/ids.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export type PowerState = 'Halted' | 'Running' | 'Paused' | 'Suspended';
 export type OpError = [string, ...string[]];
@@ -131,11 +132,11 @@ const refs = (v: unknown) => (Array.isArray(v) ? (v as string[]) : []);
 // check_op_for_feature: a live HVM guest without PV drivers needs the feature flags its guest agent reports.
 function featureError(sim: SimState, vmRef: string, vm: XRecord, op: string, strict: boolean): OpError | undefined {
   const live = vm.power_state === 'Running' || vm.power_state === 'Paused';
-  const metrics = sim.store.get('VM_metrics', String(vm.metrics));
-  const guest = sim.store.get('VM_guest_metrics', String(vm.guest_metrics));
+  const metrics = sim.store.get('VM_metrics', scalar(vm.metrics));
+  const guest = sim.store.get('VM_guest_metrics', scalar(vm.guest_metrics));
   const other = (guest?.other ?? {}) as Record<string, string>;
   const version = (guest?.PV_drivers_version ?? {}) as Record<string, string>;
-  const pvBooted = ['pv', 'pv_in_pvh', 'pvh'].includes(String(metrics?.current_domain_type ?? ''));
+  const pvBooted = ['pv', 'pv_in_pvh', 'pvh'].includes(scalar(metrics?.current_domain_type ?? ''));
   const pvDrivers = guest !== undefined && /^\d+$/.test(version.major ?? '') && /^\d+$/.test(version.minor ?? '');
   const implicit = !live || pvBooted || pvDrivers;
   const lacks = (f: string) => other[f] !== '1';
@@ -151,7 +152,7 @@ function featureError(sim: SimState, vmRef: string, vm: XRecord, op: string, str
 }
 
 function platformFlag(sim: SimState, vm: XRecord, key: 'nomigrate' | 'nested_virt'): boolean {
-  const metrics = sim.store.get('VM_metrics', String(vm.metrics));
+  const metrics = sim.store.get('VM_metrics', scalar(vm.metrics));
   if (metrics && key in metrics) return metrics[key] === true;
   return truthy((vm.platform as Record<string, string> | undefined)?.[key === 'nested_virt' ? 'nested-virt' : key]);
 }
@@ -172,7 +173,7 @@ export function vmOperationError(sim: SimState, vmRef: string, vm: XRecord, op: 
       current.map(([, o]) => o),
     )
   ) {
-    const [ref, o] = current.length === 1 ? current[0]! : [`{${current.map(([r]) => r).join(',')}}`, `{${current.map(([, x]) => x).join(',')}}`];
+    const [ref, o] = current.length === 1 ? current[0] : [`{${current.map(([r]) => r).join(',')}}`, `{${current.map(([, x]) => x).join(',')}}`];
     return ['OTHER_OPERATION_IN_PROGRESS', 'VM', vmRef, o, ref];
   }
   if (isTemplate && !isSnapshot) {
@@ -194,7 +195,7 @@ export function vmOperationError(sim: SimState, vmRef: string, vm: XRecord, op: 
   if (op === 'snapshot_with_quiesce') return ['VM_SNAPSHOT_WITH_QUIESCE_NOT_SUPPORTED', vmRef];
   const smConfigs = refs(vm.VBDs)
     .map((r) => sim.store.get('VBD', r))
-    .map((vbd) => (vbd && !isNullRef(vbd.VDI) ? sim.store.get('VDI', String(vbd.VDI)) : undefined))
+    .map((vbd) => (vbd && !isNullRef(vbd.VDI) ? sim.store.get('VDI', scalar(vbd.VDI)) : undefined))
     .filter((v): v is XRecord => v !== undefined)
     .map((vdi) => (vdi.sm_config ?? {}) as Record<string, string>);
   if (['checkpoint', 'snapshot', 'suspend'].includes(op) && smConfigs.some((c) => c.on_boot === 'reset'))
@@ -211,7 +212,7 @@ export function vmOperationError(sim: SimState, vmRef: string, vm: XRecord, op: 
       ['protection_policy', 'VM_ASSIGNED_TO_PROTECTION_POLICY'],
       ['snapshot_schedule', 'VM_ASSIGNED_TO_SNAPSHOT_SCHEDULE'],
     ] as const) {
-      if (!isNullRef(vm[field])) return [code, vmRef, String(vm[field])];
+      if (!isNullRef(vm[field])) return [code, vmRef, scalar(vm[field])];
     }
   }
   if (op === 'query_services' && !truthy((vm.other_config as Record<string, string>).is_system_domain)) return ['NOT_SYSTEM_DOMAIN', vmRef];

@@ -14,11 +14,11 @@ export function vmToString(record: XRecord): string {
 export function vmStringToRecord(text: string, dm: Datamodel): XRecord {
   const strings: string[] = [];
   const re = /'((?:[^'\\]|\\.)*)'/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) strings.push(m[1]!.replace(/\\(.)/g, '$1'));
+  for (let m = re.exec(text); m; m = re.exec(text)) strings.push(m[1].replace(/\\(.)/g, '$1'));
   const vm = dm.cls('VM')!;
   const out: XRecord = {};
   for (let i = 0; i + 1 < strings.length; i += 2) {
-    const [key, raw] = [strings[i]!, strings[i + 1]!];
+    const [key, raw] = [strings[i], strings[i + 1]];
     const kind = vm.field.get(key)?.type.kind;
     if (!kind) continue;
     out[key] = ['string', 'ref', 'enum', 'datetime'].includes(kind) ? raw : (JSON.parse(raw) as Value);

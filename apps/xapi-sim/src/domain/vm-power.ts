@@ -7,6 +7,7 @@ import { destroyVdi, vbdDeviceName } from './disks.js';
 import { dropGuestMetrics, reportGuestAgent } from './guest-agent.js';
 import { refreshHostMetrics } from './host-memory.js';
 import { refreshAllowedOperations } from './vm-state.js';
+import { scalar } from '../datamodel/defaults.js';
 
 function setDevicesAttached(sim: SimState, vmRef: string, attached: boolean): void {
   const vm = sim.store.mustGet('VM', vmRef);
@@ -14,14 +15,14 @@ function setDevicesAttached(sim: SimState, vmRef: string, attached: boolean): vo
     const vbd = sim.store.get('VBD', r);
     if (!vbd) continue;
     const plug = attached && vbd.empty !== true;
-    sim.store.update('VBD', r, { currently_attached: plug, device: plug ? vbdDeviceName(String(vbd.userdevice)) : vbd.device! });
+    sim.store.update('VBD', r, { currently_attached: plug, device: plug ? vbdDeviceName(scalar(vbd.userdevice)) : vbd.device! });
   }
   for (const r of vm.VIFs as string[]) if (sim.store.get('VIF', r)) sim.store.update('VIF', r, { currently_attached: attached });
 }
 
 function updateMetrics(sim: SimState, vmRef: string, running: boolean, restarted: boolean): void {
   const vm = sim.store.mustGet('VM', vmRef);
-  const metrics = String(vm.metrics);
+  const metrics = scalar(vm.metrics);
   if (isNullRef(metrics) || !sim.store.get('VM_metrics', metrics)) return;
   sim.store.update('VM_metrics', metrics, {
     memory_actual: running ? Number(vm.memory_target) : 0,
@@ -52,7 +53,7 @@ export function bootVm(sim: SimState, vmRef: string, hostRef: string, paused: bo
 
 // Halted and Suspended both give the host its memory back and detach devices.
 export function stopVm(sim: SimState, vmRef: string, to: 'Halted' | 'Suspended'): void {
-  const host = String(sim.store.mustGet('VM', vmRef).resident_on);
+  const host = scalar(sim.store.mustGet('VM', vmRef).resident_on);
   sim.store.update('VM', vmRef, { power_state: to, resident_on: NULL_REF, domid: -1, memory_target: 0 });
   if (to === 'Halted') dropSuspendImage(sim, vmRef);
   setDevicesAttached(sim, vmRef, false);
@@ -65,7 +66,7 @@ export function stopVm(sim: SimState, vmRef: string, to: 'Halted' | 'Suspended')
 
 export function rebootVm(sim: SimState, vmRef: string): void {
   const vm = sim.store.mustGet('VM', vmRef);
-  sim.store.update('VM', vmRef, { power_state: 'Running', domid: sim.nextDomid(String(vm.resident_on)) });
+  sim.store.update('VM', vmRef, { power_state: 'Running', domid: sim.nextDomid(scalar(vm.resident_on)) });
   updateMetrics(sim, vmRef, true, true);
   syncConsoles(sim, vmRef); // same records; viewers of the old domain are cut and reconnect
 }
@@ -81,7 +82,7 @@ export const destroyGuestMetrics = dropGuestMetrics;
 
 // A suspend image is gone once the VM resumes or is shut down (ocaml/xapi/xapi_vm.ml hard_shutdown, resume).
 function dropSuspendImage(sim: SimState, vmRef: string): void {
-  const vdi = String(sim.store.mustGet('VM', vmRef).suspend_VDI);
+  const vdi = scalar(sim.store.mustGet('VM', vmRef).suspend_VDI);
   if (isNullRef(vdi)) return;
   sim.store.update('VM', vmRef, { suspend_VDI: NULL_REF });
   if (sim.store.get('VDI', vdi)) destroyVdi(sim, vdi);

@@ -11,6 +11,7 @@ import { vmStringToRecord } from './vm-metadata.js';
 import { stopVm } from './vm-power.js';
 import { copyDevices, copyMetrics, resetState } from './vm-snapshot.js';
 import { createVm } from './vm-factory.js';
+import { scalar } from '../datamodel/defaults.js';
 
 // xapi_vm_snapshot.ml do_not_copy (post-MNR): identity, runtime state and the device lists stay the VM's own.
 const doNotCopy = new Set([
@@ -48,9 +49,9 @@ const records = (sim: SimState, cls: string, refs: unknown) =>
 // Xapi_vm_snapshot.create_vm_from_snapshot: the snapshot's VM is gone, so it comes back with its old uuid.
 export function vmOfSnapshot(sim: SimState, snapRef: string): string {
   const snap = sim.store.mustGet('VM', snapRef);
-  const of = String(snap.snapshot_of);
+  const of = scalar(snap.snapshot_of);
   if (!isNullRef(of) && sim.store.get('VM', of)) return of;
-  const meta = vmStringToRecord(String(snap.snapshot_metadata), sim.dm);
+  const meta = vmStringToRecord(scalar(snap.snapshot_metadata), sim.dm);
   const vm = createVm(sim, { ...meta, power_state: 'Halted', suspend_VDI: NULL_REF, VBDs: [], VIFs: [], snapshots: [], resident_on: NULL_REF });
   for (const [r, v] of sim.store.all('VM')) if (v.snapshot_of === of || r === snapRef) sim.store.update('VM', r, { snapshot_of: vm });
   return vm;
@@ -60,7 +61,7 @@ export async function revertVm(sim: SimState, snapRef: string, vmRef: string): P
   const { store } = sim;
   if (store.mustGet('VM', vmRef).power_state !== 'Halted') stopVm(sim, vmRef, 'Halted'); // "shutting it down first"
   const snap = store.mustGet('VM', snapRef);
-  const meta = vmStringToRecord(String(snap.snapshot_metadata), sim.dm);
+  const meta = vmStringToRecord(scalar(snap.snapshot_metadata), sim.dm);
   store.update('VM', vmRef, { ...Object.fromEntries(Object.entries(meta).filter(([k]) => !doNotCopy.has(k))), ha_always_run: false });
   await revertDisks(sim, snapRef, vmRef);
   const vm = store.mustGet('VM', vmRef);
@@ -74,10 +75,10 @@ export async function revertVm(sim: SimState, snapRef: string, vmRef: string): P
   );
   dropGuestMetrics(sim, vmRef);
   store.update('VM', vmRef, { guest_metrics: copyGuestMetrics(sim, snap) });
-  const oldMetrics = String(store.mustGet('VM', vmRef).metrics);
+  const oldMetrics = scalar(store.mustGet('VM', vmRef).metrics);
   store.update('VM', vmRef, { metrics: copyMetrics(sim, snap), parent: snapRef });
   if (store.get('VM_metrics', oldMetrics)) store.destroy('VM_metrics', oldMetrics);
-  resetState(sim, vmRef, String(snap.power_state));
+  resetState(sim, vmRef, scalar(snap.power_state));
 }
 
 // revert_vbds without VDI.revert (the sim's SRs lack VDI_REVERT): drop the VM's disks that have a snapshot here (and its
@@ -88,30 +89,30 @@ async function revertDisks(sim: SimState, snapRef: string, vmRef: string): Promi
   const vm = store.mustGet('VM', vmRef);
   const snapVbds = records(sim, 'VBD', snap.VBDs);
   const snapDisks = snapVbds.filter(([, v]) => v.type === 'Disk');
-  const snapshotOf = new Set(snapDisks.map(([, v]) => String(store.get('VDI', String(v.VDI))?.snapshot_of)));
+  const snapshotOf = new Set(snapDisks.map(([, v]) => scalar(store.get('VDI', scalar(v.VDI))?.snapshot_of)));
   const vmVbds = records(sim, 'VBD', vm.VBDs);
-  const dropVdis = vmVbds.filter(([, v]) => v.type === 'Disk' && snapshotOf.has(String(v.VDI))).map(([, v]) => String(v.VDI));
-  if (!isNullRef(vm.suspend_VDI)) dropVdis.push(String(vm.suspend_VDI));
+  const dropVdis = vmVbds.filter(([, v]) => v.type === 'Disk' && snapshotOf.has(scalar(v.VDI))).map(([, v]) => scalar(v.VDI));
+  if (!isNullRef(vm.suspend_VDI)) dropVdis.push(scalar(vm.suspend_VDI));
   // disks without a snapshot are left unattached; every CD drive is re-created from the snapshot's
   for (const [r, v] of vmVbds) if (v.type === 'CD' || v.type === 'Disk') store.destroy('VBD', r);
   for (const vdi of dropVdis)
-    if (store.get('VDI', vdi) && store.get('SR', String(store.get('VDI', vdi)!.SR))?.content_type !== 'iso') destroyVdi(sim, vdi);
+    if (store.get('VDI', vdi) && store.get('SR', scalar(store.get('VDI', vdi)!.SR))?.content_type !== 'iso') destroyVdi(sim, vdi);
   const made: string[] = [];
   try {
     const disks: Array<[XRecord, string]> = [];
     for (const [, vbd] of snapVbds) {
       if (vbd.type !== 'Disk' || vbd.empty === true) {
-        disks.push([vbd, vbd.empty === true ? NULL_REF : String(vbd.VDI)]);
+        disks.push([vbd, vbd.empty === true ? NULL_REF : scalar(vbd.VDI)]);
         continue;
       }
-      const previous = String(store.mustGet('VDI', String(vbd.VDI)).snapshot_of);
-      const clone = await cloneVdi(sim, String(vbd.VDI));
+      const previous = scalar(store.mustGet('VDI', scalar(vbd.VDI)).snapshot_of);
+      const clone = await cloneVdi(sim, scalar(vbd.VDI));
       made.push(clone);
       if (!isNullRef(previous)) for (const [r, v] of store.all('VDI')) if (v.snapshot_of === previous) store.update('VDI', r, { snapshot_of: clone });
       disks.push([vbd, clone]);
     }
     const suspend =
-      !isNullRef(snap.suspend_VDI) && store.get('VDI', String(snap.suspend_VDI)) ? await cloneVdi(sim, String(snap.suspend_VDI)) : NULL_REF;
+      !isNullRef(snap.suspend_VDI) && store.get('VDI', scalar(snap.suspend_VDI)) ? await cloneVdi(sim, scalar(snap.suspend_VDI)) : NULL_REF;
     copyDevices(sim, vmRef, disks, [], false);
     store.update('VM', vmRef, { suspend_VDI: suspend });
   } catch (e) {

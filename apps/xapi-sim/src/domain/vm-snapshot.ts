@@ -11,6 +11,7 @@ import { snapshotVdi } from './vdi-ops.js';
 import { createVif } from './vifs.js';
 import { vmToString } from './vm-metadata.js';
 import { refreshAllowedOperations } from './vm-state.js';
+import { scalar } from '../datamodel/defaults.js';
 
 // Device lists and runtime state a copied record starts without (new arrays each time: the store edits sets in place).
 const fresh = (): XRecord => ({
@@ -52,7 +53,7 @@ const fresh = (): XRecord => ({
 
 // Xapi_vm_helpers.copy_metrics: the copy gets its own VM_metrics with the source's numbers.
 export function copyMetrics(sim: SimState, from: XRecord): string {
-  const m = isNullRef(from.metrics) ? undefined : sim.store.get('VM_metrics', String(from.metrics));
+  const m = isNullRef(from.metrics) ? undefined : sim.store.get('VM_metrics', scalar(from.metrics));
   const { uuid: _uuid, ...rest } = m ?? {};
   return sim.store.create('VM_metrics', structuredClone({ ...rest, last_updated: nowXapiDate() }));
 }
@@ -76,14 +77,14 @@ export function copyDevices(sim: SimState, vmRef: string, vbds: Array<[XRecord, 
     });
   }
   for (const vif of vifs) {
-    if (!sim.store.get('network', String(vif.network))) continue;
-    createVif(sim, { ...structuredClone(vif), uuid: newUuid(), VM: vmRef, MAC: String(vif.MAC), current_operations: {} });
+    if (!sim.store.get('network', scalar(vif.network))) continue;
+    createVif(sim, { ...structuredClone(vif), uuid: newUuid(), VM: vmRef, MAC: scalar(vif.MAC), current_operations: {} });
   }
 }
 
 // VM.suspend's image: static_max * 1.2 * 1.05 + 100 MiB on the suspend SR (ocaml/xapi/xapi_xenops.ml suspend).
 function suspendImage(sim: SimState, vmRef: string, vm: XRecord): string {
-  const sr = !isNullRef(vm.suspend_SR) && sim.store.get('SR', String(vm.suspend_SR)) ? String(vm.suspend_SR) : String(sim.pool().suspend_image_SR);
+  const sr = !isNullRef(vm.suspend_SR) && sim.store.get('SR', scalar(vm.suspend_SR)) ? scalar(vm.suspend_SR) : scalar(sim.pool().suspend_image_SR);
   const size = Math.floor(Number(vm.memory_static_max) * 1.2 * 1.05) + 100 * 1024 * 1024;
   return createVdi(sim, {
     name_label: 'Suspend image',
@@ -95,7 +96,7 @@ function suspendImage(sim: SimState, vmRef: string, vm: XRecord): string {
     read_only: false,
     other_config: {},
     xenstore_data: {},
-    sm_config: { vmhint: String(vm.uuid), initial_allocation: String(size) },
+    sm_config: { vmhint: scalar(vm.uuid), initial_allocation: String(size) },
     tags: [],
   });
 }
@@ -109,20 +110,20 @@ export interface SnapshotSpec {
 export async function snapshotVm(sim: SimState, vmRef: string, newName: string, spec: SnapshotSpec): Promise<string> {
   const { store } = sim;
   const vm = store.mustGet('VM', vmRef);
-  const state = String(vm.power_state);
+  const state = scalar(vm.power_state);
   const running = state === 'Running';
   // checkpoint of a live VM suspends it first: its memory goes to a suspend image the snapshot takes a copy of
   const liveImage = spec.checkpoint && running ? suspendImage(sim, vmRef, vm) : undefined;
-  const memoryImage = liveImage ?? (spec.checkpoint ? String(vm.suspend_VDI) : NULL_REF);
+  const memoryImage = liveImage ?? (spec.checkpoint ? scalar(vm.suspend_VDI) : NULL_REF);
   const vbds = (vm.VBDs as string[])
     .map((r) => [r, store.get('VBD', r)] as const)
-    .filter((x): x is readonly [string, XRecord] => x[1] !== undefined && !spec.ignoreVdis.includes(String(x[1].VDI)));
+    .filter((x): x is readonly [string, XRecord] => x[1] !== undefined && !spec.ignoreVdis.includes(scalar(x[1].VDI)));
   const made: string[] = [];
   try {
     const disks: Array<[XRecord, string]> = [];
     for (const [, vbd] of vbds) {
       // empty drives stay empty, CDs keep their ISO, disks get a VDI snapshot
-      const vdi = vbd.empty === true ? NULL_REF : vbd.type === 'CD' ? String(vbd.VDI) : await snapshotVdi(sim, String(vbd.VDI));
+      const vdi = vbd.empty === true ? NULL_REF : vbd.type === 'CD' ? scalar(vbd.VDI) : await snapshotVdi(sim, scalar(vbd.VDI));
       if (vbd.type !== 'CD' && vbd.empty !== true) made.push(vdi);
       disks.push([vbd, vdi]);
     }
@@ -167,7 +168,7 @@ export async function snapshotVm(sim: SimState, vmRef: string, newName: string, 
     // the checkpointed VM resumes: a new domain, and its suspend image goes
     if (liveImage) {
       if (store.get('VDI', liveImage)) destroyVdi(sim, liveImage);
-      const host = String(store.mustGet('VM', vmRef).resident_on);
+      const host = scalar(store.mustGet('VM', vmRef).resident_on);
       store.update('VM', vmRef, { domid: sim.nextDomid(host) });
       syncConsoles(sim, vmRef); // the old domain's viewers are cut
     }

@@ -5,6 +5,7 @@ import type { SimState } from '../sim/sim-state.js';
 import { fail } from '../rpc/xapi-error.js';
 import { refreshVmDevices } from './device-lifecycle.js';
 import { computeAllowedOperations, vmOperationError } from './vm-lifecycle.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export type { PowerState } from './vm-lifecycle.js';
 
@@ -23,7 +24,7 @@ export function assertOperationValid(sim: SimState, vmRef: string, vm: XRecord, 
 }
 
 export function assertRunning(vmRef: string, vm: XRecord): void {
-  if (vm.power_state !== 'Running') fail('VM_BAD_POWER_STATE', vmRef, 'running', String(vm.power_state).toLowerCase());
+  if (vm.power_state !== 'Running') fail('VM_BAD_POWER_STATE', vmRef, 'running', scalar(vm.power_state).toLowerCase());
 }
 
 // Marks `op` in progress (keyed by the task, as xapi keys current_operations), after the checks a client would see fail.

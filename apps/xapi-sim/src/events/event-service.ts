@@ -14,7 +14,7 @@ export function parseToken(token: string): number {
   if (token === '') return 0;
   const parts = token.split(',');
   if (parts.length !== 2 || !parts.every((p) => int64.test(p))) fail('EVENT_FROM_TOKEN_PARSE_FAILURE', token);
-  const n = Number(parts[0]!.replace(/_/g, ''));
+  const n = Number(parts[0].replace(/_/g, ''));
   return Number.isSafeInteger(n) ? n : fail('EVENT_FROM_TOKEN_PARSE_FAILURE', token);
 }
 

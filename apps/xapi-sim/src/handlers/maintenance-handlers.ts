@@ -54,7 +54,7 @@ async function evacuate(ctx: CallContext, tasks: TaskRunner): Promise<''> {
   const network = ctx.args.length > 1 ? argStr(ctx, 1) : '';
   const plans = evacuationPlan(sim, hostRef);
   const [firstError] = planErrors(plans);
-  if (firstError) fail(firstError[1][0]!, ...firstError[1].slice(1));
+  if (firstError) fail(firstError[1][0], ...firstError[1].slice(1));
   if (network && !isNullRef(network)) {
     sim.store.mustGet('network', network);
     for (const p of plans.values()) {

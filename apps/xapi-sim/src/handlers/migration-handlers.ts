@@ -9,13 +9,14 @@ import { argStr, type CallContext, type HandlerTable } from '../rpc/handler-type
 import { createSession } from '../rpc/sessions.js';
 import { fail } from '../rpc/xapi-error.js';
 import { NULL_REF } from '../util/ids.js';
+import { scalar } from '../datamodel/defaults.js';
 
 const vifMapRefused = 'VIF mapping is not allowed for intra-pool migration -all VIFs must be on the same network';
 
 /** The live part: memory held on the destination (vm_migrate on it) while the domain moves, then the move. */
 export async function migrateLive(ctx: CallContext, vmRef: string, dest: string): Promise<void> {
   const { sim } = ctx;
-  const source = String(sim.store.mustGet('VM', vmRef).resident_on);
+  const source = scalar(sim.store.mustGet('VM', vmRef).resident_on);
   await withHostOperation(sim, dest, 'vm_migrate', ctx.opRef, async () => {
     assertCanBootHere(sim, vmRef, dest);
     sim.store.update('VM', vmRef, { scheduled_to_be_resident_on: dest });
@@ -23,7 +24,7 @@ export async function migrateLive(ctx: CallContext, vmRef: string, dest: string)
     try {
       await ctx.delay();
       const index = sim.hostRefs.indexOf(dest) + 1;
-      if (sim.store.get('host_metrics', String(sim.store.get('host', dest)?.metrics))?.live !== true || sim.net?.isUp(index) === false) {
+      if (sim.store.get('host_metrics', scalar(sim.store.get('host', dest)?.metrics))?.live !== true || sim.net?.isUp(index) === false) {
         fail('VM_MIGRATE_FAILED', vmRef, source, dest, 'the destination host is unreachable');
       }
       const domid = sim.nextDomid(dest);
@@ -51,8 +52,8 @@ async function withVmOperation(ctx: CallContext, vmRef: string, op: string, fn: 
 // remote_of_dest: the keys host.migrate_receive returned; a host of another pool cannot be reached from here.
 function destinationHost(ctx: CallContext, dest: Record<string, string>): string {
   for (const key of ['master', 'xenops', 'session_id', 'host', 'SM']) if (dest[key] === undefined) fail('INTERNAL_ERROR', 'Not_found');
-  const host = dest.host!;
-  if (!ctx.sim.store.get('host', host)) fail('CANNOT_CONTACT_HOST', new URL(dest.xenops!, 'http://invalid').hostname);
+  const host = dest.host;
+  if (!ctx.sim.store.get('host', host)) fail('CANNOT_CONTACT_HOST', new URL(dest.xenops, 'http://invalid').hostname);
   return host;
 }
 
@@ -64,7 +65,7 @@ function assertCanMigrate(ctx: CallContext, vmRef: string, dest: Record<string, 
   for (const vbdRef of vm.VBDs as string[]) {
     const vbd = sim.store.get('VBD', vbdRef);
     if (!vbd || vbd.empty === true || vbd.type === 'CD') continue;
-    if (vdiMap[String(vbd.VDI)] === undefined) fail('VDI_NOT_IN_MAP', String(vbd.VDI));
+    if (vdiMap[scalar(vbd.VDI)] === undefined) fail('VDI_NOT_IN_MAP', scalar(vbd.VDI));
   }
   assertCanBootHere(sim, vmRef, host);
   if (Object.keys(vifMap).length > 0) fail('OPERATION_NOT_ALLOWED', vifMapRefused);
@@ -111,11 +112,11 @@ export const migrationHandlers: HandlerTable = {
       .map((p) => [p, sim.store.get('PIF', p)] as const)
       .find(([, p]) => p?.host === host);
     if (!pif) fail('HOST_CANNOT_ATTACH_NETWORK', host, network);
-    const ip = String(pif[1]!.IP ?? '');
+    const ip = scalar(pif[1]!.IP ?? '');
     if (!ip) fail(pif[1]!.ip_configuration_mode === 'None' ? 'PIF_HAS_NO_NETWORK_CONFIGURATION' : 'INTERFACE_HAS_NO_IP', pif[0]);
     const caller = sim.store.mustGet('session', ctx.session);
-    const session = createSession(sim, String(caller.auth_user_name), String(caller.originator));
-    const master = String(sim.store.mustGet('host', sim.masterRef()).address);
+    const session = createSession(sim, scalar(caller.auth_user_name), scalar(caller.originator));
+    const master = scalar(sim.store.mustGet('host', sim.masterRef()).address);
     return {
       SM: `http://${ip}/services/SM?session_id=${session}`,
       host,

@@ -3,6 +3,7 @@ import type { XRecord } from '../datamodel/defaults.js';
 import { createVif } from '../domain/vifs.js';
 import { argStr, type CallContext, type HandlerTable } from '../rpc/handler-types.js';
 import { fail } from '../rpc/xapi-error.js';
+import { scalar } from '../datamodel/defaults.js';
 
 // xapi_network.ml choose_bridge_name: "xapi" + a counter that only grows (per process), skipping names in use.
 const bridgeCounter = new WeakMap<object, number>();
@@ -23,14 +24,14 @@ export const networkHandlers: HandlerTable = {
     const ref = argStr(ctx, 0);
     const vif = ctx.sim.store.mustGet('VIF', ref);
     // xapi_vif_helpers.ml destroy
-    if (vif.currently_attached === true && ctx.sim.store.get('VM', String(vif.VM))?.power_state === 'Running')
+    if (vif.currently_attached === true && ctx.sim.store.get('VM', scalar(vif.VM))?.power_state === 'Running')
       fail('OPERATION_NOT_ALLOWED', 'VIF currently attached to a running VM');
     ctx.sim.store.destroy('VIF', ref);
     return '';
   },
   'network.create': (ctx) => {
     const values = { ...(ctx.args[0] as XRecord) };
-    const bridge = String(values.bridge ?? '');
+    const bridge = scalar(values.bridge ?? '');
     // xapi_network.ml create: a given bridge name is checked for length and reserved prefixes, then uniqueness
     if (bridge && (bridge.length > 15 || bridgeBlacklist.some((p) => bridge.startsWith(p)))) fail('INVALID_VALUE', 'bridge', bridge);
     if (bridge && ctx.sim.store.all('network').some(([, n]) => n.bridge === bridge)) fail('BRIDGE_NAME_EXISTS', bridge);

@@ -13,7 +13,7 @@ function tokenize(text: string): string[] {
     re.lastIndex = pos;
     const m = re.exec(text);
     if (!m) fail('INTERNAL_ERROR', `Invalid expression: ${text}`);
-    tokens.push(m[1] ?? m[2] ?? m[3]!.toLowerCase());
+    tokens.push(m[1] ?? m[2] ?? m[3].toLowerCase());
     pos = re.lastIndex;
   }
   return tokens;

@@ -4,6 +4,7 @@ import { assertSrSpace, createVbd, createVdi, destroyVdi } from '../domain/disks
 import { isThinSr } from '../domain/vdi-rules.js';
 import { argNum, argStr, type HandlerTable } from '../rpc/handler-types.js';
 import { fail } from '../rpc/xapi-error.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export const storageHandlers: HandlerTable = {
   'VDI.create': (ctx) => createVdi(ctx.sim, ctx.args[0] as XRecord),
@@ -13,10 +14,10 @@ export const storageHandlers: HandlerTable = {
     const vdi = ctx.sim.store.mustGet('VDI', ref);
     const grow = argNum(ctx, 1) - Number(vdi.virtual_size);
     if (grow < 0) fail('VDI_SIZE_SMALLER', ref);
-    const sr = ctx.sim.store.mustGet('SR', String(vdi.SR));
+    const sr = ctx.sim.store.mustGet('SR', scalar(vdi.SR));
     const thin = isThinSr(sr); // a thin disk grows in name only
-    assertSrSpace(ctx.sim, String(vdi.SR), thin ? 0 : grow);
-    ctx.sim.store.update('SR', String(vdi.SR), {
+    assertSrSpace(ctx.sim, scalar(vdi.SR), thin ? 0 : grow);
+    ctx.sim.store.update('SR', scalar(vdi.SR), {
       physical_utilisation: Number(sr.physical_utilisation) + (thin ? 0 : grow),
       virtual_allocation: Number(sr.virtual_allocation) + grow,
     });
@@ -29,7 +30,7 @@ export const storageHandlers: HandlerTable = {
     const ref = argStr(ctx, 0);
     const vbd = ctx.sim.store.mustGet('VBD', ref);
     if (vbd.currently_attached === true || vbd.reserved === true) {
-      fail('OPERATION_NOT_ALLOWED', `VBD '${String(vbd.uuid)}' still attached to '${String(ctx.sim.store.get('VM', String(vbd.VM))?.uuid ?? '')}'`);
+      fail('OPERATION_NOT_ALLOWED', `VBD '${scalar(vbd.uuid)}' still attached to '${scalar(ctx.sim.store.get('VM', scalar(vbd.VM))?.uuid ?? '')}'`);
     }
     ctx.sim.store.destroy('VBD', ref);
     return '';

@@ -8,12 +8,13 @@ import { argStr, type CallContext, type HandlerTable } from '../rpc/handler-type
 import { fail } from '../rpc/xapi-error.js';
 import type { SimState } from '../sim/sim-state.js';
 import { NULL_REF, isNullRef } from '../util/ids.js';
+import { scalar } from '../datamodel/defaults.js';
 
 function checkedVbd(ctx: CallContext, op: string) {
   const ref = argStr(ctx, 0);
   const vbd = ctx.sim.store.mustGet('VBD', ref);
   assertDeviceOperation(ctx.sim, 'VBD', ref, op);
-  return { ref, vbd, vmRef: String(vbd.VM), vm: ctx.sim.store.mustGet('VM', String(vbd.VM)) };
+  return { ref, vbd, vmRef: scalar(vbd.VM), vm: ctx.sim.store.mustGet('VM', scalar(vbd.VM)) };
 }
 
 function refreshVbd(sim: SimState, ref: string, vdis: unknown[]): void {
@@ -25,7 +26,7 @@ function plug(ctx: CallContext): string {
   const { ref, vbd, vm } = checkedVbd(ctx, 'plug');
   // CA-83260: an HVM guest's disks must be read-write
   if (vm.domain_type === 'hvm' && vbd.type !== 'CD' && vbd.mode === 'RO') fail('DISK_VBD_MUST_BE_READWRITE_FOR_HVM', ref);
-  ctx.sim.store.update('VBD', ref, { currently_attached: true, device: vbdDeviceName(String(vbd.userdevice)) });
+  ctx.sim.store.update('VBD', ref, { currently_attached: true, device: vbdDeviceName(scalar(vbd.userdevice)) });
   refreshVbd(ctx.sim, ref, [vbd.VDI]);
   return '';
 }
@@ -69,8 +70,8 @@ export const vbdHandlers: HandlerTable = {
   'VBD.eject': (ctx) => media(ctx, false),
   'VBD.set_mode': (ctx) => {
     const ref = argStr(ctx, 0);
-    const vmRef = String(ctx.sim.store.mustGet('VBD', ref).VM);
-    const state = String(ctx.sim.store.mustGet('VM', vmRef).power_state);
+    const vmRef = scalar(ctx.sim.store.mustGet('VBD', ref).VM);
+    const state = scalar(ctx.sim.store.mustGet('VM', vmRef).power_state);
     if (state !== 'Halted') fail('VM_BAD_POWER_STATE', vmRef, 'halted', state.toLowerCase());
     ctx.sim.store.update('VBD', ref, { mode: argStr(ctx, 1) });
     refreshDeviceOperations(ctx.sim, 'VBD', ref);

@@ -5,6 +5,7 @@ import { hostFreeMemory, pickHost, refreshHostMetrics, vmStartMemory } from '../
 import { argNum, argStr, type CallContext, type HandlerEntry, type HandlerTable } from '../rpc/handler-types.js';
 import { fail } from '../rpc/xapi-error.js';
 import { runVmOp } from './vm-op.js';
+import { scalar } from '../datamodel/defaults.js';
 
 interface Memory {
   memory_static_min: number;
@@ -38,12 +39,12 @@ function setMemory(op: string, patchOf: (ctx: CallContext) => Partial<Memory>): 
           const m = { ...memoryOf(vm), ...patchOf(ctx) };
           assertMemoryValid(sim, vm, m);
           if (vm.power_state !== 'Running') return (sim.store.update('VM', vmRef, { ...m }), '');
-          const host = String(vm.resident_on);
+          const host = scalar(vm.resident_on);
           const extra = m.memory_dynamic_max - Number(vm.memory_target);
           const free = hostFreeMemory(sim, host);
           if (extra > free) fail('HOST_NOT_ENOUGH_FREE_MEMORY', extra, free);
           sim.store.update('VM', vmRef, { ...m, memory_target: m.memory_dynamic_max });
-          sim.store.update('VM_metrics', String(vm.metrics), { memory_actual: m.memory_dynamic_max });
+          sim.store.update('VM_metrics', scalar(vm.metrics), { memory_actual: m.memory_dynamic_max });
           refreshHostMetrics(sim, host);
           return '';
         },
@@ -60,7 +61,7 @@ function assertMemoryValid(sim: CallContext['sim'], vm: XRecord, m: Memory): voi
   const pinned =
     m.memory_static_min <= m.memory_dynamic_min && m.memory_dynamic_min === m.memory_static_max && m.memory_dynamic_max === m.memory_static_max;
   const platform = (vm.platform ?? {}) as Record<string, string>;
-  const metrics = sim.store.get('VM_metrics', String(vm.metrics));
+  const metrics = sim.store.get('VM_metrics', scalar(vm.metrics));
   const nested =
     metrics && 'nested_virt' in metrics ? metrics.nested_virt === true : ['1', 'true'].includes(String(platform['nested-virt']).toLowerCase());
   const reason = vm.is_control_domain === true ? 'control domain' : nested ? 'nested virt' : undefined;
@@ -119,7 +120,7 @@ export const vmConfigHandlers: HandlerTable = {
   'VM.set_VCPUs_number_live': setVcpus('changing_VCPUs_live', (ctx, vmRef, vm, n) => {
     if (n < 1 || n > Number(vm.VCPUs_max)) fail('INVALID_VALUE', 'VCPU values must satisfy: 0 < VCPUs ≤ VCPUs_max', n);
     ctx.sim.store.update('VM', vmRef, { VCPUs_at_startup: n });
-    ctx.sim.store.update('VM_metrics', String(vm.metrics), { VCPUs_number: n });
+    ctx.sim.store.update('VM_metrics', scalar(vm.metrics), { VCPUs_number: n });
   }),
   'VM.get_allowed_VBD_devices': (ctx) => allowedDevices(ctx.sim, ctx.sim.store.mustGet('VM', argStr(ctx, 0)), 'VBD'),
   'VM.get_allowed_VIF_devices': (ctx) => allowedDevices(ctx.sim, ctx.sim.store.mustGet('VM', argStr(ctx, 0)), 'VIF'),

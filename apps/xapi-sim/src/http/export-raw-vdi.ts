@@ -11,6 +11,7 @@ import { buildVhd, vhdBlockSize } from '../storage/vhd-format.js';
 import { bareStatus, errorOf, finishTask, handlerTask, internalError, progressMeter, withContext } from './http-context.js';
 import type { HttpHandler } from './http-routes.js';
 import { formatOf, vdiOfRequest } from './vdi-request.js';
+import { scalar } from '../datamodel/defaults.js';
 
 const maxVhdSize = 2040 * 1024 ** 3; // Constants.max_vhd_size
 const types: Record<string, string> = { raw: 'application/octet-stream', vhd: 'application/vhd' };
@@ -18,9 +19,9 @@ const types: Record<string, string> = { raw: 'application/octet-stream', vhd: 'a
 // Disk blocks of 2 MiB, each null when it carries nothing (all zero, or equal to base's block).
 async function* blocks(sim: SimState, vdi: XRecord, base: XRecord | undefined): AsyncGenerator<Buffer | null> {
   const size = Number(vdi.virtual_size);
-  const other = base ? sim.content.chunks(String(base.uuid), size, 0, vhdBlockSize) : undefined;
+  const other = base ? sim.content.chunks(scalar(base.uuid), size, 0, vhdBlockSize) : undefined;
   try {
-    for await (const { data } of sim.content.chunks(String(vdi.uuid), size, 0, vhdBlockSize)) {
+    for await (const { data } of sim.content.chunks(scalar(vdi.uuid), size, 0, vhdBlockSize)) {
       const b = other ? (await other.next()).value?.data : undefined;
       yield (b ? data.equals(b) : isZero(data)) ? null : data;
     }
@@ -80,13 +81,13 @@ export const exportRawVdi =
       res.writeHead(200, {
         connection: 'close',
         'task-id': task,
-        'content-type': types[format]!,
-        'content-disposition': `attachment; filename="${String(vdi.uuid)}.${format}"`,
+        'content-type': types[format],
+        'content-disposition': `attachment; filename="${scalar(vdi.uuid)}.${format}"`,
       });
       try {
         if (format === 'vhd' && Number(vdi.virtual_size) > maxVhdSize) throw new XapiError('VDI_TOO_LARGE', [vdiRef, String(maxVhdSize)]);
         const inUse = vdiAttachError(sim, vdiRef, false);
-        if (inUse) throw new XapiError(inUse[0]!, inUse.slice(1));
+        if (inUse) throw new XapiError(inUse[0], inUse.slice(1));
         const baseRef = vdiOfRequest(sim, params.get('base'));
         const base = baseRef ? sim.store.mustGet('VDI', baseRef) : undefined;
         const meter = progressMeter(sim, task, Number(vdi.virtual_size));

@@ -39,8 +39,8 @@ export class HostListeners implements HostNet {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        this.port = await this.listen(1, this.addresses[0]!, port);
-        for (let k = 2; k <= this.addresses.length; k++) await this.listen(k, this.addresses[k - 1]!, this.port);
+        this.port = await this.listen(1, this.addresses[0], port);
+        for (let k = 2; k <= this.addresses.length; k++) await this.listen(k, this.addresses[k - 1], this.port);
         return this.port;
       } catch (e) {
         await this.close();
@@ -68,14 +68,14 @@ export class HostListeners implements HostNet {
 
   async up(index: number): Promise<void> {
     if (!this.downHosts.has(index)) return;
-    if (this.perHost) await this.listen(index, this.addresses[index - 1]!, this.port);
+    if (this.perHost) await this.listen(index, this.addresses[index - 1], this.port);
     this.downHosts.delete(index);
   }
 
   // A wildcard bind answers on every loopback address too, so each host keeps its own address.
   urlOf(index: number): string {
     const wildcard = this.bind === '0.0.0.0' || this.bind === '::';
-    const address = this.perHost || wildcard ? this.addresses[index - 1]! : this.bind;
+    const address = this.perHost || wildcard ? this.addresses[index - 1] : this.bind;
     return `http://${address.includes(':') ? `[${address}]` : address}:${this.port}`;
   }
 

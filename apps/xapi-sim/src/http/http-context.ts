@@ -76,7 +76,7 @@ export function authenticate(sim: SimState, req: IncomingMessage, params: HttpPa
     }
   }
   const basic = /^Basic\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
-  const [user, ...rest] = basic ? Buffer.from(basic[1]!, 'base64').toString('utf8').split(':') : [];
+  const [user, ...rest] = basic ? Buffer.from(basic[1], 'base64').toString('utf8').split(':') : [];
   if (!basic || user !== sim.options.username || rest.join(':') !== sim.options.password) throw new Unauthorised();
   const session = createSession(sim, user, 'HTTP client using Basic auth');
   return { session, release: () => destroySession(sim, session) };

@@ -12,6 +12,7 @@ import { readVhd } from '../storage/vhd-format.js';
 import { HttpParams, bareStatus, errorOf, finishTask, handlerTask, internalError, progressMeter, withContext } from './http-context.js';
 import type { HttpHandler } from './http-routes.js';
 import { formatOf, vdiOfRequest } from './vdi-request.js';
+import { scalar } from '../datamodel/defaults.js';
 
 const ioError = () => new XapiError('VDI_IO_ERROR', ['Device I/O errors']);
 
@@ -122,8 +123,8 @@ async function importInto(sim: SimState, req: IncomingMessage, res: ServerRespon
   const length = req.headers['content-length'] !== undefined ? Number(req.headers['content-length']) : Number(record.virtual_size);
   try {
     const inUse = vdiAttachError(sim, vdi, true);
-    if (inUse) throw new XapiError(inUse[0]!, inUse.slice(1));
-    const writer = await sim.content.writer(String(record.uuid), Number(record.virtual_size));
+    if (inUse) throw new XapiError(inUse[0], inUse.slice(1));
+    const writer = await sim.content.writer(scalar(record.uuid), Number(record.virtual_size));
     try {
       await receive(
         new ByteReader(req),

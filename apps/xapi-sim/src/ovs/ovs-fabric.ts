@@ -9,6 +9,7 @@ import { isNullRef } from '../util/ids.js';
 import { isAlive, killPidfile, run } from './ovs-commands.js';
 import { INTEGRATION_BRIDGE, OvsHost } from './ovs-host.js';
 import { movePorts, plugVm, unplugVm, vmNetns, type PluggedPort, type VifSpec } from './vm-ports.js';
+import { scalar } from '../datamodel/defaults.js';
 
 const TMP = '/tmp';
 const PREFIX = 'xsim-';
@@ -84,7 +85,7 @@ export class OvsFabric {
   /** How the control plane finds each host's OVS: through XAPI, like an operator's `xe host-param-set`. */
   publishHosts(): void {
     for (const h of this.hosts) {
-      const ref = this.sim.hostRefs[h.index - 1]!;
+      const ref = this.sim.hostRefs[h.index - 1];
       const other = this.sim.store.mustGet('host', ref).other_config as Record<string, string>;
       this.sim.store.update('host', ref, {
         other_config: {
@@ -109,7 +110,7 @@ export class OvsFabric {
       const have = this.plugged.get(vmRef);
       const to = this.hosts[index - 1];
       if (!have || !to || (have.host === index && have.domid === domid)) return;
-      const ports = await movePorts(this.hosts[have.host - 1]!, to, have.uuid, have.ports, domid, this.vifsOf(vmRef));
+      const ports = await movePorts(this.hosts[have.host - 1], to, have.uuid, have.ports, domid, this.vifsOf(vmRef));
       this.plugged.set(vmRef, { uuid: have.uuid, host: index, domid, ports });
       this.saveState();
     });
@@ -124,7 +125,7 @@ export class OvsFabric {
 
   private async syncNow(vmRef: string): Promise<void> {
     const vm = this.sim.store.get('VM', vmRef);
-    const hostRef = vm ? String(vm.resident_on) : '';
+    const hostRef = vm ? scalar(vm.resident_on) : '';
     const up = vm && (vm.power_state === 'Running' || vm.power_state === 'Paused') && !isNullRef(hostRef) && Number(vm.domid) > 0;
     const want = up ? { host: this.sim.hostRefs.indexOf(hostRef) + 1, domid: Number(vm.domid) } : undefined;
     const have = this.plugged.get(vmRef);
@@ -134,11 +135,11 @@ export class OvsFabric {
       this.saveState();
     }
     if (!want || !vm || this.plugged.has(vmRef)) return;
-    const uuid = String(vm.uuid);
+    const uuid = scalar(vm.uuid);
     this.plugged.set(vmRef, { uuid, host: want.host, domid: want.domid, ports: [] }); // namespace recorded before it exists
     this.saveState();
     try {
-      const ports = await plugVm(this.hosts[want.host - 1]!, uuid, want.domid, this.vifsOf(vmRef));
+      const ports = await plugVm(this.hosts[want.host - 1], uuid, want.domid, this.vifsOf(vmRef));
       this.plugged.set(vmRef, { uuid, host: want.host, domid: want.domid, ports });
     } catch (err) {
       this.plugged.delete(vmRef);
@@ -155,13 +156,13 @@ export class OvsFabric {
         const vif = this.sim.store.get('VIF', ref);
         if (!vif) return [];
         const device = Number(vif.device);
-        const net = this.sim.store.get('network', String(vif.network));
+        const net = this.sim.store.get('network', scalar(vif.network));
         return [
           {
             device,
-            vifUuid: String(vif.uuid),
-            networkUuid: String(net?.uuid ?? ''),
-            mac: String(vif.MAC).toLowerCase(),
+            vifUuid: scalar(vif.uuid),
+            networkUuid: scalar(net?.uuid ?? ''),
+            mac: scalar(vif.MAC).toLowerCase(),
             ip: xs[`vm-data/ip${device}`],
           },
         ];

@@ -4,6 +4,7 @@ import { refreshAllowedOperations } from '../domain/vm-state.js';
 import { seedPool } from '../seed/seed-pool.js';
 import type { SimState } from '../sim/sim-state.js';
 import type { LoadedPool } from './pool-files.js';
+import { scalar } from '../datamodel/defaults.js';
 
 // As xapi after a restart: its tasks are gone, so nothing is in progress any more (ocaml/xapi/dbsync_master.ml
 // -> cancel_tasks.ml cancel_tasks_on_host, then allowed_operations recomputed); every host is up; VMs keep their
@@ -21,7 +22,7 @@ export function restorePool(sim: SimState, pool: LoadedPool): void {
     }
   }
   for (const host of sim.hostRefs) {
-    const metrics = String(sim.store.get('host', host)?.metrics ?? '');
+    const metrics = scalar(sim.store.get('host', host)?.metrics ?? '');
     if (sim.store.get('host_metrics', metrics)?.live === false) sim.store.update('host_metrics', metrics, { live: true });
   }
 }

@@ -10,6 +10,7 @@ import { encodeTyped, str, type Wire } from '../wire/wire-value.js';
 import { Raw, entry, type CallContext, type HandlerEntry, type HandlerResult, type HandlerTable } from './handler-types.js';
 import { validateSession } from './sessions.js';
 import { XapiError, fail } from './xapi-error.js';
+import { scalar } from '../datamodel/defaults.js';
 
 // `bare`: system.listMethods, which xapi answers over XML-RPC without the Status/Value struct (api_server.ml).
 export type Outcome = { kind: 'ok'; wire: Wire; bare?: boolean } | { kind: 'error'; description: string[] } | { kind: 'http500' };
@@ -94,7 +95,7 @@ export class Dispatcher {
     if (params.length < min || params.length > max) fail('MESSAGE_PARAMETER_COUNT_MISMATCH', base, min - skip, params.length - skip);
     const master = this.sim.masterRef();
     if (!slaveLocal.has(base) && this.sim.hostAt(meta.localAddress) !== master)
-      fail('HOST_IS_SLAVE', String(this.sim.store.mustGet('host', master).address));
+      fail('HOST_IS_SLAVE', scalar(this.sim.store.mustGet('host', master).address));
     const fault = this.sim.control.takeFault(method);
     if (fault?.code === 'HTTP_500') throw http500;
     if (fault) fail(fault.code, ...(fault.params ?? []));
@@ -102,7 +103,7 @@ export class Dispatcher {
     const args = signature
       .slice(skip)
       .map((p, i) => coerce(i + skip < params.length ? params[i + skip]! : structuredClone(p.default!), p.type, this.sim.dm, p.name));
-    const session = msg.takesSession ? validateSession(this.sim, params[0]!) : '';
+    const session = msg.takesSession ? validateSession(this.sim, params[0]) : '';
     const cancel = (ref: string) => this.tasks.cancelOperation(ref);
     const shared = { sim: this.sim, method: base, message: msg, session, args, isAsync, localAddress: meta.localAddress, cancel };
     if (isAsync) {

@@ -3,6 +3,7 @@ import type { MessageDef } from '../datamodel/datamodel.js';
 import type { Value } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
 import type { Wire } from '../wire/wire-value.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export interface CallContext {
   sim: SimState;
@@ -36,5 +37,5 @@ export function entry(h: Handler | HandlerEntry): HandlerEntry {
   return typeof h === 'function' ? { fn: h } : h;
 }
 
-export const argStr = (ctx: CallContext, i: number): string => String(ctx.args[i] ?? '');
+export const argStr = (ctx: CallContext, i: number): string => scalar(ctx.args[i] ?? '');
 export const argNum = (ctx: CallContext, i: number): number => Number(ctx.args[i] ?? 0);

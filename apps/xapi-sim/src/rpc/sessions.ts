@@ -3,6 +3,7 @@ import type { Value } from '../datamodel/defaults.js';
 import type { SimState } from '../sim/sim-state.js';
 import { fail } from './xapi-error.js';
 import { nowXapiDate } from '../util/xapi-time.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export function createSession(sim: SimState, uname: string, originator: string): string {
   const ref = sim.store.create('session', {
@@ -19,7 +20,7 @@ export function createSession(sim: SimState, uname: string, originator: string):
 }
 
 export function validateSession(sim: SimState, ref: Value): string {
-  if (typeof ref !== 'string' || !sim.store.get('session', ref)) fail('SESSION_INVALID', String(ref ?? ''));
+  if (typeof ref !== 'string' || !sim.store.get('session', ref)) fail('SESSION_INVALID', scalar(ref ?? ''));
   const last = sim.sessionActivity.get(ref) ?? 0;
   if (Date.now() - last > sim.options.sessionTtlSeconds * 1000) {
     destroySession(sim, ref);

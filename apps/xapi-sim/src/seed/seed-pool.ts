@@ -20,7 +20,7 @@ export function hostAddress(index: number): string {
 
 function fakeMac(seed: string): string {
   const b = createHash('sha256').update(seed).digest();
-  return ['00', '16', '3e', b[0]!.toString(16).padStart(2, '0'), b[1]!.toString(16).padStart(2, '0'), b[2]!.toString(16).padStart(2, '0')].join(':');
+  return ['00', '16', '3e', b[0].toString(16).padStart(2, '0'), b[1].toString(16).padStart(2, '0'), b[2].toString(16).padStart(2, '0')].join(':');
 }
 
 export function seedPool(sim: SimState, hosts = sim.options.hosts): void {
@@ -86,7 +86,7 @@ export function seedPool(sim: SimState, hosts = sim.options.hosts): void {
     {
       name_label: 'sim-pool',
       name_description: 'Simulated XAPI pool',
-      master: hostRefs[0]!,
+      master: hostRefs[0],
       default_SR: srRef,
       suspend_image_SR: srRef,
       crash_dump_SR: srRef,

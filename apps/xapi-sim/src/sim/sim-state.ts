@@ -13,6 +13,7 @@ import type { PoolPersistence } from '../persist/pool-persistence.js';
 import type { VdiContent } from '../storage/vdi-content.js';
 import { ObjectStore } from '../store/object-store.js';
 import { Timers } from '../util/timers.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export interface PoolOptions {
   username: string;
@@ -48,7 +49,7 @@ export class SimState {
   }
 
   get release(): ApiRelease {
-    return apiReleases[this.options.apiVersion]!;
+    return apiReleases[this.options.apiVersion];
   }
 
   // A message's parameters in the presented xapi release (older ones lack later parameters).
@@ -61,13 +62,13 @@ export class SimState {
   }
 
   masterRef(): string {
-    return String(this.pool().master);
+    return scalar(this.pool().master);
   }
 
   // The host a request reached, by the local address it arrived on; anything unknown is host 1.
   hostAt(localAddress: string): string {
     const address = localAddress.replace(/^::ffff:/, '');
-    return this.hostRefs.find((ref) => this.store.get('host', ref)?.address === address) ?? this.hostRefs[0]!;
+    return this.hostRefs.find((ref) => this.store.get('host', ref)?.address === address) ?? this.hostRefs[0];
   }
 
   // The pool's identity and counters beyond its objects, as persistence keeps them.

@@ -42,7 +42,7 @@ export class ByteReader {
       parts.push(b);
       got += b.length;
     }
-    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts);
   }
 
   async skipTo(offset: number): Promise<void> {

@@ -11,7 +11,7 @@ export class VhdError extends Error {}
 
 function checksum(buf: Buffer, at: number): number {
   let sum = 0;
-  for (let i = 0; i < buf.length; i++) if (i < at || i >= at + 4) sum += buf[i]!;
+  for (let i = 0; i < buf.length; i++) if (i < at || i >= at + 4) sum += buf[i];
   return ~sum >>> 0;
 }
 
@@ -130,9 +130,9 @@ export async function readVhd(r: ByteReader, maxSize: number, write: (offset: nu
     const base = b.index * blockSize;
     // runs of sectors present in the bitmap, read in at most 1 MiB pieces
     for (let s = 0; s < blockSize / sector;) {
-      const has = (bitmap[s >> 3]! & (0x80 >> (s & 7))) !== 0;
+      const has = (bitmap[s >> 3] & (0x80 >> (s & 7))) !== 0;
       let e = s + 1;
-      while (e < blockSize / sector && e - s < 2048 && ((bitmap[e >> 3]! & (0x80 >> (e & 7))) !== 0) === has) e++;
+      while (e < blockSize / sector && e - s < 2048 && ((bitmap[e >> 3] & (0x80 >> (e & 7))) !== 0) === has) e++;
       const data = await r.exactly((e - s) * sector);
       const offset = base + s * sector;
       if (has && offset < foot.size) await write(offset, data.subarray(0, Math.min(data.length, foot.size - offset)));

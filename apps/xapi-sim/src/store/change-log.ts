@@ -59,7 +59,7 @@ export class ChangeLog {
     this.log.push(e);
     if (this.log.length <= maxLog) return;
     const half = this.log.length >> 1;
-    this.logFrom = this.log[half - 1]!.gen;
+    this.logFrom = this.log[half - 1].gen;
     this.log = this.log.slice(half);
   }
 
@@ -80,12 +80,12 @@ export class ChangeLog {
     let lo = 0;
     for (let hi = this.log.length; lo < hi;) {
       const mid = (lo + hi) >> 1;
-      if (this.log[mid]!.gen <= since) lo = mid + 1;
+      if (this.log[mid].gen <= since) lo = mid + 1;
       else hi = mid;
     }
     const seen = new Map<string, Entry>();
     for (let i = lo; i < this.log.length; i++) {
-      const e = this.log[i]!;
+      const e = this.log[i];
       if (accept(e.cls, e.ref)) seen.set(`${e.cls}/${e.ref}`, e);
     }
     const out: Change[] = [];

@@ -1,6 +1,6 @@
 // In-memory database keyed by class and ref, with xapi-style generations and a change log for event.from.
 import type { Datamodel } from '../datamodel/datamodel.js';
-import { makeRecord, type Value, type XRecord } from '../datamodel/defaults.js';
+import { makeRecord, type Value, type XRecord, scalar } from '../datamodel/defaults.js';
 import { fail } from '../rpc/xapi-error.js';
 import { isNullRef, newRef, newUuid } from '../util/ids.js';
 import { forgetRendered } from '../wire/render-cache.js';
@@ -131,7 +131,7 @@ export class ObjectStore {
       for (const row of this.tables.get(b.parent)?.values() ?? []) if (Array.isArray(row.record[b.set])) row.record[b.set] = [];
     for (const [cls, ref, row] of this.allRows()) {
       for (const b of backRefsOf(cls)) {
-        const set = this.tables.get(b.parent)?.get(String(row.record[b.field]))?.record[b.set];
+        const set = this.tables.get(b.parent)?.get(scalar(row.record[b.field]))?.record[b.set];
         if (Array.isArray(set)) set.push(ref);
       }
     }

@@ -17,7 +17,7 @@ function difference(img: Image, expected: TestPattern): number {
   let sum = 0;
   for (let y = 0; y < expected.height; y++) {
     expected.row(y, 0, expected.width, row);
-    for (let i = 0; i < row.length; i++) sum += Math.abs(row[i]! - img.rgb[y * expected.width * 3 + i]!);
+    for (let i = 0; i < row.length; i++) sum += Math.abs(row[i] - img.rgb[y * expected.width * 3 + i]);
   }
   return sum / (expected.width * expected.height * 3);
 }
@@ -37,7 +37,7 @@ describe('VM consoles: records, the /console endpoint and real RFB', () => {
   });
   after(() => sim?.close());
 
-  async function runningVm(name: string, host = hosts[1]!): Promise<{ vm: string; console: any }> {
+  async function runningVm(name: string, host = hosts[1]): Promise<{ vm: string; console: any }> {
     const vm = await json.call('VM.clone', s, await templateRef(json, s), name);
     await json.call('VM.provision', s, vm);
     await json.call('VM.start_on', s, vm, host, false, false);

@@ -49,12 +49,12 @@ describe('main.js as a process', () => {
       ['SIM_HOSTS', 'many'],
       ['SIM_NETWORK', 'bridge'],
     ]) {
-      const child = run({ [name!]: value! });
+      const child = run({ [name]: value });
       let err = '';
       child.stderr.on('data', (c: Buffer) => (err += c.toString()));
       const [code] = await once(child, 'exit');
       assert.equal(code, 1);
-      assert.match(err, new RegExp(name!));
+      assert.match(err, new RegExp(name));
       assert.doesNotMatch(err, /\n\s+at /);
     }
   });

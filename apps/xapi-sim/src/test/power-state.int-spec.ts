@@ -105,17 +105,17 @@ describe('the VM power-state machine and host capacity', () => {
   it('places VMs on the host with most free memory and accounts host_metrics.memory_free', async () => {
     const [h1, h2] = sim.state.hostRefs;
     const free = async (h: string) => json.call('host.compute_free_memory', s, h);
-    const before1 = await free(h1!);
+    const before1 = await free(h1);
     const a = await newVm('place-a', 8);
     await json.call('VM.start_on', s, a, h1, false, false);
-    assert.equal(await free(h1!), before1 - 8 * GiB);
+    assert.equal(await free(h1), before1 - 8 * GiB);
     const metrics = await json.call('host.get_metrics', s, h1);
     assert.equal(await json.call('host_metrics.get_memory_free', s, metrics), before1 - 8 * GiB);
     const b = await newVm('place-b', 8);
     await json.call('VM.start', s, b, false, false);
     assert.equal(await json.call('VM.get_resident_on', s, b), h2, 'the emptier host wins');
     for (const vm of [a, b]) await json.call('VM.hard_shutdown', s, vm);
-    assert.equal(await free(h1!), before1);
+    assert.equal(await free(h1), before1);
   });
 
   it('fails with HOST_NOT_ENOUGH_FREE_MEMORY [needed, available] when no host has room', async () => {

@@ -49,7 +49,7 @@ describe('a pool of 64 hosts and 10,000 VMs', () => {
   });
 
   it('accounts host memory for the running VMs and places a new VM', async () => {
-    const h1 = sim.state.hostRefs[0]!;
+    const h1 = sim.state.hostRefs[0];
     const mine = (await json.call('host.get_resident_VMs', s, h1)).length - 1; // minus dom0
     assert.equal(await json.call('host.compute_free_memory', s, h1), 64 * GiB - 4 * GiB - mine * 256 * MiB);
     const vm = await json.call('VM.clone', s, await templateRef(json, s), 'at-scale');

@@ -37,12 +37,12 @@ for (const transport of ['json-rpc', 'xml-rpc'] as const) {
     it('connects, finds the classes from system.listMethods and mirrors the pool from event.from', () => {
       assert.equal(xo.pool.$ref, sim.state.poolRef);
       assert.ok(xo._types.includes('VM') && xo._types.includes('network') && xo._types.every((t: string) => !t.startsWith('Async')));
-      const templates = Object.values(xo.objects.all as Record<string, any>).filter((o) => o.$type === 'VM' && o.is_a_template);
+      const templates = Object.values(xo.objects.all).filter((o) => o.$type === 'VM' && o.is_a_template);
       assert.equal(templates.length, 4);
     });
 
     it("drives a VM through Async tasks, sees xapi's errors, and loses the VM's devices with it", async () => {
-      const tpl = Object.values(xo.objects.all as Record<string, any>).find((o) => o.$type === 'VM' && o.name_label === 'Debian Bookworm 12')!.$ref;
+      const tpl = Object.values(xo.objects.all).find((o) => o.$type === 'VM' && o.name_label === 'Debian Bookworm 12')!.$ref;
       const err = await xo.call('VM.start', tpl, false, false).catch((e: any) => e);
       assert.deepEqual([err.code, err.params], ['VM_IS_TEMPLATE', [tpl, 'start']]);
       const vm: string = await xo.callAsync('VM.clone', tpl, `xo-${transport}`);

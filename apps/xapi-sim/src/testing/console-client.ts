@@ -94,7 +94,7 @@ export async function rfbView(stream: Duplex, initial?: Buffer): Promise<RfbPict
   const r = new StreamReader(stream, initial);
   const version = (await r.read(12)).toString('latin1');
   stream.write('RFB 003.008\n');
-  const types = await r.read((await r.read(1))[0]!);
+  const types = await r.read((await r.read(1))[0]);
   if (!types.includes(1)) throw new Error('security None not offered');
   stream.write(Buffer.from([1]));
   if ((await r.read(4)).readUInt32BE(0) !== 0) throw new Error('security failed');

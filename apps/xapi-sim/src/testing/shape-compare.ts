@@ -1,6 +1,7 @@
 // Compares a recorded XAPI answer with ours by datamodel type: same field names, same JSON types, XAPI datetimes.
 import type { Datamodel } from '../datamodel/datamodel.js';
 import { parseType, type XType } from '../datamodel/xapi-type.js';
+import { scalar } from '../datamodel/defaults.js';
 
 export interface Difference {
   path: string;
@@ -23,7 +24,7 @@ export function compareShape(recorded: unknown, ours: unknown, type: XType | typ
     if (want && kindOf(r) !== want) return void diffs.push({ path: p, what: `recorded ${kindOf(r)} ${JSON.stringify(r)}, datamodel ${want}` });
     if (t.kind === 'datetime') {
       if (!basicDate.test(String(o))) diffs.push({ path: p, what: `ours ${String(o)} is not a basic ISO datetime` });
-      if (!basicDate.test(String(r))) diffs.push({ path: p, what: `recorded datetime ${String(r)} is not basic ISO` });
+      if (!basicDate.test(scalar(r))) diffs.push({ path: p, what: `recorded datetime ${scalar(r)} is not basic ISO` });
     } else if (t.kind === 'record') {
       const def = dm.cls(t.cls);
       for (const [k, v] of Object.entries(r as Record<string, unknown>)) {

@@ -19,9 +19,9 @@ export async function spawnSim(env: Record<string, string>): Promise<SimChild> {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
   const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (c: Buffer) => {
+    child.stdout.on('data', (c: Buffer) => {
       out += c.toString();
       const line = out.split('\n').find((l) => l.includes('"xapi-sim listening"'));
       if (line) resolve(JSON.parse(line).port as number);

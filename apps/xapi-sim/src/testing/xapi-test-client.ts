@@ -86,7 +86,7 @@ export class XmlRpc implements Transport {
     const envelope = parseMethodResponse(await this.rawCall(method, ...params)) as Record<string, any>;
     if (envelope.Status === 'Success') return envelope.Value;
     const [code, ...rest] = envelope.ErrorDescription as string[];
-    throw new XapiCallError(code!, rest);
+    throw new XapiCallError(code, rest);
   }
 }
 
@@ -119,7 +119,7 @@ export async function waitTask(t: Transport, session: string, task: string, time
 export async function templateRef(t: Transport, session: string, name = 'Debian Bookworm 12'): Promise<string> {
   const refs: string[] = await t.call('VM.get_by_name_label', session, name);
   if (refs.length !== 1) throw new Error(`template ${name}: ${refs.length} matches`);
-  return refs[0]!;
+  return refs[0];
 }
 
 export async function control(url: string, path: string, body?: unknown): Promise<any> {

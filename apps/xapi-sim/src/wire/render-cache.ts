@@ -1,5 +1,6 @@
 // Rendered text of whole records, reused until the store changes the record (get_all_records at 10,000 VMs).
 import type { Value } from '../datamodel/defaults.js';
+import { scalar } from '../datamodel/defaults.js';
 
 const json = new WeakMap<object, string>();
 const xml = new WeakMap<object, string>();
@@ -13,7 +14,7 @@ export function forgetRendered(record: object): void {
 }
 
 export const isObject = (v: Value | undefined): v is { [key: string]: Value } => typeof v === 'object' && v !== null && !Array.isArray(v);
-export const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : String(v));
+export const text = (v: unknown): string => (v === null || v === undefined ? '' : typeof v === 'string' ? v : scalar(v));
 
 export function escapeXml(s: string): string {
   return /[&<>"]/.test(s) ? s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;') : s;

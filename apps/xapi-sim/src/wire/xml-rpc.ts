@@ -77,7 +77,7 @@ export function decodeValue(valueNode: XmlNode): Value {
   const typed = elements(content);
   if (typed.length === 0) return text(content);
   if (typed.length > 1) throw new MalformedRequest('value with several children');
-  const node = typed[0]!;
+  const node = typed[0];
   const tag = tagOf(node);
   const body = kids(node);
   switch (tag) {

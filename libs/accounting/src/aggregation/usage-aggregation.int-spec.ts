@@ -66,7 +66,7 @@ describe('hourly usage records', () => {
     const vm = await rows(`resource_id = $1 AND sku = 'vm-hour'`, [june]);
     assert.equal(vm.length, 720);
     assert.ok(vm.every((r) => r.seconds === 3600 && r.pq === '1.000000' && r.period === '2026-06-01'));
-    assert.equal(vm[0]!.h, '2026-06-01T00');
+    assert.equal(vm[0].h, '2026-06-01T00');
     assert.equal(vm.at(-1)!.h, '2026-06-30T23');
     const mem = await rows(`resource_id = $1 AND sku = 'memory-gib-hour'`, [june]);
     assert.ok(mem.every((r) => Number(r.q) === 3600 * 1.5 && r.pq === '1.500000'));
@@ -154,7 +154,7 @@ describe('hourly usage records', () => {
     }
     const rowsOf = await rows(`resource_id = $1`, [late]);
     assert.equal(rowsOf.length, 25);
-    assert.deepEqual([rowsOf[0]!.seconds, rowsOf.at(-1)!.seconds], [2400, 1200]);
+    assert.deepEqual([rowsOf[0].seconds, rowsOf.at(-1)!.seconds], [2400, 1200]);
   });
 
   test('P5: a late event before close rewrites only its windows; after close it becomes Correction rows in the next open period', async () => {

@@ -95,9 +95,9 @@ describe('billing export of a generated month', () => {
     const rows = parseCsv(csv);
     assert.ok(rows.length > 1000, `${rows.length} rows`);
     assert.deepEqual(checkFocusCsv(csv), []);
-    const skus = new Set(rows.slice(1).map((r) => r[rows[0]!.indexOf('SkuId')]));
+    const skus = new Set(rows.slice(1).map((r) => r[rows[0].indexOf('SkuId')]));
     assert.deepEqual([...skus].sort(), [...SKUS].sort(), 'every sku is in the month');
-    const versions = new Set(rows.slice(1).map((r) => r[rows[0]!.indexOf('x_PriceVersionId')]));
+    const versions = new Set(rows.slice(1).map((r) => r[rows[0].indexOf('x_PriceVersionId')]));
     assert.equal(versions.size, 2, 'both price versions were used');
   });
 
@@ -107,12 +107,12 @@ describe('billing export of a generated month', () => {
     assert.ok(Array.isArray(json) && json.length > 1000);
     const all = (await text('focus')).split('\n');
     const one = (await text('focus', tenants[1])).split('\n');
-    assert.deepEqual(one.slice(1), all.filter((l) => l.includes(tenants[1]!)).concat(['']));
+    assert.deepEqual(one.slice(1), all.filter((l) => l.includes(tenants[1])).concat(['']));
   });
 
   test("money adds up: the file's BilledCost per tenant equals the records, and costs are price × quantity", async () => {
     const [header, ...rows] = parseCsv(await text('focus'));
-    const col = (n: string) => header!.indexOf(n);
+    const col = (n: string) => header.indexOf(n);
     const perTenant = new Map<string, number>();
     for (const r of rows)
       perTenant.set(r[col('BillingAccountId')]!, (perTenant.get(r[col('BillingAccountId')]!) ?? 0) + Number(r[col('BilledCost')]));
@@ -134,7 +134,7 @@ describe('billing export of a generated month', () => {
       {
         source: 'test',
         sourceKey: `${vm}:r`,
-        tenantId: tenants[0]!,
+        tenantId: tenants[0],
         poolId: pool,
         resourceId: vm,
         resourceType: 'vm',
@@ -145,7 +145,7 @@ describe('billing export of a generated month', () => {
       {
         source: 'test',
         sourceKey: `${vm}:d`,
-        tenantId: tenants[0]!,
+        tenantId: tenants[0],
         poolId: pool,
         resourceId: vm,
         resourceType: 'vm',

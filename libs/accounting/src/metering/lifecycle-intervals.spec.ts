@@ -11,7 +11,7 @@ test('any order of the same events, with duplicates, gives identical intervals t
     assert.deepEqual(deriveLifecycleIntervals('vm', shuffled), reference, `seed ${seed}`);
     for (const sku of new Set(reference.map((i) => i.sku))) {
       const mine = reference.filter((i) => i.sku === sku);
-      for (let i = 1; i < mine.length; i++) assert.ok(mine[i]!.start >= mine[i - 1]!.end!, `${sku} overlaps (seed ${seed})`);
+      for (let i = 1; i < mine.length; i++) assert.ok(mine[i].start >= mine[i - 1].end!, `${sku} overlaps (seed ${seed})`);
     }
   }
 });

@@ -76,7 +76,7 @@ export function fixturePrices(period: BillingPeriod): PriceListVersion[] {
 export function generateMonth(options: MonthOptions): MonthFixture {
   const period = parseBillingPeriod(options.period);
   const rnd = prng(options.seed);
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)];
   const span = period.endMs - period.startMs;
   const events: UsageEvent[] = [];
   const tenantNames = new Map<string, string>();
@@ -152,7 +152,7 @@ export function generateMonth(options: MonthOptions): MonthFixture {
           emit(vm, 'stop', vmSkus(), false);
           emit(vm, 'start', vmSkus(), false);
         } else if (action === 'resize') {
-          const bigger = FLAVORS[Math.min(FLAVORS.indexOf(flavor) + 1, FLAVORS.length - 1)]!;
+          const bigger = FLAVORS[Math.min(FLAVORS.indexOf(flavor) + 1, FLAVORS.length - 1)];
           flavor = rnd() < 0.5 ? bigger : pick(FLAVORS);
           emit(vm, 'change', vmSkus().slice(1), false);
           emit({ ...vm, resourceId: diskId }, 'change', [['disk-gib-hour', String(flavor.diskGiB)]], false);
@@ -173,7 +173,7 @@ export function shuffleWithDuplicates<T>(items: readonly T[], seed: number, dupl
   const out = [...items, ...items.filter(() => rnd() < duplicateShare)];
   for (let i = out.length - 1; i > 0; i -= 1) {
     const j = Math.floor(rnd() * (i + 1));
-    [out[i], out[j]] = [out[j]!, out[i]!];
+    [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
 }

@@ -35,8 +35,8 @@ export function referenceMeter(events: readonly UsageEvent[], fromMs: number, to
     let next = 0;
     // The first pass of the loop applies every event up to fromMs: the state the window starts in.
     for (let s = fromMs; s < toMs; s += 1000) {
-      while (next < stream.length && Math.floor(stream[next]!.occurredAtMs / 1000) * 1000 <= s) {
-        const e = stream[next++]!;
+      while (next < stream.length && Math.floor(stream[next].occurredAtMs / 1000) * 1000 <= s) {
+        const e = stream[next++];
         const q = canonicalDecimal(parseDecimal(e.quantity));
         if (e.kind === 'stop') state = null;
         else if (e.kind === 'start' && !state) state = { q, tenantId: e.tenantId, regionId: e.regionId };
@@ -44,7 +44,7 @@ export function referenceMeter(events: readonly UsageEvent[], fromMs: number, to
       }
       if (!state) continue;
       const hour = s - (s % 3_600_000);
-      const key = canonicalJson([state.tenantId, state.regionId, stream[0]!.resourceId, stream[0]!.sku, hour]);
+      const key = canonicalJson([state.tenantId, state.regionId, stream[0].resourceId, stream[0].sku, hour]);
       const acc = out.get(key) ?? { seconds: 0, consumed: decimalFromInteger(0) };
       acc.seconds += 1;
       acc.consumed = addDecimals(acc.consumed, parseDecimal(state.q));

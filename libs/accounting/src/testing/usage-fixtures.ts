@@ -15,12 +15,12 @@ export function randomVmHistory(seed: number, startMs: number, days: number): Te
     diskGiB: 5 + Math.floor(rnd() * 20),
     name: `vm-${seed}`,
   };
-  const events: TestEvent[] = [{ key: 'e0', kind: 'created', at: times[0]!, attrs }];
+  const events: TestEvent[] = [{ key: 'e0', kind: 'created', at: times[0], attrs }];
   for (let i = 1; i < times.length - 1; i++) {
     const pick = rnd();
     if (pick < 0.2) attrs = { ...attrs, vcpus: 1 + Math.floor(rnd() * 4), memoryMiB: 512 * (1 + Math.floor(rnd() * 8)) };
     const kind = pick < 0.2 ? 'resized' : pick < 0.6 ? 'running' : 'stopped';
-    events.push({ key: `e${i}`, kind, at: times[i]!, attrs });
+    events.push({ key: `e${i}`, kind, at: times[i], attrs });
   }
   events.push({ key: 'end', kind: 'deleted', at: times.at(-1)!, attrs: {} });
   return events;
@@ -45,9 +45,9 @@ export function bruteForceSeconds(events: TestEvent[]): Record<string, { seconds
   let mem = 0;
   let disk = 0;
   let i = 0;
-  for (let s = evs[0]!.s; s < evs.at(-1)!.s; s++) {
-    for (; i < evs.length && evs[i]!.s <= s; i++) {
-      const e = evs[i]!;
+  for (let s = evs[0].s; s < evs.at(-1)!.s; s++) {
+    for (; i < evs.length && evs[i].s <= s; i++) {
+      const e = evs[i];
       if (e.kind !== 'stopped' && e.kind !== 'deleted') ({ vcpus = vcpus, memoryMiB: mem = mem, diskGiB: disk = disk } = e.attrs);
       if (e.kind === 'created') exists = true;
       if (e.kind === 'running') exists = running = true;

@@ -28,10 +28,10 @@ export function parseCursor(cursor: string): CursorPosition | null {
   if (!BASE64URL_RE.test(cursor)) return null;
   const m = POSITION_RE.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
   if (!m) return null;
-  const createdAt = new Date(m[1]!);
+  const createdAt = new Date(m[1]);
   // Round-trips only for real instants: 2026-02-30 or 24:00 would be shifted by Date, so are refused.
   if (Number.isNaN(createdAt.getTime()) || createdAt.toISOString() !== m[1]) return null;
-  const pos = { createdAt, id: m[2]! };
+  const pos = { createdAt, id: m[2] };
   return encodeCursor(pos) === cursor ? pos : null;
 }
 

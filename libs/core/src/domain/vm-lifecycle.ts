@@ -32,5 +32,5 @@ export function allowedActions(status: VmStatus): VmAction[] {
 /** A UUID derived from another and a label: stable across retries, so a compensating step keys its ledger row once. */
 export function derivedUuid(base: string, label: string): string {
   const h = createHash('sha256').update(`${base}:${label}`).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }

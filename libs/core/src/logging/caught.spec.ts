@@ -23,5 +23,5 @@ test('an error background work gets past is logged with its context and counted,
   assert.equal(result, 'fallback');
   assert.equal((await count()) - before, 1);
   assert.equal(lines.length, 1);
-  assert.deepEqual([lines[0]!.level, lines[0]!.task, lines[0]!.poolId, lines[0]!.err], [40, 'pool sync', 'p-1', 'connection refused']);
+  assert.deepEqual([lines[0].level, lines[0].task, lines[0].poolId, lines[0].err], [40, 'pool sync', 'p-1', 'connection refused']);
 });

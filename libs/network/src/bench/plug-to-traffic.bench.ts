@@ -53,7 +53,7 @@ const unplug = (v: (typeof vms)[number]) => ovs.vsctl('--if-exists', 'del-port',
 
 /** Plugs vm 2 and returns ms until vm 1's 10 ms ping stream gets its first reply. */
 async function plugToReply(): Promise<number> {
-  const ping = spawn('ip', ['netns', 'exec', vms[0]!.ns, 'ping', '-n', '-D', '-i', '0.01', '-W', '1', vms[1]!.ip], {
+  const ping = spawn('ip', ['netns', 'exec', vms[0].ns, 'ping', '-n', '-D', '-i', '0.01', '-W', '1', vms[1].ip], {
     stdio: ['ignore', 'pipe', 'ignore'],
   });
   const first = new Promise<number>((resolve) => {
@@ -66,7 +66,7 @@ async function plugToReply(): Promise<number> {
   });
   await new Promise((r) => setTimeout(r, 100)); // the stream is running (and failing) before the plug
   const t0 = Date.now();
-  await plug(vms[1]!);
+  await plug(vms[1]);
   const t1 = await Promise.race([first, new Promise<number>((_, rej) => setTimeout(() => rej(new Error('no reply within 10 s')), 10_000))]);
   ping.kill();
   return t1 - t0;
@@ -82,7 +82,7 @@ try {
     await ip('-n', v.ns, 'link', 'set', 'eth0', 'up');
     await ip('-n', v.ns, 'link', 'set', 'lo', 'up');
   }
-  await plug(vms[0]!);
+  await plug(vms[0]);
   const rec = new HostReconciler({
     host: { id: 'h1', key: 1, tunnelIp: null, ovsdb: ovs.db, openflow: ovs.target, bridge: ovs.bridge },
     loadView: async () => view,
@@ -94,7 +94,7 @@ try {
   await rec.start();
   const ours: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    await unplug(vms[1]!);
+    await unplug(vms[1]);
     await rec.idle();
     ours.push(await plugToReply());
   }
@@ -103,11 +103,11 @@ try {
   await ovs.vsctl('set', 'Bridge', ovs.bridge, 'fail_mode=standalone');
   const bare: number[] = [];
   for (let r = 0; r < rounds; r++) {
-    await unplug(vms[1]!);
+    await unplug(vms[1]);
     await new Promise((res) => setTimeout(res, 200));
     bare.push(await plugToReply());
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const value = Math.round(median(ours));
   const baseline = Math.round(median(bare));
   process.stdout.write(

@@ -41,7 +41,7 @@ const view: PoolDataplaneView = {
   bindings: [],
 };
 for (let i = 0; i < PORTS; i++) {
-  const n = nets[i % NETWORKS]!;
+  const n = nets[i % NETWORKS];
   view.nics.push({
     vmId: `vm-${i}`,
     device: 0,
@@ -53,7 +53,7 @@ for (let i = 0; i < PORTS; i++) {
   });
 }
 for (let i = 0; i < NETWORKS * REMOTE_PER_NET; i++) {
-  const n = nets[i % NETWORKS]!;
+  const n = nets[i % NETWORKS];
   view.nics.push({
     vmId: `rvm-${i}`,
     device: 0,
@@ -109,7 +109,7 @@ try {
   await client.connect();
   const mon = await client.monitor(VSWITCH_DB, topologyMonitorSpec());
   const tunnelOfport = Number((await ovs.vsctl('get', 'Interface', 'xpvx2', 'ofport')).trim());
-  const desired = desiredHostState(view.hosts[0]!, ovs.bridge, view, vifInterfacesFromCache(mon.cache), new Map([['h2', tunnelOfport]]));
+  const desired = desiredHostState(view.hosts[0], ovs.bridge, view, vifInterfacesFromCache(mon.cache), new Map([['h2', tunnelOfport]]));
   await client.close();
   const flows = generateFlows(desired.state);
   const file = join(dir, 'flows');

@@ -77,7 +77,7 @@ describe('flow applier against a real ovs-vswitchd', { skip: missing }, () => {
   test('a rejected flow fails the whole bundle and changes nothing', async () => {
     const beforeDump = await dumpOwnFlows(opts);
     const flows = generateFlows(state);
-    flows.push({ ...flows[0]!, table: 50, priority: 7, match: '', actions: 'group:77' });
+    flows.push({ ...flows[0], table: 50, priority: 7, match: '', actions: 'group:77' });
     await assert.rejects(applyFlows({ ...opts, complete: true }, flows));
     assert.deepEqual(await dumpOwnFlows(opts), beforeDump);
   });

@@ -11,7 +11,7 @@ function shuffled<T>(items: T[], seed: number): T[] {
   for (let i = out.length - 1; i > 0; i--) {
     s = (s * 1103515245 + 12345) % 2 ** 31;
     const j = s % (i + 1);
-    [out[i], out[j]] = [out[j]!, out[i]!];
+    [out[i], out[j]] = [out[j], out[i]];
   }
   return out;
 }
@@ -49,13 +49,13 @@ test('200 ports: flow count as designed and identical output for shuffled input'
 test('inconsistent state is refused, never turned into flows', () => {
   const base = oneHostTwoPorts();
   const bad: [string, HostFlowState][] = [
-    ['unknown network', { ...base, ports: [{ ...base.ports[0]!, networkId: 9 }] }],
+    ['unknown network', { ...base, ports: [{ ...base.ports[0], networkId: 9 }] }],
     ['duplicate ofport', { ...base, ports: base.ports.map((p) => ({ ...p, ofport: 1 })) }],
-    ['duplicate MAC', { ...base, ports: base.ports.map((p) => ({ ...p, mac: base.ports[0]!.mac })) }],
+    ['duplicate MAC', { ...base, ports: base.ports.map((p) => ({ ...p, mac: base.ports[0].mac })) }],
     ['duplicate IP', { ...base, ports: base.ports.map((p) => ({ ...p, ipv4: '10.0.0.2' })) }],
-    ['IP outside CIDR', { ...base, ports: [{ ...base.ports[0]!, ipv4: '10.0.1.2' }] }],
-    ['gateway as VIF IP', { ...base, ports: [{ ...base.ports[0]!, ipv4: red.gateway }] }],
-    ['upper-case MAC', { ...base, ports: [{ ...base.ports[0]!, mac: '02:00:00:00:0A:01' }] }],
+    ['IP outside CIDR', { ...base, ports: [{ ...base.ports[0], ipv4: '10.0.1.2' }] }],
+    ['gateway as VIF IP', { ...base, ports: [{ ...base.ports[0], ipv4: red.gateway }] }],
+    ['upper-case MAC', { ...base, ports: [{ ...base.ports[0], mac: '02:00:00:00:0A:01' }] }],
     ['duplicate VNI', { ...base, networks: [red, { ...red, id: 2 }] }],
     ['tunnel on a VIF ofport', { ...base, remoteHosts: [{ key: 1, tunnelOfport: 1, ports: [] }] }],
   ];

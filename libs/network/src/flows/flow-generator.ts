@@ -138,7 +138,7 @@ export function generateFlows(state: HostFlowState): Flow[] {
   flows.sort(compareFlows);
   for (let i = 1; i < flows.length; i++) {
     // Same table+priority+match twice would make OVS keep only one: a generator bug, never ship it.
-    const [a, b] = [flows[i - 1]!, flows[i]!];
+    const [a, b] = [flows[i - 1], flows[i]];
     if (a.table === b.table && a.priority === b.priority && a.match === b.match) throw new Error(`duplicate flow: ${flowText(b)}`);
   }
   return flows;

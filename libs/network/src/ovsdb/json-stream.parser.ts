@@ -33,7 +33,7 @@ export class JsonStreamParser {
     const out: unknown[] = [];
     let segmentStart = 0;
     for (let i = 0; i < buf.length; i++) {
-      const b = buf[i]!;
+      const b = buf[i];
       if (this.depth === 0) {
         if (b === 0x20 || b === 0x0a || b === 0x0d || b === 0x09) {
           segmentStart = i + 1; // whitespace between messages is skipped

@@ -72,7 +72,7 @@ describe('OvsdbClient against a real ovsdb-server', { skip }, () => {
   test('a wait-guarded transaction applies only if the row is as we saw it', async () => {
     const bridge = (await findBridgeByName(client, 'br-int'))!;
     const [seen] = await client.transact(VSWITCH_DB, [op.select('Bridge', byUuid(bridge.uuid), ['fail_mode', 'external_ids'])]);
-    const row = seen.rows[0]!;
+    const row = seen.rows[0];
     const guarded = (value: string) =>
       [waitRowUnchanged('Bridge', bridge.uuid, row), op.update('Bridge', byUuid(bridge.uuid), { external_ids: { owner: value } })] as const;
     srv.vsctl('set', 'Bridge', 'br-int', 'fail_mode=standalone'); // someone else changes it underneath
@@ -83,7 +83,7 @@ describe('OvsdbClient against a real ovsdb-server', { skip }, () => {
     assert.deepEqual((await findBridgeByName(client, 'br-int'))?.externalIds, {});
     const [fresh] = await client.transact(VSWITCH_DB, [op.select('Bridge', byUuid(bridge.uuid), ['fail_mode', 'external_ids'])]);
     const [, upd] = await client.transact(VSWITCH_DB, [
-      waitRowUnchanged('Bridge', bridge.uuid, fresh.rows[0]!),
+      waitRowUnchanged('Bridge', bridge.uuid, fresh.rows[0]),
       op.update('Bridge', byUuid(bridge.uuid), { external_ids: { owner: 'us' } }),
     ]);
     assert.equal(upd.count, 1);

@@ -31,7 +31,7 @@ export function parseEndpoint(
   if (kind === 'tcp' || kind === 'ssl') {
     const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(tail);
     if (!m) throw new RangeError(`bad OVSDB remote ${remote}: expected ${kind}:host:port`);
-    const host = m[1]!;
+    const host = m[1];
     const port = Number(m[2]);
     return kind === 'tcp' ? { kind, host, port } : { kind, host, port, ...tlsOptions };
   }

@@ -74,7 +74,7 @@ export function encodeValue(v: OvsdbValue): OvsdbWireValue {
   if (v !== null && typeof v === 'object' && !(v instanceof Uuid) && !(v instanceof NamedUuid)) {
     return ['map', Object.entries(v).map(([k, val]) => [k, encodeAtom(val)])];
   }
-  return encodeAtom(v as OvsdbAtom);
+  return encodeAtom(v);
 }
 
 /** Decodes a wire row; `_uuid`/`_version` stay as Uuid atoms. */

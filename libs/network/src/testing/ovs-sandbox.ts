@@ -64,7 +64,7 @@ export async function startOvsSandbox(opts: { dummyPorts?: boolean; ssl?: OvsSsl
   const vsctl = async (...args: string[]) => (await exec('ovs-vsctl', [`--db=${db}`, '--timeout=10', ...args], { env })).stdout;
   const stop = async () => {
     // Remove the bridge first so its tap device does not outlive vswitchd.
-    if (existsSync(pidfiles[0]!)) await vsctl('--if-exists', 'del-br', bridge).catch(() => undefined);
+    if (existsSync(pidfiles[0])) await vsctl('--if-exists', 'del-br', bridge).catch(() => undefined);
     for (const pidfile of pidfiles) {
       if (!existsSync(pidfile)) continue;
       const pid = Number(readFileSync(pidfile, 'utf8').trim());

@@ -74,7 +74,7 @@ async function run(commands: Command[], initial: QuotaLimits): Promise<void> {
         vms.push({ id, size: c.size, released: false });
       }
     } else if (c.kind === 'resize' && live.length) {
-      const vm = live[c.pick % live.length]!;
+      const vm = live[c.pick % live.length];
       const delta = difference(vmFootprint(vm.size), vmFootprint(c.size));
       const expected = firstShortfall({ limits: lim, used: modelUsed() }, delta);
       const outcome = await fx.ds
@@ -96,7 +96,7 @@ async function run(commands: Command[], initial: QuotaLimits): Promise<void> {
       if (!expected) vm.size = c.size;
     } else if ((c.kind === 'delete' || c.kind === 'failProvision') && live.length) {
       // The worker's paths: a delete marks the VM deleted, a failed provision leaves it in error; both release.
-      const vm = live[c.pick % live.length]!;
+      const vm = live[c.pick % live.length];
       const before = await fx.ds.transaction((tx) =>
         fx.lifecycle.apply(tx, { kind: 'vm', tenantId, id: vm.id }, 'gone', {
           patch: { status: c.kind === 'delete' ? 'deleted' : 'error' },
@@ -107,7 +107,7 @@ async function run(commands: Command[], initial: QuotaLimits): Promise<void> {
       vm.released = true;
     } else if (c.kind === 'duplicateRelease' && vms.some((v) => v.released)) {
       const done = vms.filter((v) => v.released);
-      const vm = done[c.pick % done.length]!;
+      const vm = done[c.pick % done.length];
       const again = await fx.ds.transaction((tx) =>
         fx.quota.release(tx, tenantId, vmFootprint(vm.size), { resourceId: vm.id, operationId: randomUUID() }),
       );

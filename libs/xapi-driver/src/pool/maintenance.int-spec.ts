@@ -141,15 +141,15 @@ describe('XapiPool: consoles, migration and maintenance (current xapi)', () => {
   });
 
   it('migrates live (idempotently), checks a migration first, and the console follows', async () => {
-    await pool.assertCanMigrate(vm, hosts[2]!);
-    await pool.migrateVm(vm, hosts[2]!);
+    await pool.assertCanMigrate(vm, hosts[2]);
+    await pool.migrateVm(vm, hosts[2]);
     assert.equal((await pool.getVm(vm)).resident_on, hosts[2]);
-    await pool.migrateVm(vm, hosts[2]!);
+    await pool.migrateVm(vm, hosts[2]);
     assert.match((await pool.vmConsole(vm)).location, /^http:\/\/127\.0\.0\.3:/);
-    await pool.disableHost(hosts[1]!);
-    await assert.rejects(pool.assertCanMigrate(vm, hosts[1]!), (e: unknown) => e instanceof XapiError && e.code === 'HOST_DISABLED');
-    await assert.rejects(pool.migrateVm(vm, hosts[1]!), (e: unknown) => e instanceof XapiError && e.code === 'HOST_DISABLED');
-    await pool.enableHost(hosts[1]!);
+    await pool.disableHost(hosts[1]);
+    await assert.rejects(pool.assertCanMigrate(vm, hosts[1]), (e: unknown) => e instanceof XapiError && e.code === 'HOST_DISABLED');
+    await assert.rejects(pool.migrateVm(vm, hosts[1]), (e: unknown) => e instanceof XapiError && e.code === 'HOST_DISABLED');
+    await pool.enableHost(hosts[1]);
   });
 
   it('evacuates a host with the full signature, reporting what prevents it first', async () => {
@@ -158,16 +158,16 @@ describe('XapiPool: consoles, migration and maintenance (current xapi)', () => {
     ).ref;
     await pool.startVm(other, hosts[2]);
     await client.call('VM.pause', other);
-    assert.deepEqual(await pool.vmsPreventingEvacuation(hosts[2]!), {
+    assert.deepEqual(await pool.vmsPreventingEvacuation(hosts[2]), {
       [other]: { code: 'VM_BAD_POWER_STATE', params: [other, 'running', 'paused'] },
     });
-    await assert.rejects(pool.assertCanEvacuate(hosts[2]!), (e: unknown) => e instanceof XapiError && e.code === 'CANNOT_EVACUATE_HOST');
+    await assert.rejects(pool.assertCanEvacuate(hosts[2]), (e: unknown) => e instanceof XapiError && e.code === 'CANNOT_EVACUATE_HOST');
     await client.call('VM.unpause', other);
-    await pool.disableHost(hosts[2]!);
-    await pool.evacuateHost(hosts[2]!, { batchSize: 1 });
+    await pool.disableHost(hosts[2]);
+    await pool.evacuateHost(hosts[2], { batchSize: 1 });
     assert.equal(knownArity(client, 'host.evacuate'), 3);
     for (const v of [vm, other]) assert.notEqual((await pool.getVm(v)).resident_on, hosts[2]);
-    await pool.enableHost(hosts[2]!);
+    await pool.enableHost(hosts[2]);
   });
 });
 

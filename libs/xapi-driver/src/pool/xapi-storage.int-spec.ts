@@ -83,7 +83,7 @@ describe('XapiStorage against the simulator over HTTP', () => {
       memoryBytes: 1024 * MiB,
       vcpus: 1,
     });
-    const net = (await client.call<string[]>('network.get_by_name_label', 'Pool-wide network associated with eth0'))[0]!;
+    const net = (await client.call<string[]>('network.get_by_name_label', 'Pool-wide network associated with eth0'))[0];
     const vif = await pool.ensureVif(vm, { device: 0, networkUuid: await client.call<string>('network.get_uuid', net), mac: '' });
     const snap = await storage.snapshotVm(vm, 'nightly');
     assert.deepEqual(
@@ -122,7 +122,7 @@ describe('XapiStorage against the simulator over HTTP', () => {
       vcpus: 1,
       xenstoreData: { 'vm-data/ip0': '10.9.0.2/24' },
     });
-    const net = (await client.call<string[]>('network.get_by_name_label', 'Pool-wide network associated with eth0'))[0]!;
+    const net = (await client.call<string[]>('network.get_by_name_label', 'Pool-wide network associated with eth0'))[0];
     await pool.ensureVif(vm, { device: 0, networkUuid: await client.call<string>('network.get_uuid', net), mac: '' });
     assert.equal(await storage.guestMetrics(vm), null, 'no guest metrics while halted');
     const cd = await storage.createVbd({ vmRef: vm, vdiRef: null, type: 'CD', userdevice: '3' });

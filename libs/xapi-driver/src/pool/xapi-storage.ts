@@ -42,11 +42,11 @@ export function addressesOf(networks: Record<string, string>): GuestMetrics['add
     .sort((a, b) => Number(a.split('/')[2]) - Number(b.split('/')[2]));
   for (const key of keys) {
     const [device, family] = key.split('/') as [string, 'ipv4' | 'ipv6'];
-    (out[device] ??= { ipv4: [], ipv6: [] })[family].push(networks[key]!);
+    (out[device] ??= { ipv4: [], ipv6: [] })[family].push(networks[key]);
   }
   for (const [key, addr] of Object.entries(networks)) {
     const m = /^(\d+)\/ip$/.exec(key);
-    if (m && !out[m[1]!]) out[m[1]!] = { ipv4: [addr], ipv6: [] };
+    if (m && !out[m[1]]) out[m[1]] = { ipv4: [addr], ipv6: [] };
   }
   return out;
 }

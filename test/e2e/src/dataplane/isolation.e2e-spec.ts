@@ -39,8 +39,8 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
     assert.equal((await settled(me, r.body.operation.id)).status, 'succeeded');
     return (await me('GET', `/v1/vms/${r.body.vm.id}`)).body as GuestVm;
   };
-  const ip = (vm: GuestVm) => vm.nics[0]!.ip;
-  const mac = (vm: GuestVm) => vm.nics[0]!.mac;
+  const ip = (vm: GuestVm) => vm.nics[0].ip;
+  const mac = (vm: GuestVm) => vm.nics[0].mac;
   /** Positive reachability waits for the reconciler (a VIF is isolated until its flows land). */
   const reachable = (from: GuestVm, to: GuestVm) =>
     eventually(`${from.name} -> ${to.name}`, async () => ((await pings(from, ip(to))) ? true : undefined), 30_000);
@@ -108,22 +108,22 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
   });
 
   test('no cross-tenant pair reaches the other: an address only tenant B has is unreachable from every A guest', async () => {
-    const onlyB = B[3]!;
+    const onlyB = B[3];
     for (const from of A) assert.equal(await pings(from, ip(onlyB)), false, `${from.name} must not reach ${onlyB.name}`);
-    for (const from of B) assert.equal((await neighbour(from, ip(A[0]!))) === mac(A[0]!), false);
+    for (const from of B) assert.equal((await neighbour(from, ip(A[0]))) === mac(A[0]), false);
   });
 
   test('TCP to an open port works within a network and fails across tenants', async () => {
-    listeners.push(listen(A[1]!, 7001), listen(B[1]!, 7002), listen(B[3]!, 7003));
-    await eventually('listener up', async () => ((await tcpConnects(A[0]!, ip(A[1]!), 7001)) ? true : undefined), 10_000);
-    assert.equal(await tcpConnects(A[2]!, ip(A[1]!), 7001), true);
-    assert.equal(await tcpConnects(B[0]!, ip(B[1]!), 7002), true);
+    listeners.push(listen(A[1], 7001), listen(B[1], 7002), listen(B[3], 7003));
+    await eventually('listener up', async () => ((await tcpConnects(A[0], ip(A[1]), 7001)) ? true : undefined), 10_000);
+    assert.equal(await tcpConnects(A[2], ip(A[1]), 7001), true);
+    assert.equal(await tcpConnects(B[0], ip(B[1]), 7002), true);
     // Same address 10.0.0.3 in both tenants: each side only ever reaches its own listener.
-    for (const from of A) assert.equal(await tcpConnects(from, ip(B[1]!), 7002), false, `${from.name} reached tenant B's port`);
-    for (const from of B) if (from !== B[1]) assert.equal(await tcpConnects(from, ip(A[1]!), 7001), false, `${from.name} reached tenant A's port`);
+    for (const from of A) assert.equal(await tcpConnects(from, ip(B[1]), 7002), false, `${from.name} reached tenant B's port`);
+    for (const from of B) if (from !== B[1]) assert.equal(await tcpConnects(from, ip(A[1]), 7001), false, `${from.name} reached tenant A's port`);
     // An address only tenant B has: B connects, no A guest (same host or across the tunnel) gets a SYN through.
-    await eventually('B listener up', async () => ((await tcpConnects(B[0]!, ip(B[3]!), 7003)) ? true : undefined), 10_000);
-    for (const from of A) assert.equal(await tcpConnects(from, ip(B[3]!), 7003), false, `${from.name} reached ${B[3]!.name}`);
+    await eventually('B listener up', async () => ((await tcpConnects(B[0], ip(B[3]), 7003)) ? true : undefined), 10_000);
+    for (const from of A) assert.equal(await tcpConnects(from, ip(B[3]), 7003), false, `${from.name} reached ${B[3].name}`);
   });
 
   test('spoofing from inside a guest is dropped: another source IP, another MAC, a forged ARP reply', async () => {
@@ -147,7 +147,7 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
   });
 
   test('ovs-vswitchd restarts on a host: its flows are gone, the canary brings them back, traffic flows again', async () => {
-    const h = hostIndex(A[0]!);
+    const h = hostIndex(A[0]);
     const before = await ownFlows(h);
     const res = await fetch(`${stack.sim.url}/sim/ovs/hosts/${h}/restart-vswitchd`, { method: 'POST' });
     assert.equal(res.status, 200);
@@ -155,11 +155,11 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
     assert.deepEqual((await ownFlows(h)).sort(), before.sort());
     const metrics = await (await fetch(`${stack.worker.url}/metrics`)).text();
     assert.match(metrics, /xenplane_dataplane_drift_total\{host="[^"]+",kind="canary_missing"\} [1-9]/);
-    for (const to of A.slice(1)) await reachable(A[0]!, to);
+    for (const to of A.slice(1)) await reachable(A[0], to);
   });
 
   test('deleting a VM removes its flows on its host and returns its IP to the pool', async () => {
-    const gone = B[3]!;
+    const gone = B[3];
     const h = hostIndex(gone);
     assert.ok((await ownFlows(h)).some((f) => f.includes(mac(gone))));
     const del = await tenantB('DELETE', `/v1/vms/${gone.id}`);
@@ -171,7 +171,7 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
     );
     const again = await makeVm(tenantB, 'b5', netB);
     assert.equal(ip(again), ip(gone));
-    await reachable(again, B[0]!);
+    await reachable(again, B[0]);
   });
 
   test("one reconciler per host across workers: a killed owner's hosts are taken over and kept repaired", async () => {
@@ -183,11 +183,11 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
       assert.deepEqual([await owned(stack.worker.url), await owned(url2)], [2, 0]);
       await stack.worker.stop('SIGKILL'); // its lock session dies with it
       await eventually('takeover', async () => ((await owned(url2)) === 2 ? true : undefined), 30_000);
-      const h = hostIndex(A[0]!);
+      const h = hostIndex(A[0]);
       const before = await ownFlows(h);
       assert.equal((await fetch(`${stack.sim.url}/sim/ovs/hosts/${h}/restart-vswitchd`, { method: 'POST' })).status, 200);
       await eventually('flows restored by the new owner', async () => ((await ownFlows(h)).length === before.length ? true : undefined), 30_000);
-      for (const to of A.slice(1)) await reachable(A[0]!, to);
+      for (const to of A.slice(1)) await reachable(A[0], to);
     } finally {
       await second.stop();
     }

@@ -27,8 +27,8 @@ export function parseDockerfile(text: string): Stage[] {
     if (!line || line.startsWith('#')) continue;
     const [, op, args] = /^(\w+)\s+(.*)$/.exec(line) ?? [];
     if (!op) throw new Error(`unparsable Dockerfile line: ${line}`);
-    if (op.toUpperCase() === 'FROM') stages.push({ name: /\bAS\s+(\S+)/i.exec(args!)?.[1] ?? String(stages.length), instructions: [] });
-    stages.at(-1)?.instructions.push({ op: op.toUpperCase(), args: args! });
+    if (op.toUpperCase() === 'FROM') stages.push({ name: /\bAS\s+(\S+)/i.exec(args)?.[1] ?? String(stages.length), instructions: [] });
+    stages.at(-1)?.instructions.push({ op: op.toUpperCase(), args: args });
   }
   return stages;
 }
