@@ -62,6 +62,7 @@ export const COLUMN_RULES: Readonly<Record<string, { kind: Kind; format?: string
 };
 
 // The validator's FormatString: 7-bit ASCII only (stricter than FOCUS's "valid Unicode").
+// eslint-disable-next-line no-control-regex -- the whole 7-bit range, controls included, is ASCII
 const ASCII = /^[\x00-\x7F]*$/;
 // JSON tokens of a flat object, to find duplicate keys (JSON.parse keeps the last one silently).
 const JSON_TOKEN = /"(?:[^"\\]|\\.)*"|[{}[\]:,]|[^\s{}[\]:,"]+/g;
@@ -167,7 +168,8 @@ export function checkConditionalRules(get: CellGetter, report: Report, float64 =
     report('ResourceName-C-006-C', 'ResourceName', 'ResourceName duplicates ResourceId');
   const currency = get('BillingCurrency');
   if (currency && !/^[A-Z]{3}$/.test(currency)) report('BillingCurrency-C-003-M', 'BillingCurrency', `${currency} is not a three-letter code`);
-  else if (currency && !isNationalCurrency(currency)) report('BillingCurrency-C-006-M', 'BillingCurrency', `${currency} is not a national currency`);
+  else if (currency && !isNationalCurrency(currency))
+    report('BillingCurrency-C-006-M', 'BillingCurrency', `${String(currency)} is not a national currency`);
   checkCosts(get, report, correction, float64);
 }
 

@@ -118,7 +118,7 @@ const arbEvent = fc
     tenantId: fc.constantFrom('t1', 't1', 't1', 't2'),
     regionId: fc.constant('pool-1'),
     sku: fc.constantFrom('vm-hour', 'vcpu-hour', 'memory-gib-hour'),
-    kind: fc.constantFrom('start', 'stop', 'change') as fc.Arbitrary<UsageEventKind>,
+    kind: fc.constantFrom<UsageEventKind>('start', 'stop', 'change'),
     quantity: fc.constantFrom('2', '0.5', '2.00', '0.0009765625'),
     occurredAtMs: fc.oneof(fc.integer({ min: W0 - 2 * HOUR_MS, max: W.toMs + HOUR_MS }), fc.constantFrom(W0, W0 + HOUR_MS, W0 + 2 * HOUR_MS - 1)),
   })

@@ -134,7 +134,7 @@ const arbEvent = fc.record({
   tenantId: fc.constant('t1'),
   regionId: fc.constant('pool-1'),
   sku: fc.constantFrom('vcpu-hour', 'memory-gib-hour'),
-  kind: fc.constantFrom('start', 'stop', 'change') as fc.Arbitrary<UsageEventKind>,
+  kind: fc.constantFrom<UsageEventKind>('start', 'stop', 'change'),
   quantity: fc.constantFrom('1', '2', '2.0', '0.5'),
   occurredAtMs: fc.integer({ min: T0, max: T0 + 3 * 3_600_000 }),
 });

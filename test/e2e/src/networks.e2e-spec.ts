@@ -109,7 +109,7 @@ test('a VM on a network whose XAPI network is gone fails as network_unavailable 
   assert.equal(failed.status, 'failed');
   assert.equal(failed.error.code, 'network_unavailable', JSON.stringify(failed.error));
   assert.match(failed.error.detail, /gone from the pool/);
-  const vms = Object.values(await pool('VM.get_all_records')) as { other_config: Record<string, string> }[];
+  const vms: { other_config: Record<string, string> }[] = Object.values(await pool('VM.get_all_records'));
   assert.equal(vms.filter((v) => v.other_config['xenplane-vm-id'] === r.vm.id).length, 0, 'the half-made VM was destroyed');
   const quota = (await op('GET', `/v1/quota${t}`)).body.used;
   assert.deepEqual([quota.vms, quota.vcpus], [0, 0]);

@@ -25,7 +25,7 @@ export class AuditEntryView {
   @ApiProperty({ type: String, nullable: true, description: 'the problem code of a failed request' }) errorCode: string | null;
   @ApiProperty({ description: 'the X-Request-Id of the request' }) requestId: string;
 
-  static of(a: AuditEntryEntity): AuditEntryView {
+  static of(this: void, a: AuditEntryEntity): AuditEntryView {
     return {
       id: a.id,
       at: a.createdAt.toISOString(),

@@ -4,6 +4,7 @@ import { requestContext } from '@xenplane/core';
 import type { Principal } from '@xenplane/tenancy';
 import { PROBLEM_CODE_LOCAL } from '../common/problem.js';
 import { AuditService } from './audit.service.js';
+import { routeTemplate } from '../common/route-template.js';
 
 export const AUDIT_CREATED_ID = 'auditCreatedId';
 
@@ -20,7 +21,7 @@ export class AuditMiddleware implements NestMiddleware {
     res.once('close', () => {
       this.audit.record({
         method: req.method,
-        route: req.route?.path === undefined ? undefined : `${req.baseUrl}${String(req.route.path)}`,
+        route: routeTemplate(req),
         path: req.originalUrl.split('?')[0] ?? '',
         // 'close' without a finished answer: the client went away and the result is unknown.
         status: res.writableFinished ? res.statusCode : undefined,

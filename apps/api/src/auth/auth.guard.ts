@@ -42,7 +42,8 @@ export class ApiAuthGuard extends AuthGuard('bearer') {
   }
 
   override handleRequest<T>(err: unknown, user: T): T {
-    if (err) throw err;
+    if (err instanceof Error) throw err;
+    if (err) throw new DomainError('unauthenticated', 'the bearer token could not be checked');
     if (!user) throw new DomainError('unauthenticated', 'a valid bearer API key is required');
     return user;
   }

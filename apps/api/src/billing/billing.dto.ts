@@ -67,7 +67,7 @@ export class PriceListView {
   @ApiProperty({ example: 'EUR' }) currency: string;
   @ApiProperty({ type: [PriceView] }) items: PriceView[];
 
-  static of(v: PriceVersion): PriceListView {
+  static of(this: void, v: PriceVersion): PriceListView {
     return { ...v, items: v.items.map((i) => ({ sku: i.sku, unitPrice: i.unitPrice, unit: SKU_CATALOG[i.sku].pricingUnit })) };
   }
 }
@@ -82,7 +82,7 @@ export class UsageItemView {
   @ApiProperty({ example: 'Core-Hours' }) unit: string;
   @ApiProperty({ example: '0.0250000000', description: 'list cost at full precision' }) cost: string;
 
-  static of(u: UsageTotal): UsageItemView {
+  static of(this: void, u: UsageTotal): UsageItemView {
     const info = SKU_CATALOG[u.sku];
     return {
       tenantId: u.tenantId,

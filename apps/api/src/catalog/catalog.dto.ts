@@ -38,7 +38,7 @@ export class FlavorView {
   @ApiProperty() diskGiB: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
-  static of(f: FlavorEntity): FlavorView {
+  static of(this: void, f: FlavorEntity): FlavorView {
     return { id: f.id, name: f.name, vcpus: f.vcpus, memoryMiB: f.memoryMiB, diskGiB: f.diskGiB, createdAt: f.createdAt.toISOString() };
   }
 }
@@ -49,7 +49,7 @@ export class ImageView {
   @ApiProperty() template: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
-  static of(i: ImageEntity): ImageView {
+  static of(this: void, i: ImageEntity): ImageView {
     return { id: i.id, name: i.name, template: i.template, createdAt: i.createdAt.toISOString() };
   }
 }

@@ -93,7 +93,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // The handler's @RequestMeta: the operation it launches is bound to the key in the same transaction.
     res.locals[IDEMPOTENCY_LOCAL] = { scope, key } satisfies RequestMeta['idempotency'];
     try {
-      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      const body: unknown = await lastValueFrom(next.handle(), { defaultValue: undefined });
       const location = res.getHeader('location');
       await this.keys.complete(
         this.ds.manager,

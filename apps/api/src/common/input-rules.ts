@@ -3,6 +3,7 @@ import type { FieldError } from '@xenplane/core';
 
 // Control characters but tab and line ends, and lone surrogates: Postgres refuses NUL, UTF-8 cannot encode a lone
 // surrogate (it would be stored as U+FFFD, silently changed), and the rest only ever hide or forge text.
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const FORBIDDEN_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\p{Cs}/u;
 // class-transformer drops these silently, so validation would never refuse them as unknown fields.
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);

@@ -3,6 +3,7 @@ import type { NextFunction, Request, Response } from 'express';
 import { requestContext } from '@xenplane/core';
 import { httpRequestDuration } from './api.metrics.js';
 import { REQUEST_ID_LOCAL } from './request-meta.decorator.js';
+import { routeTemplate } from './route-template.js';
 
 const REQUEST_ID_RE = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -15,7 +16,7 @@ export function requestContextMiddleware(req: Request, res: Response, next: Next
   const end = httpRequestDuration.startTimer({ method: req.method });
   res.on('finish', () => {
     // The route template keeps label cardinality bounded (ids never become labels).
-    const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : 'unmatched';
+    const route = routeTemplate(req) ?? 'unmatched';
     end({ route, status: String(res.statusCode) });
   });
   requestContext.run({ requestId }, () => next());

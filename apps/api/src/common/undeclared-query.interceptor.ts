@@ -26,7 +26,7 @@ export class UndeclaredQueryInterceptor implements NestInterceptor {
     let known = this.declares.get(handler);
     if (known === undefined) {
       const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, ctx.getClass(), handler.name) ?? {}) as Record<string, unknown>;
-      known = Object.keys(args).some((k) => Number(k.split(':')[0]) === RouteParamtypes.QUERY);
+      known = Object.keys(args).some((k) => Number(k.split(':')[0]) === Number(RouteParamtypes.QUERY));
       this.declares.set(handler, known);
     }
     return known;

@@ -30,7 +30,7 @@ export class NetworkView {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
-  static of(n: NetworkEntity & { gateway: string }, forOperator: boolean): NetworkView {
+  static of(this: void, n: NetworkEntity & { gateway: string }, forOperator: boolean): NetworkView {
     return {
       id: n.id,
       tenantId: n.tenantId,

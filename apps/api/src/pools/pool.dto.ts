@@ -81,7 +81,7 @@ export class PoolView {
   @ApiProperty() hostCount: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
-  static of(p: PoolEntity, hostCount: number): PoolView {
+  static of(this: void, p: PoolEntity, hostCount: number): PoolView {
     return {
       id: p.id,
       name: p.name,
@@ -116,7 +116,7 @@ export class HostView {
   @ApiProperty() cpus: number;
   @ApiProperty({ format: 'date-time', description: 'when the worker last saw it' }) updatedAt: string;
 
-  static of(h: HostEntity): HostView {
+  static of(this: void, h: HostEntity): HostView {
     const mib = (b: number) => Math.floor(b / 1024 / 1024);
     return {
       id: h.id,

@@ -62,7 +62,7 @@ export class QuotaView {
   @ApiProperty({ type: QuotaLimitsView }) limits: QuotaLimitsView;
   @ApiProperty({ type: QuotaAmountsView, description: 'live usage: what existing VMs, networks and API keys hold' }) used: QuotaAmountsView;
 
-  static of(q: Quota): QuotaView {
+  static of(this: void, q: Quota): QuotaView {
     return { limits: { ...q.limits }, used: { ...q.used } };
   }
 }

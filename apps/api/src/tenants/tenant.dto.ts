@@ -41,7 +41,7 @@ export class TenantView {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
-  static of(t: TenantEntity): TenantView {
+  static of(this: void, t: TenantEntity): TenantView {
     return { id: t.id, name: t.name, createdAt: t.createdAt.toISOString(), updatedAt: t.updatedAt.toISOString() };
   }
 }
@@ -54,7 +54,7 @@ export class ApiKeyView {
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) revokedAt: string | null;
 
-  static of(k: ApiKeyEntity): ApiKeyView {
+  static of(this: void, k: ApiKeyEntity): ApiKeyView {
     return {
       id: k.id,
       tenantId: k.tenantId!,

@@ -69,6 +69,7 @@ export function resolve(doc: OpenAPIObject, s: Schema): Schema {
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const DATE_TIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
 // API.md: text no field may carry (control characters but tab and line ends; lone surrogates).
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const NEVER_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|\p{Cs}/u;
 
 export function acceptsString(s: string, r: Schema): boolean {

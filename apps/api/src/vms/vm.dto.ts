@@ -91,7 +91,7 @@ export class VmView {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   /** `nics` as the service loaded them with the VM. */
-  static of(vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string }[] }): VmView {
+  static of(this: void, vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string }[] }): VmView {
     return {
       id: vm.id,
       tenantId: vm.tenantId,
@@ -129,7 +129,7 @@ export class OperationView {
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) finishedAt: string | null;
 
-  static of(op: OperationEntity): OperationView {
+  static of(this: void, op: OperationEntity): OperationView {
     return {
       id: op.id,
       kind: op.kind,

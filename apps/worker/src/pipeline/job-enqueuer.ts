@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectQueue } from '@nestjs/bullmq';
 import type { Queue } from 'bullmq';
-import { QueueName, jobOptions, type JobName, type OperationJobData } from '@xenplane/core';
+import { QueueName, jobOptions, type OperationJobData } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 
 export interface Enqueue {
   queue: string;
-  job: JobName | string;
+  job: string;
   tenantId: string;
   operationId: string;
 }

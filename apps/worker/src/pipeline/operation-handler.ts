@@ -8,7 +8,7 @@ export interface OperationContext<R> {
   operation: OperationEntity;
   resource: R;
   /** The pool the resource lives on, connected on first use. */
-  xapi(): Promise<XapiPool>;
+  readonly xapi: () => Promise<XapiPool>;
   /** Whether this is the last attempt BullMQ will make. */
   lastAttempt: boolean;
 }

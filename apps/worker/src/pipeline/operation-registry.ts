@@ -15,7 +15,8 @@ export class OperationRegistry implements OnModuleInit {
 
   onModuleInit(): void {
     for (const wrapper of this.discovery.getProviders()) {
-      const { instance, metatype } = wrapper;
+      const instance: unknown = wrapper.instance;
+      const metatype = wrapper.metatype;
       if (!instance || !metatype) continue;
       const jobs = this.reflector.get<JobName[] | undefined>(HANDLES_JOBS, metatype);
       for (const job of jobs ?? []) {

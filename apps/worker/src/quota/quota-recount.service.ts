@@ -19,7 +19,7 @@ export class QuotaRecountService implements OnApplicationBootstrap, OnApplicatio
   ) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => this.kick(), this.config.QUOTA_RECOUNT_INTERVAL_MS);
+    this.timer = setInterval(() => void this.kick(), this.config.QUOTA_RECOUNT_INTERVAL_MS);
   }
 
   async onApplicationShutdown(): Promise<void> {

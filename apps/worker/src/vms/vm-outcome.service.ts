@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { JobName, OperationRepository, VmRepository, derivedUuid, LOGGER, type VmEntity, type VmStatus, caught } from '@xenplane/core';
+import { JobName, OperationRepository, VmRepository, derivedUuid, LOGGER, type VmEntity, caught } from '@xenplane/core';
 import { QuotaService, ResourceLifecycle } from '@xenplane/tenancy';
 import type { JobFailure } from '../pipeline/job-failure.js';
 import { locateVm } from './vm-locator.js';

@@ -23,7 +23,7 @@ try {
   const task = await j.call('task.create', s, 'bench', '');
   const head = Buffer.alloc(MiB, 0x5a);
   const q = (path: string) =>
-    `${sim.url}${path}?${new URLSearchParams(path === '/import_raw_vdi' ? { session_id: s, vdi, task_id: task } : { session_id: s, vdi })}`;
+    `${sim.url}${path}?${new URLSearchParams(path === '/import_raw_vdi' ? { session_id: s, vdi, task_id: task } : { session_id: s, vdi }).toString()}`;
   const r = await sparseUpload(q, size, head);
   if ((await waitTask(j, s, task)).status !== 'success' || !r.tail.equals(head)) throw new Error('the 10 GiB round trip did not read back');
   const line = (metric: string, value: number, unit: string) => console.log(JSON.stringify({ bench: 'xapi-sim disk transfer', metric, value, unit }));

@@ -88,7 +88,9 @@ export function convertRow(rgb: Uint8Array, count: number, f: PixelFormat, out: 
       : ((r >> 5) << 5) | ((g >> 5) << 2) | (b >> 6);
     const at = offset + i * bytes;
     if (bytes === 1) out[at] = v & 0xff;
-    else if (bytes === 2) f.bigEndian ? out.writeUInt16BE(v & 0xffff, at) : out.writeUInt16LE(v & 0xffff, at);
-    else f.bigEndian ? out.writeUInt32BE(v, at) : out.writeUInt32LE(v, at);
+    else if (bytes === 2 && f.bigEndian) out.writeUInt16BE(v & 0xffff, at);
+    else if (bytes === 2) out.writeUInt16LE(v & 0xffff, at);
+    else if (f.bigEndian) out.writeUInt32BE(v, at);
+    else out.writeUInt32LE(v, at);
   }
 }

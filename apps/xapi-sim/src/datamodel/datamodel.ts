@@ -105,7 +105,7 @@ let cached: Datamodel | undefined;
 export function loadDatamodel(): Datamodel {
   if (!cached) {
     // Compiled code lives in dist/<dir>/, the data file in the project's data/ directory.
-    const data = (name: string) => JSON.parse(readFileSync(new URL(`../../data/${name}`, import.meta.url), 'utf8'));
+    const data = (name: string): unknown => JSON.parse(readFileSync(new URL(`../../data/${name}`, import.meta.url), 'utf8'));
     cached = new Datamodel(
       data('xapi-datamodel.json') as RawDatamodel,
       (data('xapi-param-defaults.json') as { defaults: Record<string, Record<string, Value>> }).defaults,

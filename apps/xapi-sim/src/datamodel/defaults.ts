@@ -85,6 +85,7 @@ export function makeRecord(dm: Datamodel, cls: string, values: XRecord): XRecord
 /** The text of a scalar field (a ref, a uuid, a name, a number); a map or set there is a bug, not a string. */
 export function scalar(v: unknown): string {
   if (v === null || v === undefined) return '';
-  if (typeof v === 'object') throw new TypeError(`expected a scalar field, got ${JSON.stringify(v).slice(0, 80)}`);
-  return String(v);
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
+  throw new TypeError(`expected a scalar field, got ${JSON.stringify(v)?.slice(0, 80) ?? typeof v}`);
 }

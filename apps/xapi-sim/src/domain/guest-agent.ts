@@ -19,7 +19,7 @@ const guests = new WeakMap<SimState, Map<string, GuestTools>>();
 
 export function guestTools(sim: SimState, vmRef: string): GuestTools {
   let m = guests.get(sim);
-  if (!m) guests.set(sim, (m = new Map()));
+  if (!m) guests.set(sim, (m = new Map<string, GuestTools>()));
   return m.get(vmRef) ?? { present: true };
 }
 

@@ -22,7 +22,8 @@ async function* blocks(sim: SimState, vdi: XRecord, base: XRecord | undefined): 
   const other = base ? sim.content.chunks(scalar(base.uuid), size, 0, vhdBlockSize) : undefined;
   try {
     for await (const { data } of sim.content.chunks(scalar(vdi.uuid), size, 0, vhdBlockSize)) {
-      const b = other ? (await other.next()).value?.data : undefined;
+      const step = other ? await other.next() : undefined;
+      const b = step && !step.done ? step.value.data : undefined;
       yield (b ? data.equals(b) : isZero(data)) ? null : data;
     }
   } finally {
@@ -49,8 +50,13 @@ async function* vhdBody(sim: SimState, vdi: XRecord, base: XRecord | undefined, 
   try {
     yield* buildVhd(Number(vdi.virtual_size), present, async (i) => {
       for (;;) {
-        const b = (await data.next()).value;
-        if (index++ === i) return (meter(i * vhdBlockSize), b!);
+        const step = await data.next();
+        if (step.done) throw new Error(`the disk ended before block ${i}`);
+        if (index++ !== i) continue;
+        // The table lists only blocks with data, so the one asked for is never empty.
+        if (!step.value) throw new Error(`block ${i} was listed but is empty`);
+        meter(i * vhdBlockSize);
+        return step.value;
       }
     });
   } finally {

@@ -105,7 +105,10 @@ export class HostListeners implements HostNet {
     // disk uploads can take longer than node's 5-minute default for a whole request
     const server = createServer({ requestTimeout: 0 }, this.handler.request);
     // CONNECT /console and WebSocket upgrades (connect_console, connect_console_ws) take the connection over
-    server.on('connect', this.handler.tunnel).on('upgrade', this.handler.tunnel);
+    const tunnel = this.handler.tunnel;
+    server
+      .on('connect', (...a: Parameters<typeof tunnel>) => void tunnel(...a))
+      .on('upgrade', (...a: Parameters<typeof tunnel>) => void tunnel(...a));
     server.on('connection', (socket: Socket) => {
       const k = this.hostOf(socket, index);
       if (this.downHosts.has(k)) return void socket.destroy(); // a shared listener cannot refuse, so it hangs up

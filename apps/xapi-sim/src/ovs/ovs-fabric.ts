@@ -29,7 +29,7 @@ async function sweepDead(log: Logger): Promise<void> {
     if (!existsSync(file)) continue;
     let state: { pid: number; netns: string[] };
     try {
-      state = JSON.parse(readFileSync(file, 'utf8'));
+      state = JSON.parse(readFileSync(file, 'utf8')) as { pid: number; netns: string[] };
     } catch {
       continue;
     }

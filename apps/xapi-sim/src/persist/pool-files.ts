@@ -50,7 +50,7 @@ export class PoolFiles {
     this.epoch = parsed.epoch;
     const text = await readFile(this.journalPath, 'utf8').catch(() => '');
     const lines = text.split('\n');
-    let header: { e?: number } = {};
+    let header: { e?: number };
     try {
       header = JSON.parse(lines[0] ?? '') as { e?: number };
     } catch {

@@ -20,7 +20,9 @@ export interface CallMeta {
   localAddress: string;
 }
 
-const http500 = Symbol('http500'); // an injected HTTP_500 fault unwinds to the transport with this
+/** An injected HTTP_500 fault: it unwinds to the transport, which answers a bare HTTP 500. */
+class Http500 extends Error {}
+const http500 = new Http500('injected HTTP 500');
 const noAsyncClasses = new Set(['session', 'task', 'event']);
 // What a slave answers itself; everything else must go to the master.
 const slaveLocal = new Set(['session.slave_local_login_with_password', 'session.local_logout']);
@@ -48,7 +50,7 @@ export class Dispatcher {
       this.sim.log.debug('call', { method, transport: meta.transport, ms: Date.now() - started });
       return { kind: 'ok', wire };
     } catch (e) {
-      if (e === http500) return { kind: 'http500' };
+      if (e instanceof Http500) return { kind: 'http500' };
       if (e instanceof XapiError) {
         this.sim.log.debug('call failed', { method, transport: meta.transport, error: e.description });
         return { kind: 'error', description: e.description };

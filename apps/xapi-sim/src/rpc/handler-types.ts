@@ -14,7 +14,7 @@ export interface CallContext {
   opRef: string; // the task for Async calls, else a fresh ref naming this call in current_operations
   isAsync: boolean;
   localAddress: string;
-  delay(): Promise<void>; // the /sim/latency for this method; idempotent
+  delay: () => Promise<void>; // the /sim/latency for this method; idempotent
   cancel(opRef: string): void; // cancels another call's operation (a task, or a sync call's op ref)
 }
 

@@ -129,8 +129,8 @@ export class VdiContent {
     const base = opts.base ? this.chunks(opts.base, end, 0, blockSize) : undefined;
     try {
       for await (const { offset, data } of this.chunks(src, end, 0, blockSize)) {
-        const b = base ? (await base.next()).value : undefined;
-        if (b && data.equals(b.data)) continue;
+        const step = base ? await base.next() : undefined;
+        if (step && !step.done && data.equals(step.value.data)) continue;
         if (opts.sparse && !base && isZero(data)) continue; // a block that differs from base is written even as zeros
         await writer.write(offset, data);
       }

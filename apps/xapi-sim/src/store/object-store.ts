@@ -36,7 +36,7 @@ export class ObjectStore {
 
   private table(cls: string): Map<string, Row> {
     let t = this.tables.get(cls);
-    if (!t) this.tables.set(cls, (t = new Map()));
+    if (!t) this.tables.set(cls, (t = new Map<string, Row>()));
     return t;
   }
 

@@ -6,7 +6,7 @@ import { wireToXml, type Wire } from '../wire/wire-value.js';
 
 export interface TaskHooks {
   taskRef: string;
-  delay(): Promise<void>;
+  delay: () => Promise<void>;
 }
 
 interface Running {

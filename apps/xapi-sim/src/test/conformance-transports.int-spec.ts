@@ -27,7 +27,9 @@ async function outcome(t: Transport, method: string, params: unknown[]): Promise
   try {
     return { ok: await t.call(method, ...params) };
   } catch (e) {
-    const err = await xapiError(() => Promise.reject(e));
+    const err = await xapiError(() => {
+      throw e;
+    });
     return { error: [err.code, ...err.params] };
   }
 }

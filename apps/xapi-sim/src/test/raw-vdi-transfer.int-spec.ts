@@ -25,7 +25,7 @@ describe('conformance: disk content over HTTP (/import_raw_vdi, /export_raw_vdi)
   let nfs: string;
   const vdiOn = (sr: string, size: number) =>
     j.call('VDI.create', s, { name_label: 'disk', SR: sr, virtual_size: size, type: 'user', sharable: false, read_only: false, other_config: {} });
-  const url = (path: string, q: Record<string, string>) => `${sim.url}${path}?${new URLSearchParams(q)}`;
+  const url = (path: string, q: Record<string, string>) => `${sim.url}${path}?${new URLSearchParams(q).toString()}`;
   before(async () => {
     sim = await startSimulator();
     j = new JsonRpc(sim.url);

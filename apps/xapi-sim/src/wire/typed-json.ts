@@ -36,7 +36,12 @@ export function typedJson(value: Value | undefined, type: XType, dm: Datamodel, 
       out.push('{');
       let first = true;
       if (isObject(value))
-        for (const k in value) (first ? (first = false) : out.push(','), out.push(JSON.stringify(k), ':'), typedJson(value[k], type.value, dm, out));
+        for (const k in value) {
+          if (first) first = false;
+          else out.push(',');
+          out.push(JSON.stringify(k), ':');
+          typedJson(value[k], type.value, dm, out);
+        }
       out.push('}');
       return;
     }

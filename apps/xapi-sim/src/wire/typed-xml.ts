@@ -34,7 +34,11 @@ export function typedXml(value: Value | undefined, type: XType, dm: Datamodel, o
     case 'map':
       out.push('<value><struct>');
       if (isObject(value))
-        for (const k in value) (out.push('<member><name>', escapeXml(k), '</name>'), typedXml(value[k], type.value, dm, out), out.push('</member>'));
+        for (const k in value) {
+          out.push('<member><name>', escapeXml(k), '</name>');
+          typedXml(value[k], type.value, dm, out);
+          out.push('</member>');
+        }
       out.push('</struct></value>');
       return;
     case 'record': {
@@ -44,8 +48,11 @@ export function typedXml(value: Value | undefined, type: XType, dm: Datamodel, o
       let cached = renderCache.xml.get(record);
       if (cached === undefined) {
         const parts: string[] = ['<value><struct>'];
-        for (const f of def.fields)
-          (parts.push('<member><name>', f.name, '</name>'), typedXml(record[f.name], f.type, dm, parts), parts.push('</member>'));
+        for (const f of def.fields) {
+          parts.push('<member><name>', f.name, '</name>');
+          typedXml(record[f.name], f.type, dm, parts);
+          parts.push('</member>');
+        }
         parts.push('</struct></value>');
         renderCache.xml.set(record, (cached = parts.join('')));
       }
@@ -72,7 +79,11 @@ export function untypedXml(value: Value | undefined, out: string[]): void {
     out.push('</data></array></value>');
   } else if (isObject(value)) {
     out.push('<value><struct>');
-    for (const k in value) (out.push('<member><name>', escapeXml(k), '</name>'), untypedXml(value[k], out), out.push('</member>'));
+    for (const k in value) {
+      out.push('<member><name>', escapeXml(k), '</name>');
+      untypedXml(value[k], out);
+      out.push('</member>');
+    }
     out.push('</struct></value>');
   } else out.push('<value>', escapeXml(text(value)), '</value>');
 }

@@ -35,12 +35,12 @@ const run = async () => {
   for (;;) if (!(await aggregateUsage(ds, repo, { graceMs: 0 })).more) return;
 };
 const rows = async (where = 'true', args: unknown[] = []) =>
-  (await ds.query(
+  await ds.query<Record<string, unknown>[]>(
     `SELECT resource_id, sku, to_char(window_start AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24') AS h, billing_period::text AS period, charge_class, seconds,
      consumed_quantity::text AS q, pricing_quantity::text AS pq, cost::text AS cost, price_version
    FROM usage_records WHERE ${where} ORDER BY resource_id, sku, window_start, billing_period`,
     args,
-  )) as Record<string, unknown>[];
+  );
 
 before(async () => {
   db = await createTestDatabase();

@@ -55,7 +55,9 @@ export class HealthController {
     );
     const ok = results.every(([, r]) => r.status === 'up');
     res.status(ok ? 200 : 503);
-    return { status: ok ? 'ok' : 'unavailable', checks: Object.fromEntries(results) };
+    const checks: Record<string, { status: string; error?: string }> = {};
+    for (const [name, r] of results) checks[name] = r;
+    return { status: ok ? 'ok' : 'unavailable', checks };
   }
 
   @Get('metrics')

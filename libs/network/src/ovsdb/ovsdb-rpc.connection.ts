@@ -153,7 +153,13 @@ export class OvsdbRpcConnection extends EventEmitter {
     else if (typeof m.error === 'string') p.reject(new OvsdbRpcError(p.method, m.error));
     else {
       const e = m.error as { error?: unknown; details?: unknown };
-      p.reject(new OvsdbRpcError(p.method, String(e.error ?? JSON.stringify(m.error)), typeof e.details === 'string' ? e.details : undefined));
+      p.reject(
+        new OvsdbRpcError(
+          p.method,
+          typeof e.error === 'string' ? e.error : JSON.stringify(m.error),
+          typeof e.details === 'string' ? e.details : undefined,
+        ),
+      );
     }
   }
 }

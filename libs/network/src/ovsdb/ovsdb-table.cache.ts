@@ -86,7 +86,7 @@ export class OvsdbTableCache {
 
   private tableFor(name: string): Map<string, OvsdbRow> {
     let t = this.tables.get(name);
-    if (!t) this.tables.set(name, (t = new Map()));
+    if (!t) this.tables.set(name, (t = new Map<string, OvsdbRow>()));
     return t;
   }
 

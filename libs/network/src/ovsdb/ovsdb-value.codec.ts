@@ -107,12 +107,22 @@ export function asOptional(v: OvsdbValue | undefined): OvsdbAtom | undefined {
   return s[0];
 }
 
+/** The text of an atom (uuids by their uuid); a set or map, where an atom belongs, is shown as JSON rather than lost. */
+export function atomText(v: OvsdbValue | undefined): string {
+  if (v === undefined) return '';
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (v instanceof Uuid) return v.uuid;
+  if (v instanceof NamedUuid) return v.name;
+  return JSON.stringify(v instanceof Map ? [...v] : v);
+}
+
 /** Reads a string-keyed map column as a Record (an empty set `[]` counts as empty). */
 export function asStringMap(v: OvsdbValue | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   if (v === undefined || Array.isArray(v)) return out;
-  const entries = v instanceof Map ? [...v] : typeof v === 'object' ? Object.entries(v) : [];
-  for (const [k, val] of entries) out[String(k)] = String(val);
+  const entries: [OvsdbAtom, OvsdbAtom][] = v instanceof Map ? [...v] : typeof v === 'object' ? Object.entries(v as Record<string, OvsdbAtom>) : [];
+  for (const [k, val] of entries) out[atomText(k)] = atomText(val);
   return out;
 }
 

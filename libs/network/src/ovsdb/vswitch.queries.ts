@@ -3,7 +3,7 @@ import type { OvsdbClient } from './ovsdb.client.js';
 import type { MonitorSpec } from './ovsdb-monitor.handle.js';
 import { op } from './ovsdb-operation.builder.js';
 import type { OvsdbTableCache } from './ovsdb-table.cache.js';
-import { asOptional, asSet, asStringMap, Uuid, type OvsdbRow } from './ovsdb-value.codec.js';
+import { asOptional, asSet, asStringMap, atomText, Uuid, type OvsdbRow } from './ovsdb-value.codec.js';
 
 /** The database name served by ovsdb-server for Open vSwitch. */
 export const VSWITCH_DB = 'Open_vSwitch';
@@ -49,7 +49,7 @@ export function toVifInterface(uuid: string, row: OvsdbRow): VifInterface | unde
   const ofport = asOptional(row.ofport);
   return {
     uuid,
-    name: String(row.name ?? ''),
+    name: atomText(row.name),
     ofport: typeof ofport === 'number' && ofport >= 0 ? ofport : undefined,
     vifUuid,
     attachedMac: ids['attached-mac'],
@@ -64,10 +64,10 @@ export function toBridgeInfo(uuid: string, row: OvsdbRow): BridgeInfo {
   const failMode = asOptional(row.fail_mode);
   return {
     uuid,
-    name: String(row.name ?? ''),
-    portUuids: asSet(row.ports).map((p) => (p instanceof Uuid ? p.uuid : String(p))),
-    failMode: failMode === undefined ? undefined : String(failMode),
-    datapathType: String(row.datapath_type ?? ''),
+    name: atomText(row.name),
+    portUuids: asSet(row.ports).map((p) => atomText(p)),
+    failMode: failMode === undefined ? undefined : atomText(failMode),
+    datapathType: atomText(row.datapath_type),
     externalIds: asStringMap(row.external_ids),
     otherConfig: asStringMap(row.other_config),
   };

@@ -4,7 +4,7 @@ import type { MonitorSpec } from '../ovsdb/ovsdb-monitor.handle.js';
 import { byUuid, op, waitNoRows, waitRowUnchanged } from '../ovsdb/ovsdb-operation.builder.js';
 import type { OvsdbOperation } from '../ovsdb/ovsdb-operation.types.js';
 import type { OvsdbTableCache } from '../ovsdb/ovsdb-table.cache.js';
-import { asOptional, asSet, asStringMap, NamedUuid, Uuid, type OvsdbRow } from '../ovsdb/ovsdb-value.codec.js';
+import { asOptional, asSet, asStringMap, atomText, NamedUuid, Uuid, type OvsdbRow } from '../ovsdb/ovsdb-value.codec.js';
 import { VIF_INTERFACE_COLUMNS, VSWITCH_DB } from '../ovsdb/vswitch.queries.js';
 
 /** external_ids marking rows we created; nothing without it is ever changed or removed by us. */
@@ -52,7 +52,7 @@ export function ownTunnels(cache: OvsdbTableCache): Map<string, { uuid: string; 
     const ofport = asOptional(row.ofport);
     out.set(ids[HOST_ID], {
       uuid,
-      name: String(row.name),
+      name: atomText(row.name),
       remoteIp: asStringMap(row.options).remote_ip,
       ofport: typeof ofport === 'number' && ofport > 0 ? ofport : undefined,
     });

@@ -56,7 +56,7 @@ export class TaskWatcher {
       }, timeoutMs);
       const waiter: Waiter = {
         resolve: (t) => (settle(), resolve(t)),
-        reject: (e) => (settle(), reject(e)),
+        reject: (e: Error) => (settle(), reject(e)),
       };
       const settle = () => {
         clearTimeout(timer);

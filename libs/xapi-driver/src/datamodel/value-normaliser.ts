@@ -85,7 +85,7 @@ function normaliseEvent(ev: Record<string, unknown>): Record<string, unknown> {
 }
 
 function normaliseEventBatch(batch: Record<string, unknown>): Record<string, unknown> {
-  if (Array.isArray(batch.events)) batch.events = batch.events.map((e) => (isObject(e) ? normaliseEvent(e) : e));
+  if (Array.isArray(batch.events)) batch.events = (batch.events as unknown[]).map((e) => (isObject(e) ? normaliseEvent(e) : e));
   if (isObject(batch.valid_ref_counts)) batch.valid_ref_counts = mapValues(batch.valid_ref_counts, (v) => normaliseValue(v, { kind: 'int' }));
   return batch;
 }

@@ -1,4 +1,5 @@
 import { refOrNull } from './xapi-refs.js';
+import { text } from '../datamodel/text.js';
 
 /** VM power states (XAPI enum `vm_power_state`). */
 export type VmPowerState = 'Halted' | 'Paused' | 'Running' | 'Suspended';
@@ -42,7 +43,7 @@ export interface HostCapacity {
   otherConfig: Record<string, string>;
 }
 
-const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+const str = (v: unknown): string => text(v);
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
 const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(str) : []);
 const stringMap = (v: unknown): Record<string, string> =>

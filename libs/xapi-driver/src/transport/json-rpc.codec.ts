@@ -47,7 +47,7 @@ function jsonRpcError(error: unknown, method: string): XapiError {
   if (Array.isArray(error)) return XapiError.fromDescription(error, method);
   if (typeof error === 'object' && error !== null) {
     const { message, data } = error as { message?: unknown; data?: unknown };
-    const params = data === undefined || data === null ? [] : Array.isArray(data) ? data : [data];
+    const params: unknown[] = data === undefined || data === null ? [] : Array.isArray(data) ? data : [data];
     return XapiError.fromDescription([message ?? 'UNKNOWN_ERROR', ...params], method);
   }
   return XapiError.fromDescription([error], method);

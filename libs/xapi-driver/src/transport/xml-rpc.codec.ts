@@ -2,6 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { XapiError, XapiTransportError } from '../errors/xapi-error.js';
 import { formatXapiDateTime, parseXapiDateTime, XapiFloat } from '../datamodel/value-normaliser.js';
 import { formatFloat } from './json-rpc.codec.js';
+import { text as wireText } from '../datamodel/text.js';
 
 type XmlNode = Record<string, unknown>;
 
@@ -55,7 +56,7 @@ export function decodeXmlRpcResponse(body: string, method: string): unknown {
     const fault = response.find((n) => 'fault' in n);
     if (fault) {
       const f = decodeValueNode(child(only(child(fault, 'fault'), 'value'), 'value')) as Record<string, unknown>;
-      throw new XapiError(String(f?.faultString ?? 'XMLRPC_FAULT'), [String(f?.faultCode ?? '')], method);
+      throw new XapiError(wireText(f?.faultString) || 'XMLRPC_FAULT', [wireText(f?.faultCode)], method);
     }
     const param = child(only(child(only(response, 'params'), 'params'), 'param'), 'param');
     envelope = decodeValueNode(child(only(param, 'value'), 'value'));

@@ -13,7 +13,7 @@ export interface LockLease {
 interface Session {
   client: Promise<pg.Client>;
   /** Ends the session and tells every holder its lock is gone. */
-  kill(): void;
+  kill: () => void;
 }
 
 const TRY = `SELECT pg_try_advisory_lock(hashtextextended($1, 0)) AS ok`;
@@ -43,7 +43,7 @@ export class AdvisoryLocks implements OnApplicationShutdown {
     this.held.set(name, ctl);
     let ok = false;
     try {
-      ok = (await this.query(TRY, name)).rows[0].ok === true;
+      ok = (await this.query(TRY, name)).rows[0]?.ok === true;
     } finally {
       if (!ok && this.held.get(name) === ctl) this.held.delete(name);
     }
@@ -75,11 +75,11 @@ export class AdvisoryLocks implements OnApplicationShutdown {
   }
 
   /** One statement at a time on the session; a failed one means the session is gone. */
-  private query(sql: string, name: string): Promise<pg.QueryResult> {
+  private query(sql: string, name: string): Promise<pg.QueryResult<{ ok?: boolean }>> {
     const run = this.queue.then(async () => {
       const session = this.open();
       try {
-        return await (await session.client).query({ text: sql, values: [name], query_timeout: QUERY_TIMEOUT_MS } as pg.QueryConfig);
+        return await (await session.client).query<{ ok?: boolean }>({ text: sql, values: [name], query_timeout: QUERY_TIMEOUT_MS } as pg.QueryConfig);
       } catch (err) {
         session.kill();
         throw err;
