@@ -9,7 +9,7 @@ import pg from 'pg';
 import { apiRoutes, operationOf, servedRoutes, type ServedRoute } from './testing/served-routes.js';
 import { OPERATOR_TOKEN, startApi, type ApiHarness } from './testing/api-harness.js';
 
-type Fixture = 'tenant' | 'vm' | 'operation' | 'apiKey' | 'spareKey' | 'pool' | 'network' | 'period';
+type Fixture = 'tenant' | 'vm' | 'operation' | 'apiKey' | 'spareKey' | 'operatorKey' | 'spareOperatorKey' | 'pool' | 'network' | 'period';
 type Fixtures = Record<Fixture | 'flavor' | 'bigFlavor' | 'image', string>;
 interface Rule {
   /** operator: operator keys only; shared: any key, global data; tenant: any key of the owning tenant; tenant-admin: its admins. */
@@ -41,6 +41,16 @@ const ROUTES: Record<string, Rule> = {
   'GET /v1/tenants/:tenantId/api-keys': { access: 'tenant-admin', params: { tenantId: 'tenant' } },
   'GET /v1/tenants/:tenantId/api-keys/:keyId': { access: 'tenant-admin', params: { tenantId: 'tenant', keyId: 'apiKey' } },
   'DELETE /v1/tenants/:tenantId/api-keys/:keyId': { access: 'tenant-admin', params: { tenantId: 'tenant', keyId: 'spareKey' } },
+  'POST /v1/tenants/:tenantId/api-keys/:keyId/rotate': {
+    access: 'tenant-admin',
+    params: { tenantId: 'tenant', keyId: 'apiKey' },
+    body: () => ({ expiresAt: null }),
+  },
+  'POST /v1/operator-keys': { access: 'operator', body: () => ({ name: 'iso-operator' }) },
+  'GET /v1/operator-keys': { access: 'operator' },
+  'GET /v1/operator-keys/:id': { access: 'operator', params: { id: 'operatorKey' } },
+  'POST /v1/operator-keys/:id/rotate': { access: 'operator', params: { id: 'operatorKey' }, body: () => ({ expiresAt: null }) },
+  'DELETE /v1/operator-keys/:id': { access: 'operator', params: { id: 'spareOperatorKey' } },
   'POST /v1/flavors': { access: 'operator', body: () => ({ name: `iso-f-${randomUUID().slice(0, 8)}`, vcpus: 1, memoryMiB: 256, diskGiB: 1 }) },
   'GET /v1/flavors': { access: 'shared' },
   'POST /v1/images': { access: 'operator', body: () => ({ name: `iso-i-${randomUUID().slice(0, 8)}`, template: 'Debian Bookworm 12' }) },
@@ -55,6 +65,7 @@ const ROUTES: Record<string, Rule> = {
   'POST /v1/vms': { access: 'tenant', body: (f) => ({ name: 'iso-vm', flavorId: f.flavor, imageId: f.image }) },
   'GET /v1/vms': { access: 'tenant' },
   'GET /v1/vms/:id': { access: 'tenant', params: { id: 'vm' } },
+  'GET /v1/vms/:id/usage': { access: 'tenant', params: { id: 'vm' }, query: 'from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z' },
   'PATCH /v1/vms/:id': { access: 'tenant', params: { id: 'vm' }, body: (f) => ({ flavorId: f.bigFlavor }) },
   'POST /v1/vms/:id/actions': { access: 'tenant', params: { id: 'vm' }, body: () => ({ action: 'stop' }) },
   'DELETE /v1/vms/:id': { access: 'tenant', params: { id: 'vm' } },
@@ -141,6 +152,10 @@ before(async () => {
   const network = await api.call('POST', '/v1/networks', { token: A.admin, body: { name: 'a-net', cidr: '10.1.0.0/24' } });
   assert.equal(network.status, 202, JSON.stringify(network.body));
   const pool = (await api.call('GET', '/v1/pools')).body.items[0];
+  const [operatorKey, spareOperatorKey] = [
+    (await api.call('POST', '/v1/operator-keys', { body: { name: 'iso-op' } })).body,
+    (await api.call('POST', '/v1/operator-keys', { body: { name: 'iso-op-spare' } })).body,
+  ];
   // As if a worker had finished both creations (none runs here), so that actions, resizes and deletes can be accepted.
   const db = new pg.Client({ connectionString: api.db.url });
   await db.connect();
@@ -154,6 +169,8 @@ before(async () => {
     operation: vm.body.operation.id,
     apiKey: a.memberId,
     spareKey: a.spare,
+    operatorKey: operatorKey.id,
+    spareOperatorKey: spareOperatorKey.id,
     pool: pool.id,
     network: network.body.network.id,
     period: '2026-01',

@@ -34,6 +34,7 @@ export async function startStack(simEnv: Record<string, string> = {}, extraEnv: 
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: testRedisPrefix(),
     BOOTSTRAP_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    BILLING_CURRENCY: 'EUR',
     XAPI_URL: sim.url,
     XAPI_USERNAME: 'root',
     XAPI_PASSWORD: 'xenroot',

@@ -13,6 +13,8 @@ export class AuditEntryView {
     description: 'the API key used; null for SYSTEM entries (failed authentication is counted in metrics, not audited)',
   })
   apiKeyId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "the key's name (the bootstrap token's: `bootstrap`); null for SYSTEM entries" })
+  apiKeyName: string | null;
   @ApiProperty({ type: String, enum: ['operator', 'admin', 'member'], nullable: true }) role: string | null;
   @ApiProperty({ enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'SYSTEM'], description: 'SYSTEM: done by xenplane itself (e.g. a quota correction)' })
   method: string;
@@ -31,6 +33,7 @@ export class AuditEntryView {
       at: a.createdAt.toISOString(),
       tenantId: a.tenantId,
       apiKeyId: a.apiKeyId,
+      apiKeyName: a.apiKeyName,
       role: a.role,
       method: a.method,
       route: a.route,

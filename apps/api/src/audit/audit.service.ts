@@ -94,6 +94,7 @@ export class AuditService implements OnApplicationShutdown {
       id: randomUUID(),
       tenantId: tenantId ?? null,
       apiKeyId: f.principal.keyId,
+      apiKeyName: f.principal.keyName,
       role: f.principal.role,
       method: f.method,
       route: f.route,

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantsService } from '@xenplane/tenancy';
 import { OperatorOnly } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
@@ -33,9 +33,15 @@ export class TenantsController {
   }
 
   @Patch(':id')
+  @ApiOperation({
+    summary: 'rename, suspend or reinstate a tenant',
+    description:
+      "`{suspended: true}`: the tenant's keys still read (GET), but every change answers 403 `tenant_suspended`; its VMs keep " +
+      'running (stop them as an operator if they must), and operations already accepted still finish. `{suspended: false}` reinstates it.',
+  })
   @ApiOkResponse({ type: TenantView })
   async update(@Param('id', UuidParamPipe) id: string, @Body() dto: UpdateTenantDto): Promise<TenantView> {
-    return TenantView.of(await this.tenants.rename(id, dto.name));
+    return TenantView.of(await this.tenants.update(id, { name: dto.name, suspended: dto.suspended }));
   }
 
   @Delete(':id')

@@ -34,6 +34,9 @@ export async function startApi(env: Record<string, string> = {}, opts: { attachT
     DATABASE_URL: db.url,
     REDIS_URL: process.env.REDIS_URL,
     BOOTSTRAP_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    // Tests create operator keys and go on with this token; the retirement rule has its own test.
+    BOOTSTRAP_OPERATOR_TOKEN_RETIRES: 'never',
+    BILLING_CURRENCY: 'EUR',
     LOG_LEVEL: 'silent',
     PORT: '0',
     HOST: '127.0.0.1',

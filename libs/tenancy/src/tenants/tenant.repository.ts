@@ -33,6 +33,15 @@ export class TenantRepository {
     await tx.update(TenantEntity, { id, status: 'active' }, { name, updatedAt: () => 'now()' });
   }
 
+  /** Suspends (keeping the first suspension's time) or reinstates an active tenant. */
+  async setSuspended(tx: EntityManager, id: string, suspended: boolean): Promise<void> {
+    await affected(
+      tx,
+      `UPDATE tenants SET suspended_at = CASE WHEN $2 THEN COALESCE(suspended_at, now()) END, updated_at = now() WHERE id = $1 AND status = 'active'`,
+      [id, suspended],
+    );
+  }
+
   /**
    * Soft-deletes the tenant and revokes its keys in `tx`, if it owns no live VM or network. The row lock waits for
    * creates in flight (they share-lock the row: `lockActive`), and the count that follows sees them.

@@ -40,11 +40,19 @@ export class TenantsService {
   }
 
   async rename(id: string, name: string): Promise<TenantEntity> {
+    return this.update(id, { name });
+  }
+
+  /** Renames and/or suspends (its keys may then read, not change) or reinstates, in one transaction. */
+  async update(id: string, changes: { name?: string; suspended?: boolean }): Promise<TenantEntity> {
     await this.get(id);
     try {
-      await this.tenants.rename(this.ds.manager, id, name);
+      await this.ds.transaction(async (tx) => {
+        if (changes.name !== undefined) await this.tenants.rename(tx, id, changes.name);
+        if (changes.suspended !== undefined) await this.tenants.setSuspended(tx, id, changes.suspended);
+      });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`a tenant named "${name}" exists`);
+      if (isUniqueViolation(err)) throw new ConflictError(`a tenant named "${changes.name}" exists`);
       throw err;
     }
     return this.get(id);
