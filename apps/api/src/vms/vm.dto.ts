@@ -84,14 +84,21 @@ export class VmView {
   @ApiProperty() memoryMiB: number;
   @ApiProperty() diskGiB: number;
   @ApiProperty({ type: [NicView] }) nics: NicView[];
-  @ApiProperty({ type: String, nullable: true, description: 'XAPI uuid of the host it runs on' }) hostId: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'the host it runs on, as GET /v1/hosts lists it (null while not running, or before pool sync has seen the host)',
+  })
+  hostId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'XAPI uuid of the host it runs on' }) hostXapiUuid: string | null;
   @ApiProperty({ type: String, nullable: true }) xapiUuid: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'why the VM is in error' }) errorReason: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   /** `nics` as the service loaded them with the VM. */
-  static of(this: void, vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string }[] }): VmView {
+  static of(this: void, vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string }[]; hostId?: string | null }): VmView {
     return {
       id: vm.id,
       tenantId: vm.tenantId,
@@ -103,7 +110,8 @@ export class VmView {
       memoryMiB: vm.memoryMiB,
       diskGiB: vm.diskGiB,
       nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip })),
-      hostId: vm.hostUuid,
+      hostId: vm.hostId ?? null,
+      hostXapiUuid: vm.hostUuid,
       xapiUuid: vm.xapiUuid,
       errorReason: vm.errorReason,
       createdAt: vm.createdAt.toISOString(),
@@ -119,6 +127,7 @@ export class OperationErrorView {
 
 export class OperationView {
   @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) tenantId: string;
   @ApiProperty({ example: 'vm.create' }) kind: string;
   @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed'] }) status: string;
   @ApiProperty({ example: 'vm' }) resourceType: string;
@@ -132,6 +141,7 @@ export class OperationView {
   static of(this: void, op: OperationEntity): OperationView {
     return {
       id: op.id,
+      tenantId: op.tenantId,
       kind: op.kind,
       status: op.status,
       resourceType: op.resourceType,

@@ -1,17 +1,20 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { OperationEntity, VmEntity } from '@xenplane/core';
+import { VM_STATUSES, type OperationEntity } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
-import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { listFilter, TenantFilteredQuery } from '../common/list-query.dto.js';
+import { TenantQueryDto } from '../common/query.dto.js';
 import { RequestMeta } from '../common/request-meta.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { CreateVmDto, OperationView, ResizeVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
-import { VmsService } from './vms.service.js';
+import { VmsService, type VmWithNics } from './vms.service.js';
 
-function accepted(res: Response, r: { vm: VmEntity; operation: OperationEntity }): VmAcceptedView {
+class VmListQuery extends TenantFilteredQuery(VM_STATUSES, { named: true, hidden: ['deleted'] }) {}
+
+function accepted(res: Response, r: { vm: VmWithNics; operation: OperationEntity }): VmAcceptedView {
   res.setHeader('Location', `/v1/operations/${r.operation.id}`);
   return { vm: VmView.of(r.vm), operation: OperationView.of(r.operation) };
 }
@@ -40,9 +43,14 @@ export class VmsController {
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'List VMs',
+    description:
+      "A tenant's own VMs; an operator without ?tenantId= gets every tenant's (each item names its tenantId). Newest first unless ?order=asc.",
+  })
   @ApiOkResponse({ type: PageOf(VmView) })
-  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
-    return mapPage(await this.vms.list(await this.access.resolve(p, q.tenantId), q), VmView.of);
+  async list(@CurrentPrincipal() p: Principal, @Query() q: VmListQuery) {
+    return mapPage(await this.vms.list(await this.access.resolveList(p, q.tenantId), q, listFilter(q)), VmView.of);
   }
 
   @Get(':id')

@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { CatalogDataModule, NetworksDataModule, OperationsDataModule, PoolsDataModule, VmsDataModule } from '@xenplane/core';
 import { TenancyModule } from '@xenplane/tenancy';
 import { NicAllocator } from './nic-allocator.service.js';
+import { VmDetails } from './vm-details.service.js';
 import { VmsController } from './vms.controller.js';
 import { VmsService } from './vms.service.js';
 
@@ -9,6 +10,6 @@ import { VmsService } from './vms.service.js';
 @Module({
   imports: [VmsDataModule, CatalogDataModule, PoolsDataModule, NetworksDataModule, OperationsDataModule, TenancyModule],
   controllers: [VmsController],
-  providers: [VmsService, NicAllocator],
+  providers: [VmsService, NicAllocator, VmDetails],
 })
 export class VmsModule {}

@@ -15,24 +15,23 @@ import {
   OperationRepository,
   PoolRepository,
   PoolTemplateRepository,
-  VmNicRepository,
   VmRepository,
   isActionAllowed,
   type OperationEntity,
+  type ListFilter,
   type Page,
   type PageRequest,
   type RequestMeta,
   type VmAction,
-  type VmEntity,
-  type VmNic,
 } from '@xenplane/core';
 import { QuotaService, TenantAccessService, vmFootprint } from '@xenplane/tenancy';
 import { NicAllocator } from './nic-allocator.service.js';
+import { VmDetails, type VmWithNics } from './vm-details.service.js';
 import type { CreateVmDto } from './vm.dto.js';
 
 const GiB = 1024 ** 3;
 
-export type VmWithNics = VmEntity & { nics: VmNic[] };
+export type { VmWithNics };
 
 /** VM rules: what may be created and when an action is allowed; every change is recorded with its operation. */
 @Injectable()
@@ -46,7 +45,7 @@ export class VmsService {
     private readonly launcher: OperationLauncher,
     private readonly quota: QuotaService,
     private readonly operations: OperationRepository,
-    private readonly nics: VmNicRepository,
+    private readonly details: VmDetails,
     private readonly nicAllocator: NicAllocator,
     private readonly tenants: TenantAccessService,
     private readonly templates: PoolTemplateRepository,
@@ -82,7 +81,7 @@ export class VmsService {
       });
       const nics = await this.nicAllocator.allocate(tx, tenantId, vm.id, networks);
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, meta, operationId);
-      return { vm: { ...vm, nics }, operation };
+      return { vm: { ...vm, nics, hostId: null }, operation };
     });
   }
 
@@ -101,16 +100,13 @@ export class VmsService {
   async get(tenantId: string, id: string): Promise<VmWithNics> {
     const vm = await this.vms.find(tenantId, id);
     if (!vm) throw new NotFoundError('vm', id);
-    return { ...vm, nics: await this.nics.listForVms(tenantId, [id]) };
+    return this.details.one(vm);
   }
 
-  async list(tenantId: string, page: PageRequest): Promise<Page<VmWithNics>> {
-    const found = await this.vms.list(tenantId, page);
-    const nics = await this.nics.listForVms(
-      tenantId,
-      found.items.map((vm) => vm.id),
-    );
-    return { items: found.items.map((vm) => ({ ...vm, nics: nics.filter((n) => n.vmId === vm.id) })), nextCursor: found.nextCursor };
+  /** One tenant's VMs, or every tenant's (`tenantId` null: operators only, the controller decides). */
+  async list(tenantId: string | null, page: PageRequest, filter: ListFilter): Promise<Page<VmWithNics>> {
+    const found = tenantId === null ? await this.vms.listAllTenants(page, filter) : await this.vms.list(tenantId, page, filter);
+    return { items: await this.details.of(found.items), nextCursor: found.nextCursor };
   }
 
   /** Checks the action against the state machine under the VM's row lock, then records its operation. */
@@ -126,7 +122,7 @@ export class VmsService {
         await this.vms.update(tx, tenantId, id, { status: 'deleting' });
         vm.status = 'deleting';
       }
-      return { vm: { ...vm, nics: await this.nics.listForVms(tenantId, [id], tx) }, operation };
+      return { vm: await this.details.one(vm, tx), operation };
     });
   }
 
@@ -153,7 +149,7 @@ export class VmsService {
       await this.operations.checkpoint(tx, tenantId, operationId, 'accepted', { previous });
       const sizes = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, flavorId: flavor.id };
       await this.vms.update(tx, tenantId, id, sizes);
-      return { vm: { ...vm, ...sizes, nics: await this.nics.listForVms(tenantId, [id], tx) }, operation };
+      return { vm: await this.details.one({ ...vm, ...sizes }, tx), operation };
     });
   }
 }

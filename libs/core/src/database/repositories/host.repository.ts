@@ -23,6 +23,18 @@ export class HostRepository {
     return pageBy(qb, 'h', page);
   }
 
+  /** Our host ids for hosts named by XAPI uuid within their pool, keyed `poolId/xapiUuid`; a host not synced yet is absent. */
+  async idsByXapiUuid(hosts: { poolId: string; xapiUuid: string }[], q: EntityManager = this.ds.manager): Promise<Map<string, string>> {
+    if (!hosts.length) return new Map();
+    const found = await rows<{ key: string; id: string }>(
+      q,
+      `SELECT h.pool_id || '/' || h.xapi_uuid AS key, h.id FROM hosts h
+       JOIN unnest($1::uuid[], $2::text[]) AS w(pool_id, xapi_uuid) ON h.pool_id = w.pool_id AND h.xapi_uuid = w.xapi_uuid`,
+      [hosts.map((h) => h.poolId), hosts.map((h) => h.xapiUuid)],
+    );
+    return new Map(found.map((r) => [r.key, r.id]));
+  }
+
   /** Replaces a pool's hosts with what XAPI reports now (ids stay stable per host uuid); `tx` makes it one change. */
   async replaceForPool(tx: EntityManager, poolId: string, hosts: ObservedHost[]): Promise<void> {
     for (const h of hosts) {
