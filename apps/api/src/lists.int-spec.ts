@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { startApi, type ApiHarness } from './testing/api-harness.js';
+import { startApi, tenantWithKey, type ApiHarness } from './testing/api-harness.js';
 
 interface Made {
   id: string;
@@ -25,11 +25,7 @@ let B: Tenant;
 const vms: Made[] = [];
 const networks: Made[] = [];
 
-async function tenant(name: string): Promise<Tenant> {
-  const t = await api.call('POST', '/v1/tenants', { body: { name } });
-  const token = (await api.call('POST', `/v1/tenants/${t.body.id}/api-keys`, { body: { name: 'a', role: 'admin' } })).body.token;
-  return { id: t.body.id, token };
-}
+const tenant = (name: string): Promise<Tenant> => tenantWithKey(api, name);
 
 /** Every item of a list, following nextCursor `limit` at a time. */
 async function walk(path: string, token?: string, limit = 2): Promise<{ id: string; tenantId: string }[]> {

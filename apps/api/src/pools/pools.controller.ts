@@ -1,9 +1,10 @@
 import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperatorOnly } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { PoolTemplatesView, TemplateQueryDto } from './pool-template.dto.js';
 import { CreatePoolDto, HostQueryDto, HostView, PoolView } from './pool.dto.js';
 import { PoolsService } from './pools.service.js';
 
@@ -32,6 +33,18 @@ export class PoolsController {
   async get(@Param('id', UuidParamPipe) id: string): Promise<PoolView> {
     const { pool, hostCount } = await this.pools.get(id);
     return PoolView.of(pool, hostCount);
+  }
+
+  @Get('pools/:id/templates')
+  @ApiOperation({
+    summary: "A pool's templates",
+    description: 'What the pool offers to build images from (POST /v1/images names one by uuid or name), as the workers last synced it.',
+  })
+  @ApiOkResponse({ type: PoolTemplatesView })
+  @ApiNotFoundResponse({ description: 'not_found' })
+  async templates(@Param('id', UuidParamPipe) id: string, @Query() q: TemplateQueryDto): Promise<PoolTemplatesView> {
+    const { pool, templates } = await this.pools.templates(id, q.name);
+    return PoolTemplatesView.of(pool, templates);
   }
 
   @Get('hosts')

@@ -10,11 +10,13 @@ import {
   HostRepository,
   NotFoundError,
   PoolRepository,
+  PoolTemplateRepository,
   SecretBox,
   type HostEntity,
   type Page,
   type PageRequest,
   type PoolEntity,
+  type PoolTemplate,
 } from '@xenplane/core';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 
@@ -48,6 +50,7 @@ export class PoolsService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly pools: PoolRepository,
     private readonly hosts: HostRepository,
+    private readonly poolTemplates: PoolTemplateRepository,
   ) {
     this.box = config.POOL_ENCRYPTION_KEY ? new SecretBox(config.POOL_ENCRYPTION_KEY) : undefined;
   }
@@ -90,5 +93,12 @@ export class PoolsService {
 
   listHosts(page: PageRequest, poolId?: string): Promise<Page<HostEntity>> {
     return this.hosts.list(page, poolId);
+  }
+
+  /** What the pool offers to build images from, as its last sync saw it (the API never asks XAPI). */
+  async templates(id: string, name?: string): Promise<{ pool: PoolEntity; templates: PoolTemplate[] }> {
+    const pool = await this.pools.find(id);
+    if (!pool) throw new NotFoundError('pool', id);
+    return { pool, templates: await this.poolTemplates.list(id, name) };
   }
 }

@@ -5,9 +5,6 @@ import type { DataSource } from 'typeorm';
 import {
   ACTION_JOB,
   DomainError,
-  FlavorRepository,
-  fieldError,
-  ImageRepository,
   InvalidStateError,
   JobName,
   NotFoundError,
@@ -25,6 +22,7 @@ import {
   type VmAction,
 } from '@xenplane/core';
 import { QuotaService, TenantAccessService, vmFootprint } from '@xenplane/tenancy';
+import { CatalogAccess } from '../catalog/catalog-access.service.js';
 import { NicAllocator } from './nic-allocator.service.js';
 import { VmDetails, type VmWithNics } from './vm-details.service.js';
 import type { CreateVmDto } from './vm.dto.js';
@@ -39,8 +37,7 @@ export class VmsService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly vms: VmRepository,
-    private readonly flavors: FlavorRepository,
-    private readonly images: ImageRepository,
+    private readonly catalog: CatalogAccess,
     private readonly pools: PoolRepository,
     private readonly launcher: OperationLauncher,
     private readonly quota: QuotaService,
@@ -52,15 +49,16 @@ export class VmsService {
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
-    const [flavor, image, pool] = await Promise.all([this.flavors.find(dto.flavorId), this.images.find(dto.imageId), this.pools.findDefault()]);
-    if (!flavor) throw fieldError('flavorId', 'no such flavor');
-    if (!image) throw fieldError('imageId', 'no such image');
+    const flavor = await this.catalog.flavor(tenantId, dto.flavorId);
+    const image = await this.catalog.image(tenantId, dto.imageId);
+    const pool = await this.pools.findDefault();
     if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
     await this.assertDiskFits(pool.id, image.template, size.diskGiB, dto.diskGiB === undefined ? 'flavorId' : 'diskGiB');
     const [vmId, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
       await this.tenants.holdActive(tx, tenantId);
+      await this.catalog.hold(tx, tenantId, { flavorId: flavor.id, imageId: image.id });
       // Networks before quota, the lock order a network delete also takes, so the two cannot deadlock.
       const networks = await this.nicAllocator.lockNetworks(tx, tenantId, dto.networkIds ?? []);
       // Charged in the transaction that records the VM, from the sizes the row will hold: both commit or neither.
@@ -128,9 +126,9 @@ export class VmsService {
 
   /** Charges the growth (or gives back the shrink) now, with the new sizes on the row; the worker applies them. */
   async resize(tenantId: string, id: string, flavorId: string, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
-    const flavor = await this.flavors.find(flavorId);
-    if (!flavor) throw fieldError('flavorId', 'no such flavor');
+    const flavor = await this.catalog.flavor(tenantId, flavorId);
     return this.ds.transaction(async (tx) => {
+      await this.catalog.hold(tx, tenantId, { flavorId });
       const vm = await this.vms.findForUpdate(tx, tenantId, id);
       if (!vm) throw new NotFoundError('vm', id);
       if (!isActionAllowed(vm.status, 'resize')) {
