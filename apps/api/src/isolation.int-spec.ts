@@ -69,6 +69,7 @@ const ROUTES: Record<string, Rule> = {
   'POST /v1/networks': { access: 'tenant', body: () => ({ name: 'iso-net', cidr: '10.9.0.0/24' }) },
   'GET /v1/networks': { access: 'tenant' },
   'GET /v1/networks/:id': { access: 'tenant', params: { id: 'network' } },
+  'PATCH /v1/networks/:id': { access: 'tenant', params: { id: 'network' }, body: () => ({ description: 'iso' }) },
   'DELETE /v1/networks/:id': { access: 'tenant', params: { id: 'network' } },
   'GET /v1/operations': { access: 'tenant' },
   'GET /v1/operations/:id': { access: 'tenant', params: { id: 'operation' } },

@@ -82,8 +82,9 @@ export class CatalogService {
       if (!item) throw new NotFoundError(kind, id);
       if (item.status === 'deleted') throw new DomainError('invalid_state', `${kind} ${id} is deleted`, { currentStatus: item.status });
       const patch: CatalogPatch = { ...(await this.visibility(dto, item)) };
-      if (dto.name !== undefined) patch.name = dto.name;
-      if (dto.deprecated !== undefined) patch.status = dto.deprecated ? 'deprecated' : 'active';
+      // null, as @IsOptional takes it, is left out like a missing field.
+      if (dto.name != null) patch.name = dto.name;
+      if (dto.deprecated != null) patch.status = dto.deprecated ? 'deprecated' : 'active';
       await uniquely(`a ${kind} named "${dto.name}"`, () => repo.update(tx, id, patch), 'name_taken');
       return (await repo.find(id, null, tx)) as Item<K>;
     });

@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { NETWORK_STATUSES, type OperationEntity } from '@xenplane/core';
@@ -10,7 +10,8 @@ import { TenantQueryDto } from '../common/query.dto.js';
 import { RequestMeta } from '../common/request-meta.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { OperationView } from '../vms/vm.dto.js';
-import { CreateNetworkDto, NetworkAcceptedView, NetworkView } from './network.dto.js';
+import { CreateNetworkDto, NetworkAcceptedView, NetworkView, UpdateNetworkDto } from './network.dto.js';
+import { NetworkEditService } from './network-edit.service.js';
 import { NetworksService, type ShownNetwork } from './networks.service.js';
 
 class NetworkListQuery extends TenantFilteredQuery(NETWORK_STATUSES, { named: true, hidden: ['deleted'] }) {}
@@ -27,6 +28,7 @@ function accepted(p: Principal, res: Response, r: { network: ShownNetwork; opera
 export class NetworksController {
   constructor(
     private readonly networks: NetworksService,
+    private readonly edits: NetworkEditService,
     private readonly access: TenantAccessService,
   ) {}
 
@@ -59,6 +61,18 @@ export class NetworksController {
   @ApiOkResponse({ type: NetworkView })
   async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
     return NetworkView.of(await this.networks.get(await this.access.resolve(p, q.tenantId), id), isOperator(p));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename or describe a network', description: 'name, description and tags change at once (200, no operation).' })
+  @ApiOkResponse({ type: NetworkView })
+  async update(
+    @CurrentPrincipal() p: Principal,
+    @Query() q: TenantQueryDto,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() dto: UpdateNetworkDto,
+  ): Promise<NetworkView> {
+    return NetworkView.of(await this.edits.update(await this.access.resolve(p, q.tenantId), id, dto), isOperator(p));
   }
 
   @Delete(':id')

@@ -15,6 +15,9 @@ import {
   MinLength,
 } from 'class-validator';
 import type { OperationEntity, VmEntity } from '@xenplane/core';
+import { DetailsDto } from '../common/details.dto.js';
+
+const VM_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 
 export class CreateVmDto {
   @ApiProperty({ example: 'web-1', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
@@ -54,10 +57,20 @@ export class CreateVmDto {
   diskGiB?: number;
 }
 
-export class ResizeVmDto {
-  @ApiProperty({ format: 'uuid', description: 'the flavor to resize to (vCPUs and memory; the disk keeps its size)' })
+/** A resize (flavorId: 202 with its operation) and/or new details (alone: 200, no operation). */
+export class UpdateVmDto extends DetailsDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'the flavor to resize to (vCPUs and memory; the disk keeps its size)' })
+  @IsOptional()
   @IsUUID()
-  flavorId: string;
+  flavorId?: string;
+
+  @ApiPropertyOptional({ example: 'web-1', minLength: 1, maxLength: 63, pattern: VM_NAME_PATTERN })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(63)
+  @Matches(new RegExp(VM_NAME_PATTERN), { message: 'name must start with a letter or digit and contain only letters, digits, . _ -' })
+  name?: string;
 }
 
 export class VmActionDto {
@@ -77,6 +90,8 @@ export class VmView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) tenantId: string;
   @ApiProperty() name: string;
+  @ApiProperty() description: string;
+  @ApiProperty({ type: [String] }) tags: string[];
   @ApiProperty({ enum: ['pending', 'provisioning', 'running', 'stopped', 'deleting', 'deleted', 'error'] }) status: string;
   @ApiProperty({ format: 'uuid' }) flavorId: string;
   @ApiProperty({ format: 'uuid' }) imageId: string;
@@ -103,6 +118,8 @@ export class VmView {
       id: vm.id,
       tenantId: vm.tenantId,
       name: vm.name,
+      description: vm.description,
+      tags: vm.tags,
       status: vm.status,
       flavorId: vm.flavorId,
       imageId: vm.imageId,

@@ -9,7 +9,9 @@ import { listFilter, TenantFilteredQuery } from '../common/list-query.dto.js';
 import { TenantQueryDto } from '../common/query.dto.js';
 import { RequestMeta } from '../common/request-meta.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
-import { CreateVmDto, OperationView, ResizeVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
+import { answerWith } from '../common/answer-status.js';
+import { CreateVmDto, OperationView, UpdateVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
+import { VmEditService } from './vm-edit.service.js';
 import { VmsService, type VmWithNics } from './vms.service.js';
 
 class VmListQuery extends TenantFilteredQuery(VM_STATUSES, { named: true, hidden: ['deleted'] }) {}
@@ -26,6 +28,7 @@ function accepted(res: Response, r: { vm: VmWithNics; operation: OperationEntity
 export class VmsController {
   constructor(
     private readonly vms: VmsService,
+    private readonly edits: VmEditService,
     private readonly access: TenantAccessService,
   ) {}
 
@@ -74,17 +77,23 @@ export class VmsController {
   }
 
   @Patch(':id')
-  @HttpCode(202)
-  @ApiAcceptedResponse({ type: VmAcceptedView, description: 'quota is charged for the growth at once; a failed resize gives it back' })
-  async resize(
+  @ApiOperation({
+    summary: 'Resize, rename or describe a VM',
+    description: 'With flavorId: a resize, 202 with its operation (name, description and tags given beside it change too). Without: 200, at once.',
+  })
+  @ApiOkResponse({ type: VmView, description: 'name, description or tags changed; no operation' })
+  @ApiAcceptedResponse({ type: VmAcceptedView, description: 'a resize: quota is charged for the growth at once; a failed resize gives it back' })
+  async update(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
     @Query() q: TenantQueryDto,
     @Param('id', UuidParamPipe) id: string,
-    @Body() dto: ResizeVmDto,
+    @Body() dto: UpdateVmDto,
     @Res({ passthrough: true }) res: Response,
-  ) {
-    return accepted(res, await this.vms.resize(await this.access.resolve(p, q.tenantId), id, dto.flavorId, meta));
+  ): Promise<VmView | VmAcceptedView> {
+    const { vm, operation } = await this.edits.update(await this.access.resolve(p, q.tenantId), id, dto, meta);
+    answerWith(res, operation ? 202 : 200);
+    return operation ? accepted(res, { vm, operation }) : VmView.of(vm);
   }
 
   @Delete(':id')

@@ -4,6 +4,7 @@ import { TenancyModule } from '@xenplane/tenancy';
 import { CatalogModule } from '../catalog/catalog.module.js';
 import { NicAllocator } from './nic-allocator.service.js';
 import { VmDetails } from './vm-details.service.js';
+import { VmEditService } from './vm-edit.service.js';
 import { VmsController } from './vms.controller.js';
 import { VmsService } from './vms.service.js';
 
@@ -11,6 +12,6 @@ import { VmsService } from './vms.service.js';
 @Module({
   imports: [VmsDataModule, CatalogDataModule, CatalogModule, PoolsDataModule, NetworksDataModule, OperationsDataModule, TenancyModule],
   controllers: [VmsController],
-  providers: [VmsService, NicAllocator, VmDetails],
+  providers: [VmsService, NicAllocator, VmDetails, VmEditService],
 })
 export class VmsModule {}
