@@ -247,3 +247,32 @@ describe('the audit log', () => {
     }
   });
 });
+
+describe('the operator lists filter too', () => {
+  test('tenants: deleted ones only with ?status=deleted; ?name= and ?since=; newest first', async () => {
+    const gone = await tenant('lists-gone');
+    assert.equal((await api.call('DELETE', `/v1/tenants/${gone.id}`)).status, 204);
+    const names = async (q: string) => (await walk(`/v1/tenants${q}`)).map((t) => (t as unknown as { name: string }).name);
+    assert.deepEqual(await names('?name=lists-'), ['lists-b', 'lists-a']);
+    assert.deepEqual(await names('?name=lists-&order=asc'), ['lists-a', 'lists-b']);
+    assert.deepEqual(await names('?status=deleted'), ['lists-gone']);
+    assert.deepEqual(await names('?status=active&status=deleted&name=LISTS'), ['lists-gone', 'lists-b', 'lists-a']);
+    assert.deepEqual(await names('?since=2999-01-01T00:00:00Z'), []);
+    assert.equal((await api.call('GET', '/v1/tenants?status=suspended')).status, 400);
+  });
+
+  test('API keys by status (active, revoked) and name; pools by status; hosts by name', async () => {
+    const spare = (await api.call('POST', `/v1/tenants/${A.id}/api-keys`, { body: { name: 'spare', role: 'member' } })).body;
+    await api.call('DELETE', `/v1/tenants/${A.id}/api-keys/${spare.id}`);
+    const keys = async (q: string) => ids(await walk(`/v1/tenants/${A.id}/api-keys?${q}`));
+    assert.deepEqual(await keys('status=revoked'), [spare.id]);
+    assert.ok(!(await keys('status=active')).includes(spare.id));
+    assert.deepEqual(await keys('name=spar'), [spare.id]);
+    assert.equal((await keys('')).length, 2, 'revoked keys are listed unless filtered out');
+    const pools = (await walk('/v1/pools?status=pending&status=connected&status=error')).length;
+    assert.ok(pools >= 1);
+    assert.deepEqual(await walk('/v1/pools?status=connected&name=no-such-pool'), []);
+    assert.equal((await api.call('GET', '/v1/hosts?name=x&since=2026-01-01T00:00:00Z')).status, 200);
+    assert.equal((await api.call('GET', '/v1/hosts?status=live')).status, 400, 'hosts have no status to filter by');
+  });
+});

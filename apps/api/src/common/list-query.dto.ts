@@ -15,25 +15,34 @@ export interface FilterQuery {
 }
 
 /**
- * `Base` plus `?status=` (repeatable, one of `statuses`), `?since=` and, when `named`, `?name=`. `hiddenByDefault`:
- * the statuses left out unless asked for (say so in the document, where clients read it).
+ * `Base` plus `?since=`, `?status=` (repeatable, one of `statuses`; none when the list has no status) and, when
+ * `named`, `?name=`. `hidden`: the statuses left out unless asked for (said in the document, where clients read it).
  */
-export function FilteredQuery<B extends PageQueryDto>(Base: Ctor<B>, statuses: readonly string[], opts: { named?: boolean; hidden?: string[] } = {}) {
-  const hidden = opts.hidden?.length ? `; without it, ${opts.hidden.join(', ')} ones are left out` : '';
-  class Filtered extends (Base as Ctor<PageQueryDto>) implements FilterQuery {
-    @ApiPropertyOptional({ type: [String], enum: statuses, description: `any of these statuses (repeat the parameter)${hidden}` })
-    @IsOptional()
-    // One value arrives as a string, a repeated one as an array (the simple query parser): both are a list here.
-    @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value))
-    @IsArray()
-    @ArrayMaxSize(statuses.length)
-    @IsIn(statuses, { each: true })
-    status?: string[];
-
+export function FilteredQuery<B extends PageQueryDto>(
+  Base: Ctor<B>,
+  statuses: readonly string[] | null,
+  opts: { named?: boolean; hidden?: string[] } = {},
+) {
+  class Since extends (Base as Ctor<PageQueryDto>) implements FilterQuery {
     @ApiPropertyOptional({ format: 'date-time', description: 'created at or after this instant (RFC 3339 with an offset)' })
     @IsOptional()
     @IsInstant()
     since?: string;
+  }
+  let Filtered: Ctor<Since> = Since;
+  if (statuses) {
+    const hidden = opts.hidden?.length ? `; without it, ${opts.hidden.join(', ')} ones are left out` : '';
+    class WithStatus extends Since {
+      @ApiPropertyOptional({ type: [String], enum: statuses, description: `any of these statuses (repeat the parameter)${hidden}` })
+      @IsOptional()
+      // One value arrives as a string, a repeated one as an array (the simple query parser): both are a list here.
+      @Transform(({ value }: { value: unknown }) => (typeof value === 'string' ? [value] : value))
+      @IsArray()
+      @ArrayMaxSize(statuses.length)
+      @IsIn(statuses, { each: true })
+      status?: string[];
+    }
+    Filtered = WithStatus;
   }
   if (!opts.named) return Filtered as unknown as Ctor<B & FilterQuery>;
   class Named extends Filtered {

@@ -13,6 +13,7 @@ import {
   PoolTemplateRepository,
   SecretBox,
   type HostEntity,
+  type ListFilter,
   type Page,
   type PageRequest,
   type PoolEntity,
@@ -86,13 +87,13 @@ export class PoolsService {
     return { pool, hostCount: (await this.hosts.countByPool()).get(id) ?? 0 };
   }
 
-  async list(page: PageRequest): Promise<{ page: Page<PoolEntity>; hostCounts: Map<string, number> }> {
-    const [result, hostCounts] = await Promise.all([this.pools.list(page), this.hosts.countByPool()]);
+  async list(page: PageRequest, filter: ListFilter): Promise<{ page: Page<PoolEntity>; hostCounts: Map<string, number> }> {
+    const [result, hostCounts] = await Promise.all([this.pools.list(page, filter), this.hosts.countByPool()]);
     return { page: result, hostCounts };
   }
 
-  listHosts(page: PageRequest, poolId?: string): Promise<Page<HostEntity>> {
-    return this.hosts.list(page, poolId);
+  listHosts(page: PageRequest, poolId: string | undefined, filter: ListFilter): Promise<Page<HostEntity>> {
+    return this.hosts.list(page, poolId, filter);
   }
 
   /** What the pool offers to build images from, as its last sync saw it (the API never asks XAPI). */

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { ApiKeyEntity, affected, pageBy, type Page, type PageRequest } from '@xenplane/core';
+import { ApiKeyEntity, affected, filterBy, pageBy, type ListFilter, type Page, type PageRequest } from '@xenplane/core';
 
 /** API keys; writes take the transaction first, then every tenant-scoped method the tenant id. */
 @Injectable()
@@ -22,9 +22,11 @@ export class ApiKeyRepository {
     return this.ds.manager.findOne(ApiKeyEntity, { where: { tenantId, id } });
   }
 
-  list(tenantId: string, page: PageRequest): Promise<Page<ApiKeyEntity>> {
+  /** `filter.status`: active (not revoked) or revoked; without it, both. */
+  list(tenantId: string, page: PageRequest, filter: ListFilter = {}): Promise<Page<ApiKeyEntity>> {
     const qb = this.ds.manager.createQueryBuilder(ApiKeyEntity, 'k').where('k.tenant_id = :tenantId', { tenantId });
-    return pageBy(qb, 'k', page);
+    const statusColumn = `CASE WHEN k.revoked_at IS NULL THEN 'active' ELSE 'revoked' END`;
+    return pageBy(filterBy(qb, 'k', filter, { statusColumn }), 'k', page);
   }
 
   /** Revokes the key; true if this call did it (false: it was revoked already). */

@@ -3,9 +3,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { HostEntity } from '../entities/host.entity.js';
-import type { Page, PageRequest } from '../pagination.js';
+import type { ListFilter, Page, PageRequest } from '../pagination.js';
 import { affected, rows } from '../sql.js';
-import { pageBy } from './keyset.js';
+import { filterBy, pageBy } from './keyset.js';
 
 export type ObservedHost = Pick<
   HostEntity,
@@ -17,10 +17,10 @@ export type ObservedHost = Pick<
 export class HostRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  list(page: PageRequest, poolId?: string): Promise<Page<HostEntity>> {
+  list(page: PageRequest, poolId?: string, filter: ListFilter = {}): Promise<Page<HostEntity>> {
     const qb = this.ds.manager.createQueryBuilder(HostEntity, 'h');
     if (poolId) qb.where('h.pool_id = :poolId', { poolId });
-    return pageBy(qb, 'h', page);
+    return pageBy(filterBy(qb, 'h', filter, { statusColumn: null }), 'h', page);
   }
 
   /** Our host ids for hosts named by XAPI uuid within their pool, keyed `poolId/xapiUuid`; a host not synced yet is absent. */
