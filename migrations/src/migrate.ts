@@ -15,6 +15,8 @@ import { ApiKeyQuota1764000012100 } from './1764000012100-ApiKeyQuota.js';
 import { ResourcePresence1764000020000 } from './1764000020000-ResourcePresence.js';
 import { OperatorIdentity1764000014100 } from './1764000014100-OperatorIdentity.js';
 import { BillingCurrency1764000014101 } from './1764000014101-BillingCurrency.js';
+import { CatalogLifecycle1764000014000 } from './1764000014000-CatalogLifecycle.js';
+import { ResourceDetails1764000014001 } from './1764000014001-ResourceDetails.js';
 
 export const MIGRATIONS = [
   InitSchema1763900000000,
@@ -32,6 +34,8 @@ export const MIGRATIONS = [
   ResourcePresence1764000020000,
   OperatorIdentity1764000014100,
   BillingCurrency1764000014101,
+  CatalogLifecycle1764000014000,
+  ResourceDetails1764000014001,
 ];
 
 // Any constant works; it only has to be the same for every process that migrates.

@@ -9,8 +9,22 @@ import pg from 'pg';
 import { apiRoutes, operationOf, servedRoutes, type ServedRoute } from './testing/served-routes.js';
 import { OPERATOR_TOKEN, startApi, type ApiHarness } from './testing/api-harness.js';
 
-type Fixture = 'tenant' | 'vm' | 'operation' | 'apiKey' | 'spareKey' | 'operatorKey' | 'spareOperatorKey' | 'pool' | 'network' | 'period';
-type Fixtures = Record<Fixture | 'flavor' | 'bigFlavor' | 'image', string>;
+type Fixture =
+  | 'tenant'
+  | 'vm'
+  | 'operation'
+  | 'apiKey'
+  | 'spareKey'
+  | 'operatorKey'
+  | 'spareOperatorKey'
+  | 'pool'
+  | 'network'
+  | 'period'
+  | 'flavor'
+  | 'image'
+  | 'spareFlavor'
+  | 'spareImage';
+type Fixtures = Record<Fixture | 'bigFlavor', string>;
 interface Rule {
   /** operator: operator keys only; shared: any key, global data; tenant: any key of the owning tenant; tenant-admin: its admins. */
   access: 'operator' | 'shared' | 'tenant' | 'tenant-admin';
@@ -53,14 +67,21 @@ const ROUTES: Record<string, Rule> = {
   'DELETE /v1/operator-keys/:id': { access: 'operator', params: { id: 'spareOperatorKey' } },
   'POST /v1/flavors': { access: 'operator', body: () => ({ name: `iso-f-${randomUUID().slice(0, 8)}`, vcpus: 1, memoryMiB: 256, diskGiB: 1 }) },
   'GET /v1/flavors': { access: 'shared' },
+  'GET /v1/flavors/:id': { access: 'shared', params: { id: 'flavor' } },
+  'PATCH /v1/flavors/:id': { access: 'operator', params: { id: 'spareFlavor' }, body: () => ({ name: 'iso-spare-f' }) },
+  'DELETE /v1/flavors/:id': { access: 'operator', params: { id: 'spareFlavor' } },
   'POST /v1/images': { access: 'operator', body: () => ({ name: `iso-i-${randomUUID().slice(0, 8)}`, template: 'Debian Bookworm 12' }) },
   'GET /v1/images': { access: 'shared' },
+  'GET /v1/images/:id': { access: 'shared', params: { id: 'image' } },
+  'PATCH /v1/images/:id': { access: 'operator', params: { id: 'spareImage' }, body: () => ({ name: 'iso-spare-i' }) },
+  'DELETE /v1/images/:id': { access: 'operator', params: { id: 'spareImage' } },
   'POST /v1/pools': {
     access: 'operator',
     body: () => ({ name: `iso-p-${randomUUID().slice(0, 8)}`, url: 'http://127.0.0.1:9', username: 'root', password: 'iso-secret' }),
   },
   'GET /v1/pools': { access: 'operator' },
   'GET /v1/pools/:id': { access: 'operator', params: { id: 'pool' } },
+  'GET /v1/pools/:id/templates': { access: 'operator', params: { id: 'pool' } },
   'GET /v1/hosts': { access: 'operator' },
   'POST /v1/vms': { access: 'tenant', body: (f) => ({ name: 'iso-vm', flavorId: f.flavor, imageId: f.image }) },
   'GET /v1/vms': { access: 'tenant' },
@@ -72,6 +93,7 @@ const ROUTES: Record<string, Rule> = {
   'POST /v1/networks': { access: 'tenant', body: () => ({ name: 'iso-net', cidr: '10.9.0.0/24' }) },
   'GET /v1/networks': { access: 'tenant' },
   'GET /v1/networks/:id': { access: 'tenant', params: { id: 'network' } },
+  'PATCH /v1/networks/:id': { access: 'tenant', params: { id: 'network' }, body: () => ({ description: 'iso' }) },
   'DELETE /v1/networks/:id': { access: 'tenant', params: { id: 'network' } },
   'GET /v1/operations': { access: 'tenant' },
   'GET /v1/operations/:id': { access: 'tenant', params: { id: 'operation' } },
@@ -147,6 +169,8 @@ before(async () => {
   const flavor = await api.call('POST', '/v1/flavors', { body: { name: 'iso-small', vcpus: 1, memoryMiB: 512, diskGiB: 5 } });
   const big = await api.call('POST', '/v1/flavors', { body: { name: 'iso-big', vcpus: 2, memoryMiB: 1024, diskGiB: 10 } });
   const image = await api.call('POST', '/v1/images', { body: { name: 'iso-debian', template: 'Debian Bookworm 12' } });
+  const spareFlavor = await api.call('POST', '/v1/flavors', { body: { name: 'iso-spare', vcpus: 1, memoryMiB: 512, diskGiB: 5 } });
+  const spareImage = await api.call('POST', '/v1/images', { body: { name: 'iso-spare', template: 'Debian Bookworm 12' } });
   const vm = await api.call('POST', '/v1/vms', { token: A.admin, body: { name: 'a-web', flavorId: flavor.body.id, imageId: image.body.id } });
   assert.equal(vm.status, 202, JSON.stringify(vm.body));
   const network = await api.call('POST', '/v1/networks', { token: A.admin, body: { name: 'a-net', cidr: '10.1.0.0/24' } });
@@ -177,6 +201,8 @@ before(async () => {
     flavor: flavor.body.id,
     bigFlavor: big.body.id,
     image: image.body.id,
+    spareFlavor: spareFlavor.body.id,
+    spareImage: spareImage.body.id,
   };
   routes = apiRoutes(api.app)
     .filter((r) => !PUBLIC.has(r.key) && ROUTES[r.key])

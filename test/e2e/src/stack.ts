@@ -91,12 +91,19 @@ export function client(baseUrl: string, token: string | null) {
 }
 
 /** The checks every durability test ends with: one XAPI VM per running row, nothing half-made or leaked. */
+/** Every VM status as a query: lists leave deleted VMs out unless asked for them, and these checks want all rows. */
+export const EVERY_VM_STATUS = ['pending', 'provisioning', 'running', 'stopped', 'deleting', 'deleted', 'error'].map((s) => `status=${s}`).join('&');
+
 export async function assertConsistent(stack: Stack, tenantIds: string[], looseVdisBefore: number): Promise<void> {
   const op = client(stack.api.url, OPERATOR_TOKEN);
   const census = await poolCensus(stack.sim.url);
   const live = new Set<string>();
   for (const tenantId of tenantIds) {
-    const vms = (await op('GET', `/v1/vms?tenantId=${tenantId}&limit=500`)).body.items as { id: string; status: string; xapiUuid: string }[];
+    const vms = (await op('GET', `/v1/vms?tenantId=${tenantId}&limit=500&${EVERY_VM_STATUS}`)).body.items as {
+      id: string;
+      status: string;
+      xapiUuid: string;
+    }[];
     for (const vm of vms) {
       const copies = census.byId.get(vm.id) ?? [];
       if (vm.status === 'running' || vm.status === 'stopped') {

@@ -3,12 +3,15 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import { ApiKeysService, type Principal } from '@xenplane/tenancy';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
+import { FilteredQuery, listFilter } from '../common/list-query.dto.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { ReturnsSecret } from '../common/secret-fields.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView, RotateKeyDto } from './tenant.dto.js';
 
 /** Operators manage any tenant's keys; tenant admins their own (the service checks which tenant); members none. */
+class ApiKeyListQuery extends FilteredQuery(PageQueryDto, ['active', 'revoked'], { named: true }) {}
+
 @ApiTags('api-keys')
 @ApiBearerAuth()
 @Roles('operator', 'admin')
@@ -56,8 +59,8 @@ export class ApiKeysController {
 
   @Get()
   @ApiOkResponse({ type: PageOf(ApiKeyView) })
-  async list(@CurrentPrincipal() p: Principal, @Param('tenantId', UuidParamPipe) tenantId: string, @Query() q: PageQueryDto) {
-    return mapPage(await this.apiKeys.list(p, tenantId, q), ApiKeyView.of);
+  async list(@CurrentPrincipal() p: Principal, @Param('tenantId', UuidParamPipe) tenantId: string, @Query() q: ApiKeyListQuery) {
+    return mapPage(await this.apiKeys.list(p, tenantId, q, listFilter(q)), ApiKeyView.of);
   }
 
   @Get(':keyId')

@@ -3,9 +3,12 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import { TenantsService } from '@xenplane/tenancy';
 import { OperatorOnly } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
+import { FilteredQuery, listFilter } from '../common/list-query.dto.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { CreateTenantDto, TenantView, UpdateTenantDto } from './tenant.dto.js';
+
+class TenantListQuery extends FilteredQuery(PageQueryDto, ['active', 'deleted'], { named: true, hidden: ['deleted'] }) {}
 
 @ApiTags('tenants')
 @ApiBearerAuth()
@@ -22,8 +25,8 @@ export class TenantsController {
 
   @Get()
   @ApiOkResponse({ type: PageOf(TenantView) })
-  async list(@Query() q: PageQueryDto) {
-    return mapPage(await this.tenants.list(q), TenantView.of);
+  async list(@Query() q: TenantListQuery) {
+    return mapPage(await this.tenants.list(q, listFilter(q)), TenantView.of);
   }
 
   @Get(':id')

@@ -21,6 +21,13 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
+/** A new tenant and a key of `role` for it, made by the operator through the API. */
+export async function tenantWithKey(api: ApiHarness, name: string, role: 'admin' | 'member' = 'admin'): Promise<{ id: string; token: string }> {
+  const t = await api.call('POST', '/v1/tenants', { body: { name } });
+  const key = await api.call('POST', `/v1/tenants/${t.body.id}/api-keys`, { body: { name: role, role } });
+  return { id: t.body.id as string, token: key.body.token as string };
+}
+
 /**
  * The real API on a fresh migrated database and the real Redis, listening on a free port. Each harness has its
  * own Redis prefix, and rate limits (per key, per tenant, per address for failed authentication) no test reaches

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { ApiKeyEntity, TenantEntity, affected, one, pageBy, type Page, type PageRequest } from '@xenplane/core';
+import { ApiKeyEntity, TenantEntity, affected, filterBy, one, pageBy, type ListFilter, type Page, type PageRequest } from '@xenplane/core';
 
 export type NewApiKey = Pick<ApiKeyEntity, 'id' | 'tenantId' | 'role' | 'name' | 'prefix' | 'secretHash' | 'expiresAt' | 'rotatedFrom'>;
 
@@ -59,9 +59,12 @@ export class ApiKeyRepository {
     return this.ds.manager.createQueryBuilder(ApiKeyEntity, 'k').where(where, params).andWhere('k.id = :id', { id }).getOne();
   }
 
-  list(tenantId: string | null, page: PageRequest): Promise<Page<ApiKeyEntity>> {
+  /** `filter.status`: active (not revoked) or revoked; without it, both. */
+  list(tenantId: string | null, page: PageRequest, filter: ListFilter = {}): Promise<Page<ApiKeyEntity>> {
     const [where, params] = scope('k', tenantId);
-    return pageBy(this.ds.manager.createQueryBuilder(ApiKeyEntity, 'k').where(where, params), 'k', page);
+    const qb = this.ds.manager.createQueryBuilder(ApiKeyEntity, 'k').where(where, params);
+    const statusColumn = `CASE WHEN k.revoked_at IS NULL THEN 'active' ELSE 'revoked' END`;
+    return pageBy(filterBy(qb, 'k', filter, { statusColumn }), 'k', page);
   }
 
   /** Revokes the key; true if this call did it (false: it was revoked already). */

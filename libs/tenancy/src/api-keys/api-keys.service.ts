@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { DomainError, NotFoundError, type ApiKeyEntity, type Page, type PageRequest } from '@xenplane/core';
+import { DomainError, NotFoundError, type ApiKeyEntity, type ListFilter, type Page, type PageRequest } from '@xenplane/core';
 import type { Principal } from '../principal.js';
 import { QuotaService } from '../quota/quota.service.js';
 import { TenantRepository } from '../tenants/tenant.repository.js';
@@ -44,9 +44,9 @@ export class ApiKeysService {
     return this.create(caller, tenantId, { name: old.name, role: old.role as 'admin' | 'member', expiresAt }, old.id);
   }
 
-  async list(caller: Principal, tenantId: string, page: PageRequest): Promise<Page<ApiKeyEntity>> {
+  async list(caller: Principal, tenantId: string, page: PageRequest, filter: ListFilter = {}): Promise<Page<ApiKeyEntity>> {
     await this.assertCanManage(caller, tenantId);
-    return this.keys.list(tenantId, page);
+    return this.keys.list(tenantId, page, filter);
   }
 
   async get(caller: Principal, tenantId: string, keyId: string): Promise<ApiKeyEntity> {

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ConflictError, isUniqueViolation, NotFoundError, type Page, type PageRequest, type TenantEntity } from '@xenplane/core';
+import { ConflictError, isUniqueViolation, NotFoundError, type ListFilter, type Page, type PageRequest, type TenantEntity } from '@xenplane/core';
 import type { QuotaLimits } from '../quota/quota-math.js';
 import { QuotaService } from '../quota/quota.service.js';
 import { TenantRepository } from './tenant.repository.js';
@@ -35,8 +35,8 @@ export class TenantsService {
     return tenant;
   }
 
-  list(page: PageRequest): Promise<Page<TenantEntity>> {
-    return this.tenants.list(page);
+  list(page: PageRequest, filter: ListFilter = {}): Promise<Page<TenantEntity>> {
+    return this.tenants.list(page, filter);
   }
 
   async rename(id: string, name: string): Promise<TenantEntity> {
