@@ -44,6 +44,7 @@ export async function startStack(simEnv: Record<string, string> = {}, extraEnv: 
     // The tests poll hard; rate limiting has its own tests.
     RATE_LIMIT_PER_MINUTE: '1000000',
     POOL_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    USER_DATA_KEY: randomBytes(32).toString('base64'),
     ...extraEnv,
   };
   const api = startProcess('apps/api/dist/main.js', { ...env, PORT: '0', HOST: '127.0.0.1' }, 'api');

@@ -14,7 +14,10 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import type { OperationEntity, VmEntity } from '@xenplane/core';
+import { HOSTNAME_MAX, HOSTNAME_PATTERN, type OperationEntity, type VmEntity } from '@xenplane/core';
+
+/** User-data is at most 64 KiB (counted in UTF-8 bytes by the service; the pattern's characters can only be fewer). */
+export const USER_DATA_MAX = 65_536;
 
 export class CreateVmDto {
   @ApiProperty({ example: 'web-1', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
@@ -52,6 +55,42 @@ export class CreateVmDto {
   @Min(1)
   @Max(65_536)
   diskGiB?: number;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description: "the tenant's keypairs whose keys the guest authorises (cloud-init ssh_authorized_keys)",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  keypairIds?: string[];
+
+  @ApiPropertyOptional({
+    maxLength: USER_DATA_MAX,
+    description:
+      'cloud-init user-data (a #cloud-config, a #! script, or a MIME multipart), at most 64 KiB of UTF-8; sealed at rest, never returned or logged (the audit log keeps its sha256)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(USER_DATA_MAX)
+  userData?: string;
+
+  @ApiPropertyOptional({
+    example: 'web-1',
+    maxLength: HOSTNAME_MAX,
+    pattern: HOSTNAME_PATTERN,
+    description: "the guest's host name (RFC 1123); defaults to the VM name as one label",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(HOSTNAME_MAX)
+  @Matches(new RegExp(HOSTNAME_PATTERN), {
+    message: 'hostname must be an RFC 1123 host name: labels of letters, digits and inner hyphens, separated by dots',
+  })
+  hostname?: string;
 }
 
 export class ResizeVmDto {

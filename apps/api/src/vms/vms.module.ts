@@ -1,14 +1,15 @@
 import { Module } from '@nestjs/common';
-import { CatalogDataModule, NetworksDataModule, OperationsDataModule, PoolsDataModule, VmsDataModule } from '@xenplane/core';
+import { CatalogDataModule, KeypairsDataModule, NetworksDataModule, OperationsDataModule, PoolsDataModule, VmsDataModule } from '@xenplane/core';
 import { TenancyModule } from '@xenplane/tenancy';
 import { NicAllocator } from './nic-allocator.service.js';
+import { VmBootstrapService } from './vm-bootstrap.service.js';
 import { VmsController } from './vms.controller.js';
 import { VmsService } from './vms.service.js';
 
 /** VMs: create (quota, NICs and the operation in one transaction), actions, resize, delete. */
 @Module({
-  imports: [VmsDataModule, CatalogDataModule, PoolsDataModule, NetworksDataModule, OperationsDataModule, TenancyModule],
+  imports: [VmsDataModule, KeypairsDataModule, CatalogDataModule, PoolsDataModule, NetworksDataModule, OperationsDataModule, TenancyModule],
   controllers: [VmsController],
-  providers: [VmsService, NicAllocator],
+  providers: [VmsService, NicAllocator, VmBootstrapService],
 })
 export class VmsModule {}

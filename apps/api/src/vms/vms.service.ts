@@ -29,6 +29,7 @@ import {
 import { QuotaService, TenantAccessService, vmFootprint } from '@xenplane/tenancy';
 import { NicAllocator } from './nic-allocator.service.js';
 import type { CreateVmDto } from './vm.dto.js';
+import { VmBootstrapService } from './vm-bootstrap.service.js';
 
 const GiB = 1024 ** 3;
 
@@ -50,6 +51,7 @@ export class VmsService {
     private readonly nicAllocator: NicAllocator,
     private readonly tenants: TenantAccessService,
     private readonly templates: PoolTemplateRepository,
+    private readonly bootstrap: VmBootstrapService,
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
@@ -57,6 +59,7 @@ export class VmsService {
     if (!flavor) throw fieldError('flavorId', 'no such flavor');
     if (!image) throw fieldError('imageId', 'no such image');
     if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
+    this.bootstrap.precheck(dto);
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
     await this.assertDiskFits(pool.id, image.template, size.diskGiB, dto.diskGiB === undefined ? 'flavorId' : 'diskGiB');
     const [vmId, operationId] = [randomUUID(), randomUUID()];
@@ -81,6 +84,7 @@ export class VmsService {
         errorReason: null,
       });
       const nics = await this.nicAllocator.allocate(tx, tenantId, vm.id, networks);
+      await this.bootstrap.record(tx, tenantId, vm.id, vm.name, dto);
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, meta, operationId);
       return { vm: { ...vm, nics }, operation };
     });

@@ -70,7 +70,15 @@ test('a settled VM destroyed out of band is released: quota and addresses go bac
   await eventually('released', async () => (await fx.vm(vm)).presence === 'released', 10_000);
   const row = await fx.vm(vm);
   assert.deepEqual([row.status, row.errorReason, row.powerState], ['error', 'vanished', null]);
-  assert.deepEqual((await fx.get(QuotaService).get(tenantId)).used, { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 1, apiKeys: 0 });
+  assert.deepEqual((await fx.get(QuotaService).get(tenantId)).used, {
+    vms: 0,
+    vcpus: 0,
+    memoryMiB: 0,
+    diskGiB: 0,
+    networks: 1,
+    apiKeys: 0,
+    keypairs: 0,
+  });
   assert.deepEqual(await fx.get(VmNicRepository).listForVms(tenantId, [vm.id]), []);
   assert.equal(await drift('vanished'), vanished + 1);
 });

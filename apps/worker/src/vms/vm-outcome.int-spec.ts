@@ -34,7 +34,7 @@ after(async () => {
 
 const SIZE: VmSize = { vcpus: 1, memoryMiB: 512, diskGiB: 4 };
 const FAILURE: JobFailure = { terminal: true, code: 'no_capacity', detail: 'HOST_NOT_ENOUGH_FREE_MEMORY' };
-const ZERO = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0 };
+const ZERO = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0 };
 
 /** What VmsService.create does: charge, VM row and vm.create operation in one transaction. */
 async function createVm(tenantId: string, size = SIZE): Promise<{ vm: VmEntity; op: OperationEntity }> {
