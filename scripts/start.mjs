@@ -1,6 +1,8 @@
 // `npm start`: the embedded default. Migrates, then runs the XAPI simulator, the API and a worker together.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const env = { ...process.env };
@@ -15,6 +17,15 @@ env.XAPI_PASSWORD ??= simPass;
 const givenToken = Boolean(env.BOOTSTRAP_OPERATOR_TOKEN);
 const demoToken = env.BOOTSTRAP_OPERATOR_TOKEN || `demo-${randomBytes(16).toString('hex')}`;
 env.BOOTSTRAP_OPERATOR_TOKEN = demoToken;
+// User-data sealed under one key must open after a restart: a key made here is kept beside the simulator's data.
+if (!env.USER_DATA_KEY) {
+  const keyFile = join(root, 'data', 'user-data.key');
+  if (!existsSync(keyFile)) {
+    mkdirSync(dirname(keyFile), { recursive: true });
+    writeFileSync(keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  env.USER_DATA_KEY = readFileSync(keyFile, 'utf8').trim();
+}
 
 const children = [];
 let stopping = false;
