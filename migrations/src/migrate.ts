@@ -15,6 +15,7 @@ import { ApiKeyQuota1764000012100 } from './1764000012100-ApiKeyQuota.js';
 import { ResourcePresence1764000020000 } from './1764000020000-ResourcePresence.js';
 import { Keypairs1764000015000 } from './1764000015000-Keypairs.js';
 import { VmBootstrap1764000015001 } from './1764000015001-VmBootstrap.js';
+import { ImageConfigDrive1764000015002 } from './1764000015002-ImageConfigDrive.js';
 
 export const MIGRATIONS = [
   InitSchema1763900000000,
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   ResourcePresence1764000020000,
   Keypairs1764000015000,
   VmBootstrap1764000015001,
+  ImageConfigDrive1764000015002,
 ];
 
 // Any constant works; it only has to be the same for every process that migrates.

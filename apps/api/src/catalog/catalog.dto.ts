@@ -1,5 +1,5 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, Max, Min } from 'class-validator';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
 import type { FlavorEntity, ImageEntity } from '@xenplane/core';
 import { NameField } from '../common/name-field.decorator.js';
 
@@ -28,6 +28,15 @@ export class CreateImageDto {
   name: string;
   @NameField({ description: 'XAPI template name_label or uuid', example: 'Debian Bookworm 12', maxLength: 255 })
   template: string;
+  @ApiPropertyOptional({
+    enum: ['nocloud', 'config-2'],
+    default: 'nocloud',
+    description:
+      "the config drive its VMs get: cloud-init's NoCloud (label cidata), or OpenStack's config-2 layout for cloudbase-init (Windows) guests",
+  })
+  @IsOptional()
+  @IsIn(['nocloud', 'config-2'])
+  configDrive?: 'nocloud' | 'config-2';
 }
 
 export class FlavorView {
@@ -47,9 +56,10 @@ export class ImageView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty() template: string;
+  @ApiProperty({ enum: ['nocloud', 'config-2'] }) configDrive: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
   static of(this: void, i: ImageEntity): ImageView {
-    return { id: i.id, name: i.name, template: i.template, createdAt: i.createdAt.toISOString() };
+    return { id: i.id, name: i.name, template: i.template, configDrive: i.configDrive, createdAt: i.createdAt.toISOString() };
   }
 }

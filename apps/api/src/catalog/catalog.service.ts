@@ -39,8 +39,9 @@ export class CatalogService {
     return this.flavors.list(page);
   }
 
-  createImage(i: Omit<ImageEntity, 'id' | 'createdAt'>): Promise<ImageEntity> {
-    return uniquely(`an image named "${i.name}"`, () => this.images.insert(this.ds.manager, { id: randomUUID(), ...i }));
+  createImage(i: Omit<ImageEntity, 'id' | 'createdAt' | 'configDrive'> & { configDrive?: ImageEntity['configDrive'] }): Promise<ImageEntity> {
+    const image = { id: randomUUID(), name: i.name, template: i.template, configDrive: i.configDrive ?? 'nocloud' };
+    return uniquely(`an image named "${i.name}"`, () => this.images.insert(this.ds.manager, image));
   }
 
   listImages(page: PageRequest): Promise<Page<ImageEntity>> {

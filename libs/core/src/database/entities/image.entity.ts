@@ -6,5 +6,7 @@ export class ImageEntity {
   @Column('text') name: string;
   /** XAPI template name_label or uuid that VMs are cloned from. */
   @Column('text') template: string;
+  /** The config-drive layout its guests read: cloud-init's NoCloud (`cidata`) or OpenStack's `config-2` (cloudbase-init) */
+  @Column('text', { name: 'config_drive', default: 'nocloud' }) configDrive: 'nocloud' | 'config-2';
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
 }
