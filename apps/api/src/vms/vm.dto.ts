@@ -109,7 +109,13 @@ export class NicView {
   @ApiProperty({ description: 'Xen VIF device number: the guest sees it as eth<device>' }) device: number;
   @ApiProperty({ format: 'uuid' }) networkId: string;
   @ApiProperty() mac: string;
-  @ApiProperty() ip: string;
+  @ApiProperty({ description: 'the address IPAM allocated' }) ip: string;
+  @ApiProperty({
+    type: [String],
+    description:
+      "the addresses the guest's agent reports on this NIC (VM_guest_metrics.networks), as the worker last saw them; empty until it reports",
+  })
+  guestIps: string[];
 }
 
 export class VmView {
@@ -130,7 +136,7 @@ export class VmView {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   /** `nics` as the service loaded them with the VM. */
-  static of(this: void, vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string }[] }): VmView {
+  static of(this: void, vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string; guestIps?: string[] }[] }): VmView {
     return {
       id: vm.id,
       tenantId: vm.tenantId,
@@ -141,7 +147,7 @@ export class VmView {
       vcpus: vm.vcpus,
       memoryMiB: vm.memoryMiB,
       diskGiB: vm.diskGiB,
-      nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip })),
+      nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip, guestIps: n.guestIps ?? [] })),
       hostId: vm.hostUuid,
       xapiUuid: vm.xapiUuid,
       errorReason: vm.errorReason,
