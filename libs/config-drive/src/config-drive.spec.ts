@@ -9,8 +9,8 @@ import { cloudInitReads, cloudInitRendersNetwork, cloudInitSchema, extractIso } 
 const KEY_A = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO8S6BULLDKt+Z2DImlJduxYFRtXzKt8NhOOr0AWMOGO alice@laptop';
 const KEY_B = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl bob@desk';
 const NICS: DriveNic[] = [
-  { device: 0, mac: '02:16:3E:00:00:0A', ip: '10.0.0.5', prefix: 24, gateway: '10.0.0.1', dns: ['10.0.0.1'], networkId: 'net-a' },
-  { device: 1, mac: '02:16:3e:00:00:0b', ip: '192.168.8.9', prefix: 29, gateway: null, dns: [], networkId: 'net-b' },
+  { device: 0, mac: '02:16:3E:00:00:0A', ip: '10.0.0.5', prefix: 24, mtu: 1450, gateway: '10.0.0.1', dns: ['10.0.0.1'], networkId: 'net-a' },
+  { device: 1, mac: '02:16:3e:00:00:0b', ip: '192.168.8.9', prefix: 29, mtu: 1450, gateway: null, dns: [], networkId: 'net-b' },
 ];
 const spec = (over: Partial<DriveSpec> = {}): DriveSpec => ({
   instanceId: '6f2c5a1e-8d0b-4a57-9c1e-3b2f1d0a9e77',
@@ -23,8 +23,8 @@ const spec = (over: Partial<DriveSpec> = {}): DriveSpec => ({
 });
 const MACS = { '02:16:3e:00:00:0a': 'eth0', '02:16:3e:00:00:0b': 'eth1' };
 const IPAM_RENDERED = [
-  { name: 'eth0', mac: '02:16:3e:00:00:0a', addresses: ['10.0.0.5/24'], gateways: ['10.0.0.1'], dns: ['10.0.0.1'] },
-  { name: 'eth1', mac: '02:16:3e:00:00:0b', addresses: ['192.168.8.9/29'], gateways: [], dns: [] },
+  { name: 'eth0', mac: '02:16:3e:00:00:0a', addresses: ['10.0.0.5/24'], mtu: 1450, gateways: ['10.0.0.1'], dns: ['10.0.0.1'] },
+  { name: 'eth1', mac: '02:16:3e:00:00:0b', addresses: ['192.168.8.9/29'], mtu: 1450, gateways: [], dns: [] },
 ];
 
 async function drive(s: DriveSpec) {
@@ -116,8 +116,8 @@ describe('OpenStack config-2 drive (for cloudbase-init guests)', () => {
     assert.equal(d.files['openstack/latest/user_data'], '#ps1_sysnative\nWrite-Host hi\n');
     const rendered = await cloudInitRendersNetwork(join(d.dir, 'openstack/latest/network_data.json'), 'network_data.json', MACS);
     assert.deepEqual(
-      rendered.map(({ name, mac, addresses, gateways }) => ({ name, mac, addresses, gateways })),
-      IPAM_RENDERED.map(({ name, mac, addresses, gateways }) => ({ name, mac, addresses, gateways })),
+      rendered.map(({ name, mac, addresses, mtu, gateways }) => ({ name, mac, addresses, mtu, gateways })),
+      IPAM_RENDERED.map(({ name, mac, addresses, mtu, gateways }) => ({ name, mac, addresses, mtu, gateways })),
     );
   });
 });

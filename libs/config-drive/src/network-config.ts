@@ -5,6 +5,8 @@ export interface DriveNic {
   mac: string;
   ip: string;
   prefix: number;
+  /** The guest's MTU: what the network carries inside its encapsulation */
+  mtu: number;
   /** null: no default route through this NIC */
   gateway: string | null;
   dns: string[];
@@ -22,6 +24,7 @@ export function networkConfigV2(nics: DriveNic[]): Record<string, unknown> {
       match: { macaddress: n.mac.toLowerCase() },
       'set-name': `eth${n.device}`,
       addresses: [`${n.ip}/${n.prefix}`],
+      mtu: n.mtu,
       ...(n.gateway ? { routes: [{ to: '0.0.0.0/0', via: n.gateway }] } : {}),
       ...(n.dns.length ? { nameservers: { addresses: n.dns } } : {}),
     };
@@ -39,7 +42,7 @@ export function openstackNetworkData(nics: DriveNic[]): Record<string, unknown> 
   const sorted = byDevice(nics);
   const dns = [...new Set(sorted.flatMap((n) => n.dns))];
   return {
-    links: sorted.map((n) => ({ id: `eth${n.device}`, type: 'phy', ethernet_mac_address: n.mac.toLowerCase(), mtu: 1500 })),
+    links: sorted.map((n) => ({ id: `eth${n.device}`, type: 'phy', ethernet_mac_address: n.mac.toLowerCase(), mtu: n.mtu })),
     networks: sorted.map((n) => ({
       id: `network${n.device}`,
       type: 'ipv4',

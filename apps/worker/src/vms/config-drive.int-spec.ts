@@ -74,7 +74,13 @@ describe('vm.create attaches a config drive', () => {
     assert.deepEqual(seen.networkConfig, {
       version: 2,
       ethernets: {
-        eth0: { match: { macaddress: nic.mac }, 'set-name': 'eth0', addresses: [`${nic.ip}/24`], routes: [{ to: '0.0.0.0/0', via: '10.44.0.1' }] },
+        eth0: {
+          match: { macaddress: nic.mac },
+          'set-name': 'eth0',
+          addresses: [`${nic.ip}/24`],
+          mtu: 1450,
+          routes: [{ to: '0.0.0.0/0', via: '10.44.0.1' }],
+        },
       },
     });
   });

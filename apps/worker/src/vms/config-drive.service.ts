@@ -11,6 +11,9 @@ import { SagaError } from '../pipeline/job-failure.js';
 export const CONFIG_DRIVE_KEY = 'xenplane-configdrive';
 export const CONFIG_DRIVE_DIGEST_KEY = 'xenplane-configdrive-sha256';
 
+// Tenant networks are VXLAN between hosts: its 50 bytes of headers come out of the underlay's 1500.
+export const TENANT_NETWORK_MTU = 1450;
+
 const firstHost = (ip: string, prefix: number) => intToIp(((ipToInt(ip) & (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0)) >>> 0) + 1);
 
 /**
@@ -43,6 +46,7 @@ export class ConfigDriveService {
       mac: n.mac,
       ip: n.ip,
       prefix: n.prefix,
+      mtu: TENANT_NETWORK_MTU,
       // one default route, through the first NIC's gateway (the subnet's first address, as IPAM reserves it)
       gateway: n.device === 0 ? firstHost(n.ip, n.prefix) : null,
       dns: [],

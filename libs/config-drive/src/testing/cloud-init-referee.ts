@@ -79,6 +79,7 @@ export interface RenderedNic {
   name: string;
   mac: string;
   addresses: string[];
+  mtu: number | null;
   gateways: string[];
   dns: string[];
 }
@@ -97,7 +98,14 @@ export async function cloudInitRendersNetwork(
   for (const f of (await readdir(dir)).sort()) {
     const text = await readFile(join(dir, f), 'utf8');
     const all = (key: string) => [...text.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1].trim());
-    nics.push({ name: all('Name')[0], mac: all('MACAddress')[0], addresses: all('Address'), gateways: all('Gateway'), dns: all('DNS') });
+    nics.push({
+      name: all('Name')[0],
+      mac: all('MACAddress')[0],
+      addresses: all('Address'),
+      mtu: all('MTUBytes')[0] ? Number(all('MTUBytes')[0]) : null,
+      gateways: all('Gateway'),
+      dns: all('DNS'),
+    });
   }
   return nics;
 }
