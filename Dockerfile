@@ -24,8 +24,8 @@ RUN find apps libs migrations -path '*/dist/*' \( -name '*.spec.*' -o -name '*.i
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
-# xorriso builds VMs' config drives (ISO9660) in the worker
-RUN apt-get update && apt-get install -y --no-install-recommends xorriso && rm -rf /var/lib/apt/lists/*
+# genisoimage builds VMs' config drives (ISO9660) in the worker
+RUN apt-get update && apt-get install -y --no-install-recommends genisoimage && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app /app
 USER node

@@ -9,8 +9,9 @@ const run = promisify(execFile);
 const MIB = 1024 * 1024;
 
 /**
- * The content as an ISO9660 image (Joliet and Rock Ridge, so names keep their case and dashes) made by xorriso, padded
- * with zeros to whole MiB: the size a VDI is created with and the byte count /import_raw_vdi is sent.
+ * The content as an ISO9660 image (Joliet and Rock Ridge, so names keep their case and dashes) made by Debian's
+ * genisoimage (a tenth of xorriso's start-up time, inside every VM create), padded with zeros to whole MiB: the size
+ * a VDI is created with and the byte count /import_raw_vdi is sent.
  */
 export async function buildIsoImage(content: DriveContent): Promise<Buffer> {
   const dir = await mkdtemp(join(tmpdir(), 'xenplane-drive-'));
@@ -22,8 +23,8 @@ export async function buildIsoImage(content: DriveContent): Promise<Buffer> {
     }
     await mkdir(root, { recursive: true });
     const out = join(dir, 'drive.iso');
-    await run('xorriso', ['-as', 'mkisofs', '-quiet', '-volid', content.label, '-joliet', '-rock', '-output', out, root]).catch((e: Error) => {
-      throw new Error(`xorriso could not build the config drive (is Debian's xorriso installed?): ${e.message}`);
+    await run('genisoimage', ['-quiet', '-volid', content.label, '-joliet', '-rock', '-output', out, root]).catch((e: Error) => {
+      throw new Error(`genisoimage could not build the config drive (is Debian's genisoimage installed?): ${e.message}`);
     });
     const iso = await readFile(out);
     const padded = Buffer.alloc(Math.ceil(iso.length / MIB) * MIB);

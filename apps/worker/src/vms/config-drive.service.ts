@@ -14,6 +14,12 @@ export const CONFIG_DRIVE_DIGEST_KEY = 'xenplane-configdrive-sha256';
 // Tenant networks are VXLAN between hosts: its 50 bytes of headers come out of the underlay's 1500.
 export const TENANT_NETWORK_MTU = 1450;
 
+/** A drive ready to upload: its content digest and its image. */
+export interface PreparedDrive {
+  digest: string;
+  image: Buffer;
+}
+
 const firstHost = (ip: string, prefix: number) => intToIp(((ipToInt(ip) & (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0)) >>> 0) + 1);
 
 /**
@@ -62,20 +68,37 @@ export class ConfigDriveService {
     });
   }
 
-  /** Makes the VM's drive current and attached (the VM halted); returns the VDI's uuid, or null when it has none. */
-  async ensure(pool: XapiPool, vm: VmEntity, vmRef: string): Promise<string | null> {
-    const content = await this.contentFor(vm);
-    if (!content) return null;
-    const digest = contentDigest(content);
+  /** Builds the VM's drive (content and image) ahead, so that a saga's earlier XAPI steps hide the work. */
+  prepare(vm: VmEntity): Promise<PreparedDrive | null> {
+    const prepared = this.contentFor(vm).then(async (content) =>
+      content ? { digest: contentDigest(content), image: await buildIsoImage(content) } : null,
+    );
+    prepared.catch(() => undefined); // awaited (and so reported) by ensure
+    return prepared;
+  }
+
+  /**
+   * Makes the VM's drive current and attached (the VM halted); returns the VDI's uuid, or null when it has none.
+   * `fresh`: no attempt can have made one yet (a create's first run), so the pool's VDIs need not be searched.
+   */
+  async ensure(
+    pool: XapiPool,
+    vm: VmEntity,
+    vmRef: string,
+    opts: { prepared?: Promise<PreparedDrive | null>; fresh?: boolean } = {},
+  ): Promise<string | null> {
+    const prepared = opts.prepared ?? this.prepare(vm);
+    const drive = await prepared;
+    if (!drive) return null;
+    const { digest, image } = drive;
     const storage = new XapiStorage(pool.client);
-    const found = await storage.findVdisByOtherConfig(CONFIG_DRIVE_KEY, vm.id);
+    const found = opts.fresh ? [] : await storage.findVdisByOtherConfig(CONFIG_DRIVE_KEY, vm.id);
     const current = found.find((v) => v.otherConfig[CONFIG_DRIVE_DIGEST_KEY] === digest);
     for (const stale of found) if (stale !== current) await storage.destroyVdi(stale.ref);
     let vdi = current ? { ref: current.ref, uuid: current.uuid } : null;
     if (!vdi) {
       const sr = await storage.rootDiskSr(vmRef);
       if (!sr) throw new SagaError('no_storage', 'the VM has no boot disk whose SR could hold its config drive');
-      const image = await buildIsoImage(content);
       vdi = await storage.createVdi({
         srRef: sr,
         nameLabel: `config drive ${vm.id}`,

@@ -40,6 +40,8 @@ export class CreateVmHandler extends VmOperationHandler {
     const image = await this.images.find(vm.imageId);
     if (!image) throw new SagaError('template_missing', `image ${vm.imageId} no longer exists`);
     const xapi = await connect();
+    // Built while the pool clones and configures; awaited at its step.
+    const drive = this.drives.prepare(vm);
 
     // The very first run cannot have made anything yet; every later one (retry, stalled job) looks first.
     const firstRun = operation.attempts === 0 && operation.step === null;
@@ -74,8 +76,8 @@ export class CreateVmHandler extends VmOperationHandler {
     const record = await xapi.getVm(made.ref);
     if (record.power_state !== 'Running') {
       // Attached before the first start, so cloud-init finds it on first boot.
-      const drive = await this.drives.ensure(xapi, vm, made.ref);
-      await this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'configdrive', { configDriveUuid: drive });
+      const driveUuid = await this.drives.ensure(xapi, vm, made.ref, { prepared: drive, fresh: firstRun });
+      await this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'configdrive', { configDriveUuid: driveUuid });
       const host = await xapi.placeVm(vm.memoryMiB * MIB);
       if (!host) throw new SagaError('no_capacity', `no host has ${vm.memoryMiB} MiB free`);
       await xapi.startVm(made.ref, host.ref);
