@@ -7,9 +7,9 @@ import { buffer } from 'node:stream/consumers';
 import type { NetworkEntity, VmEntity } from '@xenplane/core';
 import { cloudInitReads, extractIso } from '@xenplane/config-drive/testing';
 import { poolCensus, simFault } from '@xenplane/testing';
-import { XapiClient, XapiStorage } from '@xenplane/xapi-driver';
+import { XapiClient, XapiPool, XapiStorage } from '@xenplane/xapi-driver';
 import { startWorkerFixture, type WorkerFixture } from '../testing/worker-fixture.js';
-import { CONFIG_DRIVE_DIGEST_KEY, CONFIG_DRIVE_KEY } from './config-drive.service.js';
+import { CONFIG_DRIVE_DIGEST_KEY, CONFIG_DRIVE_KEY, ConfigDriveService } from './config-drive.service.js';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO8S6BULLDKt+Z2DImlJduxYFRtXzKt8NhOOr0AWMOGO alice@laptop';
 const SCRIPT = '#!/bin/sh\necho provisioned > /root/ok\n';
@@ -156,5 +156,24 @@ describe('vm.create attaches a config drive', () => {
       [after[0].uuid],
       'nothing changed: the drive is kept',
     );
+  });
+
+  test('on a running VM the stale drive is unplugged and destroyed; the rebuilt one attaches at the next start', async () => {
+    const { vm, operation } = await seedVm(network.tenantId, 'live');
+    await fx.attempt(operation);
+    const [before] = await drivesOf(vm.id);
+    await fx.ds.query(`UPDATE vm_nics SET ip = '10.44.0.201' WHERE vm_id = $1`, [vm.id]);
+    const row = await fx.vm(vm);
+    const pool = new XapiPool(client);
+    const vmRef = (await pool.getVmByUuid(row.xapiUuid!))!.ref;
+    await fx.get(ConfigDriveService).ensure(pool, row, vmRef);
+    const after = await drivesOf(vm.id);
+    assert.equal(after.length, 1);
+    assert.notEqual(after[0].uuid, before.uuid);
+    const vbd = await fx.pool('VBD.get_record', after[0].VBDs[0]);
+    assert.deepEqual([vbd.VM, vbd.currently_attached], [vmRef, false]);
+    const seen = await cloudInitReads((await readDrive(after[0].ref)).dir, 'nocloud');
+    assert.equal(seen.instanceId, vm.id);
+    assert.deepEqual((seen.networkConfig as { ethernets: { eth0: { addresses: string[] } } }).ethernets.eth0.addresses, ['10.44.0.201/24']);
   });
 });

@@ -78,7 +78,8 @@ export class ConfigDriveService {
   }
 
   /**
-   * Makes the VM's drive current and attached (the VM halted); returns the VDI's uuid, or null when it has none.
+   * Makes the VM's drive current and attached (for a running VM: from its next start); returns the VDI's uuid, or null
+   * when it has none.
    * `fresh`: no attempt can have made one yet (a create's first run), so the pool's VDIs need not be searched.
    */
   async ensure(
@@ -111,6 +112,8 @@ export class ConfigDriveService {
     }
     if (!current?.vmRefs.includes(vmRef)) {
       const [device] = await storage.allowedVbdDevices(vmRef);
+      // Not hot-plugged into a running guest: xapi refuses read-only disks in VBD.plug on HVM (CA-83260, xapi_vbd.ml),
+      // and cloud-init reads network-config at boot anyway; it attaches at the next start.
       await storage.createVbd({ vmRef, vdiRef: vdi.ref, userdevice: device ?? 'autodetect', type: 'Disk', mode: 'RO', bootable: false });
     }
     return vdi.uuid;
