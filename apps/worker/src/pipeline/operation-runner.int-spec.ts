@@ -52,7 +52,7 @@ test('a transient XAPI fault retries: the operation stays running and the next a
   await assert.rejects(fx.attempt(operation), /HOST_OFFLINE/);
 
   const running = await fx.operation(operation);
-  assert.deepEqual([running.status, running.attempts, running.step], ['running', 1, 'nics']);
+  assert.deepEqual([running.status, running.attempts, running.step], ['running', 1, 'configdrive']);
   assert.equal((await fx.vm(vm)).status, 'provisioning');
   await fx.attempt(operation, { attemptsMade: 1 });
   assert.equal((await fx.operation(operation)).status, 'succeeded');
