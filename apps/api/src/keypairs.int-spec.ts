@@ -116,7 +116,10 @@ describe('POST /v1/vms with keypairs, user-data and a hostname', () => {
       body: { name: 'Web_1', flavorId, imageId, keypairIds: [kp.id], userData, hostname: 'Web-1.Example.com' },
     });
     assert.equal(r.status, 202, JSON.stringify(r.body));
-    const shown = JSON.stringify([r.body, (await api.call('GET', `/v1/vms/${r.body.vm.id}`, { token: t.token })).body]);
+    const got = (await api.call('GET', `/v1/vms/${r.body.vm.id}`, { token: t.token })).body;
+    const listed = (await api.call('GET', '/v1/vms', { token: t.token })).body.items[0];
+    for (const v of [r.body.vm, got, listed]) assert.deepEqual([v.hostname, v.keypairIds], ['web-1.example.com', [kp.id]]);
+    const shown = JSON.stringify([r.body, got, listed]);
     assert.ok(!shown.includes('s3cr3t'), 'never returned');
     const row = (await db.query(`SELECT * FROM vm_bootstrap WHERE vm_id = $1`, [r.body.vm.id])).rows[0];
     assert.equal(row.hostname, 'web-1.example.com');

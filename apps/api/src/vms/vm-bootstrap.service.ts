@@ -1,7 +1,15 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { DomainError, fieldError, hostnameFromName, KeypairRepository, SecretBox, VmBootstrapRepository } from '@xenplane/core';
+import {
+  DomainError,
+  fieldError,
+  hostnameFromName,
+  KeypairRepository,
+  SecretBox,
+  VmBootstrapRepository,
+  type VmBootstrapShown,
+} from '@xenplane/core';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 import { USER_DATA_MAX, type CreateVmDto } from './vm.dto.js';
 
@@ -27,20 +35,22 @@ export class VmBootstrapService {
   }
 
   /** Records the VM's bootstrap row in the create's transaction; 400 on a keypair that is not the tenant's. */
-  async record(tx: EntityManager, tenantId: string, vmId: string, vmName: string, dto: CreateVmDto): Promise<void> {
+  async record(tx: EntityManager, tenantId: string, vmId: string, vmName: string, dto: CreateVmDto): Promise<VmBootstrapShown> {
     const ids = dto.keypairIds ?? [];
     const found = new Map((await this.keypairs.findMany(tenantId, ids, tx)).map((k) => [k.id, k]));
     const missing = ids.findIndex((id) => !found.has(id));
     if (missing >= 0) throw fieldError(`keypairIds.${missing}`, 'no such keypair');
     const userData = dto.userData ?? undefined;
+    const hostname = (dto.hostname ?? hostnameFromName(vmName)).toLowerCase();
     await this.bootstrap.insert(tx, {
       vmId,
       tenantId,
-      hostname: (dto.hostname ?? hostnameFromName(vmName)).toLowerCase(),
+      hostname,
       keypairIds: ids,
       sshKeys: ids.map((id) => found.get(id)!.publicKey),
       userDataSealed: userData === undefined ? null : this.box!.seal(userData),
       userDataSha256: userData === undefined ? null : createHash('sha256').update(userData, 'utf8').digest('hex'),
     });
+    return { hostname, keypairIds: ids };
   }
 }

@@ -129,6 +129,13 @@ export class VmView {
   @ApiProperty() memoryMiB: number;
   @ApiProperty() diskGiB: number;
   @ApiProperty({ type: [NicView] }) nics: NicView[];
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "the guest's host name (its config drive's local-hostname); null for VMs made before config drives",
+  })
+  hostname: string | null;
+  @ApiProperty({ type: [String], format: 'uuid', description: 'the keypairs whose keys the guest was given at creation' }) keypairIds: string[];
   @ApiProperty({ type: String, nullable: true, description: 'XAPI uuid of the host it runs on' }) hostId: string | null;
   @ApiProperty({ type: String, nullable: true }) xapiUuid: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'why the VM is in error' }) errorReason: string | null;
@@ -136,7 +143,13 @@ export class VmView {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   /** `nics` as the service loaded them with the VM. */
-  static of(this: void, vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string; guestIps?: string[] }[] }): VmView {
+  static of(
+    this: void,
+    vm: VmEntity & {
+      nics?: { device: number; networkId: string; mac: string; ip: string; guestIps?: string[] }[];
+      bootstrap?: { hostname: string; keypairIds: string[] };
+    },
+  ): VmView {
     return {
       id: vm.id,
       tenantId: vm.tenantId,
@@ -148,6 +161,8 @@ export class VmView {
       memoryMiB: vm.memoryMiB,
       diskGiB: vm.diskGiB,
       nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip, guestIps: n.guestIps ?? [] })),
+      hostname: vm.bootstrap?.hostname ?? null,
+      keypairIds: vm.bootstrap?.keypairIds ?? [],
       hostId: vm.hostUuid,
       xapiUuid: vm.xapiUuid,
       errorReason: vm.errorReason,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   ACTION_JOB,
   DomainError,
@@ -25,6 +25,8 @@ import {
   type VmAction,
   type VmEntity,
   type VmNic,
+  type VmBootstrapShown,
+  VmBootstrapRepository,
 } from '@xenplane/core';
 import { QuotaService, TenantAccessService, vmFootprint } from '@xenplane/tenancy';
 import { NicAllocator } from './nic-allocator.service.js';
@@ -33,7 +35,7 @@ import { VmBootstrapService } from './vm-bootstrap.service.js';
 
 const GiB = 1024 ** 3;
 
-export type VmWithNics = VmEntity & { nics: VmNic[] };
+export type VmWithNics = VmEntity & { nics: VmNic[]; bootstrap?: VmBootstrapShown };
 
 /** VM rules: what may be created and when an action is allowed; every change is recorded with its operation. */
 @Injectable()
@@ -52,6 +54,7 @@ export class VmsService {
     private readonly tenants: TenantAccessService,
     private readonly templates: PoolTemplateRepository,
     private readonly bootstrap: VmBootstrapService,
+    private readonly bootstraps: VmBootstrapRepository,
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
@@ -84,9 +87,9 @@ export class VmsService {
         errorReason: null,
       });
       const nics = await this.nicAllocator.allocate(tx, tenantId, vm.id, networks);
-      await this.bootstrap.record(tx, tenantId, vm.id, vm.name, dto);
+      const bootstrap = await this.bootstrap.record(tx, tenantId, vm.id, vm.name, dto);
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, meta, operationId);
-      return { vm: { ...vm, nics }, operation };
+      return { vm: { ...vm, nics, bootstrap }, operation };
     });
   }
 
@@ -105,7 +108,11 @@ export class VmsService {
   async get(tenantId: string, id: string): Promise<VmWithNics> {
     const vm = await this.vms.find(tenantId, id);
     if (!vm) throw new NotFoundError('vm', id);
-    return { ...vm, nics: await this.nics.listForVms(tenantId, [id]) };
+    return { ...vm, nics: await this.nics.listForVms(tenantId, [id]), bootstrap: await this.shown(tenantId, id) };
+  }
+
+  private async shown(tenantId: string, id: string, q?: EntityManager): Promise<VmBootstrapShown | undefined> {
+    return (await this.bootstraps.shownForVms(tenantId, [id], q)).get(id);
   }
 
   async list(tenantId: string, page: PageRequest): Promise<Page<VmWithNics>> {
@@ -114,7 +121,12 @@ export class VmsService {
       tenantId,
       found.items.map((vm) => vm.id),
     );
-    return { items: found.items.map((vm) => ({ ...vm, nics: nics.filter((n) => n.vmId === vm.id) })), nextCursor: found.nextCursor };
+    const shown = await this.bootstraps.shownForVms(
+      tenantId,
+      found.items.map((vm) => vm.id),
+    );
+    const items = found.items.map((vm) => ({ ...vm, nics: nics.filter((n) => n.vmId === vm.id), bootstrap: shown.get(vm.id) }));
+    return { items, nextCursor: found.nextCursor };
   }
 
   /** Checks the action against the state machine under the VM's row lock, then records its operation. */
@@ -130,7 +142,7 @@ export class VmsService {
         await this.vms.update(tx, tenantId, id, { status: 'deleting' });
         vm.status = 'deleting';
       }
-      return { vm: { ...vm, nics: await this.nics.listForVms(tenantId, [id], tx) }, operation };
+      return { vm: { ...vm, nics: await this.nics.listForVms(tenantId, [id], tx), bootstrap: await this.shown(tenantId, id, tx) }, operation };
     });
   }
 
@@ -157,7 +169,10 @@ export class VmsService {
       await this.operations.checkpoint(tx, tenantId, operationId, 'accepted', { previous });
       const sizes = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, flavorId: flavor.id };
       await this.vms.update(tx, tenantId, id, sizes);
-      return { vm: { ...vm, ...sizes, nics: await this.nics.listForVms(tenantId, [id], tx) }, operation };
+      return {
+        vm: { ...vm, ...sizes, nics: await this.nics.listForVms(tenantId, [id], tx), bootstrap: await this.shown(tenantId, id, tx) },
+        operation,
+      };
     });
   }
 }

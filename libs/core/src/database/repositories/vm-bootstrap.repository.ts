@@ -2,6 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { VmBootstrapEntity } from '../entities/vm-bootstrap.entity.js';
+import { rows } from '../sql.js';
+
+export interface VmBootstrapShown {
+  hostname: string;
+  keypairIds: string[];
+}
 
 /** What VMs' config drives are built from; writes take the transaction first, then every method the tenant id. */
 @Injectable()
@@ -14,5 +20,16 @@ export class VmBootstrapRepository {
 
   find(tenantId: string, vmId: string, q: EntityManager = this.ds.manager): Promise<VmBootstrapEntity | null> {
     return q.findOne(VmBootstrapEntity, { where: { tenantId, vmId } });
+  }
+
+  /** What the API shows of the given VMs' bootstrap (never the user-data): host name and keypair ids. */
+  async shownForVms(tenantId: string, vmIds: string[], q: EntityManager = this.ds.manager): Promise<Map<string, VmBootstrapShown>> {
+    if (!vmIds.length) return new Map();
+    const found = await rows<VmBootstrapShown & { vmId: string }>(
+      q,
+      `SELECT vm_id AS "vmId", hostname, keypair_ids AS "keypairIds" FROM vm_bootstrap WHERE tenant_id = $1 AND vm_id = ANY($2::uuid[])`,
+      [tenantId, vmIds],
+    );
+    return new Map(found.map(({ vmId, ...shown }) => [vmId, shown]));
   }
 }
