@@ -4,7 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buffer } from 'node:stream/consumers';
-import type { NetworkEntity, VmEntity } from '@xenplane/core';
+import { randomBytes } from 'node:crypto';
+import { SecretBox, type NetworkEntity, type VmEntity } from '@xenplane/core';
 import { cloudInitReads, extractIso } from '@xenplane/config-drive/testing';
 import { poolCensus, simFault } from '@xenplane/testing';
 import { XapiClient, XapiPool, XapiStorage } from '@xenplane/xapi-driver';
@@ -175,5 +176,16 @@ describe('vm.create attaches a config drive', () => {
     const seen = await cloudInitReads((await readDrive(after[0].ref)).dir, 'nocloud');
     assert.equal(seen.instanceId, vm.id);
     assert.deepEqual((seen.networkConfig as { ethernets: { eth0: { addresses: string[] } } }).ethernets.eth0.addresses, ['10.44.0.201/24']);
+  });
+
+  test('user-data sealed under another key fails the create with its code, and leaves nothing on the pool', async () => {
+    const { vm, operation } = await seedVm(network.tenantId, 'other-key');
+    const foreign = new SecretBox(randomBytes(32).toString('base64')).seal(SCRIPT);
+    await fx.ds.query(`UPDATE vm_bootstrap SET user_data_sealed = $2 WHERE vm_id = $1`, [vm.id, foreign]);
+    await fx.attempt(operation);
+    const failed = await fx.operation(operation);
+    assert.deepEqual([failed.status, failed.errorCode], ['failed', 'user_data_unreadable']);
+    assert.equal((await poolCensus(fx.sim)).byId.get(vm.id), undefined);
+    assert.deepEqual(await drivesOf(vm.id), []);
   });
 });

@@ -45,7 +45,7 @@ export class ConfigDriveService {
     const b = await this.bootstrap.find(vm.tenantId, vm.id);
     if (!b) return null;
     if (b.userDataSealed && !this.box) throw new SagaError('unavailable', 'the VM has user-data but USER_DATA_KEY is not set on this worker');
-    const userData = b.userDataSealed ? this.box!.open(b.userDataSealed) : null;
+    const userData = b.userDataSealed ? this.openUserData(b.userDataSealed) : null;
     const image = await this.images.find(vm.imageId);
     const nics = (await this.nics.listPlugs(vm.tenantId, vm.id)).map((n) => ({
       device: n.device,
@@ -66,6 +66,14 @@ export class ConfigDriveService {
       nics,
       layout: image?.configDrive ?? 'nocloud',
     });
+  }
+
+  private openUserData(sealed: Buffer): string {
+    try {
+      return this.box!.open(sealed);
+    } catch {
+      throw new SagaError('user_data_unreadable', "the VM's user-data does not open under this worker's USER_DATA_KEY (another key sealed it)");
+    }
   }
 
   /** Builds the VM's drive (content and image) ahead, so that a saga's earlier XAPI steps hide the work. */
