@@ -19,6 +19,7 @@ import { CatalogModule } from './catalog/catalog.module.js';
 import { CommonModule } from './common/common.module.js';
 import type { ApiConfig } from './config/api-env.js';
 import { NetworksModule } from './networks/networks.module.js';
+import { KeypairsModule } from './keypairs/keypairs.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { PoolsModule } from './pools/pools.module.js';
 import { QuotaModule } from './quota/quota.module.js';
@@ -43,6 +44,7 @@ export class ApiModule {
         CatalogModule,
         VmsModule,
         NetworksModule,
+        KeypairsModule,
         OperationsModule,
         PoolsModule,
         QuotaModule,

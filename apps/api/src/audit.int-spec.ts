@@ -80,6 +80,7 @@ describe('audit rows', () => {
         outcome: 'succeeded',
         errorCode: null,
         requestId: created.requestId,
+        details: null,
       },
     );
     assert.ok(Math.abs(Date.parse(row.at as string) - Date.now()) < 60_000);

@@ -16,3 +16,5 @@ export * from './crypto/secret-box.js';
 export * from './util/periodic-task.js';
 export * from './util/with-timeout.js';
 export * from './util/canonical-json.js';
+export * from './crypto/ssh-public-key.js';
+export * from './domain/hostname.js';

@@ -53,6 +53,13 @@ export class AuditEntryView {
   @ApiProperty({ enum: ['succeeded', 'failed', 'unknown'] }) outcome: string;
   @ApiProperty({ type: String, nullable: true, description: 'the problem code of a failed request' }) errorCode: string | null;
   @ApiProperty({ description: 'the X-Request-Id of the request' }) requestId: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    nullable: true,
+    description: "digests of secret fields the request carried (`userDataSha256`: the hex sha256 of a VM's user-data), never the fields",
+  })
+  details: Record<string, string> | null;
 
   static of(this: void, a: AuditEntryEntity): AuditEntryView {
     return {
@@ -70,6 +77,7 @@ export class AuditEntryView {
       outcome: a.outcome,
       errorCode: a.errorCode,
       requestId: a.requestId,
+      details: a.details ?? null,
     };
   }
 }

@@ -43,7 +43,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   invalid_state: 'Not allowed in the current state',
   quota_exceeded: 'Quota exceeded',
   in_use: 'Still in use',
-  name_taken: 'The name is taken',
+  name_taken: 'The name is already in use',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   headers_too_large: 'Request headers too large',

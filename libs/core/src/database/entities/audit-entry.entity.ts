@@ -23,4 +23,6 @@ export class AuditEntryEntity {
   @Column('text') outcome: 'succeeded' | 'failed' | 'unknown';
   @Column('text', { name: 'error_code', nullable: true }) errorCode: string | null;
   @Column('text', { name: 'request_id' }) requestId: string;
+  /** Digests of secret request fields (`userDataSha256`), never the fields themselves */
+  @Column('jsonb', { nullable: true }) details?: Record<string, string> | null;
 }
