@@ -15,6 +15,7 @@ import { ApiKeyQuota1764000012100 } from './1764000012100-ApiKeyQuota.js';
 import { ResourcePresence1764000020000 } from './1764000020000-ResourcePresence.js';
 import { OperatorIdentity1764000014100 } from './1764000014100-OperatorIdentity.js';
 import { BillingCurrency1764000014101 } from './1764000014101-BillingCurrency.js';
+import { Volumes1764000017000 } from './1764000017000-Volumes.js';
 
 export const MIGRATIONS = [
   InitSchema1763900000000,
@@ -32,6 +33,7 @@ export const MIGRATIONS = [
   ResourcePresence1764000020000,
   OperatorIdentity1764000014100,
   BillingCurrency1764000014101,
+  Volumes1764000017000,
 ];
 
 // Any constant works; it only has to be the same for every process that migrates.

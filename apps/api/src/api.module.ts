@@ -24,6 +24,7 @@ import { PoolsModule } from './pools/pools.module.js';
 import { QuotaModule } from './quota/quota.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { VmsModule } from './vms/vms.module.js';
+import { VolumesModule } from './volumes/volumes.module.js';
 
 /** The REST API: one feature module per resource; it records intent in Postgres and never calls XAPI or OVS. */
 @Module({})
@@ -43,6 +44,7 @@ export class ApiModule {
         CatalogModule,
         VmsModule,
         NetworksModule,
+        VolumesModule,
         OperationsModule,
         PoolsModule,
         QuotaModule,

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { JobName, OperationRepository, VmRepository, createLogger, type OperationEntity, type VmEntity } from '@xenplane/core';
+import { JobName, OperationRepository, VmRepository, VolumeRepository, createLogger, type OperationEntity, type VmEntity } from '@xenplane/core';
 import { vmFootprint } from '@xenplane/tenancy';
 import { startQuotaFixture, type QuotaFixture, type VmSize } from '@xenplane/tenancy/testing';
 import { startSimProcess, type SimProcess } from '@xenplane/testing';
@@ -24,7 +24,7 @@ before(async () => {
   pool = new XapiPool(client);
   vms = new VmRepository(fx.ds);
   operations = new OperationRepository(fx.ds);
-  outcome = new VmOutcomeService(fx.ds, vms, operations, fx.quota, fx.lifecycle, createLogger('worker', 'silent'));
+  outcome = new VmOutcomeService(fx.ds, vms, operations, fx.quota, fx.lifecycle, new VolumeRepository(fx.ds), createLogger('worker', 'silent'));
 });
 after(async () => {
   await client?.close();
@@ -34,7 +34,7 @@ after(async () => {
 
 const SIZE: VmSize = { vcpus: 1, memoryMiB: 512, diskGiB: 4 };
 const FAILURE: JobFailure = { terminal: true, code: 'no_capacity', detail: 'HOST_NOT_ENOUGH_FREE_MEMORY' };
-const ZERO = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0 };
+const ZERO = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, volumes: 0, volumeGiB: 0 };
 
 /** What VmsService.create does: charge, VM row and vm.create operation in one transaction. */
 async function createVm(tenantId: string, size = SIZE): Promise<{ vm: VmEntity; op: OperationEntity }> {

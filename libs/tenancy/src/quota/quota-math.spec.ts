@@ -54,6 +54,8 @@ describe('quota arithmetic', () => {
       diskGiB: 20,
       networks: 0,
       apiKeys: 0,
+      volumes: 0,
+      volumeGiB: 0,
     });
   });
 

@@ -21,8 +21,19 @@ export const QUOTA_COLUMN: Record<QuotaResource, string> = {
   diskGiB: 'disk_gib',
   networks: 'networks',
   apiKeys: 'api_keys',
+  volumes: 'volumes',
+  volumeGiB: 'volume_gib',
 };
-const SQL_TYPE: Record<QuotaResource, string> = { vms: 'int', vcpus: 'int', memoryMiB: 'bigint', diskGiB: 'bigint', networks: 'int', apiKeys: 'int' };
+const SQL_TYPE: Record<QuotaResource, string> = {
+  vms: 'int',
+  vcpus: 'int',
+  memoryMiB: 'bigint',
+  diskGiB: 'bigint',
+  networks: 'int',
+  apiKeys: 'int',
+  volumes: 'int',
+  volumeGiB: 'bigint',
+};
 // $2.. carry one value per dimension in QUOTA_RESOURCES order; further parameters follow them.
 const param = (r: QuotaResource) => `$${QUOTA_RESOURCES.indexOf(r) + 2}::${SQL_TYPE[r]}`;
 const each = (f: (col: string, p: string) => string, sep: string) => QUOTA_RESOURCES.map((r) => f(QUOTA_COLUMN[r], param(r))).join(sep);
@@ -40,6 +51,10 @@ const HELD_BY_VMS = `
 const HELD_BY_NETWORKS = `
   SELECT count(*)::int AS networks FROM networks n JOIN resource_presences p ON p.presence = n.presence
   WHERE n.tenant_id = $1 AND p.holds_quota`;
+const HELD_BY_VOLUMES = `
+  SELECT count(*)::int AS volumes, coalesce(sum(v.size_gib), 0)::bigint AS volume_gib
+  FROM volumes v JOIN resource_presences p ON p.presence = v.presence
+  WHERE v.tenant_id = $1 AND p.holds_quota`;
 
 // A key holds its quota until it is revoked.
 const HELD_BY_API_KEYS = `SELECT count(*)::int AS api_keys FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL`;
@@ -131,6 +146,7 @@ export class QuotaRepository {
     const vms = (await one<{ vms: number; vcpus: number; memory_mib: string; disk_gib: string }>(tx, HELD_BY_VMS, [tenantId]))!;
     const nets = (await one<{ networks: number }>(tx, HELD_BY_NETWORKS, [tenantId]))!;
     const keys = (await one<{ api_keys: number }>(tx, HELD_BY_API_KEYS, [tenantId]))!;
+    const vols = (await one<{ volumes: number; volume_gib: string }>(tx, HELD_BY_VOLUMES, [tenantId]))!;
     return {
       vms: vms.vms,
       vcpus: vms.vcpus,
@@ -138,6 +154,8 @@ export class QuotaRepository {
       diskGiB: num(vms.disk_gib),
       networks: nets.networks,
       apiKeys: keys.api_keys,
+      volumes: vols.volumes,
+      volumeGiB: num(vols.volume_gib),
     };
   }
 

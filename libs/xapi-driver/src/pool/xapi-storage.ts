@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { XapiClient } from '../client/xapi-client.js';
 import { exportVdi, importVdi, type ExportVdiOptions, type ImportVdiOptions } from './vdi-transfer.js';
+import { createVdi, destroyObject, findVdiByOtherConfig, resolveSr, vbdsOfVdi, type VbdOfVdi, type VdiSpec } from './vdi-ops.js';
 import { NULL_REF, isNullRef } from './xapi-refs.js';
 
 /** A new object's handles: the ref for this session, the uuid to persist. */
@@ -106,6 +107,42 @@ export class XapiStorage {
   /** The VDI's content as a stream that ends once XAPI's task succeeded. */
   exportVdi(vdiRef: string, opts: ExportVdiOptions = {}): Promise<Readable> {
     return exportVdi(this.client, vdiRef, opts);
+  }
+
+  findVdiByOtherConfig(key: string, value: string): Promise<Handle | null> {
+    return findVdiByOtherConfig(this.client, key, value);
+  }
+
+  /** The SR named by uuid (null: the pool's default SR) and its free bytes. */
+  resolveSr(srUuid: string | null): Promise<{ ref: string; freeBytes: number }> {
+    return resolveSr(this.client, srUuid);
+  }
+
+  createVdi(spec: VdiSpec): Promise<Handle> {
+    return createVdi(this.client, spec);
+  }
+
+  /** VDI.resize: XAPI refuses it while a VBD of the VDI is plugged. */
+  async resizeVdi(vdiRef: string, bytes: number): Promise<void> {
+    await this.client.callAsync('VDI.resize', vdiRef, bytes);
+  }
+
+  async vdiSize(vdiRef: string): Promise<number> {
+    return Number(await this.client.call<number>('VDI.get_virtual_size', vdiRef));
+  }
+
+  vbdsOfVdi(vdiRef: string): Promise<VbdOfVdi[]> {
+    return vbdsOfVdi(this.client, vdiRef);
+  }
+
+  /** VDI.destroy; gone already counts as done. */
+  destroyVdi(vdiRef: string): Promise<void> {
+    return destroyObject(this.client, 'VDI', vdiRef);
+  }
+
+  /** VBD.destroy (the VBD must be unplugged); gone already counts as done. */
+  destroyVbd(vbdRef: string): Promise<void> {
+    return destroyObject(this.client, 'VBD', vbdRef);
   }
 
   async createVbd(spec: VbdSpec): Promise<Handle> {

@@ -10,6 +10,7 @@ import { PoolEntity } from './pool.entity.js';
 import { TenantEntity } from './tenant.entity.js';
 import { VmEntity } from './vm.entity.js';
 import { VmNicEntity } from './vm-nic.entity.js';
+import { VolumeEntity, VolumeTypeEntity } from './volume.entity.js';
 
 export {
   ApiKeyEntity,
@@ -24,11 +25,14 @@ export {
   TenantEntity,
   VmEntity,
   VmNicEntity,
+  VolumeEntity,
+  VolumeTypeEntity,
 };
 export type { ApiKeyRole } from './api-key.entity.js';
 export { VM_STATUSES, type VmStatus } from './vm.entity.js';
 export { OPERATION_STATUSES, type OperationStatus } from './operation.entity.js';
 export { NETWORK_STATUSES, type NetworkStatus } from './network.entity.js';
+export { VOLUME_STATUSES, type VolumeStatus } from './volume.entity.js';
 
 export const ENTITIES = [
   TenantEntity,
@@ -43,4 +47,6 @@ export const ENTITIES = [
   AuditEntryEntity,
   NetworkEntity,
   VmNicEntity,
+  VolumeTypeEntity,
+  VolumeEntity,
 ];
