@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { JobName, OperationRepository, VmRepository, VolumeRepository, type VolumeEntity } from '@xenplane/core';
-import { VOLUME_VDI_KEY } from '@xenplane/xapi-driver';
+import { VOLUME_VDI_KEY, isXapiError, type VbdOfVdi, type XapiStorage } from '@xenplane/xapi-driver';
 import { ResourceLifecycle } from '@xenplane/tenancy';
 import { SagaError, type JobFailure } from '../pipeline/job-failure.js';
 import { HandlesJobs } from '../pipeline/operation-handler.js';
@@ -38,14 +38,23 @@ export class AttachVolumeHandler extends VolumeOperationHandler<{ vbdUuid: strin
     let vbd = vbds.find((b) => b.vmRef === vm.ref);
     // Checked before a VBD is made, so a refused attach leaves nothing on the pool.
     if (vm.running && !vbd?.currentlyAttached && !(await canHotplug(storage, vm.ref))) throw requiresStop('attach');
-    if (!vbd) {
-      const device = (await storage.allowedVbdDevices(vm.ref)).filter((d) => d !== CD_SLOT).sort((a, b) => Number(a) - Number(b))[0];
-      if (!device) throw new SagaError('no_device_slot', 'the VM has no free disk slot');
-      const made = await storage.createVbd({ vmRef: vm.ref, vdiRef: vdi.ref, userdevice: device, bootable: false, mode: 'RW', type: 'Disk' });
-      vbd = { ...made, vmRef: vm.ref, userdevice: device, currentlyAttached: false };
-    }
+    vbd ??= await this.createVbd(storage, vm.ref, vdi.ref);
     if (vm.running && !vbd.currentlyAttached) await storage.plugVbd(vbd.ref);
     return { vbdUuid: vbd.uuid, device: vbd.userdevice };
+  }
+
+  /** In the lowest free disk slot; a concurrent attach to the same VM may take it first (DEVICE_ALREADY_EXISTS), then the next. */
+  private async createVbd(storage: XapiStorage, vmRef: string, vdiRef: string): Promise<VbdOfVdi> {
+    const free = (await storage.allowedVbdDevices(vmRef)).filter((d) => d !== CD_SLOT).sort((a, b) => Number(a) - Number(b));
+    for (const device of free) {
+      try {
+        const made = await storage.createVbd({ vmRef, vdiRef, userdevice: device, bootable: false, mode: 'RW', type: 'Disk' });
+        return { ...made, vmRef, userdevice: device, currentlyAttached: false };
+      } catch (e) {
+        if (!isXapiError(e, 'DEVICE_ALREADY_EXISTS')) throw e;
+      }
+    }
+    throw new SagaError('no_device_slot', 'the VM has no free disk slot');
   }
 
   async succeed(ctx: VolumeContext, made: { vbdUuid: string; device: string }): Promise<void> {
