@@ -98,4 +98,18 @@ test('a volume attaches to a running VM, detaches, and outlives the VM it was at
     rows.map((r) => `${r.kind}:${r.gib}`),
     ['created:4', 'resized:8', 'deleted:8'],
   );
+  // ...and in the tenant's usage to the GiB-second: 4 GiB until the grow, 8 until the delete (whole seconds).
+  const { rows: at } = await db.query(
+    `SELECT floor(extract(epoch FROM occurred_at))::bigint AS s FROM usage_events WHERE resource_id = $1 ORDER BY occurred_at, id`,
+    [volId],
+  );
+  const [c, r, d] = at.map((x) => Number(x.s));
+  assert.ok(d > c, 'the volume existed for whole seconds');
+  const day = new Date(c * 1000).toISOString().slice(0, 10);
+  const window = `?from=${day}T00:00:00Z&to=${new Date(Date.parse(day) + 2 * 86_400_000).toISOString().slice(0, 19)}Z`;
+  const line = await eventually('volume usage', async () => {
+    const items = (await me('GET', `/v1/usage${window}`)).body.items as { sku: string; seconds: number; consumedQuantity: string }[];
+    return items?.find((i) => i.sku === 'volume-gib-hour');
+  });
+  assert.deepEqual([line.seconds, Number(line.consumedQuantity)], [d - c, 4 * (r - c) + 8 * (d - r)]);
 });
