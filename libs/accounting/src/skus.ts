@@ -26,6 +26,7 @@ export interface SkuDefinition {
 }
 
 const VM_SERVICE = { serviceName: 'Virtual Machines', serviceCategory: 'Compute', serviceSubcategory: 'Virtual Machines' } as const;
+const BLOCK_STORAGE = { serviceName: 'Block Storage', serviceCategory: 'Storage', serviceSubcategory: 'Block Storage' } as const;
 
 export const SKU_CATALOG: Readonly<Record<Sku, SkuDefinition>> = {
   'vm-hour': {
@@ -68,9 +69,7 @@ export const SKU_CATALOG: Readonly<Record<Sku, SkuDefinition>> = {
     sku: 'disk-gib-hour',
     pricingUnit: 'GiB-Hours',
     consumedUnit: 'GiB-Seconds',
-    serviceName: 'Block Storage',
-    serviceCategory: 'Storage',
-    serviceSubcategory: 'Block Storage',
+    ...BLOCK_STORAGE,
     resourceType: 'Volume',
     resourceKind: 'disk',
     skuMeter: 'Disk Allocation Time',
@@ -96,9 +95,7 @@ export const SKU_CATALOG: Readonly<Record<Sku, SkuDefinition>> = {
     sku: 'volume-gib-hour',
     pricingUnit: 'GiB-Hours',
     consumedUnit: 'GiB-Seconds',
-    serviceName: 'Block Storage',
-    serviceCategory: 'Storage',
-    serviceSubcategory: 'Block Storage',
+    ...BLOCK_STORAGE,
     resourceType: 'Volume',
     resourceKind: 'volume',
     skuMeter: 'Volume Allocation Time',
