@@ -199,6 +199,17 @@ describe('attach, detach, grow and delete', () => {
   });
 });
 
+describe('a tenant with volumes', () => {
+  test('cannot be deleted while a volume is live (its VDI would be left behind), and can once it is deleted', async () => {
+    const a = await tenant('vol-tenant-delete');
+    const vol = await volume(a.token);
+    const refused = await api.call('DELETE', `/v1/tenants/${a.id}`);
+    assert.equal(refused.status, 409, JSON.stringify(refused.body));
+    await db.query(`UPDATE volumes SET status = 'deleted', presence = 'released' WHERE id = $1`, [vol]);
+    assert.equal((await api.call('DELETE', `/v1/tenants/${a.id}`)).status, 204);
+  });
+});
+
 describe('/v1/volume-types', () => {
   test('operators define types (a name taken is 409); tenants list them and create volumes of a type; a tenant may not define one', async () => {
     const a = await tenant('vol-types');

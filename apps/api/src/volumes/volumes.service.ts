@@ -76,6 +76,8 @@ export class VolumesService {
       if (vm.status !== 'running' && vm.status !== 'stopped') {
         throw new InvalidStateError(`cannot attach a volume to a VM that is ${vm.status}`, { currentStatus: vm.status, action: 'attach' });
       }
+      // A VDI plugs only into a VM of its own pool.
+      if (vm.poolId !== volume.poolId) throw new DomainError('conflict', `VM ${vmId} is on another pool than volume ${id}`);
       await this.assertIdle(tx, tenantId, vmId, 'vm');
       const operation = await this.launcher.launch(tx, tenantId, JobName.VolumeAttach, { type: 'volume', id }, meta);
       return { operation, patch: { status: 'attaching', vmId } };
