@@ -25,6 +25,7 @@ import { PoolsModule } from './pools/pools.module.js';
 import { QuotaModule } from './quota/quota.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { VmsModule } from './vms/vms.module.js';
+import { VolumesModule } from './volumes/volumes.module.js';
 
 /** The REST API: one feature module per resource; it records intent in Postgres and never calls XAPI or OVS. */
 @Module({})
@@ -45,6 +46,7 @@ export class ApiModule {
         VmsModule,
         NetworksModule,
         KeypairsModule,
+        VolumesModule,
         OperationsModule,
         PoolsModule,
         QuotaModule,
