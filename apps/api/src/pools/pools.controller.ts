@@ -1,10 +1,10 @@
-import { Body, Controller, Get, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { OperatorOnly } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
-import { CreatePoolDto, HostQueryDto, HostView, PoolView } from './pool.dto.js';
+import { CreatePoolDto, HostQueryDto, HostView, PoolIdentityDto, PoolIdentityView, PoolView } from './pool.dto.js';
 import { PoolsService } from './pools.service.js';
 
 @ApiTags('pools')
@@ -32,6 +32,22 @@ export class PoolsController {
   async get(@Param('id', UuidParamPipe) id: string): Promise<PoolView> {
     const { pool, hostCount } = await this.pools.get(id);
     return PoolView.of(pool, hostCount);
+  }
+
+  @Post('pools/:id/identity')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: "Answer a pool held because it shows another pool's identity",
+    description:
+      'A pool whose URL answers with another pool uuid than the one first seen (a reset simulator, a re-pointed URL) is held in ' +
+      'status identity_mismatch: no VM is judged vanished and no quota released. adopt takes the new uuid as the identity, after ' +
+      'which the reconciler releases the VMs the new pool lacks; revert keeps the registered identity and checks again. 409 ' +
+      'invalid_state when the pool is not held.',
+  })
+  @ApiOkResponse({ type: PoolIdentityView })
+  async identity(@Param('id', UuidParamPipe) id: string, @Body() dto: PoolIdentityDto): Promise<PoolIdentityView> {
+    const { pool, hostCount, vmsToReconcile } = await this.pools.resolveIdentity(id, dto.action);
+    return { pool: PoolView.of(pool, hostCount), vmsToReconcile };
   }
 
   @Get('hosts')

@@ -5,12 +5,14 @@ import type { DataSource } from 'typeorm';
 import {
   ConflictError,
   DomainError,
+  InvalidStateError,
   fieldError,
   isUniqueViolation,
   HostRepository,
   NotFoundError,
   PoolRepository,
   SecretBox,
+  VmRepository,
   type HostEntity,
   type Page,
   type PageRequest,
@@ -48,6 +50,7 @@ export class PoolsService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly pools: PoolRepository,
     private readonly hosts: HostRepository,
+    private readonly vms: VmRepository,
   ) {
     this.box = config.POOL_ENCRYPTION_KEY ? new SecretBox(config.POOL_ENCRYPTION_KEY) : undefined;
   }
@@ -86,6 +89,17 @@ export class PoolsService {
   async list(page: PageRequest): Promise<{ page: Page<PoolEntity>; hostCounts: Map<string, number> }> {
     const [result, hostCounts] = await Promise.all([this.pools.list(page), this.hosts.countByPool()]);
     return { page: result, hostCounts };
+  }
+
+  /** An operator's answer to a pool held for an identity mismatch (PoolRepository.resolveIdentity says what each means). */
+  async resolveIdentity(id: string, action: 'adopt' | 'revert'): Promise<{ pool: PoolEntity; hostCount: number; vmsToReconcile: number }> {
+    const resolved = await this.ds.transaction((tx) => this.pools.resolveIdentity(tx, id, action));
+    if (!resolved) {
+      const { pool } = await this.get(id);
+      throw new InvalidStateError(`pool ${id} is ${pool.status}, not held for an identity mismatch`, { poolStatus: pool.status });
+    }
+    const vmsToReconcile = action === 'adopt' ? (await this.vms.listSettledInPool(id)).length : 0;
+    return { pool: resolved, hostCount: (await this.hosts.countByPool()).get(id) ?? 0, vmsToReconcile };
   }
 
   listHosts(page: PageRequest, poolId?: string): Promise<Page<HostEntity>> {
