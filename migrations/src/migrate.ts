@@ -14,6 +14,7 @@ import { IdempotencyPerKey1764000012000 } from './1764000012000-IdempotencyPerKe
 import { ApiKeyQuota1764000012100 } from './1764000012100-ApiKeyQuota.js';
 import { ResourcePresence1764000020000 } from './1764000020000-ResourcePresence.js';
 import { PoolIdentity1764000014200 } from './1764000014200-PoolIdentity.js';
+import { VmLiveMax1764000014201 } from './1764000014201-VmLiveMax.js';
 
 export const MIGRATIONS = [
   InitSchema1763900000000,
@@ -30,6 +31,7 @@ export const MIGRATIONS = [
   ApiKeyQuota1764000012100,
   ResourcePresence1764000020000,
   PoolIdentity1764000014200,
+  VmLiveMax1764000014201,
 ];
 
 // Any constant works; it only has to be the same for every process that migrates.

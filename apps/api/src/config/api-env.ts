@@ -40,6 +40,12 @@ const schema = z.object({
     .refine(trustProxyValid, 'false, true, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal, uniquelocal')
     .default('false')
     .transform(trustProxy),
+  // A VM's live maximums (VCPUs_max, memory_static_max) as a factor of its size: how far it may grow without a stop.
+  LIVE_RESIZE_HEADROOM: z.coerce
+    .number({ error: 'must be a number from 1 to 16' })
+    .min(1, 'must be at least 1 (1: no live growth)')
+    .max(16, 'must be at most 16')
+    .default(2),
   // Who bills, in FOCUS exports (ProviderName, InvoiceIssuerName, PublisherName, ServiceProviderName, HostProviderName).
   BILLING_PROVIDER_NAME: z
     .string()

@@ -15,6 +15,7 @@ import {
   MinLength,
 } from 'class-validator';
 import type { OperationEntity, VmEntity } from '@xenplane/core';
+import { liveMaxOf } from './vm-sizing.js';
 
 export class CreateVmDto {
   @ApiProperty({ example: 'web-1', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
@@ -73,6 +74,11 @@ export class NicView {
   @ApiProperty() ip: string;
 }
 
+export class LiveMaxView {
+  @ApiProperty({ example: 4 }) vcpus: number;
+  @ApiProperty({ example: 4096 }) memoryMiB: number;
+}
+
 export class VmView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) tenantId: string;
@@ -83,6 +89,11 @@ export class VmView {
   @ApiProperty() vcpus: number;
   @ApiProperty() memoryMiB: number;
   @ApiProperty() diskGiB: number;
+  @ApiProperty({
+    type: LiveMaxView,
+    description: 'what it may grow to while running (XAPI VCPUs_max, memory_static_max); more, or a larger disk, is 409 requires_stop',
+  })
+  liveMax: LiveMaxView;
   @ApiProperty({ type: [NicView] }) nics: NicView[];
   @ApiProperty({ type: String, nullable: true, description: 'XAPI uuid of the host it runs on' }) hostId: string | null;
   @ApiProperty({ type: String, nullable: true }) xapiUuid: string | null;
@@ -102,6 +113,7 @@ export class VmView {
       vcpus: vm.vcpus,
       memoryMiB: vm.memoryMiB,
       diskGiB: vm.diskGiB,
+      liveMax: liveMaxOf(vm),
       nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip })),
       hostId: vm.hostUuid,
       xapiUuid: vm.xapiUuid,

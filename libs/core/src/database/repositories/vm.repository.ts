@@ -13,7 +13,11 @@ export type SettledVm = Pick<VmEntity, 'id' | 'tenantId' | 'xapiUuid' | 'status'
 export class VmRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(tx: EntityManager, vm: Omit<VmEntity, 'createdAt' | 'updatedAt' | 'presence'>): Promise<VmEntity> {
+  async insert(
+    tx: EntityManager,
+    vm: Omit<VmEntity, 'createdAt' | 'updatedAt' | 'presence' | 'liveMaxVcpus' | 'liveMaxMemoryMiB'> &
+      Partial<Pick<VmEntity, 'liveMaxVcpus' | 'liveMaxMemoryMiB'>>,
+  ): Promise<VmEntity> {
     const inserted = await tx.createQueryBuilder().insert().into(VmEntity).values(vm).returning('*').execute();
     return tx.create(VmEntity, inserted.generatedMaps[0] as VmEntity);
   }
