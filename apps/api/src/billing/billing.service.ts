@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { BillingRepository, PeriodsRepository, SKUS, SKU_CATALOG, roundMoney, type Sku } from '@xenplane/accounting';
-import { ConflictError, DomainError, fieldError } from '@xenplane/core';
+import { DomainError, fieldError } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { shownPeriod } from './period-range.js';
 import { PriceListView, UsageItemView, type InvoicesView, type PutPricesDto, type UsageView } from './billing.dto.js';
@@ -39,7 +39,8 @@ export class BillingService {
     const from = dto.effectiveFrom ? new Date(dto.effectiveFrom) : new Date();
     const r = await this.ds.transaction((tx) => this.billing.addPriceVersion(tx, from, dto.currency, dto.items));
     if ('ratedThrough' in r) {
-      throw new ConflictError(
+      throw new DomainError(
+        'prices_already_rated',
         `hours before ${r.ratedThrough.toISOString()} are already rated, or a version starts exactly then; prices apply from a later time`,
         { ratedThrough: r.ratedThrough.toISOString() },
       );

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  ConflictError,
+  NameTakenError,
   isUniqueViolation,
   FlavorRepository,
   ImageRepository,
@@ -13,11 +13,11 @@ import {
   type PageRequest,
 } from '@xenplane/core';
 
-async function uniquely<T>(what: string, fn: () => Promise<T>): Promise<T> {
+async function uniquely<T>(kind: string, name: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (isUniqueViolation(err)) throw new ConflictError(`${what} exists`);
+    if (isUniqueViolation(err)) throw new NameTakenError(kind, name);
     throw err;
   }
 }
@@ -32,7 +32,7 @@ export class CatalogService {
   ) {}
 
   createFlavor(f: Omit<FlavorEntity, 'id' | 'createdAt'>): Promise<FlavorEntity> {
-    return uniquely(`a flavor named "${f.name}"`, () => this.flavors.insert(this.ds.manager, { id: randomUUID(), ...f }));
+    return uniquely('flavor', f.name, () => this.flavors.insert(this.ds.manager, { id: randomUUID(), ...f }));
   }
 
   listFlavors(page: PageRequest): Promise<Page<FlavorEntity>> {
@@ -40,7 +40,7 @@ export class CatalogService {
   }
 
   createImage(i: Omit<ImageEntity, 'id' | 'createdAt'>): Promise<ImageEntity> {
-    return uniquely(`an image named "${i.name}"`, () => this.images.insert(this.ds.manager, { id: randomUUID(), ...i }));
+    return uniquely('image', i.name, () => this.images.insert(this.ds.manager, { id: randomUUID(), ...i }));
   }
 
   listImages(page: PageRequest): Promise<Page<ImageEntity>> {

@@ -54,7 +54,7 @@ export class NetworksController {
 
   @Delete(':id')
   @HttpCode(202)
-  @ApiAcceptedResponse({ type: NetworkAcceptedView, description: '409 conflict while VMs are attached' })
+  @ApiAcceptedResponse({ type: NetworkAcceptedView, description: '409 in_use (usedBy.vms) while VMs are attached' })
   async remove(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,

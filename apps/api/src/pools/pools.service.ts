@@ -3,12 +3,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  ConflictError,
   DomainError,
   InvalidStateError,
   fieldError,
   isUniqueViolation,
   HostRepository,
+  NameTakenError,
   NotFoundError,
   PoolRepository,
   SecretBox,
@@ -75,7 +75,7 @@ export class PoolsService {
         ...tls,
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`a pool named "${p.name}" exists`);
+      if (isUniqueViolation(err)) throw new NameTakenError('pool', p.name);
       throw err;
     }
   }

@@ -9,6 +9,15 @@ export const ERROR_STATUS = {
   request_timeout: 408,
   conflict: 409,
   invalid_state: 409,
+  operation_in_progress: 409,
+  name_taken: 409,
+  in_use: 409,
+  network_full: 409,
+  address_contention: 409,
+  idempotency_key_in_progress: 409,
+  period_closed: 409,
+  period_not_rated: 409,
+  prices_already_rated: 409,
   quota_exceeded: 409,
   requires_stop: 409,
   payload_too_large: 413,
@@ -35,6 +44,15 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   request_timeout: 'The request took too long to arrive',
   conflict: 'Conflict with the current state',
   invalid_state: 'Not allowed in the current state',
+  operation_in_progress: 'Another operation on this resource is in progress',
+  name_taken: 'The name is taken',
+  in_use: 'Still in use',
+  network_full: 'The network has no free address',
+  address_contention: 'No address could be allocated now',
+  idempotency_key_in_progress: 'A request with this Idempotency-Key is in progress',
+  period_closed: 'The billing period is closed',
+  period_not_rated: 'The billing period is not fully rated',
+  prices_already_rated: 'Those hours are already rated',
   quota_exceeded: 'Quota exceeded',
   requires_stop: 'Only possible while the VM is stopped',
   payload_too_large: 'Request body too large',
@@ -77,9 +95,38 @@ export class InvalidStateError extends DomainError {
   }
 }
 
+/** @deprecated a 409 says which conflict it is: throw a DomainError with a specific code (name_taken, in_use, ...). */
 export class ConflictError extends DomainError {
   constructor(message: string, extra: Record<string, unknown> = {}) {
     super('conflict', message, extra);
+  }
+}
+
+/** 409 name_taken: a unique name is already used by another `kind`. */
+export class NameTakenError extends DomainError {
+  constructor(kind: string, name: string) {
+    super('name_taken', `a ${kind} named "${name}" exists`, { kind, name });
+  }
+}
+
+/** 409 in_use: refused while something still uses the resource; `usedBy` says what (ids by kind, or counts). */
+export class InUseError extends DomainError {
+  constructor(message: string, usedBy: Record<string, unknown>) {
+    super('in_use', message, { usedBy });
+  }
+}
+
+/** 409 operation_in_progress: one operation at a time per resource; names the one running (when still there). */
+export class OperationInProgressError extends DomainError {
+  constructor(resource: { type: string; id: string }, active: { id: string; kind: string } | null) {
+    super(
+      'operation_in_progress',
+      `another operation on ${resource.type} ${resource.id} is in progress${active ? ` (${active.kind} ${active.id})` : ''}`,
+      {
+        operationId: active?.id ?? null,
+        operationKind: active?.kind ?? null,
+      },
+    );
   }
 }
 

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ConflictError, isUniqueViolation, NotFoundError, type Page, type PageRequest, type TenantEntity } from '@xenplane/core';
+import { InUseError, isUniqueViolation, NameTakenError, NotFoundError, type Page, type PageRequest, type TenantEntity } from '@xenplane/core';
 import type { QuotaLimits } from '../quota/quota-math.js';
 import { QuotaService } from '../quota/quota.service.js';
 import { TenantRepository } from './tenant.repository.js';
@@ -24,7 +24,7 @@ export class TenantsService {
         return tenant;
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`a tenant named "${name}" exists`);
+      if (isUniqueViolation(err)) throw new NameTakenError('tenant', name);
       throw err;
     }
   }
@@ -44,7 +44,7 @@ export class TenantsService {
     try {
       await this.tenants.rename(this.ds.manager, id, name);
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`a tenant named "${name}" exists`);
+      if (isUniqueViolation(err)) throw new NameTakenError('tenant', name);
       throw err;
     }
     return this.get(id);
@@ -53,8 +53,9 @@ export class TenantsService {
   /** The tenant goes with its keys in one transaction, only if it owns nothing live. */
   async delete(id: string): Promise<void> {
     await this.get(id);
-    if ((await this.ds.transaction((tx) => this.tenants.deleteIfEmpty(tx, id))) === 'not_empty') {
-      throw new ConflictError('the tenant still owns resources; delete them first');
+    const result = await this.ds.transaction((tx) => this.tenants.deleteIfEmpty(tx, id));
+    if (result !== 'deleted') {
+      throw new InUseError(`the tenant still owns ${result.vms} VMs and ${result.networks} networks; delete them first`, result);
     }
   }
 }

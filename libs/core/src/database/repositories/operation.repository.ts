@@ -29,6 +29,16 @@ export class OperationRepository {
     return this.ds.manager.findOne(OperationEntity, { where: { tenantId, id } });
   }
 
+  /** The resource's queued or running operation (at most one: uq_operations_active_resource), read in `q`. */
+  async findActiveFor(q: EntityManager, tenantId: string, resourceId: string): Promise<{ id: string; kind: string } | null> {
+    const [active] = await rows<{ id: string; kind: string }>(
+      q,
+      `SELECT id, kind FROM operations WHERE tenant_id = $1 AND resource_id = $2 AND status IN ('queued', 'running') LIMIT 1`,
+      [tenantId, resourceId],
+    );
+    return active ?? null;
+  }
+
   list(tenantId: string, page: PageRequest, resourceId?: string): Promise<Page<OperationEntity>> {
     const qb = this.ds.manager.createQueryBuilder(OperationEntity, 'op').where('op.tenant_id = :tenantId', { tenantId });
     if (resourceId) qb.andWhere('op.resource_id = :resourceId', { resourceId });
