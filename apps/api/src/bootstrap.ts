@@ -8,7 +8,7 @@ import { PinoNestLogger, PoolRepository } from '@xenplane/core';
 import { ApiKeysService } from '@xenplane/tenancy';
 import { ApiModule } from './api.module.js';
 import { answerClientErrors, hostHeaderMiddleware } from './common/client-error.handler.js';
-import { documentProblems } from './common/problem.openapi.js';
+import { finishDocument } from './common/problem.openapi.js';
 import { jsonBodyMiddleware } from './common/json-body.middleware.js';
 import { requestContextMiddleware } from './common/request-context.middleware.js';
 import { createValidationPipe } from './common/validation.pipe.js';
@@ -30,7 +30,7 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
   app.use(jsonBodyMiddleware);
   app.useGlobalPipes(createValidationPipe());
 
-  const openapi = documentProblems(
+  const openapi = finishDocument(
     SwaggerModule.createDocument(
       app,
       new DocumentBuilder()

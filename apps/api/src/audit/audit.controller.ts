@@ -6,6 +6,7 @@ import { mapPage, PageOf } from '../common/page.view.js';
 import { TenantPageQueryDto } from '../common/query.dto.js';
 import { AuditEntryView } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 /** Operators read every tenant's audit log (`?tenantId=` narrows it); tenant admins their own; members none. */
 @ApiTags('audit')
@@ -17,6 +18,11 @@ export class AuditController {
 
   @Get()
   @ApiOkResponse({ type: PageOf(AuditEntryView), description: 'oldest first; follow nextCursor for newer entries' })
+  @ApiDoc({
+    summary: 'List the audit log',
+    description:
+      "Every state-changing request made with a valid key, newest first: who (key, role), what (method, route, resource), when and the answer's status and code. Operators see every tenant's (or one's with tenantId); tenant admins their own tenant's.",
+  })
   async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
     return mapPage(await this.audit.list(p, q.tenantId, q), AuditEntryView.of);
   }

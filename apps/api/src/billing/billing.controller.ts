@@ -4,6 +4,7 @@ import type { Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
 import { InvoiceQueryDto, InvoicesView, PriceListView, PricesQueryDto, PutPricesDto, UsageQueryDto, UsageView } from './billing.dto.js';
 import { BillingService } from './billing.service.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 /** Prices (operators set them, everyone reads them) and metered usage (operators: any tenant; tenants: their own). */
 @ApiTags('billing')
@@ -15,6 +16,11 @@ export class BillingController {
   @Get('prices')
   @AnyRole()
   @ApiOkResponse({ type: PriceListView })
+  @ApiDoc({
+    summary: 'Get the price list',
+    description: 'The price list in force at `at` (default now): a currency and a unit price per SKU.',
+    errors: ['not_found'],
+  })
   prices(@Query() q: PricesQueryDto): Promise<PriceListView> {
     return this.billing.prices(q.at);
   }
@@ -22,6 +28,12 @@ export class BillingController {
   @Put('prices')
   @Roles('operator')
   @ApiOkResponse({ type: PriceListView, description: 'the new version' })
+  @ApiDoc({
+    summary: 'Publish a price list',
+    description:
+      'Adds a price version effective from a time (default now) for every SKU. Hours already rated keep their prices: a version starting before the rated hours is 409 prices_already_rated.',
+    errors: ['prices_already_rated'],
+  })
   putPrices(@Body() dto: PutPricesDto): Promise<PriceListView> {
     return this.billing.putPrices(dto);
   }
@@ -29,6 +41,10 @@ export class BillingController {
   @Get('usage')
   @AnyRole()
   @ApiOkResponse({ type: UsageView })
+  @ApiDoc({
+    summary: 'Get usage records',
+    description: "Hourly usage records in a window of at most 31 days: the tenant's own, or (operators) any tenant's.",
+  })
   usage(@CurrentPrincipal() p: Principal, @Query() q: UsageQueryDto): Promise<UsageView> {
     return this.billing.usage(p, q);
   }
@@ -36,6 +52,11 @@ export class BillingController {
   @Get('billing/invoices')
   @AnyRole()
   @ApiOkResponse({ type: InvoicesView })
+  @ApiDoc({
+    summary: 'Get an invoice',
+    description: "A tenant's charges for a billing period, per SKU and resource.",
+    errors: ['period_out_of_range'],
+  })
   invoices(@CurrentPrincipal() p: Principal, @Query() q: InvoiceQueryDto): Promise<InvoicesView> {
     return this.billing.invoices(p, q);
   }

@@ -5,6 +5,7 @@ import { mapPage, PageOf } from '../common/page.view.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { CatalogService } from './catalog.service.js';
 import { CreateFlavorDto, CreateImageDto, FlavorView, ImageView } from './catalog.dto.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 /** Operators define flavors and images; every key may read them to pick what to create. */
 @ApiTags('catalog')
@@ -16,6 +17,12 @@ export class CatalogController {
   @Post('flavors')
   @OperatorOnly()
   @ApiCreatedResponse({ type: FlavorView })
+  @ApiDoc({
+    summary: 'Create a flavor',
+    description:
+      'A size VMs are created with: vCPUs, memory and boot disk. VMs copy it when they are created, so a later change never resizes a VM silently.',
+    errors: ['name_taken'],
+  })
   async createFlavor(@Body() dto: CreateFlavorDto): Promise<FlavorView> {
     return FlavorView.of(await this.catalog.createFlavor(dto));
   }
@@ -23,6 +30,10 @@ export class CatalogController {
   @Get('flavors')
   @AnyRole()
   @ApiOkResponse({ type: PageOf(FlavorView) })
+  @ApiDoc({
+    summary: 'List flavors',
+    description: 'Every flavor, a page at a time; any key may read them.',
+  })
   async listFlavors(@Query() q: PageQueryDto) {
     return mapPage(await this.catalog.listFlavors(q), FlavorView.of);
   }
@@ -30,6 +41,11 @@ export class CatalogController {
   @Post('images')
   @OperatorOnly()
   @ApiCreatedResponse({ type: ImageView })
+  @ApiDoc({
+    summary: 'Create an image',
+    description: "A XAPI template (name_label or uuid) VMs are cloned from; the pool's template is looked up when a VM is created.",
+    errors: ['name_taken'],
+  })
   async createImage(@Body() dto: CreateImageDto): Promise<ImageView> {
     return ImageView.of(await this.catalog.createImage(dto));
   }
@@ -37,6 +53,10 @@ export class CatalogController {
   @Get('images')
   @AnyRole()
   @ApiOkResponse({ type: PageOf(ImageView) })
+  @ApiDoc({
+    summary: 'List images',
+    description: 'Every image, a page at a time; any key may read them.',
+  })
   async listImages(@Query() q: PageQueryDto) {
     return mapPage(await this.catalog.listImages(q), ImageView.of);
   }

@@ -11,6 +11,7 @@ import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { OperationView } from '../vms/vm.dto.js';
 import { CreateNetworkDto, NetworkAcceptedView, NetworkView } from './network.dto.js';
 import { NetworksService, type ShownNetwork } from './networks.service.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 function accepted(p: Principal, res: Response, r: { network: ShownNetwork; operation: OperationEntity }): NetworkAcceptedView {
   res.setHeader('Location', `/v1/operations/${r.operation.id}`);
@@ -30,6 +31,12 @@ export class NetworksController {
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: NetworkAcceptedView, description: 'charges the networks quota at once' })
+  @ApiDoc({
+    summary: 'Create a private network',
+    description:
+      "Accepts a network (202) with a CIDR of the tenant's choosing (tenants may overlap); it is active once the worker made it on the pool. Counts against the networks quota.",
+    errors: ['quota_exceeded'],
+  })
   async create(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
@@ -42,12 +49,20 @@ export class NetworksController {
 
   @Get()
   @ApiOkResponse({ type: PageOf(NetworkView) })
+  @ApiDoc({
+    summary: 'List networks',
+    description: "The tenant's networks, a page at a time.",
+  })
   async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
     return mapPage(await this.networks.list(await this.access.resolve(p, q.tenantId), q), (n) => NetworkView.of(n, isOperator(p)));
   }
 
   @Get(':id')
   @ApiOkResponse({ type: NetworkView })
+  @ApiDoc({
+    summary: 'Get a network',
+    description: 'One network: CIDR, gateway, status and its XAPI network.',
+  })
   async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
     return NetworkView.of(await this.networks.get(await this.access.resolve(p, q.tenantId), id), isOperator(p));
   }
@@ -55,6 +70,11 @@ export class NetworksController {
   @Delete(':id')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: NetworkAcceptedView, description: '409 in_use (usedBy.vms) while VMs are attached' })
+  @ApiDoc({
+    summary: 'Delete a network',
+    description: "Accepts the deletion (202) when no live VM is attached: otherwise 409 in_use with the attached VMs' ids.",
+    errors: ['invalid_state', 'in_use', 'operation_in_progress'],
+  })
   async remove(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,

@@ -7,6 +7,7 @@ import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { OperationView } from '../vms/vm.dto.js';
 import { OperationsService } from './operations.service.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 @ApiTags('operations')
 @ApiBearerAuth()
@@ -20,12 +21,20 @@ export class OperationsController {
 
   @Get()
   @ApiOkResponse({ type: PageOf(OperationView) })
+  @ApiDoc({
+    summary: 'List operations',
+    description: "The tenant's operations, newest first: what was asked, its status and, when it failed, the code and detail.",
+  })
   async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
     return mapPage(await this.operations.list(await this.access.resolve(p, q.tenantId), q), OperationView.of);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: OperationView })
+  @ApiDoc({
+    summary: 'Get an operation',
+    description: 'One operation: queued, running, succeeded or failed (with error.code and error.detail). Poll it after a 202.',
+  })
   async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
     return OperationView.of(await this.operations.get(await this.access.resolve(p, q.tenantId), id));
   }

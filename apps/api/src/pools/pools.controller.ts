@@ -1,11 +1,12 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { OperatorOnly } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { CreatePoolDto, HostQueryDto, HostView, PoolIdentityDto, PoolIdentityView, PoolView } from './pool.dto.js';
 import { PoolsService } from './pools.service.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 @ApiTags('pools')
 @ApiBearerAuth()
@@ -16,12 +17,22 @@ export class PoolsController {
 
   @Post('pools')
   @ApiCreatedResponse({ type: PoolView, description: 'status stays pending until a worker has connected' })
+  @ApiDoc({
+    summary: 'Register a XAPI pool',
+    description:
+      "Stores the pool's URL and credentials (the password sealed with POOL_ENCRYPTION_KEY, never returned); status stays pending until a worker has connected. https pools may pin a CA or a certificate fingerprint.",
+    errors: ['name_taken'],
+  })
   async register(@Body() dto: CreatePoolDto): Promise<PoolView> {
     return PoolView.of(await this.pools.register(dto), 0);
   }
 
   @Get('pools')
   @ApiOkResponse({ type: PageOf(PoolView) })
+  @ApiDoc({
+    summary: 'List pools',
+    description: 'Every registered pool with its status, identity and host count.',
+  })
   async list(@Query() q: PageQueryDto) {
     const { page, hostCounts } = await this.pools.list(q);
     return mapPage(page, (p) => PoolView.of(p, hostCounts.get(p.id) ?? 0));
@@ -29,6 +40,10 @@ export class PoolsController {
 
   @Get('pools/:id')
   @ApiOkResponse({ type: PoolView })
+  @ApiDoc({
+    summary: 'Get a pool',
+    description: 'One pool: status (pending, connected, error, identity_mismatch), last error, XAPI identity and host count.',
+  })
   async get(@Param('id', UuidParamPipe) id: string): Promise<PoolView> {
     const { pool, hostCount } = await this.pools.get(id);
     return PoolView.of(pool, hostCount);
@@ -36,15 +51,13 @@ export class PoolsController {
 
   @Post('pools/:id/identity')
   @HttpCode(200)
-  @ApiOperation({
+  @ApiOkResponse({ type: PoolIdentityView })
+  @ApiDoc({
     summary: "Answer a pool held because it shows another pool's identity",
     description:
-      'A pool whose URL answers with another pool uuid than the one first seen (a reset simulator, a re-pointed URL) is held in ' +
-      'status identity_mismatch: no VM is judged vanished and no quota released. adopt takes the new uuid as the identity, after ' +
-      'which the reconciler releases the VMs the new pool lacks; revert keeps the registered identity and checks again. 409 ' +
-      'invalid_state when the pool is not held.',
+      'A pool whose URL answers with another pool uuid than the one first seen (a reset simulator, a re-pointed URL) is held in status identity_mismatch: no VM is judged vanished and no quota released. adopt takes the new uuid as the identity, after which the reconciler releases the VMs the new pool lacks; revert keeps the registered identity and checks again. 409 invalid_state when the pool is not held.',
+    errors: ['invalid_state'],
   })
-  @ApiOkResponse({ type: PoolIdentityView })
   async identity(@Param('id', UuidParamPipe) id: string, @Body() dto: PoolIdentityDto): Promise<PoolIdentityView> {
     const { pool, hostCount, vmsToReconcile } = await this.pools.resolveIdentity(id, dto.action);
     return { pool: PoolView.of(pool, hostCount), vmsToReconcile };
@@ -52,6 +65,10 @@ export class PoolsController {
 
   @Get('hosts')
   @ApiOkResponse({ type: PageOf(HostView) })
+  @ApiDoc({
+    summary: 'List hosts',
+    description: 'The hosts of every pool (or of one, with poolId) as the workers last saw them.',
+  })
   async hosts(@Query() q: HostQueryDto) {
     return mapPage(await this.pools.listHosts(q, q.poolId), HostView.of);
   }

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiKeysService, type Principal } from '@xenplane/tenancy';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
@@ -7,6 +7,7 @@ import { PageQueryDto } from '../common/query.dto.js';
 import { ReturnsSecret } from '../common/secret-fields.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './tenant.dto.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 /** Operators manage any tenant's keys; tenant admins their own (the service checks which tenant); members none. */
 @ApiTags('api-keys')
@@ -18,14 +19,13 @@ export class ApiKeysController {
 
   @Post()
   @ReturnsSecret('token')
-  @ApiOperation({
-    summary: 'create an API key (its token is shown in this answer only)',
-    description:
-      'The token is in this answer only and is never stored. A retry with the same Idempotency-Key (from the same key) replays ' +
-      'the answer with `Idempotent-Replayed: true` and `token: null`: revoke that key and create another if the first answer was lost. ' +
-      "Counts against the tenant's `apiKeys` quota until revoked.",
-  })
   @ApiCreatedResponse({ type: CreatedApiKeyView, headers: { 'Cache-Control': { description: 'no-store', schema: { type: 'string' } } } })
+  @ApiDoc({
+    summary: 'Create an API key (its token is shown in this answer only)',
+    description:
+      "The token is in this answer only and is never stored. A retry with the same Idempotency-Key (from the same key) replays the answer with `Idempotent-Replayed: true` and `token: null`: revoke that key and create another if the first answer was lost. Counts against the tenant's `apiKeys` quota until revoked.",
+    errors: ['quota_exceeded'],
+  })
   async create(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId', UuidParamPipe) tenantId: string,
@@ -37,12 +37,20 @@ export class ApiKeysController {
 
   @Get()
   @ApiOkResponse({ type: PageOf(ApiKeyView) })
+  @ApiDoc({
+    summary: "List a tenant's API keys",
+    description: "The tenant's keys (revoked ones included, with revokedAt), without secrets, a page at a time.",
+  })
   async list(@CurrentPrincipal() p: Principal, @Param('tenantId', UuidParamPipe) tenantId: string, @Query() q: PageQueryDto) {
     return mapPage(await this.apiKeys.list(p, tenantId, q), ApiKeyView.of);
   }
 
   @Get(':keyId')
   @ApiOkResponse({ type: ApiKeyView })
+  @ApiDoc({
+    summary: 'Get an API key',
+    description: 'One key of the tenant, without its secret.',
+  })
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId', UuidParamPipe) tenantId: string, @Param('keyId', UuidParamPipe) keyId: string) {
     return ApiKeyView.of(await this.apiKeys.get(p, tenantId, keyId));
   }
@@ -50,6 +58,10 @@ export class ApiKeysController {
   @Delete(':keyId')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @ApiDoc({
+    summary: 'Revoke an API key',
+    description: 'The key stops working at once and no longer counts against the apiKeys quota. Revoking a revoked key is harmless.',
+  })
   async revoke(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId', UuidParamPipe) tenantId: string,

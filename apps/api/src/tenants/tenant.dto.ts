@@ -8,7 +8,13 @@ import { NewTenantQuotaDto } from '../quota/quota.dto.js';
 const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
 
 export class UpdateTenantDto {
-  @ApiProperty({ example: 'acme', minLength: 1, maxLength: 100, pattern: NAME_RE.source })
+  // No `example`: linters compile the pattern without the u flag, so \p{L} would refuse any example (e.g. "acme").
+  @ApiProperty({
+    minLength: 1,
+    maxLength: 100,
+    pattern: NAME_RE.source,
+    description: 'letters or digits of any script first, then also space . _ - (e.g. "acme"); unique, compared case-insensitively',
+  })
   @IsString()
   @MinLength(1)
   @MaxLength(100)

@@ -6,6 +6,7 @@ import { mapPage, PageOf } from '../common/page.view.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { CreateTenantDto, TenantView, UpdateTenantDto } from './tenant.dto.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 @ApiTags('tenants')
 @ApiBearerAuth()
@@ -16,24 +17,43 @@ export class TenantsController {
 
   @Post()
   @ApiCreatedResponse({ type: TenantView })
+  @ApiDoc({
+    summary: 'Create a tenant',
+    description:
+      'Creates a tenant, optionally with initial quota limits (any left out are unlimited). Names are unique, compared case-insensitively.',
+    errors: ['name_taken'],
+  })
   async create(@Body() dto: CreateTenantDto): Promise<TenantView> {
     return TenantView.of(await this.tenants.create(dto.name, dto.quota));
   }
 
   @Get()
   @ApiOkResponse({ type: PageOf(TenantView) })
+  @ApiDoc({
+    summary: 'List tenants',
+    description: 'Every live tenant, oldest first, a page at a time (limit, cursor).',
+  })
   async list(@Query() q: PageQueryDto) {
     return mapPage(await this.tenants.list(q), TenantView.of);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: TenantView })
+  @ApiDoc({
+    summary: 'Get a tenant',
+    description: 'One tenant by id: its name, status and creation time.',
+  })
   async get(@Param('id', UuidParamPipe) id: string): Promise<TenantView> {
     return TenantView.of(await this.tenants.get(id));
   }
 
   @Patch(':id')
   @ApiOkResponse({ type: TenantView })
+  @ApiDoc({
+    summary: 'Rename a tenant',
+    description: "Changes the tenant's name; names are unique, compared case-insensitively.",
+    errors: ['name_taken'],
+  })
   async update(@Param('id', UuidParamPipe) id: string, @Body() dto: UpdateTenantDto): Promise<TenantView> {
     return TenantView.of(await this.tenants.rename(id, dto.name));
   }
@@ -41,6 +61,11 @@ export class TenantsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @ApiDoc({
+    summary: 'Delete a tenant',
+    description: 'Deletes a tenant and revokes its keys, only when it owns no live VM or network: otherwise 409 in_use with usedBy counting them.',
+    errors: ['in_use'],
+  })
   async remove(@Param('id', UuidParamPipe) id: string): Promise<void> {
     await this.tenants.delete(id);
   }

@@ -10,6 +10,7 @@ import { RequestMeta } from '../common/request-meta.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { CreateVmDto, OperationView, ResizeVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
 import { VmsService } from './vms.service.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 function accepted(res: Response, r: { vm: VmEntity; operation: OperationEntity }): VmAcceptedView {
   res.setHeader('Location', `/v1/operations/${r.operation.id}`);
@@ -29,6 +30,12 @@ export class VmsController {
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
+  @ApiDoc({
+    summary: 'Create a VM',
+    description:
+      "Accepts a VM (202) from a flavor and an image, optionally on the tenant's networks (one NIC each, with a MAC and an address), and returns it pending with the operation to poll (Location). Quota is charged at once; the worker clones, configures and starts it on the pool.",
+    errors: ['quota_exceeded', 'disk_below_template', 'network_full', 'address_contention'],
+  })
   async create(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
@@ -41,12 +48,20 @@ export class VmsController {
 
   @Get()
   @ApiOkResponse({ type: PageOf(VmView) })
+  @ApiDoc({
+    summary: 'List VMs',
+    description: "The tenant's VMs (deleted ones included until purged), a page at a time.",
+  })
   async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
     return mapPage(await this.vms.list(await this.access.resolve(p, q.tenantId), q), VmView.of);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: VmView })
+  @ApiDoc({
+    summary: 'Get a VM',
+    description: 'One VM: its sizes, live maximums, NICs, status as last seen on the pool and the host it runs on.',
+  })
   async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
     return VmView.of(await this.vms.get(await this.access.resolve(p, q.tenantId), id));
   }
@@ -54,6 +69,12 @@ export class VmsController {
   @Post(':id/actions')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
+  @ApiDoc({
+    summary: 'Start, stop or reboot a VM',
+    description:
+      "Accepts the action (202) with the operation to poll. An action the VM's state does not allow is 409 invalid_state; one while another operation runs is 409 operation_in_progress.",
+    errors: ['invalid_state', 'operation_in_progress'],
+  })
   async act(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
@@ -68,6 +89,12 @@ export class VmsController {
   @Patch(':id')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView, description: 'quota is charged for the growth at once; a failed resize gives it back' })
+  @ApiDoc({
+    summary: 'Resize a VM to another flavor',
+    description:
+      'Accepts the new sizes (202), charging quota for the growth only. A running VM is resized live within its liveMax; more, or a larger disk, is 409 requires_stop at once (stop it first). A larger disk grows the boot disk; a smaller one is 422 disk_cannot_shrink.',
+    errors: ['invalid_state', 'operation_in_progress', 'requires_stop', 'disk_cannot_shrink', 'quota_exceeded'],
+  })
   async resize(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
@@ -82,6 +109,12 @@ export class VmsController {
   @Delete(':id')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
+  @ApiDoc({
+    summary: 'Delete a VM',
+    description:
+      'Accepts the deletion (202): the worker shuts the VM down and destroys it and its disks; quota and addresses are released when it is gone.',
+    errors: ['invalid_state', 'operation_in_progress'],
+  })
   async remove(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
