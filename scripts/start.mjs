@@ -1,9 +1,17 @@
 // `npm start`: the embedded default. Migrates, then runs the XAPI simulator, the API and a worker together.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { parseEnv } from 'node:util';
 
 const root = new URL('..', import.meta.url).pathname;
 const env = { ...process.env };
+// A `.env` beside package.json (a copy of .env.example, edited): what the environment already sets wins, and an empty
+// value is unset, as in .env.example.
+const envFile = new URL('../.env', import.meta.url);
+if (existsSync(envFile)) {
+  for (const [k, v] of Object.entries(parseEnv(readFileSync(envFile, 'utf8')))) if (v !== '' && env[k] === undefined) env[k] = v;
+}
 const simPort = env.SIM_PORT ?? '8090';
 const simUser = env.SIM_USERNAME ?? 'root';
 const simPass = env.SIM_PASSWORD ?? 'xenroot';
@@ -60,10 +68,17 @@ if (embeddedSim) run('xapi-sim', 'apps/xapi-sim/dist/main.js', { SIM_PORT: simPo
 run('api', 'apps/api/dist/main.js');
 run('worker', 'apps/worker/dist/main.js');
 
+// The address and token come last, once the API and the worker answer, not lost among their start-up lines.
 const port = env.PORT ?? '3000';
+const local = (host) => (!host || host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host);
+const live = async (url) => (await fetch(url).catch(() => null))?.ok === true;
+const apiLive = `http://${local(env.HOST)}:${port}/health/live`;
+const workerLive = `http://${local(env.WORKER_HOST)}:${env.WORKER_PORT ?? '3001'}/health/live`;
+while (!stopping && !((await live(apiLive)) && (await live(workerLive)))) await new Promise((r) => setTimeout(r, 250));
+if (stopping) await new Promise(() => undefined);
 const shown = givenToken ? '$BOOTSTRAP_OPERATOR_TOKEN' : demoToken;
 console.log(`
-  xenplane is starting: API http://127.0.0.1:${port} (docs at /docs)${embeddedSim ? `, simulated pool on :${simPort}` : ''}
+  xenplane is up: API http://127.0.0.1:${port} (docs at /docs)${embeddedSim ? `, simulated pool on :${simPort}` : ''}
   ${givenToken ? 'operator token: the BOOTSTRAP_OPERATOR_TOKEN you set (not shown)' : `demo operator token: ${demoToken}`}
   try: curl -H "Authorization: Bearer ${shown}" http://127.0.0.1:${port}/v1/tenants
 `);
