@@ -95,6 +95,10 @@ test('a reset simulator holds the pool: no VM vanishes and no quota is released 
   const metrics = await (await fetch(`${stack.worker.url}/metrics`)).text();
   assert.match(metrics, new RegExp(`xenplane_pool_identity_mismatch\\{pool="${pool.id}"\\} 1`));
 
+  // Nothing new goes to a held pool.
+  const refusedVm = await op('POST', `/v1/vms${t}`, { name: 'held-3', flavorId: flavor.id, imageId: image.id });
+  assert.deepEqual([refusedVm.status, refusedVm.body.code, refusedVm.headers.get('retry-after')], [503, 'unavailable', '60']);
+
   // An operation on the held pool is retried, never failed into a release; the watcher stopped judging the pool.
   const stop = await op('POST', `/v1/vms/${vmIds[0]}/actions${t}`, { action: 'stop' });
   assert.equal(stop.status, 202, JSON.stringify(stop.body));

@@ -21,6 +21,7 @@ import {
 import { intToIp, parseTenantCidr } from '@xenplane/network/ipam';
 import { QuotaService, TenantAccessService } from '@xenplane/tenancy';
 import type { CreateNetworkDto } from './network.dto.js';
+import { usablePool } from '../common/usable-pool.js';
 
 export type ShownNetwork = NetworkEntity & { gateway: string };
 
@@ -49,8 +50,7 @@ export class NetworksService {
     } catch (err) {
       throw fieldError('cidr', (err as Error).message);
     }
-    const pool = await this.pools.findDefault();
-    if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
+    const pool = usablePool(await this.pools.findDefault());
     const [id, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
       await this.tenants.holdActive(tx, tenantId);

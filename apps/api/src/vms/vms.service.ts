@@ -31,6 +31,7 @@ import { NicAllocator } from './nic-allocator.service.js';
 import type { CreateVmDto } from './vm.dto.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 import { assertResizable, liveMaxFor } from './vm-sizing.js';
+import { usablePool } from '../common/usable-pool.js';
 
 const GiB = 1024 ** 3;
 
@@ -56,10 +57,10 @@ export class VmsService {
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
-    const [flavor, image, pool] = await Promise.all([this.flavors.find(dto.flavorId), this.images.find(dto.imageId), this.pools.findDefault()]);
+    const [flavor, image, found] = await Promise.all([this.flavors.find(dto.flavorId), this.images.find(dto.imageId), this.pools.findDefault()]);
     if (!flavor) throw fieldError('flavorId', 'no such flavor');
     if (!image) throw fieldError('imageId', 'no such image');
-    if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
+    const pool = usablePool(found);
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
     const liveMax = liveMaxFor(size, this.config.LIVE_RESIZE_HEADROOM);
     await this.assertDiskFits(pool.id, image.template, size.diskGiB, dto.diskGiB === undefined ? 'flavorId' : 'diskGiB');
