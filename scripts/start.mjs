@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { parseEnv } from 'node:util';
+import pg from 'pg';
 
 const root = new URL('..', import.meta.url).pathname;
 const env = { ...process.env };
@@ -21,8 +22,25 @@ env.XAPI_USERNAME ??= simUser;
 env.XAPI_PASSWORD ??= simPass;
 // A token the operator gave is theirs and never printed (logs and terminals keep it); one made here is shown, once.
 const givenToken = Boolean(env.BOOTSTRAP_OPERATOR_TOKEN);
-const demoToken = env.BOOTSTRAP_OPERATOR_TOKEN || `demo-${randomBytes(16).toString('hex')}`;
-env.BOOTSTRAP_OPERATOR_TOKEN = demoToken;
+
+// What the demo keeps with, or reads from, the database: its token (launcher_state, so every restart on the same
+// database uses the same one) and the currency its prices are already in, if any.
+async function fromDatabase(url, { token }) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    let demo;
+    if (token) {
+      const made = `demo-${randomBytes(16).toString('hex')}`;
+      await client.query(`INSERT INTO launcher_state (id, demo_operator_token) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [made]);
+      demo = (await client.query(`SELECT demo_operator_token FROM launcher_state WHERE id = 1`)).rows[0].demo_operator_token;
+    }
+    const priced = await client.query(`SELECT DISTINCT currency FROM price_versions WHERE id <> 1 AND currency IS NOT NULL`);
+    return { demo, pricedIn: priced.rows.length === 1 ? priced.rows[0].currency : undefined };
+  } finally {
+    await client.end();
+  }
+}
 
 const children = [];
 let stopping = false;
@@ -62,6 +80,12 @@ const migrated = await new Promise((resolve) => {
   m.on('exit', (code) => resolve(code === 0));
 });
 if (!migrated) process.exit(1);
+const stored = await fromDatabase(env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/xenplane', { token: !givenToken });
+const demoToken = env.BOOTSTRAP_OPERATOR_TOKEN || stored.demo;
+env.BOOTSTRAP_OPERATOR_TOKEN = demoToken;
+// A demo bills in something: BILLING_CURRENCY if set (environment or .env), else the prices' own, else EUR. Shown below.
+const givenCurrency = Boolean(env.BILLING_CURRENCY);
+env.BILLING_CURRENCY ||= stored.pricedIn ?? 'EUR';
 
 const embeddedSim = env.XAPI_URL === `http://127.0.0.1:${simPort}`;
 if (embeddedSim) run('xapi-sim', 'apps/xapi-sim/dist/main.js', { SIM_PORT: simPort, SIM_USERNAME: simUser, SIM_PASSWORD: simPass });
@@ -78,7 +102,7 @@ while (!stopping && !((await live(apiLive)) && (await live(workerLive)))) await 
 if (stopping) await new Promise(() => undefined);
 const shown = givenToken ? '$BOOTSTRAP_OPERATOR_TOKEN' : demoToken;
 console.log(`
-  xenplane is up: API http://127.0.0.1:${port} (docs at /docs)${embeddedSim ? `, simulated pool on :${simPort}` : ''}
+  xenplane is up: API http://127.0.0.1:${port} (docs at /docs)${embeddedSim ? `, simulated pool on :${simPort}` : ''}, billing in ${env.BILLING_CURRENCY}${givenCurrency ? '' : ' (set BILLING_CURRENCY to change it)'}
   ${givenToken ? 'operator token: the BOOTSTRAP_OPERATOR_TOKEN you set (not shown)' : `demo operator token: ${demoToken}`}
   try: curl -H "Authorization: Bearer ${shown}" http://127.0.0.1:${port}/v1/tenants
 `);

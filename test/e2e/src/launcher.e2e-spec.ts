@@ -14,12 +14,13 @@ after(async () => {
 });
 
 /** Runs the launcher until the API answers, and returns everything it printed and the API's address. */
+// `on`: a database an earlier launch used (a restart), else a fresh one; `extraEnv` beside the test's own.
 async function launch(
   token: string | undefined,
-  extraEnv: Record<string, string> = {},
-): Promise<{ output: string; api: string; stop: () => Promise<unknown> }> {
-  const db = await createTestDatabase();
-  dbs.push(db);
+  opts: { on?: TestDatabase; extraEnv?: Record<string, string> } = {},
+): Promise<{ output: string; api: string; db: TestDatabase; stop: () => Promise<unknown> }> {
+  const db = opts.on ?? (await createTestDatabase());
+  if (!opts.on) dbs.push(db);
   const [port, simPort, workerPort] = [await freePort(), await freePort(), await freePort()];
   // the simulator keeps its pool in SIM_DATA_DIR (default: the repository's data folder, a developer's own pool)
   const dataDir = mkdtempSync(join(tmpdir(), 'launcher-sim-'));
@@ -37,7 +38,7 @@ async function launch(
       WORKER_PORT: String(workerPort),
       WORKER_HOST: '127.0.0.1',
       ...(token ? { BOOTSTRAP_OPERATOR_TOKEN: token } : {}),
-      ...extraEnv,
+      ...opts.extraEnv,
     },
     'launcher',
   );
@@ -50,7 +51,7 @@ async function launch(
     await stop();
     throw err;
   }
-  return { output: proc.logs.join('\n'), api: `http://127.0.0.1:${port}`, stop };
+  return { output: proc.logs.join('\n'), api: `http://127.0.0.1:${port}`, db, stop };
 }
 
 test('npm start never prints an operator token it was given, and the token works', async () => {
@@ -85,6 +86,11 @@ test("npm start ends its start-up output with the URL and the token, with Nest's
     assert.match(lines.at(-1)!, /try: curl -H "Authorization: Bearer demo-[0-9a-f]{32}" http:\/\/127\.0\.0\.1:\d+\/v1\/tenants/);
     assert.match(lines.at(-2)!, /demo operator token: demo-/);
     assert.match(lines.at(-3)!, /xenplane is up: API http:\/\/127\.0\.0\.1:\d+/);
+    // A demo bills in EUR unless told otherwise, and says so; the API took it (the price list is in it).
+    assert.match(lines.at(-3)!, /billing in EUR \(set BILLING_CURRENCY to change it\)$/);
+    const token = /demo operator token: (demo-[0-9a-f]{32})/.exec(run.output)![1];
+    const prices = await fetch(`${run.api}/v1/prices`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(((await prices.json()) as { currency: string }).currency, 'EUR');
     assert.doesNotMatch(run.output, /RouterExplorer|RoutesResolver|InstanceLoader|Mapped \{/, 'framework noise at info');
   } finally {
     await run.stop();
@@ -96,11 +102,12 @@ test(
   { skip: existsSync(join(repoRoot, '.env')) && 'a .env of your own is here' },
   async () => {
     const token = `from-env-file-${randomBytes(8).toString('hex')}`;
-    writeFileSync(join(repoRoot, '.env'), `# test\nBOOTSTRAP_OPERATOR_TOKEN=${token}\nLOG_LEVEL=debug\nRATE_LIMIT_BURST=\n`);
+    writeFileSync(join(repoRoot, '.env'), `# test\nBOOTSTRAP_OPERATOR_TOKEN=${token}\nLOG_LEVEL=debug\nRATE_LIMIT_BURST=\nBILLING_CURRENCY=CHF\n`);
     try {
-      const run = await launch(undefined, { LOG_LEVEL: 'info' });
+      const run = await launch(undefined, { extraEnv: { LOG_LEVEL: 'info' } });
       try {
         assert.match(run.output, /BOOTSTRAP_OPERATOR_TOKEN you set \(not shown\)/);
+        assert.match(run.output, /billing in CHF\n/, "the .env's currency, without the hint");
         assert.equal((await fetch(`${run.api}/v1/tenants`, { headers: { authorization: `Bearer ${token}` } })).status, 200);
         assert.doesNotMatch(run.output, /"level":20/, 'LOG_LEVEL from the environment won over .env');
       } finally {
@@ -120,6 +127,28 @@ test('docker-compose.yml publishes nothing beyond this machine, and gives the wo
   const period = /^(\d+)s$/.exec(worker.stopGracePeriod ?? '');
   assert.ok(period, `stop_grace_period ${worker.stopGracePeriod} in seconds`);
   assert.ok(Number(period[1]) * 1000 > grace, `stop_grace_period ${worker.stopGracePeriod} must exceed SHUTDOWN_GRACE_MS ${grace}`);
+});
+
+test('the demo token is kept with the database: a restart on the same database prints and accepts the same one', async () => {
+  const demo = (output: string) => /demo operator token: (demo-[0-9a-f]{32})/.exec(output)?.[1];
+  const first = await launch(undefined);
+  const token = demo(first.output);
+  await first.stop();
+  assert.ok(token, first.output.slice(-2000));
+  const again = await launch(undefined, { on: first.db });
+  try {
+    assert.equal(demo(again.output), token);
+    const r = await fetch(`${again.api}/v1/tenants`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+  } finally {
+    await again.stop();
+  }
+  const elsewhere = await launch(undefined);
+  try {
+    assert.notEqual(demo(elsewhere.output), token, 'another database, another token');
+  } finally {
+    await elsewhere.stop();
+  }
 });
 
 test('docker-compose.yml requires BOOTSTRAP_OPERATOR_TOKEN rather than defaulting it', () => {

@@ -74,6 +74,7 @@ for (const round of ['first', 'second']) {
     assert.deepEqual(ops, Array(7).fill('succeeded'), out);
     assert.match(out, /\{"code":"requires_stop","liveMax":\{"vcpus":4,"memoryMiB":4096\}\}/);
     assert.match(out, /\{"status":"running","vcpus":4,"memoryMiB":4096,"diskGiB":30,"liveMax":\{"vcpus":8,"memoryMiB":8192\}\}/);
+    assert.match(out, /^\{"name":"web-1b","description":"front end","tags":\["env=prod","team:web"\]\}$/m, 'rename and describe: 200 at once');
     assert.match(out, /\{"code":"in_use","usedBy":\{"vms":\["[0-9a-f-]{36}"\]\}\}/);
     const replays = [...out.matchAll(/^\["([0-9a-f-]{36})","([0-9a-f-]{36})"\]$/gm)].map((m) => m[0]);
     assert.equal(replays.length, 2, out);

@@ -23,7 +23,7 @@ export class BillingExportController {
   @ApiDoc({
     summary: 'Export a billing period (FOCUS)',
     description: "The period's charges as FOCUS 1.x CSV or JSON, streamed. A closed period's file is frozen (its sha256 in the metadata).",
-    errors: ['period_out_of_range'],
+    errors: ['period_out_of_range', 'billing_currency_not_configured'],
   })
   async export(@CurrentPrincipal() p: Principal, @Query() q: ExportQueryDto, @Res() res: Response): Promise<void> {
     const chunks = await this.exports.export(p, q.period, q.format, q.tenantId);
@@ -71,7 +71,7 @@ export class BillingExportController {
     summary: 'Close a billing period',
     description:
       "Freezes the period's export (its sha256 recorded) once every hour of it is rated: 409 period_not_rated before, 409 period_closed if already closed.",
-    errors: ['period_out_of_range', 'period_closed', 'period_not_rated'],
+    errors: ['period_out_of_range', 'period_closed', 'period_not_rated', 'billing_currency_not_configured'],
   })
   close(@Param() params: PeriodParamDto): Promise<ClosedPeriodView> {
     return this.exports.close(params.period);

@@ -23,6 +23,10 @@ export const PROBLEM_SCHEMA = {
     kind: { type: 'string', description: 'name_taken: the kind of resource whose name is taken' },
     name: { type: 'string', description: 'name_taken: the name' },
     usedBy: { type: 'object', additionalProperties: true, description: 'in_use: what still uses it (ids by kind, or counts)' },
+    count: { type: 'integer', description: 'in_use (flavors, images): how many VMs use it' },
+    vmIds: { type: 'array', items: { type: 'string' }, description: 'in_use (flavors, images): the newest ten of those VMs (also usedBy.vms)' },
+    template: { type: 'string', description: 'template_not_found: the template asked for' },
+    poolId: { type: 'string', description: 'template_not_found: the pool that lacks it' },
     operationId: { type: 'string', nullable: true, description: 'operation_in_progress, idempotency_key_in_progress: the operation in the way' },
     operationKind: { type: 'string', nullable: true, description: 'operation_in_progress: what that operation does' },
     currentStatus: { type: 'string', description: 'invalid_state: the status that refuses the action' },
@@ -62,6 +66,15 @@ export const PROBLEM_EXAMPLE_EXTRAS: Partial<Record<ErrorCode, { detail: string;
   },
   name_taken: { detail: 'a flavor named "small" exists', fields: { kind: 'flavor', name: 'small' } },
   in_use: { detail: 'network still has VMs attached; delete them first', fields: { usedBy: { vms: ['7d1c7a52-5a0e-4c59-9d3e-2f4f7b3f0a11'] } } },
+  template_not_found: {
+    detail: 'the pool "lab" has no template "Debian 13" (see GET /v1/pools/9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f/templates)',
+    fields: { template: 'Debian 13', poolId: '9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f' },
+  },
+  flavor_deprecated: {
+    detail: 'flavor small is deprecated: pick another',
+    fields: { errors: [{ path: 'flavorId', message: 'flavor small is deprecated' }] },
+  },
+  billing_currency_not_configured: { detail: 'BILLING_CURRENCY is not configured: set it (an ISO 4217 code such as EUR) and restart the API' },
   quota_exceeded: { detail: 'vcpus: 3 used + 2 requested exceeds the limit of 4', fields: { resource: 'vcpus', limit: 4, used: 3, requested: 2 } },
   requires_stop: {
     detail: 'a running VM cannot take 8 vCPUs (live maximum 4): stop it, resize, start it',
@@ -82,6 +95,7 @@ export const PROBLEM_EXAMPLE_EXTRAS: Partial<Record<ErrorCode, { detail: string;
 export const TAG_DESCRIPTIONS: Record<string, string> = {
   tenants: 'Tenants (operators)',
   'api-keys': "A tenant's API keys (operators, and the tenant's admins for their own)",
+  'operator-keys': 'Named operator keys, one per person, with expiry and rotation (operators)',
   catalog: 'Flavors and images that VMs are built from (operators define them, everyone reads them)',
   vms: 'Virtual machines: every change is accepted (202) with an operation to poll',
   networks: 'Private tenant networks on Open vSwitch',

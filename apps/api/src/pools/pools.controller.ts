@@ -1,12 +1,17 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { POOL_STATUSES } from '@xenplane/core';
 import { OperatorOnly } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
+import { FilteredQuery, listFilter } from '../common/list-query.dto.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { PoolTemplatesView, TemplateQueryDto } from './pool-template.dto.js';
 import { CreatePoolDto, HostQueryDto, HostView, PoolIdentityDto, PoolIdentityView, PoolView } from './pool.dto.js';
 import { PoolsService } from './pools.service.js';
 import { ApiDoc } from '../common/api-errors.decorator.js';
+
+class PoolListQuery extends FilteredQuery(PageQueryDto, POOL_STATUSES, { named: true }) {}
 
 @ApiTags('pools')
 @ApiBearerAuth()
@@ -31,10 +36,10 @@ export class PoolsController {
   @ApiOkResponse({ type: PageOf(PoolView) })
   @ApiDoc({
     summary: 'List pools',
-    description: 'Every registered pool with its status, identity and host count.',
+    description: 'Every registered pool with its status, identity and host count; filter by status, name and since.',
   })
-  async list(@Query() q: PageQueryDto) {
-    const { page, hostCounts } = await this.pools.list(q);
+  async list(@Query() q: PoolListQuery) {
+    const { page, hostCounts } = await this.pools.list(q, listFilter(q));
     return mapPage(page, (p) => PoolView.of(p, hostCounts.get(p.id) ?? 0));
   }
 
@@ -63,6 +68,17 @@ export class PoolsController {
     return { pool: PoolView.of(pool, hostCount), vmsToReconcile };
   }
 
+  @Get('pools/:id/templates')
+  @ApiDoc({
+    summary: "A pool's templates",
+    description: 'What the pool offers to build images from (POST /v1/images names one by uuid or name), as the workers last synced it.',
+  })
+  @ApiOkResponse({ type: PoolTemplatesView })
+  async templates(@Param('id', UuidParamPipe) id: string, @Query() q: TemplateQueryDto): Promise<PoolTemplatesView> {
+    const { pool, templates } = await this.pools.templates(id, q.name);
+    return PoolTemplatesView.of(pool, templates);
+  }
+
   @Get('hosts')
   @ApiOkResponse({ type: PageOf(HostView) })
   @ApiDoc({
@@ -70,6 +86,6 @@ export class PoolsController {
     description: 'The hosts of every pool (or of one, with poolId) as the workers last saw them.',
   })
   async hosts(@Query() q: HostQueryDto) {
-    return mapPage(await this.pools.listHosts(q, q.poolId), HostView.of);
+    return mapPage(await this.pools.listHosts(q, q.poolId, listFilter(q)), HostView.of);
   }
 }

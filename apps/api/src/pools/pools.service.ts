@@ -11,12 +11,15 @@ import {
   NameTakenError,
   NotFoundError,
   PoolRepository,
+  PoolTemplateRepository,
   SecretBox,
   VmRepository,
   type HostEntity,
+  type ListFilter,
   type Page,
   type PageRequest,
   type PoolEntity,
+  type PoolTemplate,
 } from '@xenplane/core';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 
@@ -51,6 +54,7 @@ export class PoolsService {
     private readonly pools: PoolRepository,
     private readonly hosts: HostRepository,
     private readonly vms: VmRepository,
+    private readonly poolTemplates: PoolTemplateRepository,
   ) {
     this.box = config.POOL_ENCRYPTION_KEY ? new SecretBox(config.POOL_ENCRYPTION_KEY) : undefined;
   }
@@ -86,8 +90,8 @@ export class PoolsService {
     return { pool, hostCount: (await this.hosts.countByPool()).get(id) ?? 0 };
   }
 
-  async list(page: PageRequest): Promise<{ page: Page<PoolEntity>; hostCounts: Map<string, number> }> {
-    const [result, hostCounts] = await Promise.all([this.pools.list(page), this.hosts.countByPool()]);
+  async list(page: PageRequest, filter: ListFilter): Promise<{ page: Page<PoolEntity>; hostCounts: Map<string, number> }> {
+    const [result, hostCounts] = await Promise.all([this.pools.list(page, filter), this.hosts.countByPool()]);
     return { page: result, hostCounts };
   }
 
@@ -102,7 +106,14 @@ export class PoolsService {
     return { pool: resolved, hostCount: (await this.hosts.countByPool()).get(id) ?? 0, vmsToReconcile };
   }
 
-  listHosts(page: PageRequest, poolId?: string): Promise<Page<HostEntity>> {
-    return this.hosts.list(page, poolId);
+  listHosts(page: PageRequest, poolId: string | undefined, filter: ListFilter): Promise<Page<HostEntity>> {
+    return this.hosts.list(page, poolId, filter);
+  }
+
+  /** What the pool offers to build images from, as its last sync saw it (the API never asks XAPI). */
+  async templates(id: string, name?: string): Promise<{ pool: PoolEntity; templates: PoolTemplate[] }> {
+    const pool = await this.pools.find(id);
+    if (!pool) throw new NotFoundError('pool', id);
+    return { pool, templates: await this.poolTemplates.list(id, name) };
   }
 }

@@ -3,10 +3,13 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import { TenantsService } from '@xenplane/tenancy';
 import { OperatorOnly } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
+import { FilteredQuery, listFilter } from '../common/list-query.dto.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { CreateTenantDto, TenantView, UpdateTenantDto } from './tenant.dto.js';
 import { ApiDoc } from '../common/api-errors.decorator.js';
+
+class TenantListQuery extends FilteredQuery(PageQueryDto, ['active', 'deleted'], { named: true, hidden: ['deleted'] }) {}
 
 @ApiTags('tenants')
 @ApiBearerAuth()
@@ -31,10 +34,10 @@ export class TenantsController {
   @ApiOkResponse({ type: PageOf(TenantView) })
   @ApiDoc({
     summary: 'List tenants',
-    description: 'Every live tenant, oldest first, a page at a time (limit, cursor).',
+    description: 'Every live tenant, a page at a time (limit, cursor); deleted ones only with ?status=deleted. Newest first unless ?order=asc.',
   })
-  async list(@Query() q: PageQueryDto) {
-    return mapPage(await this.tenants.list(q), TenantView.of);
+  async list(@Query() q: TenantListQuery) {
+    return mapPage(await this.tenants.list(q, listFilter(q)), TenantView.of);
   }
 
   @Get(':id')
@@ -50,12 +53,14 @@ export class TenantsController {
   @Patch(':id')
   @ApiOkResponse({ type: TenantView })
   @ApiDoc({
-    summary: 'Rename a tenant',
-    description: "Changes the tenant's name; names are unique, compared case-insensitively.",
+    summary: 'Rename, suspend or reinstate a tenant',
+    description:
+      "Names are unique, compared case-insensitively (409 name_taken). `{suspended: true}`: the tenant's keys still read (GET), but every change answers 403 `tenant_suspended`; its VMs keep " +
+      'running (stop them as an operator if they must), and operations already accepted still finish. `{suspended: false}` reinstates it.',
     errors: ['name_taken'],
   })
   async update(@Param('id', UuidParamPipe) id: string, @Body() dto: UpdateTenantDto): Promise<TenantView> {
-    return TenantView.of(await this.tenants.rename(id, dto.name));
+    return TenantView.of(await this.tenants.update(id, { name: dto.name, suspended: dto.suspended }));
   }
 
   @Delete(':id')

@@ -1,18 +1,23 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { OperationEntity, VmEntity } from '@xenplane/core';
+import { VM_STATUSES, type OperationEntity } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
-import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { listFilter, TenantFilteredQuery } from '../common/list-query.dto.js';
+import { TenantQueryDto } from '../common/query.dto.js';
 import { RequestMeta } from '../common/request-meta.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
-import { CreateVmDto, OperationView, ResizeVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
-import { VmsService } from './vms.service.js';
+import { answerWith } from '../common/answer-status.js';
+import { CreateVmDto, OperationView, UpdateVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
+import { VmEditService } from './vm-edit.service.js';
+import { VmsService, type VmWithNics } from './vms.service.js';
 import { ApiDoc } from '../common/api-errors.decorator.js';
 
-function accepted(res: Response, r: { vm: VmEntity; operation: OperationEntity }): VmAcceptedView {
+class VmListQuery extends TenantFilteredQuery(VM_STATUSES, { named: true, hidden: ['deleted'] }) {}
+
+function accepted(res: Response, r: { vm: VmWithNics; operation: OperationEntity }): VmAcceptedView {
   res.setHeader('Location', `/v1/operations/${r.operation.id}`);
   return { vm: VmView.of(r.vm), operation: OperationView.of(r.operation) };
 }
@@ -24,6 +29,7 @@ function accepted(res: Response, r: { vm: VmEntity; operation: OperationEntity }
 export class VmsController {
   constructor(
     private readonly vms: VmsService,
+    private readonly edits: VmEditService,
     private readonly access: TenantAccessService,
   ) {}
 
@@ -34,7 +40,7 @@ export class VmsController {
     summary: 'Create a VM',
     description:
       "Accepts a VM (202) from a flavor and an image, optionally on the tenant's networks (one NIC each, with a MAC and an address), and returns it pending with the operation to poll (Location). Quota is charged at once; the worker clones, configures and starts it on the pool.",
-    errors: ['quota_exceeded', 'disk_below_template', 'network_full', 'address_contention'],
+    errors: ['quota_exceeded', 'disk_below_template', 'flavor_deprecated', 'image_deprecated', 'network_full', 'address_contention'],
   })
   async create(
     @CurrentPrincipal() p: Principal,
@@ -50,10 +56,11 @@ export class VmsController {
   @ApiOkResponse({ type: PageOf(VmView) })
   @ApiDoc({
     summary: 'List VMs',
-    description: "The tenant's VMs (deleted ones included until purged), a page at a time.",
+    description:
+      "A tenant's own VMs (deleted ones only with ?status=deleted), a page at a time; an operator without ?tenantId= gets every tenant's (each item names its tenantId). Newest first unless ?order=asc.",
   })
-  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
-    return mapPage(await this.vms.list(await this.access.resolve(p, q.tenantId), q), VmView.of);
+  async list(@CurrentPrincipal() p: Principal, @Query() q: VmListQuery) {
+    return mapPage(await this.vms.list(await this.access.resolveList(p, q.tenantId), q, listFilter(q)), VmView.of);
   }
 
   @Get(':id')
@@ -87,23 +94,27 @@ export class VmsController {
   }
 
   @Patch(':id')
-  @HttpCode(202)
-  @ApiAcceptedResponse({ type: VmAcceptedView, description: 'quota is charged for the growth at once; a failed resize gives it back' })
+  @ApiOkResponse({ type: VmView, description: 'name, description or tags changed; no operation' })
+  @ApiAcceptedResponse({ type: VmAcceptedView, description: 'a resize: quota is charged for the growth at once; a failed resize gives it back' })
   @ApiDoc({
-    summary: 'Resize a VM to another flavor',
+    summary: 'Resize, rename or describe a VM',
     description:
-      'Accepts the new sizes (202), charging quota for the growth only. A running VM is resized live within its liveMax; more, or a larger disk, is 409 requires_stop at once (stop it first). A larger disk grows the boot disk; a smaller one is 422 disk_cannot_shrink.',
-    errors: ['invalid_state', 'operation_in_progress', 'requires_stop', 'disk_cannot_shrink', 'quota_exceeded'],
+      'With flavorId: a resize, 202 with its operation (name, description and tags given beside it change too); without: 200, at once. ' +
+      'A resize charges quota for the growth only. A running VM is resized live within its liveMax; more, or a larger disk, is 409 requires_stop at once (stop it first). ' +
+      'A larger disk grows the boot disk; a smaller one is 422 disk_cannot_shrink; a deprecated flavor is 422 flavor_deprecated.',
+    errors: ['invalid_state', 'operation_in_progress', 'requires_stop', 'disk_cannot_shrink', 'flavor_deprecated', 'quota_exceeded'],
   })
-  async resize(
+  async update(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
     @Query() q: TenantQueryDto,
     @Param('id', UuidParamPipe) id: string,
-    @Body() dto: ResizeVmDto,
+    @Body() dto: UpdateVmDto,
     @Res({ passthrough: true }) res: Response,
-  ) {
-    return accepted(res, await this.vms.resize(await this.access.resolve(p, q.tenantId), id, dto.flavorId, meta));
+  ): Promise<VmView | VmAcceptedView> {
+    const { vm, operation } = await this.edits.update(await this.access.resolve(p, q.tenantId), id, dto, meta);
+    answerWith(res, operation ? 202 : 200);
+    return operation ? accepted(res, { vm, operation }) : VmView.of(vm);
   }
 
   @Delete(':id')

@@ -4,6 +4,7 @@ export const ERROR_STATUS = {
   malformed_request: 400,
   unauthenticated: 401,
   forbidden: 403,
+  tenant_suspended: 403,
   not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,
@@ -26,7 +27,11 @@ export const ERROR_STATUS = {
   idempotency_key_reused: 422,
   disk_below_template: 422,
   disk_cannot_shrink: 422,
+  flavor_deprecated: 422,
+  image_deprecated: 422,
+  template_not_found: 422,
   period_out_of_range: 422,
+  billing_currency_not_configured: 409,
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
@@ -39,6 +44,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   malformed_request: 'The request is not well-formed HTTP',
   unauthenticated: 'Authentication is required',
   forbidden: 'This key may not do that',
+  tenant_suspended: 'The tenant is suspended: it may read, not change',
   not_found: 'Not found',
   method_not_allowed: 'Method not allowed',
   request_timeout: 'The request took too long to arrive',
@@ -61,7 +67,11 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   idempotency_key_reused: 'Idempotency key reused with another request',
   disk_below_template: "The disk is smaller than the image's template disk",
   disk_cannot_shrink: 'Disks never shrink',
+  flavor_deprecated: 'The flavor is deprecated',
+  image_deprecated: 'The image is deprecated',
+  template_not_found: 'No such template on the pool',
   period_out_of_range: 'No such billing period',
+  billing_currency_not_configured: 'BILLING_CURRENCY is not configured',
   rate_limited: 'Too many requests',
   internal: 'Internal error',
   unavailable: 'A dependency is unavailable',
@@ -109,10 +119,10 @@ export class NameTakenError extends DomainError {
   }
 }
 
-/** 409 in_use: refused while something still uses the resource; `usedBy` says what (ids by kind, or counts). */
+/** 409 in_use: refused while something still uses the resource; `usedBy` says what (ids by kind, or counts), `extra` adds fields a kind has long answered with. */
 export class InUseError extends DomainError {
-  constructor(message: string, usedBy: Record<string, unknown>) {
-    super('in_use', message, { usedBy });
+  constructor(message: string, usedBy: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+    super('in_use', message, { usedBy, ...extra });
   }
 }
 

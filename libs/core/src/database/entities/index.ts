@@ -30,6 +30,7 @@ export { VM_STATUSES, type VmStatus } from './vm.entity.js';
 export { OPERATION_STATUSES, type OperationStatus } from './operation.entity.js';
 export { NETWORK_STATUSES, type NetworkStatus } from './network.entity.js';
 export { POOL_STATUSES, type PoolStatus } from './pool.entity.js';
+export * from './catalog-item.js';
 
 export const ENTITIES = [
   TenantEntity,
