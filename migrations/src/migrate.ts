@@ -21,6 +21,8 @@ import { Keypairs1764000015000 } from './1764000015000-Keypairs.js';
 import { VmBootstrap1764000015001 } from './1764000015001-VmBootstrap.js';
 import { ImageConfigDrive1764000015002 } from './1764000015002-ImageConfigDrive.js';
 import { Volumes1764000017000 } from './1764000017000-Volumes.js';
+import { PoolIdentity1764000014200 } from './1764000014200-PoolIdentity.js';
+import { VmLiveMax1764000014201 } from './1764000014201-VmLiveMax.js';
 
 export const MIGRATIONS = [
   InitSchema1763900000000,
@@ -44,6 +46,8 @@ export const MIGRATIONS = [
   VmBootstrap1764000015001,
   ImageConfigDrive1764000015002,
   Volumes1764000017000,
+  PoolIdentity1764000014200,
+  VmLiveMax1764000014201,
 ];
 
 // Any constant works; it only has to be the same for every process that migrates.

@@ -124,6 +124,8 @@ describe('usage from VM row changes', () => {
       body: { currency: 'EUR', effectiveFrom: '2026-02-01T01:00:00Z', items: skus.map((sku) => ({ sku, unitPrice: '9' })) },
     });
     assert.equal(late.status, 409, 'hours already rated keep their prices');
+    assert.equal(late.body.code, 'prices_already_rated');
+    assert.match(late.body.ratedThrough, /^2026-/);
     assert.equal((await api.call('GET', '/v1/prices?at=2026-01-15T00:00:00Z')).body.currency, 'EUR');
     assert.equal((await api.call('GET', `/v1/usage?from=2026-02-02T00:00:00Z&to=2026-02-01T00:00:00Z`, { token: a.token })).status, 400);
   });
@@ -169,7 +171,8 @@ describe('billing files', () => {
     assert.equal(closed.status, 200, JSON.stringify(closed.body));
     const all = await file();
     assert.equal(createHash('sha256').update(all).digest('hex'), closed.body.sha256);
-    assert.equal((await api.call('POST', '/v1/billing/periods/2026-04/close')).status, 409);
+    const again = await api.call('POST', '/v1/billing/periods/2026-04/close');
+    assert.deepEqual([again.status, again.body.code, again.body.sha256], [409, 'period_closed', closed.body.sha256]);
     assert.equal((await api.call('POST', '/v1/billing/periods/2099-01/close')).status, 422, 'a month not begun yet');
     const meta2 = (await api.call('GET', '/v1/billing/export/metadata?period=2026-04')).body;
     assert.equal(meta2.x_Sha256, closed.body.sha256, JSON.stringify({ ...meta2, ColumnDefinition: undefined }));

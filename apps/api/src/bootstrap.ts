@@ -9,7 +9,7 @@ import { ApiKeyAuthService } from '@xenplane/tenancy';
 import { ApiModule } from './api.module.js';
 import { BillingCurrencyService } from './billing/billing-currency.service.js';
 import { answerClientErrors, hostHeaderMiddleware } from './common/client-error.handler.js';
-import { documentProblems } from './common/problem.openapi.js';
+import { finishDocument } from './common/problem.openapi.js';
 import { jsonBodyMiddleware } from './common/json-body.middleware.js';
 import { requestContextMiddleware } from './common/request-context.middleware.js';
 import { createValidationPipe } from './common/validation.pipe.js';
@@ -31,7 +31,7 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
   app.use(jsonBodyMiddleware);
   app.useGlobalPipes(createValidationPipe());
 
-  const openapi = documentProblems(
+  const openapi = finishDocument(
     SwaggerModule.createDocument(
       app,
       new DocumentBuilder()

@@ -173,6 +173,7 @@ describe('deletion', () => {
       assert.equal(r.body.code, 'in_use');
       assert.equal(r.body.count, 3);
       assert.deepEqual([...r.body.vmIds].sort(), [...vms].sort());
+      assert.deepEqual([...r.body.usedBy.vms].sort(), [...vms].sort(), 'usedBy, as every in_use answers');
       assert.match(r.body.detail, new RegExp(vms[0]));
     }
     // Deleted VMs no longer hold it (as the worker records a finished delete).

@@ -112,8 +112,7 @@ describe('Idempotency-Key', () => {
         [`key:${keyA}`, hash, opId],
       );
       const refused = await api.call('POST', '/v1/vms', { token: tokenA, body, headers: { 'idempotency-key': 'k-launched' } });
-      assert.equal(refused.status, 409);
-      assert.equal(refused.body.operationId, opId);
+      assert.deepEqual([refused.status, refused.body.code, refused.body.operationId], [409, 'idempotency_key_in_progress', opId]);
 
       // Retries racing for one abandoned claim: exactly one takes it over and runs, the others replay its answer.
       const racing = { name: 'taken-over', flavorId, imageId };

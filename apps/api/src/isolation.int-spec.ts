@@ -99,6 +99,7 @@ const ROUTES: Record<string, Rule> = {
   },
   'GET /v1/pools': { access: 'operator' },
   'GET /v1/pools/:id': { access: 'operator', params: { id: 'pool' } },
+  'POST /v1/pools/:id/identity': { access: 'operator', params: { id: 'pool' }, body: () => ({ action: 'revert' }) },
   'GET /v1/pools/:id/templates': { access: 'operator', params: { id: 'pool' } },
   'GET /v1/hosts': { access: 'operator' },
   'POST /v1/vms': { access: 'tenant', body: (f) => ({ name: 'iso-vm', flavorId: f.flavor, imageId: f.image }) },

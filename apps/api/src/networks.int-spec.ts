@@ -114,7 +114,7 @@ describe('VMs on networks', () => {
     assert.equal(ok.length, 29, JSON.stringify(refused.map((r) => r.body)));
     for (const r of refused) {
       assert.equal(r.status, 409);
-      assert.equal(r.body.code, 'conflict');
+      assert.deepEqual([r.body.code, r.body.capacity], ['network_full', 29]);
       assert.match(r.body.detail, /full/);
     }
     const nics = ok.map((r) => r.body.vm.nics[0]);
@@ -161,7 +161,7 @@ describe('VMs on networks', () => {
     assert.equal(vm.body.vm.nics[0].ip, '10.7.0.2');
     const refused = await api.call('DELETE', `/v1/networks/${net}`, { token: a.token });
     assert.equal(refused.status, 409);
-    assert.equal(refused.body.code, 'conflict');
+    assert.deepEqual([refused.body.code, refused.body.usedBy], ['in_use', { vms: [vm.body.vm.id] }]);
     // The VM gone (as the worker records it): its NIC rows go with it.
     await db.query(`UPDATE vms SET status = 'deleted' WHERE id = $1`, [vm.body.vm.id]);
     await db.query(`DELETE FROM vm_nics WHERE vm_id = $1`, [vm.body.vm.id]);

@@ -108,14 +108,15 @@ describe('roles and tenant isolation', () => {
 describe('tenants', () => {
   test('names are unique, renames apply, and a tenant that owns VMs cannot be deleted', async () => {
     const { tenant, admin } = await tenantWithAdmin('owner-co');
-    assert.equal((await api.call('POST', '/v1/tenants', { body: { name: 'OWNER-co' } })).status, 409);
+    const taken = await api.call('POST', '/v1/tenants', { body: { name: 'OWNER-co' } });
+    assert.deepEqual([taken.status, taken.body.code, taken.body.kind, taken.body.name], [409, 'name_taken', 'tenant', 'OWNER-co']);
     const renamed = await api.call('PATCH', `/v1/tenants/${tenant.id}`, { body: { name: 'owner-renamed' } });
     assert.equal(renamed.body.name, 'owner-renamed');
     const flavor = await api.call('POST', '/v1/flavors', { body: { name: 'own-small', vcpus: 1, memoryMiB: 512, diskGiB: 5 } });
     const image = await api.call('POST', '/v1/images', { body: { name: 'own-debian', template: 'Debian Bookworm 12' } });
     await api.call('POST', '/v1/vms', { token: admin, body: { name: 'x', flavorId: flavor.body.id, imageId: image.body.id } });
     const del = await api.call('DELETE', `/v1/tenants/${tenant.id}`);
-    assert.equal(del.status, 409);
+    assert.deepEqual([del.status, del.body.code, del.body.usedBy], [409, 'in_use', { vms: 1, networks: 0, volumes: 0 }]);
     const empty = await tenantWithAdmin('empty-co');
     assert.equal((await api.call('DELETE', `/v1/tenants/${empty.tenant.id}`)).status, 204);
     assert.equal((await api.call('GET', `/v1/tenants/${empty.tenant.id}`)).status, 404);

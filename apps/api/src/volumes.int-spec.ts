@@ -217,7 +217,7 @@ describe('/v1/volume-types', () => {
     const made = await api.call('POST', '/v1/volume-types', { body: { name: 'ssd', srUuid } });
     assert.equal(made.status, 201, JSON.stringify(made.body));
     const dup = await api.call('POST', '/v1/volume-types', { body: { name: 'SSD', srUuid: randomUUID() } });
-    assert.deepEqual([dup.status, dup.body.code], [409, 'conflict']);
+    assert.deepEqual([dup.status, dup.body.code], [409, 'name_taken']);
     assert.equal((await api.call('POST', '/v1/volume-types', { body: { name: 'hdd', srUuid: 'not-a-uuid' } })).status, 400);
     const byTenant = await api.call('POST', '/v1/volume-types', { token: a.token, body: { name: 'mine', srUuid } });
     assert.deepEqual([byTenant.status, byTenant.body.code], [403, 'forbidden']);

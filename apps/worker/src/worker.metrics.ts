@@ -63,3 +63,10 @@ export const dataplaneOwners = new Gauge({
   help: 'Host OVS reconcilers this worker runs (one owner per host across all workers)',
   registers,
 });
+
+export const poolIdentityMismatch = new Gauge({
+  name: 'xenplane_pool_identity_mismatch',
+  help: 'Pools held because they answer with another pool uuid than registered (1 held, 0 checked and matching)',
+  labelNames: ['pool'] as const,
+  registers,
+});

@@ -5,6 +5,8 @@ import { startProcess } from '@xenplane/testing';
 for (const [entry, env, variable] of [
   ['apps/api/dist/main.js', { PORT: 'eighty' }, 'PORT'],
   ['apps/api/dist/main.js', { DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+  ['apps/api/dist/main.js', { LIVE_RESIZE_HEADROOM: '0.5' }, 'LIVE_RESIZE_HEADROOM'],
+  ['apps/api/dist/main.js', { LIVE_RESIZE_HEADROOM: 'double' }, 'LIVE_RESIZE_HEADROOM'],
   ['apps/worker/dist/main.js', { WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY'],
   ['apps/worker/dist/main.js', { XAPI_URL: 'ftp://pool' }, 'XAPI_URL'],
   ['apps/xapi-sim/dist/main.js', { SIM_HOSTS: 'many' }, 'SIM_HOSTS'],

@@ -39,13 +39,14 @@ test('a tenant asks for a VM over REST and the worker makes it run on the pool, 
   assert.match(vm.xapiUuid, /^[0-9a-f-]{36}$/);
   assert.match(vm.hostXapiUuid, /^[0-9a-f-]{36}$/);
 
-  // The pool really holds it, sized from the flavor and tagged with our id.
+  // The pool really holds it, sized from the flavor (maximums: twice that, the default LIVE_RESIZE_HEADROOM) and tagged with our id.
   const ref = await pool('VM.get_by_uuid', vm.xapiUuid);
   const rec = await pool('VM.get_record', ref);
   assert.equal(rec.power_state, 'Running');
   assert.equal(rec.is_a_template, false);
-  assert.equal(Number(rec.memory_static_max), 1024 * MIB);
-  assert.equal(Number(rec.VCPUs_max), 2);
+  assert.deepEqual([rec.memory_dynamic_max, rec.memory_static_max].map(Number), [1024 * MIB, 2048 * MIB]);
+  assert.deepEqual([rec.VCPUs_at_startup, rec.VCPUs_max].map(Number), [2, 4]);
+  assert.deepEqual(vm.liveMax, { vcpus: 4, memoryMiB: 2048 });
   assert.equal(rec.other_config['xenplane-vm-id'], vm.id);
   assert.equal(await pool('host.get_uuid', rec.resident_on), vm.hostXapiUuid);
   // hostId is the host as GET /v1/hosts lists it (the XAPI uuid beside it).

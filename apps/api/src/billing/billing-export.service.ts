@@ -3,7 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import { PeriodsRepository, BillingRepository, focusMetadata, parseBillingPeriod, type ClosedPeriod, type ExportFormat } from '@xenplane/accounting';
 import { outOfRangeError, shownPeriod } from './period-range.js';
-import { ConflictError } from '@xenplane/core';
+import { DomainError } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 import type { ClosedPeriodView } from './billing-export.dto.js';
@@ -56,10 +56,17 @@ export class BillingExportService {
     if (!('refused' in r)) return view(r);
     if (r.refused === 'out_of_range') throw outOfRangeError(r.reason, r.bounds);
     if (r.refused === 'already_closed')
-      throw new ConflictError(`period ${period} was closed at ${new Date(r.closed.closedAt).toISOString()}`, { sha256: r.closed.sha256 });
-    throw new ConflictError(`period ${period} still has hours that are not rated (rated through ${r.ratedThrough?.toISOString() ?? 'nothing yet'})`, {
-      ratedThrough: r.ratedThrough?.toISOString() ?? null,
-    });
+      throw new DomainError('period_closed', `period ${period} was closed at ${new Date(r.closed.closedAt).toISOString()}`, {
+        closedAt: new Date(r.closed.closedAt).toISOString(),
+        sha256: r.closed.sha256,
+      });
+    throw new DomainError(
+      'period_not_rated',
+      `period ${period} still has hours that are not rated (rated through ${r.ratedThrough?.toISOString() ?? 'nothing yet'})`,
+      {
+        ratedThrough: r.ratedThrough?.toISOString() ?? null,
+      },
+    );
   }
 
   async closed(): Promise<ClosedPeriodView[]> {

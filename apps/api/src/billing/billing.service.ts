@@ -12,7 +12,7 @@ import {
   type Sku,
   type UsageScope,
 } from '@xenplane/accounting';
-import { ConflictError, DomainError, fieldError, NotFoundError, VmRepository } from '@xenplane/core';
+import { DomainError, fieldError, NotFoundError, VmRepository } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { shownPeriod } from './period-range.js';
 import { BillingCurrencyService } from './billing-currency.service.js';
@@ -59,9 +59,13 @@ export class BillingService {
     const carried = missing.map((sku) => ({ sku, unitPrice: inForce?.items.find((i) => i.sku === sku)?.unitPrice ?? '0' }));
     const r = await this.ds.transaction((tx) => this.billing.addPriceVersion(tx, at, currency, [...dto.items, ...carried]));
     if ('ratedThrough' in r) {
-      throw new ConflictError(`hours before ${r.ratedThrough.toISOString()} are already rated; prices apply from a later time`, {
-        ratedThrough: r.ratedThrough.toISOString(),
-      });
+      throw new DomainError(
+        'prices_already_rated',
+        `hours before ${r.ratedThrough.toISOString()} are already rated; prices apply from a later time`,
+        {
+          ratedThrough: r.ratedThrough.toISOString(),
+        },
+      );
     }
     return PriceListView.of((await this.billing.priceAt(r.effectiveFrom))!);
   }

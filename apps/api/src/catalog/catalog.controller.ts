@@ -1,20 +1,11 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import {
-  ApiBearerAuth,
-  ApiConflictResponse,
-  ApiCreatedResponse,
-  ApiNoContentResponse,
-  ApiNotFoundResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiTags,
-  ApiUnprocessableEntityResponse,
-} from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { isOperator, type Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal, OperatorOnly } from '../auth/roles.decorator.js';
 import { listFilter } from '../common/list-query.dto.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 import { CatalogService } from './catalog.service.js';
 import { CatalogListQuery, CreateFlavorDto, CreateImageDto, FlavorView, ImageView, UpdateCatalogItemDto } from './catalog.dto.js';
 
@@ -31,13 +22,19 @@ export class CatalogController {
   @Post('flavors')
   @OperatorOnly()
   @ApiCreatedResponse({ type: FlavorView })
+  @ApiDoc({
+    summary: 'Create a flavor',
+    description:
+      'A size VMs are created with: vCPUs, memory and boot disk. VMs copy it when they are created, so a later change never resizes a VM silently.',
+    errors: ['name_taken'],
+  })
   async createFlavor(@Body() dto: CreateFlavorDto): Promise<FlavorView> {
     return FlavorView.of(await this.catalog.createFlavor(dto), true);
   }
 
   @Get('flavors')
   @AnyRole()
-  @ApiOperation({ summary: 'List flavors', description: `${SEEN} Deleted ones only with ?status=deleted. Newest first unless ?order=asc.` })
+  @ApiDoc({ summary: 'List flavors', description: `${SEEN} Deleted ones only with ?status=deleted. Newest first unless ?order=asc.` })
   @ApiOkResponse({ type: PageOf(FlavorView) })
   async listFlavors(@CurrentPrincipal() p: Principal, @Query() q: CatalogListQuery) {
     return mapPage(await this.catalog.list('flavor', viewer(p), q, listFilter(q)), (f) => FlavorView.of(f, isOperator(p)));
@@ -45,23 +42,21 @@ export class CatalogController {
 
   @Get('flavors/:id')
   @AnyRole()
-  @ApiOperation({ summary: 'Get a flavor', description: `${SEEN} One a tenant may not see is 404, as if it did not exist.` })
+  @ApiDoc({ summary: 'Get a flavor', description: `${SEEN} One a tenant may not see is 404, as if it did not exist.` })
   @ApiOkResponse({ type: FlavorView })
-  @ApiNotFoundResponse({ description: 'not_found (also one the tenant may not see)' })
   async getFlavor(@CurrentPrincipal() p: Principal, @Param('id', UuidParamPipe) id: string): Promise<FlavorView> {
     return FlavorView.of(await this.catalog.get('flavor', viewer(p), id), isOperator(p));
   }
 
   @Patch('flavors/:id')
   @OperatorOnly()
-  @ApiOperation({
+  @ApiDoc({
     summary: 'Rename, deprecate or re-share a flavor',
     description:
       'deprecated: true refuses it to new VMs and resizes (422 flavor_deprecated) and keeps it for existing VMs. A taken name is 409 name_taken.',
+    errors: ['name_taken', 'invalid_state'],
   })
   @ApiOkResponse({ type: FlavorView })
-  @ApiNotFoundResponse({ description: 'not_found' })
-  @ApiConflictResponse({ description: 'name_taken; invalid_state (it is deleted)' })
   async updateFlavor(@Param('id', UuidParamPipe) id: string, @Body() dto: UpdateCatalogItemDto): Promise<FlavorView> {
     return FlavorView.of(await this.catalog.update('flavor', id, dto), true);
   }
@@ -69,33 +64,33 @@ export class CatalogController {
   @Delete('flavors/:id')
   @OperatorOnly()
   @HttpCode(204)
-  @ApiOperation({
+  @ApiDoc({
     summary: 'Delete a flavor',
-    description: 'Refused with 409 in_use (count and some vmIds) while any VM that is not deleted uses it; deprecate it instead.',
+    description:
+      'Refused with 409 in_use (usedBy.vms, and count and vmIds: the newest ten) while any VM that is not deleted uses it; deprecate it instead.',
+    errors: ['in_use'],
   })
   @ApiNoContentResponse({ description: 'deleted (or already was)' })
-  @ApiNotFoundResponse({ description: 'not_found' })
-  @ApiConflictResponse({ description: 'in_use, with count and vmIds (the newest ten)' })
   async removeFlavor(@Param('id', UuidParamPipe) id: string): Promise<void> {
     await this.catalog.remove('flavor', id);
   }
 
   @Post('images')
   @OperatorOnly()
-  @ApiOperation({
+  @ApiDoc({
     summary: 'Create an image',
     description:
-      "Its template must be one the default pool showed at its last sync (422 template_not_found otherwise); before the pool's first sync it is accepted.",
+      "A XAPI template (name_label or uuid) VMs are cloned from. It must be one the default pool showed at its last sync (422 template_not_found otherwise); before the pool's first sync it is accepted.",
+    errors: ['name_taken', 'template_not_found'],
   })
   @ApiCreatedResponse({ type: ImageView })
-  @ApiUnprocessableEntityResponse({ description: 'template_not_found, naming the template and the pool' })
   async createImage(@Body() dto: CreateImageDto): Promise<ImageView> {
     return ImageView.of(await this.catalog.createImage(dto), true);
   }
 
   @Get('images')
   @AnyRole()
-  @ApiOperation({ summary: 'List images', description: `${SEEN} Deleted ones only with ?status=deleted. Newest first unless ?order=asc.` })
+  @ApiDoc({ summary: 'List images', description: `${SEEN} Deleted ones only with ?status=deleted. Newest first unless ?order=asc.` })
   @ApiOkResponse({ type: PageOf(ImageView) })
   async listImages(@CurrentPrincipal() p: Principal, @Query() q: CatalogListQuery) {
     return mapPage(await this.catalog.list('image', viewer(p), q, listFilter(q)), (i) => ImageView.of(i, isOperator(p)));
@@ -103,22 +98,20 @@ export class CatalogController {
 
   @Get('images/:id')
   @AnyRole()
-  @ApiOperation({ summary: 'Get an image', description: `${SEEN} One a tenant may not see is 404, as if it did not exist.` })
+  @ApiDoc({ summary: 'Get an image', description: `${SEEN} One a tenant may not see is 404, as if it did not exist.` })
   @ApiOkResponse({ type: ImageView })
-  @ApiNotFoundResponse({ description: 'not_found (also one the tenant may not see)' })
   async getImage(@CurrentPrincipal() p: Principal, @Param('id', UuidParamPipe) id: string): Promise<ImageView> {
     return ImageView.of(await this.catalog.get('image', viewer(p), id), isOperator(p));
   }
 
   @Patch('images/:id')
   @OperatorOnly()
-  @ApiOperation({
+  @ApiDoc({
     summary: 'Rename, deprecate or re-share an image',
     description: 'deprecated: true refuses it to new VMs (422 image_deprecated) and keeps it for existing VMs. A taken name is 409 name_taken.',
+    errors: ['name_taken', 'invalid_state'],
   })
   @ApiOkResponse({ type: ImageView })
-  @ApiNotFoundResponse({ description: 'not_found' })
-  @ApiConflictResponse({ description: 'name_taken; invalid_state (it is deleted)' })
   async updateImage(@Param('id', UuidParamPipe) id: string, @Body() dto: UpdateCatalogItemDto): Promise<ImageView> {
     return ImageView.of(await this.catalog.update('image', id, dto), true);
   }
@@ -126,13 +119,13 @@ export class CatalogController {
   @Delete('images/:id')
   @OperatorOnly()
   @HttpCode(204)
-  @ApiOperation({
+  @ApiDoc({
     summary: 'Delete an image',
-    description: 'Refused with 409 in_use (count and some vmIds) while any VM that is not deleted uses it; deprecate it instead.',
+    description:
+      'Refused with 409 in_use (usedBy.vms, and count and vmIds: the newest ten) while any VM that is not deleted uses it; deprecate it instead.',
+    errors: ['in_use'],
   })
   @ApiNoContentResponse({ description: 'deleted (or already was)' })
-  @ApiNotFoundResponse({ description: 'not_found' })
-  @ApiConflictResponse({ description: 'in_use, with count and vmIds (the newest ten)' })
   async removeImage(@Param('id', UuidParamPipe) id: string): Promise<void> {
     await this.catalog.remove('image', id);
   }

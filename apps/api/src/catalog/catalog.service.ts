@@ -3,9 +3,10 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  ConflictError,
   DomainError,
   fieldError,
+  InUseError,
+  NameTakenError,
   isUniqueViolation,
   FlavorRepository,
   ImageRepository,
@@ -26,11 +27,11 @@ import type { CreateFlavorDto, CreateImageDto, UpdateCatalogItemDto, VisibilityD
 export type CatalogKind = 'flavor' | 'image';
 type Item<K extends CatalogKind> = K extends 'flavor' ? FlavorEntity : ImageEntity;
 
-async function uniquely<T>(what: string, fn: () => Promise<T>, code: 'conflict' | 'name_taken' = 'conflict'): Promise<T> {
+async function uniquely<T>(kind: string, name: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (isUniqueViolation(err)) throw code === 'conflict' ? new ConflictError(`${what} exists`) : new DomainError('name_taken', `${what} exists`);
+    if (isUniqueViolation(err)) throw new NameTakenError(kind, name);
     throw err;
   }
 }
@@ -54,14 +55,14 @@ export class CatalogService {
   async createFlavor(dto: CreateFlavorDto): Promise<FlavorEntity> {
     const shared = await this.visibility(dto, { visibility: 'public', tenantIds: [] });
     const row = { id: randomUUID(), name: dto.name, vcpus: dto.vcpus, memoryMiB: dto.memoryMiB, diskGiB: dto.diskGiB, ...shared };
-    return uniquely(`a flavor named "${dto.name}"`, () => this.flavors.insert(this.ds.manager, row));
+    return uniquely('flavor', dto.name, () => this.flavors.insert(this.ds.manager, row));
   }
 
   async createImage(dto: CreateImageDto): Promise<ImageEntity> {
     const shared = await this.visibility(dto, { visibility: 'public', tenantIds: [] });
     await this.assertTemplateOnPool(dto.template);
     const row = { id: randomUUID(), name: dto.name, template: dto.template, configDrive: dto.configDrive ?? 'nocloud', ...shared };
-    return uniquely(`an image named "${dto.name}"`, () => this.images.insert(this.ds.manager, row));
+    return uniquely('image', dto.name, () => this.images.insert(this.ds.manager, row));
   }
 
   list<K extends CatalogKind>(kind: K, viewer: string | null, page: PageRequest, filter: ListFilter): Promise<Page<Item<K>>> {
@@ -85,12 +86,12 @@ export class CatalogService {
       // null, as @IsOptional takes it, is left out like a missing field.
       if (dto.name != null) patch.name = dto.name;
       if (dto.deprecated != null) patch.status = dto.deprecated ? 'deprecated' : 'active';
-      await uniquely(`a ${kind} named "${dto.name}"`, () => repo.update(tx, id, patch), 'name_taken');
+      await uniquely(kind, dto.name ?? item.name, () => repo.update(tx, id, patch));
       return (await repo.find(id, null, tx)) as Item<K>;
     });
   }
 
-  /** Refused (409 in_use, with how many and which VMs) while a live VM uses it; deleting a deleted one changes nothing. */
+  /** Refused (409 in_use: usedBy.vms, and count and vmIds as before) while a live VM uses it; deleting a deleted one changes nothing. */
   async remove(kind: CatalogKind, id: string): Promise<void> {
     const repo = this.repo(kind);
     await this.ds.transaction(async (tx) => {
@@ -100,10 +101,8 @@ export class CatalogService {
       const usage = await repo.usage(tx, id);
       if (usage.count > 0) {
         const some = usage.vmIds.join(', ');
-        throw new DomainError('in_use', `${kind} ${id} is used by ${usage.count} VM(s) (${some}${usage.count > usage.vmIds.length ? ', ...' : ''})`, {
-          count: usage.count,
-          vmIds: usage.vmIds,
-        });
+        const message = `${kind} ${id} is used by ${usage.count} VM(s) (${some}${usage.count > usage.vmIds.length ? ', ...' : ''})`;
+        throw new InUseError(message, { vms: usage.vmIds }, { count: usage.count, vmIds: usage.vmIds });
       }
       await repo.update(tx, id, { status: 'deleted' });
     });

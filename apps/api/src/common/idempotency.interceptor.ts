@@ -6,7 +6,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, type Observable } from 'rxjs';
 import type { DataSource } from 'typeorm';
-import { ConflictError, DomainError, IdempotencyRepository, NotFoundError, canonicalJson, fieldError } from '@xenplane/core';
+import { DomainError, IdempotencyRepository, NotFoundError, canonicalJson, fieldError } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { SECRET_FIELDS_KEY, withoutSecrets } from './secret-fields.decorator.js';
 import { IDEMPOTENCY_LOCAL, type RequestMeta } from './request-meta.decorator.js';
@@ -82,13 +82,17 @@ export class IdempotencyInterceptor implements NestInterceptor {
       }
       if (existing.ageMs > STALE_MS) {
         if (existing.operationId) {
-          throw new ConflictError(`the request with this key was accepted as operation ${existing.operationId}`, {
+          throw new DomainError('idempotency_key_in_progress', `the request with this key was accepted as operation ${existing.operationId}`, {
             operationId: existing.operationId,
           });
         }
         if (await this.keys.takeOver(this.ds.manager, scope, key, STALE_MS)) break;
       }
-      if (Date.now() > deadline) throw new ConflictError('a request with this Idempotency-Key is still in progress; retry later');
+      if (Date.now() > deadline) {
+        throw new DomainError('idempotency_key_in_progress', 'a request with this Idempotency-Key is still in progress; retry later', {
+          retryAfter: 1,
+        });
+      }
       await new Promise((r) => setTimeout(r, 50));
     }
     // The handler's @RequestMeta: the operation it launches is bound to the key in the same transaction.

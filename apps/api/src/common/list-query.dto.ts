@@ -61,5 +61,5 @@ export function listFilter(q: FilterQuery): ListFilter {
   return { status: q.status, name: q.name, since: q.since === undefined ? undefined : new Date(q.since) };
 }
 
-export const TenantFilteredQuery = (statuses: readonly string[], opts: { named?: boolean; hidden?: string[] } = {}) =>
+export const TenantFilteredQuery = (statuses: readonly string[] | null, opts: { named?: boolean; hidden?: string[] } = {}) =>
   FilteredQuery(TenantPageQueryDto, statuses, opts);

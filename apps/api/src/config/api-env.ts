@@ -44,6 +44,12 @@ const schema = z.object({
     .refine(trustProxyValid, 'false, true, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal, uniquelocal')
     .default('false')
     .transform(trustProxy),
+  // A VM's live maximums (VCPUs_max, memory_static_max) as a factor of its size: how far it may grow without a stop.
+  LIVE_RESIZE_HEADROOM: z.coerce
+    .number({ error: 'must be a number from 1 to 16' })
+    .min(1, 'must be at least 1 (1: no live growth)')
+    .max(16, 'must be at most 16')
+    .default(2),
   // What everything is billed in (ISO 4217); required once prices exist, and usage before them is metered at zero in it.
   BILLING_CURRENCY: z.string().trim().refine(isNationalCurrency, 'an ISO 4217 national currency code, e.g. EUR').optional(),
   // Who bills, in FOCUS exports (ProviderName, InvoiceIssuerName, PublisherName, ServiceProviderName, HostProviderName).

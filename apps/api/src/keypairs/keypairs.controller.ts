@@ -1,13 +1,16 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
-import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { TenantFilteredQuery, listFilter } from '../common/list-query.dto.js';
+import { TenantQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { CreateKeypairDto, KeypairView } from './keypair.dto.js';
 import { KeypairsService } from './keypairs.service.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
+class KeypairListQuery extends TenantFilteredQuery(null, { named: true }) {}
 @ApiTags('keypairs')
 @ApiBearerAuth()
 @AnyRole()
@@ -19,11 +22,12 @@ export class KeypairsController {
   ) {}
 
   @Post()
-  @ApiOperation({
+  @ApiDoc({
     summary: 'register an SSH public key',
     description:
       'The key is validated (ssh-ed25519, ecdsa-sha2-nistp256/384/521, ssh-rsa of 2048 bits or more; anything else is 400 naming ' +
       "the problem at `publicKey`) and fingerprinted as `ssh-keygen -lf` does. Names are unique per tenant (409 name_taken). Counts against the tenant's `keypairs` quota.",
+    errors: ['name_taken', 'quota_exceeded'],
   })
   @ApiCreatedResponse({ type: KeypairView })
   async create(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Body() dto: CreateKeypairDto): Promise<KeypairView> {
@@ -31,14 +35,14 @@ export class KeypairsController {
   }
 
   @Get()
-  @ApiOperation({ summary: "the tenant's keypairs", description: 'Oldest first, paginated.' })
+  @ApiDoc({ summary: "the tenant's keypairs", description: 'Newest first, paginated.' })
   @ApiOkResponse({ type: PageOf(KeypairView) })
-  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
-    return mapPage(await this.keypairs.list(await this.access.resolve(p, q.tenantId), q), KeypairView.of);
+  async list(@CurrentPrincipal() p: Principal, @Query() q: KeypairListQuery) {
+    return mapPage(await this.keypairs.list(await this.access.resolve(p, q.tenantId), q, listFilter(q)), KeypairView.of);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'one keypair', description: "Another tenant's keypair is 404, as one that does not exist." })
+  @ApiDoc({ summary: 'one keypair', description: "Another tenant's keypair is 404, as one that does not exist." })
   @ApiOkResponse({ type: KeypairView })
   async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string): Promise<KeypairView> {
     return KeypairView.of(await this.keypairs.get(await this.access.resolve(p, q.tenantId), id));
@@ -46,7 +50,7 @@ export class KeypairsController {
 
   @Delete(':id')
   @HttpCode(204)
-  @ApiOperation({
+  @ApiDoc({
     summary: 'delete a keypair',
     description: 'Gives its quota back. VMs created with it keep the key: their config drives hold a copy.',
   })

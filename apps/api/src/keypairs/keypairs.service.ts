@@ -3,13 +3,14 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  DomainError,
+  NameTakenError,
   fieldError,
   KeypairRepository,
   NotFoundError,
   parseSshPublicKey,
   SshKeyError,
   type KeypairEntity,
+  type ListFilter,
   type Page,
   type PageRequest,
 } from '@xenplane/core';
@@ -38,16 +39,13 @@ export class KeypairsService {
       await this.tenants.holdActive(tx, tenantId);
       await this.quota.charge(tx, tenantId, { keypairs: 1 }, { resourceId: id, operationId: id });
       const made = await this.keypairs.insert(tx, { id, tenantId, name, publicKey: key.line, fingerprint: key.fingerprint });
-      if (!made)
-        throw new DomainError('name_taken', `a keypair named ${JSON.stringify(name)} already exists`, {
-          errors: [{ path: 'name', message: 'already in use' }],
-        });
+      if (!made) throw new NameTakenError('keypair', name);
       return made;
     });
   }
 
-  list(tenantId: string, page: PageRequest): Promise<Page<KeypairEntity>> {
-    return this.keypairs.list(tenantId, page);
+  list(tenantId: string, page: PageRequest, filter: ListFilter): Promise<Page<KeypairEntity>> {
+    return this.keypairs.list(tenantId, page, filter);
   }
 
   async get(tenantId: string, id: string): Promise<KeypairEntity> {

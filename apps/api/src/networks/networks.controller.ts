@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { NETWORK_STATUSES, type OperationEntity } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
@@ -13,6 +13,7 @@ import { OperationView } from '../vms/vm.dto.js';
 import { CreateNetworkDto, NetworkAcceptedView, NetworkView, UpdateNetworkDto } from './network.dto.js';
 import { NetworkEditService } from './network-edit.service.js';
 import { NetworksService, type ShownNetwork } from './networks.service.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 class NetworkListQuery extends TenantFilteredQuery(NETWORK_STATUSES, { named: true, hidden: ['deleted'] }) {}
 
@@ -35,6 +36,12 @@ export class NetworksController {
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: NetworkAcceptedView, description: 'charges the networks quota at once' })
+  @ApiDoc({
+    summary: 'Create a private network',
+    description:
+      "Accepts a network (202) with a CIDR of the tenant's choosing (tenants may overlap); it is active once the worker made it on the pool. Counts against the networks quota.",
+    errors: ['quota_exceeded'],
+  })
   async create(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
@@ -46,12 +53,12 @@ export class NetworksController {
   }
 
   @Get()
-  @ApiOperation({
+  @ApiOkResponse({ type: PageOf(NetworkView) })
+  @ApiDoc({
     summary: 'List networks',
     description:
-      "A tenant's own networks; an operator without ?tenantId= gets every tenant's (each item names its tenantId). Newest first unless ?order=asc.",
+      "A tenant's own networks, a page at a time; an operator without ?tenantId= gets every tenant's (each item names its tenantId). Newest first unless ?order=asc.",
   })
-  @ApiOkResponse({ type: PageOf(NetworkView) })
   async list(@CurrentPrincipal() p: Principal, @Query() q: NetworkListQuery) {
     const tenantId = await this.access.resolveList(p, q.tenantId);
     return mapPage(await this.networks.list(tenantId, q, listFilter(q)), (n) => NetworkView.of(n, isOperator(p)));
@@ -59,12 +66,20 @@ export class NetworksController {
 
   @Get(':id')
   @ApiOkResponse({ type: NetworkView })
+  @ApiDoc({
+    summary: 'Get a network',
+    description: 'One network: CIDR, gateway, status and its XAPI network.',
+  })
   async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
     return NetworkView.of(await this.networks.get(await this.access.resolve(p, q.tenantId), id), isOperator(p));
   }
 
   @Patch(':id')
-  @ApiOperation({ summary: 'Rename or describe a network', description: 'name, description and tags change at once (200, no operation).' })
+  @ApiDoc({
+    summary: 'Rename or describe a network',
+    description: 'name, description and tags change at once (200, no operation); a deleted network is 409 invalid_state.',
+    errors: ['invalid_state'],
+  })
   @ApiOkResponse({ type: NetworkView })
   async update(
     @CurrentPrincipal() p: Principal,
@@ -77,7 +92,12 @@ export class NetworksController {
 
   @Delete(':id')
   @HttpCode(202)
-  @ApiAcceptedResponse({ type: NetworkAcceptedView, description: '409 conflict while VMs are attached' })
+  @ApiAcceptedResponse({ type: NetworkAcceptedView, description: '409 in_use (usedBy.vms) while VMs are attached' })
+  @ApiDoc({
+    summary: 'Delete a network',
+    description: "Accepts the deletion (202) when no live VM is attached: otherwise 409 in_use with the attached VMs' ids.",
+    errors: ['invalid_state', 'in_use', 'operation_in_progress'],
+  })
   async remove(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,

@@ -3,7 +3,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  ConflictError,
+  InUseError,
   DomainError,
   InvalidStateError,
   fieldError,
@@ -22,6 +22,7 @@ import {
 import { intToIp, parseTenantCidr } from '@xenplane/network/ipam';
 import { QuotaService, TenantAccessService } from '@xenplane/tenancy';
 import type { CreateNetworkDto } from './network.dto.js';
+import { usablePool } from '../common/usable-pool.js';
 
 export type ShownNetwork = NetworkEntity & { gateway: string };
 
@@ -50,8 +51,7 @@ export class NetworksService {
     } catch (err) {
       throw fieldError('cidr', (err as Error).message);
     }
-    const pool = await this.pools.findDefault();
-    if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
+    const pool = usablePool(await this.pools.findDefault());
     const [id, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
       await this.tenants.holdActive(tx, tenantId);
@@ -87,7 +87,11 @@ export class NetworksService {
       if (network.status === 'deleting' || network.status === 'deleted') {
         throw new InvalidStateError(`cannot delete a network that is ${network.status}`, { currentStatus: network.status, action: 'delete' });
       }
-      if (await this.networks.hasAttachedVms(tenantId, id, tx)) throw new ConflictError(`network ${id} still has VMs attached; delete them first`);
+      const vmIds = await this.networks.attachedVmIds(tenantId, id, tx);
+      if (vmIds.length)
+        throw new InUseError(`network ${id} still has VMs attached (${vmIds.length}${vmIds.length === 100 ? '+' : ''}); delete them first`, {
+          vms: vmIds,
+        });
       const operation = await this.launcher.launch(tx, tenantId, JobName.NetworkDelete, { type: 'network', id }, meta);
       await this.networks.update(tx, tenantId, id, { status: 'deleting' });
       return { network: show({ ...network, status: 'deleting' }), operation };

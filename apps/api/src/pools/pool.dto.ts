@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { X509Certificate } from 'node:crypto';
-import { IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
-import type { HostEntity, PoolEntity } from '@xenplane/core';
+import { IsIn, IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
+import { POOL_STATUSES, type HostEntity, type PoolEntity } from '@xenplane/core';
 import { NameField } from '../common/name-field.decorator.js';
 import { FilteredQuery } from '../common/list-query.dto.js';
 import { PageQueryDto } from '../common/query.dto.js';
@@ -51,6 +51,17 @@ export class CreatePoolDto {
   tlsFingerprint?: string;
 }
 
+export class PoolIdentityDto {
+  @ApiProperty({
+    enum: ['adopt', 'revert'],
+    description:
+      'adopt: the pool now at the URL is this pool (its uuid becomes the identity; VMs whose XAPI objects it lacks are then released as vanished); ' +
+      'revert: keep the registered identity (the old pool is back or the URL was fixed); the next connection checks again',
+  })
+  @IsIn(['adopt', 'revert'])
+  action: 'adopt' | 'revert';
+}
+
 export class TlsPinView {
   @ApiProperty({
     enum: ['ca', 'certificate'],
@@ -72,10 +83,16 @@ export class PoolView {
   @ApiProperty() name: string;
   @ApiProperty() url: string;
   @ApiProperty() username: string;
-  @ApiProperty({ enum: ['pending', 'connected', 'error'] }) status: string;
+  @ApiProperty({
+    enum: POOL_STATUSES,
+    description: 'identity_mismatch: the URL answers with another pool uuid (observedXapiPoolUuid); nothing is reconciled until POST …/identity',
+  })
+  status: string;
   @ApiProperty({ type: String, nullable: true }) lastError: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastSeenAt: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'the pool object uuid in XAPI' }) xapiPoolUuid: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'the pool object uuid in XAPI, recorded at first contact' }) xapiPoolUuid: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'while identity_mismatch: the pool uuid the URL answers with instead' })
+  observedXapiPoolUuid: string | null;
   @ApiProperty({ description: 'configured from XAPI_* at start' }) fromEnvironment: boolean;
   @ApiProperty({ type: TlsPinView, nullable: true, description: 'how workers trust its certificate; null: the system roots' })
   tlsPin: TlsPinView | null;
@@ -92,6 +109,7 @@ export class PoolView {
       lastError: p.lastError,
       lastSeenAt: p.lastSeenAt?.toISOString() ?? null,
       xapiPoolUuid: p.xapiPoolUuid,
+      observedXapiPoolUuid: p.observedXapiPoolUuid,
       fromEnvironment: p.fromEnv,
       tlsPin: p.tlsCaPem
         ? { type: 'ca', sha256: new X509Certificate(p.tlsCaPem).fingerprint256 }
@@ -102,6 +120,15 @@ export class PoolView {
       createdAt: p.createdAt.toISOString(),
     };
   }
+}
+
+export class PoolIdentityView {
+  @ApiProperty({ type: PoolView }) pool: PoolView;
+  @ApiProperty({
+    description:
+      'after adopt: the settled VM rows on this pool the reconciler now judges against the adopted pool (each whose XAPI VM is absent is released as vanished); after revert: 0',
+  })
+  vmsToReconcile: number;
 }
 
 export class HostView {

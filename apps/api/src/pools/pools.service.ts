@@ -3,15 +3,17 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
-  ConflictError,
   DomainError,
+  InvalidStateError,
   fieldError,
   isUniqueViolation,
   HostRepository,
+  NameTakenError,
   NotFoundError,
   PoolRepository,
   PoolTemplateRepository,
   SecretBox,
+  VmRepository,
   type HostEntity,
   type ListFilter,
   type Page,
@@ -51,6 +53,7 @@ export class PoolsService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly pools: PoolRepository,
     private readonly hosts: HostRepository,
+    private readonly vms: VmRepository,
     private readonly poolTemplates: PoolTemplateRepository,
   ) {
     this.box = config.POOL_ENCRYPTION_KEY ? new SecretBox(config.POOL_ENCRYPTION_KEY) : undefined;
@@ -76,7 +79,7 @@ export class PoolsService {
         ...tls,
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`a pool named "${p.name}" exists`);
+      if (isUniqueViolation(err)) throw new NameTakenError('pool', p.name);
       throw err;
     }
   }
@@ -90,6 +93,17 @@ export class PoolsService {
   async list(page: PageRequest, filter: ListFilter): Promise<{ page: Page<PoolEntity>; hostCounts: Map<string, number> }> {
     const [result, hostCounts] = await Promise.all([this.pools.list(page, filter), this.hosts.countByPool()]);
     return { page: result, hostCounts };
+  }
+
+  /** An operator's answer to a pool held for an identity mismatch (PoolRepository.resolveIdentity says what each means). */
+  async resolveIdentity(id: string, action: 'adopt' | 'revert'): Promise<{ pool: PoolEntity; hostCount: number; vmsToReconcile: number }> {
+    const resolved = await this.ds.transaction((tx) => this.pools.resolveIdentity(tx, id, action));
+    if (!resolved) {
+      const { pool } = await this.get(id);
+      throw new InvalidStateError(`pool ${id} is ${pool.status}, not held for an identity mismatch`, { poolStatus: pool.status });
+    }
+    const vmsToReconcile = action === 'adopt' ? (await this.vms.listSettledInPool(id)).length : 0;
+    return { pool: resolved, hostCount: (await this.hosts.countByPool()).get(id) ?? 0, vmsToReconcile };
   }
 
   listHosts(page: PageRequest, poolId: string | undefined, filter: ListFilter): Promise<Page<HostEntity>> {

@@ -4,6 +4,7 @@ import { QuotaService, TenantAccessService, type Principal } from '@xenplane/ten
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { TenantQueryDto } from '../common/query.dto.js';
 import { QuotaView } from './quota.dto.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 /** A tenant's own limits and live usage (an operator names the tenant with ?tenantId=). */
 @ApiTags('quota')
@@ -18,6 +19,10 @@ export class QuotaController {
 
   @Get()
   @ApiOkResponse({ type: QuotaView })
+  @ApiDoc({
+    summary: "Get the tenant's quota",
+    description: "The tenant's limits (null: unlimited) and what its live VMs, networks and keys use now.",
+  })
   async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto): Promise<QuotaView> {
     return QuotaView.of(await this.quota.get(await this.access.resolve(p, q.tenantId)));
   }

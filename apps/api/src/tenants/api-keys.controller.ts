@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { ApiKeysService, type Principal } from '@xenplane/tenancy';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
@@ -8,10 +8,11 @@ import { PageQueryDto } from '../common/query.dto.js';
 import { ReturnsSecret } from '../common/secret-fields.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView, RotateKeyDto } from './tenant.dto.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
-/** Operators manage any tenant's keys; tenant admins their own (the service checks which tenant); members none. */
 class ApiKeyListQuery extends FilteredQuery(PageQueryDto, ['active', 'revoked'], { named: true }) {}
 
+/** Operators manage any tenant's keys; tenant admins their own (the service checks which tenant); members none. */
 @ApiTags('api-keys')
 @ApiBearerAuth()
 @Roles('operator', 'admin')
@@ -21,14 +22,13 @@ export class ApiKeysController {
 
   @Post()
   @ReturnsSecret('token')
-  @ApiOperation({
-    summary: 'create an API key (its token is shown in this answer only)',
-    description:
-      'The token is in this answer only and is never stored. A retry with the same Idempotency-Key (from the same key) replays ' +
-      'the answer with `Idempotent-Replayed: true` and `token: null`: revoke that key and create another if the first answer was lost. ' +
-      "Counts against the tenant's `apiKeys` quota until revoked. With `expiresAt` it answers 401 after that instant.",
-  })
   @ApiCreatedResponse({ type: CreatedApiKeyView, headers: { 'Cache-Control': { description: 'no-store', schema: { type: 'string' } } } })
+  @ApiDoc({
+    summary: 'Create an API key (its token is shown in this answer only)',
+    description:
+      "The token is in this answer only and is never stored. A retry with the same Idempotency-Key (from the same key) replays the answer with `Idempotent-Replayed: true` and `token: null`: revoke that key and create another if the first answer was lost. Counts against the tenant's `apiKeys` quota until revoked. With `expiresAt` it answers 401 after that instant.",
+    errors: ['quota_exceeded'],
+  })
   async create(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId', UuidParamPipe) tenantId: string,
@@ -40,13 +40,14 @@ export class ApiKeysController {
 
   @Post(':keyId/rotate')
   @ReturnsSecret('token')
-  @ApiOperation({
-    summary: 'rotate an API key: a new key with the same name and role (its token is shown in this answer only)',
+  @ApiCreatedResponse({ type: CreatedApiKeyView, headers: { 'Cache-Control': { description: 'no-store', schema: { type: 'string' } } } })
+  @ApiDoc({
+    summary: 'Rotate an API key: a new key with the same name and role (its token is shown in this answer only)',
     description:
       'The old key keeps working until it is revoked (DELETE), so clients can move over without a gap; the new key names it in ' +
       "`rotatedFrom` and counts against the tenant's `apiKeys` quota. A revoked key cannot be rotated (409 invalid_state).",
+    errors: ['invalid_state', 'quota_exceeded'],
   })
-  @ApiCreatedResponse({ type: CreatedApiKeyView, headers: { 'Cache-Control': { description: 'no-store', schema: { type: 'string' } } } })
   async rotate(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId', UuidParamPipe) tenantId: string,
@@ -59,12 +60,21 @@ export class ApiKeysController {
 
   @Get()
   @ApiOkResponse({ type: PageOf(ApiKeyView) })
+  @ApiDoc({
+    summary: "List a tenant's API keys",
+    description:
+      "The tenant's keys (revoked ones included, with revokedAt), without secrets, a page at a time; filter with status=active|revoked, name, since.",
+  })
   async list(@CurrentPrincipal() p: Principal, @Param('tenantId', UuidParamPipe) tenantId: string, @Query() q: ApiKeyListQuery) {
     return mapPage(await this.apiKeys.list(p, tenantId, q, listFilter(q)), ApiKeyView.of);
   }
 
   @Get(':keyId')
   @ApiOkResponse({ type: ApiKeyView })
+  @ApiDoc({
+    summary: 'Get an API key',
+    description: 'One key of the tenant, without its secret.',
+  })
   async get(@CurrentPrincipal() p: Principal, @Param('tenantId', UuidParamPipe) tenantId: string, @Param('keyId', UuidParamPipe) keyId: string) {
     return ApiKeyView.of(await this.apiKeys.get(p, tenantId, keyId));
   }
@@ -72,6 +82,10 @@ export class ApiKeysController {
   @Delete(':keyId')
   @HttpCode(204)
   @ApiNoContentResponse()
+  @ApiDoc({
+    summary: 'Revoke an API key',
+    description: 'The key stops working at once and no longer counts against the apiKeys quota. Revoking a revoked key is harmless.',
+  })
   async revoke(
     @CurrentPrincipal() p: Principal,
     @Param('tenantId', UuidParamPipe) tenantId: string,

@@ -8,8 +8,16 @@ import { NewTenantQuotaDto } from '../quota/quota.dto.js';
 
 const NAME_RE = /^[\p{L}\p{N}][\p{L}\p{N} ._-]*$/u;
 
+// No `example` on names: linters compile the pattern without the u flag, so \p{L} would refuse any example (e.g. "acme").
+const NAME_DOC = {
+  minLength: 1,
+  maxLength: 100,
+  pattern: NAME_RE.source,
+  description: 'letters or digits of any script first, then also space . _ - (e.g. "acme"); unique, compared case-insensitively',
+};
+
 export class TenantNameDto {
-  @ApiProperty({ example: 'acme', minLength: 1, maxLength: 100, pattern: NAME_RE.source })
+  @ApiProperty(NAME_DOC)
   @IsString()
   @MinLength(1)
   @MaxLength(100)
@@ -18,7 +26,7 @@ export class TenantNameDto {
 }
 
 export class UpdateTenantDto {
-  @ApiPropertyOptional({ example: 'acme', minLength: 1, maxLength: 100, pattern: NAME_RE.source })
+  @ApiPropertyOptional(NAME_DOC)
   @ValidateIf((o: UpdateTenantDto) => o.name !== undefined || o.suspended === undefined)
   @IsString()
   @MinLength(1)

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { ConflictError, NetworkRepository, fieldError, VmNicRepository, type NetworkEntity, type VmNic } from '@xenplane/core';
+import { DomainError, NetworkRepository, fieldError, VmNicRepository, type NetworkEntity, type VmNic } from '@xenplane/core';
 import { parseTenantCidr, intToIp, randomLocalMac } from '@xenplane/network/ipam';
 
 // Each lost race moves on to the next free address; past this many, something other than a race is wrong.
@@ -25,7 +25,7 @@ export class NicAllocator {
     return out;
   }
 
-  /** Device i on networks[i]; 409 conflict when a network has no address left. */
+  /** Device i on networks[i]; 409 network_full when a network has no address left. */
   async allocate(tx: EntityManager, tenantId: string, vmId: string, networks: NetworkEntity[]): Promise<VmNic[]> {
     const out: VmNic[] = [];
     for (const [device, network] of networks.entries()) {
@@ -36,12 +36,18 @@ export class NicAllocator {
       for (let i = 0; !ip && i < ATTEMPTS; i++) {
         ip = await this.nics.insertWithFreeIp(tx, tenantId, { vmId, networkId: network.id, device, mac: randomLocalMac() }, range);
         if (!ip && (await this.nics.countOnNetwork(tenantId, network.id, tx)) >= subnet.capacity) {
-          throw new ConflictError(`network ${network.id} is full: all ${subnet.capacity} addresses of ${network.cidr} are in use`, {
+          throw new DomainError('network_full', `network ${network.id} is full: all ${subnet.capacity} addresses of ${network.cidr} are in use`, {
             networkId: network.id,
+            capacity: subnet.capacity,
           });
         }
       }
-      if (!ip) throw new ConflictError(`no address could be allocated on network ${network.id}; try again`, { networkId: network.id });
+      if (!ip) {
+        throw new DomainError('address_contention', `no address could be allocated on network ${network.id}; try again`, {
+          networkId: network.id,
+          retryAfter: 1,
+        });
+      }
       out.push((await this.nics.listForVms(tenantId, [vmId], tx)).find((n) => n.device === device)!);
     }
     return out;

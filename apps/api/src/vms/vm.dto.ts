@@ -15,6 +15,7 @@ import {
   MinLength,
 } from 'class-validator';
 import { HOSTNAME_MAX, HOSTNAME_PATTERN, type OperationEntity, type VmEntity } from '@xenplane/core';
+import { liveMaxOf } from './vm-sizing.js';
 import { DetailsDto } from '../common/details.dto.js';
 
 const VM_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
@@ -131,6 +132,11 @@ export class NicView {
   guestIps: string[];
 }
 
+export class LiveMaxView {
+  @ApiProperty({ example: 4 }) vcpus: number;
+  @ApiProperty({ example: 4096 }) memoryMiB: number;
+}
+
 export class VmView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) tenantId: string;
@@ -143,6 +149,11 @@ export class VmView {
   @ApiProperty() vcpus: number;
   @ApiProperty() memoryMiB: number;
   @ApiProperty() diskGiB: number;
+  @ApiProperty({
+    type: LiveMaxView,
+    description: 'what it may grow to while running (XAPI VCPUs_max, memory_static_max); more, or a larger disk, is 409 requires_stop',
+  })
+  liveMax: LiveMaxView;
   @ApiProperty({ type: [NicView] }) nics: NicView[];
   @ApiProperty({
     type: String,
@@ -185,6 +196,7 @@ export class VmView {
       vcpus: vm.vcpus,
       memoryMiB: vm.memoryMiB,
       diskGiB: vm.diskGiB,
+      liveMax: liveMaxOf(vm),
       nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip, guestIps: n.guestIps ?? [] })),
       hostname: vm.bootstrap?.hostname ?? null,
       keypairIds: vm.bootstrap?.keypairIds ?? [],

@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { VM_STATUSES, type OperationEntity } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
@@ -13,6 +13,7 @@ import { answerWith } from '../common/answer-status.js';
 import { CreateVmDto, OperationView, UpdateVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
 import { VmEditService } from './vm-edit.service.js';
 import { VmsService, type VmWithNics } from './vms.service.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 class VmListQuery extends TenantFilteredQuery(VM_STATUSES, { named: true, hidden: ['deleted'] }) {}
 
@@ -35,6 +36,12 @@ export class VmsController {
   @Post()
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
+  @ApiDoc({
+    summary: 'Create a VM',
+    description:
+      "Accepts a VM (202) from a flavor and an image, optionally on the tenant's networks (one NIC each, with a MAC and an address), and returns it pending with the operation to poll (Location). Quota is charged at once; the worker clones, configures and starts it on the pool.",
+    errors: ['quota_exceeded', 'disk_below_template', 'flavor_deprecated', 'image_deprecated', 'network_full', 'address_contention'],
+  })
   async create(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
@@ -46,18 +53,22 @@ export class VmsController {
   }
 
   @Get()
-  @ApiOperation({
+  @ApiOkResponse({ type: PageOf(VmView) })
+  @ApiDoc({
     summary: 'List VMs',
     description:
-      "A tenant's own VMs; an operator without ?tenantId= gets every tenant's (each item names its tenantId). Newest first unless ?order=asc.",
+      "A tenant's own VMs (deleted ones only with ?status=deleted), a page at a time; an operator without ?tenantId= gets every tenant's (each item names its tenantId). Newest first unless ?order=asc.",
   })
-  @ApiOkResponse({ type: PageOf(VmView) })
   async list(@CurrentPrincipal() p: Principal, @Query() q: VmListQuery) {
     return mapPage(await this.vms.list(await this.access.resolveList(p, q.tenantId), q, listFilter(q)), VmView.of);
   }
 
   @Get(':id')
   @ApiOkResponse({ type: VmView })
+  @ApiDoc({
+    summary: 'Get a VM',
+    description: 'One VM: its sizes, live maximums, NICs, status as last seen on the pool and the host it runs on.',
+  })
   async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
     return VmView.of(await this.vms.get(await this.access.resolve(p, q.tenantId), id));
   }
@@ -65,6 +76,12 @@ export class VmsController {
   @Post(':id/actions')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
+  @ApiDoc({
+    summary: 'Start, stop or reboot a VM',
+    description:
+      "Accepts the action (202) with the operation to poll. An action the VM's state does not allow is 409 invalid_state; one while another operation runs is 409 operation_in_progress.",
+    errors: ['invalid_state', 'operation_in_progress'],
+  })
   async act(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
@@ -77,12 +94,16 @@ export class VmsController {
   }
 
   @Patch(':id')
-  @ApiOperation({
-    summary: 'Resize, rename or describe a VM',
-    description: 'With flavorId: a resize, 202 with its operation (name, description and tags given beside it change too). Without: 200, at once.',
-  })
   @ApiOkResponse({ type: VmView, description: 'name, description or tags changed; no operation' })
   @ApiAcceptedResponse({ type: VmAcceptedView, description: 'a resize: quota is charged for the growth at once; a failed resize gives it back' })
+  @ApiDoc({
+    summary: 'Resize, rename or describe a VM',
+    description:
+      'With flavorId: a resize, 202 with its operation (name, description and tags given beside it change too); without: 200, at once. ' +
+      'A resize charges quota for the growth only. A running VM is resized live within its liveMax; more, or a larger disk, is 409 requires_stop at once (stop it first). ' +
+      'A larger disk grows the boot disk; a smaller one is 422 disk_cannot_shrink; a deprecated flavor is 422 flavor_deprecated.',
+    errors: ['invalid_state', 'operation_in_progress', 'requires_stop', 'disk_cannot_shrink', 'flavor_deprecated', 'quota_exceeded'],
+  })
   async update(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
@@ -99,6 +120,12 @@ export class VmsController {
   @Delete(':id')
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
+  @ApiDoc({
+    summary: 'Delete a VM',
+    description:
+      'Accepts the deletion (202): the worker shuts the VM down and destroys it and its disks; quota and addresses are released when it is gone.',
+    errors: ['invalid_state', 'operation_in_progress'],
+  })
   async remove(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,

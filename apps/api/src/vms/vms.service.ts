@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
 import {
@@ -27,6 +27,9 @@ import { NicAllocator } from './nic-allocator.service.js';
 import { VmDetails, type VmWithNics } from './vm-details.service.js';
 import type { CreateVmDto } from './vm.dto.js';
 import { VmBootstrapService } from './vm-bootstrap.service.js';
+import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
+import { assertResizable, liveMaxFor } from './vm-sizing.js';
+import { usablePool } from '../common/usable-pool.js';
 
 const GiB = 1024 ** 3;
 
@@ -48,15 +51,16 @@ export class VmsService {
     private readonly tenants: TenantAccessService,
     private readonly templates: PoolTemplateRepository,
     private readonly bootstrap: VmBootstrapService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
     const flavor = await this.catalog.flavor(tenantId, dto.flavorId);
     const image = await this.catalog.image(tenantId, dto.imageId);
-    const pool = await this.pools.findDefault();
-    if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
+    const pool = usablePool(await this.pools.findDefault());
     this.bootstrap.precheck(dto);
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
+    const liveMax = liveMaxFor(size, this.config.LIVE_RESIZE_HEADROOM);
     await this.assertDiskFits(pool.id, image.template, size.diskGiB, dto.diskGiB === undefined ? 'flavorId' : 'diskGiB');
     const [vmId, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
@@ -75,6 +79,8 @@ export class VmsService {
         poolId: pool.id,
         status: 'pending',
         ...size,
+        liveMaxVcpus: liveMax.vcpus,
+        liveMaxMemoryMiB: liveMax.memoryMiB,
         xapiUuid: null,
         hostUuid: null,
         powerState: null,
@@ -128,7 +134,10 @@ export class VmsService {
     });
   }
 
-  /** Charges the growth (or gives back the shrink) now, with the new sizes on the row; the worker applies them. */
+  /**
+   * Charges the growth (or gives back the shrink) now, with the new sizes on the row; the worker applies them. What it
+   * could not apply is refused here (assertResizable); a stopped VM gets new live maximums from its new size.
+   */
   async resize(tenantId: string, id: string, flavorId: string, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
     const flavor = await this.catalog.flavor(tenantId, flavorId);
     return this.ds.transaction(async (tx) => {
@@ -138,18 +147,27 @@ export class VmsService {
       if (!isActionAllowed(vm.status, 'resize')) {
         throw new InvalidStateError(`cannot resize a VM that is ${vm.status}`, { currentStatus: vm.status, action: 'resize' });
       }
+      assertResizable(vm, flavor);
       const operationId = randomUUID();
       await this.quota.charge(
         tx,
         tenantId,
-        { vcpus: flavor.vcpus - vm.vcpus, memoryMiB: flavor.memoryMiB - vm.memoryMiB },
+        { vcpus: flavor.vcpus - vm.vcpus, memoryMiB: flavor.memoryMiB - vm.memoryMiB, diskGiB: flavor.diskGiB - vm.diskGiB },
         { resourceId: id, operationId },
       );
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmResize, { type: 'vm', id }, meta, operationId);
       // What a failed resize goes back to.
-      const previous = { vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, flavorId: vm.flavorId };
+      const { vcpus, memoryMiB, diskGiB, liveMaxVcpus, liveMaxMemoryMiB } = vm;
+      const previous = { vcpus, memoryMiB, diskGiB, liveMaxVcpus, liveMaxMemoryMiB, flavorId: vm.flavorId };
       await this.operations.checkpoint(tx, tenantId, operationId, 'accepted', { previous });
-      const sizes = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, flavorId: flavor.id };
+      const liveMax = vm.status === 'running' ? null : liveMaxFor(flavor, this.config.LIVE_RESIZE_HEADROOM);
+      const sizes = {
+        vcpus: flavor.vcpus,
+        memoryMiB: flavor.memoryMiB,
+        diskGiB: flavor.diskGiB,
+        flavorId: flavor.id,
+        ...(liveMax ? { liveMaxVcpus: liveMax.vcpus, liveMaxMemoryMiB: liveMax.memoryMiB } : {}),
+      };
       await this.vms.update(tx, tenantId, id, sizes);
       return { vm: await this.details.one({ ...vm, ...sizes }, tx), operation };
     });

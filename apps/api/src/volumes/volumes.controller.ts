@@ -1,20 +1,25 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
+import { VOLUME_STATUSES } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
-import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { TenantFilteredQuery, listFilter } from '../common/list-query.dto.js';
+import { TenantQueryDto } from '../common/query.dto.js';
 import { RequestMeta } from '../common/request-meta.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { OperationView } from '../vms/vm.dto.js';
 import { CreateVolumeDto, ResizeVolumeDto, VolumeAcceptedView, VolumeActionDto, VolumeView } from './volume.dto.js';
 import { VolumesService, type Accepted } from './volumes.service.js';
+import { ApiDoc } from '../common/api-errors.decorator.js';
 
 function accepted(res: Response, r: Accepted): VolumeAcceptedView {
   res.setHeader('Location', `/v1/operations/${r.operation.id}`);
   return { volume: VolumeView.of(r.volume), operation: OperationView.of(r.operation) };
 }
+
+class VolumeListQuery extends TenantFilteredQuery(VOLUME_STATUSES, { named: true, hidden: ['deleted'] }) {}
 
 const BUSY = '409 operation_in_progress (naming it) while another operation on the volume runs';
 
@@ -30,9 +35,10 @@ export class VolumesController {
 
   @Post()
   @HttpCode(202)
-  @ApiOperation({
+  @ApiDoc({
     summary: 'Create a volume',
     description: 'Charges the volumes and volumeGiB quotas at once (409 quota_exceeded); the VDI is made by the operation.',
+    errors: ['quota_exceeded', 'unavailable'],
   })
   @ApiAcceptedResponse({ type: VolumeAcceptedView })
   async create(
@@ -46,14 +52,14 @@ export class VolumesController {
   }
 
   @Get()
-  @ApiOperation({ summary: 'List volumes', description: "The tenant's volumes, oldest first, paginated by cursor." })
+  @ApiDoc({ summary: 'List volumes', description: "The tenant's volumes, newest first, paginated by cursor." })
   @ApiOkResponse({ type: PageOf(VolumeView) })
-  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
-    return mapPage(await this.volumes.list(await this.access.resolve(p, q.tenantId), q), VolumeView.of);
+  async list(@CurrentPrincipal() p: Principal, @Query() q: VolumeListQuery) {
+    return mapPage(await this.volumes.list(await this.access.resolve(p, q.tenantId), q, listFilter(q)), VolumeView.of);
   }
 
   @Get(':id')
-  @ApiOperation({ summary: 'Get a volume', description: '404 for a volume of another tenant.' })
+  @ApiDoc({ summary: 'Get a volume', description: '404 for a volume of another tenant.' })
   @ApiOkResponse({ type: VolumeView })
   async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
     return VolumeView.of(await this.volumes.get(await this.access.resolve(p, q.tenantId), id));
@@ -61,11 +67,12 @@ export class VolumesController {
 
   @Post(':id/actions')
   @HttpCode(202)
-  @ApiOperation({
+  @ApiDoc({
     summary: 'Attach or detach a volume',
     description:
       `attach {vmId}: to a running or stopped VM of the same tenant (404 otherwise); 409 in_use if already attached. A running guest that cannot hot-plug fails the operation with requires_stop. ` +
       `detach {force?}: a guest that refuses fails the operation with device_detach_rejected and the volume stays attached; force unplugs without its consent. ${BUSY}.`,
+    errors: ['in_use', 'invalid_state', 'operation_in_progress', 'pool_mismatch'],
   })
   @ApiAcceptedResponse({ type: VolumeAcceptedView })
   async act(
@@ -86,9 +93,10 @@ export class VolumesController {
 
   @Patch(':id')
   @HttpCode(202)
-  @ApiOperation({
+  @ApiDoc({
     summary: 'Grow a volume',
     description: `Only larger (422 volume_shrink); only detached or on a stopped VM (409 detach_required). The growth is charged to volumeGiB at once; a failed grow gives it back. ${BUSY}.`,
+    errors: ['volume_shrink', 'detach_required', 'invalid_state', 'operation_in_progress', 'quota_exceeded'],
   })
   @ApiAcceptedResponse({ type: VolumeAcceptedView })
   async resize(
@@ -104,7 +112,11 @@ export class VolumesController {
 
   @Delete(':id')
   @HttpCode(202)
-  @ApiOperation({ summary: 'Delete a volume', description: `409 in_use while attached; the quota is given back when the VDI is gone. ${BUSY}.` })
+  @ApiDoc({
+    summary: 'Delete a volume',
+    description: `409 in_use while attached; the quota is given back when the VDI is gone. ${BUSY}.`,
+    errors: ['in_use', 'invalid_state', 'operation_in_progress'],
+  })
   @ApiAcceptedResponse({ type: VolumeAcceptedView })
   async remove(
     @CurrentPrincipal() p: Principal,

@@ -4,6 +4,8 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
   DomainError,
+  InUseError,
+  OperationInProgressError,
   InvalidStateError,
   fieldError,
   JobName,
@@ -15,6 +17,7 @@ import {
   VolumeRepository,
   VolumeTypeRepository,
   type OperationEntity,
+  type ListFilter,
   type Page,
   type PageRequest,
   type RequestMeta,
@@ -62,14 +65,14 @@ export class VolumesService {
     return volume;
   }
 
-  list(tenantId: string, page: PageRequest): Promise<Page<VolumeEntity>> {
-    return this.volumes.list(tenantId, page);
+  list(tenantId: string, page: PageRequest, filter: ListFilter): Promise<Page<VolumeEntity>> {
+    return this.volumes.list(tenantId, page, filter);
   }
 
   /** Attach to a VM of the same tenant (another tenant's is 404); the worker refuses a running guest that cannot hot-plug. */
   attach(tenantId: string, id: string, vmId: string, meta: RequestMeta): Promise<Accepted> {
     return this.change(tenantId, id, async (tx, volume) => {
-      if (volume.vmId) throw new DomainError('in_use', `volume ${id} is already attached to VM ${volume.vmId}`, { vmId: volume.vmId });
+      if (volume.vmId) throw new InUseError(`volume ${id} is already attached to VM ${volume.vmId}`, { vms: [volume.vmId] }, { vmId: volume.vmId });
       this.assertStatus(volume, 'attach', ['available']);
       const vm = await this.vms.findForUpdate(tx, tenantId, vmId);
       if (!vm) throw new NotFoundError('vm', vmId);
@@ -77,7 +80,12 @@ export class VolumesService {
         throw new InvalidStateError(`cannot attach a volume to a VM that is ${vm.status}`, { currentStatus: vm.status, action: 'attach' });
       }
       // A VDI plugs only into a VM of its own pool.
-      if (vm.poolId !== volume.poolId) throw new DomainError('conflict', `VM ${vmId} is on another pool than volume ${id}`);
+      if (vm.poolId !== volume.poolId) {
+        throw new DomainError('pool_mismatch', `VM ${vmId} is on another pool than volume ${id}`, {
+          vmPoolId: vm.poolId,
+          volumePoolId: volume.poolId,
+        });
+      }
       await this.assertIdle(tx, tenantId, vmId, 'vm');
       const operation = await this.launcher.launch(tx, tenantId, JobName.VolumeAttach, { type: 'volume', id }, meta);
       return { operation, patch: { status: 'attaching', vmId } };
@@ -117,7 +125,9 @@ export class VolumesService {
 
   remove(tenantId: string, id: string, meta: RequestMeta): Promise<Accepted> {
     return this.change(tenantId, id, async (tx, volume) => {
-      if (volume.vmId) throw new DomainError('in_use', `volume ${id} is attached to VM ${volume.vmId}: detach it first`, { vmId: volume.vmId });
+      if (volume.vmId) {
+        throw new InUseError(`volume ${id} is attached to VM ${volume.vmId}: detach it first`, { vms: [volume.vmId] }, { vmId: volume.vmId });
+      }
       this.assertStatus(volume, 'delete', ['available', 'error']);
       const operation = await this.launcher.launch(tx, tenantId, JobName.VolumeDelete, { type: 'volume', id }, meta);
       return { operation, patch: { status: 'deleting' } };
@@ -141,13 +151,8 @@ export class VolumesService {
   }
 
   private async assertIdle(tx: EntityManager, tenantId: string, resourceId: string, what: string): Promise<void> {
-    const active = await this.operations.findActive(tenantId, resourceId, tx);
-    if (active) {
-      throw new DomainError('operation_in_progress', `${active.kind} is in progress on ${what} ${resourceId}`, {
-        operationId: active.id,
-        kind: active.kind,
-      });
-    }
+    const active = await this.operations.findActiveFor(tx, tenantId, resourceId);
+    if (active) throw new OperationInProgressError({ type: what, id: resourceId }, active);
   }
 
   private assertStatus(volume: VolumeEntity, action: string, allowed: VolumeEntity['status'][]): void {

@@ -1,5 +1,6 @@
 import { safeError } from '@xenplane/core';
 import { XapiError } from '@xenplane/xapi-driver';
+import { PoolIdentityMismatchError } from '../pools/pool-identity.guard.js';
 
 export interface JobFailure {
   /** True when retrying cannot help: compensate and fail the operation now. */
@@ -33,6 +34,8 @@ export class SagaError extends Error {
 /** Classifies what went wrong so the handler knows whether to let BullMQ retry or to compensate. */
 export function classify(err: unknown): JobFailure {
   if (err instanceof SagaError) return { terminal: true, code: err.code, detail: err.message };
+  // Retried: the operator's adopt or revert may come before the last attempt; a failure then releases nothing.
+  if (err instanceof PoolIdentityMismatchError) return { terminal: false, code: 'pool_identity_mismatch', detail: err.message };
   if (err instanceof XapiError) {
     const code = TENANT_CODES[err.code] ?? 'xapi_error';
     return { terminal: !err.retryable || code === 'no_capacity', code, detail: `${err.code} ${err.params.join(' ')}`.trim() };

@@ -16,6 +16,7 @@ import {
 import { XapiError, XapiTransportError } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { hostOvsConfig } from './host-ovs-config.js';
+import { PoolIdentityMismatchError } from './pool-identity.guard.js';
 import { XapiPoolsService } from './xapi-pools.service.js';
 
 /**
@@ -106,6 +107,8 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
       await this.ds.transaction((tx) => this.templates.replaceForPool(tx, pool.id, templates));
       await this.pools.markConnected(this.ds.manager, pool.id, poolUuid);
     } catch (err) {
+      // Held: the guard has recorded and logged it; an error status would hide why nothing is reconciled.
+      if (err instanceof PoolIdentityMismatchError) return;
       let message = err instanceof XapiError ? `${err.code} ${err.params.join(' ')}`.trim() : (err as Error).message;
       if (err instanceof XapiTransportError && err.kind === 'tls' && !pool.tlsCaPem && !pool.tlsFingerprint) {
         message += pool.fromEnv

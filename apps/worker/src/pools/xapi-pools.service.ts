@@ -3,6 +3,7 @@ import { NotFoundError, PoolRepository, SecretBox, type PoolEntity } from '@xenp
 import { xapiCallDuration, xapiCallErrors } from '../worker.metrics.js';
 import { XapiClient, XapiError, XapiPool } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
+import { PoolIdentityGuard } from './pool-identity.guard.js';
 
 interface PoolConnection {
   client: XapiClient;
@@ -18,6 +19,7 @@ export class XapiPoolsService implements OnApplicationShutdown {
   constructor(
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly pools: PoolRepository,
+    private readonly identity: PoolIdentityGuard,
   ) {
     this.box = config.POOL_ENCRYPTION_KEY ? new SecretBox(config.POOL_ENCRYPTION_KEY) : undefined;
   }
@@ -61,6 +63,8 @@ export class XapiPoolsService implements OnApplicationShutdown {
       originator: 'xenplane-worker',
       callTimeoutMs: this.config.XAPI_CALL_TIMEOUT_MS,
       maxConcurrency: this.config.XAPI_MAX_CONCURRENCY,
+      // Every session, first and re-login alike, must reach the pool registered here (a reset or re-pointed URL must not).
+      afterLogin: (call) => this.identity.verify(poolId, call),
       observer: ({ method, durationMs, error }) => {
         xapiCallDuration.observe({ method, outcome: error ? 'error' : 'ok' }, durationMs / 1000);
         if (error) xapiCallErrors.inc({ method, code: error instanceof XapiError ? error.code : 'TRANSPORT' });

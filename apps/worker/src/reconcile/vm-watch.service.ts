@@ -56,6 +56,8 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
     const pools = await this.pools.all().catch(caught(this.logger, 'vm watch: list pools', []));
     for (const pool of pools) {
       if (this.abort.signal.aborted || this.watching.has(pool.id)) continue;
+      // A held pool is not judged: its VMs would all look vanished (the guard ends a watch when a mismatch appears).
+      if (pool.status === 'identity_mismatch') continue;
       // The lock lives on the worker's one lock session: watching a pool costs no database connection.
       const lease = await this.locks.tryHold(`vm-watch:${pool.id}`).catch(caught(this.logger, 'vm watch: claim', null, { poolId: pool.id }));
       if (!lease) continue;

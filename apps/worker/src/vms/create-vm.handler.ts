@@ -60,6 +60,8 @@ export class CreateVmHandler extends VmOperationHandler {
       tags: [XENPLANE_TAG],
       memoryBytes: vm.memoryMiB * MIB,
       vcpus: vm.vcpus,
+      // Room to grow while running, as the API granted it (LIVE_RESIZE_HEADROOM).
+      liveMax: { vcpus: vm.liveMaxVcpus ?? vm.vcpus, memoryBytes: (vm.liveMaxMemoryMiB ?? vm.memoryMiB) * MIB },
       rootDiskBytes: vm.diskGiB * 1024 * MIB,
     });
     // Disks never shrink: a template larger than what was charged (unknown when the VM was accepted) fails it cleanly.

@@ -72,7 +72,9 @@ export class VmOutcomeService {
     }
     const previous =
       operation.kind === JobName.VmResize
-        ? (operation.checkpoint.previous as Pick<VmEntity, 'vcpus' | 'memoryMiB' | 'flavorId'> | undefined)
+        ? (operation.checkpoint.previous as
+            | (Pick<VmEntity, 'vcpus' | 'memoryMiB' | 'flavorId'> & Partial<Pick<VmEntity, 'diskGiB' | 'liveMaxVcpus' | 'liveMaxMemoryMiB'>>)
+            | undefined)
         : undefined;
     await this.ds.transaction(async (tx) => {
       if (previous) await this.vms.update(tx, vm.tenantId, vm.id, previous);
@@ -80,7 +82,11 @@ export class VmOutcomeService {
       else await this.vms.update(tx, vm.tenantId, vm.id, observed);
       // A failed resize gives back what it charged, keyed so that a retried failure does it once.
       if (previous) {
-        const back = { vcpus: previous.vcpus - vm.vcpus, memoryMiB: previous.memoryMiB - vm.memoryMiB };
+        const back = {
+          vcpus: previous.vcpus - vm.vcpus,
+          memoryMiB: previous.memoryMiB - vm.memoryMiB,
+          diskGiB: (previous.diskGiB ?? vm.diskGiB) - vm.diskGiB,
+        };
         await this.quota.charge(tx, vm.tenantId, back, { resourceId: vm.id, operationId: derivedUuid(operation.id, 'revert') });
       }
       await this.operations.fail(tx, vm.tenantId, operation.id, failure.code, failure.detail);

@@ -1,7 +1,7 @@
 // VDI and VBD constructors/destructors, with SR space and attachment rules (hot-plug: vbd-handlers.ts).
 import type { XRecord } from '../datamodel/defaults.js';
 import { assertSrSpace, createVbd, createVdi, destroyVdi } from '../domain/disks.js';
-import { isThinSr } from '../domain/vdi-rules.js';
+import { assertVdiOperation, isThinSr } from '../domain/vdi-rules.js';
 import { argNum, argStr, type HandlerTable } from '../rpc/handler-types.js';
 import { fail } from '../rpc/xapi-error.js';
 import { scalar } from '../datamodel/defaults.js';
@@ -11,7 +11,8 @@ export const storageHandlers: HandlerTable = {
   'VDI.destroy': (ctx) => (destroyVdi(ctx.sim, argStr(ctx, 0)), ''),
   'VDI.resize': (ctx) => {
     const ref = argStr(ctx, 0);
-    const vdi = ctx.sim.store.mustGet('VDI', ref);
+    // xapi_vdi.ml check_operation_error: only snapshot, clone, resize_online and blocked run on an attached disk.
+    const vdi = assertVdiOperation(ctx.sim, ref, 'resize');
     const grow = argNum(ctx, 1) - Number(vdi.virtual_size);
     if (grow < 0) fail('VDI_SIZE_SMALLER', ref);
     const sr = ctx.sim.store.mustGet('SR', scalar(vdi.SR));

@@ -101,6 +101,21 @@ describe('provisioning a VM from a template, the way the control plane does', ()
     await json.call('VM.hard_shutdown', s, vm);
   });
 
+  // xapi_vdi.ml check_operation_error: resize is not a live operation (resize_online is), so an attached disk refuses it.
+  it('refuses VDI.resize while the disk is attached to a running VM, and grows it once halted', async () => {
+    const vm = await json.call('VM.clone', s, await templateRef(json, s), 'grow-disk');
+    await json.call('VM.provision', s, vm);
+    const [vbd] = await json.call('VM.get_VBDs', s, vm);
+    const vdi = await json.call('VBD.get_VDI', s, vbd);
+    const size = Number(await json.call('VDI.get_virtual_size', s, vdi));
+    await json.call('VM.start', s, vm, false, false);
+    const e = await xapiError(() => json.call('VDI.resize', s, vdi, String(size * 2)));
+    assert.deepEqual([e.code, e.params], ['VDI_IN_USE', [vdi, 'resize']]);
+    await json.call('VM.hard_shutdown', s, vm);
+    await json.call('VDI.resize', s, vdi, String(size * 2));
+    assert.equal(Number(await json.call('VDI.get_virtual_size', s, vdi)), size * 2);
+  });
+
   it('creates disks and NICs from full records, with generated MACs and free device numbers', async () => {
     const vm = await json.call('VM.clone', s, await templateRef(json, s), 'devices');
     await json.call('VM.provision', s, vm);

@@ -5,7 +5,7 @@ import type { OperationEntity } from '../database/entities/operation.entity.js';
 import { OperationRepository } from '../database/repositories/operation.repository.js';
 import { IdempotencyRepository } from '../database/repositories/idempotency.repository.js';
 import { OutboxRepository } from '../database/repositories/outbox.repository.js';
-import { ConflictError, isUniqueViolation } from '../errors/domain-error.js';
+import { OperationInProgressError, isUniqueViolation } from '../errors/domain-error.js';
 import { JOB_QUEUE, type JobName } from '../queue/jobs.js';
 
 /** The request an operation comes from; the caller passes it, so the launcher never reads ambient context. */
@@ -35,6 +35,8 @@ export class OperationLauncher {
     operationId: string = randomUUID(),
   ): Promise<OperationEntity> {
     let op: OperationEntity;
+    // A savepoint, so that the refused insert still lets the transaction name the operation in the way.
+    await tx.query('SAVEPOINT launch_operation');
     try {
       op = await this.operations.insert(tx, {
         id: operationId,
@@ -47,10 +49,12 @@ export class OperationLauncher {
     } catch (err) {
       // uq_operations_active_resource: one operation at a time per resource.
       if (isUniqueViolation(err)) {
-        throw new ConflictError(`another operation on ${resource.type} ${resource.id} is in progress`);
+        await tx.query('ROLLBACK TO SAVEPOINT launch_operation');
+        throw new OperationInProgressError(resource, await this.operations.findActiveFor(tx, tenantId, resource.id));
       }
       throw err;
     }
+    await tx.query('RELEASE SAVEPOINT launch_operation');
     if (meta.idempotency) await this.idempotency.attachOperation(tx, meta.idempotency.scope, meta.idempotency.key, op.id);
     await this.outbox.add(tx, { operationId: op.id, tenantId, queue: JOB_QUEUE[job], jobName: job });
     return op;

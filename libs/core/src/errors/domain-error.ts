@@ -16,11 +16,19 @@ export const ERROR_STATUS = {
   invalid_state: 409,
   quota_exceeded: 409,
   name_taken: 409,
+  pool_mismatch: 409,
+  network_full: 409,
+  address_contention: 409,
+  idempotency_key_in_progress: 409,
+  period_closed: 409,
+  period_not_rated: 409,
+  prices_already_rated: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   headers_too_large: 431,
   idempotency_key_reused: 422,
   disk_below_template: 422,
+  disk_cannot_shrink: 422,
   flavor_deprecated: 422,
   image_deprecated: 422,
   template_not_found: 422,
@@ -44,18 +52,26 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   method_not_allowed: 'Method not allowed',
   request_timeout: 'The request took too long to arrive',
   conflict: 'Conflict with the current state',
-  operation_in_progress: 'Another operation on this resource is in progress',
-  in_use: 'The resource is in use',
-  requires_stop: 'Stop the VM first',
   detach_required: 'Detach the volume (or stop its VM) first',
   invalid_state: 'Not allowed in the current state',
+  operation_in_progress: 'Another operation on this resource is in progress',
+  in_use: 'Still in use',
+  network_full: 'The network has no free address',
+  address_contention: 'No address could be allocated now',
+  idempotency_key_in_progress: 'A request with this Idempotency-Key is in progress',
+  period_closed: 'The billing period is closed',
+  period_not_rated: 'The billing period is not fully rated',
+  prices_already_rated: 'Those hours are already rated',
+  requires_stop: 'Only possible while the VM is stopped',
   quota_exceeded: 'Quota exceeded',
   name_taken: 'The name is already in use',
+  pool_mismatch: 'The resources are on different pools',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   headers_too_large: 'Request headers too large',
   idempotency_key_reused: 'Idempotency key reused with another request',
   disk_below_template: "The disk is smaller than the image's template disk",
+  disk_cannot_shrink: 'Disks never shrink',
   flavor_deprecated: 'The flavor is deprecated',
   image_deprecated: 'The image is deprecated',
   template_not_found: 'No such template on the pool',
@@ -95,9 +111,38 @@ export class InvalidStateError extends DomainError {
   }
 }
 
+/** @deprecated a 409 says which conflict it is: throw a DomainError with a specific code (name_taken, in_use, ...). */
 export class ConflictError extends DomainError {
   constructor(message: string, extra: Record<string, unknown> = {}) {
     super('conflict', message, extra);
+  }
+}
+
+/** 409 name_taken: a unique name is already used by another `kind`. */
+export class NameTakenError extends DomainError {
+  constructor(kind: string, name: string) {
+    super('name_taken', `a ${kind} named "${name}" exists`, { kind, name });
+  }
+}
+
+/** 409 in_use: refused while something still uses the resource; `usedBy` says what (ids by kind, or counts), `extra` adds fields a kind has long answered with. */
+export class InUseError extends DomainError {
+  constructor(message: string, usedBy: Record<string, unknown>, extra: Record<string, unknown> = {}) {
+    super('in_use', message, { usedBy, ...extra });
+  }
+}
+
+/** 409 operation_in_progress: one operation at a time per resource; names the one running (when still there). */
+export class OperationInProgressError extends DomainError {
+  constructor(resource: { type: string; id: string }, active: { id: string; kind: string } | null) {
+    super(
+      'operation_in_progress',
+      `another operation on ${resource.type} ${resource.id} is in progress${active ? ` (${active.kind} ${active.id})` : ''}`,
+      {
+        operationId: active?.id ?? null,
+        operationKind: active?.kind ?? null,
+      },
+    );
   }
 }
 

@@ -35,11 +35,15 @@ export function createLogger(service: string, level: string, destination?: Desti
 }
 
 /** Routes NestJS's own log calls into pino so that every line is JSON. */
+// Nest's own start-up chatter (each module, controller and route mapped): debug, so `info` shows what an operator acts on.
+const FRAMEWORK_CONTEXTS = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'NestApplication']);
+
 export class PinoNestLogger implements LoggerService {
   constructor(private readonly logger: Logger) {}
 
   log(message: unknown, context?: string) {
-    this.logger.info({ context }, String(message));
+    if (context && FRAMEWORK_CONTEXTS.has(context)) this.logger.debug({ context }, String(message));
+    else this.logger.info({ context }, String(message));
   }
   error(message: unknown, trace?: string, context?: string) {
     this.logger.error({ context, trace }, String(message));

@@ -45,16 +45,16 @@ export class TenantRepository {
    * Soft-deletes the tenant and revokes its keys in `tx`, if it owns no live VM, network or volume. The row lock waits for
    * creates in flight (they share-lock the row: `lockActive`), and the count that follows sees them.
    */
-  async deleteIfEmpty(tx: EntityManager, id: string): Promise<'deleted' | 'not_empty'> {
+  async deleteIfEmpty(tx: EntityManager, id: string): Promise<'deleted' | { vms: number; networks: number; volumes: number }> {
     await rows(tx, `SELECT id FROM tenants WHERE id = $1 FOR UPDATE`, [id]);
-    const owned = await one<{ n: number }>(
+    const owned = (await one<{ vms: number; networks: number; volumes: number }>(
       tx,
-      `SELECT ((SELECT count(*) FROM vms WHERE tenant_id = $1 AND status <> 'deleted')
-       + (SELECT count(*) FROM networks WHERE tenant_id = $1 AND status <> 'deleted')
-       + (SELECT count(*) FROM volumes WHERE tenant_id = $1 AND status <> 'deleted'))::int AS n`,
+      `SELECT (SELECT count(*) FROM vms WHERE tenant_id = $1 AND status <> 'deleted')::int AS vms,
+              (SELECT count(*) FROM networks WHERE tenant_id = $1 AND status <> 'deleted')::int AS networks,
+              (SELECT count(*) FROM volumes WHERE tenant_id = $1 AND status <> 'deleted')::int AS volumes`,
       [id],
-    );
-    if (owned!.n > 0) return 'not_empty';
+    ))!;
+    if (owned.vms + owned.networks + owned.volumes > 0) return owned;
     await affected(tx, `UPDATE tenants SET status = 'deleted', deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
     await affected(tx, `UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND revoked_at IS NULL`, [id]);
     return 'deleted';

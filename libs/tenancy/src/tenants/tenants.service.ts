@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ConflictError, isUniqueViolation, NotFoundError, type ListFilter, type Page, type PageRequest, type TenantEntity } from '@xenplane/core';
+import {
+  InUseError,
+  isUniqueViolation,
+  NameTakenError,
+  NotFoundError,
+  type ListFilter,
+  type Page,
+  type PageRequest,
+  type TenantEntity,
+} from '@xenplane/core';
 import type { QuotaLimits } from '../quota/quota-math.js';
 import { QuotaService } from '../quota/quota.service.js';
 import { TenantRepository } from './tenant.repository.js';
@@ -24,7 +33,7 @@ export class TenantsService {
         return tenant;
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`a tenant named "${name}" exists`);
+      if (isUniqueViolation(err)) throw new NameTakenError('tenant', name);
       throw err;
     }
   }
@@ -52,7 +61,7 @@ export class TenantsService {
         if (changes.suspended !== undefined) await this.tenants.setSuspended(tx, id, changes.suspended);
       });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`a tenant named "${changes.name}" exists`);
+      if (isUniqueViolation(err)) throw new NameTakenError('tenant', changes.name ?? '');
       throw err;
     }
     return this.get(id);
@@ -61,8 +70,12 @@ export class TenantsService {
   /** The tenant goes with its keys in one transaction, only if it owns nothing live. */
   async delete(id: string): Promise<void> {
     await this.get(id);
-    if ((await this.ds.transaction((tx) => this.tenants.deleteIfEmpty(tx, id))) === 'not_empty') {
-      throw new ConflictError('the tenant still owns resources; delete them first');
+    const result = await this.ds.transaction((tx) => this.tenants.deleteIfEmpty(tx, id));
+    if (result !== 'deleted') {
+      throw new InUseError(
+        `the tenant still owns ${result.vms} VMs, ${result.networks} networks and ${result.volumes} volumes; delete them first`,
+        result,
+      );
     }
   }
 }

@@ -11,7 +11,12 @@ export interface SessionSettings {
   originator: string;
   timeoutMs: number;
   hostAddresses: string[];
+  /** Runs after every login, before the session is used; a throw discards the session and fails the call. */
+  afterLogin?: (call: SessionCall) => Promise<void>;
 }
+
+/** A call on the session just opened (raw result, not normalised). */
+export type SessionCall = (method: string, ...params: unknown[]) => Promise<unknown>;
 
 /**
  * Owns the session and the master's URL: lazy single-flight login, `HOST_IS_SLAVE` redirects, and fail-over
@@ -45,13 +50,15 @@ export class SessionManager {
 
   /** Returns the session, logging in first if needed (concurrent callers share one login). */
   session(): Promise<string> {
-    this.current ??= this.login().then(
-      (ref) => (this.ref = ref),
-      (e: unknown) => {
-        this.current = undefined;
-        throw e;
-      },
-    );
+    this.current ??= this.login()
+      .then((ref) => this.checked(ref))
+      .then(
+        (ref) => (this.ref = ref),
+        (e: unknown) => {
+          this.current = undefined;
+          throw e;
+        },
+      );
     return this.current;
   }
 
@@ -88,6 +95,21 @@ export class SessionManager {
     this.current = undefined;
     if (!ref) return;
     await this.transport.call(this.masterUrl, 'session.logout', [ref], { timeoutMs }).catch(() => undefined);
+  }
+
+  // The caller's check of whom it reached (e.g. the pool's identity): a session that fails it is never handed out.
+  private async checked(ref: string): Promise<string> {
+    const check = this.settings.afterLogin;
+    if (!check) return ref;
+    const master = this.masterUrl;
+    const { timeoutMs } = this.settings;
+    try {
+      await check((method, ...params) => this.transport.call(master, method, [ref, ...params], { timeoutMs }));
+      return ref;
+    } catch (e) {
+      void this.transport.call(master, 'session.logout', [ref], { timeoutMs: 5_000 }).catch(() => undefined);
+      throw e;
+    }
   }
 
   private remember(u: URL): void {

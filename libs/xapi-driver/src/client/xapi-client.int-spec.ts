@@ -65,6 +65,33 @@ describe('XapiClient against the simulator', () => {
     }
   });
 
+  it('checks every login with afterLogin before any call uses it; a refused session is never used and the next call logs in again', async () => {
+    const seen: string[] = [];
+    let refuse = true;
+    const client = simClient(sim, {
+      afterLogin: async (call) => {
+        const [pool] = (await call('pool.get_all')) as string[];
+        seen.push(String(await call('pool.get_uuid', pool)));
+        if (refuse) throw new Error('not the pool expected');
+      },
+    });
+    try {
+      await assert.rejects(client.call('VM.get_all'), /not the pool expected/);
+      await assert.rejects(client.call('VM.get_all'), /not the pool expected/);
+      refuse = false;
+      assert.ok((await client.call<string[]>('VM.get_all')).length > 0);
+      await client.call('VM.get_all');
+      // Two refused logins, then one accepted and kept; a SESSION_INVALID re-login is checked again.
+      assert.equal(seen.length, 3);
+      await simControl(sim, '/sim/sessions/invalidate');
+      await client.call('VM.get_all');
+      assert.equal(seen.length, 4);
+      assert.equal(new Set(seen).size, 1);
+    } finally {
+      await client.close();
+    }
+  });
+
   it('surfaces an async task failure as XapiError with its code', async () => {
     const client = simClient(sim);
     try {

@@ -27,6 +27,11 @@ export interface XapiClientOptions {
   allowUnauthorized?: boolean;
   /** Trust for `https` pools other than the system roots: a CA (PEM), or the SHA-256 fingerprint of the certificate */
   tls?: { ca?: string; fingerprint256?: string };
+  /**
+   * Runs after every login with a caller on the new session, before any call uses it (e.g. to check the pool's
+   * uuid is the one expected); a throw discards the session and fails the call that needed it with that error
+   */
+  afterLogin?: (call: (method: string, ...params: unknown[]) => Promise<unknown>) => Promise<void>;
   /** Called after every call (not for internal long polls) */
   observer?: (e: XapiCallEvent) => void;
   /** Interval of the task polling fallback, default 500 ms */

@@ -43,6 +43,7 @@ export class XapiClient {
       originator: opts.originator ?? 'xenplane',
       timeoutMs: this.callTimeoutMs,
       hostAddresses: opts.hostAddresses ?? [],
+      ...(opts.afterLogin ? { afterLogin: opts.afterLogin } : {}),
     });
     this.tasks = new TaskWatcher(this, opts.taskPollIntervalMs ?? 500, this.closing.signal);
   }

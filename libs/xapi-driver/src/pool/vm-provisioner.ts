@@ -13,6 +13,8 @@ export interface ProvisionSpec {
   tags?: string[];
   memoryBytes: number;
   vcpus: number;
+  /** What it may grow to while running (VCPUs_max, memory_static_max); default its size */
+  liveMax?: { vcpus: number; memoryBytes: number };
   /** Written as given (callers use `vm-data/...` keys for the guest) */
   xenstoreData?: Record<string, string>;
   /** Grows the boot disk to at least this size (bytes); disks never shrink */
@@ -43,26 +45,29 @@ export async function setMapKey(client: XapiClient, cls: string, field: string, 
   await client.call(`${cls}.add_to_${field}`, ref, key, value);
 }
 
-/** Sets all four memory limits to `bytes` (static_min kept lower when it was); on a constraint error sets all four. */
-export async function setMemory(client: XapiClient, ref: string, bytes: number): Promise<void> {
+/**
+ * Sets the dynamic range to `bytes` and static_max to `maxBytes` (static_min kept lower when it was); on a constraint
+ * error sets static_min to `bytes` too.
+ */
+export async function setMemory(client: XapiClient, ref: string, bytes: number, maxBytes = bytes): Promise<void> {
   const staticMin = await client.call<number>('VM.get_memory_static_min', ref);
   try {
-    await client.call('VM.set_memory_limits', ref, Math.min(staticMin, bytes), bytes, bytes, bytes);
+    await client.call('VM.set_memory_limits', ref, Math.min(staticMin, bytes), maxBytes, bytes, bytes);
   } catch (e) {
     if (!(e instanceof XapiError) || !e.code.startsWith('MEMORY_CONSTRAINT_VIOLATION')) throw e;
-    await client.call('VM.set_memory_limits', ref, bytes, bytes, bytes, bytes);
+    await client.call('VM.set_memory_limits', ref, bytes, maxBytes, bytes, bytes);
   }
 }
 
-/** Sets VCPUs_max and VCPUs_at_startup so that at_startup <= max holds after each step. */
-export async function setVcpus(client: XapiClient, ref: string, n: number): Promise<void> {
-  const max = await client.call<number>('VM.get_VCPUs_max', ref);
-  if (n > max) {
-    await client.call('VM.set_VCPUs_max', ref, n);
+/** Sets VCPUs_max to `max` and VCPUs_at_startup to `n` so that at_startup <= max holds after each step. */
+export async function setVcpus(client: XapiClient, ref: string, n: number, max = n): Promise<void> {
+  const current = await client.call<number>('VM.get_VCPUs_max', ref);
+  if (max > current) {
+    await client.call('VM.set_VCPUs_max', ref, max);
     await client.call('VM.set_VCPUs_at_startup', ref, n);
   } else {
     await client.call('VM.set_VCPUs_at_startup', ref, n);
-    await client.call('VM.set_VCPUs_max', ref, n);
+    await client.call('VM.set_VCPUs_max', ref, max);
   }
 }
 
@@ -74,8 +79,11 @@ export async function completeClone(client: XapiClient, ref: string, spec: Provi
   for (const [k, v] of Object.entries(spec.otherConfig)) await setMapKey(client, 'VM', 'other_config', ref, k, v);
   if (await client.call<boolean>('VM.get_is_a_template', ref)) await client.callAsync('VM.provision', ref);
   if (spec.rootDiskBytes) await growRootDisk(client, ref, spec.rootDiskBytes);
-  if ((await client.call<number>('VM.get_memory_static_max', ref)) !== spec.memoryBytes) await setMemory(client, ref, spec.memoryBytes);
-  if ((await client.call<number>('VM.get_VCPUs_max', ref)) !== spec.vcpus) await setVcpus(client, ref, spec.vcpus);
+  const max = spec.liveMax ?? { vcpus: spec.vcpus, memoryBytes: spec.memoryBytes };
+  const memory = [await client.call<number>('VM.get_memory_static_max', ref), await client.call<number>('VM.get_memory_dynamic_max', ref)];
+  if (memory[0] !== max.memoryBytes || memory[1] !== spec.memoryBytes) await setMemory(client, ref, spec.memoryBytes, max.memoryBytes);
+  const vcpus = [await client.call<number>('VM.get_VCPUs_max', ref), await client.call<number>('VM.get_VCPUs_at_startup', ref)];
+  if (vcpus[0] !== max.vcpus || vcpus[1] !== spec.vcpus) await setVcpus(client, ref, spec.vcpus, max.vcpus);
   await client.call('VM.set_name_label', ref, spec.nameLabel);
   const tags = await client.call<string[]>('VM.get_tags', ref);
   for (const tag of spec.tags ?? []) if (!tags.includes(tag)) await client.call('VM.add_tags', ref, tag);

@@ -195,20 +195,36 @@ export class XapiPool {
   }
 
   /**
-   * Resizes a VM: all limits when halted; live within its static maximums when running (more needs a stop,
-   * reported as the driver code LIVE_RESIZE_EXCEEDS_MAXIMUM). Repeating it is harmless.
+   * Resizes a VM: all limits (and the boot disk, grown only) when halted; live within its static maximums when running
+   * (more, or a disk growth, which xapi refuses on an attached disk with VDI_IN_USE, is reported as the driver code
+   * LIVE_RESIZE_EXCEEDS_MAXIMUM). Repeating it is harmless.
    */
-  async resizeVm(ref: string, spec: { vcpus: number; memoryBytes: number }): Promise<void> {
+  async resizeVm(ref: string, spec: ResizeSpec): Promise<void> {
     const vm = await this.getVm(ref);
+    const max = spec.liveMax ?? { vcpus: spec.vcpus, memoryBytes: spec.memoryBytes };
+    const root = spec.rootDiskBytes ? await findRootDisk(this.client, await this.client.call<string[]>('VM.get_VBDs', ref)) : null;
+    const diskGrows = root !== null && spec.rootDiskBytes !== undefined && root.bytes < spec.rootDiskBytes;
     if (vm.power_state === 'Halted') {
-      if (vm.memory_static_max !== spec.memoryBytes) await setMemory(this.client, ref, spec.memoryBytes);
-      if (vm.VCPUs_max !== spec.vcpus) await setVcpus(this.client, ref, spec.vcpus);
+      if (diskGrows) await this.client.call('VDI.resize', root.vdi, spec.rootDiskBytes);
+      if (vm.memory_static_max !== max.memoryBytes || vm.memory_dynamic_max !== spec.memoryBytes)
+        await setMemory(this.client, ref, spec.memoryBytes, max.memoryBytes);
+      if (vm.VCPUs_max !== max.vcpus || vm.VCPUs_at_startup !== spec.vcpus) await setVcpus(this.client, ref, spec.vcpus, max.vcpus);
       return;
     }
-    if (spec.vcpus > vm.VCPUs_max || spec.memoryBytes > vm.memory_static_max) {
+    if (spec.vcpus > vm.VCPUs_max || spec.memoryBytes > vm.memory_static_max || diskGrows) {
       throw new XapiError('LIVE_RESIZE_EXCEEDS_MAXIMUM', [String(vm.VCPUs_max), String(vm.memory_static_max)], 'VM.set_VCPUs_number_live');
     }
     if (vm.VCPUs_at_startup !== spec.vcpus) await this.client.call('VM.set_VCPUs_number_live', ref, spec.vcpus);
     if (vm.memory_dynamic_max !== spec.memoryBytes) await this.client.call('VM.set_memory_dynamic_range', ref, spec.memoryBytes, spec.memoryBytes);
   }
+}
+
+/** The sizes a resize brings a VM to. */
+export interface ResizeSpec {
+  vcpus: number;
+  memoryBytes: number;
+  /** VCPUs_max and memory_static_max to set when halted; default the sizes themselves */
+  liveMax?: { vcpus: number; memoryBytes: number };
+  /** The boot disk grows to this (never shrinks); only while halted */
+  rootDiskBytes?: number;
 }

@@ -36,6 +36,7 @@ export type { ApiKeyRole } from './api-key.entity.js';
 export { VM_STATUSES, type VmStatus } from './vm.entity.js';
 export { OPERATION_STATUSES, type OperationStatus } from './operation.entity.js';
 export { NETWORK_STATUSES, type NetworkStatus } from './network.entity.js';
+export { POOL_STATUSES, type PoolStatus } from './pool.entity.js';
 export * from './catalog-item.js';
 export { VOLUME_STATUSES, type VolumeStatus } from './volume.entity.js';
 

@@ -19,6 +19,9 @@ export class VmEntity {
   @Column('int') vcpus: number;
   @Column('int', { name: 'memory_mib' }) memoryMiB: number;
   @Column('int', { name: 'disk_gib' }) diskGiB: number;
+  /** What it may grow to while running (XAPI's VCPUs_max, memory_static_max); null: no more than its size. */
+  @Column('int', { name: 'live_max_vcpus', nullable: true }) liveMaxVcpus: number | null;
+  @Column('int', { name: 'live_max_memory_mib', nullable: true }) liveMaxMemoryMiB: number | null;
   @Column('text', { name: 'xapi_uuid', nullable: true }) xapiUuid: string | null;
   /** Set only by ResourceLifecycle: whether it is on the pool, billed, and holds quota and addresses. */
   @Column({ type: 'text', insert: false }) presence: Presence;

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { KeypairEntity } from '../entities/keypair.entity.js';
-import type { Page, PageRequest } from '../pagination.js';
+import type { ListFilter, Page, PageRequest } from '../pagination.js';
 import { affected, one, rows } from '../sql.js';
-import { pageBy } from './keyset.js';
+import { filterBy, pageBy } from './keyset.js';
 
 export type NewKeypair = Omit<KeypairEntity, 'createdAt'>;
 
@@ -36,8 +36,9 @@ export class KeypairRepository {
     return rows<KeypairEntity>(q, `SELECT ${COLUMNS} FROM keypairs WHERE tenant_id = $1 AND id = ANY($2::uuid[])`, [tenantId, ids]);
   }
 
-  list(tenantId: string, page: PageRequest): Promise<Page<KeypairEntity>> {
-    return pageBy(this.ds.manager.createQueryBuilder(KeypairEntity, 'k').where('k.tenant_id = :tenantId', { tenantId }), 'k', page);
+  list(tenantId: string, page: PageRequest, filter: ListFilter = {}): Promise<Page<KeypairEntity>> {
+    const qb = this.ds.manager.createQueryBuilder(KeypairEntity, 'k').where('k.tenant_id = :tenantId', { tenantId });
+    return pageBy(filterBy(qb, 'k', filter, { statusColumn: null }), 'k', page);
   }
 
   async delete(tx: EntityManager, tenantId: string, id: string): Promise<boolean> {

@@ -62,13 +62,14 @@ export class NetworkRepository {
   }
 
   /** Whether any VM that is not deleted has a NIC on the network. */
-  async hasAttachedVms(tenantId: string, id: string, q: EntityManager = this.ds.manager): Promise<boolean> {
-    const attached = await rows(
+  /** The live VMs with a NIC on the network (the first 100, oldest first): what a delete must wait for. */
+  async attachedVmIds(tenantId: string, id: string, q: EntityManager = this.ds.manager): Promise<string[]> {
+    const attached = await rows<{ id: string }>(
       q,
-      `SELECT 1 FROM vm_nics n JOIN vms v ON v.id = n.vm_id
-       WHERE n.tenant_id = $1 AND n.network_id = $2 AND v.status <> 'deleted' LIMIT 1`,
+      `SELECT v.id FROM vm_nics n JOIN vms v ON v.id = n.vm_id
+       WHERE n.tenant_id = $1 AND n.network_id = $2 AND v.status <> 'deleted' ORDER BY v.created_at, v.id LIMIT 100`,
       [tenantId, id],
     );
-    return attached.length > 0;
+    return attached.map((r) => r.id);
   }
 }

@@ -29,12 +29,14 @@ export class OperationRepository {
     return this.ds.manager.findOne(OperationEntity, { where: { tenantId, id } });
   }
 
-  /** The resource's queued or running operation, if any (uq_operations_active_resource allows one). */
-  findActive(tenantId: string, resourceId: string, q: EntityManager = this.ds.manager): Promise<OperationEntity | null> {
-    return q
-      .createQueryBuilder(OperationEntity, 'op')
-      .where("op.tenant_id = :tenantId AND op.resource_id = :resourceId AND op.status IN ('queued', 'running')", { tenantId, resourceId })
-      .getOne();
+  /** The resource's queued or running operation (at most one: uq_operations_active_resource), read in `q`. */
+  async findActiveFor(q: EntityManager, tenantId: string, resourceId: string): Promise<{ id: string; kind: string } | null> {
+    const [active] = await rows<{ id: string; kind: string }>(
+      q,
+      `SELECT id, kind FROM operations WHERE tenant_id = $1 AND resource_id = $2 AND status IN ('queued', 'running') LIMIT 1`,
+      [tenantId, resourceId],
+    );
+    return active ?? null;
   }
 
   list(tenantId: string, page: PageRequest, resourceId?: string, filter: ListFilter = {}): Promise<Page<OperationEntity>> {

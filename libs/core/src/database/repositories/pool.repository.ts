@@ -54,14 +54,60 @@ export class PoolRepository {
     return this.ds.manager.findOne(PoolEntity, { where: { fromEnv: true } });
   }
 
+  /** Connected, unless held: an identity mismatch is cleared only by an operator (resolveIdentity). */
   async markConnected(tx: EntityManager, id: string, xapiPoolUuid: string): Promise<void> {
-    await affected(tx, `UPDATE pools SET status = 'connected', last_error = NULL, last_seen_at = now(), xapi_pool_uuid = $2 WHERE id = $1`, [
-      id,
-      xapiPoolUuid,
-    ]);
+    await affected(
+      tx,
+      `UPDATE pools SET status = 'connected', last_error = NULL, last_seen_at = now(), xapi_pool_uuid = $2
+        WHERE id = $1 AND status <> 'identity_mismatch' AND coalesce(xapi_pool_uuid, $2) = $2`,
+      [id, xapiPoolUuid],
+    );
   }
 
   async markError(tx: EntityManager, id: string, error: string): Promise<void> {
-    await affected(tx, `UPDATE pools SET status = 'error', last_error = $2 WHERE id = $1`, [id, error.slice(0, 500)]);
+    await affected(tx, `UPDATE pools SET status = 'error', last_error = $2 WHERE id = $1 AND status <> 'identity_mismatch'`, [
+      id,
+      error.slice(0, 500),
+    ]);
+  }
+
+  /** First contact records the identity; returns the one recorded (ours or a racing worker's), null without a row. */
+  async recordIdentity(tx: EntityManager, id: string, xapiPoolUuid: string): Promise<string | null> {
+    const row = await one<{ uuid: string }>(
+      tx,
+      `UPDATE pools SET xapi_pool_uuid = coalesce(xapi_pool_uuid, $2) WHERE id = $1 RETURNING xapi_pool_uuid AS uuid`,
+      [id, xapiPoolUuid],
+    );
+    return row?.uuid ?? null;
+  }
+
+  /** Holds the pool; true when this call is the one that held it (the first to see the mismatch). */
+  async markIdentityMismatch(tx: EntityManager, id: string, observed: string): Promise<boolean> {
+    const message = `the pool answers with pool uuid ${observed}, not the one registered: held until an operator adopts or reverts`;
+    return (
+      (await affected(
+        tx,
+        `UPDATE pools SET status = 'identity_mismatch', observed_xapi_pool_uuid = $2, last_error = $3
+          WHERE id = $1 AND observed_xapi_pool_uuid IS DISTINCT FROM $2`,
+        [id, observed, message],
+      )) > 0
+    );
+  }
+
+  /**
+   * An operator's answer to a held pool: adopt takes the observed uuid as the pool's identity, revert keeps the
+   * recorded one; either way the pool is pending again and the next connection checks it. Null when not held.
+   */
+  async resolveIdentity(tx: EntityManager, id: string, action: 'adopt' | 'revert'): Promise<PoolEntity | null> {
+    const uuid = action === 'adopt' ? 'observed_xapi_pool_uuid' : 'xapi_pool_uuid';
+    const changed = await affected(
+      tx,
+      `UPDATE pools SET xapi_pool_uuid = ${uuid}, observed_xapi_pool_uuid = NULL, status = 'pending', last_error = NULL
+        WHERE id = $1 AND status = 'identity_mismatch'`,
+      [id],
+    );
+    if (!changed) return null;
+    await rows(tx, `SELECT pg_notify('pools', $1)`, [id]);
+    return tx.findOne(PoolEntity, { where: { id } });
   }
 }

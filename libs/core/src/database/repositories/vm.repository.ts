@@ -15,7 +15,8 @@ export class VmRepository {
 
   async insert(
     tx: EntityManager,
-    vm: Omit<VmEntity, 'createdAt' | 'updatedAt' | 'presence' | 'description' | 'tags'> & Partial<Pick<VmEntity, 'description' | 'tags'>>,
+    vm: Omit<VmEntity, 'createdAt' | 'updatedAt' | 'presence' | 'description' | 'tags' | 'liveMaxVcpus' | 'liveMaxMemoryMiB'> &
+      Partial<Pick<VmEntity, 'description' | 'tags' | 'liveMaxVcpus' | 'liveMaxMemoryMiB'>>,
   ): Promise<VmEntity> {
     const inserted = await tx.createQueryBuilder().insert().into(VmEntity).values(vm).returning('*').execute();
     return tx.create(VmEntity, inserted.generatedMaps[0] as VmEntity);

@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { VolumeEntity, VolumeTypeEntity } from '../entities/volume.entity.js';
-import type { Page, PageRequest } from '../pagination.js';
+import type { ListFilter, Page, PageRequest } from '../pagination.js';
 import { isUniqueViolation } from '../../errors/domain-error.js';
-import { pageBy } from './keyset.js';
+import { filterBy, pageBy } from './keyset.js';
 
 export type NewVolume = Pick<VolumeEntity, 'id' | 'tenantId' | 'poolId' | 'typeId' | 'name' | 'sizeGiB'>;
 
@@ -28,9 +28,9 @@ export class VolumeRepository {
     return tx.findOne(VolumeEntity, { where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  list(tenantId: string, page: PageRequest): Promise<Page<VolumeEntity>> {
+  list(tenantId: string, page: PageRequest, filter: ListFilter = {}): Promise<Page<VolumeEntity>> {
     const qb = this.ds.manager.createQueryBuilder(VolumeEntity, 'vol').where('vol.tenant_id = :tenantId', { tenantId });
-    return pageBy(qb, 'vol', page);
+    return pageBy(filterBy(qb, 'vol', filter, { hidden: ['deleted'] }), 'vol', page);
   }
 
   /** The volumes attached (or being attached) to a VM. */
