@@ -13,6 +13,7 @@ import { PoolTlsPins1764000011100 } from './1764000011100-PoolTlsPins.js';
 import { IdempotencyPerKey1764000012000 } from './1764000012000-IdempotencyPerKey.js';
 import { ApiKeyQuota1764000012100 } from './1764000012100-ApiKeyQuota.js';
 import { ResourcePresence1764000020000 } from './1764000020000-ResourcePresence.js';
+import { ConsoleSessions1764000015100 } from './1764000015100-ConsoleSessions.js';
 
 export const MIGRATIONS = [
   InitSchema1763900000000,
@@ -28,6 +29,7 @@ export const MIGRATIONS = [
   IdempotencyPerKey1764000012000,
   ApiKeyQuota1764000012100,
   ResourcePresence1764000020000,
+  ConsoleSessions1764000015100,
 ];
 
 // Any constant works; it only has to be the same for every process that migrates.

@@ -73,6 +73,7 @@ describe('audit rows', () => {
         outcome: 'succeeded',
         errorCode: null,
         requestId: created.requestId,
+        durationMs: null,
       },
     );
     assert.ok(Math.abs(Date.parse(row.at as string) - Date.now()) < 60_000);

@@ -14,7 +14,10 @@ export class AuditEntryView {
   })
   apiKeyId: string | null;
   @ApiProperty({ type: String, enum: ['operator', 'admin', 'member'], nullable: true }) role: string | null;
-  @ApiProperty({ enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'SYSTEM'], description: 'SYSTEM: done by xenplane itself (e.g. a quota correction)' })
+  @ApiProperty({
+    enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'SYSTEM', 'CONSOLE'],
+    description: 'SYSTEM: done by xenplane itself (e.g. a quota correction); CONSOLE: a console session, written when it closes',
+  })
   method: string;
   @ApiProperty({ example: '/v1/vms/:id/actions', description: 'the route template' }) route: string;
   @ApiProperty({ example: '/v1/vms/5f1c…/actions', description: 'the path as requested, without the query' }) path: string;
@@ -23,7 +26,9 @@ export class AuditEntryView {
   @ApiProperty({ description: 'HTTP status of the answer (499: the client went away first)' }) status: number;
   @ApiProperty({ enum: ['succeeded', 'failed', 'unknown'] }) outcome: string;
   @ApiProperty({ type: String, nullable: true, description: 'the problem code of a failed request' }) errorCode: string | null;
-  @ApiProperty({ description: 'the X-Request-Id of the request' }) requestId: string;
+  @ApiProperty({ description: 'the X-Request-Id of the request (for CONSOLE: the console session id)' }) requestId: string;
+  @ApiProperty({ type: Number, nullable: true, description: 'CONSOLE: how long the session was open, in milliseconds; null otherwise' })
+  durationMs: number | null;
 
   static of(this: void, a: AuditEntryEntity): AuditEntryView {
     return {
@@ -40,6 +45,7 @@ export class AuditEntryView {
       outcome: a.outcome,
       errorCode: a.errorCode,
       requestId: a.requestId,
+      durationMs: a.durationMs,
     };
   }
 }

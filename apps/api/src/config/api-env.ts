@@ -40,6 +40,22 @@ const schema = z.object({
     .refine(trustProxyValid, 'false, true, a hop count, or a comma-separated list of addresses, CIDRs, loopback, linklocal, uniquelocal')
     .default('false')
     .transform(trustProxy),
+  // Open console sessions per VM, across all API processes (the limit is checked when a token is issued and when it is used).
+  CONSOLE_MAX_SESSIONS_PER_VM: z.coerce.number().int().min(1).max(1000).default(4),
+  // The ws:// or wss:// origin clients reach the console gateway at (behind a proxy); default: the origin the request came to.
+  CONSOLE_PUBLIC_URL: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return ['ws:', 'wss:'].includes(u.protocol) && !u.search && !u.hash && !u.username;
+      } catch {
+        return false;
+      }
+    }, 'a ws:// or wss:// URL (an origin, optionally with a path prefix), without query or credentials')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
   // Who bills, in FOCUS exports (ProviderName, InvoiceIssuerName, PublisherName, ServiceProviderName, HostProviderName).
   BILLING_PROVIDER_NAME: z
     .string()

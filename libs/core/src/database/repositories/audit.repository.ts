@@ -5,7 +5,7 @@ import { AuditEntryEntity } from '../entities/audit-entry.entity.js';
 import type { Page, PageRequest } from '../pagination.js';
 import { pageBy } from './keyset.js';
 
-export type NewAuditEntry = Omit<AuditEntryEntity, 'createdAt'>;
+export type NewAuditEntry = Omit<AuditEntryEntity, 'createdAt' | 'durationMs'> & { durationMs?: number | null };
 
 /** The append-only audit log; reads are per tenant, or across tenants for operators. */
 @Injectable()
