@@ -4,7 +4,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
-import { eventually, simState, xapi, type XapiCall } from '@xenplane/testing';
+import { readFile } from 'node:fs/promises';
+import { eventually, simState, startProcess, untilReady, xapi, type XapiCall } from '@xenplane/testing';
 import { closed, openConsole, rfbHandshake, tcpToWebSocket, vncReferee, vncSnapshot } from './console/console-client.js';
 import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
@@ -17,6 +18,7 @@ let pool: XapiCall;
 let A: Client;
 let B: Client;
 let tenantA: string;
+let tokenOfA: string;
 let flavorId: string;
 let imageId: string;
 let vmId: string;
@@ -68,10 +70,10 @@ before(async () => {
   const tenant = async (name: string) => {
     const t = (await op('POST', '/v1/tenants', { name })).body;
     const key = (await op('POST', `/v1/tenants/${t.id}/api-keys`, { name: 'admin', role: 'admin' })).body.token;
-    return { id: t.id as string, me: recording(client(stack.api.url, key)) };
+    return { id: t.id as string, key: key as string, me: recording(client(stack.api.url, key)) };
   };
   const a = await tenant('console-a');
-  [A, tenantA] = [a.me, a.id];
+  [A, tenantA, tokenOfA] = [a.me, a.id, a.key];
   B = (await tenant('console-b')).me;
   vmId = await runningVm('console-web');
 });
@@ -226,13 +228,58 @@ describe('tenant consoles', () => {
     await closed(afterMigration.ws);
   });
 
+  test("revoking a key closes its open sessions (1008) at the gateway's next refresh", async () => {
+    const op = client(stack.api.url, OPERATOR_TOKEN);
+    const member = (await op('POST', `/v1/tenants/${tenantA}/api-keys`, { name: 'short-lived', role: 'member' })).body;
+    const o = await connect(await consoleUrl(recording(client(stack.api.url, member.token)), vmId));
+    assert.ok(o.ok);
+    await rfbHandshake(o.stream);
+    const code = closed(o.ws);
+    assert.equal((await op('DELETE', `/v1/tenants/${tenantA}/api-keys/${member.id}`)).status, 204);
+    assert.equal(await code, 1008);
+  });
+
+  test('200 concurrent sessions through one API process: all relay, the process stays small, and all end cleanly', async () => {
+    // A second API on the same database, allowed that many sessions on one VM (the first one's limit is 2).
+    const wide = startProcess(
+      'apps/api/dist/main.js',
+      { ...stack.env, PORT: '0', HOST: '127.0.0.1', CONSOLE_MAX_SESSIONS_PER_VM: '250' },
+      'api-wide',
+    );
+    const port = (await untilReady(wide, (l) => l.msg === 'api listening')).port as number;
+    const url = `http://127.0.0.1:${port}`;
+    const rss = async () => Number(/VmRSS:\s+(\d+)/.exec(await readFile(`/proc/${wide.child.pid}/status`, 'utf8'))![1]) * 1024;
+    const gauge = async () => Number(/^xenplane_console_sessions_open (\d+)/m.exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+    try {
+      const me = recording(client(url, tokenOfA));
+      const before = await rss();
+      const sessions = await Promise.all(
+        Array.from({ length: 200 }, async () => {
+          const o = await connect(await consoleUrl(me, vmId));
+          assert.ok(o.ok, JSON.stringify(o));
+          const version = await new Promise<string>((r) => o.stream.once('data', (d: Buffer) => r(d.toString('latin1'))));
+          assert.equal(version, 'RFB 003.008\n');
+          return o;
+        }),
+      );
+      assert.equal(await gauge(), 200);
+      const grown = (await rss()) - before;
+      assert.ok(grown < 100 * 1024 * 1024, `RSS grew ${Math.round(grown / 1024 / 1024)} MiB for 200 sessions`);
+      await Promise.all(sessions.map((o) => (o.ws.close(), closed(o.ws))));
+      await eventually('every session ended', async () => ((await gauge()) === 0 ? true : undefined));
+    } finally {
+      assert.equal(await wide.stop('SIGTERM'), 0);
+    }
+    seen.push(...wide.logs);
+  });
+
   test('no response and no log line of the API or the worker carries a XAPI session', async () => {
     assert.ok((await simState(stack.sim)).originators['xenplane-console'] >= 1, 'the API logged in to open consoles');
     assert.ok(
       stack.api.logs.some((l) => l.includes('"console session closed"')),
       "the API's log lines were captured",
     );
-    const texts = [...seen, ...stack.api.logs, ...stack.worker.logs];
+    const texts = [...seen, ...stack.api.logs, ...stack.worker.logs]; // (and the second API's, kept in `seen`)
     // The probe tells a session from anything else: a session of the test's own is found.
     const login = await fetch(`${stack.sim.url}/jsonrpc`, {
       method: 'POST',

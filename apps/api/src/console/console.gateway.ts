@@ -120,10 +120,11 @@ export class ConsoleGateway implements OnApplicationBootstrap, BeforeApplication
     consoleConnects.inc({ outcome: 'opened' });
     consoleSessionsOpen.inc();
     this.logger.info(ids, 'console session opened');
+    // Kept in `relays` until its end is recorded, so that a shutdown waits for that write too.
     const finished = relay.done.then(async (end) => {
       consoleSessionsOpen.dec();
-      this.relays.delete(session.id);
       const durationMs = await this.consoles.finish(session, end).catch(caught(this.logger, 'console audit', null, ids));
+      this.relays.delete(session.id);
       this.logger.info({ ...ids, ...end, durationMs }, 'console session closed');
     });
     this.relays.set(session.id, { relay, finished });
