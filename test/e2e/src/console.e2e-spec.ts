@@ -273,6 +273,21 @@ describe('tenant consoles', () => {
     seen.push(...wide.logs);
   });
 
+  test("bad tokens are failed authentication: past the address's budget (60 a minute) they get 429, good tokens still work", async () => {
+    const bad = (await consoleUrl(A, vmId)).replace(/token=.*/, `token=${'b'.repeat(43)}`);
+    let answer: { status: number; code: string } | undefined;
+    for (let i = 0; i < 100 && answer?.status !== 429; i++) {
+      const o = await connect(bad);
+      assert.ok(!o.ok);
+      answer = { status: o.status, code: o.body.code };
+    }
+    assert.deepEqual(answer, { status: 429, code: 'rate_limited' });
+    const o = await connect(await consoleUrl(A, vmId));
+    assert.ok(o.ok, 'a good token is never charged');
+    o.ws.close();
+    await closed(o.ws);
+  });
+
   test('no response and no log line of the API or the worker carries a XAPI session', async () => {
     assert.ok((await simState(stack.sim)).originators['xenplane-console'] >= 1, 'the API logged in to open consoles');
     assert.ok(

@@ -2,9 +2,12 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type BeforeApplicationShutdown, Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import type { Application } from 'express';
 import type { Logger } from 'pino';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { caught, DomainError, LOGGER } from '@xenplane/core';
+import { AuthFailuresService } from '../auth/auth-failures.service.js';
+import { RateLimitService } from '../rate-limit/rate-limit.service.js';
 import { consoleConnects, consoleSessionsOpen } from '../common/api.metrics.js';
 import { endWithProblem } from '../common/client-error.handler.js';
 import { problem, toProblem } from '../common/problem.js';
@@ -13,6 +16,20 @@ import { CONSOLE_CONNECT_PATH, CONSOLE_REFRESH_MS, ConsoleService, type ClaimedS
 import { PoolConsoleConnector } from './pool-console.connector.js';
 
 const WS_KEY = /^[+/0-9A-Za-z]{22}==$/;
+
+type TrustFn = (address: string, hop: number) => boolean;
+
+/** The client's address as Express's `req.ip` reads it (an upgrade never reaches Express): past the trusted proxies. */
+function clientAddress(req: IncomingMessage, trust: TrustFn): string {
+  const forwarded = String(req.headers['x-forwarded-for'] ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .reverse();
+  const hops = [req.socket.remoteAddress ?? 'unknown', ...forwarded];
+  for (let i = 0; i < hops.length - 1; i++) if (!trust(hops[i], i)) return hops[i];
+  return hops[hops.length - 1];
+}
 
 /**
  * The console gateway: WebSocket upgrades at CONSOLE_CONNECT_PATH. It spends the token, opens the VM's XAPI console
@@ -40,6 +57,8 @@ export class ConsoleGateway implements OnApplicationBootstrap, BeforeApplication
     private readonly adapter: HttpAdapterHost,
     private readonly consoles: ConsoleService,
     private readonly connector: PoolConsoleConnector,
+    private readonly rateLimits: RateLimitService,
+    private readonly failures: AuthFailuresService,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -87,7 +106,7 @@ export class ConsoleGateway implements OnApplicationBootstrap, BeforeApplication
     try {
       session = await this.consoles.claim(token);
     } catch (e) {
-      return this.refuse(socket, toProblem(e));
+      return this.refuse(socket, toProblem(e instanceof DomainError && e.code === 'unauthenticated' ? await this.charged(req, e) : e));
     }
     const gone = new AbortController();
     const onGone = () => gone.abort();
@@ -135,6 +154,19 @@ export class ConsoleGateway implements OnApplicationBootstrap, BeforeApplication
     for (const { relay } of this.relays.values()) relay.heartbeat();
     const revoked = await this.consoles.refresh([...this.relays.keys()]).catch(caught(this.logger, 'console refresh', [] as string[]));
     for (const id of revoked) this.relays.get(id)?.relay.close(1008, 'the API key was revoked', 'key_revoked');
+  }
+
+  // A bad token is a failed authentication like a bad key: counted, sampled, and charged to the address (429 once spent).
+  private async charged(req: IncomingMessage, refusal: DomainError): Promise<DomainError> {
+    const address = clientAddress(req, this.adapter.httpAdapter.getInstance<Application>().get('trust proxy fn') as TrustFn);
+    try {
+      await this.rateLimits.consumeUnauthenticated(address);
+    } catch (limited) {
+      this.failures.record('invalid', address, true);
+      return limited instanceof DomainError ? limited : refusal;
+    }
+    this.failures.record('invalid', address, false);
+    return refusal;
   }
 
   private refuse(socket: Duplex, answer: ReturnType<typeof problem>): void {
