@@ -140,6 +140,14 @@ describe('tenant consoles', () => {
     await refused(byMember, 401, 'unauthenticated');
   });
 
+  test('RFB travels in binary frames: a text frame ends the session (1003)', async () => {
+    const o = await connect(await consoleUrl(A, vmId));
+    assert.ok(o.ok);
+    const code = closed(o.ws);
+    o.ws.send('RFB 003.008\n');
+    assert.equal(await code, 1003);
+  });
+
   test("another tenant's VM is 404 like a missing one; a VM that is not running is 409, when asked and at connect", async () => {
     const theirs = await B('POST', `/v1/vms/${vmId}/console`);
     const none = await B('POST', `/v1/vms/00000000-0000-4000-8000-000000000000/console`);
@@ -271,6 +279,42 @@ describe('tenant consoles', () => {
       assert.equal(await wide.stop('SIGTERM'), 0);
     }
     seen.push(...wide.logs);
+  });
+
+  test("a killed API's sessions stop holding places once they go unrefreshed, and are audited as lost", async () => {
+    const doomed = startProcess('apps/api/dist/main.js', { ...stack.env, PORT: '0', HOST: '127.0.0.1' }, 'api-doomed');
+    const port = (await untilReady(doomed, (l) => l.msg === 'api listening')).port as number;
+    const me = recording(client(`http://127.0.0.1:${port}`, tokenOfA));
+    const held = [await connect(await consoleUrl(me, vmId)), await connect(await consoleUrl(me, vmId))];
+    assert.ok(held.every((o) => o.ok));
+    await doomed.stop('SIGKILL');
+    seen.push(...doomed.logs);
+    const asked = await A('POST', `/v1/vms/${vmId}/console`);
+    assert.deepEqual([asked.status, asked.body.code], [409, 'console_limit_reached'], 'still counted while they may be alive');
+    const db = new pg.Client({ connectionString: stack.db.url });
+    await db.connect();
+    try {
+      // 30 s without a refresh pass: their last refresh is moved back instead of the test waiting
+      const aged = await db.query(
+        `UPDATE console_sessions SET seen_at = seen_at - interval '1 minute' WHERE ended_at IS NULL AND connected_at IS NOT NULL RETURNING id`,
+      );
+      assert.equal(aged.rowCount, 2);
+      const o = await connect(await consoleUrl(A, vmId));
+      assert.ok(o.ok, 'the places are free again');
+      o.ws.close();
+      await closed(o.ws);
+      const ids = aged.rows.map((r) => r.id);
+      const ended = await db.query(`SELECT end_reason FROM console_sessions WHERE id = ANY($1)`, [ids]);
+      assert.deepEqual(
+        ended.rows.map((r) => r.end_reason),
+        ['lost', 'lost'],
+      );
+      const audited = await db.query(`SELECT duration_ms FROM audit_log WHERE method = 'CONSOLE' AND request_id = ANY($1)`, [ids]);
+      assert.equal(audited.rowCount, 2);
+      assert.ok(audited.rows.every((r) => Number(r.duration_ms) >= 0));
+    } finally {
+      await db.end();
+    }
   });
 
   test("bad tokens are failed authentication: past the address's budget (60 a minute) they get 429, good tokens still work", async () => {

@@ -27,6 +27,15 @@ export interface NewConsoleToken {
   ttlMs: number;
 }
 
+export interface LostSession {
+  id: string;
+  tenantId: string;
+  vmId: string;
+  apiKeyId: string;
+  role: ApiKeyRole;
+  durationMs: number;
+}
+
 export interface ConsoleEnd {
   reason: string;
   bytesToClient: number;
@@ -62,24 +71,30 @@ export class ConsoleSessionRepository {
     );
   }
 
-  /**
-   * Serialises the session count of one VM across API processes (until the transaction ends), and first closes its
-   * sessions whose process stopped refreshing them (it died) so they do not hold places forever.
-   */
-  async lockVmSessions(tx: EntityManager, vmId: string, staleMs: number): Promise<number> {
+  /** Serialises the session count of one VM across API processes until the transaction ends; answers its open sessions. */
+  async lockVmSessions(tx: EntityManager, vmId: string): Promise<number> {
     await rows(tx, `SELECT pg_advisory_xact_lock(hashtextextended('console:' || $1::text, 0))`, [vmId]);
-    await affected(
-      tx,
-      `UPDATE console_sessions SET ended_at = greatest(seen_at, connected_at), end_reason = 'lost'
-        WHERE vm_id = $1 AND connected_at IS NOT NULL AND ended_at IS NULL AND seen_at < now() - $2 * interval '1 millisecond'`,
-      [vmId, staleMs],
-    );
     const row = await one<{ n: number }>(
       tx,
       `SELECT count(*)::int AS n FROM console_sessions WHERE vm_id = $1 AND connected_at IS NOT NULL AND ended_at IS NULL`,
       [vmId],
     );
     return row!.n;
+  }
+
+  /**
+   * Ends the sessions (of one VM, or all) whose process stopped refreshing them: it died, so they must not hold
+   * places forever. Cross-tenant; answers them, ended when they were last seen, for their audit rows.
+   */
+  async endLost(tx: EntityManager, staleMs: number, vmId?: string): Promise<LostSession[]> {
+    return rows<LostSession>(
+      tx,
+      `UPDATE console_sessions SET ended_at = greatest(seen_at, connected_at), end_reason = 'lost'
+        WHERE connected_at IS NOT NULL AND ended_at IS NULL AND seen_at < now() - $1 * interval '1 millisecond' AND ($2::uuid IS NULL OR vm_id = $2)
+        RETURNING id, tenant_id AS "tenantId", vm_id AS "vmId", api_key_id AS "apiKeyId", role,
+                  round(extract(epoch FROM ended_at - connected_at) * 1000)::bigint::float8 AS "durationMs"`,
+      [staleMs, vmId ?? null],
+    );
   }
 
   /** Spends the token: from now on it is used, whatever happens to the session. */

@@ -2,10 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AuditRepository, DomainError, InvalidStateError, NotFoundError, VmRepository, type ApiKeyRole } from '@xenplane/core';
+import { AuditRepository, DomainError, InvalidStateError, NotFoundError, VmRepository, type ApiKeyRole, type NewAuditEntry } from '@xenplane/core';
 import { hashSecret, type Principal } from '@xenplane/tenancy';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
-import { ConsoleSessionRepository, type ConsoleClaim, type ConsoleEnd } from './console-session.repository.js';
+import { ConsoleSessionRepository, type ConsoleClaim, type ConsoleEnd, type LostSession } from './console-session.repository.js';
 
 /** Where clients connect with their token (the gateway's WebSocket path). */
 export const CONSOLE_CONNECT_PATH = '/v1/consoles/connect';
@@ -71,7 +71,8 @@ export class ConsoleService {
     const outcome = await this.ds.transaction(async (tx): Promise<ClaimedSession | DomainError> => {
       const c = await this.sessions.lockByToken(tx, hashSecret(token));
       if (!c || c.used || c.expired || c.keyRevoked) return unauthenticated();
-      const open = await this.sessions.lockVmSessions(tx, c.vmId, STALE_MS);
+      await this.auditLost(tx, await this.sessions.endLost(tx, STALE_MS, c.vmId));
+      const open = await this.sessions.lockVmSessions(tx, c.vmId);
       await this.sessions.markConnected(tx, c.id);
       const refusal = this.refusalFor(c, open);
       if (refusal) await this.record(tx, c, { reason: refusal.code, bytesToClient: 0, bytesFromClient: 0 }, refusal);
@@ -92,7 +93,9 @@ export class ConsoleService {
   refresh(ids: string[]): Promise<string[]> {
     return this.ds.transaction(async (tx) => {
       await this.sessions.purgeUnused(tx);
-      return this.sessions.refresh(tx, ids);
+      const revoked = await this.sessions.refresh(tx, ids);
+      await this.auditLost(tx, await this.sessions.endLost(tx, STALE_MS));
+      return revoked;
     });
   }
 
@@ -109,31 +112,38 @@ export class ConsoleService {
     return undefined;
   }
 
-  private async record(
-    tx: EntityManager,
-    s: Pick<ConsoleClaim, 'id' | 'tenantId' | 'vmId' | 'apiKeyId' | 'role'>,
-    end: ConsoleEnd,
-    failure?: DomainError,
-  ) {
+  private async record(tx: EntityManager, s: SessionOwner, end: ConsoleEnd, failure?: DomainError): Promise<number | null> {
     const durationMs = await this.sessions.end(tx, s.id, end);
-    if (durationMs === null) return null;
-    await this.audit.insert(tx, [
-      {
-        id: randomUUID(),
-        tenantId: s.tenantId,
-        apiKeyId: s.apiKeyId,
-        role: s.role,
-        method: 'CONSOLE',
-        route: CONSOLE_CONNECT_PATH,
-        path: CONSOLE_CONNECT_PATH,
-        resourceId: s.vmId,
-        status: failure ? failure.status : 101,
-        outcome: failure ? 'failed' : 'succeeded',
-        errorCode: failure ? failure.code : null,
-        requestId: s.id,
-        durationMs: failure ? null : durationMs,
-      },
-    ]);
+    if (durationMs !== null) await this.audit.insert(tx, [auditEntry(s, failure ? null : durationMs, failure)]);
     return durationMs;
   }
+
+  // Sessions of a process that died: audited with the time they were last known to be open.
+  private async auditLost(tx: EntityManager, lost: LostSession[]): Promise<void> {
+    await this.audit.insert(
+      tx,
+      lost.map((s) => auditEntry(s, s.durationMs)),
+    );
+  }
+}
+
+type SessionOwner = Pick<ConsoleClaim, 'id' | 'tenantId' | 'vmId' | 'apiKeyId' | 'role'>;
+
+/** A console session's audit row: the session id stands where a request's id would. */
+function auditEntry(s: SessionOwner, durationMs: number | null, failure?: DomainError): NewAuditEntry {
+  return {
+    id: randomUUID(),
+    tenantId: s.tenantId,
+    apiKeyId: s.apiKeyId,
+    role: s.role,
+    method: 'CONSOLE',
+    route: CONSOLE_CONNECT_PATH,
+    path: CONSOLE_CONNECT_PATH,
+    resourceId: s.vmId,
+    status: failure ? failure.status : 101,
+    outcome: failure ? 'failed' : 'succeeded',
+    errorCode: failure ? failure.code : null,
+    requestId: s.id,
+    durationMs,
+  };
 }
