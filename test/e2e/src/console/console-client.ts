@@ -40,28 +40,34 @@ export function closed(ws: WebSocket): Promise<number> {
   return new Promise((r) => ws.once('close', (code) => r(code)));
 }
 
+// Collects chunks and joins them only once a read can be served (a 1 MB update arrives in many chunks).
 class Reader {
-  private buf = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private length = 0;
   private wake: (() => void) | undefined;
   private ended = false;
   constructor(stream: Duplex) {
     stream.on('data', (d: Buffer) => {
-      this.buf = Buffer.concat([this.buf, d]);
+      this.chunks.push(d);
+      this.length += d.length;
       this.wake?.();
     });
     stream.on('close', () => {
       this.ended = true;
       this.wake?.();
     });
+    stream.resume(); // a console stream may be handed over paused
   }
   async read(n: number): Promise<Buffer> {
-    while (this.buf.length < n) {
-      if (this.ended) throw new Error(`stream ended after ${this.buf.length} of ${n} bytes`);
+    while (this.length < n) {
+      if (this.ended) throw new Error(`stream ended after ${this.length} of ${n} bytes`);
       await new Promise<void>((r) => (this.wake = r));
     }
-    const out = this.buf.subarray(0, n);
-    this.buf = this.buf.subarray(n);
-    return out;
+    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks, this.length);
+    const rest = all.subarray(n);
+    this.chunks = rest.length ? [rest] : [];
+    this.length = rest.length;
+    return all.subarray(0, n);
   }
 }
 
@@ -74,8 +80,14 @@ export interface RfbScreen {
   pixelBytes: number;
 }
 
-/** RFB 3.8 with security None, then one full framebuffer update request; reads its first rectangle's pixels. */
-export async function rfbHandshake(stream: Duplex): Promise<RfbScreen> {
+export interface RfbClient {
+  screen: Omit<RfbScreen, 'pixelBytes'>;
+  /** Asks for the whole screen (non-incremental) and reads the answer's first Raw rectangle: answers its bytes. */
+  update(): Promise<number>;
+}
+
+/** RFB 3.8 with security None, up to ServerInit. */
+export async function rfbClient(stream: Duplex): Promise<RfbClient> {
   const r = new Reader(stream);
   const version = (await r.read(12)).toString('latin1');
   stream.write('RFB 003.008\n');
@@ -90,12 +102,23 @@ export async function rfbHandshake(stream: Duplex): Promise<RfbScreen> {
   const request = Buffer.from([3, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
   request.writeUInt16BE(width, 6);
   request.writeUInt16BE(height, 8);
-  stream.write(request);
-  const header = await r.read(16);
-  if (header[0] !== 0 || header.readInt32BE(12) !== 0) throw new Error('expected a Raw framebuffer update');
-  const pixelBytes = header.readUInt16BE(8) * header.readUInt16BE(10) * (bpp / 8);
-  await r.read(pixelBytes);
-  return { version, width, height, name, pixelBytes };
+  return {
+    screen: { version, width, height, name },
+    async update() {
+      stream.write(request);
+      const header = await r.read(16);
+      if (header[0] !== 0 || header.readInt32BE(12) !== 0) throw new Error('expected a Raw framebuffer update');
+      const pixelBytes = header.readUInt16BE(8) * header.readUInt16BE(10) * (bpp / 8);
+      await r.read(pixelBytes);
+      return pixelBytes;
+    },
+  };
+}
+
+/** The handshake, then one full framebuffer update. */
+export async function rfbHandshake(stream: Duplex): Promise<RfbScreen> {
+  const c = await rfbClient(stream);
+  return { ...c.screen, pixelBytes: await c.update() };
 }
 
 /** A loopback TCP port; each connection is relayed to a console WebSocket whose URL `nextUrl` asks the API for. */
