@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { readFile } from 'node:fs/promises';
-import { eventually, simState, startProcess, untilReady, xapi, type XapiCall } from '@xenplane/testing';
+import { eventually, simFault, simState, startProcess, untilReady, xapi, type XapiCall } from '@xenplane/testing';
 import { closed, openConsole, rfbHandshake, tcpToWebSocket, vncReferee, vncSnapshot } from './console/console-client.js';
 import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
@@ -234,6 +234,22 @@ describe('tenant consoles', () => {
     await eventually('the API sees the new host', async () => ((await A('GET', `/v1/vms/${vmId}`)).body.hostId === toUuid ? true : undefined));
     afterMigration.ws.close();
     await closed(afterMigration.ws);
+  });
+
+  test('a pool that fails to open the console is 503 unavailable (the token is spent, the refusal audited)', async () => {
+    const url = await consoleUrl(A, vmId);
+    await simFault(stack.sim, { method: 'VM.get_consoles', code: 'INTERNAL_ERROR', times: 1 });
+    await refused(url, 503, 'unavailable');
+    await refused(url, 401, 'unauthenticated');
+    const rows = await eventually('audited', async () => {
+      const items = (await A('GET', '/v1/audit?limit=500')).body.items.filter((x: any) => x.method === 'CONSOLE' && x.errorCode === 'unavailable');
+      return items.length ? items : undefined;
+    });
+    assert.equal(rows[0].status, 503);
+    const o = await connect(await consoleUrl(A, vmId));
+    assert.ok(o.ok, 'the next console works');
+    o.ws.close();
+    await closed(o.ws);
   });
 
   test("revoking a key closes its open sessions (1008) at the gateway's next refresh", async () => {

@@ -96,7 +96,10 @@ export class ConsoleGateway implements OnApplicationBootstrap, BeforeApplication
       return this.refuse(socket, problem('unavailable', 'the API is shutting down; ask for a new console', { retryAfter: 1 }));
     const tokens = url.searchParams.getAll('token');
     const task: Promise<void> = this.connect(req, socket, head, tokens.length === 1 ? tokens[0] : '')
-      .catch(caught(this.logger, 'console connect', undefined))
+      .catch((e: unknown) => {
+        socket.destroy();
+        caught(this.logger, 'console connect', undefined)(e);
+      })
       .finally(() => this.connecting.delete(task));
     this.connecting.add(task);
   }
@@ -106,6 +109,8 @@ export class ConsoleGateway implements OnApplicationBootstrap, BeforeApplication
     try {
       session = await this.consoles.claim(token);
     } catch (e) {
+      if (!(e instanceof DomainError))
+        this.logger.error({ err: e instanceof Error ? e.message : String(e) }, 'console: a token could not be checked');
       return this.refuse(socket, toProblem(e instanceof DomainError && e.code === 'unauthenticated' ? await this.charged(req, e) : e));
     }
     const gone = new AbortController();
@@ -116,8 +121,9 @@ export class ConsoleGateway implements OnApplicationBootstrap, BeforeApplication
       upstream = await this.connector.open(session.poolId, session.xapiUuid, AbortSignal.any([gone.signal, this.shutdown.signal]));
     } catch (e) {
       const failure = e instanceof DomainError ? e : new DomainError('unavailable', 'the console could not be opened');
+      this.refuse(socket, toProblem(failure));
       await this.consoles.finish(session, { reason: failure.code, bytesToClient: 0, bytesFromClient: 0 }, failure);
-      return this.refuse(socket, toProblem(failure));
+      return;
     } finally {
       socket.off('close', onGone);
     }
