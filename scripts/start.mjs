@@ -1,6 +1,7 @@
 // `npm start`: the embedded default. Migrates, then runs the XAPI simulator, the API and a worker together.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 
 const root = new URL('..', import.meta.url).pathname;
 const env = { ...process.env };
@@ -13,8 +14,19 @@ env.XAPI_USERNAME ??= simUser;
 env.XAPI_PASSWORD ??= simPass;
 // A token the operator gave is theirs and never printed (logs and terminals keep it); one made here is shown, once.
 const givenToken = Boolean(env.BOOTSTRAP_OPERATOR_TOKEN);
-const demoToken = env.BOOTSTRAP_OPERATOR_TOKEN || `demo-${randomBytes(16).toString('hex')}`;
-env.BOOTSTRAP_OPERATOR_TOKEN = demoToken;
+
+// A demo token is kept with the database (launcher_state), so every restart on the same database uses the same one.
+async function storedDemoToken(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const made = `demo-${randomBytes(16).toString('hex')}`;
+    await client.query(`INSERT INTO launcher_state (id, demo_operator_token) VALUES (1, $1) ON CONFLICT (id) DO NOTHING`, [made]);
+    return (await client.query(`SELECT demo_operator_token FROM launcher_state WHERE id = 1`)).rows[0].demo_operator_token;
+  } finally {
+    await client.end();
+  }
+}
 
 const children = [];
 let stopping = false;
@@ -54,6 +66,8 @@ const migrated = await new Promise((resolve) => {
   m.on('exit', (code) => resolve(code === 0));
 });
 if (!migrated) process.exit(1);
+const demoToken = env.BOOTSTRAP_OPERATOR_TOKEN || (await storedDemoToken(env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/xenplane'));
+env.BOOTSTRAP_OPERATOR_TOKEN = demoToken;
 
 const embeddedSim = env.XAPI_URL === `http://127.0.0.1:${simPort}`;
 if (embeddedSim) run('xapi-sim', 'apps/xapi-sim/dist/main.js', { SIM_PORT: simPort, SIM_USERNAME: simUser, SIM_PASSWORD: simPass });

@@ -13,6 +13,10 @@ import { PoolTlsPins1764000011100 } from './1764000011100-PoolTlsPins.js';
 import { IdempotencyPerKey1764000012000 } from './1764000012000-IdempotencyPerKey.js';
 import { ApiKeyQuota1764000012100 } from './1764000012100-ApiKeyQuota.js';
 import { ResourcePresence1764000020000 } from './1764000020000-ResourcePresence.js';
+import { OperatorIdentity1764000014100 } from './1764000014100-OperatorIdentity.js';
+import { BillingCurrency1764000014101 } from './1764000014101-BillingCurrency.js';
+import { CatalogLifecycle1764000014000 } from './1764000014000-CatalogLifecycle.js';
+import { ResourceDetails1764000014001 } from './1764000014001-ResourceDetails.js';
 import { ConsoleSessions1764000015100 } from './1764000015100-ConsoleSessions.js';
 
 export const MIGRATIONS = [
@@ -29,6 +33,10 @@ export const MIGRATIONS = [
   IdempotencyPerKey1764000012000,
   ApiKeyQuota1764000012100,
   ResourcePresence1764000020000,
+  OperatorIdentity1764000014100,
+  BillingCurrency1764000014101,
+  CatalogLifecycle1764000014000,
+  ResourceDetails1764000014001,
   ConsoleSessions1764000015100,
 ];
 

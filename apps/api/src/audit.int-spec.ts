@@ -2,14 +2,20 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { BOOTSTRAP_KEY_ID } from '@xenplane/tenancy';
 import { startApi, type ApiHarness } from './testing/api-harness.js';
 
 type Row = Record<string, unknown> & { requestId: string };
 
 let api: ApiHarness;
+// The bootstrap token's own named identity (it used to be the nil uuid).
+let BOOTSTRAP_KEY_ID: string;
 before(async () => {
   api = await startApi();
+  const keys = (await api.call('GET', '/v1/operator-keys')).body.items as { id: string; name: string; bootstrap: boolean }[];
+  const bootstrap = keys.find((k) => k.bootstrap);
+  assert.equal(bootstrap?.name, 'bootstrap');
+  assert.notEqual(bootstrap.id, '00000000-0000-0000-0000-000000000000');
+  BOOTSTRAP_KEY_ID = bootstrap.id;
 });
 after(async () => {
   await api?.close();
@@ -64,6 +70,7 @@ describe('audit rows', () => {
         at: undefined,
         tenantId: null,
         apiKeyId: BOOTSTRAP_KEY_ID,
+        apiKeyName: 'bootstrap',
         role: 'operator',
         method: 'POST',
         route: '/v1/tenants',

@@ -5,8 +5,9 @@ import { DocumentBuilder, SwaggerModule, type OpenAPIObject } from '@nestjs/swag
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { PinoNestLogger, PoolRepository } from '@xenplane/core';
-import { ApiKeysService } from '@xenplane/tenancy';
+import { ApiKeyAuthService } from '@xenplane/tenancy';
 import { ApiModule } from './api.module.js';
+import { BillingCurrencyService } from './billing/billing-currency.service.js';
 import { answerClientErrors, hostHeaderMiddleware } from './common/client-error.handler.js';
 import { documentProblems } from './common/problem.openapi.js';
 import { jsonBodyMiddleware } from './common/json-body.middleware.js';
@@ -47,7 +48,14 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
   );
   SwaggerModule.setup('docs', app, openapi, { jsonDocumentUrl: 'v1/openapi.json', raw: ['json'] });
 
-  app.get(ApiKeysService).configureBootstrapToken(config.BOOTSTRAP_OPERATOR_TOKEN);
-  await app.get(PoolRepository).upsertFromEnv(app.get(DataSource).manager, config.XAPI_URL, config.XAPI_USERNAME);
+  try {
+    app.get(ApiKeyAuthService).configureBootstrapToken(config.BOOTSTRAP_OPERATOR_TOKEN, config.BOOTSTRAP_OPERATOR_TOKEN_RETIRES);
+    await app.get(BillingCurrencyService).adopt();
+    await app.get(PoolRepository).upsertFromEnv(app.get(DataSource).manager, config.XAPI_URL, config.XAPI_USERNAME);
+  } catch (err) {
+    // A refused start (e.g. BILLING_CURRENCY against the prices) leaves no pool or connection behind.
+    await app.close();
+    throw err;
+  }
   return { app, openapi };
 }

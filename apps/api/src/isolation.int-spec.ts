@@ -9,8 +9,22 @@ import pg from 'pg';
 import { apiRoutes, operationOf, servedRoutes, type ServedRoute } from './testing/served-routes.js';
 import { OPERATOR_TOKEN, startApi, type ApiHarness } from './testing/api-harness.js';
 
-type Fixture = 'tenant' | 'vm' | 'operation' | 'apiKey' | 'spareKey' | 'pool' | 'network' | 'period';
-type Fixtures = Record<Fixture | 'flavor' | 'bigFlavor' | 'image', string>;
+type Fixture =
+  | 'tenant'
+  | 'vm'
+  | 'operation'
+  | 'apiKey'
+  | 'spareKey'
+  | 'operatorKey'
+  | 'spareOperatorKey'
+  | 'pool'
+  | 'network'
+  | 'period'
+  | 'flavor'
+  | 'image'
+  | 'spareFlavor'
+  | 'spareImage';
+type Fixtures = Record<Fixture | 'bigFlavor', string>;
 interface Rule {
   /** operator: operator keys only; shared: any key, global data; tenant: any key of the owning tenant; tenant-admin: its admins. */
   access: 'operator' | 'shared' | 'tenant' | 'tenant-admin';
@@ -41,20 +55,38 @@ const ROUTES: Record<string, Rule> = {
   'GET /v1/tenants/:tenantId/api-keys': { access: 'tenant-admin', params: { tenantId: 'tenant' } },
   'GET /v1/tenants/:tenantId/api-keys/:keyId': { access: 'tenant-admin', params: { tenantId: 'tenant', keyId: 'apiKey' } },
   'DELETE /v1/tenants/:tenantId/api-keys/:keyId': { access: 'tenant-admin', params: { tenantId: 'tenant', keyId: 'spareKey' } },
+  'POST /v1/tenants/:tenantId/api-keys/:keyId/rotate': {
+    access: 'tenant-admin',
+    params: { tenantId: 'tenant', keyId: 'apiKey' },
+    body: () => ({ expiresAt: null }),
+  },
+  'POST /v1/operator-keys': { access: 'operator', body: () => ({ name: 'iso-operator' }) },
+  'GET /v1/operator-keys': { access: 'operator' },
+  'GET /v1/operator-keys/:id': { access: 'operator', params: { id: 'operatorKey' } },
+  'POST /v1/operator-keys/:id/rotate': { access: 'operator', params: { id: 'operatorKey' }, body: () => ({ expiresAt: null }) },
+  'DELETE /v1/operator-keys/:id': { access: 'operator', params: { id: 'spareOperatorKey' } },
   'POST /v1/flavors': { access: 'operator', body: () => ({ name: `iso-f-${randomUUID().slice(0, 8)}`, vcpus: 1, memoryMiB: 256, diskGiB: 1 }) },
   'GET /v1/flavors': { access: 'shared' },
+  'GET /v1/flavors/:id': { access: 'shared', params: { id: 'flavor' } },
+  'PATCH /v1/flavors/:id': { access: 'operator', params: { id: 'spareFlavor' }, body: () => ({ name: 'iso-spare-f' }) },
+  'DELETE /v1/flavors/:id': { access: 'operator', params: { id: 'spareFlavor' } },
   'POST /v1/images': { access: 'operator', body: () => ({ name: `iso-i-${randomUUID().slice(0, 8)}`, template: 'Debian Bookworm 12' }) },
   'GET /v1/images': { access: 'shared' },
+  'GET /v1/images/:id': { access: 'shared', params: { id: 'image' } },
+  'PATCH /v1/images/:id': { access: 'operator', params: { id: 'spareImage' }, body: () => ({ name: 'iso-spare-i' }) },
+  'DELETE /v1/images/:id': { access: 'operator', params: { id: 'spareImage' } },
   'POST /v1/pools': {
     access: 'operator',
     body: () => ({ name: `iso-p-${randomUUID().slice(0, 8)}`, url: 'http://127.0.0.1:9', username: 'root', password: 'iso-secret' }),
   },
   'GET /v1/pools': { access: 'operator' },
   'GET /v1/pools/:id': { access: 'operator', params: { id: 'pool' } },
+  'GET /v1/pools/:id/templates': { access: 'operator', params: { id: 'pool' } },
   'GET /v1/hosts': { access: 'operator' },
   'POST /v1/vms': { access: 'tenant', body: (f) => ({ name: 'iso-vm', flavorId: f.flavor, imageId: f.image }) },
   'GET /v1/vms': { access: 'tenant' },
   'GET /v1/vms/:id': { access: 'tenant', params: { id: 'vm' } },
+  'GET /v1/vms/:id/usage': { access: 'tenant', params: { id: 'vm' }, query: 'from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z' },
   'PATCH /v1/vms/:id': { access: 'tenant', params: { id: 'vm' }, body: (f) => ({ flavorId: f.bigFlavor }) },
   'POST /v1/vms/:id/actions': { access: 'tenant', params: { id: 'vm' }, body: () => ({ action: 'stop' }) },
   'DELETE /v1/vms/:id': { access: 'tenant', params: { id: 'vm' } },
@@ -62,6 +94,7 @@ const ROUTES: Record<string, Rule> = {
   'POST /v1/networks': { access: 'tenant', body: () => ({ name: 'iso-net', cidr: '10.9.0.0/24' }) },
   'GET /v1/networks': { access: 'tenant' },
   'GET /v1/networks/:id': { access: 'tenant', params: { id: 'network' } },
+  'PATCH /v1/networks/:id': { access: 'tenant', params: { id: 'network' }, body: () => ({ description: 'iso' }) },
   'DELETE /v1/networks/:id': { access: 'tenant', params: { id: 'network' } },
   'GET /v1/operations': { access: 'tenant' },
   'GET /v1/operations/:id': { access: 'tenant', params: { id: 'operation' } },
@@ -137,11 +170,17 @@ before(async () => {
   const flavor = await api.call('POST', '/v1/flavors', { body: { name: 'iso-small', vcpus: 1, memoryMiB: 512, diskGiB: 5 } });
   const big = await api.call('POST', '/v1/flavors', { body: { name: 'iso-big', vcpus: 2, memoryMiB: 1024, diskGiB: 10 } });
   const image = await api.call('POST', '/v1/images', { body: { name: 'iso-debian', template: 'Debian Bookworm 12' } });
+  const spareFlavor = await api.call('POST', '/v1/flavors', { body: { name: 'iso-spare', vcpus: 1, memoryMiB: 512, diskGiB: 5 } });
+  const spareImage = await api.call('POST', '/v1/images', { body: { name: 'iso-spare', template: 'Debian Bookworm 12' } });
   const vm = await api.call('POST', '/v1/vms', { token: A.admin, body: { name: 'a-web', flavorId: flavor.body.id, imageId: image.body.id } });
   assert.equal(vm.status, 202, JSON.stringify(vm.body));
   const network = await api.call('POST', '/v1/networks', { token: A.admin, body: { name: 'a-net', cidr: '10.1.0.0/24' } });
   assert.equal(network.status, 202, JSON.stringify(network.body));
   const pool = (await api.call('GET', '/v1/pools')).body.items[0];
+  const [operatorKey, spareOperatorKey] = [
+    (await api.call('POST', '/v1/operator-keys', { body: { name: 'iso-op' } })).body,
+    (await api.call('POST', '/v1/operator-keys', { body: { name: 'iso-op-spare' } })).body,
+  ];
   // As if a worker had finished both creations (none runs here), so that actions, resizes and deletes can be accepted.
   const db = new pg.Client({ connectionString: api.db.url });
   await db.connect();
@@ -155,12 +194,16 @@ before(async () => {
     operation: vm.body.operation.id,
     apiKey: a.memberId,
     spareKey: a.spare,
+    operatorKey: operatorKey.id,
+    spareOperatorKey: spareOperatorKey.id,
     pool: pool.id,
     network: network.body.network.id,
     period: '2026-01',
     flavor: flavor.body.id,
     bigFlavor: big.body.id,
     image: image.body.id,
+    spareFlavor: spareFlavor.body.id,
+    spareImage: spareImage.body.id,
   };
   routes = apiRoutes(api.app)
     .filter((r) => !PUBLIC.has(r.key) && ROUTES[r.key])

@@ -19,6 +19,7 @@ import {
 import { outboxPending, queueDepth } from './worker.metrics.js';
 import type { WorkerConfig } from './config/worker-env.js';
 import { DataplaneModule } from './dataplane/dataplane.module.js';
+import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 import { NetworksModule } from './networks/networks.module.js';
 import { JobEnqueuer } from './pipeline/job-enqueuer.js';
 import { PipelineModule } from './pipeline/pipeline.module.js';
@@ -49,7 +50,7 @@ class MetricsSampler {
 export const WORKER_DB_POOL_SIZE = 10;
 
 /** The worker's feature modules: job handlers and the per-pool and per-host owners (a test may boot a subset). */
-export const WORKER_FEATURES: Type[] = [VmsModule, NetworksModule, ReconcileModule, DataplaneModule, UsageModule, QuotaModule];
+export const WORKER_FEATURES: Type[] = [VmsModule, NetworksModule, ReconcileModule, DataplaneModule, UsageModule, QuotaModule, HousekeepingModule];
 
 /** The worker: the operation pipeline and its handlers by feature, plus the per-pool and per-host owners. */
 @Module({})

@@ -24,6 +24,7 @@ export * from './metering/lifecycle-intervals.js';
 export * from './aggregation/usage.repository.js';
 export * from './aggregation/usage-aggregator.js';
 export * from './billing/billing.repository.js';
+export * from './billing/usage-estimate.js';
 export * from './billing/billing-export.js';
 export * from './billing/periods.repository.js';
 export * from './billing/period-bounds.js';

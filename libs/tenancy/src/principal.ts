@@ -3,8 +3,12 @@ import { DomainError, fieldError, type ApiKeyRole } from '@xenplane/core';
 /** Who is calling: resolved from the bearer token by the API's auth guard. */
 export interface Principal {
   keyId: string;
+  /** The key's name, for the audit log (the bootstrap token's is `bootstrap`). */
+  keyName: string;
   role: ApiKeyRole;
   tenantId: string | null;
+  /** The key's tenant is suspended: it may read, but every change is 403 tenant_suspended. */
+  tenantSuspended?: boolean;
 }
 
 export function isOperator(p: Principal): boolean {

@@ -2,6 +2,8 @@ import { Module } from '@nestjs/common';
 import { AuditDataModule, VmsDataModule } from '@xenplane/core';
 import { ApiKeyRepository } from './api-keys/api-key.repository.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
+import { ApiKeyAuthService } from './api-keys/api-key-auth.service.js';
+import { OperatorKeysService } from './api-keys/operator-keys.service.js';
 import { TenantRepository } from './tenants/tenant.repository.js';
 import { TenantsService } from './tenants/tenants.service.js';
 import { TenantAccessService } from './tenants/tenant-access.service.js';
@@ -17,11 +19,23 @@ import { ResourceLifecycle } from './lifecycle/resource-lifecycle.service.js';
     ApiKeyRepository,
     TenantsService,
     ApiKeysService,
+    ApiKeyAuthService,
+    OperatorKeysService,
     TenantAccessService,
     QuotaRepository,
     QuotaService,
     ResourceLifecycle,
   ],
-  exports: [TenantsService, ApiKeysService, TenantRepository, TenantAccessService, QuotaRepository, QuotaService, ResourceLifecycle],
+  exports: [
+    TenantsService,
+    ApiKeysService,
+    ApiKeyAuthService,
+    OperatorKeysService,
+    TenantRepository,
+    TenantAccessService,
+    QuotaRepository,
+    QuotaService,
+    ResourceLifecycle,
+  ],
 })
 export class TenancyModule {}

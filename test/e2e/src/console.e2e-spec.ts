@@ -164,7 +164,9 @@ describe('tenant consoles', () => {
     await closed(afterReboot.ws);
     const afterMigration = await open();
     const toUuid = await f.pool('host.get_uuid', to);
-    await eventually('the API sees the new host', async () => ((await f.A('GET', `/v1/vms/${f.vmId}`)).body.hostId === toUuid ? true : undefined));
+    await eventually('the API sees the new host', async () =>
+      (await f.A('GET', `/v1/vms/${f.vmId}`)).body.hostXapiUuid === toUuid ? true : undefined,
+    );
     afterMigration.ws.close();
     await closed(afterMigration.ws);
   });

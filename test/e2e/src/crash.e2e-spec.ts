@@ -1,7 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { eventually, type ManagedProcess, poolCensus, simLatency, startProcess } from '@xenplane/testing';
-import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
+import { client, OPERATOR_TOKEN, startStack, type Stack, EVERY_VM_STATUS } from './stack.js';
 
 const VMS = 100;
 const KILLS = 10;
@@ -60,7 +60,12 @@ test(`${VMS} VMs provisioned while the worker is SIGKILLed ${KILLS} times end co
     },
     150_000,
   );
-  const vms = (await op('GET', `/v1/vms${t}&limit=500`)).body.items as { id: string; status: string; xapiUuid: string; errorReason: string | null }[];
+  const vms = (await op('GET', `/v1/vms${t}&limit=500&${EVERY_VM_STATUS}`)).body.items as {
+    id: string;
+    status: string;
+    xapiUuid: string;
+    errorReason: string | null;
+  }[];
   const opsByVm = new Map((ops as unknown as { resourceId: string; error?: { code: string; detail: string } }[]).map((o) => [o.resourceId, o]));
   const census = await poolCensus(stack.sim.url);
 

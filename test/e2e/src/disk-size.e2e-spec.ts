@@ -1,5 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import pg from 'pg';
 import { eventually, poolCensus, xapi } from '@xenplane/testing';
 import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
@@ -68,12 +69,25 @@ test("a disk below the template's is refused before it is accepted, per VM and b
   assert.equal((await op('POST', `/v1/tenants/${id}/quota/recount`)).body.drift.diskGiB, 0);
 });
 
-test('a template the API had not seen yet (larger than asked) fails the create cleanly in the worker: nothing left, quota back', async () => {
+test('a template grown since the last pool sync (larger than asked) fails the create cleanly in the worker: nothing left, quota back', async () => {
   const op = client(stack.api.url, OPERATOR_TOKEN);
-  // A new 30 GiB template appears on the pool after the last pool sync.
+  // A template the pool has (and the API saw, so an image may name it) grows to 30 GiB after that sync.
   const pool = await xapi(stack.sim.url);
   const [debian] = await pool('VM.get_by_name_label', 'Debian Bookworm 12');
   const clone = await pool('VM.clone', debian, 'Big Disk 30');
+  const poolId = (await op('GET', '/v1/pools')).body.items[0].id as string;
+  // One pool sync now (periodic ones are off here), as registering a pool sets off: the API learns of the template.
+  const db = new pg.Client({ connectionString: stack.db.url });
+  await db.connect();
+  await db.query(`SELECT pg_notify('pools', $1)`, [poolId]);
+  await db.end();
+  await eventually('the new template synced', async () =>
+    (await op('GET', `/v1/pools/${poolId}/templates?name=${encodeURIComponent('Big Disk 30')}`)).body.items.length ? true : undefined,
+  );
+  const image = (await op('POST', '/v1/images', { name: 'big', template: 'Big Disk 30' })).body.id;
+  const flavor = (await op('POST', '/v1/flavors', { name: 'twenty', vcpus: 1, memoryMiB: 512, diskGiB: 20 })).body.id;
+  const { q } = await tenant('late-template');
+  const looseBefore = (await poolCensus(stack.sim.url)).looseVdis.length;
   await pool('VM.remove_from_other_config', clone, 'disks');
   await pool(
     'VM.add_to_other_config',
@@ -81,10 +95,6 @@ test('a template the API had not seen yet (larger than asked) fails the create c
     'disks',
     `<provision><disk device="0" size="${30 * GiB}" sr="" bootable="true" type="system"/></provision>`,
   );
-  const image = (await op('POST', '/v1/images', { name: 'big', template: 'Big Disk 30' })).body.id;
-  const flavor = (await op('POST', '/v1/flavors', { name: 'twenty', vcpus: 1, memoryMiB: 512, diskGiB: 20 })).body.id;
-  const { q } = await tenant('late-template');
-  const looseBefore = (await poolCensus(stack.sim.url)).looseVdis.length;
 
   const r = await op('POST', `/v1/vms${q}`, { name: 'late', flavorId: flavor, imageId: image });
   assert.equal(r.status, 202, 'not known yet, so accepted');

@@ -13,9 +13,13 @@ after(async () => {
 });
 
 /** Runs the launcher until the API answers, and returns everything it printed and the API's address. */
-async function launch(token: string | undefined): Promise<{ output: string; api: string; stop: () => Promise<unknown> }> {
-  const db = await createTestDatabase();
-  dbs.push(db);
+// `on`: a database an earlier launch used (a restart), else a fresh one.
+async function launch(
+  token: string | undefined,
+  on?: TestDatabase,
+): Promise<{ output: string; api: string; db: TestDatabase; stop: () => Promise<unknown> }> {
+  const db = on ?? (await createTestDatabase());
+  if (!on) dbs.push(db);
   const [port, simPort, workerPort] = [await freePort(), await freePort(), await freePort()];
   // the simulator keeps its pool in SIM_DATA_DIR (default: the repository's data folder, a developer's own pool)
   const dataDir = mkdtempSync(join(tmpdir(), 'launcher-sim-'));
@@ -43,7 +47,7 @@ async function launch(token: string | undefined): Promise<{ output: string; api:
     await stop();
     throw err;
   }
-  return { output: proc.logs.join('\n'), api: `http://127.0.0.1:${port}`, stop };
+  return { output: proc.logs.join('\n'), api: `http://127.0.0.1:${port}`, db, stop };
 }
 
 test('npm start never prints an operator token it was given, and the token works', async () => {
@@ -68,6 +72,28 @@ test('npm start prints the demo token it made itself, once, and that token works
     assert.equal(r.status, 200);
   } finally {
     await run.stop();
+  }
+});
+
+test('the demo token is kept with the database: a restart on the same database prints and accepts the same one', async () => {
+  const demo = (output: string) => /demo operator token: (demo-[0-9a-f]{32})/.exec(output)?.[1];
+  const first = await launch(undefined);
+  const token = demo(first.output);
+  await first.stop();
+  assert.ok(token, first.output.slice(-2000));
+  const again = await launch(undefined, first.db);
+  try {
+    assert.equal(demo(again.output), token);
+    const r = await fetch(`${again.api}/v1/tenants`, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(r.status, 200);
+  } finally {
+    await again.stop();
+  }
+  const elsewhere = await launch(undefined);
+  try {
+    assert.notEqual(demo(elsewhere.output), token, 'another database, another token');
+  } finally {
+    await elsewhere.stop();
   }
 });
 

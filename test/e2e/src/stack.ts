@@ -34,6 +34,7 @@ export async function startStack(simEnv: Record<string, string> = {}, extraEnv: 
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: testRedisPrefix(),
     BOOTSTRAP_OPERATOR_TOKEN: OPERATOR_TOKEN,
+    BILLING_CURRENCY: 'EUR',
     XAPI_URL: sim.url,
     XAPI_USERNAME: 'root',
     XAPI_PASSWORD: 'xenroot',
@@ -90,12 +91,19 @@ export function client(baseUrl: string, token: string | null) {
 }
 
 /** The checks every durability test ends with: one XAPI VM per running row, nothing half-made or leaked. */
+/** Every VM status as a query: lists leave deleted VMs out unless asked for them, and these checks want all rows. */
+export const EVERY_VM_STATUS = ['pending', 'provisioning', 'running', 'stopped', 'deleting', 'deleted', 'error'].map((s) => `status=${s}`).join('&');
+
 export async function assertConsistent(stack: Stack, tenantIds: string[], looseVdisBefore: number): Promise<void> {
   const op = client(stack.api.url, OPERATOR_TOKEN);
   const census = await poolCensus(stack.sim.url);
   const live = new Set<string>();
   for (const tenantId of tenantIds) {
-    const vms = (await op('GET', `/v1/vms?tenantId=${tenantId}&limit=500`)).body.items as { id: string; status: string; xapiUuid: string }[];
+    const vms = (await op('GET', `/v1/vms?tenantId=${tenantId}&limit=500&${EVERY_VM_STATUS}`)).body.items as {
+      id: string;
+      status: string;
+      xapiUuid: string;
+    }[];
     for (const vm of vms) {
       const copies = census.byId.get(vm.id) ?? [];
       if (vm.status === 'running' || vm.status === 'stopped') {

@@ -37,7 +37,7 @@ test('a tenant asks for a VM over REST and the worker makes it run on the pool, 
   const vm = (await me('GET', `/v1/vms/${created.body.vm.id}`)).body;
   assert.equal(vm.status, 'running');
   assert.match(vm.xapiUuid, /^[0-9a-f-]{36}$/);
-  assert.match(vm.hostId, /^[0-9a-f-]{36}$/);
+  assert.match(vm.hostXapiUuid, /^[0-9a-f-]{36}$/);
 
   // The pool really holds it, sized from the flavor and tagged with our id.
   const ref = await pool('VM.get_by_uuid', vm.xapiUuid);
@@ -47,7 +47,10 @@ test('a tenant asks for a VM over REST and the worker makes it run on the pool, 
   assert.equal(Number(rec.memory_static_max), 1024 * MIB);
   assert.equal(Number(rec.VCPUs_max), 2);
   assert.equal(rec.other_config['xenplane-vm-id'], vm.id);
-  assert.equal(await pool('host.get_uuid', rec.resident_on), vm.hostId);
+  assert.equal(await pool('host.get_uuid', rec.resident_on), vm.hostXapiUuid);
+  // hostId is the host as GET /v1/hosts lists it (the XAPI uuid beside it).
+  const hosts = (await client(stack.api.url, OPERATOR_TOKEN)('GET', '/v1/hosts')).body.items as { id: string; xapiUuid: string }[];
+  assert.equal(vm.hostId, hosts.find((h) => h.xapiUuid === vm.hostXapiUuid)?.id);
   assert.ok(Object.keys(await pool('VDI.get_all_records')).length > vdisBefore, 'provisioning made a disk');
   const [vbd] = await pool('VM.get_VBDs', ref);
   assert.equal(
@@ -74,17 +77,30 @@ test('a tenant asks for a VM over REST and the worker makes it run on the pool, 
   await eventually('delete', async () => ((await me('GET', `/v1/vms/${vm.id}`)).body.status === 'deleted' ? true : undefined));
   await assert.rejects(pool('VM.get_by_uuid', vm.xapiUuid), /UUID_INVALID/);
   assert.equal(Object.keys(await pool('VDI.get_all_records')).length, vdisBefore, 'its disks are gone too');
-  const ops = (await me('GET', '/v1/operations')).body.items;
+  const ops = (await me('GET', '/v1/operations?order=asc')).body.items;
   assert.deepEqual(
     ops.map((o: { kind: string; status: string }) => `${o.kind}:${o.status}`),
     ['vm.create:succeeded', 'vm.stop:succeeded', 'vm.delete:succeeded'],
   );
 });
 
-test('a VM whose template does not exist fails cleanly with a code the tenant can act on', async () => {
+test('an image naming a template the pool lacks is refused; a VM whose template went since fails cleanly with a code', async () => {
   const op = client(stack.api.url, OPERATOR_TOKEN);
-  const flavor = await op('POST', '/v1/flavors', { name: 'tiny', vcpus: 1, memoryMiB: 512, diskGiB: 5 });
-  const image = await op('POST', '/v1/images', { name: 'ghost', template: 'No Such Template 9' });
+  const poolId = (await op('GET', '/v1/pools')).body.items[0].id as string;
+  const listed = async (name: string) => (await op('GET', `/v1/pools/${poolId}/templates`)).body.items.some((t: { name: string }) => t.name === name);
+  await eventually('pool synced', async () => ((await listed('Debian Bookworm 12')) ? true : undefined));
+  const refused = await op('POST', '/v1/images', { name: 'ghost', template: 'No Such Template 9' });
+  assert.equal(refused.status, 422);
+  assert.equal(refused.body.code, 'template_not_found');
+  // A template the pool has when the image is made, renamed on the pool afterwards (as an operator might with xe).
+  const pool = await xapi(stack.sim.url);
+  const [debian] = (await pool('VM.get_by_name_label', 'Debian Bookworm 12')) as string[];
+  const vanishing = (await pool('VM.clone', debian, 'Vanishing Template 9')) as string;
+  await eventually('the new template synced', async () => ((await listed('Vanishing Template 9')) ? true : undefined));
+  const flavor = await op('POST', '/v1/flavors', { name: 'tiny', vcpus: 1, memoryMiB: 512, diskGiB: 10 });
+  const image = await op('POST', '/v1/images', { name: 'ghost', template: 'Vanishing Template 9' });
+  assert.equal(image.status, 201, JSON.stringify(image.body));
+  await pool('VM.set_name_label', vanishing, 'Renamed Template 9');
   const tenant = await op('POST', '/v1/tenants', { name: 'ghost-co' });
   const created = await op('POST', `/v1/vms?tenantId=${tenant.body.id}`, { name: 'g', flavorId: flavor.body.id, imageId: image.body.id });
   const done = await eventually('create to end', async () => {

@@ -1,10 +1,9 @@
 import { Controller, Get, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Principal } from '@xenplane/tenancy';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
-import { TenantPageQueryDto } from '../common/query.dto.js';
-import { AuditEntryView } from './audit.dto.js';
+import { AuditEntryView, AuditQueryDto } from './audit.dto.js';
 import { AuditService } from './audit.service.js';
 
 /** Operators read every tenant's audit log (`?tenantId=` narrows it); tenant admins their own; members none. */
@@ -16,8 +15,16 @@ export class AuditController {
   constructor(private readonly audit: AuditService) {}
 
   @Get()
-  @ApiOkResponse({ type: PageOf(AuditEntryView), description: 'oldest first; follow nextCursor for newer entries' })
-  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
-    return mapPage(await this.audit.list(p, q.tenantId, q), AuditEntryView.of);
+  @ApiOperation({
+    summary: 'Read the audit log',
+    description: 'Newest first (?order=asc: oldest first); follow nextCursor for the next page. since is inclusive, until exclusive.',
+  })
+  @ApiOkResponse({ type: PageOf(AuditEntryView) })
+  async list(@CurrentPrincipal() p: Principal, @Query() q: AuditQueryDto) {
+    const at = (v?: string) => (v === undefined ? undefined : new Date(v));
+    return mapPage(
+      await this.audit.list(p, q.tenantId, q, { since: at(q.since), until: at(q.until), actor: q.actor, route: q.route }),
+      AuditEntryView.of,
+    );
   }
 }

@@ -1,5 +1,32 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { IsOptional, IsString, IsUUID, Matches, MaxLength } from 'class-validator';
 import type { AuditEntryEntity } from '@xenplane/core';
+import { IsInstant } from '../common/instant.decorator.js';
+import { TenantPageQueryDto } from '../common/query.dto.js';
+
+export class AuditQueryDto extends TenantPageQueryDto {
+  @ApiPropertyOptional({ format: 'date-time', description: 'entries at or after this instant' })
+  @IsOptional()
+  @IsInstant()
+  since?: string;
+
+  @ApiPropertyOptional({ format: 'date-time', description: 'entries before this instant' })
+  @IsOptional()
+  @IsInstant()
+  until?: string;
+
+  @ApiPropertyOptional({ format: 'uuid', description: 'entries made with this API key (apiKeyId)' })
+  @IsOptional()
+  @IsUUID()
+  actor?: string;
+
+  @ApiPropertyOptional({ example: '/v1/vms/:id', maxLength: 200, pattern: '^/[A-Za-z0-9/:._-]*$', description: 'entries of this route template' })
+  @IsOptional()
+  @IsString()
+  @MaxLength(200)
+  @Matches(/^\/[A-Za-z0-9/:._-]*$/, { message: 'route must be a route template, e.g. /v1/vms/:id' })
+  route?: string;
+}
 
 export class AuditEntryView {
   @ApiProperty({ format: 'uuid' }) id: string;
@@ -13,6 +40,8 @@ export class AuditEntryView {
     description: 'the API key used; null for SYSTEM entries (failed authentication is counted in metrics, not audited)',
   })
   apiKeyId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: "the key's name (the bootstrap token's: `bootstrap`); null for SYSTEM entries" })
+  apiKeyName: string | null;
   @ApiProperty({ type: String, enum: ['operator', 'admin', 'member'], nullable: true }) role: string | null;
   @ApiProperty({
     enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'SYSTEM', 'CONSOLE'],
@@ -36,6 +65,7 @@ export class AuditEntryView {
       at: a.createdAt.toISOString(),
       tenantId: a.tenantId,
       apiKeyId: a.apiKeyId,
+      apiKeyName: a.apiKeyName,
       role: a.role,
       method: a.method,
       route: a.route,

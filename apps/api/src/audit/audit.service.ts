@@ -3,7 +3,16 @@ import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { AuditRepository, LOGGER, NotFoundError, type AuditEntryEntity, type NewAuditEntry, type Page, type PageRequest } from '@xenplane/core';
+import {
+  AuditRepository,
+  LOGGER,
+  NotFoundError,
+  type AuditEntryEntity,
+  type AuditFilter,
+  type NewAuditEntry,
+  type Page,
+  type PageRequest,
+} from '@xenplane/core';
 import { auditWriteFailures } from '../common/api.metrics.js';
 import { isOperator, type Principal } from '@xenplane/tenancy';
 
@@ -73,11 +82,11 @@ export class AuditService implements OnApplicationShutdown {
     this.flushing = null;
   }
 
-  list(p: Principal, tenantId: string | undefined, page: PageRequest): Promise<Page<AuditEntryEntity>> {
-    if (isOperator(p)) return tenantId ? this.audit.list(tenantId, page) : this.audit.listAll(page);
+  list(p: Principal, tenantId: string | undefined, page: PageRequest, filter: AuditFilter): Promise<Page<AuditEntryEntity>> {
+    if (isOperator(p)) return tenantId ? this.audit.list(tenantId, page, filter) : this.audit.listAll(page, filter);
     // A tenant admin naming another tenant learns nothing, as everywhere else.
     if (tenantId && tenantId !== p.tenantId) throw new NotFoundError('tenant', tenantId);
-    return this.audit.list(p.tenantId!, page);
+    return this.audit.list(p.tenantId!, page, filter);
   }
 
   private entryFor(f: AuditFacts): NewAuditEntry | null {
@@ -94,6 +103,7 @@ export class AuditService implements OnApplicationShutdown {
       id: randomUUID(),
       tenantId: tenantId ?? null,
       apiKeyId: f.principal.keyId,
+      apiKeyName: f.principal.keyName,
       role: f.principal.role,
       method: f.method,
       route: f.route,

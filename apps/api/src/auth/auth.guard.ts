@@ -35,6 +35,9 @@ export class ApiAuthGuard extends AuthGuard('bearer') {
     requestContext.assign({ apiKeyId: principal.keyId, tenantId: principal.tenantId ?? undefined });
     // Before the role check, so that calls a key may not make still spend its budget.
     await this.rateLimits.consume(principal);
+    // Reads stay open to a suspended tenant, so it can see (and export) what it has; changes wait for reinstatement.
+    if (principal.tenantSuspended && req.method !== 'GET' && req.method !== 'HEAD')
+      throw new DomainError('tenant_suspended', 'the tenant is suspended: its keys may read, but change nothing until an operator reinstates it');
     const roles = this.reflector.getAllAndOverride<ApiKeyRole[]>(ROLES_KEY, targets);
     if (!roles) throw new DomainError('internal', 'route declares no roles');
     if (!roles.includes(principal.role)) throw new DomainError('forbidden', `this route is not open to ${principal.role} keys`);

@@ -2,12 +2,12 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-http-bearer';
-import { ApiKeysService, type Principal } from '@xenplane/tenancy';
+import { ApiKeyAuthService, type Principal } from '@xenplane/tenancy';
 
 /** Bearer API keys from the `Authorization` header only: the token resolves to a principal, or the request is 401. */
 @Injectable()
 export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
-  constructor(private readonly apiKeys: ApiKeysService) {
+  constructor(private readonly apiKeys: ApiKeyAuthService) {
     super();
   }
 

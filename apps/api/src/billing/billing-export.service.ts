@@ -7,6 +7,7 @@ import { ConflictError } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 import type { ClosedPeriodView } from './billing-export.dto.js';
+import { BillingCurrencyService } from './billing-currency.service.js';
 
 const view = (c: ClosedPeriod): ClosedPeriodView => ({ period: c.period, closedAt: new Date(c.closedAt).toISOString(), sha256: c.sha256 });
 
@@ -19,6 +20,7 @@ export class BillingExportService {
     private readonly billing: BillingRepository,
     private readonly access: TenantAccessService,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
+    private readonly currency: BillingCurrencyService,
   ) {}
 
   private get provider() {
@@ -28,7 +30,9 @@ export class BillingExportService {
   /** The chunks of a period's file, for the caller's tenant (operators: all, or the one named). */
   async export(p: Principal, period: string, format: ExportFormat, tenantId?: string): Promise<AsyncGenerator<string>> {
     const tenant = isOperator(p) ? tenantId : await this.access.resolve(p, tenantId);
-    return this.periods.stream(await shownPeriod(this.periods, period), format, this.provider, tenant);
+    const bp = await shownPeriod(this.periods, period);
+    await this.currency.assertBillable(new Date(bp.startMs).toISOString().slice(0, 10));
+    return this.periods.stream(bp, format, this.provider, tenant);
   }
 
   /** FOCUS metadata; CreationDate is the close time for a closed period (so it is byte-stable), else the rating watermark. */
@@ -47,6 +51,7 @@ export class BillingExportService {
 
   /** One REPEATABLE READ transaction: the file hashed is the file frozen. */
   async close(period: string): Promise<ClosedPeriodView> {
+    await this.currency.assertBillable(new Date(parseBillingPeriod(period).startMs).toISOString().slice(0, 10));
     const r = await this.ds.transaction('REPEATABLE READ', (tx) => this.periods.close(tx, parseBillingPeriod(period), this.provider));
     if (!('refused' in r)) return view(r);
     if (r.refused === 'out_of_range') throw outOfRangeError(r.reason, r.bounds);

@@ -22,11 +22,17 @@ export class PriceItemDto {
 }
 
 export class PutPricesDto {
-  @ApiProperty({ example: 'EUR', description: 'ISO 4217 code' })
+  @ApiPropertyOptional({ example: 'EUR', description: 'ISO 4217 code; optional, and when given it must be the configured BILLING_CURRENCY' })
+  @IsOptional()
   @IsString()
   @Matches(/^[A-Z]{3}$/, { message: 'must be an ISO 4217 code like EUR' })
-  currency: string;
-  @ApiPropertyOptional({ format: 'date-time', description: 'when the prices apply (default: now); hours already rated never change' })
+  currency?: string;
+  @ApiPropertyOptional({
+    format: 'date-time',
+    description:
+      'when the prices apply (default: now). Prices apply to whole hours: from the hour this instant falls in if that hour is not ' +
+      'rated yet, else from the next hour (the answer’s `effectiveFrom` says which); hours already rated never change',
+  })
   @IsOptional()
   @IsInstant()
   effectiveFrom?: string;
@@ -63,8 +69,9 @@ export class PriceView {
 
 export class PriceListView {
   @ApiProperty() version: number;
-  @ApiProperty({ format: 'date-time' }) effectiveFrom: string;
-  @ApiProperty({ example: 'EUR' }) currency: string;
+  @ApiProperty({ format: 'date-time', description: 'the first hour these prices rate (always a whole hour)' }) effectiveFrom: string;
+  @ApiProperty({ type: String, example: 'EUR', nullable: true, description: 'null only for the zero-price list before BILLING_CURRENCY is set' })
+  currency: string | null;
   @ApiProperty({ type: [PriceView] }) items: PriceView[];
 
   static of(this: void, v: PriceVersion): PriceListView {
@@ -81,12 +88,18 @@ export class UsageItemView {
   @ApiProperty({ example: '2.000000', description: 'in pricing units (hours × size), 6 decimals per hourly record' }) quantity: string;
   @ApiProperty({ example: 'Core-Hours' }) unit: string;
   @ApiProperty({ example: '0.0250000000', description: 'list cost at full precision' }) cost: string;
+  @ApiProperty({ type: String, example: 'EUR', nullable: true, description: 'BILLING_CURRENCY (null: usage metered before it was configured)' })
+  currency: string | null;
+  @ApiProperty({ description: 'true: hours not rated yet (the running one so far), estimated the way they will be rated; never exported' })
+  estimated: boolean;
 
-  static of(this: void, u: UsageTotal): UsageItemView {
+  static of(this: void, u: UsageTotal, estimated: boolean): UsageItemView {
     const info = SKU_CATALOG[u.sku];
     return {
       tenantId: u.tenantId,
       sku: u.sku,
+      currency: u.currency,
+      estimated,
       seconds: u.seconds,
       consumedQuantity: u.consumedQuantity,
       consumedUnit: info.consumedUnit,
@@ -107,7 +120,14 @@ export class UsageView {
     description: 'hours before this are aggregated; later ones are not in the figures yet',
   })
   ratedThrough: string | null;
-  @ApiProperty({ type: [UsageItemView] }) items: UsageItemView[];
+  @ApiProperty({ format: 'date-time', description: 'estimated items count usage up to this instant (now, or `to` once it is past)' })
+  asOf: string;
+  @ApiProperty({ type: [UsageItemView], description: 'rated items, then estimated ones (`estimated: true`) for the hours not rated yet' })
+  items: UsageItemView[];
+}
+
+export class VmUsageView extends UsageView {
+  @ApiProperty({ format: 'uuid' }) vmId: string;
 }
 
 export class InvoiceQueryDto {

@@ -1,9 +1,36 @@
-import { ApiProperty } from '@nestjs/swagger';
-import { IsInt, Max, Min } from 'class-validator';
-import type { FlavorEntity, ImageEntity } from '@xenplane/core';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
+import {
+  CATALOG_STATUSES,
+  CATALOG_VISIBILITIES,
+  type CatalogItem,
+  type CatalogVisibility,
+  type FlavorEntity,
+  type ImageEntity,
+} from '@xenplane/core';
+import { FilteredQuery } from '../common/list-query.dto.js';
 import { NameField } from '../common/name-field.decorator.js';
+import { PageQueryDto } from '../common/query.dto.js';
 
-export class CreateFlavorDto {
+export const MAX_SHARED_TENANTS = 1000;
+
+/** Who may see and use a flavor or image; on a create, public unless said otherwise. */
+export class VisibilityDto {
+  @ApiPropertyOptional({ enum: CATALOG_VISIBILITIES, description: 'public: every tenant; shared: only the tenants in tenantIds' })
+  @IsOptional()
+  @IsIn(CATALOG_VISIBILITIES)
+  visibility?: CatalogVisibility;
+
+  @ApiPropertyOptional({ type: [String], format: 'uuid', maxItems: MAX_SHARED_TENANTS, description: 'the tenants a shared one is for' })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(MAX_SHARED_TENANTS)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  tenantIds?: string[];
+}
+
+export class CreateFlavorDto extends VisibilityDto {
   @NameField({ example: 'small', maxLength: 100 })
   name: string;
   @ApiProperty({ type: 'integer', minimum: 1, maximum: 256, example: 2 })
@@ -23,11 +50,42 @@ export class CreateFlavorDto {
   diskGiB: number;
 }
 
-export class CreateImageDto {
+export class CreateImageDto extends VisibilityDto {
   @NameField({ example: 'debian-12', maxLength: 100 })
   name: string;
-  @NameField({ description: 'XAPI template name_label or uuid', example: 'Debian Bookworm 12', maxLength: 255 })
+  @NameField({
+    description: 'XAPI template name_label or uuid, one the pool has (GET /v1/pools/:id/templates)',
+    example: 'Debian Bookworm 12',
+    maxLength: 255,
+  })
   template: string;
+}
+
+/** What may change of a flavor or image: its name, deprecation and visibility (never what existing VMs were made from). */
+export class UpdateCatalogItemDto extends VisibilityDto {
+  @NameField({ example: 'small-v2', maxLength: 100, optional: true })
+  name?: string;
+
+  @ApiPropertyOptional({ description: 'true: refused to new VMs (and resizes), kept for the VMs that use it; false: usable again' })
+  @IsOptional()
+  @IsBoolean()
+  deprecated?: boolean;
+}
+
+export class CatalogListQuery extends FilteredQuery(PageQueryDto, CATALOG_STATUSES, { named: true, hidden: ['deleted'] }) {}
+
+/** The fields flavors and images share; `tenantIds` is for operators only (tenants never learn each other's ids). */
+function itemFields(i: CatalogItem, forOperator: boolean) {
+  return {
+    id: i.id,
+    name: i.name,
+    status: i.status,
+    deprecated: i.status === 'deprecated',
+    visibility: i.visibility,
+    ...(forOperator ? { tenantIds: i.tenantIds } : {}),
+    createdAt: i.createdAt.toISOString(),
+    updatedAt: i.updatedAt.toISOString(),
+  };
 }
 
 export class FlavorView {
@@ -36,10 +94,15 @@ export class FlavorView {
   @ApiProperty() vcpus: number;
   @ApiProperty() memoryMiB: number;
   @ApiProperty() diskGiB: number;
+  @ApiProperty({ enum: CATALOG_STATUSES }) status: string;
+  @ApiProperty({ description: 'refused to new VMs, kept for existing ones' }) deprecated: boolean;
+  @ApiProperty({ enum: CATALOG_VISIBILITIES }) visibility: string;
+  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'operators only: the tenants a shared one is for' }) tenantIds?: string[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
-  static of(this: void, f: FlavorEntity): FlavorView {
-    return { id: f.id, name: f.name, vcpus: f.vcpus, memoryMiB: f.memoryMiB, diskGiB: f.diskGiB, createdAt: f.createdAt.toISOString() };
+  static of(this: void, f: FlavorEntity, forOperator: boolean): FlavorView {
+    return { ...itemFields(f, forOperator), vcpus: f.vcpus, memoryMiB: f.memoryMiB, diskGiB: f.diskGiB };
   }
 }
 
@@ -47,9 +110,14 @@ export class ImageView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty() template: string;
+  @ApiProperty({ enum: CATALOG_STATUSES }) status: string;
+  @ApiProperty({ description: 'refused to new VMs, kept for existing ones' }) deprecated: boolean;
+  @ApiProperty({ enum: CATALOG_VISIBILITIES }) visibility: string;
+  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'operators only: the tenants a shared one is for' }) tenantIds?: string[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
+  @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
-  static of(this: void, i: ImageEntity): ImageView {
-    return { id: i.id, name: i.name, template: i.template, createdAt: i.createdAt.toISOString() };
+  static of(this: void, i: ImageEntity, forOperator: boolean): ImageView {
+    return { ...itemFields(i, forOperator), template: i.template };
   }
 }

@@ -1,8 +1,15 @@
 import { Module } from '@nestjs/common';
-import { CatalogDataModule } from '@xenplane/core';
+import { CatalogDataModule, PoolsDataModule } from '@xenplane/core';
+import { TenancyModule } from '@xenplane/tenancy';
+import { CatalogAccess } from './catalog-access.service.js';
 import { CatalogController } from './catalog.controller.js';
 import { CatalogService } from './catalog.service.js';
 
-/** Flavors and images: what tenants build VMs from. */
-@Module({ imports: [CatalogDataModule], controllers: [CatalogController], providers: [CatalogService] })
+/** Flavors and images: what tenants build VMs from, who may see them, and whether new VMs may still use them. */
+@Module({
+  imports: [CatalogDataModule, PoolsDataModule, TenancyModule],
+  controllers: [CatalogController],
+  providers: [CatalogService, CatalogAccess],
+  exports: [CatalogAccess],
+})
 export class CatalogModule {}

@@ -11,6 +11,7 @@ import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { SECRET_FIELDS_KEY, withoutSecrets } from './secret-fields.decorator.js';
 import { IDEMPOTENCY_LOCAL, type RequestMeta } from './request-meta.decorator.js';
 import { UUID_RE } from './uuid-param.pipe.js';
+import { pinnedStatus } from './answer-status.js';
 
 const KEY_RE = /^[\x21-\x7e]{1,255}$/;
 const WAIT_MS = 10_000;
@@ -99,7 +100,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         this.ds.manager,
         scope,
         key,
-        c.status,
+        pinnedStatus(res) ?? c.status,
         withoutSecrets(body, c.secrets),
         typeof location === 'string' ? location : null,
       );

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsInt, IsOptional, IsUUID, Max, Min, ValidateBy } from 'class-validator';
-import { parseCursor } from '@xenplane/core';
+import { IsIn, IsInt, IsOptional, IsUUID, Max, Min, ValidateBy } from 'class-validator';
+import { parseCursor, type SortOrder } from '@xenplane/core';
 
 /** A query-string integer in plain decimal only: `0x10`, `1e2`, ` 5` or `05` stay strings, so @IsInt refuses them. */
 const QueryInt = () =>
@@ -30,6 +30,11 @@ export class PageQueryDto {
   @IsOptional()
   @IsCursor()
   cursor?: string;
+
+  @ApiPropertyOptional({ enum: ['desc', 'asc'], default: 'desc', description: 'by creation time: newest first (desc) or oldest first (asc)' })
+  @IsOptional()
+  @IsIn(['desc', 'asc'])
+  order: SortOrder = 'desc';
 }
 
 /** Tenant-scoped lists: an operator names the tenant with ?tenantId=. */

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { isNationalCurrency } from '@xenplane/accounting';
 import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, xapiEnv } from '@xenplane/core';
 
 /** One entry of a trusted-proxy list, as Express (proxy-addr) takes it: a named range, an address or a CIDR. */
@@ -20,6 +21,8 @@ const schema = z.object({
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   BOOTSTRAP_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  // on-first-operator-key: the bootstrap token answers 401 once any operator key was created; never: it works while configured.
+  BOOTSTRAP_OPERATOR_TOKEN_RETIRES: z.enum(['on-first-operator-key', 'never']).default('on-first-operator-key'),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, - and _ only')
@@ -56,6 +59,8 @@ const schema = z.object({
     }, 'a ws:// or wss:// URL (an origin, optionally with a path prefix), without query or credentials')
     .transform((v) => v.replace(/\/+$/, ''))
     .optional(),
+  // What everything is billed in (ISO 4217); required once prices exist, and usage before them is metered at zero in it.
+  BILLING_CURRENCY: z.string().trim().refine(isNationalCurrency, 'an ISO 4217 national currency code, e.g. EUR').optional(),
   // Who bills, in FOCUS exports (ProviderName, InvoiceIssuerName, PublisherName, ServiceProviderName, HostProviderName).
   BILLING_PROVIDER_NAME: z
     .string()

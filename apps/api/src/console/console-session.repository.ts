@@ -3,11 +3,15 @@ import type { EntityManager } from 'typeorm';
 import { affected, one, rows, type ApiKeyRole, type VmStatus } from '@xenplane/core';
 
 /** A console token as the gateway sees it when a client presents it, with what it is bound to. */
+// A key that can no longer authenticate: revoked, or past its expiry.
+const UNUSABLE_KEY = '(k.revoked_at IS NOT NULL OR (k.expires_at IS NOT NULL AND k.expires_at <= now()))';
+
 export interface ConsoleClaim {
   id: string;
   tenantId: string;
   vmId: string;
   apiKeyId: string;
+  apiKeyName: string | null;
   role: ApiKeyRole;
   used: boolean;
   expired: boolean;
@@ -32,6 +36,7 @@ export interface LostSession {
   tenantId: string;
   vmId: string;
   apiKeyId: string;
+  apiKeyName: string | null;
   role: ApiKeyRole;
   durationMs: number;
 }
@@ -62,7 +67,8 @@ export class ConsoleSessionRepository {
       tx,
       `SELECT s.id, s.tenant_id AS "tenantId", s.vm_id AS "vmId", s.api_key_id AS "apiKeyId", s.role,
               s.connected_at IS NOT NULL AS used, s.expires_at <= now() AS expired,
-              EXISTS (SELECT 1 FROM api_keys k WHERE k.id = s.api_key_id AND k.revoked_at IS NOT NULL) AS "keyRevoked",
+              EXISTS (SELECT 1 FROM api_keys k WHERE k.id = s.api_key_id AND ${UNUSABLE_KEY}) AS "keyRevoked",
+              (SELECT k.name FROM api_keys k WHERE k.id = s.api_key_id) AS "apiKeyName",
               v.status AS "vmStatus", v.pool_id AS "poolId", v.xapi_uuid AS "xapiUuid"
          FROM console_sessions s LEFT JOIN vms v ON v.id = s.vm_id AND v.tenant_id = s.tenant_id
         WHERE s.token_hash = $1
@@ -92,6 +98,7 @@ export class ConsoleSessionRepository {
       `UPDATE console_sessions SET ended_at = greatest(seen_at, connected_at), end_reason = 'lost'
         WHERE connected_at IS NOT NULL AND ended_at IS NULL AND seen_at < now() - $1 * interval '1 millisecond' AND ($2::uuid IS NULL OR vm_id = $2)
         RETURNING id, tenant_id AS "tenantId", vm_id AS "vmId", api_key_id AS "apiKeyId", role,
+                  (SELECT k.name FROM api_keys k WHERE k.id = api_key_id) AS "apiKeyName",
                   round(extract(epoch FROM ended_at - connected_at) * 1000)::bigint::float8 AS "durationMs"`,
       [staleMs, vmId ?? null],
     );
@@ -119,13 +126,13 @@ export class ConsoleSessionRepository {
     return row ? row.ms : null;
   }
 
-  /** Refreshes the sessions this process serves; answers those whose key was revoked since (to be closed). */
+  /** Refreshes the sessions this process serves; answers those whose key was revoked or expired since (to be closed). */
   async refresh(tx: EntityManager, ids: string[]): Promise<string[]> {
     if (!ids.length) return [];
     const refreshed = await rows<{ id: string; revoked: boolean }>(
       tx,
       `UPDATE console_sessions s SET seen_at = now() WHERE s.id = ANY($1::uuid[]) AND s.ended_at IS NULL
-       RETURNING s.id, EXISTS (SELECT 1 FROM api_keys k WHERE k.id = s.api_key_id AND k.revoked_at IS NOT NULL) AS revoked`,
+       RETURNING s.id, EXISTS (SELECT 1 FROM api_keys k WHERE k.id = s.api_key_id AND ${UNUSABLE_KEY}) AS revoked`,
       [ids],
     );
     return refreshed.filter((r) => r.revoked).map((r) => r.id);

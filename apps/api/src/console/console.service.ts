@@ -22,6 +22,7 @@ export interface ClaimedSession {
   tenantId: string;
   vmId: string;
   apiKeyId: string;
+  apiKeyName: string | null;
   role: ApiKeyRole;
   poolId: string;
   xapiUuid: string;
@@ -77,7 +78,16 @@ export class ConsoleService {
       const refusal = this.refusalFor(c, open);
       if (refusal) await this.record(tx, c, { reason: refusal.code, bytesToClient: 0, bytesFromClient: 0 }, refusal);
       return (
-        refusal ?? { id: c.id, tenantId: c.tenantId, vmId: c.vmId, apiKeyId: c.apiKeyId, role: c.role, poolId: c.poolId!, xapiUuid: c.xapiUuid! }
+        refusal ?? {
+          id: c.id,
+          tenantId: c.tenantId,
+          vmId: c.vmId,
+          apiKeyId: c.apiKeyId,
+          apiKeyName: c.apiKeyName,
+          role: c.role,
+          poolId: c.poolId!,
+          xapiUuid: c.xapiUuid!,
+        }
       );
     });
     if (outcome instanceof DomainError) throw outcome;
@@ -127,7 +137,7 @@ export class ConsoleService {
   }
 }
 
-type SessionOwner = Pick<ConsoleClaim, 'id' | 'tenantId' | 'vmId' | 'apiKeyId' | 'role'>;
+type SessionOwner = Pick<ConsoleClaim, 'id' | 'tenantId' | 'vmId' | 'apiKeyId' | 'apiKeyName' | 'role'>;
 
 /** A console session's audit row: the session id stands where a request's id would. */
 function auditEntry(s: SessionOwner, durationMs: number | null, failure?: DomainError): NewAuditEntry {
@@ -135,6 +145,7 @@ function auditEntry(s: SessionOwner, durationMs: number | null, failure?: Domain
     id: randomUUID(),
     tenantId: s.tenantId,
     apiKeyId: s.apiKeyId,
+    apiKeyName: s.apiKeyName,
     role: s.role,
     method: 'CONSOLE',
     route: CONSOLE_CONNECT_PATH,

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import { IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
 import type { NetworkEntity } from '@xenplane/core';
+import { DetailsDto } from '../common/details.dto.js';
 import { OperationView } from '../vms/vm.dto.js';
 
 export class CreateNetworkDto {
@@ -17,10 +18,22 @@ export class CreateNetworkDto {
   cidr: string;
 }
 
+export class UpdateNetworkDto extends DetailsDto {
+  @ApiPropertyOptional({ example: 'backend', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(63)
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, { message: 'name must start with a letter or digit and contain only letters, digits, . _ -' })
+  name?: string;
+}
+
 export class NetworkView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) tenantId: string;
   @ApiProperty() name: string;
+  @ApiProperty() description: string;
+  @ApiProperty({ type: [String] }) tags: string[];
   @ApiProperty({ example: '10.0.0.0/24' }) cidr: string;
   @ApiProperty({ description: 'the gateway address, reserved (as are the network and broadcast addresses)' }) gateway: string;
   // Global across tenants: a tenant seeing its own would learn how many networks everyone has.
@@ -35,6 +48,8 @@ export class NetworkView {
       id: n.id,
       tenantId: n.tenantId,
       name: n.name,
+      description: n.description,
+      tags: n.tags,
       cidr: n.cidr,
       gateway: n.gateway,
       ...(forOperator ? { vni: n.vni } : {}),

@@ -1,16 +1,20 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { OperationEntity } from '@xenplane/core';
+import { NETWORK_STATUSES, type OperationEntity } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
-import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { listFilter, TenantFilteredQuery } from '../common/list-query.dto.js';
+import { TenantQueryDto } from '../common/query.dto.js';
 import { RequestMeta } from '../common/request-meta.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { OperationView } from '../vms/vm.dto.js';
-import { CreateNetworkDto, NetworkAcceptedView, NetworkView } from './network.dto.js';
+import { CreateNetworkDto, NetworkAcceptedView, NetworkView, UpdateNetworkDto } from './network.dto.js';
+import { NetworkEditService } from './network-edit.service.js';
 import { NetworksService, type ShownNetwork } from './networks.service.js';
+
+class NetworkListQuery extends TenantFilteredQuery(NETWORK_STATUSES, { named: true, hidden: ['deleted'] }) {}
 
 function accepted(p: Principal, res: Response, r: { network: ShownNetwork; operation: OperationEntity }): NetworkAcceptedView {
   res.setHeader('Location', `/v1/operations/${r.operation.id}`);
@@ -24,6 +28,7 @@ function accepted(p: Principal, res: Response, r: { network: ShownNetwork; opera
 export class NetworksController {
   constructor(
     private readonly networks: NetworksService,
+    private readonly edits: NetworkEditService,
     private readonly access: TenantAccessService,
   ) {}
 
@@ -41,15 +46,33 @@ export class NetworksController {
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'List networks',
+    description:
+      "A tenant's own networks; an operator without ?tenantId= gets every tenant's (each item names its tenantId). Newest first unless ?order=asc.",
+  })
   @ApiOkResponse({ type: PageOf(NetworkView) })
-  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
-    return mapPage(await this.networks.list(await this.access.resolve(p, q.tenantId), q), (n) => NetworkView.of(n, isOperator(p)));
+  async list(@CurrentPrincipal() p: Principal, @Query() q: NetworkListQuery) {
+    const tenantId = await this.access.resolveList(p, q.tenantId);
+    return mapPage(await this.networks.list(tenantId, q, listFilter(q)), (n) => NetworkView.of(n, isOperator(p)));
   }
 
   @Get(':id')
   @ApiOkResponse({ type: NetworkView })
   async get(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Param('id', UuidParamPipe) id: string) {
     return NetworkView.of(await this.networks.get(await this.access.resolve(p, q.tenantId), id), isOperator(p));
+  }
+
+  @Patch(':id')
+  @ApiOperation({ summary: 'Rename or describe a network', description: 'name, description and tags change at once (200, no operation).' })
+  @ApiOkResponse({ type: NetworkView })
+  async update(
+    @CurrentPrincipal() p: Principal,
+    @Query() q: TenantQueryDto,
+    @Param('id', UuidParamPipe) id: string,
+    @Body() dto: UpdateNetworkDto,
+  ): Promise<NetworkView> {
+    return NetworkView.of(await this.edits.update(await this.access.resolve(p, q.tenantId), id, dto), isOperator(p));
   }
 
   @Delete(':id')

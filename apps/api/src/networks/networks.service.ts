@@ -14,6 +14,7 @@ import {
   PoolRepository,
   type NetworkEntity,
   type OperationEntity,
+  type ListFilter,
   type Page,
   type PageRequest,
   type RequestMeta,
@@ -72,8 +73,9 @@ export class NetworksService {
     return show(network);
   }
 
-  async list(tenantId: string, page: PageRequest): Promise<Page<ShownNetwork>> {
-    const found = await this.networks.list(tenantId, page);
+  /** One tenant's networks, or every tenant's (`tenantId` null: operators only, the controller decides). */
+  async list(tenantId: string | null, page: PageRequest, filter: ListFilter): Promise<Page<ShownNetwork>> {
+    const found = tenantId === null ? await this.networks.listAllTenants(page, filter) : await this.networks.list(tenantId, page, filter);
     return { items: found.items.map(show), nextCursor: found.nextCursor };
   }
 

@@ -1,12 +1,16 @@
 import { Controller, Get, Param, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { OPERATION_STATUSES } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
-import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { listFilter, TenantFilteredQuery } from '../common/list-query.dto.js';
+import { TenantQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { OperationView } from '../vms/vm.dto.js';
 import { OperationsService } from './operations.service.js';
+
+class OperationListQuery extends TenantFilteredQuery(OPERATION_STATUSES) {}
 
 @ApiTags('operations')
 @ApiBearerAuth()
@@ -19,9 +23,14 @@ export class OperationsController {
   ) {}
 
   @Get()
+  @ApiOperation({
+    summary: 'List operations',
+    description:
+      "A tenant's own operations; an operator without ?tenantId= gets every tenant's (each item names its tenantId). Newest first unless ?order=asc.",
+  })
   @ApiOkResponse({ type: PageOf(OperationView) })
-  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
-    return mapPage(await this.operations.list(await this.access.resolve(p, q.tenantId), q), OperationView.of);
+  async list(@CurrentPrincipal() p: Principal, @Query() q: OperationListQuery) {
+    return mapPage(await this.operations.list(await this.access.resolveList(p, q.tenantId), q, listFilter(q)), OperationView.of);
   }
 
   @Get(':id')

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { NotFoundError, OperationRepository, type OperationEntity, type Page, type PageRequest } from '@xenplane/core';
+import { NotFoundError, OperationRepository, type ListFilter, type OperationEntity, type Page, type PageRequest } from '@xenplane/core';
 
 @Injectable()
 export class OperationsService {
@@ -11,7 +11,8 @@ export class OperationsService {
     return op;
   }
 
-  list(tenantId: string, page: PageRequest): Promise<Page<OperationEntity>> {
-    return this.operations.list(tenantId, page);
+  /** One tenant's operations, or every tenant's (`tenantId` null: operators only, the controller decides). */
+  list(tenantId: string | null, page: PageRequest, filter: ListFilter): Promise<Page<OperationEntity>> {
+    return tenantId === null ? this.operations.listAllTenants(page, filter) : this.operations.list(tenantId, page, undefined, filter);
   }
 }

@@ -3,6 +3,7 @@ import { X509Certificate } from 'node:crypto';
 import { IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
 import type { HostEntity, PoolEntity } from '@xenplane/core';
 import { NameField } from '../common/name-field.decorator.js';
+import { FilteredQuery } from '../common/list-query.dto.js';
 import { PageQueryDto } from '../common/query.dto.js';
 
 export class CreatePoolDto {
@@ -59,7 +60,7 @@ export class TlsPinView {
   @ApiProperty({ example: 'AB:CD:…', description: 'SHA-256 fingerprint of the CA or of the pinned certificate' }) sha256: string;
 }
 
-export class HostQueryDto extends PageQueryDto {
+export class HostQueryDto extends FilteredQuery(PageQueryDto, null, { named: true }) {
   @ApiPropertyOptional({ format: 'uuid' })
   @IsOptional()
   @IsUUID()

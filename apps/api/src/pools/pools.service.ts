@@ -10,11 +10,14 @@ import {
   HostRepository,
   NotFoundError,
   PoolRepository,
+  PoolTemplateRepository,
   SecretBox,
   type HostEntity,
+  type ListFilter,
   type Page,
   type PageRequest,
   type PoolEntity,
+  type PoolTemplate,
 } from '@xenplane/core';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 
@@ -48,6 +51,7 @@ export class PoolsService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly pools: PoolRepository,
     private readonly hosts: HostRepository,
+    private readonly poolTemplates: PoolTemplateRepository,
   ) {
     this.box = config.POOL_ENCRYPTION_KEY ? new SecretBox(config.POOL_ENCRYPTION_KEY) : undefined;
   }
@@ -83,12 +87,19 @@ export class PoolsService {
     return { pool, hostCount: (await this.hosts.countByPool()).get(id) ?? 0 };
   }
 
-  async list(page: PageRequest): Promise<{ page: Page<PoolEntity>; hostCounts: Map<string, number> }> {
-    const [result, hostCounts] = await Promise.all([this.pools.list(page), this.hosts.countByPool()]);
+  async list(page: PageRequest, filter: ListFilter): Promise<{ page: Page<PoolEntity>; hostCounts: Map<string, number> }> {
+    const [result, hostCounts] = await Promise.all([this.pools.list(page, filter), this.hosts.countByPool()]);
     return { page: result, hostCounts };
   }
 
-  listHosts(page: PageRequest, poolId?: string): Promise<Page<HostEntity>> {
-    return this.hosts.list(page, poolId);
+  listHosts(page: PageRequest, poolId: string | undefined, filter: ListFilter): Promise<Page<HostEntity>> {
+    return this.hosts.list(page, poolId, filter);
+  }
+
+  /** What the pool offers to build images from, as its last sync saw it (the API never asks XAPI). */
+  async templates(id: string, name?: string): Promise<{ pool: PoolEntity; templates: PoolTemplate[] }> {
+    const pool = await this.pools.find(id);
+    if (!pool) throw new NotFoundError('pool', id);
+    return { pool, templates: await this.poolTemplates.list(id, name) };
   }
 }

@@ -3,12 +3,15 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse,
 import { ApiKeysService, type Principal } from '@xenplane/tenancy';
 import { CurrentPrincipal, Roles } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
+import { FilteredQuery, listFilter } from '../common/list-query.dto.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { ReturnsSecret } from '../common/secret-fields.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
-import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView } from './tenant.dto.js';
+import { ApiKeyView, CreateApiKeyDto, CreatedApiKeyView, RotateKeyDto } from './tenant.dto.js';
 
 /** Operators manage any tenant's keys; tenant admins their own (the service checks which tenant); members none. */
+class ApiKeyListQuery extends FilteredQuery(PageQueryDto, ['active', 'revoked'], { named: true }) {}
+
 @ApiTags('api-keys')
 @ApiBearerAuth()
 @Roles('operator', 'admin')
@@ -23,7 +26,7 @@ export class ApiKeysController {
     description:
       'The token is in this answer only and is never stored. A retry with the same Idempotency-Key (from the same key) replays ' +
       'the answer with `Idempotent-Replayed: true` and `token: null`: revoke that key and create another if the first answer was lost. ' +
-      "Counts against the tenant's `apiKeys` quota until revoked.",
+      "Counts against the tenant's `apiKeys` quota until revoked. With `expiresAt` it answers 401 after that instant.",
   })
   @ApiCreatedResponse({ type: CreatedApiKeyView, headers: { 'Cache-Control': { description: 'no-store', schema: { type: 'string' } } } })
   async create(
@@ -31,14 +34,33 @@ export class ApiKeysController {
     @Param('tenantId', UuidParamPipe) tenantId: string,
     @Body() dto: CreateApiKeyDto,
   ): Promise<CreatedApiKeyView> {
-    const { key, token } = await this.apiKeys.create(p, tenantId, dto.name, dto.role);
+    const { key, token } = await this.apiKeys.create(p, tenantId, dto);
+    return { ...ApiKeyView.of(key), token };
+  }
+
+  @Post(':keyId/rotate')
+  @ReturnsSecret('token')
+  @ApiOperation({
+    summary: 'rotate an API key: a new key with the same name and role (its token is shown in this answer only)',
+    description:
+      'The old key keeps working until it is revoked (DELETE), so clients can move over without a gap; the new key names it in ' +
+      "`rotatedFrom` and counts against the tenant's `apiKeys` quota. A revoked key cannot be rotated (409 invalid_state).",
+  })
+  @ApiCreatedResponse({ type: CreatedApiKeyView, headers: { 'Cache-Control': { description: 'no-store', schema: { type: 'string' } } } })
+  async rotate(
+    @CurrentPrincipal() p: Principal,
+    @Param('tenantId', UuidParamPipe) tenantId: string,
+    @Param('keyId', UuidParamPipe) keyId: string,
+    @Body() dto: RotateKeyDto,
+  ): Promise<CreatedApiKeyView> {
+    const { key, token } = await this.apiKeys.rotate(p, tenantId, keyId, dto.expiresAt);
     return { ...ApiKeyView.of(key), token };
   }
 
   @Get()
   @ApiOkResponse({ type: PageOf(ApiKeyView) })
-  async list(@CurrentPrincipal() p: Principal, @Param('tenantId', UuidParamPipe) tenantId: string, @Query() q: PageQueryDto) {
-    return mapPage(await this.apiKeys.list(p, tenantId, q), ApiKeyView.of);
+  async list(@CurrentPrincipal() p: Principal, @Param('tenantId', UuidParamPipe) tenantId: string, @Query() q: ApiKeyListQuery) {
+    return mapPage(await this.apiKeys.list(p, tenantId, q, listFilter(q)), ApiKeyView.of);
   }
 
   @Get(':keyId')

@@ -1,11 +1,14 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { TenantsService } from '@xenplane/tenancy';
 import { OperatorOnly } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
+import { FilteredQuery, listFilter } from '../common/list-query.dto.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { CreateTenantDto, TenantView, UpdateTenantDto } from './tenant.dto.js';
+
+class TenantListQuery extends FilteredQuery(PageQueryDto, ['active', 'deleted'], { named: true, hidden: ['deleted'] }) {}
 
 @ApiTags('tenants')
 @ApiBearerAuth()
@@ -22,8 +25,8 @@ export class TenantsController {
 
   @Get()
   @ApiOkResponse({ type: PageOf(TenantView) })
-  async list(@Query() q: PageQueryDto) {
-    return mapPage(await this.tenants.list(q), TenantView.of);
+  async list(@Query() q: TenantListQuery) {
+    return mapPage(await this.tenants.list(q, listFilter(q)), TenantView.of);
   }
 
   @Get(':id')
@@ -33,9 +36,15 @@ export class TenantsController {
   }
 
   @Patch(':id')
+  @ApiOperation({
+    summary: 'rename, suspend or reinstate a tenant',
+    description:
+      "`{suspended: true}`: the tenant's keys still read (GET), but every change answers 403 `tenant_suspended`; its VMs keep " +
+      'running (stop them as an operator if they must), and operations already accepted still finish. `{suspended: false}` reinstates it.',
+  })
   @ApiOkResponse({ type: TenantView })
   async update(@Param('id', UuidParamPipe) id: string, @Body() dto: UpdateTenantDto): Promise<TenantView> {
-    return TenantView.of(await this.tenants.rename(id, dto.name));
+    return TenantView.of(await this.tenants.update(id, { name: dto.name, suspended: dto.suspended }));
   }
 
   @Delete(':id')

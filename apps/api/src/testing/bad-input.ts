@@ -278,7 +278,8 @@ function cursorVariants(): Variant[] {
 /** Encoded query values for one documented parameter, marked by whether the document rules them out. */
 export function queryVariants(p: Param): Variant[] {
   if (p.name === 'cursor') return cursorVariants();
-  const r = p.schema;
+  // A repeatable parameter (an array, form-exploded) takes each value as one of its items.
+  const r = p.schema.type === 'array' ? (p.schema.items ?? {}) : p.schema;
   const raws = [
     '',
     'x',
@@ -340,10 +341,12 @@ export function strayQueries(params: Param[]): string[] {
     '%00=1',
   ];
   for (const p of params.filter((x) => x.in === 'query')) {
-    const v = encodeURIComponent(
-      String(p.schema.example ?? p.schema.enum?.[0] ?? (p.schema.type === 'integer' || p.schema.type === 'number' ? 5 : 'x')),
-    );
-    out.push(`${p.name}=${v}&${p.name}=${v}`, `${p.name}[]=${v}`, `${p.name}[0]=${v}`, `${p.name}[a]=${v}`, `${p.name.toUpperCase()}=${v}`);
+    const repeatable = p.schema.type === 'array';
+    const s = repeatable ? (p.schema.items ?? {}) : p.schema;
+    const v = encodeURIComponent(String(s.example ?? s.enum?.[0] ?? (s.type === 'integer' || s.type === 'number' ? 5 : 'x')));
+    // A documented array parameter is repeated by design (form, exploded); every other shape stays refused.
+    if (!repeatable) out.push(`${p.name}=${v}&${p.name}=${v}`);
+    out.push(`${p.name}[]=${v}`, `${p.name}[0]=${v}`, `${p.name}[a]=${v}`, `${p.name.toUpperCase()}=${v}`);
   }
   return out;
 }

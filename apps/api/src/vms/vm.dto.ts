@@ -15,6 +15,9 @@ import {
   MinLength,
 } from 'class-validator';
 import type { OperationEntity, VmEntity } from '@xenplane/core';
+import { DetailsDto } from '../common/details.dto.js';
+
+const VM_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 
 export class CreateVmDto {
   @ApiProperty({ example: 'web-1', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
@@ -54,10 +57,20 @@ export class CreateVmDto {
   diskGiB?: number;
 }
 
-export class ResizeVmDto {
-  @ApiProperty({ format: 'uuid', description: 'the flavor to resize to (vCPUs and memory; the disk keeps its size)' })
+/** A resize (flavorId: 202 with its operation) and/or new details (alone: 200, no operation). */
+export class UpdateVmDto extends DetailsDto {
+  @ApiPropertyOptional({ format: 'uuid', description: 'the flavor to resize to (vCPUs and memory; the disk keeps its size)' })
+  @IsOptional()
   @IsUUID()
-  flavorId: string;
+  flavorId?: string;
+
+  @ApiPropertyOptional({ example: 'web-1', minLength: 1, maxLength: 63, pattern: VM_NAME_PATTERN })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(63)
+  @Matches(new RegExp(VM_NAME_PATTERN), { message: 'name must start with a letter or digit and contain only letters, digits, . _ -' })
+  name?: string;
 }
 
 export class VmActionDto {
@@ -77,6 +90,8 @@ export class VmView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) tenantId: string;
   @ApiProperty() name: string;
+  @ApiProperty() description: string;
+  @ApiProperty({ type: [String] }) tags: string[];
   @ApiProperty({ enum: ['pending', 'provisioning', 'running', 'stopped', 'deleting', 'deleted', 'error'] }) status: string;
   @ApiProperty({ format: 'uuid' }) flavorId: string;
   @ApiProperty({ format: 'uuid' }) imageId: string;
@@ -84,18 +99,27 @@ export class VmView {
   @ApiProperty() memoryMiB: number;
   @ApiProperty() diskGiB: number;
   @ApiProperty({ type: [NicView] }) nics: NicView[];
-  @ApiProperty({ type: String, nullable: true, description: 'XAPI uuid of the host it runs on' }) hostId: string | null;
+  @ApiProperty({
+    type: String,
+    format: 'uuid',
+    nullable: true,
+    description: 'the host it runs on, as GET /v1/hosts lists it (null while not running, or before pool sync has seen the host)',
+  })
+  hostId: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'XAPI uuid of the host it runs on' }) hostXapiUuid: string | null;
   @ApiProperty({ type: String, nullable: true }) xapiUuid: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'why the VM is in error' }) errorReason: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   /** `nics` as the service loaded them with the VM. */
-  static of(this: void, vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string }[] }): VmView {
+  static of(this: void, vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string }[]; hostId?: string | null }): VmView {
     return {
       id: vm.id,
       tenantId: vm.tenantId,
       name: vm.name,
+      description: vm.description,
+      tags: vm.tags,
       status: vm.status,
       flavorId: vm.flavorId,
       imageId: vm.imageId,
@@ -103,7 +127,8 @@ export class VmView {
       memoryMiB: vm.memoryMiB,
       diskGiB: vm.diskGiB,
       nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip })),
-      hostId: vm.hostUuid,
+      hostId: vm.hostId ?? null,
+      hostXapiUuid: vm.hostUuid,
       xapiUuid: vm.xapiUuid,
       errorReason: vm.errorReason,
       createdAt: vm.createdAt.toISOString(),
@@ -119,6 +144,7 @@ export class OperationErrorView {
 
 export class OperationView {
   @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ format: 'uuid' }) tenantId: string;
   @ApiProperty({ example: 'vm.create' }) kind: string;
   @ApiProperty({ enum: ['queued', 'running', 'succeeded', 'failed'] }) status: string;
   @ApiProperty({ example: 'vm' }) resourceType: string;
@@ -132,6 +158,7 @@ export class OperationView {
   static of(this: void, op: OperationEntity): OperationView {
     return {
       id: op.id,
+      tenantId: op.tenantId,
       kind: op.kind,
       status: op.status,
       resourceType: op.resourceType,

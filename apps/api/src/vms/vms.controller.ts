@@ -1,17 +1,22 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
-import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import type { OperationEntity, VmEntity } from '@xenplane/core';
+import { VM_STATUSES, type OperationEntity } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
-import { TenantPageQueryDto, TenantQueryDto } from '../common/query.dto.js';
+import { listFilter, TenantFilteredQuery } from '../common/list-query.dto.js';
+import { TenantQueryDto } from '../common/query.dto.js';
 import { RequestMeta } from '../common/request-meta.decorator.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
-import { CreateVmDto, OperationView, ResizeVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
-import { VmsService } from './vms.service.js';
+import { answerWith } from '../common/answer-status.js';
+import { CreateVmDto, OperationView, UpdateVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
+import { VmEditService } from './vm-edit.service.js';
+import { VmsService, type VmWithNics } from './vms.service.js';
 
-function accepted(res: Response, r: { vm: VmEntity; operation: OperationEntity }): VmAcceptedView {
+class VmListQuery extends TenantFilteredQuery(VM_STATUSES, { named: true, hidden: ['deleted'] }) {}
+
+function accepted(res: Response, r: { vm: VmWithNics; operation: OperationEntity }): VmAcceptedView {
   res.setHeader('Location', `/v1/operations/${r.operation.id}`);
   return { vm: VmView.of(r.vm), operation: OperationView.of(r.operation) };
 }
@@ -23,6 +28,7 @@ function accepted(res: Response, r: { vm: VmEntity; operation: OperationEntity }
 export class VmsController {
   constructor(
     private readonly vms: VmsService,
+    private readonly edits: VmEditService,
     private readonly access: TenantAccessService,
   ) {}
 
@@ -40,9 +46,14 @@ export class VmsController {
   }
 
   @Get()
+  @ApiOperation({
+    summary: 'List VMs',
+    description:
+      "A tenant's own VMs; an operator without ?tenantId= gets every tenant's (each item names its tenantId). Newest first unless ?order=asc.",
+  })
   @ApiOkResponse({ type: PageOf(VmView) })
-  async list(@CurrentPrincipal() p: Principal, @Query() q: TenantPageQueryDto) {
-    return mapPage(await this.vms.list(await this.access.resolve(p, q.tenantId), q), VmView.of);
+  async list(@CurrentPrincipal() p: Principal, @Query() q: VmListQuery) {
+    return mapPage(await this.vms.list(await this.access.resolveList(p, q.tenantId), q, listFilter(q)), VmView.of);
   }
 
   @Get(':id')
@@ -66,17 +77,23 @@ export class VmsController {
   }
 
   @Patch(':id')
-  @HttpCode(202)
-  @ApiAcceptedResponse({ type: VmAcceptedView, description: 'quota is charged for the growth at once; a failed resize gives it back' })
-  async resize(
+  @ApiOperation({
+    summary: 'Resize, rename or describe a VM',
+    description: 'With flavorId: a resize, 202 with its operation (name, description and tags given beside it change too). Without: 200, at once.',
+  })
+  @ApiOkResponse({ type: VmView, description: 'name, description or tags changed; no operation' })
+  @ApiAcceptedResponse({ type: VmAcceptedView, description: 'a resize: quota is charged for the growth at once; a failed resize gives it back' })
+  async update(
     @CurrentPrincipal() p: Principal,
     @RequestMeta() meta: RequestMeta,
     @Query() q: TenantQueryDto,
     @Param('id', UuidParamPipe) id: string,
-    @Body() dto: ResizeVmDto,
+    @Body() dto: UpdateVmDto,
     @Res({ passthrough: true }) res: Response,
-  ) {
-    return accepted(res, await this.vms.resize(await this.access.resolve(p, q.tenantId), id, dto.flavorId, meta));
+  ): Promise<VmView | VmAcceptedView> {
+    const { vm, operation } = await this.edits.update(await this.access.resolve(p, q.tenantId), id, dto, meta);
+    answerWith(res, operation ? 202 : 200);
+    return operation ? accepted(res, { vm, operation }) : VmView.of(vm);
   }
 
   @Delete(':id')

@@ -5,9 +5,6 @@ import type { DataSource } from 'typeorm';
 import {
   ACTION_JOB,
   DomainError,
-  FlavorRepository,
-  fieldError,
-  ImageRepository,
   InvalidStateError,
   JobName,
   NotFoundError,
@@ -15,24 +12,24 @@ import {
   OperationRepository,
   PoolRepository,
   PoolTemplateRepository,
-  VmNicRepository,
   VmRepository,
   isActionAllowed,
   type OperationEntity,
+  type ListFilter,
   type Page,
   type PageRequest,
   type RequestMeta,
   type VmAction,
-  type VmEntity,
-  type VmNic,
 } from '@xenplane/core';
 import { QuotaService, TenantAccessService, vmFootprint } from '@xenplane/tenancy';
+import { CatalogAccess } from '../catalog/catalog-access.service.js';
 import { NicAllocator } from './nic-allocator.service.js';
+import { VmDetails, type VmWithNics } from './vm-details.service.js';
 import type { CreateVmDto } from './vm.dto.js';
 
 const GiB = 1024 ** 3;
 
-export type VmWithNics = VmEntity & { nics: VmNic[] };
+export type { VmWithNics };
 
 /** VM rules: what may be created and when an action is allowed; every change is recorded with its operation. */
 @Injectable()
@@ -40,28 +37,28 @@ export class VmsService {
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly vms: VmRepository,
-    private readonly flavors: FlavorRepository,
-    private readonly images: ImageRepository,
+    private readonly catalog: CatalogAccess,
     private readonly pools: PoolRepository,
     private readonly launcher: OperationLauncher,
     private readonly quota: QuotaService,
     private readonly operations: OperationRepository,
-    private readonly nics: VmNicRepository,
+    private readonly details: VmDetails,
     private readonly nicAllocator: NicAllocator,
     private readonly tenants: TenantAccessService,
     private readonly templates: PoolTemplateRepository,
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
-    const [flavor, image, pool] = await Promise.all([this.flavors.find(dto.flavorId), this.images.find(dto.imageId), this.pools.findDefault()]);
-    if (!flavor) throw fieldError('flavorId', 'no such flavor');
-    if (!image) throw fieldError('imageId', 'no such image');
+    const flavor = await this.catalog.flavor(tenantId, dto.flavorId);
+    const image = await this.catalog.image(tenantId, dto.imageId);
+    const pool = await this.pools.findDefault();
     if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
     await this.assertDiskFits(pool.id, image.template, size.diskGiB, dto.diskGiB === undefined ? 'flavorId' : 'diskGiB');
     const [vmId, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
       await this.tenants.holdActive(tx, tenantId);
+      await this.catalog.hold(tx, tenantId, { flavorId: flavor.id, imageId: image.id });
       // Networks before quota, the lock order a network delete also takes, so the two cannot deadlock.
       const networks = await this.nicAllocator.lockNetworks(tx, tenantId, dto.networkIds ?? []);
       // Charged in the transaction that records the VM, from the sizes the row will hold: both commit or neither.
@@ -82,7 +79,7 @@ export class VmsService {
       });
       const nics = await this.nicAllocator.allocate(tx, tenantId, vm.id, networks);
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, meta, operationId);
-      return { vm: { ...vm, nics }, operation };
+      return { vm: { ...vm, nics, hostId: null }, operation };
     });
   }
 
@@ -101,16 +98,13 @@ export class VmsService {
   async get(tenantId: string, id: string): Promise<VmWithNics> {
     const vm = await this.vms.find(tenantId, id);
     if (!vm) throw new NotFoundError('vm', id);
-    return { ...vm, nics: await this.nics.listForVms(tenantId, [id]) };
+    return this.details.one(vm);
   }
 
-  async list(tenantId: string, page: PageRequest): Promise<Page<VmWithNics>> {
-    const found = await this.vms.list(tenantId, page);
-    const nics = await this.nics.listForVms(
-      tenantId,
-      found.items.map((vm) => vm.id),
-    );
-    return { items: found.items.map((vm) => ({ ...vm, nics: nics.filter((n) => n.vmId === vm.id) })), nextCursor: found.nextCursor };
+  /** One tenant's VMs, or every tenant's (`tenantId` null: operators only, the controller decides). */
+  async list(tenantId: string | null, page: PageRequest, filter: ListFilter): Promise<Page<VmWithNics>> {
+    const found = tenantId === null ? await this.vms.listAllTenants(page, filter) : await this.vms.list(tenantId, page, filter);
+    return { items: await this.details.of(found.items), nextCursor: found.nextCursor };
   }
 
   /** Checks the action against the state machine under the VM's row lock, then records its operation. */
@@ -126,15 +120,15 @@ export class VmsService {
         await this.vms.update(tx, tenantId, id, { status: 'deleting' });
         vm.status = 'deleting';
       }
-      return { vm: { ...vm, nics: await this.nics.listForVms(tenantId, [id], tx) }, operation };
+      return { vm: await this.details.one(vm, tx), operation };
     });
   }
 
   /** Charges the growth (or gives back the shrink) now, with the new sizes on the row; the worker applies them. */
   async resize(tenantId: string, id: string, flavorId: string, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
-    const flavor = await this.flavors.find(flavorId);
-    if (!flavor) throw fieldError('flavorId', 'no such flavor');
+    const flavor = await this.catalog.flavor(tenantId, flavorId);
     return this.ds.transaction(async (tx) => {
+      await this.catalog.hold(tx, tenantId, { flavorId });
       const vm = await this.vms.findForUpdate(tx, tenantId, id);
       if (!vm) throw new NotFoundError('vm', id);
       if (!isActionAllowed(vm.status, 'resize')) {
@@ -153,7 +147,7 @@ export class VmsService {
       await this.operations.checkpoint(tx, tenantId, operationId, 'accepted', { previous });
       const sizes = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, flavorId: flavor.id };
       await this.vms.update(tx, tenantId, id, sizes);
-      return { vm: { ...vm, ...sizes, nics: await this.nics.listForVms(tenantId, [id], tx) }, operation };
+      return { vm: await this.details.one({ ...vm, ...sizes }, tx), operation };
     });
   }
 }

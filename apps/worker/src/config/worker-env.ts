@@ -18,6 +18,8 @@ export const workerEnvSchema = z
       .default('xenplane'),
     POOL_SYNC_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
     QUOTA_RECOUNT_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
+    // A client may replay an Idempotency-Key this long after its request ended; older keys are forgotten.
+    IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
     RECONCILE_CLAIM_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5000),
     RECONCILE_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),
     WORKER_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),

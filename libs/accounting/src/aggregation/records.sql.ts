@@ -6,11 +6,11 @@
  * a resize splits the hour. Rated with the price version in force at the window's start; cost = price × quantity,
  * exactly (numeric), so FOCUS's ListUnitPrice × PricingQuantity = ListCost holds on every row.
  */
-export const FRESH_RECORDS = `
+export const freshRecords = (intervals: string) => `
   WITH parts AS (
     SELECT i.resource_id, i.sku, i.tenant_id, i.pool_id, i.resource_type, i.resource_name, i.size, lower(i.during) AS since, ws,
       extract(epoch FROM LEAST(COALESCE(upper(i.during), 'infinity'), ws + interval '1 hour') - GREATEST(lower(i.during), ws))::int AS secs
-    FROM usage_intervals i
+    FROM ${intervals} i
     CROSS JOIN LATERAL generate_series(
       date_trunc('hour', GREATEST(lower(i.during), $1::timestamptz)),
       date_trunc('hour', LEAST(COALESCE(upper(i.during), $2::timestamptz), $2::timestamptz) - interval '1 microsecond'),
@@ -32,6 +32,7 @@ export const FRESH_RECORDS = `
   LEFT JOIN price_items pi ON pi.version_id = pv.id AND pi.sku = w.sku
   LEFT JOIN tenants t ON t.id = w.tenant_id
   LEFT JOIN pools p ON p.id = w.pool_id`;
+export const FRESH_RECORDS = freshRecords('usage_intervals');
 
 export const RECORD_COLUMNS = `resource_id, sku, window_start, billing_period, tenant_id, pool_id, resource_type, resource_name,
   tenant_name, pool_name, seconds, consumed_quantity, pricing_quantity, price_version, unit_price, cost`;

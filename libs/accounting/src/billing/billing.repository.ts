@@ -7,7 +7,8 @@ import type { Sku } from '../skus.js';
 export interface PriceVersion {
   version: number;
   effectiveFrom: string;
-  currency: string;
+  /** Null only for the seeded zero-price version before BILLING_CURRENCY is configured. */
+  currency: string | null;
   items: { sku: Sku; unitPrice: string }[];
 }
 
@@ -21,25 +22,33 @@ export interface PeriodSum {
 interface VersionRow {
   id: number;
   effective_from: Date;
-  currency: string;
+  currency: string | null;
 }
 
 export interface UsageTotal {
   tenantId: string;
   sku: Sku;
+  currency: string | null;
   seconds: number;
   consumedQuantity: string;
   pricingQuantity: string;
   cost: string;
 }
 
+/** Whose usage: one tenant's (or all, for operators), and within it one resource's (a VM: its disk too). */
+export interface UsageScope {
+  tenantId?: string;
+  resourceId?: string;
+}
+
+const HOUR = 3_600_000;
+
 /** Prices, usage sums and billing periods. Every read names its tenant or is an operator-wide read by design. */
 @Injectable()
 export class BillingRepository {
   constructor(@InjectDataSource() readonly ds: DataSource) {}
 
-  /** The version in force at `at` (the seeded zero-price version covers everything before the first real one). */
-  /** The version in force at `at`, or null before the first one. */
+  /** The version in force at `at` (the seeded zero-price version covers everything before the first real one), or null before it. */
   async priceAt(at: Date): Promise<PriceVersion | null> {
     const v = await one<VersionRow>(
       this.ds.manager,
@@ -59,43 +68,76 @@ export class BillingRepository {
   }
 
   /**
-   * Adds a version effective from `from`, unless hours at or after it were already rated (a price never rewrites a
-   * rated hour: records keep the version they were rated with). Refused with the watermark. `tx` holds the
-   * aggregator's lock until it ends, so no pass rates hours meanwhile.
+   * Adds a version for whole hours: from the hour `at` falls in if that hour is not rated yet, else from the next one
+   * (a price never rewrites a rated hour: records keep the version they were rated with); refused with the watermark
+   * when that one is rated too. A version already starting at that hour is not rated by anything yet: it is replaced.
+   * `tx` holds the aggregator's lock until it ends, so no pass rates hours meanwhile.
    */
   async addPriceVersion(
     tx: EntityManager,
-    from: Date,
+    at: Date,
     currency: string,
     items: { sku: string; unitPrice: string }[],
-  ): Promise<{ version: number } | { ratedThrough: Date }> {
+  ): Promise<{ version: number; effectiveFrom: Date } | { ratedThrough: Date }> {
     await rows(tx, `SELECT pg_advisory_xact_lock(hashtextextended('usage-aggregator', 0))`);
     const w = await one<{ through: Date }>(tx, `SELECT through FROM usage_watermark WHERE id = 1`);
-    if (w && new Date(w.through) > from) return { ratedThrough: new Date(w.through) };
+    const through = w ? new Date(w.through).getTime() : -Infinity;
+    const hour = Math.floor(at.getTime() / HOUR) * HOUR;
+    const fromMs = hour >= through ? hour : hour + HOUR >= through ? hour + HOUR : null;
+    if (fromMs === null) return { ratedThrough: new Date(through) };
+    const from = new Date(fromMs);
     const v = await one<{ id: number }>(
       tx,
       `INSERT INTO price_versions (effective_from, currency) VALUES ($1, $2)
-      ON CONFLICT (effective_from) DO NOTHING RETURNING id`,
+      ON CONFLICT (effective_from) DO UPDATE SET currency = EXCLUDED.currency RETURNING id`,
       [from, currency],
     );
-    if (!v) return { ratedThrough: from };
+    await affected(tx, `DELETE FROM price_items WHERE version_id = $1`, [v!.id]);
     await affected(
       tx,
       `INSERT INTO price_items (version_id, sku, unit_price) SELECT $1, sku, price::numeric FROM unnest($2::text[], $3::text[]) AS x(sku, price)`,
-      [v.id, items.map((i) => i.sku), items.map((i) => i.unitPrice)],
+      [v!.id, items.map((i) => i.sku), items.map((i) => i.unitPrice)],
     );
-    return { version: v.id };
+    return { version: v!.id, effectiveFrom: from };
   }
 
-  /** Usage per tenant and sku for windows starting in [from, to), Corrections included where they are billed. */
-  async usage(from: Date, to: Date, tenantId: string | undefined): Promise<UsageTotal[]> {
+  /**
+   * Makes the seeded zero-price version (id 1) the configured currency, unless a closed period froze it with another;
+   * answers the currencies of the versions operators set, so the caller can refuse a mismatch.
+   */
+  async adoptCurrency(currency: string | undefined): Promise<string[]> {
+    if (currency)
+      await affected(
+        this.ds.manager,
+        `UPDATE price_versions SET currency = $1 WHERE id = 1 AND currency IS DISTINCT FROM $1 AND NOT EXISTS (
+           SELECT 1 FROM usage_records r JOIN billing_periods p ON p.period = r.billing_period WHERE r.price_version = 1)`,
+        [currency],
+      );
+    const set = await rows<{ currency: string }>(this.ds.manager, `SELECT DISTINCT currency FROM price_versions WHERE id <> 1 ORDER BY currency`);
+    return set.map((r) => r.currency);
+  }
+
+  /** Whether the period has records whose version has no currency yet (BILLING_CURRENCY never configured). */
+  async currencyMissing(periodStart: string): Promise<boolean> {
+    const r = await one<{ missing: boolean }>(
+      this.ds.manager,
+      `SELECT EXISTS (SELECT 1 FROM usage_records r JOIN price_versions pv ON pv.id = r.price_version
+         WHERE r.billing_period = $1::date AND pv.currency IS NULL) AS missing`,
+      [periodStart],
+    );
+    return r!.missing;
+  }
+
+  /** Rated usage per tenant and sku for windows starting in [from, to), Corrections included where they are billed. */
+  async usage(from: Date, to: Date, scope: UsageScope): Promise<UsageTotal[]> {
     return rows<UsageTotal>(
       this.ds.manager,
-      `SELECT tenant_id AS "tenantId", sku, sum(seconds)::bigint::int AS seconds, sum(consumed_quantity)::text AS "consumedQuantity",
-         sum(pricing_quantity)::text AS "pricingQuantity", sum(cost)::text AS cost
-       FROM usage_records WHERE window_start >= $1 AND window_start < $2 AND ($3::uuid IS NULL OR tenant_id = $3)
-       GROUP BY tenant_id, sku ORDER BY tenant_id, sku`,
-      [from, to, tenantId ?? null],
+      `SELECT r.tenant_id AS "tenantId", r.sku, pv.currency, sum(r.seconds)::bigint::int AS seconds,
+         sum(r.consumed_quantity)::text AS "consumedQuantity", sum(r.pricing_quantity)::text AS "pricingQuantity", sum(r.cost)::text AS cost
+       FROM usage_records r JOIN price_versions pv ON pv.id = r.price_version
+       WHERE r.window_start >= $1 AND r.window_start < $2 AND ($3::uuid IS NULL OR r.tenant_id = $3) AND ($4::uuid IS NULL OR r.resource_id = $4)
+       GROUP BY r.tenant_id, r.sku, pv.currency ORDER BY r.tenant_id, r.sku`,
+      [from, to, scope.tenantId ?? null, scope.resourceId ?? null],
     );
   }
 

@@ -8,6 +8,7 @@ export * from './repositories/network.repository.js';
 export * from './repositories/vm-nic.repository.js';
 export * from './repositories/operation.repository.js';
 export * from './repositories/outbox.repository.js';
+export * from './repositories/catalog.repository.js';
 export * from './repositories/flavor.repository.js';
 export * from './repositories/image.repository.js';
 export * from './repositories/pool.repository.js';

@@ -1,8 +1,22 @@
 import { fieldError } from '../errors/validation-failed.error.js';
 
+export type SortOrder = 'asc' | 'desc';
+
 export interface PageRequest {
   limit: number;
   cursor?: string;
+  /** By (created_at, id); the API's lists default to `desc` (newest first), callers that leave it out get `asc`. */
+  order?: SortOrder;
+}
+
+/** What a list may be narrowed to; every field optional. */
+export interface ListFilter {
+  /** Any of these statuses; without it, deleted rows are left out (where the list has a deleted status). */
+  status?: string[];
+  /** Case-insensitive substring of the name. */
+  name?: string;
+  /** Created at or after. */
+  since?: Date;
 }
 export interface Page<T> {
   items: T[];
@@ -41,7 +55,7 @@ export function decodeCursor(cursor: string): CursorPosition {
   return pos;
 }
 
-/** Builds a page from `limit + 1` rows fetched in (created_at, id) order. */
+/** Builds a page from `limit + 1` rows fetched in (created_at, id) order, either way. */
 export function toPage<T extends CursorPosition>(rows: T[], limit: number): Page<T> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];

@@ -2,19 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { DomainError, NotFoundError, type ApiKeyEntity, type Page, type PageRequest } from '@xenplane/core';
+import { DomainError, NotFoundError, type ApiKeyEntity, type ListFilter, type Page, type PageRequest } from '@xenplane/core';
 import type { Principal } from '../principal.js';
 import { QuotaService } from '../quota/quota.service.js';
 import { TenantRepository } from '../tenants/tenant.repository.js';
 import { ApiKeyRepository } from './api-key.repository.js';
-import { constantTimeEquals, generateToken, parseToken, secretMatches } from './api-key-token.js';
+import { assertRotatable, expiryOf, issueKey, type KeyRequest } from './key-issue.js';
 
-export const BOOTSTRAP_KEY_ID = '00000000-0000-0000-0000-000000000000';
-
+/** A tenant's keys (operators: any tenant's; tenant admins: their own). Authentication is ApiKeyAuthService's. */
 @Injectable()
 export class ApiKeysService {
-  private bootstrapToken: string | undefined;
-
   constructor(
     @InjectDataSource() private readonly ds: DataSource,
     private readonly keys: ApiKeyRepository,
@@ -22,40 +19,34 @@ export class ApiKeysService {
     private readonly quota: QuotaService,
   ) {}
 
-  /** Set once at boot from BOOTSTRAP_OPERATOR_TOKEN; it works on a fresh database with no key rows. */
-  configureBootstrapToken(token: string | undefined): void {
-    this.bootstrapToken = token;
-  }
-
-  /** Resolves a bearer token to its principal, or null for unknown, malformed or revoked tokens. */
-  async authenticate(token: string): Promise<Principal | null> {
-    if (this.bootstrapToken && constantTimeEquals(token, this.bootstrapToken)) {
-      return { keyId: BOOTSTRAP_KEY_ID, role: 'operator', tenantId: null };
-    }
-    const parsed = parseToken(token);
-    if (!parsed) return null;
-    const key = await this.keys.findByPrefix(parsed.prefix);
-    if (!key || !secretMatches(parsed.secret, key.secretHash) || key.revokedAt) return null;
-    return { keyId: key.id, role: key.role, tenantId: key.tenantId };
-  }
-
   /** A new key, charged to the tenant's `apiKeys` quota in the transaction that inserts it, never in a deleted tenant. */
-  async create(caller: Principal, tenantId: string, name: string, role: 'admin' | 'member'): Promise<{ key: ApiKeyEntity; token: string }> {
+  async create(
+    caller: Principal,
+    tenantId: string,
+    req: KeyRequest & { role: 'admin' | 'member' },
+    rotatedFrom: string | null = null,
+  ): Promise<{ key: ApiKeyEntity; token: string }> {
     await this.assertCanManage(caller, tenantId);
-    const generated = generateToken();
+    const expiresAt = expiryOf(req.expiresAt);
     const id = randomUUID();
-    const key = await this.ds.transaction(async (tx) => {
+    return this.ds.transaction(async (tx) => {
       // The tenant row, then its quota row (every create's lock order): a racing tenant delete waits, or is seen here.
       if (!(await this.tenants.lockActive(tx, tenantId))) throw new NotFoundError('tenant', tenantId);
       await this.quota.charge(tx, tenantId, { apiKeys: 1 }, { resourceId: id, operationId: id });
-      return this.keys.insert(tx, { id, tenantId, role, name, prefix: generated.prefix, secretHash: generated.secretHash });
+      return issueKey(tx, this.keys, { id, tenantId, role: req.role, name: req.name, expiresAt, rotatedFrom });
     });
-    return { key, token: generated.token };
   }
 
-  async list(caller: Principal, tenantId: string, page: PageRequest): Promise<Page<ApiKeyEntity>> {
+  /** A new key with the old one's name and role; the old one keeps working until it is revoked. */
+  async rotate(caller: Principal, tenantId: string, keyId: string, expiresAt?: string | null): Promise<{ key: ApiKeyEntity; token: string }> {
+    const old = await this.get(caller, tenantId, keyId);
+    assertRotatable(old);
+    return this.create(caller, tenantId, { name: old.name, role: old.role as 'admin' | 'member', expiresAt }, old.id);
+  }
+
+  async list(caller: Principal, tenantId: string, page: PageRequest, filter: ListFilter = {}): Promise<Page<ApiKeyEntity>> {
     await this.assertCanManage(caller, tenantId);
-    return this.keys.list(tenantId, page);
+    return this.keys.list(tenantId, page, filter);
   }
 
   async get(caller: Principal, tenantId: string, keyId: string): Promise<ApiKeyEntity> {

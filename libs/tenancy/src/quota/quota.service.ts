@@ -135,6 +135,7 @@ export class QuotaService {
         id: randomUUID(),
         tenantId,
         apiKeyId: null,
+        apiKeyName: null,
         role: null,
         method: 'SYSTEM',
         route: 'quota.recount',

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { NotFoundError, requestContext } from '@xenplane/core';
-import { actingTenant, type Principal } from '../principal.js';
+import { actingTenant, isOperator, type Principal } from '../principal.js';
 import { TenantRepository } from './tenant.repository.js';
 
 /** Resolves the tenant a tenant-scoped request acts on, and checks it still exists. */
@@ -14,6 +14,11 @@ export class TenantAccessService {
     if (!(await this.tenants.find(tenantId))) throw new NotFoundError('tenant', tenantId);
     requestContext.assign({ tenantId });
     return tenantId;
+  }
+
+  /** The tenant a list reads: as `resolve`, except that an operator naming none reads every tenant's (null). */
+  async resolveList(principal: Principal, requested?: string): Promise<string | null> {
+    return isOperator(principal) && !requested ? null : this.resolve(principal, requested);
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { TenantEntity, affected, one, pageBy, rows, type Page, type PageRequest } from '@xenplane/core';
+import { TenantEntity, affected, filterBy, one, pageBy, rows, type ListFilter, type Page, type PageRequest } from '@xenplane/core';
 
 /** Tenants; writes take the transaction first. */
 @Injectable()
@@ -23,14 +23,22 @@ export class TenantRepository {
     return (await rows(tx, `SELECT 1 FROM tenants WHERE id = $1 AND status = 'active' FOR SHARE`, [id])).length > 0;
   }
 
-  /** Cross-tenant: the operators' list. */
-  list(page: PageRequest): Promise<Page<TenantEntity>> {
-    const qb = this.ds.manager.createQueryBuilder(TenantEntity, 't').where("t.status = 'active'");
-    return pageBy(qb, 't', page);
+  /** Cross-tenant: the operators' list; deleted tenants only when `filter.status` asks for them. */
+  list(page: PageRequest, filter: ListFilter = {}): Promise<Page<TenantEntity>> {
+    return pageBy(filterBy(this.ds.manager.createQueryBuilder(TenantEntity, 't'), 't', filter, { hidden: ['deleted'] }), 't', page);
   }
 
   async rename(tx: EntityManager, id: string, name: string): Promise<void> {
     await tx.update(TenantEntity, { id, status: 'active' }, { name, updatedAt: () => 'now()' });
+  }
+
+  /** Suspends (keeping the first suspension's time) or reinstates an active tenant. */
+  async setSuspended(tx: EntityManager, id: string, suspended: boolean): Promise<void> {
+    await affected(
+      tx,
+      `UPDATE tenants SET suspended_at = CASE WHEN $2 THEN COALESCE(suspended_at, now()) END, updated_at = now() WHERE id = $1 AND status = 'active'`,
+      [id, suspended],
+    );
   }
 
   /**

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { ConflictError, isUniqueViolation, NotFoundError, type Page, type PageRequest, type TenantEntity } from '@xenplane/core';
+import { ConflictError, isUniqueViolation, NotFoundError, type ListFilter, type Page, type PageRequest, type TenantEntity } from '@xenplane/core';
 import type { QuotaLimits } from '../quota/quota-math.js';
 import { QuotaService } from '../quota/quota.service.js';
 import { TenantRepository } from './tenant.repository.js';
@@ -35,16 +35,24 @@ export class TenantsService {
     return tenant;
   }
 
-  list(page: PageRequest): Promise<Page<TenantEntity>> {
-    return this.tenants.list(page);
+  list(page: PageRequest, filter: ListFilter = {}): Promise<Page<TenantEntity>> {
+    return this.tenants.list(page, filter);
   }
 
   async rename(id: string, name: string): Promise<TenantEntity> {
+    return this.update(id, { name });
+  }
+
+  /** Renames and/or suspends (its keys may then read, not change) or reinstates, in one transaction. */
+  async update(id: string, changes: { name?: string; suspended?: boolean }): Promise<TenantEntity> {
     await this.get(id);
     try {
-      await this.tenants.rename(this.ds.manager, id, name);
+      await this.ds.transaction(async (tx) => {
+        if (changes.name !== undefined) await this.tenants.rename(tx, id, changes.name);
+        if (changes.suspended !== undefined) await this.tenants.setSuspended(tx, id, changes.suspended);
+      });
     } catch (err) {
-      if (isUniqueViolation(err)) throw new ConflictError(`a tenant named "${name}" exists`);
+      if (isUniqueViolation(err)) throw new ConflictError(`a tenant named "${changes.name}" exists`);
       throw err;
     }
     return this.get(id);

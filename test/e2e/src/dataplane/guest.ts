@@ -9,6 +9,8 @@ export interface GuestVm {
   name: string;
   xapiUuid: string;
   hostId: string;
+  /** The XAPI uuid of the host it runs on (hostId is ours, as GET /v1/hosts lists it). */
+  hostXapiUuid: string;
   nics: { device: number; mac: string; ip: string; networkId: string }[];
 }
 

@@ -58,7 +58,7 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
   };
   let hostIndexByUuid: Map<string, number>;
   /** The simulator's host number (its address is 127.0.0.<k>) of the host a VM runs on. */
-  const hostIndex = (vm: GuestVm) => hostIndexByUuid.get(vm.hostId)!;
+  const hostIndex = (vm: GuestVm) => hostIndexByUuid.get(vm.hostXapiUuid)!;
 
   before(async () => {
     stack = await startStack({ SIM_NETWORK: 'ovs' }, { OVS_CANARY_INTERVAL_MS: '1000' });

@@ -12,6 +12,8 @@ export class AuditEntryEntity {
   @Column('uuid', { name: 'tenant_id', nullable: true }) tenantId: string | null;
   /** Null only when authentication itself failed (401). */
   @Column('uuid', { name: 'api_key_id', nullable: true }) apiKeyId: string | null;
+  /** The key's name when the request was made (audit rows outlive keys). */
+  @Column('text', { name: 'api_key_name', nullable: true }) apiKeyName: string | null;
   @Column('text', { nullable: true }) role: ApiKeyRole | null;
   @Column('text') method: string;
   /** The route template, e.g. `/v1/vms/:id`. */

@@ -29,6 +29,7 @@ export type { ApiKeyRole } from './api-key.entity.js';
 export { VM_STATUSES, type VmStatus } from './vm.entity.js';
 export { OPERATION_STATUSES, type OperationStatus } from './operation.entity.js';
 export { NETWORK_STATUSES, type NetworkStatus } from './network.entity.js';
+export * from './catalog-item.js';
 
 export const ENTITIES = [
   TenantEntity,

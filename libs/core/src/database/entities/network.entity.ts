@@ -10,6 +10,8 @@ export class NetworkEntity {
   @Column('uuid', { name: 'tenant_id' }) tenantId: string;
   @Column('uuid', { name: 'pool_id' }) poolId: string;
   @Column('text') name: string;
+  @Column('text') description: string;
+  @Column('text', { array: true }) tags: string[];
   @Column('cidr') cidr: string;
   /** VXLAN network identifier between hosts; unique among live networks. */
   @Column('int') vni: number;

@@ -9,6 +9,8 @@ export class VmEntity {
   @PrimaryColumn('uuid') id: string;
   @Column('uuid', { name: 'tenant_id' }) tenantId: string;
   @Column('text') name: string;
+  @Column('text') description: string;
+  @Column('text', { array: true }) tags: string[];
   @Column('uuid', { name: 'flavor_id' }) flavorId: string;
   @Column('uuid', { name: 'image_id' }) imageId: string;
   @Column('uuid', { name: 'pool_id' }) poolId: string;

@@ -1,25 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { FlavorEntity } from '../entities/flavor.entity.js';
-import type { Page, PageRequest } from '../pagination.js';
-import { pageBy } from './keyset.js';
+import { CatalogRepository } from './catalog.repository.js';
 
-/** Flavors are operator-defined and global (not tenant-scoped). */
+/** Flavors are operator-defined and global (not tenant-scoped); tenants see the public ones and those shared with them. */
 @Injectable()
-export class FlavorRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  async insert(tx: EntityManager, flavor: Omit<FlavorEntity, 'createdAt'>): Promise<FlavorEntity> {
-    const inserted = await tx.createQueryBuilder().insert().into(FlavorEntity).values(flavor).returning('*').execute();
-    return tx.create(FlavorEntity, inserted.generatedMaps[0] as FlavorEntity);
-  }
-
-  find(id: string): Promise<FlavorEntity | null> {
-    return this.ds.manager.findOne(FlavorEntity, { where: { id } });
-  }
-
-  list(page: PageRequest): Promise<Page<FlavorEntity>> {
-    return pageBy(this.ds.manager.createQueryBuilder(FlavorEntity, 'f'), 'f', page);
+export class FlavorRepository extends CatalogRepository<FlavorEntity> {
+  constructor(@InjectDataSource() ds: DataSource) {
+    super(ds, FlavorEntity, 'flavor_id');
   }
 }

@@ -3,9 +3,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { HostEntity } from '../entities/host.entity.js';
-import type { Page, PageRequest } from '../pagination.js';
+import type { ListFilter, Page, PageRequest } from '../pagination.js';
 import { affected, rows } from '../sql.js';
-import { pageBy } from './keyset.js';
+import { filterBy, pageBy } from './keyset.js';
 
 export type ObservedHost = Pick<
   HostEntity,
@@ -17,10 +17,22 @@ export type ObservedHost = Pick<
 export class HostRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  list(page: PageRequest, poolId?: string): Promise<Page<HostEntity>> {
+  list(page: PageRequest, poolId?: string, filter: ListFilter = {}): Promise<Page<HostEntity>> {
     const qb = this.ds.manager.createQueryBuilder(HostEntity, 'h');
     if (poolId) qb.where('h.pool_id = :poolId', { poolId });
-    return pageBy(qb, 'h', page);
+    return pageBy(filterBy(qb, 'h', filter, { statusColumn: null }), 'h', page);
+  }
+
+  /** Our host ids for hosts named by XAPI uuid within their pool, keyed `poolId/xapiUuid`; a host not synced yet is absent. */
+  async idsByXapiUuid(hosts: { poolId: string; xapiUuid: string }[], q: EntityManager = this.ds.manager): Promise<Map<string, string>> {
+    if (!hosts.length) return new Map();
+    const found = await rows<{ key: string; id: string }>(
+      q,
+      `SELECT h.pool_id || '/' || h.xapi_uuid AS key, h.id FROM hosts h
+       JOIN unnest($1::uuid[], $2::text[]) AS w(pool_id, xapi_uuid) ON h.pool_id = w.pool_id AND h.xapi_uuid = w.xapi_uuid`,
+      [hosts.map((h) => h.poolId), hosts.map((h) => h.xapiUuid)],
+    );
+    return new Map(found.map((r) => [r.key, r.id]));
   }
 
   /** Replaces a pool's hosts with what XAPI reports now (ids stay stable per host uuid); `tx` makes it one change. */

@@ -82,4 +82,13 @@ export class IdempotencyRepository {
     );
     return taken > 0;
   }
+
+  /** Forgets keys whose request ended (or was last claimed) longer ago than the retention; returns how many. */
+  async purgeOlderThan(tx: EntityManager, retentionHours: number): Promise<number> {
+    return affected(
+      tx,
+      `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1) AND coalesce(completed_at, created_at) < now() - make_interval(hours => $1)`,
+      [retentionHours],
+    );
+  }
 }

@@ -1,25 +1,13 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource, EntityManager } from 'typeorm';
+import type { DataSource } from 'typeorm';
 import { ImageEntity } from '../entities/image.entity.js';
-import type { Page, PageRequest } from '../pagination.js';
-import { pageBy } from './keyset.js';
+import { CatalogRepository } from './catalog.repository.js';
 
-/** Images map a public name to a XAPI template; global, operator-defined. */
+/** Images map a public name to a XAPI template; global, operator-defined, public or shared with named tenants. */
 @Injectable()
-export class ImageRepository {
-  constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  async insert(tx: EntityManager, image: Omit<ImageEntity, 'createdAt'>): Promise<ImageEntity> {
-    const inserted = await tx.createQueryBuilder().insert().into(ImageEntity).values(image).returning('*').execute();
-    return tx.create(ImageEntity, inserted.generatedMaps[0] as ImageEntity);
-  }
-
-  find(id: string): Promise<ImageEntity | null> {
-    return this.ds.manager.findOne(ImageEntity, { where: { id } });
-  }
-
-  list(page: PageRequest): Promise<Page<ImageEntity>> {
-    return pageBy(this.ds.manager.createQueryBuilder(ImageEntity, 'i'), 'i', page);
+export class ImageRepository extends CatalogRepository<ImageEntity> {
+  constructor(@InjectDataSource() ds: DataSource) {
+    super(ds, ImageEntity, 'image_id');
   }
 }

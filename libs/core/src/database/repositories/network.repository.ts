@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { NetworkEntity } from '../entities/network.entity.js';
-import type { Page, PageRequest } from '../pagination.js';
+import type { ListFilter, Page, PageRequest } from '../pagination.js';
 import { rows } from '../sql.js';
-import { pageBy } from './keyset.js';
+import { filterBy, pageBy } from './keyset.js';
 
 export const VNI_MIN = 4096;
 export const VNI_MAX = 16_777_215;
@@ -46,9 +46,15 @@ export class NetworkRepository {
     return tx.findOne(NetworkEntity, { where: { tenantId, id }, lock: { mode: mode === 'write' ? 'pessimistic_write' : 'pessimistic_read' } });
   }
 
-  list(tenantId: string, page: PageRequest): Promise<Page<NetworkEntity>> {
+  /** One tenant's networks, deleted ones only when `filter.status` asks for them. */
+  list(tenantId: string, page: PageRequest, filter: ListFilter = {}): Promise<Page<NetworkEntity>> {
     const qb = this.ds.manager.createQueryBuilder(NetworkEntity, 'net').where('net.tenant_id = :tenantId', { tenantId });
-    return pageBy(qb, 'net', page);
+    return pageBy(filterBy(qb, 'net', filter, { hidden: ['deleted'] }), 'net', page);
+  }
+
+  /** Cross-tenant (the operators' view): every tenant's networks, filtered as `list`. */
+  listAllTenants(page: PageRequest, filter: ListFilter = {}): Promise<Page<NetworkEntity>> {
+    return pageBy(filterBy(this.ds.manager.createQueryBuilder(NetworkEntity, 'net'), 'net', filter, { hidden: ['deleted'] }), 'net', page);
   }
 
   async update(tx: EntityManager, tenantId: string, id: string, patch: Partial<Omit<NetworkEntity, 'presence'>>): Promise<void> {

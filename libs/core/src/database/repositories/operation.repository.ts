@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { OperationEntity } from '../entities/operation.entity.js';
-import type { Page, PageRequest } from '../pagination.js';
+import type { ListFilter, Page, PageRequest } from '../pagination.js';
 import { affected, rows } from '../sql.js';
-import { pageBy } from './keyset.js';
+import { filterBy, pageBy } from './keyset.js';
 
 export type NewOperation = Pick<OperationEntity, 'id' | 'tenantId' | 'kind' | 'resourceType' | 'resourceId' | 'requestId'>;
 export type UnfinishedOperation = Pick<OperationEntity, 'id' | 'tenantId' | 'kind'>;
@@ -29,10 +29,15 @@ export class OperationRepository {
     return this.ds.manager.findOne(OperationEntity, { where: { tenantId, id } });
   }
 
-  list(tenantId: string, page: PageRequest, resourceId?: string): Promise<Page<OperationEntity>> {
+  list(tenantId: string, page: PageRequest, resourceId?: string, filter: ListFilter = {}): Promise<Page<OperationEntity>> {
     const qb = this.ds.manager.createQueryBuilder(OperationEntity, 'op').where('op.tenant_id = :tenantId', { tenantId });
     if (resourceId) qb.andWhere('op.resource_id = :resourceId', { resourceId });
-    return pageBy(qb, 'op', page);
+    return pageBy(filterBy(qb, 'op', filter, { nameColumn: null }), 'op', page);
+  }
+
+  /** Cross-tenant (the operators' view): every tenant's operations. */
+  listAllTenants(page: PageRequest, filter: ListFilter = {}): Promise<Page<OperationEntity>> {
+    return pageBy(filterBy(this.ds.manager.createQueryBuilder(OperationEntity, 'op'), 'op', filter, { nameColumn: null }), 'op', page);
   }
 
   /** Marks the operation running (first start or a retry) and counts the attempt. */

@@ -1,12 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { affected, one } from '../sql.js';
+import { affected, one, rows } from '../sql.js';
 
 export interface ObservedTemplate {
   uuid: string;
   nameLabel: string;
   rootDiskBytes: number | null;
+}
+
+/** A template as the pool showed it at its last sync. */
+export interface PoolTemplate extends ObservedTemplate {
+  updatedAt: Date;
 }
 
 /** Each pool's templates as pool sync last saw them: what an image's template makes, known before a VM is accepted. */
@@ -37,5 +42,25 @@ export class PoolTemplateRepository {
       [poolId, template],
     );
     return row?.bytes ? Number(row.bytes) : null;
+  }
+
+  /** Whether the pool showed a template of that uuid or name_label at its last sync. */
+  async has(poolId: string, template: string): Promise<boolean> {
+    const found = await rows(this.ds.manager, `SELECT 1 FROM pool_templates WHERE pool_id = $1 AND (xapi_uuid = $2 OR name_label = $2) LIMIT 1`, [
+      poolId,
+      template,
+    ]);
+    return found.length > 0;
+  }
+
+  /** The pool's templates by name (then uuid); `name`: those whose name_label contains it, ignoring case. */
+  list(poolId: string, name?: string): Promise<PoolTemplate[]> {
+    return rows<PoolTemplate>(
+      this.ds.manager,
+      `SELECT xapi_uuid AS uuid, name_label AS "nameLabel", root_disk_bytes::float8 AS "rootDiskBytes", updated_at AS "updatedAt"
+       FROM pool_templates WHERE pool_id = $1 AND ($2::text IS NULL OR strpos(lower(name_label), lower($2)) > 0)
+       ORDER BY name_label, xapi_uuid`,
+      [poolId, name ?? null],
+    );
   }
 }

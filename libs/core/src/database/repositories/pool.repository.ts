@@ -3,9 +3,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { PoolEntity } from '../entities/pool.entity.js';
-import type { Page, PageRequest } from '../pagination.js';
+import type { ListFilter, Page, PageRequest } from '../pagination.js';
 import { affected, one, rows } from '../sql.js';
-import { pageBy } from './keyset.js';
+import { filterBy, pageBy } from './keyset.js';
 
 export type NewPool = Pick<PoolEntity, 'id' | 'name' | 'url' | 'username' | 'passwordEnc'> & Partial<Pick<PoolEntity, 'tlsCaPem' | 'tlsFingerprint'>>;
 
@@ -30,8 +30,8 @@ export class PoolRepository {
     return this.ds.manager.findOne(PoolEntity, { where: { id } });
   }
 
-  list(page: PageRequest): Promise<Page<PoolEntity>> {
-    return pageBy(this.ds.manager.createQueryBuilder(PoolEntity, 'p'), 'p', page);
+  list(page: PageRequest, filter: ListFilter = {}): Promise<Page<PoolEntity>> {
+    return pageBy(filterBy(this.ds.manager.createQueryBuilder(PoolEntity, 'p'), 'p', filter), 'p', page);
   }
 
   all(): Promise<PoolEntity[]> {

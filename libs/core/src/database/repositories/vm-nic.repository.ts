@@ -63,6 +63,17 @@ export class VmNicRepository {
     ]);
   }
 
+  /** The NICs of VMs already read, of whichever tenants own them (an operator's cross-tenant list), by VM then device. */
+  async listForTenantVms(vms: { tenantId: string; id: string }[], q: EntityManager = this.ds.manager): Promise<VmNic[]> {
+    if (!vms.length) return [];
+    return rows<VmNic>(
+      q,
+      `SELECT ${NIC_COLUMNS} FROM vm_nics n JOIN unnest($1::uuid[], $2::uuid[]) AS v(tenant_id, id) ON n.tenant_id = v.tenant_id AND n.vm_id = v.id
+       ORDER BY n.vm_id, n.device`,
+      [vms.map((v) => v.tenantId), vms.map((v) => v.id)],
+    );
+  }
+
   async listPlugs(tenantId: string, vmId: string): Promise<VmNicPlug[]> {
     return rows<VmNicPlug>(
       this.ds.manager,

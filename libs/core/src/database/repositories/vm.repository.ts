@@ -2,9 +2,9 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { VmEntity } from '../entities/vm.entity.js';
-import type { Page, PageRequest } from '../pagination.js';
+import type { ListFilter, Page, PageRequest } from '../pagination.js';
 import { one, rows } from '../sql.js';
-import { pageBy } from './keyset.js';
+import { filterBy, pageBy } from './keyset.js';
 
 export type SettledVm = Pick<VmEntity, 'id' | 'tenantId' | 'xapiUuid' | 'status'>;
 
@@ -13,7 +13,10 @@ export type SettledVm = Pick<VmEntity, 'id' | 'tenantId' | 'xapiUuid' | 'status'
 export class VmRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  async insert(tx: EntityManager, vm: Omit<VmEntity, 'createdAt' | 'updatedAt' | 'presence'>): Promise<VmEntity> {
+  async insert(
+    tx: EntityManager,
+    vm: Omit<VmEntity, 'createdAt' | 'updatedAt' | 'presence' | 'description' | 'tags'> & Partial<Pick<VmEntity, 'description' | 'tags'>>,
+  ): Promise<VmEntity> {
     const inserted = await tx.createQueryBuilder().insert().into(VmEntity).values(vm).returning('*').execute();
     return tx.create(VmEntity, inserted.generatedMaps[0] as VmEntity);
   }
@@ -27,9 +30,15 @@ export class VmRepository {
     return tx.findOne(VmEntity, { where: { tenantId, id }, lock: { mode: 'pessimistic_write' } });
   }
 
-  list(tenantId: string, page: PageRequest): Promise<Page<VmEntity>> {
+  /** One tenant's VMs, deleted ones only when `filter.status` asks for them. */
+  list(tenantId: string, page: PageRequest, filter: ListFilter = {}): Promise<Page<VmEntity>> {
     const qb = this.ds.manager.createQueryBuilder(VmEntity, 'vm').where('vm.tenant_id = :tenantId', { tenantId });
-    return pageBy(qb, 'vm', page);
+    return pageBy(filterBy(qb, 'vm', filter, { hidden: ['deleted'] }), 'vm', page);
+  }
+
+  /** Cross-tenant (the operators' view): every tenant's VMs, filtered as `list`. */
+  listAllTenants(page: PageRequest, filter: ListFilter = {}): Promise<Page<VmEntity>> {
+    return pageBy(filterBy(this.ds.manager.createQueryBuilder(VmEntity, 'vm'), 'vm', filter, { hidden: ['deleted'] }), 'vm', page);
   }
 
   async update(tx: EntityManager, tenantId: string, id: string, patch: Partial<Omit<VmEntity, 'presence'>>): Promise<void> {

@@ -1,0 +1,52 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import {
+  DomainError,
+  fieldError,
+  FlavorRepository,
+  ImageRepository,
+  visibleTo,
+  type CatalogItem,
+  type FlavorEntity,
+  type ImageEntity,
+} from '@xenplane/core';
+
+/** Whether an item may go into a new VM (or a resize): what the tenant cannot see, or is deleted, does not exist for it. */
+function usable<T extends CatalogItem>(item: T | null, path: 'flavorId' | 'imageId'): T {
+  const kind = path === 'flavorId' ? 'flavor' : 'image';
+  if (!item || item.status === 'deleted') throw fieldError(path, `no such ${kind}`);
+  if (item.status === 'deprecated') {
+    const message = `${kind} ${item.id} ("${item.name}") is deprecated: existing VMs keep it, new ones cannot use it`;
+    throw new DomainError(path === 'flavorId' ? 'flavor_deprecated' : 'image_deprecated', message, { errors: [{ path, message }] });
+  }
+  return item;
+}
+
+/** The catalogue as VM creates and resizes use it: only what the tenant may see, and only while it is active. */
+@Injectable()
+export class CatalogAccess {
+  constructor(
+    private readonly flavors: FlavorRepository,
+    private readonly images: ImageRepository,
+  ) {}
+
+  async flavor(tenantId: string, id: string): Promise<FlavorEntity> {
+    return usable(await this.flavors.find(id, tenantId), 'flavorId');
+  }
+
+  async image(tenantId: string, id: string): Promise<ImageEntity> {
+    return usable(await this.images.find(id, tenantId), 'imageId');
+  }
+
+  /**
+   * In the transaction that records the VM (or its new size): share-locks the rows, so a concurrent delete or
+   * deprecation waits and then sees this VM, and checks again that they are still usable.
+   */
+  async hold(tx: EntityManager, tenantId: string, ids: { flavorId: string; imageId?: string }): Promise<void> {
+    const flavor = await this.flavors.holdForUse(tx, ids.flavorId);
+    usable(flavor && visibleTo(flavor, tenantId) ? flavor : null, 'flavorId');
+    if (ids.imageId === undefined) return;
+    const image = await this.images.holdForUse(tx, ids.imageId);
+    usable(image && visibleTo(image, tenantId) ? image : null, 'imageId');
+  }
+}

@@ -1,0 +1,31 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
+import { HostRepository, VmNicRepository, type VmEntity, type VmNic } from '@xenplane/core';
+
+/** A VM as the API shows it: its NICs, and its host as the id `GET /v1/hosts` lists (null until that host is synced). */
+export type VmWithNics = VmEntity & { nics: VmNic[]; hostId: string | null };
+
+/** Loads what a VM view shows beside the row, for one VM or a page of them (of one tenant or several). */
+@Injectable()
+export class VmDetails {
+  constructor(
+    private readonly nics: VmNicRepository,
+    private readonly hosts: HostRepository,
+  ) {}
+
+  async of(vms: VmEntity[], q?: EntityManager): Promise<VmWithNics[]> {
+    const onHost = vms.filter((vm) => vm.hostUuid !== null).map((vm) => ({ poolId: vm.poolId, xapiUuid: vm.hostUuid! }));
+    // One after the other: within a transaction both run on its one connection.
+    const nics = await this.nics.listForTenantVms(vms, q);
+    const hostIds = await this.hosts.idsByXapiUuid(onHost, q);
+    return vms.map((vm) => ({
+      ...vm,
+      nics: nics.filter((n) => n.vmId === vm.id),
+      hostId: vm.hostUuid === null ? null : (hostIds.get(`${vm.poolId}/${vm.hostUuid}`) ?? null),
+    }));
+  }
+
+  async one(vm: VmEntity, q?: EntityManager): Promise<VmWithNics> {
+    return (await this.of([vm], q))[0];
+  }
+}
