@@ -10,6 +10,7 @@ COPY libs/tenancy/package.json libs/tenancy/
 COPY libs/xapi-driver/package.json libs/xapi-driver/
 COPY libs/network/package.json libs/network/
 COPY libs/accounting/package.json libs/accounting/
+COPY libs/config-drive/package.json libs/config-drive/
 COPY libs/testing/package.json libs/testing/
 COPY migrations/package.json migrations/
 COPY test/e2e/package.json test/e2e/
@@ -23,6 +24,8 @@ RUN find apps libs migrations -path '*/dist/*' \( -name '*.spec.*' -o -name '*.i
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production
+# genisoimage builds VMs' config drives (ISO9660) in the worker
+RUN apt-get update && apt-get install -y --no-install-recommends genisoimage && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY --from=build /app /app
 USER node

@@ -2,6 +2,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const root = new URL('..', import.meta.url).pathname;
 const env = { ...process.env };
@@ -26,6 +28,15 @@ async function storedDemoToken(url) {
   } finally {
     await client.end();
   }
+}
+// User-data sealed under one key must open after a restart: a key made here is kept beside the simulator's data.
+if (!env.USER_DATA_KEY) {
+  const keyFile = join(root, 'data', 'user-data.key');
+  if (!existsSync(keyFile)) {
+    mkdirSync(dirname(keyFile), { recursive: true });
+    writeFileSync(keyFile, `${randomBytes(32).toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
+  }
+  env.USER_DATA_KEY = readFileSync(keyFile, 'utf8').trim();
 }
 
 const children = [];

@@ -17,6 +17,9 @@ import { OperatorIdentity1764000014100 } from './1764000014100-OperatorIdentity.
 import { BillingCurrency1764000014101 } from './1764000014101-BillingCurrency.js';
 import { CatalogLifecycle1764000014000 } from './1764000014000-CatalogLifecycle.js';
 import { ResourceDetails1764000014001 } from './1764000014001-ResourceDetails.js';
+import { Keypairs1764000015000 } from './1764000015000-Keypairs.js';
+import { VmBootstrap1764000015001 } from './1764000015001-VmBootstrap.js';
+import { ImageConfigDrive1764000015002 } from './1764000015002-ImageConfigDrive.js';
 import { ConsoleSessions1764000015100 } from './1764000015100-ConsoleSessions.js';
 
 export const MIGRATIONS = [
@@ -37,6 +40,9 @@ export const MIGRATIONS = [
   BillingCurrency1764000014101,
   CatalogLifecycle1764000014000,
   ResourceDetails1764000014001,
+  Keypairs1764000015000,
+  VmBootstrap1764000015001,
+  ImageConfigDrive1764000015002,
   ConsoleSessions1764000015100,
 ];
 

@@ -20,6 +20,7 @@ import { CommonModule } from './common/common.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import type { ApiConfig } from './config/api-env.js';
 import { NetworksModule } from './networks/networks.module.js';
+import { KeypairsModule } from './keypairs/keypairs.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { PoolsModule } from './pools/pools.module.js';
 import { QuotaModule } from './quota/quota.module.js';
@@ -45,6 +46,7 @@ export class ApiModule {
         VmsModule,
         ConsoleModule,
         NetworksModule,
+        KeypairsModule,
         OperationsModule,
         PoolsModule,
         QuotaModule,

@@ -80,6 +80,7 @@ describe('audit rows', () => {
         outcome: 'succeeded',
         errorCode: null,
         requestId: created.requestId,
+        details: null,
         durationMs: null,
       },
     );

@@ -23,7 +23,9 @@ type Fixture =
   | 'flavor'
   | 'image'
   | 'spareFlavor'
-  | 'spareImage';
+  | 'spareImage'
+  | 'keypair'
+  | 'spareKeypair';
 type Fixtures = Record<Fixture | 'bigFlavor', string>;
 interface Rule {
   /** operator: operator keys only; shared: any key, global data; tenant: any key of the owning tenant; tenant-admin: its admins. */
@@ -38,6 +40,11 @@ interface Rule {
   upcoming?: true;
 }
 
+// Any valid key will do: the matrix is about who may, not what.
+const ISO_PUBLIC_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIO8S6BULLDKt+Z2DImlJduxYFRtXzKt8NhOOr0AWMOGO iso@test';
+/** A keypair delete consumes its keypair: each call that names A's gets a fresh one. */
+const spareKeypairs: string[] = [];
+
 const ROUTES: Record<string, Rule> = {
   'POST /v1/tenants': { access: 'operator', body: () => ({ name: `iso-new-${randomUUID().slice(0, 8)}` }) },
   'GET /v1/tenants': { access: 'operator' },
@@ -48,7 +55,7 @@ const ROUTES: Record<string, Rule> = {
   'PUT /v1/tenants/:id/quota': {
     access: 'operator',
     params: { id: 'tenant' },
-    body: () => ({ vms: null, vcpus: null, memoryMiB: null, diskGiB: null, networks: null, apiKeys: null }),
+    body: () => ({ vms: null, vcpus: null, memoryMiB: null, diskGiB: null, networks: null, apiKeys: null, keypairs: null }),
   },
   'POST /v1/tenants/:id/quota/recount': { access: 'operator', params: { id: 'tenant' } },
   'POST /v1/tenants/:tenantId/api-keys': { access: 'tenant-admin', params: { tenantId: 'tenant' }, body: () => ({ name: 'iso', role: 'member' }) },
@@ -96,6 +103,10 @@ const ROUTES: Record<string, Rule> = {
   'GET /v1/networks/:id': { access: 'tenant', params: { id: 'network' } },
   'PATCH /v1/networks/:id': { access: 'tenant', params: { id: 'network' }, body: () => ({ description: 'iso' }) },
   'DELETE /v1/networks/:id': { access: 'tenant', params: { id: 'network' } },
+  'POST /v1/keypairs': { access: 'tenant', body: () => ({ name: `iso-kp-${randomUUID().slice(0, 8)}`, publicKey: ISO_PUBLIC_KEY }) },
+  'GET /v1/keypairs': { access: 'tenant' },
+  'GET /v1/keypairs/:id': { access: 'tenant', params: { id: 'keypair' } },
+  'DELETE /v1/keypairs/:id': { access: 'tenant', params: { id: 'spareKeypair' } },
   'GET /v1/operations': { access: 'tenant' },
   'GET /v1/operations/:id': { access: 'tenant', params: { id: 'operation' } },
   'GET /v1/quota': { access: 'tenant' },
@@ -150,7 +161,10 @@ async function tenant(name: string): Promise<Tenant & { spare: string; memberId:
 }
 
 const pathOf = (r: ServedRoute & { rule: Rule }, f: Partial<Fixtures> = fx) =>
-  r.path.replace(/:(\w+)/g, (_, name: string) => f[r.rule.params![name]] ?? randomUUID());
+  r.path.replace(/:(\w+)/g, (_, name: string) => {
+    const kind = r.rule.params![name];
+    return (kind === 'spareKeypair' && f === fx ? spareKeypairs.pop() : f[kind]) ?? randomUUID();
+  });
 const send = (
   r: ServedRoute & { rule: Rule },
   token: string | null,
@@ -181,6 +195,10 @@ before(async () => {
     (await api.call('POST', '/v1/operator-keys', { body: { name: 'iso-op' } })).body,
     (await api.call('POST', '/v1/operator-keys', { body: { name: 'iso-op-spare' } })).body,
   ];
+  const keypair = async (name: string) =>
+    (await api.call('POST', '/v1/keypairs', { token: A.admin, body: { name, publicKey: ISO_PUBLIC_KEY } })).body.id as string;
+  const kp = await keypair('a-key');
+  for (let i = 0; i < 12; i++) spareKeypairs.push(await keypair(`a-spare-${i}`));
   // As if a worker had finished both creations (none runs here), so that actions, resizes and deletes can be accepted.
   const db = new pg.Client({ connectionString: api.db.url });
   await db.connect();
@@ -204,6 +222,8 @@ before(async () => {
     image: image.body.id,
     spareFlavor: spareFlavor.body.id,
     spareImage: spareImage.body.id,
+    keypair: kp,
+    spareKeypair: '',
   };
   routes = apiRoutes(api.app)
     .filter((r) => !PUBLIC.has(r.key) && ROUTES[r.key])
@@ -281,7 +301,7 @@ describe("tenant B and tenant A's resources", () => {
   });
 
   test("B's lists never contain anything of A's", async () => {
-    const aIds = [A.id, fx.vm, fx.operation, fx.network, ...A.keyIds];
+    const aIds = [A.id, fx.vm, fx.operation, fx.network, fx.keypair, ...A.keyIds];
     for (const r of of('tenant', 'tenant-admin', 'shared').filter((x) => x.method === 'GET' && x.params.length === 0)) {
       const res = await send(r, B.admin);
       assert.equal(res.status, 200, r.key);

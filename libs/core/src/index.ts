@@ -17,3 +17,5 @@ export * from './crypto/pool-credentials.js';
 export * from './util/periodic-task.js';
 export * from './util/with-timeout.js';
 export * from './util/canonical-json.js';
+export * from './crypto/ssh-public-key.js';
+export * from './domain/hostname.js';

@@ -38,3 +38,6 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 export function testRedisPrefix(): string {
   return `xp-test-${randomBytes(4).toString('hex')}`;
 }
+
+/** The USER_DATA_KEY test APIs and workers share (one key, so a worker opens what an API sealed). */
+export const TEST_USER_DATA_KEY = Buffer.alloc(32, 0x5a).toString('base64');

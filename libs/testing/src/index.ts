@@ -5,3 +5,4 @@ export * from './eventually.js';
 export * from './net.js';
 export * from './redis-server.js';
 export * from './sim-control.js';
+export * from './ssh-keys.js';

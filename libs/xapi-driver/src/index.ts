@@ -17,3 +17,4 @@ export { XapiFloat, xapiFloat, parseXapiDateTime, formatXapiDateTime, canonicalC
 export { decodeTaskResult } from './client/task-outcome.js';
 export { XapiStorage, addressesOf, type Handle, type VbdSpec, type GuestMetrics } from './pool/xapi-storage.js';
 export { importVdi, exportVdi, type VdiFormat, type ImportVdiOptions, type ExportVdiOptions } from './pool/vdi-transfer.js';
+export type { MarkedVdi, NewVdiSpec } from './pool/marked-vdis.js';

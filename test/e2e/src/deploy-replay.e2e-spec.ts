@@ -54,7 +54,10 @@ test('compose refuses to start without an operator token of its own', () => {
 });
 
 test("compose's app services start from the image in dependency order, with compose's environment", { timeout: 5 * 60_000 }, async () => {
-  const services = readCompose(join(repoRoot, 'docker-compose.yml'), { BOOTSTRAP_OPERATOR_TOKEN: 'replay-operator-token-0123456789' });
+  const services = readCompose(join(repoRoot, 'docker-compose.yml'), {
+    BOOTSTRAP_OPERATOR_TOKEN: 'replay-operator-token-0123456789',
+    USER_DATA_KEY: Buffer.alloc(32, 1).toString('base64'),
+  });
   const apps = services.filter((s) => s.build !== undefined); // built from this repository, not postgres or redis
   const order: string[] = [];
   const visit = (name: string) => {

@@ -27,6 +27,8 @@ async function launch(
     'scripts/start.mjs',
     {
       SIM_DATA_DIR: dataDir,
+      // given, so that the launcher keeps no key file in the repository's data folder
+      USER_DATA_KEY: Buffer.alloc(32, 3).toString('base64'),
       DATABASE_URL: db.url,
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       QUEUE_PREFIX: testRedisPrefix(),

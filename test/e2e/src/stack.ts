@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import {
   createTestDatabase,
+  eventually,
   poolCensus,
   startProcess,
   startSimProcess,
@@ -45,6 +46,7 @@ export async function startStack(simEnv: Record<string, string> = {}, extraEnv: 
     // The tests poll hard; rate limiting has its own tests.
     RATE_LIMIT_PER_MINUTE: '1000000',
     POOL_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    USER_DATA_KEY: randomBytes(32).toString('base64'),
     ...extraEnv,
   };
   const api = startProcess('apps/api/dist/main.js', { ...env, PORT: '0', HOST: '127.0.0.1' }, 'api');
@@ -121,4 +123,16 @@ export async function assertConsistent(stack: Stack, tenantIds: string[], looseV
     if (!live.has(v.other_config['xenplane-vm-id'])) throw new Error(`XAPI VM ${v.uuid} carries our tag without a live row`);
   if (census.markers.length) throw new Error(`${census.markers.length} half-made clones left`);
   if (census.looseVdis.length !== looseVdisBefore) throw new Error(`${census.looseVdis.length - looseVdisBefore} disks leaked`);
+}
+
+/** The operation once it has ended (succeeded or failed), polled as a tenant polls it. */
+export function operationSettled(me: ReturnType<typeof client>, opId: string, timeoutMs = 60_000): Promise<{ status: string; [k: string]: unknown }> {
+  return eventually(
+    `operation ${opId}`,
+    async () => {
+      const r = (await me('GET', `/v1/operations/${opId}`)).body as { status: string };
+      return r.status === 'succeeded' || r.status === 'failed' ? r : undefined;
+    },
+    timeoutMs,
+  );
 }

@@ -56,6 +56,13 @@ export class AuditEntryView {
   @ApiProperty({ enum: ['succeeded', 'failed', 'unknown'] }) outcome: string;
   @ApiProperty({ type: String, nullable: true, description: 'the problem code of a failed request' }) errorCode: string | null;
   @ApiProperty({ description: 'the X-Request-Id of the request (for CONSOLE: the console session id)' }) requestId: string;
+  @ApiProperty({
+    type: 'object',
+    additionalProperties: { type: 'string' },
+    nullable: true,
+    description: "digests of secret fields the request carried (`userDataSha256`: the hex sha256 of a VM's user-data), never the fields",
+  })
+  details: Record<string, string> | null;
   @ApiProperty({ type: Number, nullable: true, description: 'CONSOLE: how long the session was open, in milliseconds; null otherwise' })
   durationMs: number | null;
 
@@ -75,6 +82,7 @@ export class AuditEntryView {
       outcome: a.outcome,
       errorCode: a.errorCode,
       requestId: a.requestId,
+      details: a.details ?? null,
       durationMs: a.durationMs,
     };
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Injectable, type NestMiddleware } from '@nestjs/common';
 import type { NextFunction, Request, Response } from 'express';
 import { requestContext } from '@xenplane/core';
@@ -7,6 +8,19 @@ import { AuditService } from './audit.service.js';
 import { routeTemplate } from '../common/route-template.js';
 
 export const AUDIT_CREATED_ID = 'auditCreatedId';
+
+// Request fields too secret to keep, recorded by their sha256 so an auditor can still match a value to a request.
+const SECRET_BODY_FIELDS = ['userData'];
+
+function secretDigests(body: unknown): Record<string, string> | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const out: Record<string, string> = {};
+  for (const f of SECRET_BODY_FIELDS) {
+    const v = (body as Record<string, unknown>)[f];
+    if (typeof v === 'string') out[`${f}Sha256`] = createHash('sha256').update(v, 'utf8').digest('hex');
+  }
+  return Object.keys(out).length ? out : undefined;
+}
 
 /**
  * Audits each request once its answer is known. The row is a separate (batched) insert after the response, not
@@ -32,6 +46,7 @@ export class AuditMiddleware implements NestMiddleware {
         createdId: res.locals[AUDIT_CREATED_ID] as string | undefined,
         errorCode: res.locals[PROBLEM_CODE_LOCAL] as string | undefined,
         requestId: ctx?.requestId ?? 'unknown',
+        details: secretDigests(req.body),
       });
     });
     next();

@@ -37,6 +37,8 @@ export interface AuditFacts {
   createdId: string | undefined;
   errorCode: string | undefined;
   requestId: string;
+  /** Digests of the body's secret fields (the fields themselves are never kept). */
+  details?: Record<string, string>;
 }
 
 const uuidOrNull = (v: unknown): string | null => (typeof v === 'string' && UUID_RE.test(v) ? v.toLowerCase() : null);
@@ -113,6 +115,7 @@ export class AuditService implements OnApplicationShutdown {
       outcome: f.status === undefined ? 'unknown' : status < 400 ? 'succeeded' : 'failed',
       errorCode: f.status === undefined ? 'client_closed_request' : status >= 400 ? (f.errorCode ?? null) : null,
       requestId: f.requestId,
+      details: f.details ?? null,
     };
   }
 

@@ -59,6 +59,15 @@ export class CreateImageDto extends VisibilityDto {
     maxLength: 255,
   })
   template: string;
+  @ApiPropertyOptional({
+    enum: ['nocloud', 'config-2'],
+    default: 'nocloud',
+    description:
+      "the config drive its VMs get: cloud-init's NoCloud (label cidata), or OpenStack's config-2 layout for cloudbase-init (Windows) guests",
+  })
+  @IsOptional()
+  @IsIn(['nocloud', 'config-2'])
+  configDrive?: 'nocloud' | 'config-2';
 }
 
 /** What may change of a flavor or image: its name, deprecation and visibility (never what existing VMs were made from). */
@@ -114,10 +123,11 @@ export class ImageView {
   @ApiProperty({ description: 'refused to new VMs, kept for existing ones' }) deprecated: boolean;
   @ApiProperty({ enum: CATALOG_VISIBILITIES }) visibility: string;
   @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'operators only: the tenants a shared one is for' }) tenantIds?: string[];
+  @ApiProperty({ enum: ['nocloud', 'config-2'] }) configDrive: string;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   static of(this: void, i: ImageEntity, forOperator: boolean): ImageView {
-    return { ...itemFields(i, forOperator), template: i.template };
+    return { ...itemFields(i, forOperator), template: i.template, configDrive: i.configDrive };
   }
 }

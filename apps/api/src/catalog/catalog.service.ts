@@ -60,7 +60,7 @@ export class CatalogService {
   async createImage(dto: CreateImageDto): Promise<ImageEntity> {
     const shared = await this.visibility(dto, { visibility: 'public', tenantIds: [] });
     await this.assertTemplateOnPool(dto.template);
-    const row = { id: randomUUID(), name: dto.name, template: dto.template, ...shared };
+    const row = { id: randomUUID(), name: dto.name, template: dto.template, configDrive: dto.configDrive ?? 'nocloud', ...shared };
     return uniquely(`an image named "${dto.name}"`, () => this.images.insert(this.ds.manager, row));
   }
 

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isNationalCurrency } from '@xenplane/accounting';
-import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, xapiEnv } from '@xenplane/core';
+import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, userDataKeyEnv, xapiEnv } from '@xenplane/core';
 
 /** One entry of a trusted-proxy list, as Express (proxy-addr) takes it: a named range, an address or a CIDR. */
 function proxyEntry(v: string): boolean {
@@ -18,6 +18,7 @@ const schema = z.object({
   ...baseEnv,
   ...xapiEnv,
   ...poolKeyEnv,
+  ...userDataKeyEnv,
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   BOOTSTRAP_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),

@@ -28,6 +28,9 @@ export class QuotaLimitsDto implements Partial<QuotaLimits> {
   @ApiPropertyOptional({ ...limitDoc(INT_MAX), description: 'live (unrevoked) API keys; null = unlimited; left out: unchanged' })
   @OptionalLimit(INT_MAX)
   apiKeys?: number | null;
+  @ApiPropertyOptional({ ...limitDoc(INT_MAX), description: 'SSH keypairs; null = unlimited; left out: unchanged' })
+  @OptionalLimit(INT_MAX)
+  keypairs?: number | null;
 }
 
 /** The optional `quota` of POST /v1/tenants: limits left out are unlimited. */
@@ -38,6 +41,7 @@ export class NewTenantQuotaDto implements Partial<QuotaLimits> {
   @ApiPropertyOptional(limitDoc(BIG_MAX)) @OptionalLimit(BIG_MAX) diskGiB?: number | null;
   @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) networks?: number | null;
   @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) apiKeys?: number | null;
+  @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) keypairs?: number | null;
 }
 
 export class QuotaLimitsView implements QuotaLimits {
@@ -47,6 +51,7 @@ export class QuotaLimitsView implements QuotaLimits {
   @ApiProperty({ type: 'integer', nullable: true }) diskGiB: number | null;
   @ApiProperty({ type: 'integer', nullable: true }) networks: number | null;
   @ApiProperty({ type: 'integer', nullable: true }) apiKeys: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) keypairs: number | null;
 }
 
 export class QuotaAmountsView implements QuotaAmounts {
@@ -56,11 +61,12 @@ export class QuotaAmountsView implements QuotaAmounts {
   @ApiProperty({ type: 'integer' }) diskGiB: number;
   @ApiProperty({ type: 'integer' }) networks: number;
   @ApiProperty({ type: 'integer', description: 'live (unrevoked) API keys' }) apiKeys: number;
+  @ApiProperty({ type: 'integer', description: 'SSH keypairs' }) keypairs: number;
 }
 
 export class QuotaView {
   @ApiProperty({ type: QuotaLimitsView }) limits: QuotaLimitsView;
-  @ApiProperty({ type: QuotaAmountsView, description: 'live usage: what existing VMs, networks and API keys hold' }) used: QuotaAmountsView;
+  @ApiProperty({ type: QuotaAmountsView, description: 'live usage: what existing VMs, networks, API keys and keypairs hold' }) used: QuotaAmountsView;
 
   static of(this: void, q: Quota): QuotaView {
     return { limits: { ...q.limits }, used: { ...q.used } };

@@ -2,7 +2,7 @@ import type { INestApplication } from '@nestjs/common';
 import type { OpenAPIObject } from '@nestjs/swagger';
 import type { Logger } from 'pino';
 import { createLogger } from '@xenplane/core';
-import { createTestDatabase, testRedisPrefix, type TestDatabase } from '@xenplane/testing';
+import { createTestDatabase, TEST_USER_DATA_KEY, testRedisPrefix, type TestDatabase } from '@xenplane/testing';
 import { createApiApp } from '../bootstrap.js';
 import { loadApiConfig } from '../config/api-env.js';
 
@@ -50,6 +50,7 @@ export async function startApi(env: Record<string, string> = {}, opts: { attachT
     QUEUE_PREFIX: testRedisPrefix(),
     RATE_LIMIT_PER_MINUTE: '1000000',
     RATE_LIMIT_UNAUTHENTICATED_PER_MINUTE: '1000000',
+    USER_DATA_KEY: TEST_USER_DATA_KEY,
     ...env,
   });
   const { app, openapi } = await createApiApp(config, opts.logger ?? createLogger('api-test', process.env.TEST_LOG_LEVEL ?? 'silent'));

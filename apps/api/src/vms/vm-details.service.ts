@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { HostRepository, VmNicRepository, type VmEntity, type VmNic } from '@xenplane/core';
+import { HostRepository, VmBootstrapRepository, VmNicRepository, type VmBootstrapShown, type VmEntity, type VmNic } from '@xenplane/core';
 
-/** A VM as the API shows it: its NICs, and its host as the id `GET /v1/hosts` lists (null until that host is synced). */
-export type VmWithNics = VmEntity & { nics: VmNic[]; hostId: string | null };
+/** A VM as the API shows it: its NICs, its bootstrap (host name, keypairs), and its host as the id `GET /v1/hosts` lists (null until synced). */
+export type VmWithNics = VmEntity & { nics: VmNic[]; hostId: string | null; bootstrap?: VmBootstrapShown };
 
 /** Loads what a VM view shows beside the row, for one VM or a page of them (of one tenant or several). */
 @Injectable()
@@ -11,6 +11,7 @@ export class VmDetails {
   constructor(
     private readonly nics: VmNicRepository,
     private readonly hosts: HostRepository,
+    private readonly bootstraps: VmBootstrapRepository,
   ) {}
 
   async of(vms: VmEntity[], q?: EntityManager): Promise<VmWithNics[]> {
@@ -18,9 +19,11 @@ export class VmDetails {
     // One after the other: within a transaction both run on its one connection.
     const nics = await this.nics.listForTenantVms(vms, q);
     const hostIds = await this.hosts.idsByXapiUuid(onHost, q);
+    const shown = await this.bootstraps.shownForVms(vms, q);
     return vms.map((vm) => ({
       ...vm,
       nics: nics.filter((n) => n.vmId === vm.id),
+      bootstrap: shown.get(vm.id),
       hostId: vm.hostUuid === null ? null : (hostIds.get(`${vm.poolId}/${vm.hostUuid}`) ?? null),
     }));
   }

@@ -14,10 +14,13 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import type { OperationEntity, VmEntity } from '@xenplane/core';
+import { HOSTNAME_MAX, HOSTNAME_PATTERN, type OperationEntity, type VmEntity } from '@xenplane/core';
 import { DetailsDto } from '../common/details.dto.js';
 
 const VM_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
+
+/** User-data is at most 64 KiB (counted in UTF-8 bytes by the service; the pattern's characters can only be fewer). */
+export const USER_DATA_MAX = 65_536;
 
 export class CreateVmDto {
   @ApiProperty({ example: 'web-1', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
@@ -55,6 +58,42 @@ export class CreateVmDto {
   @Min(1)
   @Max(65_536)
   diskGiB?: number;
+
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description: "the tenant's keypairs whose keys the guest authorises (cloud-init ssh_authorized_keys)",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(32)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  keypairIds?: string[];
+
+  @ApiPropertyOptional({
+    maxLength: USER_DATA_MAX,
+    description:
+      'cloud-init user-data (a #cloud-config, a #! script, or a MIME multipart), at most 64 KiB of UTF-8; sealed at rest, never returned or logged (the audit log keeps its sha256)',
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(USER_DATA_MAX)
+  userData?: string;
+
+  @ApiPropertyOptional({
+    example: 'web-1',
+    maxLength: HOSTNAME_MAX,
+    pattern: HOSTNAME_PATTERN,
+    description: "the guest's host name (RFC 1123); defaults to the VM name as one label",
+  })
+  @IsOptional()
+  @IsString()
+  @MaxLength(HOSTNAME_MAX)
+  @Matches(new RegExp(HOSTNAME_PATTERN), {
+    message: 'hostname must be an RFC 1123 host name: labels of letters, digits and inner hyphens, separated by dots',
+  })
+  hostname?: string;
 }
 
 /** A resize (flavorId: 202 with its operation) and/or new details (alone: 200, no operation). */
@@ -83,7 +122,13 @@ export class NicView {
   @ApiProperty({ description: 'Xen VIF device number: the guest sees it as eth<device>' }) device: number;
   @ApiProperty({ format: 'uuid' }) networkId: string;
   @ApiProperty() mac: string;
-  @ApiProperty() ip: string;
+  @ApiProperty({ description: 'the address IPAM allocated' }) ip: string;
+  @ApiProperty({
+    type: [String],
+    description:
+      "the addresses the guest's agent reports on this NIC (VM_guest_metrics.networks), as the worker last saw them; empty until it reports",
+  })
+  guestIps: string[];
 }
 
 export class VmView {
@@ -107,13 +152,27 @@ export class VmView {
   })
   hostId: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'XAPI uuid of the host it runs on' }) hostXapiUuid: string | null;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: "the guest's host name (its config drive's local-hostname); null for VMs made before config drives",
+  })
+  hostname: string | null;
+  @ApiProperty({ type: [String], format: 'uuid', description: 'the keypairs whose keys the guest was given at creation' }) keypairIds: string[];
   @ApiProperty({ type: String, nullable: true }) xapiUuid: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'why the VM is in error' }) errorReason: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   /** `nics` as the service loaded them with the VM. */
-  static of(this: void, vm: VmEntity & { nics?: { device: number; networkId: string; mac: string; ip: string }[]; hostId?: string | null }): VmView {
+  static of(
+    this: void,
+    vm: VmEntity & {
+      nics?: { device: number; networkId: string; mac: string; ip: string; guestIps?: string[] }[];
+      bootstrap?: { hostname: string; keypairIds: string[] };
+      hostId?: string | null;
+    },
+  ): VmView {
     return {
       id: vm.id,
       tenantId: vm.tenantId,
@@ -126,7 +185,9 @@ export class VmView {
       vcpus: vm.vcpus,
       memoryMiB: vm.memoryMiB,
       diskGiB: vm.diskGiB,
-      nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip })),
+      nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip, guestIps: n.guestIps ?? [] })),
+      hostname: vm.bootstrap?.hostname ?? null,
+      keypairIds: vm.bootstrap?.keypairIds ?? [],
       hostId: vm.hostId ?? null,
       hostXapiUuid: vm.hostUuid,
       xapiUuid: vm.xapiUuid,

@@ -26,6 +26,7 @@ import { CatalogAccess } from '../catalog/catalog-access.service.js';
 import { NicAllocator } from './nic-allocator.service.js';
 import { VmDetails, type VmWithNics } from './vm-details.service.js';
 import type { CreateVmDto } from './vm.dto.js';
+import { VmBootstrapService } from './vm-bootstrap.service.js';
 
 const GiB = 1024 ** 3;
 
@@ -46,6 +47,7 @@ export class VmsService {
     private readonly nicAllocator: NicAllocator,
     private readonly tenants: TenantAccessService,
     private readonly templates: PoolTemplateRepository,
+    private readonly bootstrap: VmBootstrapService,
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
@@ -53,6 +55,7 @@ export class VmsService {
     const image = await this.catalog.image(tenantId, dto.imageId);
     const pool = await this.pools.findDefault();
     if (!pool) throw new DomainError('unavailable', 'no XAPI pool is registered');
+    this.bootstrap.precheck(dto);
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
     await this.assertDiskFits(pool.id, image.template, size.diskGiB, dto.diskGiB === undefined ? 'flavorId' : 'diskGiB');
     const [vmId, operationId] = [randomUUID(), randomUUID()];
@@ -78,8 +81,9 @@ export class VmsService {
         errorReason: null,
       });
       const nics = await this.nicAllocator.allocate(tx, tenantId, vm.id, networks);
+      const bootstrap = await this.bootstrap.record(tx, tenantId, vm.id, vm.name, dto);
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, meta, operationId);
-      return { vm: { ...vm, nics, hostId: null }, operation };
+      return { vm: { ...vm, nics, hostId: null, bootstrap }, operation };
     });
   }
 

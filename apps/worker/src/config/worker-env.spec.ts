@@ -24,3 +24,13 @@ test('OVS TLS files: all three or none, and each must exist', () => {
     { variable: 'OVS_SSL_CA', message: 'file not found' },
   ]);
 });
+
+test('USER_DATA_KEY: 32 bytes of base64 or unset; anything else stops the worker naming it', () => {
+  assert.deepEqual(problems({ USER_DATA_KEY: Buffer.alloc(32, 1).toString('base64') }), []);
+  for (const bad of [Buffer.alloc(16, 1).toString('base64'), 'not base64 at all']) {
+    assert.deepEqual(
+      problems({ USER_DATA_KEY: bad }).map((p) => p.variable),
+      ['USER_DATA_KEY'],
+    );
+  }
+});

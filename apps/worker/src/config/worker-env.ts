@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, xapiEnv } from '@xenplane/core';
+import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, userDataKeyEnv, xapiEnv } from '@xenplane/core';
 
 const pemFile = z.string().min(1).refine(existsSync, 'file not found');
 
@@ -9,6 +9,7 @@ export const workerEnvSchema = z
     ...baseEnv,
     ...xapiEnv,
     ...poolKeyEnv,
+    ...userDataKeyEnv,
     WORKER_PORT: port.default(3001),
     WORKER_HOST: z.string().min(1).default('0.0.0.0'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),

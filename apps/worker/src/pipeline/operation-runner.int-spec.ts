@@ -52,7 +52,7 @@ test('a transient XAPI fault retries: the operation stays running and the next a
   await assert.rejects(fx.attempt(operation), /HOST_OFFLINE/);
 
   const running = await fx.operation(operation);
-  assert.deepEqual([running.status, running.attempts, running.step], ['running', 1, 'nics']);
+  assert.deepEqual([running.status, running.attempts, running.step], ['running', 1, 'configdrive']);
   assert.equal((await fx.vm(vm)).status, 'provisioning');
   await fx.attempt(operation, { attemptsMade: 1 });
   assert.equal((await fx.operation(operation)).status, 'succeeded');
@@ -79,7 +79,7 @@ test('a terminal failure fails the operation with its code and gives back the ha
   assert.equal(after.byId.get(vm.id), undefined, 'the half-made VM is destroyed');
   assert.equal(after.looseVdis.length, census.looseVdis.length, 'and its disks');
   const used = (await fx.get(QuotaService).get(tenantId)).used;
-  assert.deepEqual(used, { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 1, apiKeys: 0 });
+  assert.deepEqual(used, { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 1, apiKeys: 0, keypairs: 0 });
   assert.deepEqual(await fx.get(VmNicRepository).listForVms(tenantId, [vm.id]), [], 'its address is free again');
 });
 

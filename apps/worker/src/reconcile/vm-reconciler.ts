@@ -4,6 +4,7 @@ import { type VmRepository } from '@xenplane/core';
 import { reconcileDrift } from '../worker.metrics.js';
 import type { XapiWatchEvent } from '@xenplane/xapi-driver';
 import { TENANT_ID_KEY, VM_ID_KEY, XENPLANE_TAG } from '../vms/vm-markers.js';
+import type { GuestIpsTracker } from './guest-ips.tracker.js';
 
 type XapiRecord = Record<string, unknown>;
 
@@ -27,7 +28,8 @@ function statusOf(powerState: unknown): 'running' | 'stopped' {
 }
 
 /**
- * Folds one pool's XAPI VM and host events into Postgres: observed power state and host, VMs that vanished,
+ * Folds one pool's XAPI VM, host and guest-metrics events into Postgres: observed power state and host, the addresses
+ * guests report, VMs that vanished,
  * and VMs tagged as ours that no row knows (orphans, reported).
  */
 export class VmReconciler {
@@ -44,11 +46,13 @@ export class VmReconciler {
     private readonly stillExists: (xapiUuid: string) => Promise<boolean>,
     private readonly powerStateNow: (ref: string) => Promise<string>,
     private readonly logger: Logger,
+    private readonly guestIps?: GuestIpsTracker,
   ) {}
 
   async handle(event: XapiWatchEvent): Promise<void> {
     const cls = event.class.toLowerCase();
     if (cls === 'host') return this.onHost(event);
+    if (cls === 'vm_guest_metrics') return this.guestIps?.onMetrics(event);
     if (cls !== 'vm') return;
     if (event.kind === 'sync') return this.sync(event.records);
     if (event.kind === 'del') {
@@ -98,6 +102,7 @@ export class VmReconciler {
       hostUuid: power === 'Halted' ? null : host,
       status: statusOf(power),
     });
+    await this.guestIps?.onVm(mine, record.guest_metrics);
     if (changed) {
       reconcileDrift.inc({ pool: this.poolId, kind: 'power_changed' });
       this.logger.info({ vmId: mine.vmId, powerState: power }, 'vm power state changed outside xenplane');

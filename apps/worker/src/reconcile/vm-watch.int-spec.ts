@@ -4,7 +4,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { VmNicRepository, type NetworkEntity, type VmEntity } from '@xenplane/core';
 import { QuotaService } from '@xenplane/tenancy';
-import { eventually } from '@xenplane/testing';
+import { eventually, simControl } from '@xenplane/testing';
 import { NetworksModule } from '../networks/networks.module.js';
 import { startWorkerFixture, type WorkerFixture } from '../testing/worker-fixture.js';
 import { VmsModule } from '../vms/vms.module.js';
@@ -70,7 +70,15 @@ test('a settled VM destroyed out of band is released: quota and addresses go bac
   await eventually('released', async () => (await fx.vm(vm)).presence === 'released', 10_000);
   const row = await fx.vm(vm);
   assert.deepEqual([row.status, row.errorReason, row.powerState], ['error', 'vanished', null]);
-  assert.deepEqual((await fx.get(QuotaService).get(tenantId)).used, { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 1, apiKeys: 0 });
+  assert.deepEqual((await fx.get(QuotaService).get(tenantId)).used, {
+    vms: 0,
+    vcpus: 0,
+    memoryMiB: 0,
+    diskGiB: 0,
+    networks: 1,
+    apiKeys: 0,
+    keypairs: 0,
+  });
   assert.deepEqual(await fx.get(VmNicRepository).listForVms(tenantId, [vm.id]), []);
   assert.equal(await drift('vanished'), vanished + 1);
 });
@@ -101,4 +109,21 @@ test('a VM tagged xenplane that no row knows is reported once, however often it 
   await watcherCaughtUp();
   assert.equal(await drift('orphan'), orphans + 1);
   assert.equal(fx.logs.filter((l) => l.xapiUuid === uuid && l.msg === 'XAPI VM tagged xenplane has no live row').length, 1);
+});
+
+test("the addresses a guest's agent reports show per NIC as guestIps, and go when it stops reporting", async () => {
+  const tenantId = await fx.seed.tenant();
+  const net = await fx.seed.network(tenantId, '10.77.0.0/24');
+  await fx.attempt(net.operation);
+  const vm = await runningVm(tenantId, [net.network]);
+  const nicOf = async () => (await fx.get(VmNicRepository).listForVms(tenantId, [vm.id]))[0];
+  const { ip } = await nicOf();
+  // The simulated guest configures what xenstore says (vm-data/ip0) and its agent reports it in VM_guest_metrics.
+  await eventually('guest ips seen', async () => (await nicOf()).guestIps.join() === ip, 10_000);
+  await simControl(fx.sim, `/sim/vms/${vm.xapiUuid}/guest-tools`, { present: false });
+  await eventually('guest ips gone with the agent', async () => (await nicOf()).guestIps.length === 0, 10_000);
+  await simControl(fx.sim, `/sim/vms/${vm.xapiUuid}/guest-tools`, { present: true });
+  await eventually('guest ips back', async () => (await nicOf()).guestIps.join() === ip, 10_000);
+  await pool('VM.hard_shutdown', await refOf(vm));
+  await eventually('none while halted', async () => (await nicOf()).guestIps.length === 0, 10_000);
 });

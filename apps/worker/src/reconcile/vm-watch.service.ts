@@ -2,12 +2,13 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { AdvisoryLocks, LOGGER, PoolRepository, VmRepository, caught } from '@xenplane/core';
+import { AdvisoryLocks, LOGGER, PoolRepository, VmNicRepository, VmRepository, caught } from '@xenplane/core';
 import { reconcileDrift, vmWatchers } from '../worker.metrics.js';
 import { ResourceLifecycle } from '@xenplane/tenancy';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { XapiPoolsService } from '../pools/xapi-pools.service.js';
 import { VmReconciler } from './vm-reconciler.js';
+import { GuestIpsTracker } from './guest-ips.tracker.js';
 
 /**
  * One XAPI event watcher per pool across all workers: whoever holds the pool's advisory lock watches; if that
@@ -25,6 +26,7 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
     @InjectDataSource() private readonly ds: DataSource,
     private readonly pools: PoolRepository,
     private readonly vms: VmRepository,
+    private readonly nics: VmNicRepository,
     private readonly xapi: XapiPoolsService,
     private readonly lifecycle: ResourceLifecycle,
     private readonly locks: AdvisoryLocks,
@@ -85,6 +87,7 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
       stillExists,
       powerStateNow,
       this.logger,
+      new GuestIpsTracker(this.nics, this.ds.manager),
     );
     const sweep = setInterval(() => {
       client
@@ -93,7 +96,7 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
         .catch((err: unknown) => this.logger.warn({ poolId, err: (err as Error).message }, 'reconcile sweep failed'));
     }, this.config.RECONCILE_SWEEP_MS);
     try {
-      await client.watchEvents(['host', 'vm'], (e) => reconciler.handle(e), signal, {
+      await client.watchEvents(['host', 'vm', 'vm_guest_metrics'], (e) => reconciler.handle(e), signal, {
         onError: (err) => this.logger.warn({ poolId, err: (err as Error).message }, 'event watch restarting'),
       });
     } finally {

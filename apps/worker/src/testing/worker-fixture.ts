@@ -21,6 +21,7 @@ import {
   simState,
   startSimProcess,
   testRedisPrefix,
+  TEST_USER_DATA_KEY,
   xapi,
   type SimProcess,
   type TestDatabase,
@@ -66,6 +67,7 @@ export async function bootWorker(opts: WorkerBootOptions & { env: Record<string,
     REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
     QUEUE_PREFIX: testRedisPrefix(),
     JOB_BACKOFF_MS: '10',
+    USER_DATA_KEY: TEST_USER_DATA_KEY,
     ...opts.env,
   });
   const logs: Record<string, unknown>[] = [];

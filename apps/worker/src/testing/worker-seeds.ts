@@ -1,7 +1,10 @@
 // Test helper: rows written exactly as the API writes them (apps/api vms.service, nic-allocator, networks.service).
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { DataSource, EntityManager } from 'typeorm';
 import {
+  hostnameFromName,
+  SecretBox,
+  VmBootstrapRepository,
   ACTION_JOB,
   FlavorRepository,
   ImageRepository,
@@ -21,6 +24,7 @@ import {
   type VmEntity,
 } from '@xenplane/core';
 import { intToIp, parseTenantCidr, randomLocalMac } from '@xenplane/network/ipam';
+import { TEST_USER_DATA_KEY } from '@xenplane/testing';
 import { QuotaService, TenantAccessService, TenantsService, vmFootprint, type QuotaLimits } from '@xenplane/tenancy';
 
 /** What the seeds need from a booted worker (its own repositories and services). */
@@ -35,6 +39,8 @@ export interface VmSpec {
   image?: ImageEntity;
   networks?: NetworkEntity[];
   name?: string;
+  /** What POST /v1/vms records for its config drive (user-data sealed with TEST_USER_DATA_KEY); none: a VM without one */
+  bootstrap?: { hostname?: string; sshKeys?: string[]; userData?: string };
 }
 
 /** Seeds a tenant's resources through the real repositories, each change with its operation, as one API request. */
@@ -53,8 +59,8 @@ export class WorkerSeeds {
     return this.deps.get(FlavorRepository).insert(this.deps.ds.manager, { id: randomUUID(), name: `f-${randomUUID()}`, ...size });
   }
 
-  image(template = 'Debian Bookworm 12'): Promise<ImageEntity> {
-    return this.deps.get(ImageRepository).insert(this.deps.ds.manager, { id: randomUUID(), name: `i-${randomUUID()}`, template });
+  image(template = 'Debian Bookworm 12', configDrive: ImageEntity['configDrive'] = 'nocloud'): Promise<ImageEntity> {
+    return this.deps.get(ImageRepository).insert(this.deps.ds.manager, { id: randomUUID(), name: `i-${randomUUID()}`, template, configDrive });
   }
 
   /** POST /v1/networks: quota charged, the lowest free VNI, and the network.create operation. */
@@ -105,6 +111,7 @@ export class WorkerSeeds {
         errorReason: null,
       });
       for (const [device, network] of (spec.networks ?? []).entries()) await this.allocateNic(tx, tenantId, id, device, network);
+      if (spec.bootstrap) await this.recordBootstrap(tx, tenantId, vm, spec.bootstrap);
       return { vm, operation: await this.launch(tx, tenantId, JobName.VmCreate, 'vm', id, operationId) };
     });
   }
@@ -134,6 +141,19 @@ export class WorkerSeeds {
       await this.deps.get(OperationRepository).checkpoint(tx, tenantId, operationId, 'accepted', { previous });
       await this.deps.get(VmRepository).update(tx, tenantId, vmId, { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, flavorId: flavor.id });
       return operation;
+    });
+  }
+
+  private async recordBootstrap(tx: EntityManager, tenantId: string, vm: VmEntity, b: NonNullable<VmSpec['bootstrap']>): Promise<void> {
+    const userData = b.userData ?? null;
+    await this.deps.get(VmBootstrapRepository).insert(tx, {
+      vmId: vm.id,
+      tenantId,
+      hostname: b.hostname ?? hostnameFromName(vm.name),
+      keypairIds: [],
+      sshKeys: b.sshKeys ?? [],
+      userDataSealed: userData === null ? null : new SecretBox(TEST_USER_DATA_KEY).seal(userData),
+      userDataSha256: userData === null ? null : createHash('sha256').update(userData).digest('hex'),
     });
   }
 

@@ -6,6 +6,7 @@ import { ResourceLifecycle } from '@xenplane/tenancy';
 import { isXapiError, type XapiPool } from '@xenplane/xapi-driver';
 import { SagaError } from '../pipeline/job-failure.js';
 import { HandlesJobs } from '../pipeline/operation-handler.js';
+import { ConfigDriveService } from './config-drive.service.js';
 import { cloneMarker, locateVm } from './vm-locator.js';
 import { TENANT_ID_KEY, VM_ID_KEY, XENPLANE_TAG } from './vm-markers.js';
 import { VmOperationHandler, type VmContext } from './vm-operation.handler.js';
@@ -14,7 +15,7 @@ import { VmOutcomeService } from './vm-outcome.service.js';
 const MIB = 1024 * 1024;
 
 /**
- * vm.create as a saga: clone (checkpointed with the uuid it made), configure, plug NICs, place and start. Every step is
+ * vm.create as a saga: clone (checkpointed with the uuid it made), configure, plug NICs, attach the config drive, place and start. Every step is
  * safe to repeat, and a retried job first looks for what an earlier attempt made, so nothing is cloned twice.
  */
 @Injectable()
@@ -28,6 +29,7 @@ export class CreateVmHandler extends VmOperationHandler {
     private readonly images: ImageRepository,
     private readonly nics: VmNicRepository,
     private readonly lifecycle: ResourceLifecycle,
+    private readonly drives: ConfigDriveService,
   ) {
     super(vms, outcome);
   }
@@ -38,6 +40,8 @@ export class CreateVmHandler extends VmOperationHandler {
     const image = await this.images.find(vm.imageId);
     if (!image) throw new SagaError('template_missing', `image ${vm.imageId} no longer exists`);
     const xapi = await connect();
+    // Built while the pool clones and configures; awaited at its step.
+    const drive = this.drives.prepare(vm);
 
     // The very first run cannot have made anything yet; every later one (retry, stalled job) looks first.
     const firstRun = operation.attempts === 0 && operation.step === null;
@@ -71,6 +75,9 @@ export class CreateVmHandler extends VmOperationHandler {
 
     const record = await xapi.getVm(made.ref);
     if (record.power_state !== 'Running') {
+      // Attached before the first start, so cloud-init finds it on first boot.
+      const driveUuid = await this.drives.ensure(xapi, vm, made.ref, { prepared: drive, fresh: firstRun });
+      await this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'configdrive', { configDriveUuid: driveUuid });
       const host = await xapi.placeVm(vm.memoryMiB * MIB);
       if (!host) throw new SagaError('no_capacity', `no host has ${vm.memoryMiB} MiB free`);
       await xapi.startVm(made.ref, host.ref);

@@ -3,6 +3,7 @@ import { JobName, VmRepository } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { SagaError } from '../pipeline/job-failure.js';
 import { HandlesJobs } from '../pipeline/operation-handler.js';
+import { ConfigDriveService } from './config-drive.service.js';
 import { locateVm } from './vm-locator.js';
 import { VmOperationHandler, type VmContext } from './vm-operation.handler.js';
 import { VmOutcomeService } from './vm-outcome.service.js';
@@ -15,6 +16,7 @@ export class PowerVmHandler extends VmOperationHandler {
     vms: VmRepository,
     outcome: VmOutcomeService,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
+    private readonly drives: ConfigDriveService,
   ) {
     super(vms, outcome);
   }
@@ -26,7 +28,10 @@ export class PowerVmHandler extends VmOperationHandler {
     const { power_state: power } = await pool.getVm(found.ref);
     switch (operation.kind) {
       case JobName.VmStart:
-        if (power !== 'Running') await pool.startVm(found.ref);
+        if (power === 'Running') return;
+        // What changed while it was off (its NICs) reaches the guest on this boot: same instance-id, new network-config.
+        await this.drives.ensure(pool, vm, found.ref);
+        await pool.startVm(found.ref);
         return;
       case JobName.VmStop:
         if (power !== 'Halted') await pool.shutdownVm(found.ref, { cleanTimeoutMs: this.config.VM_CLEAN_SHUTDOWN_TIMEOUT_MS });

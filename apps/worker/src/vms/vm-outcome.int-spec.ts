@@ -1,13 +1,25 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { JobName, OperationRepository, VmRepository, createLogger, type OperationEntity, type VmEntity } from '@xenplane/core';
+import {
+  ImageRepository,
+  JobName,
+  OperationRepository,
+  VmBootstrapRepository,
+  VmNicRepository,
+  VmRepository,
+  createLogger,
+  type OperationEntity,
+  type VmEntity,
+} from '@xenplane/core';
 import { vmFootprint } from '@xenplane/tenancy';
 import { startQuotaFixture, type QuotaFixture, type VmSize } from '@xenplane/tenancy/testing';
 import { startSimProcess, type SimProcess } from '@xenplane/testing';
 import { XapiClient, XapiPool } from '@xenplane/xapi-driver';
 import type { JobFailure } from '../pipeline/job-failure.js';
 import { VM_ID_KEY } from './vm-markers.js';
+import { loadWorkerConfig } from '../config/worker-env.js';
+import { ConfigDriveService } from './config-drive.service.js';
 import { VmOutcomeService } from './vm-outcome.service.js';
 
 let fx: QuotaFixture;
@@ -24,7 +36,13 @@ before(async () => {
   pool = new XapiPool(client);
   vms = new VmRepository(fx.ds);
   operations = new OperationRepository(fx.ds);
-  outcome = new VmOutcomeService(fx.ds, vms, operations, fx.quota, fx.lifecycle, createLogger('worker', 'silent'));
+  const drives = new ConfigDriveService(
+    loadWorkerConfig({ DATABASE_URL: 'postgres://unused@127.0.0.1/x' }),
+    new VmBootstrapRepository(fx.ds),
+    new VmNicRepository(fx.ds),
+    new ImageRepository(fx.ds),
+  );
+  outcome = new VmOutcomeService(fx.ds, vms, operations, fx.quota, fx.lifecycle, createLogger('worker', 'silent'), drives);
 });
 after(async () => {
   await client?.close();
@@ -34,7 +52,7 @@ after(async () => {
 
 const SIZE: VmSize = { vcpus: 1, memoryMiB: 512, diskGiB: 4 };
 const FAILURE: JobFailure = { terminal: true, code: 'no_capacity', detail: 'HOST_NOT_ENOUGH_FREE_MEMORY' };
-const ZERO = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0 };
+const ZERO = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0 };
 
 /** What VmsService.create does: charge, VM row and vm.create operation in one transaction. */
 async function createVm(tenantId: string, size = SIZE): Promise<{ vm: VmEntity; op: OperationEntity }> {

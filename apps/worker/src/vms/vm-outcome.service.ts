@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import { JobName, OperationRepository, VmRepository, derivedUuid, LOGGER, type VmEntity, caught } from '@xenplane/core';
 import { QuotaService, ResourceLifecycle } from '@xenplane/tenancy';
 import type { JobFailure } from '../pipeline/job-failure.js';
+import { ConfigDriveService } from './config-drive.service.js';
 import { locateVm } from './vm-locator.js';
 import type { VmContext } from './vm-operation.handler.js';
 
@@ -20,6 +21,7 @@ export class VmOutcomeService {
     private readonly quota: QuotaService,
     private readonly lifecycle: ResourceLifecycle,
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly drives: ConfigDriveService,
   ) {}
 
   async succeeded(ctx: VmContext): Promise<void> {
@@ -56,6 +58,8 @@ export class VmOutcomeService {
       const partial = xapi ? await locateVm(xapi, vm, operation.checkpoint.xapiUuid).catch(unknown) : undefined;
       // A destroy that fails throws: the job retries its failure, so the partial VM is not left behind.
       if (partial) await xapi!.destroyVm(partial.ref);
+      // and a config drive a crash left before it was attached (an attached one went with the VM)
+      if (xapi && partial !== undefined) await this.drives.destroyAll(xapi, vm.id);
       presence = partial === undefined ? 'unconfirmed' : 'gone';
       observed = { status: 'error', errorReason: failure.code, powerState: null, hostUuid: null };
     } else {

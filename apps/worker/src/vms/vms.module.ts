@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { CatalogDataModule, OperationsDataModule, VmsDataModule } from '@xenplane/core';
 import { TenancyModule } from '@xenplane/tenancy';
+import { ConfigDriveService } from './config-drive.service.js';
 import { CreateVmHandler } from './create-vm.handler.js';
 import { DeleteVmHandler } from './delete-vm.handler.js';
 import { PowerVmHandler } from './power-vm.handler.js';
@@ -10,6 +11,6 @@ import { VmOutcomeService } from './vm-outcome.service.js';
 /** VM jobs: one handler per kind of change, each registered with @HandlesJobs for the pipeline. */
 @Module({
   imports: [VmsDataModule, CatalogDataModule, OperationsDataModule, TenancyModule],
-  providers: [VmOutcomeService, CreateVmHandler, DeleteVmHandler, PowerVmHandler, ResizeVmHandler],
+  providers: [VmOutcomeService, ConfigDriveService, CreateVmHandler, DeleteVmHandler, PowerVmHandler, ResizeVmHandler],
 })
 export class VmsModule {}

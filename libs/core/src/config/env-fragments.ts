@@ -38,3 +38,11 @@ export const poolKeyEnv = {
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
     .optional(),
 };
+
+/** 32 random bytes, base64: seals tenants' user-data at rest (API seals, workers open to build config drives). */
+export const userDataKeyEnv = {
+  USER_DATA_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
+    .optional(),
+};

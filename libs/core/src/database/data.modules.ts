@@ -16,14 +16,16 @@ import { PoolRepository } from './repositories/pool.repository.js';
 import { PresenceRepository } from './repositories/presence.repository.js';
 import { VmNicRepository } from './repositories/vm-nic.repository.js';
 import { VmRepository } from './repositories/vm.repository.js';
+import { KeypairRepository } from './repositories/keypair.repository.js';
+import { VmBootstrapRepository } from './repositories/vm-bootstrap.repository.js';
 
 const OPERATIONS = [OperationRepository, OutboxRepository, IdempotencyRepository, OperationLauncher];
 /** Operations, the outbox, idempotency keys, and the launcher that writes the three in the caller's transaction. */
 @Module({ providers: OPERATIONS, exports: OPERATIONS })
 export class OperationsDataModule {}
 
-const VMS = [VmRepository, VmNicRepository, PresenceRepository];
-/** VMs, their NICs (and addresses), and the presence rows only ResourceLifecycle writes. */
+const VMS = [VmRepository, VmNicRepository, PresenceRepository, VmBootstrapRepository];
+/** VMs, their NICs (and addresses), what their config drives are built from, and the presence rows only ResourceLifecycle writes. */
 @Module({ providers: VMS, exports: VMS })
 export class VmsDataModule {}
 
@@ -45,3 +47,7 @@ export class PoolsDataModule {}
 /** The audit log. */
 @Module({ providers: [AuditRepository], exports: [AuditRepository] })
 export class AuditDataModule {}
+
+/** Tenants' SSH keypairs. */
+@Module({ providers: [KeypairRepository], exports: [KeypairRepository] })
+export class KeypairsDataModule {}

@@ -12,6 +12,8 @@ export * from './repositories/catalog.repository.js';
 export * from './repositories/flavor.repository.js';
 export * from './repositories/image.repository.js';
 export * from './repositories/pool.repository.js';
+export * from './repositories/keypair.repository.js';
+export * from './repositories/vm-bootstrap.repository.js';
 export * from './database.probe.js';
 export * from './repositories/host.repository.js';
 export * from './repositories/pool-template.repository.js';

@@ -45,7 +45,7 @@ export const ERROR_TITLES: Record<ErrorCode, string> = {
   quota_exceeded: 'Quota exceeded',
   console_limit_reached: 'The VM has as many open consoles as it may',
   in_use: 'Still in use',
-  name_taken: 'The name is taken',
+  name_taken: 'The name is already in use',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   headers_too_large: 'Request headers too large',

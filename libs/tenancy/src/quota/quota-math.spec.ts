@@ -54,6 +54,7 @@ describe('quota arithmetic', () => {
       diskGiB: 20,
       networks: 0,
       apiKeys: 0,
+      keypairs: 0,
     });
   });
 

@@ -1,5 +1,5 @@
 /** The quota dimensions of the public contract (API.md), in the order errors report them. */
-export const QUOTA_RESOURCES = ['vms', 'vcpus', 'memoryMiB', 'diskGiB', 'networks', 'apiKeys'] as const;
+export const QUOTA_RESOURCES = ['vms', 'vcpus', 'memoryMiB', 'diskGiB', 'networks', 'apiKeys', 'keypairs'] as const;
 export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
 
 /** An amount per dimension: usage, a charge (positive) or a release/shrink (negative). */
@@ -21,8 +21,8 @@ export interface QuotaShortfall {
   requested: number;
 }
 
-export const UNLIMITED: QuotaLimits = { vms: null, vcpus: null, memoryMiB: null, diskGiB: null, networks: null, apiKeys: null };
-export const ZERO: QuotaAmounts = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0 };
+export const UNLIMITED: QuotaLimits = { vms: null, vcpus: null, memoryMiB: null, diskGiB: null, networks: null, apiKeys: null, keypairs: null };
+export const ZERO: QuotaAmounts = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0 };
 
 /** Every dimension present and a safe integer; anything else is a programming error, not a tenant's. */
 export function normalizeDelta(delta: QuotaDelta): QuotaAmounts {

@@ -26,7 +26,15 @@ const size = fc.record({
   diskGiB: fc.integer({ min: 1, max: 40 }),
 });
 const limit = (max: number) => fc.option(fc.integer({ min: 0, max }), { nil: null, freq: 3 });
-const limits = fc.record({ vms: limit(6), vcpus: limit(14), memoryMiB: limit(12_000), diskGiB: limit(120), networks: limit(3), apiKeys: limit(3) });
+const limits = fc.record({
+  vms: limit(6),
+  vcpus: limit(14),
+  memoryMiB: limit(12_000),
+  diskGiB: limit(120),
+  networks: limit(3),
+  apiKeys: limit(3),
+  keypairs: limit(3),
+});
 const pick = fc.nat(50);
 const command: fc.Arbitrary<Command> = fc.oneof(
   { weight: 5, arbitrary: size.map((s) => ({ kind: 'create' as const, size: { ...s } })) },

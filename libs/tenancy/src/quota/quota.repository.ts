@@ -21,8 +21,17 @@ export const QUOTA_COLUMN: Record<QuotaResource, string> = {
   diskGiB: 'disk_gib',
   networks: 'networks',
   apiKeys: 'api_keys',
+  keypairs: 'keypairs',
 };
-const SQL_TYPE: Record<QuotaResource, string> = { vms: 'int', vcpus: 'int', memoryMiB: 'bigint', diskGiB: 'bigint', networks: 'int', apiKeys: 'int' };
+const SQL_TYPE: Record<QuotaResource, string> = {
+  vms: 'int',
+  vcpus: 'int',
+  memoryMiB: 'bigint',
+  diskGiB: 'bigint',
+  networks: 'int',
+  apiKeys: 'int',
+  keypairs: 'int',
+};
 // $2.. carry one value per dimension in QUOTA_RESOURCES order; further parameters follow them.
 const param = (r: QuotaResource) => `$${QUOTA_RESOURCES.indexOf(r) + 2}::${SQL_TYPE[r]}`;
 const each = (f: (col: string, p: string) => string, sep: string) => QUOTA_RESOURCES.map((r) => f(QUOTA_COLUMN[r], param(r))).join(sep);
@@ -43,6 +52,8 @@ const HELD_BY_NETWORKS = `
 
 // A key holds its quota until it is revoked.
 const HELD_BY_API_KEYS = `SELECT count(*)::int AS api_keys FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL`;
+// A keypair holds its quota until it is deleted (rows are deleted with it).
+const HELD_BY_KEYPAIRS = `SELECT count(*)::int AS keypairs FROM keypairs WHERE tenant_id = $1`;
 const AFTER = QUOTA_RESOURCES.length + 2;
 
 const values = (a: QuotaAmounts) => QUOTA_RESOURCES.map((r) => a[r]);
@@ -131,6 +142,7 @@ export class QuotaRepository {
     const vms = (await one<{ vms: number; vcpus: number; memory_mib: string; disk_gib: string }>(tx, HELD_BY_VMS, [tenantId]))!;
     const nets = (await one<{ networks: number }>(tx, HELD_BY_NETWORKS, [tenantId]))!;
     const keys = (await one<{ api_keys: number }>(tx, HELD_BY_API_KEYS, [tenantId]))!;
+    const keypairs = (await one<{ keypairs: number }>(tx, HELD_BY_KEYPAIRS, [tenantId]))!;
     return {
       vms: vms.vms,
       vcpus: vms.vcpus,
@@ -138,6 +150,7 @@ export class QuotaRepository {
       diskGiB: num(vms.disk_gib),
       networks: nets.networks,
       apiKeys: keys.api_keys,
+      keypairs: keypairs.keypairs,
     };
   }
 

@@ -2,6 +2,8 @@ import type { Readable } from 'node:stream';
 import type { XapiClient } from '../client/xapi-client.js';
 import { exportVdi, importVdi, type ExportVdiOptions, type ImportVdiOptions } from './vdi-transfer.js';
 import { NULL_REF, isNullRef } from './xapi-refs.js';
+import { setMapKey } from './vm-provisioner.js';
+import { createMarkedVdi, destroyMarkedVdi, findVdisByOtherConfig, rootDiskSr, type MarkedVdi, type NewVdiSpec } from './marked-vdis.js';
 
 /** A new object's handles: the ref for this session, the uuid to persist. */
 export interface Handle {
@@ -106,6 +108,29 @@ export class XapiStorage {
   /** The VDI's content as a stream that ends once XAPI's task succeeded. */
   exportVdi(vdiRef: string, opts: ExportVdiOptions = {}): Promise<Readable> {
     return exportVdi(this.client, vdiRef, opts);
+  }
+
+  /** VDIs we made for `value`, found by their other_config marker `key` (a retried step looks before it creates). */
+  findVdisByOtherConfig(key: string, value: string): Promise<MarkedVdi[]> {
+    return findVdisByOtherConfig(this.client, key, value);
+  }
+
+  createVdi(spec: NewVdiSpec): Promise<Handle> {
+    return createMarkedVdi(this.client, spec);
+  }
+
+  /** Unplugs and destroys a VDI (and so its VBDs); gone already = done. */
+  destroyVdi(ref: string): Promise<void> {
+    return destroyMarkedVdi(this.client, ref);
+  }
+
+  /** Adds or replaces one other_config key of a VDI. */
+  setVdiOtherConfig(ref: string, key: string, value: string): Promise<void> {
+    return setMapKey(this.client, 'VDI', 'other_config', ref, key, value);
+  }
+
+  rootDiskSr(vmRef: string): Promise<string | null> {
+    return rootDiskSr(this.client, vmRef);
   }
 
   async createVbd(spec: VbdSpec): Promise<Handle> {

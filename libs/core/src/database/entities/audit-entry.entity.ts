@@ -25,6 +25,8 @@ export class AuditEntryEntity {
   @Column('text') outcome: 'succeeded' | 'failed' | 'unknown';
   @Column('text', { name: 'error_code', nullable: true }) errorCode: string | null;
   @Column('text', { name: 'request_id' }) requestId: string;
+  /** Digests of secret request fields (`userDataSha256`), never the fields themselves */
+  @Column('jsonb', { nullable: true }) details?: Record<string, string> | null;
   /** How long a console session lasted (method CONSOLE); null for requests. */
   @Column('bigint', { name: 'duration_ms', nullable: true, transformer: msOrNull }) durationMs: number | null;
 }

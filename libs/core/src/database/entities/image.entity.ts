@@ -10,6 +10,8 @@ export class ImageEntity implements CatalogItem {
   @Column('text') status: CatalogStatus;
   @Column('text') visibility: CatalogVisibility;
   @Column('uuid', { name: 'tenant_ids', array: true }) tenantIds: string[];
+  /** The config-drive layout its guests read: cloud-init's NoCloud (`cidata`) or OpenStack's `config-2` (cloudbase-init) */
+  @Column('text', { name: 'config_drive', default: 'nocloud' }) configDrive: 'nocloud' | 'config-2';
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

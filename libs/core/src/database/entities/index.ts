@@ -10,6 +10,8 @@ import { PoolEntity } from './pool.entity.js';
 import { TenantEntity } from './tenant.entity.js';
 import { VmEntity } from './vm.entity.js';
 import { VmNicEntity } from './vm-nic.entity.js';
+import { KeypairEntity } from './keypair.entity.js';
+import { VmBootstrapEntity } from './vm-bootstrap.entity.js';
 
 export {
   ApiKeyEntity,
@@ -24,6 +26,8 @@ export {
   TenantEntity,
   VmEntity,
   VmNicEntity,
+  KeypairEntity,
+  VmBootstrapEntity,
 };
 export type { ApiKeyRole } from './api-key.entity.js';
 export { VM_STATUSES, type VmStatus } from './vm.entity.js';
@@ -44,4 +48,6 @@ export const ENTITIES = [
   AuditEntryEntity,
   NetworkEntity,
   VmNicEntity,
+  KeypairEntity,
+  VmBootstrapEntity,
 ];

@@ -9,6 +9,8 @@ export interface VmNic {
   device: number;
   mac: string;
   ip: string;
+  /** What the guest's agent reports on this NIC (VM_guest_metrics.networks), as the watcher last saw it */
+  guestIps: string[];
 }
 
 /** A NIC with what the worker needs to plug it: the XAPI network and the subnet's prefix length. */
@@ -24,7 +26,9 @@ export interface AddressRange {
   lastOffset: number;
 }
 
-const NIC_COLUMNS = `n.vm_id AS "vmId", n.network_id AS "networkId", n.device, n.mac::text AS mac, host(n.ip) AS ip`;
+const NIC_COLUMNS = `n.vm_id AS "vmId", n.network_id AS "networkId", n.device, n.mac::text AS mac, host(n.ip) AS ip, n.guest_ips AS "guestIps"`;
+// The addresses reported for the NIC's device in $3 (a JSON object: device → addresses), none when it is absent.
+const REPORTED = `coalesce(ARRAY(SELECT jsonb_array_elements_text($3::jsonb -> n.device::text)), '{}')`;
 
 /** VM NICs and the addresses they hold; writes take the transaction first, then every method the tenant id. */
 @Injectable()
@@ -35,7 +39,7 @@ export class VmNicRepository {
    * Inserts the NIC with the lowest free address in `range`. Null when a concurrent create took that address (or
    * the MAC) first or the range is full: the unique indexes answer without aborting `tx`, and the caller retries.
    */
-  async insertWithFreeIp(tx: EntityManager, tenantId: string, nic: Omit<VmNic, 'ip'>, range: AddressRange): Promise<string | null> {
+  async insertWithFreeIp(tx: EntityManager, tenantId: string, nic: Omit<VmNic, 'ip' | 'guestIps'>, range: AddressRange): Promise<string | null> {
     const row = await one<{ ip: string }>(
       tx,
       `WITH used AS (SELECT (ip - $6::inet) AS k FROM vm_nics WHERE network_id = $3),
@@ -81,6 +85,15 @@ export class VmNicRepository {
        FROM vm_nics n JOIN networks net ON net.id = n.network_id
        WHERE n.tenant_id = $1 AND n.vm_id = $2 ORDER BY n.device`,
       [tenantId, vmId],
+    );
+  }
+
+  /** Sets each NIC's guest-reported addresses (`byDevice`; a device left out has none); rows already so are untouched. */
+  async recordGuestIps(q: EntityManager, tenantId: string, vmId: string, byDevice: Record<string, string[]>): Promise<void> {
+    await affected(
+      q,
+      `UPDATE vm_nics n SET guest_ips = ${REPORTED} WHERE n.tenant_id = $1 AND n.vm_id = $2 AND n.guest_ips IS DISTINCT FROM ${REPORTED}`,
+      [tenantId, vmId, JSON.stringify(byDevice)],
     );
   }
 

@@ -1,0 +1,1 @@
+export * from './cloud-init-referee.js';
