@@ -2,17 +2,21 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { affected, one, rows, type ApiKeyRole, type VmStatus } from '@xenplane/core';
 
-/** A console token as the gateway sees it when a client presents it, with what it is bound to. */
 // A key that can no longer authenticate: revoked, or past its expiry.
 const UNUSABLE_KEY = '(k.revoked_at IS NOT NULL OR (k.expires_at IS NOT NULL AND k.expires_at <= now()))';
 
-export interface ConsoleClaim {
+/** Whose a console session is. */
+export interface ConsoleOwner {
   id: string;
   tenantId: string;
   vmId: string;
   apiKeyId: string;
   apiKeyName: string | null;
   role: ApiKeyRole;
+}
+
+/** A console token as the gateway sees it when a client presents it, with what it is bound to. */
+export interface ConsoleClaim extends ConsoleOwner {
   used: boolean;
   expired: boolean;
   keyRevoked: boolean;
@@ -31,13 +35,7 @@ export interface NewConsoleToken {
   ttlMs: number;
 }
 
-export interface LostSession {
-  id: string;
-  tenantId: string;
-  vmId: string;
-  apiKeyId: string;
-  apiKeyName: string | null;
-  role: ApiKeyRole;
+export interface LostSession extends ConsoleOwner {
   durationMs: number;
 }
 

@@ -2,10 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { AuditRepository, DomainError, InvalidStateError, NotFoundError, VmRepository, type ApiKeyRole, type NewAuditEntry } from '@xenplane/core';
+import { AuditRepository, DomainError, InvalidStateError, NotFoundError, VmRepository, type NewAuditEntry } from '@xenplane/core';
 import { hashSecret, type Principal } from '@xenplane/tenancy';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
-import { ConsoleSessionRepository, type ConsoleClaim, type ConsoleEnd, type LostSession } from './console-session.repository.js';
+import { ConsoleSessionRepository, type ConsoleClaim, type ConsoleEnd, type ConsoleOwner, type LostSession } from './console-session.repository.js';
 
 /** Where clients connect with their token (the gateway's WebSocket path). */
 export const CONSOLE_CONNECT_PATH = '/v1/consoles/connect';
@@ -17,13 +17,7 @@ const STALE_MS = 3 * CONSOLE_REFRESH_MS;
 const TOKEN_RE = /^[A-Za-z0-9_-]{43}$/;
 
 /** A session the gateway may serve: the token was good, the VM running, and a place free. */
-export interface ClaimedSession {
-  id: string;
-  tenantId: string;
-  vmId: string;
-  apiKeyId: string;
-  apiKeyName: string | null;
-  role: ApiKeyRole;
+export interface ClaimedSession extends ConsoleOwner {
   poolId: string;
   xapiUuid: string;
 }
@@ -122,7 +116,7 @@ export class ConsoleService {
     return undefined;
   }
 
-  private async record(tx: EntityManager, s: SessionOwner, end: ConsoleEnd, failure?: DomainError): Promise<number | null> {
+  private async record(tx: EntityManager, s: ConsoleOwner, end: ConsoleEnd, failure?: DomainError): Promise<number | null> {
     const durationMs = await this.sessions.end(tx, s.id, end);
     if (durationMs !== null) await this.audit.insert(tx, [auditEntry(s, failure ? null : durationMs, failure)]);
     return durationMs;
@@ -137,10 +131,8 @@ export class ConsoleService {
   }
 }
 
-type SessionOwner = Pick<ConsoleClaim, 'id' | 'tenantId' | 'vmId' | 'apiKeyId' | 'apiKeyName' | 'role'>;
-
 /** A console session's audit row: the session id stands where a request's id would. */
-function auditEntry(s: SessionOwner, durationMs: number | null, failure?: DomainError): NewAuditEntry {
+function auditEntry(s: ConsoleOwner, durationMs: number | null, failure?: DomainError): NewAuditEntry {
   return {
     id: randomUUID(),
     tenantId: s.tenantId,
