@@ -20,6 +20,7 @@ import { ResourceDetails1764000014001 } from './1764000014001-ResourceDetails.js
 import { Keypairs1764000015000 } from './1764000015000-Keypairs.js';
 import { VmBootstrap1764000015001 } from './1764000015001-VmBootstrap.js';
 import { ImageConfigDrive1764000015002 } from './1764000015002-ImageConfigDrive.js';
+import { Volumes1764000017000 } from './1764000017000-Volumes.js';
 import { ConsoleSessions1764000015100 } from './1764000015100-ConsoleSessions.js';
 
 export const MIGRATIONS = [
@@ -43,6 +44,7 @@ export const MIGRATIONS = [
   Keypairs1764000015000,
   VmBootstrap1764000015001,
   ImageConfigDrive1764000015002,
+  Volumes1764000017000,
   ConsoleSessions1764000015100,
 ];
 

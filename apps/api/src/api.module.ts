@@ -26,6 +26,7 @@ import { PoolsModule } from './pools/pools.module.js';
 import { QuotaModule } from './quota/quota.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { VmsModule } from './vms/vms.module.js';
+import { VolumesModule } from './volumes/volumes.module.js';
 
 /** The REST API: one feature module per resource; it records intent in Postgres and calls XAPI only to relay consoles. */
 @Module({})
@@ -47,6 +48,7 @@ export class ApiModule {
         ConsoleModule,
         NetworksModule,
         KeypairsModule,
+        VolumesModule,
         OperationsModule,
         PoolsModule,
         QuotaModule,

@@ -25,7 +25,8 @@ type Fixture =
   | 'spareFlavor'
   | 'spareImage'
   | 'keypair'
-  | 'spareKeypair';
+  | 'spareKeypair'
+  | 'volume';
 type Fixtures = Record<Fixture | 'bigFlavor', string>;
 interface Rule {
   /** operator: operator keys only; shared: any key, global data; tenant: any key of the owning tenant; tenant-admin: its admins. */
@@ -55,7 +56,17 @@ const ROUTES: Record<string, Rule> = {
   'PUT /v1/tenants/:id/quota': {
     access: 'operator',
     params: { id: 'tenant' },
-    body: () => ({ vms: null, vcpus: null, memoryMiB: null, diskGiB: null, networks: null, apiKeys: null, keypairs: null }),
+    body: () => ({
+      vms: null,
+      vcpus: null,
+      memoryMiB: null,
+      diskGiB: null,
+      networks: null,
+      apiKeys: null,
+      keypairs: null,
+      volumes: null,
+      volumeGiB: null,
+    }),
   },
   'POST /v1/tenants/:id/quota/recount': { access: 'operator', params: { id: 'tenant' } },
   'POST /v1/tenants/:tenantId/api-keys': { access: 'tenant-admin', params: { tenantId: 'tenant' }, body: () => ({ name: 'iso', role: 'member' }) },
@@ -107,6 +118,14 @@ const ROUTES: Record<string, Rule> = {
   'GET /v1/keypairs': { access: 'tenant' },
   'GET /v1/keypairs/:id': { access: 'tenant', params: { id: 'keypair' } },
   'DELETE /v1/keypairs/:id': { access: 'tenant', params: { id: 'spareKeypair' } },
+  'POST /v1/volumes': { access: 'tenant', body: () => ({ name: 'iso-vol', sizeGiB: 1 }) },
+  'GET /v1/volumes': { access: 'tenant' },
+  'GET /v1/volumes/:id': { access: 'tenant', params: { id: 'volume' } },
+  'PATCH /v1/volumes/:id': { access: 'tenant', params: { id: 'volume' }, body: () => ({ sizeGiB: 2 }) },
+  'POST /v1/volumes/:id/actions': { access: 'tenant', params: { id: 'volume' }, body: (f) => ({ action: 'attach', vmId: f.vm }) },
+  'DELETE /v1/volumes/:id': { access: 'tenant', params: { id: 'volume' } },
+  'POST /v1/volume-types': { access: 'operator', body: () => ({ name: `iso-t-${randomUUID().slice(0, 8)}`, srUuid: randomUUID() }) },
+  'GET /v1/volume-types': { access: 'shared' },
   'GET /v1/operations': { access: 'tenant' },
   'GET /v1/operations/:id': { access: 'tenant', params: { id: 'operation' } },
   'GET /v1/quota': { access: 'tenant' },
@@ -117,7 +136,10 @@ const ROUTES: Record<string, Rule> = {
     body: () => ({
       currency: 'EUR',
       effectiveFrom: '2099-01-01T00:00:00Z',
-      items: ['vm-hour', 'vcpu-hour', 'memory-gib-hour', 'disk-gib-hour', 'network-hour'].map((sku) => ({ sku, unitPrice: '0.01' })),
+      items: ['vm-hour', 'vcpu-hour', 'memory-gib-hour', 'disk-gib-hour', 'network-hour', 'volume-gib-hour'].map((sku) => ({
+        sku,
+        unitPrice: '0.01',
+      })),
     }),
   },
   'GET /v1/usage': { access: 'tenant', query: 'from=2026-01-01T00:00:00Z&to=2026-01-02T00:00:00Z' },
@@ -190,6 +212,8 @@ before(async () => {
   assert.equal(vm.status, 202, JSON.stringify(vm.body));
   const network = await api.call('POST', '/v1/networks', { token: A.admin, body: { name: 'a-net', cidr: '10.1.0.0/24' } });
   assert.equal(network.status, 202, JSON.stringify(network.body));
+  const volume = await api.call('POST', '/v1/volumes', { token: A.admin, body: { name: 'a-vol', sizeGiB: 1 } });
+  assert.equal(volume.status, 202, JSON.stringify(volume.body));
   const pool = (await api.call('GET', '/v1/pools')).body.items[0];
   const [operatorKey, spareOperatorKey] = [
     (await api.call('POST', '/v1/operator-keys', { body: { name: 'iso-op' } })).body,
@@ -202,7 +226,10 @@ before(async () => {
   // As if a worker had finished both creations (none runs here), so that actions, resizes and deletes can be accepted.
   const db = new pg.Client({ connectionString: api.db.url });
   await db.connect();
-  await db.query(`UPDATE operations SET status = 'succeeded' WHERE resource_id = ANY($1)`, [[vm.body.vm.id, network.body.network.id]]);
+  await db.query(`UPDATE operations SET status = 'succeeded' WHERE resource_id = ANY($1)`, [
+    [vm.body.vm.id, network.body.network.id, volume.body.volume.id],
+  ]);
+  await db.query(`UPDATE volumes SET status = 'available' WHERE id = $1`, [volume.body.volume.id]);
   await db.query(`UPDATE vms SET status = 'running' WHERE id = $1`, [vm.body.vm.id]);
   await db.query(`UPDATE networks SET status = 'active' WHERE id = $1`, [network.body.network.id]);
   await db.end();
@@ -216,6 +243,7 @@ before(async () => {
     spareOperatorKey: spareOperatorKey.id,
     pool: pool.id,
     network: network.body.network.id,
+    volume: volume.body.volume.id,
     period: '2026-01',
     flavor: flavor.body.id,
     bigFlavor: big.body.id,

@@ -25,7 +25,17 @@ after(async () => {
   await api?.close();
 });
 
-const UNLIMITED = { vms: null, vcpus: null, memoryMiB: null, diskGiB: null, networks: null, apiKeys: null, keypairs: null };
+const UNLIMITED = {
+  vms: null,
+  vcpus: null,
+  memoryMiB: null,
+  diskGiB: null,
+  networks: null,
+  apiKeys: null,
+  keypairs: null,
+  volumes: null,
+  volumeGiB: null,
+};
 
 async function tenant(name: string, quota?: Record<string, number | null>) {
   const t = await api.call('POST', '/v1/tenants', { body: quota ? { name, quota } : { name } });
@@ -47,7 +57,7 @@ async function ledger(tenantId: string): Promise<{ charges: number; vmRows: numb
   return rows[0];
 }
 
-const ZERO_DRIFT = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0 };
+const ZERO_DRIFT = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 };
 // Each test tenant holds the one admin key tenant() made.
 const ONE_KEY = { ...ZERO_DRIFT, apiKeys: 1, keypairs: 0 };
 
@@ -59,7 +69,17 @@ describe('quota routes', () => {
     assert.deepEqual(got.body, { limits: { ...UNLIMITED, vms: 3, vcpus: 8 }, used: ONE_KEY });
     assert.equal((await createVm(api, t.token, 1, bigFlavorId)).status, 202);
     const mine = await api.call('GET', '/v1/quota', { token: t.token });
-    assert.deepEqual(mine.body.used, { vms: 1, vcpus: 2, memoryMiB: 1024, diskGiB: 10, networks: 0, apiKeys: 1, keypairs: 0 });
+    assert.deepEqual(mine.body.used, {
+      vms: 1,
+      vcpus: 2,
+      memoryMiB: 1024,
+      diskGiB: 10,
+      networks: 0,
+      apiKeys: 1,
+      keypairs: 0,
+      volumes: 0,
+      volumeGiB: 0,
+    });
     assert.deepEqual((await api.call('GET', `/v1/quota?tenantId=${t.id}`)).body, mine.body, 'an operator names the tenant');
     const put = await api.call('PUT', `/v1/tenants/${t.id}/quota`, { body: { ...UNLIMITED, vcpus: 1, diskGiB: 0 } });
     assert.equal(put.status, 200);
@@ -120,7 +140,17 @@ describe('concurrent creates never exceed the quota', () => {
       assert.deepEqual([r.body.resource, r.body.limit, r.body.used, r.body.requested], ['vms', 50, 50, 1]);
     }
     const quota = await api.call('GET', `/v1/tenants/${t.id}/quota`);
-    assert.deepEqual(quota.body.used, { vms: 50, vcpus: 50, memoryMiB: 50 * 256, diskGiB: 100, networks: 0, apiKeys: 1, keypairs: 0 });
+    assert.deepEqual(quota.body.used, {
+      vms: 50,
+      vcpus: 50,
+      memoryMiB: 50 * 256,
+      diskGiB: 100,
+      networks: 0,
+      apiKeys: 1,
+      keypairs: 0,
+      volumes: 0,
+      volumeGiB: 0,
+    });
     assert.deepEqual(await ledger(t.id), { charges: 50, vmRows: 50 }, 'refused requests left no VM and no ledger row');
     assert.deepEqual((await api.call('POST', `/v1/tenants/${t.id}/quota/recount`)).body.drift, ZERO_DRIFT);
   }

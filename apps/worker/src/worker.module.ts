@@ -21,6 +21,7 @@ import type { WorkerConfig } from './config/worker-env.js';
 import { DataplaneModule } from './dataplane/dataplane.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
 import { NetworksModule } from './networks/networks.module.js';
+import { VolumesModule } from './volumes/volumes.module.js';
 import { JobEnqueuer } from './pipeline/job-enqueuer.js';
 import { PipelineModule } from './pipeline/pipeline.module.js';
 import { PoolsModule } from './pools/pools.module.js';
@@ -50,7 +51,16 @@ class MetricsSampler {
 export const WORKER_DB_POOL_SIZE = 10;
 
 /** The worker's feature modules: job handlers and the per-pool and per-host owners (a test may boot a subset). */
-export const WORKER_FEATURES: Type[] = [VmsModule, NetworksModule, ReconcileModule, DataplaneModule, UsageModule, QuotaModule, HousekeepingModule];
+export const WORKER_FEATURES: Type[] = [
+  VmsModule,
+  NetworksModule,
+  VolumesModule,
+  ReconcileModule,
+  DataplaneModule,
+  UsageModule,
+  QuotaModule,
+  HousekeepingModule,
+];
 
 /** The worker: the operation pipeline and its handlers by feature, plus the per-pool and per-host owners. */
 @Module({})

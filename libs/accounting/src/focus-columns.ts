@@ -108,7 +108,7 @@ export const FOCUS_COLUMNS: readonly FocusColumn[] = [
   text('ServiceName', false, 64, 'The offering purchased (Virtual Machines, Block Storage, Private Networks).'),
   text('ServiceProviderName', false, 255, 'The provider of the service (FOCUS 1.3).', '1.3'),
   text('ServiceSubcategory', false, 64, 'Secondary classification of the service category.'),
-  text('SkuId', true, 32, 'The SKU: vm-hour, vcpu-hour, memory-gib-hour, disk-gib-hour or network-hour.'),
+  text('SkuId', true, 32, 'The SKU: vm-hour, vcpu-hour, memory-gib-hour, disk-gib-hour, network-hour or volume-gib-hour.'),
   text('SkuMeter', true, 64, 'The functionality the SKU meters.'),
   {
     name: 'SkuPriceDetails',

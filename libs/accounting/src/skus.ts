@@ -1,9 +1,9 @@
 /** The metered SKUs (API.md /v1/prices) and how each maps to a FOCUS row (accounting.md §3.4). */
-export const SKUS = ['vm-hour', 'vcpu-hour', 'memory-gib-hour', 'disk-gib-hour', 'network-hour'] as const;
+export const SKUS = ['vm-hour', 'vcpu-hour', 'memory-gib-hour', 'disk-gib-hour', 'network-hour', 'volume-gib-hour'] as const;
 export type Sku = (typeof SKUS)[number];
 
 /** Prefix of the fully-qualified FOCUS ResourceId (`vm/<uuid>`), unique across resource kinds. */
-export type ResourceKind = 'vm' | 'disk' | 'network';
+export type ResourceKind = 'vm' | 'disk' | 'network' | 'volume';
 
 export interface SkuDefinition {
   readonly sku: Sku;
@@ -26,6 +26,7 @@ export interface SkuDefinition {
 }
 
 const VM_SERVICE = { serviceName: 'Virtual Machines', serviceCategory: 'Compute', serviceSubcategory: 'Virtual Machines' } as const;
+const BLOCK_STORAGE = { serviceName: 'Block Storage', serviceCategory: 'Storage', serviceSubcategory: 'Block Storage' } as const;
 
 export const SKU_CATALOG: Readonly<Record<Sku, SkuDefinition>> = {
   'vm-hour': {
@@ -68,9 +69,7 @@ export const SKU_CATALOG: Readonly<Record<Sku, SkuDefinition>> = {
     sku: 'disk-gib-hour',
     pricingUnit: 'GiB-Hours',
     consumedUnit: 'GiB-Seconds',
-    serviceName: 'Block Storage',
-    serviceCategory: 'Storage',
-    serviceSubcategory: 'Block Storage',
+    ...BLOCK_STORAGE,
     resourceType: 'Volume',
     resourceKind: 'disk',
     skuMeter: 'Disk Allocation Time',
@@ -92,7 +91,22 @@ export const SKU_CATALOG: Readonly<Record<Sku, SkuDefinition>> = {
     unitSize: true,
     description: 'Private network while it exists',
   },
+  'volume-gib-hour': {
+    sku: 'volume-gib-hour',
+    pricingUnit: 'GiB-Hours',
+    consumedUnit: 'GiB-Seconds',
+    ...BLOCK_STORAGE,
+    resourceType: 'Volume',
+    resourceKind: 'volume',
+    skuMeter: 'Volume Allocation Time',
+    priceDetails: { DiskSpace: 1 },
+    unitSize: false,
+    description: 'Block volume capacity while the volume exists, attached or not',
+  },
 };
+
+/** Skus added after PUT /v1/prices first required every sku: a price list may leave them out (they keep the price in force). */
+export const LATER_SKUS: readonly Sku[] = ['volume-gib-hour'];
 
 export function isSku(value: unknown): value is Sku {
   return typeof value === 'string' && (SKUS as readonly string[]).includes(value);

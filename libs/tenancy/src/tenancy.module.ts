@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuditDataModule, VmsDataModule } from '@xenplane/core';
+import { AuditDataModule, VmsDataModule, VolumesDataModule } from '@xenplane/core';
 import { ApiKeyRepository } from './api-keys/api-key.repository.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { ApiKeyAuthService } from './api-keys/api-key-auth.service.js';
@@ -13,7 +13,7 @@ import { ResourceLifecycle } from './lifecycle/resource-lifecycle.service.js';
 
 /** Tenants, keys, quotas and resource lifecycles; quota corrections are audited, releases touch VMs and their NICs. */
 @Module({
-  imports: [AuditDataModule, VmsDataModule],
+  imports: [AuditDataModule, VmsDataModule, VolumesDataModule],
   providers: [
     TenantRepository,
     ApiKeyRepository,

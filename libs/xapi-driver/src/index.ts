@@ -16,5 +16,6 @@ export type { XapiWatchEvent, WatchEventsOptions } from './events/event-watcher.
 export { XapiFloat, xapiFloat, parseXapiDateTime, formatXapiDateTime, canonicalClass } from './datamodel/value-normaliser.js';
 export { decodeTaskResult } from './client/task-outcome.js';
 export { XapiStorage, addressesOf, type Handle, type VbdSpec, type GuestMetrics } from './pool/xapi-storage.js';
+export { VOLUME_VDI_KEY, type VbdOfVdi } from './pool/vdi-ops.js';
 export { importVdi, exportVdi, type VdiFormat, type ImportVdiOptions, type ExportVdiOptions } from './pool/vdi-transfer.js';
 export type { MarkedVdi, NewVdiSpec } from './pool/marked-vdis.js';

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsOptional, IsString, IsUUID, Matches, ValidateNested } from 'class-validator';
-import { BILLING_PERIOD_PATTERN, SKUS, SKU_CATALOG, type PriceVersion, type UsageTotal } from '@xenplane/accounting';
+import { BILLING_PERIOD_PATTERN, LATER_SKUS, SKUS, SKU_CATALOG, type PriceVersion, type UsageTotal } from '@xenplane/accounting';
 import { IsInstant } from '../common/instant.decorator.js';
 
 const DECIMAL = /^(0|[1-9]\d{0,9})(\.\d{1,6})?$/;
@@ -36,9 +36,12 @@ export class PutPricesDto {
   @IsOptional()
   @IsInstant()
   effectiveFrom?: string;
-  @ApiProperty({ type: [PriceItemDto], description: 'every sku exactly once' })
+  @ApiProperty({
+    type: [PriceItemDto],
+    description: `every sku exactly once (${LATER_SKUS.join(', ')} may be left out: it keeps the price in force)`,
+  })
   @IsArray()
-  @ArrayMinSize(SKUS.length)
+  @ArrayMinSize(SKUS.length - LATER_SKUS.length)
   @ArrayMaxSize(SKUS.length)
   @ValidateNested({ each: true })
   @Type(() => PriceItemDto)

@@ -1,7 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { BillingRepository, PeriodsRepository, SKUS, SKU_CATALOG, UsageEstimates, roundMoney, type Sku, type UsageScope } from '@xenplane/accounting';
+import {
+  BillingRepository,
+  LATER_SKUS,
+  PeriodsRepository,
+  SKUS,
+  SKU_CATALOG,
+  UsageEstimates,
+  roundMoney,
+  type Sku,
+  type UsageScope,
+} from '@xenplane/accounting';
 import { ConflictError, DomainError, fieldError, NotFoundError, VmRepository } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { shownPeriod } from './period-range.js';
@@ -34,7 +44,10 @@ export class BillingService {
 
   async putPrices(dto: PutPricesDto): Promise<PriceListView> {
     const skus = new Set(dto.items.map((i) => i.sku));
-    if (skus.size !== SKUS.length) throw invalid('items', `must name every sku exactly once (${SKUS.join(', ')})`);
+    const missing = SKUS.filter((s) => !skus.has(s));
+    if (skus.size !== dto.items.length || missing.some((s) => !LATER_SKUS.includes(s))) {
+      throw invalid('items', `must name every sku exactly once (${SKUS.join(', ')}; ${LATER_SKUS.join(', ')} may be left out)`);
+    }
     // `unit` is optional (API.md lists it): when given it must be the sku's pricing unit, so a typo never bills per wrong unit.
     for (const [i, item] of dto.items.entries()) {
       const expected = SKU_CATALOG[item.sku as Sku].pricingUnit;
@@ -42,7 +55,9 @@ export class BillingService {
     }
     const currency = this.currency.forPrices(dto.currency);
     const at = dto.effectiveFrom ? new Date(dto.effectiveFrom) : new Date();
-    const r = await this.ds.transaction((tx) => this.billing.addPriceVersion(tx, at, currency, dto.items));
+    const inForce = missing.length ? await this.billing.priceAt(at) : null;
+    const carried = missing.map((sku) => ({ sku, unitPrice: inForce?.items.find((i) => i.sku === sku)?.unitPrice ?? '0' }));
+    const r = await this.ds.transaction((tx) => this.billing.addPriceVersion(tx, at, currency, [...dto.items, ...carried]));
     if ('ratedThrough' in r) {
       throw new ConflictError(`hours before ${r.ratedThrough.toISOString()} are already rated; prices apply from a later time`, {
         ratedThrough: r.ratedThrough.toISOString(),

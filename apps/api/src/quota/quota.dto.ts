@@ -31,6 +31,12 @@ export class QuotaLimitsDto implements Partial<QuotaLimits> {
   @ApiPropertyOptional({ ...limitDoc(INT_MAX), description: 'SSH keypairs; null = unlimited; left out: unchanged' })
   @OptionalLimit(INT_MAX)
   keypairs?: number | null;
+  @ApiPropertyOptional({ ...limitDoc(INT_MAX), description: 'volumes; null = unlimited; left out: unchanged' })
+  @OptionalLimit(INT_MAX)
+  volumes?: number | null;
+  @ApiPropertyOptional({ ...limitDoc(BIG_MAX), description: 'GiB across all volumes; null = unlimited; left out: unchanged' })
+  @OptionalLimit(BIG_MAX)
+  volumeGiB?: number | null;
 }
 
 /** The optional `quota` of POST /v1/tenants: limits left out are unlimited. */
@@ -42,6 +48,8 @@ export class NewTenantQuotaDto implements Partial<QuotaLimits> {
   @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) networks?: number | null;
   @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) apiKeys?: number | null;
   @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) keypairs?: number | null;
+  @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) volumes?: number | null;
+  @ApiPropertyOptional(limitDoc(BIG_MAX)) @OptionalLimit(BIG_MAX) volumeGiB?: number | null;
 }
 
 export class QuotaLimitsView implements QuotaLimits {
@@ -52,6 +60,8 @@ export class QuotaLimitsView implements QuotaLimits {
   @ApiProperty({ type: 'integer', nullable: true }) networks: number | null;
   @ApiProperty({ type: 'integer', nullable: true }) apiKeys: number | null;
   @ApiProperty({ type: 'integer', nullable: true }) keypairs: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) volumes: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) volumeGiB: number | null;
 }
 
 export class QuotaAmountsView implements QuotaAmounts {
@@ -62,11 +72,14 @@ export class QuotaAmountsView implements QuotaAmounts {
   @ApiProperty({ type: 'integer' }) networks: number;
   @ApiProperty({ type: 'integer', description: 'live (unrevoked) API keys' }) apiKeys: number;
   @ApiProperty({ type: 'integer', description: 'SSH keypairs' }) keypairs: number;
+  @ApiProperty({ type: 'integer' }) volumes: number;
+  @ApiProperty({ type: 'integer', description: 'GiB across all volumes' }) volumeGiB: number;
 }
 
 export class QuotaView {
   @ApiProperty({ type: QuotaLimitsView }) limits: QuotaLimitsView;
-  @ApiProperty({ type: QuotaAmountsView, description: 'live usage: what existing VMs, networks, API keys and keypairs hold' }) used: QuotaAmountsView;
+  @ApiProperty({ type: QuotaAmountsView, description: 'live usage: what existing VMs, networks, API keys, keypairs and volumes hold' })
+  used: QuotaAmountsView;
 
   static of(this: void, q: Quota): QuotaView {
     return { limits: { ...q.limits }, used: { ...q.used } };

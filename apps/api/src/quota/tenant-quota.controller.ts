@@ -23,8 +23,8 @@ export class TenantQuotaController {
   @Put()
   @ApiOkResponse({ type: QuotaView })
   async set(@Param('id', UuidParamPipe) id: string, @Body() dto: QuotaLimitsDto): Promise<QuotaView> {
-    const { vms, vcpus, memoryMiB, diskGiB, networks, apiKeys, keypairs } = dto;
-    return QuotaView.of(await this.quota.setLimits(id, { vms, vcpus, memoryMiB, diskGiB, networks, apiKeys, keypairs }));
+    const { vms, vcpus, memoryMiB, diskGiB, networks, apiKeys, keypairs, volumes, volumeGiB } = dto;
+    return QuotaView.of(await this.quota.setLimits(id, { vms, vcpus, memoryMiB, diskGiB, networks, apiKeys, keypairs, volumes, volumeGiB }));
   }
 
   @Post('recount')

@@ -6,6 +6,7 @@ import { JOB_QUEUE, JobName } from '@xenplane/core';
 import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
 import { bootWorker } from '../testing/worker-fixture.js';
 import { VmsModule } from '../vms/vms.module.js';
+import { VolumesModule } from '../volumes/volumes.module.js';
 import { NetworksModule } from '../networks/networks.module.js';
 import { CreateNetworkHandler } from '../networks/create-network.handler.js';
 import { PowerVmHandler } from '../vms/power-vm.handler.js';
@@ -37,7 +38,15 @@ test('the VM and network modules together handle every catalogued job', async ()
 });
 
 test('booting without the networks module fails, naming the jobs left without a handler', async () => {
-  await assert.rejects(bootWorker({ env: env(), features: [VmsModule] }), { message: 'no handler for jobs: network.create, network.delete' });
+  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, VolumesModule] }), {
+    message: 'no handler for jobs: network.create, network.delete',
+  });
+});
+
+test('booting without the volumes module fails, naming its five jobs', async () => {
+  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, NetworksModule] }), {
+    message: 'no handler for jobs: volume.create, volume.attach, volume.detach, volume.resize, volume.delete',
+  });
 });
 
 @Injectable()
@@ -45,7 +54,7 @@ test('booting without the networks module fails, naming the jobs left without a 
 class SecondStartHandler {}
 
 test('two handlers for one job fail the boot', async () => {
-  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, NetworksModule], providers: [SecondStartHandler] }), {
+  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, NetworksModule, VolumesModule], providers: [SecondStartHandler] }), {
     message: 'two handlers for job vm.start',
   });
 });

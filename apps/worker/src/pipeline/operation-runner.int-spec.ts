@@ -79,7 +79,7 @@ test('a terminal failure fails the operation with its code and gives back the ha
   assert.equal(after.byId.get(vm.id), undefined, 'the half-made VM is destroyed');
   assert.equal(after.looseVdis.length, census.looseVdis.length, 'and its disks');
   const used = (await fx.get(QuotaService).get(tenantId)).used;
-  assert.deepEqual(used, { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 1, apiKeys: 0, keypairs: 0 });
+  assert.deepEqual(used, { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 1, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 });
   assert.deepEqual(await fx.get(VmNicRepository).listForVms(tenantId, [vm.id]), [], 'its address is free again');
 });
 

@@ -8,13 +8,14 @@ import { eventually, simControl } from '@xenplane/testing';
 import { NetworksModule } from '../networks/networks.module.js';
 import { startWorkerFixture, type WorkerFixture } from '../testing/worker-fixture.js';
 import { VmsModule } from '../vms/vms.module.js';
+import { VolumesModule } from '../volumes/volumes.module.js';
 import { reconcileDrift } from '../worker.metrics.js';
 import { ReconcileModule } from './reconcile.module.js';
 
 let fx: WorkerFixture;
 before(async () => {
   fx = await startWorkerFixture({
-    features: [VmsModule, NetworksModule, ReconcileModule],
+    features: [VmsModule, NetworksModule, VolumesModule, ReconcileModule],
     env: { RECONCILE_CLAIM_INTERVAL_MS: '200', RECONCILE_SWEEP_MS: '1000' },
   });
 });
@@ -78,6 +79,8 @@ test('a settled VM destroyed out of band is released: quota and addresses go bac
     networks: 1,
     apiKeys: 0,
     keypairs: 0,
+    volumes: 0,
+    volumeGiB: 0,
   });
   assert.deepEqual(await fx.get(VmNicRepository).listForVms(tenantId, [vm.id]), []);
   assert.equal(await drift('vanished'), vanished + 1);

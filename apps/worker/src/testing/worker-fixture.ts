@@ -35,6 +35,7 @@ import { OperationsProcessor } from '../pipeline/operations.processor.js';
 import { OutboxRelayService } from '../pipeline/outbox-relay.service.js';
 import { PoolSyncService } from '../pools/pool-sync.service.js';
 import { VmsModule } from '../vms/vms.module.js';
+import { VolumesModule } from '../volumes/volumes.module.js';
 import { WorkerModule } from '../worker.module.js';
 import { WorkerSeeds, type VmSpec } from './worker-seeds.js';
 
@@ -42,7 +43,7 @@ import { WorkerSeeds, type VmSpec } from './worker-seeds.js';
 const OWNERS = [OutboxRelayService, OperationSweeperService, OperationsProcessor, PoolSyncService];
 
 export interface WorkerBootOptions {
-  /** Feature modules beside the pipeline and the pools (default: the VM and network handlers only). */
+  /** Feature modules beside the pipeline and the pools (default: the VM, network and volume handlers only). */
   features?: Type[];
   /** Keep the relay, the sweeper, the queue's consumer and pool sync running (default: left out). */
   owners?: boolean;
@@ -73,7 +74,7 @@ export async function bootWorker(opts: WorkerBootOptions & { env: Record<string,
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger('worker', config.LOG_LEVEL, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   let builder = Test.createTestingModule({
-    imports: [WorkerModule.forRoot(config, logger, opts.features ?? [VmsModule, NetworksModule])],
+    imports: [WorkerModule.forRoot(config, logger, opts.features ?? [VmsModule, NetworksModule, VolumesModule])],
     providers: opts.providers ?? [],
   });
   if (!opts.owners) for (const owner of OWNERS) builder = builder.overrideProvider(owner).useValue({});

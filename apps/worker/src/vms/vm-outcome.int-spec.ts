@@ -8,6 +8,7 @@ import {
   VmBootstrapRepository,
   VmNicRepository,
   VmRepository,
+  VolumeRepository,
   createLogger,
   type OperationEntity,
   type VmEntity,
@@ -42,7 +43,16 @@ before(async () => {
     new VmNicRepository(fx.ds),
     new ImageRepository(fx.ds),
   );
-  outcome = new VmOutcomeService(fx.ds, vms, operations, fx.quota, fx.lifecycle, createLogger('worker', 'silent'), drives);
+  outcome = new VmOutcomeService(
+    fx.ds,
+    vms,
+    operations,
+    fx.quota,
+    fx.lifecycle,
+    new VolumeRepository(fx.ds),
+    createLogger('worker', 'silent'),
+    drives,
+  );
 });
 after(async () => {
   await client?.close();
@@ -52,7 +62,7 @@ after(async () => {
 
 const SIZE: VmSize = { vcpus: 1, memoryMiB: 512, diskGiB: 4 };
 const FAILURE: JobFailure = { terminal: true, code: 'no_capacity', detail: 'HOST_NOT_ENOUGH_FREE_MEMORY' };
-const ZERO = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0 };
+const ZERO = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 };
 
 /** What VmsService.create does: charge, VM row and vm.create operation in one transaction. */
 async function createVm(tenantId: string, size = SIZE): Promise<{ vm: VmEntity; op: OperationEntity }> {

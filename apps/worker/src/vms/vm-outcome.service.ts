@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { JobName, OperationRepository, VmRepository, derivedUuid, LOGGER, type VmEntity, caught } from '@xenplane/core';
+import { JobName, OperationRepository, VmRepository, VolumeRepository, derivedUuid, LOGGER, type VmEntity, caught } from '@xenplane/core';
 import { QuotaService, ResourceLifecycle } from '@xenplane/tenancy';
 import type { JobFailure } from '../pipeline/job-failure.js';
 import { ConfigDriveService } from './config-drive.service.js';
@@ -20,6 +20,7 @@ export class VmOutcomeService {
     private readonly operations: OperationRepository,
     private readonly quota: QuotaService,
     private readonly lifecycle: ResourceLifecycle,
+    private readonly volumes: VolumeRepository,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly drives: ConfigDriveService,
   ) {}
@@ -35,6 +36,7 @@ export class VmOutcomeService {
           patch: { status: 'deleted', powerState: null, hostUuid: null, errorReason: null },
           operationId: operation.id,
         });
+        await this.volumes.detachAllFromVm(tx, vm.tenantId, vm.id);
       } else if (observed!.errorReason === 'vanished') {
         await this.lifecycle.apply(tx, target, 'gone', { patch: { ...observed }, operationId: operation.id });
       } else {

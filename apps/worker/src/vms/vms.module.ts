@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { CatalogDataModule, OperationsDataModule, VmsDataModule } from '@xenplane/core';
+import { CatalogDataModule, OperationsDataModule, VmsDataModule, VolumesDataModule } from '@xenplane/core';
 import { TenancyModule } from '@xenplane/tenancy';
 import { ConfigDriveService } from './config-drive.service.js';
 import { CreateVmHandler } from './create-vm.handler.js';
@@ -10,7 +10,7 @@ import { VmOutcomeService } from './vm-outcome.service.js';
 
 /** VM jobs: one handler per kind of change, each registered with @HandlesJobs for the pipeline. */
 @Module({
-  imports: [VmsDataModule, CatalogDataModule, OperationsDataModule, TenancyModule],
+  imports: [VmsDataModule, VolumesDataModule, CatalogDataModule, OperationsDataModule, TenancyModule],
   providers: [VmOutcomeService, ConfigDriveService, CreateVmHandler, DeleteVmHandler, PowerVmHandler, ResizeVmHandler],
 })
 export class VmsModule {}

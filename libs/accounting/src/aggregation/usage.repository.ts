@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { affected, one, rows } from '@xenplane/core';
-import type { LifecycleInterval, LifecycleEvent } from '../metering/lifecycle-intervals.js';
+import type { LifecycleInterval, LifecycleEvent, MeteredKind } from '../metering/lifecycle-intervals.js';
 import { FRESH_RECORDS, RECORD_COLUMNS } from './records.sql.js';
 
 export interface NewUsageEvent {
@@ -10,7 +10,7 @@ export interface NewUsageEvent {
   tenantId: string;
   poolId: string;
   resourceId: string;
-  resourceType: 'vm' | 'network';
+  resourceType: MeteredKind;
   kind: string;
   occurredAt: Date;
   attrs: object;
@@ -18,7 +18,7 @@ export interface NewUsageEvent {
 
 export interface DirtyResource {
   resourceId: string;
-  resourceType: 'vm' | 'network';
+  resourceType: MeteredKind;
   tenantId: string;
   poolId: string;
   since: Date;

@@ -80,6 +80,25 @@ before(async () => {
         attrs: { name: `net-${t}` },
       });
     }
+    // A volume made, grown and deleted within the month (volume-gib-hour, sized by diskGiB as the trigger records it).
+    const vol = randomUUID();
+    for (const [kind, at, diskGiB] of [
+      ['created', '2026-09-05T10:15:20Z', 50],
+      ['resized', '2026-09-12T00:30:00Z', 80],
+      ['deleted', '2026-09-25T06:00:10Z', 80],
+    ] as const) {
+      events.push({
+        source: 'test',
+        sourceKey: `${vol}:${kind}`,
+        tenantId,
+        poolId: pool,
+        resourceId: vol,
+        resourceType: 'volume' as const,
+        kind,
+        occurredAt: new Date(at),
+        attrs: { name: `vol-${t}`, diskGiB },
+      });
+    }
   }
   await usage.appendEvents(ds.manager, events);
   await run();

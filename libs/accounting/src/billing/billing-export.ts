@@ -22,7 +22,7 @@ const EXPORT_SQL = `
   FROM usage_records r JOIN price_versions pv ON pv.id = r.price_version
   WHERE r.billing_period = $1::date AND ($2::uuid IS NULL OR r.tenant_id = $2::uuid)
   ORDER BY r.tenant_id, r.window_start,
-    (CASE r.sku WHEN 'disk-gib-hour' THEN 'disk' WHEN 'network-hour' THEN 'network' ELSE 'vm' END || '/' || r.resource_id::text) COLLATE "C",
+    (CASE r.sku WHEN 'disk-gib-hour' THEN 'disk' WHEN 'network-hour' THEN 'network' WHEN 'volume-gib-hour' THEN 'volume' ELSE 'vm' END || '/' || r.resource_id::text) COLLATE "C",
     r.sku COLLATE "C", (r.charge_class IS NOT NULL)`;
 
 interface ExportRow {

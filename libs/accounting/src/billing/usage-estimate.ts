@@ -4,14 +4,14 @@ import type { DataSource } from 'typeorm';
 import { rows } from '@xenplane/core';
 import { freshRecords } from '../aggregation/records.sql.js';
 import { UsageRepository } from '../aggregation/usage.repository.js';
-import { deriveLifecycleIntervals, type LifecycleInterval } from '../metering/lifecycle-intervals.js';
+import { deriveLifecycleIntervals, type LifecycleInterval, type MeteredKind } from '../metering/lifecycle-intervals.js';
 import type { UsageTotal, UsageScope } from './billing.repository.js';
 
 const HOUR = 3_600_000;
 
 interface Resource {
   resource_id: string;
-  resource_type: 'vm' | 'network';
+  resource_type: MeteredKind;
   tenant_id: string;
   pool_id: string;
 }

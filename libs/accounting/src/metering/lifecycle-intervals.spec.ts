@@ -38,3 +38,20 @@ test('a resize while running closes and reopens at the same second; a stop ends 
     ],
   );
 });
+
+test('a volume is metered as volume-gib-hour from created to deleted at its size, a grow reopening at the new size', () => {
+  const t = (h: number) => Date.parse('2026-03-01T00:00:00Z') + h * 3_600_000 + 750;
+  const got = deriveLifecycleIntervals('volume', [
+    { key: '1', kind: 'created', at: t(0), attrs: { diskGiB: 50, name: 'data' } },
+    { key: '2', kind: 'resized', at: t(5), attrs: { diskGiB: 80, name: 'data' } },
+    { key: '3', kind: 'deleted', at: t(9), attrs: {} },
+  ]);
+  const s = (h: number) => Math.floor(t(h) / 1000);
+  assert.deepEqual(
+    got.map((i) => [i.sku, i.size, i.start, i.end, i.name]),
+    [
+      ['volume-gib-hour', '50', s(0), s(5), 'data'],
+      ['volume-gib-hour', '80', s(5), s(9), 'data'],
+    ],
+  );
+});

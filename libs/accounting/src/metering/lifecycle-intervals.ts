@@ -14,6 +14,9 @@ export interface LifecycleEvent {
   attrs: { vcpus?: number; memoryMiB?: number; diskGiB?: number; name?: string };
 }
 
+/** The kinds of resource the database meters (usage_events.resource_type). */
+export type MeteredKind = 'vm' | 'network' | 'volume';
+
 export interface LifecycleInterval {
   sku: Sku;
   /** Exact decimal string: 1, vCPUs, GiB of memory (MiB/1024 is always a finite decimal) or GiB of disk. */
@@ -35,12 +38,12 @@ export function orderLifecycleEvents(events: readonly LifecycleEvent[]): Lifecyc
 }
 
 /**
- * Rules: `created` starts the disk (and a network); `running` also implies existence; `stopped` ends the running
+ * Rules: `created` starts the disk (and a network or a volume); `running` also implies existence; `stopped` ends the running
  * meters only; `resized` changes sizes, closing and reopening at the same second (half-open, so never overlapping);
  * `deleted` ends everything. Repeats (running while running, stopped while stopped) change nothing, so observations
  * from several sources may overlap freely.
  */
-export function deriveLifecycleIntervals(resourceType: 'vm' | 'network', events: readonly LifecycleEvent[]): LifecycleInterval[] {
+export function deriveLifecycleIntervals(resourceType: MeteredKind, events: readonly LifecycleEvent[]): LifecycleInterval[] {
   const out: LifecycleInterval[] = [];
   const open = new Map<Sku, { size: string; start: number; name: string }>();
   let exists = false;
@@ -54,6 +57,7 @@ export function deriveLifecycleIntervals(resourceType: 'vm' | 'network', events:
     if (e.kind === 'deleted') exists = running = false;
     const want = new Map<Sku, string>();
     if (resourceType === 'network' && exists) want.set('network-hour', '1');
+    if (resourceType === 'volume' && exists && attrs.diskGiB) want.set('volume-gib-hour', String(attrs.diskGiB));
     if (resourceType === 'vm' && exists && attrs.diskGiB) want.set('disk-gib-hour', String(attrs.diskGiB));
     if (resourceType === 'vm' && running) {
       want.set('vm-hour', '1');

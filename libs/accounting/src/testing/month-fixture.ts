@@ -48,26 +48,27 @@ const FLAVORS = [
 
 /** Two price list versions in EUR: v1 from before the month, v2 from the middle of day 15. */
 export function fixturePrices(period: BillingPeriod): PriceListVersion[] {
-  const items = (vm: string, vcpu: string, mem: string, disk: string, net: string): PriceListVersion['items'] => [
+  const items = (vm: string, vcpu: string, mem: string, disk: string, net: string, vol: string): PriceListVersion['items'] => [
     { sku: 'vm-hour', unitPrice: vm, unit: 'Hours' },
     { sku: 'vcpu-hour', unitPrice: vcpu, unit: 'Core-Hours' },
     { sku: 'memory-gib-hour', unitPrice: mem, unit: 'GiB-Hours' },
     { sku: 'disk-gib-hour', unitPrice: disk, unit: 'GiB-Hours' },
     { sku: 'network-hour', unitPrice: net, unit: 'Hours' },
+    { sku: 'volume-gib-hour', unitPrice: vol, unit: 'GiB-Hours' },
   ];
   return [
     {
       versionId: 'v1',
       effectiveFromMs: period.startMs - 40 * 24 * HOUR_MS,
       currency: 'EUR',
-      items: items('0.0125', '0.01', '0.005', '0.0002', '0.004'),
+      items: items('0.0125', '0.01', '0.005', '0.0002', '0.004', '0.00015'),
     },
     // Mid-month, and mid-hour: the 12:00 hour still uses v1, 13:00 uses v2.
     {
       versionId: 'v2',
       effectiveFromMs: period.startMs + 14 * 24 * HOUR_MS + 12 * HOUR_MS + 1_800_000,
       currency: 'EUR',
-      items: items('0.015', '0.009', '0.0045', '0.00025', '0.005'),
+      items: items('0.015', '0.009', '0.0045', '0.00025', '0.005', '0.0002'),
     },
   ];
 }
@@ -120,6 +121,14 @@ export function generateMonth(options: MonthOptions): MonthFixture {
       emit({ ...base, occurredAtMs: period.startMs + Math.floor((rnd() - 0.3) * span * 0.5) }, 'start', [['network-hour', '1']], false);
       if (n === 2) emit({ ...base, occurredAtMs: period.startMs + Math.floor((0.5 + rnd() * 0.6) * span) }, 'stop', [['network-hour', '1']], false);
     }
+    // A block volume: made, grown once, and (for every other tenant) deleted before the month ends.
+    const volumeId = fixtureId(6, t);
+    resourceNames.set(volumeId, `vol-${t}`);
+    const vol = { resourceId: volumeId, tenantId, regionId: pick([...regionNames.keys()]) };
+    emit({ ...vol, occurredAtMs: period.startMs + Math.floor(rnd() * span * 0.3) }, 'start', [['volume-gib-hour', '50']], false);
+    emit({ ...vol, occurredAtMs: period.startMs + Math.floor((0.35 + rnd() * 0.2) * span) }, 'change', [['volume-gib-hour', '80']], false);
+    if (t % 2 === 0)
+      emit({ ...vol, occurredAtMs: period.startMs + Math.floor((0.6 + rnd() * 0.3) * span) }, 'stop', [['volume-gib-hour', '80']], false);
     for (let v = 1; v <= (options.vmsPerTenant ?? 3); v += 1) {
       const vmId = fixtureId(4, t * 100 + v);
       const diskId = fixtureId(5, t * 100 + v);

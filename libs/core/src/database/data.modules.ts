@@ -18,6 +18,7 @@ import { VmNicRepository } from './repositories/vm-nic.repository.js';
 import { VmRepository } from './repositories/vm.repository.js';
 import { KeypairRepository } from './repositories/keypair.repository.js';
 import { VmBootstrapRepository } from './repositories/vm-bootstrap.repository.js';
+import { VolumeRepository, VolumeTypeRepository } from './repositories/volume.repository.js';
 
 const OPERATIONS = [OperationRepository, OutboxRepository, IdempotencyRepository, OperationLauncher];
 /** Operations, the outbox, idempotency keys, and the launcher that writes the three in the caller's transaction. */
@@ -33,6 +34,11 @@ const NETWORKS = [NetworkRepository, DataplaneRepository];
 /** Tenant networks and the data plane's view of them (bindings, hosts' OVS endpoints). */
 @Module({ providers: NETWORKS, exports: NETWORKS })
 export class NetworksDataModule {}
+
+const VOLUMES = [VolumeRepository, VolumeTypeRepository];
+/** Block volumes and the operator's volume types. */
+@Module({ providers: VOLUMES, exports: VOLUMES })
+export class VolumesDataModule {}
 
 const CATALOG = [FlavorRepository, ImageRepository];
 /** Flavors and images. */

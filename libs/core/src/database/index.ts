@@ -23,4 +23,5 @@ export * from './repositories/audit.repository.js';
 export * from './repositories/idempotency.repository.js';
 export * from './repositories/dataplane.repository.js';
 export * from './repositories/presence.repository.js';
+export * from './repositories/volume.repository.js';
 export * from './data.modules.js';

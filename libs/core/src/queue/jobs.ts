@@ -13,6 +13,11 @@ export const JobName = {
   VmResize: 'vm.resize',
   NetworkCreate: 'network.create',
   NetworkDelete: 'network.delete',
+  VolumeCreate: 'volume.create',
+  VolumeAttach: 'volume.attach',
+  VolumeDetach: 'volume.detach',
+  VolumeResize: 'volume.resize',
+  VolumeDelete: 'volume.delete',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -27,6 +32,12 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   // Network jobs share the lifecycle queue (and its relay, sweeper and retries); the processor routes them by kind.
   [JobName.NetworkCreate]: QueueName.VmLifecycle,
   [JobName.NetworkDelete]: QueueName.VmLifecycle,
+  // Volume jobs too: an attach and the VM's own saga meet on one queue and its per-pool limits.
+  [JobName.VolumeCreate]: QueueName.VmLifecycle,
+  [JobName.VolumeAttach]: QueueName.VmLifecycle,
+  [JobName.VolumeDetach]: QueueName.VmLifecycle,
+  [JobName.VolumeResize]: QueueName.VmLifecycle,
+  [JobName.VolumeDelete]: QueueName.VmLifecycle,
 };
 
 /** Id-only payload: the worker reloads everything from Postgres and re-enters the tenant context. */

@@ -15,8 +15,8 @@ after(async () => {
 
 const SIZE = { vcpus: 2, memoryMiB: 1024, diskGiB: 8 };
 // What is left once the VM is released: the network its NIC was on.
-const LEFT = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 1, apiKeys: 0, keypairs: 0 };
-const NO_DRIFT = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0 };
+const LEFT = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 1, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 };
+const NO_DRIFT = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 };
 
 async function vmWithNic(tenantId: string): Promise<string> {
   const vmId = randomUUID();

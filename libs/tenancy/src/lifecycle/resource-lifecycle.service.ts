@@ -5,13 +5,14 @@ import {
   PresenceRepository,
   VmNicRepository,
   VmRepository,
+  VolumeRepository,
   nextPresence,
   type Presence,
   type PresenceEvent,
   type PresenceKind,
   type PresencePatch,
 } from '@xenplane/core';
-import { vmFootprint } from '../quota/quota-math.js';
+import { vmFootprint, volumeFootprint } from '../quota/quota-math.js';
 import { QuotaService } from '../quota/quota.service.js';
 
 export interface LifecycleTarget {
@@ -30,7 +31,7 @@ export interface LifecycleChange {
 }
 
 /**
- * The one place a VM's or network's presence changes, and with it whether it is billed (the metering triggers read
+ * The one place a VM's, network's or volume's presence changes, and with it whether it is billed (the metering triggers read
  * the presence) and whether it holds quota and addresses (released here, in the same transaction, at most once).
  */
 @Injectable()
@@ -40,6 +41,7 @@ export class ResourceLifecycle {
     private readonly quota: QuotaService,
     private readonly vms: VmRepository,
     private readonly nics: VmNicRepository,
+    private readonly volumes: VolumeRepository,
   ) {}
 
   /** Applies `event`; returns the presence before, or null when the row is missing or not settled as asked. */
@@ -59,6 +61,11 @@ export class ResourceLifecycle {
     const ref = { resourceId: id, operationId };
     if (kind === 'network') {
       await this.quota.release(tx, tenantId, { networks: 1 }, ref);
+      return;
+    }
+    if (kind === 'volume') {
+      const volume = await this.volumes.find(tenantId, id, tx);
+      if (volume) await this.quota.release(tx, tenantId, volumeFootprint(volume), ref);
       return;
     }
     const vm = await this.vms.find(tenantId, id, tx);

@@ -55,6 +55,8 @@ describe('quota arithmetic', () => {
       networks: 0,
       apiKeys: 0,
       keypairs: 0,
+      volumes: 0,
+      volumeGiB: 0,
     });
   });
 

@@ -1,5 +1,5 @@
 /** The quota dimensions of the public contract (API.md), in the order errors report them. */
-export const QUOTA_RESOURCES = ['vms', 'vcpus', 'memoryMiB', 'diskGiB', 'networks', 'apiKeys', 'keypairs'] as const;
+export const QUOTA_RESOURCES = ['vms', 'vcpus', 'memoryMiB', 'diskGiB', 'networks', 'apiKeys', 'keypairs', 'volumes', 'volumeGiB'] as const;
 export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
 
 /** An amount per dimension: usage, a charge (positive) or a release/shrink (negative). */
@@ -21,8 +21,18 @@ export interface QuotaShortfall {
   requested: number;
 }
 
-export const UNLIMITED: QuotaLimits = { vms: null, vcpus: null, memoryMiB: null, diskGiB: null, networks: null, apiKeys: null, keypairs: null };
-export const ZERO: QuotaAmounts = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0 };
+export const UNLIMITED: QuotaLimits = {
+  vms: null,
+  vcpus: null,
+  memoryMiB: null,
+  diskGiB: null,
+  networks: null,
+  apiKeys: null,
+  keypairs: null,
+  volumes: null,
+  volumeGiB: null,
+};
+export const ZERO: QuotaAmounts = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 };
 
 /** Every dimension present and a safe integer; anything else is a programming error, not a tenant's. */
 export function normalizeDelta(delta: QuotaDelta): QuotaAmounts {
@@ -76,6 +86,11 @@ export function firstShortfall(quota: Quota, delta: QuotaAmounts): QuotaShortfal
 /** What one VM holds: allocation, so a stopped VM keeps its vCPUs, memory and disk charged (DESIGN.md). */
 export function vmFootprint(vm: { vcpus: number; memoryMiB: number; diskGiB: number }): QuotaAmounts {
   return { ...ZERO, vms: 1, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB };
+}
+
+/** What one volume holds: itself and its size (a grow is charged as the difference). */
+export function volumeFootprint(v: { sizeGiB: number }): QuotaAmounts {
+  return { ...ZERO, volumes: 1, volumeGiB: v.sizeGiB };
 }
 
 function mapAmounts(f: (r: QuotaResource) => number): QuotaAmounts {

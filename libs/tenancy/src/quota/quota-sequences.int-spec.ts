@@ -34,6 +34,8 @@ const limits = fc.record({
   networks: limit(3),
   apiKeys: limit(3),
   keypairs: limit(3),
+  volumes: limit(3),
+  volumeGiB: limit(50),
 });
 const pick = fc.nat(50);
 const command: fc.Arbitrary<Command> = fc.oneof(

@@ -135,8 +135,28 @@ describe('charge, release and recount', () => {
     await fx.ds.transaction((tx) => fx.insertVm(tx, tenantId, randomUUID(), { vcpus: 1, memoryMiB: 2048, diskGiB: 4 }, 'running'));
     const before = await metricValue('vcpus');
     const result = await fx.quota.recount(tenantId);
-    assert.deepEqual(result.drift, { vms: -1, vcpus: -3, memoryMiB: 1024, diskGiB: -4, networks: 0, apiKeys: 0, keypairs: 0 });
-    assert.deepEqual(result.quota.used, { vms: 2, vcpus: 3, memoryMiB: 2560, diskGiB: 8, networks: 0, apiKeys: 0, keypairs: 0 });
+    assert.deepEqual(result.drift, {
+      vms: -1,
+      vcpus: -3,
+      memoryMiB: 1024,
+      diskGiB: -4,
+      networks: 0,
+      apiKeys: 0,
+      keypairs: 0,
+      volumes: 0,
+      volumeGiB: 0,
+    });
+    assert.deepEqual(result.quota.used, {
+      vms: 2,
+      vcpus: 3,
+      memoryMiB: 2560,
+      diskGiB: 8,
+      networks: 0,
+      apiKeys: 0,
+      keypairs: 0,
+      volumes: 0,
+      volumeGiB: 0,
+    });
     assert.equal((await metricValue('vcpus')) - before, 3);
     assert.deepEqual(await fx.ledgerSum(tenantId), result.quota.used, 'the correction is in the ledger too');
     const audited = await fx.ds.query(`SELECT path, error_code FROM audit_log WHERE tenant_id = $1 AND route = 'quota.recount'`, [tenantId]);
@@ -162,7 +182,17 @@ describe('charge, release and recount', () => {
       await fx.quota.charge(tx, tenantId, vmFootprint(vm2), { resourceId: id2, operationId: randomUUID() });
       await fx.insertVm(tx, tenantId, id2, vm2);
     });
-    assert.deepEqual((await fx.stored(tenantId)).used, { vms: 2, vcpus: 4, memoryMiB: 384, diskGiB: 3, networks: 0, apiKeys: 0, keypairs: 0 });
+    assert.deepEqual((await fx.stored(tenantId)).used, {
+      vms: 2,
+      vcpus: 4,
+      memoryMiB: 384,
+      diskGiB: 3,
+      networks: 0,
+      apiKeys: 0,
+      keypairs: 0,
+      volumes: 0,
+      volumeGiB: 0,
+    });
     await dropRow();
     await fx.ds.transaction((tx) =>
       fx.lifecycle.apply(tx, { kind: 'vm', tenantId, id: id1 }, 'gone', { patch: { status: 'deleted' }, operationId: randomUUID() }),

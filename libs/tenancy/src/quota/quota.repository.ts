@@ -22,6 +22,8 @@ export const QUOTA_COLUMN: Record<QuotaResource, string> = {
   networks: 'networks',
   apiKeys: 'api_keys',
   keypairs: 'keypairs',
+  volumes: 'volumes',
+  volumeGiB: 'volume_gib',
 };
 const SQL_TYPE: Record<QuotaResource, string> = {
   vms: 'int',
@@ -31,6 +33,8 @@ const SQL_TYPE: Record<QuotaResource, string> = {
   networks: 'int',
   apiKeys: 'int',
   keypairs: 'int',
+  volumes: 'int',
+  volumeGiB: 'bigint',
 };
 // $2.. carry one value per dimension in QUOTA_RESOURCES order; further parameters follow them.
 const param = (r: QuotaResource) => `$${QUOTA_RESOURCES.indexOf(r) + 2}::${SQL_TYPE[r]}`;
@@ -49,6 +53,10 @@ const HELD_BY_VMS = `
 const HELD_BY_NETWORKS = `
   SELECT count(*)::int AS networks FROM networks n JOIN resource_presences p ON p.presence = n.presence
   WHERE n.tenant_id = $1 AND p.holds_quota`;
+const HELD_BY_VOLUMES = `
+  SELECT count(*)::int AS volumes, coalesce(sum(v.size_gib), 0)::bigint AS volume_gib
+  FROM volumes v JOIN resource_presences p ON p.presence = v.presence
+  WHERE v.tenant_id = $1 AND p.holds_quota`;
 
 // A key holds its quota until it is revoked.
 const HELD_BY_API_KEYS = `SELECT count(*)::int AS api_keys FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL`;
@@ -143,6 +151,7 @@ export class QuotaRepository {
     const nets = (await one<{ networks: number }>(tx, HELD_BY_NETWORKS, [tenantId]))!;
     const keys = (await one<{ api_keys: number }>(tx, HELD_BY_API_KEYS, [tenantId]))!;
     const keypairs = (await one<{ keypairs: number }>(tx, HELD_BY_KEYPAIRS, [tenantId]))!;
+    const vols = (await one<{ volumes: number; volume_gib: string }>(tx, HELD_BY_VOLUMES, [tenantId]))!;
     return {
       vms: vms.vms,
       vcpus: vms.vcpus,
@@ -151,6 +160,8 @@ export class QuotaRepository {
       networks: nets.networks,
       apiKeys: keys.api_keys,
       keypairs: keypairs.keypairs,
+      volumes: vols.volumes,
+      volumeGiB: num(vols.volume_gib),
     };
   }
 

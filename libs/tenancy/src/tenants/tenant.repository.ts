@@ -42,7 +42,7 @@ export class TenantRepository {
   }
 
   /**
-   * Soft-deletes the tenant and revokes its keys in `tx`, if it owns no live VM or network. The row lock waits for
+   * Soft-deletes the tenant and revokes its keys in `tx`, if it owns no live VM, network or volume. The row lock waits for
    * creates in flight (they share-lock the row: `lockActive`), and the count that follows sees them.
    */
   async deleteIfEmpty(tx: EntityManager, id: string): Promise<'deleted' | 'not_empty'> {
@@ -50,7 +50,8 @@ export class TenantRepository {
     const owned = await one<{ n: number }>(
       tx,
       `SELECT ((SELECT count(*) FROM vms WHERE tenant_id = $1 AND status <> 'deleted')
-       + (SELECT count(*) FROM networks WHERE tenant_id = $1 AND status <> 'deleted'))::int AS n`,
+       + (SELECT count(*) FROM networks WHERE tenant_id = $1 AND status <> 'deleted')
+       + (SELECT count(*) FROM volumes WHERE tenant_id = $1 AND status <> 'deleted'))::int AS n`,
       [id],
     );
     if (owned!.n > 0) return 'not_empty';

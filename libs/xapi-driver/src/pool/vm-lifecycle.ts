@@ -1,6 +1,7 @@
 import { XapiError, XapiTransportError, isXapiError } from '../errors/xapi-error.js';
 import type { XapiClient } from '../client/xapi-client.js';
 import { abortableSleep } from '../util/abortable-sleep.js';
+import { VOLUME_VDI_KEY } from './vdi-ops.js';
 import { isNullRef } from './xapi-refs.js';
 
 /** True for VM_BAD_POWER_STATE whose actual state (3rd param, lowercase) is `state`. */
@@ -90,6 +91,9 @@ export async function destroyVm(client: XapiClient, ref: string): Promise<void> 
     const users = await client.call<string[]>('VDI.get_VBDs', vdi).catch(ignoreGone);
     // gone already, or still plugged into another VM: not ours to delete
     if (!users || users.length > 0) continue;
+    // A block volume outlives its VM: the VM's destroy took its VBD, the VDI stays.
+    const other = await client.call<Record<string, string>>('VDI.get_other_config', vdi).catch(ignoreGone);
+    if (!other || other[VOLUME_VDI_KEY]) continue;
     await retryBusy(() => client.callAsync('VDI.destroy', vdi)).catch(ignoreGone);
   }
 }

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { XapiClient } from '../client/xapi-client.js';
 import { exportVdi, importVdi, type ExportVdiOptions, type ImportVdiOptions } from './vdi-transfer.js';
+import { destroyObject, resolveSr, vbdsOfVdi, type VbdOfVdi } from './vdi-ops.js';
 import { NULL_REF, isNullRef } from './xapi-refs.js';
 import { setMapKey } from './vm-provisioner.js';
 import { createMarkedVdi, destroyMarkedVdi, findVdisByOtherConfig, rootDiskSr, type MarkedVdi, type NewVdiSpec } from './marked-vdis.js';
@@ -131,6 +132,35 @@ export class XapiStorage {
 
   rootDiskSr(vmRef: string): Promise<string | null> {
     return rootDiskSr(this.client, vmRef);
+  }
+
+  /** The one VDI we made for `value` (a volume has one), or null. */
+  async findVdiByOtherConfig(key: string, value: string): Promise<Handle | null> {
+    const [first] = await findVdisByOtherConfig(this.client, key, value);
+    return first ? { ref: first.ref, uuid: first.uuid } : null;
+  }
+
+  /** The SR named by uuid (null: the pool's default SR) and its free bytes. */
+  resolveSr(srUuid: string | null): Promise<{ ref: string; freeBytes: number }> {
+    return resolveSr(this.client, srUuid);
+  }
+
+  /** VDI.resize: XAPI refuses it while a VBD of the VDI is plugged. */
+  async resizeVdi(vdiRef: string, bytes: number): Promise<void> {
+    await this.client.callAsync('VDI.resize', vdiRef, bytes);
+  }
+
+  async vdiSize(vdiRef: string): Promise<number> {
+    return Number(await this.client.call<number>('VDI.get_virtual_size', vdiRef));
+  }
+
+  vbdsOfVdi(vdiRef: string): Promise<VbdOfVdi[]> {
+    return vbdsOfVdi(this.client, vdiRef);
+  }
+
+  /** VBD.destroy (the VBD must be unplugged); gone already counts as done. */
+  destroyVbd(vbdRef: string): Promise<void> {
+    return destroyObject(this.client, 'VBD', vbdRef);
   }
 
   async createVbd(spec: VbdSpec): Promise<Handle> {

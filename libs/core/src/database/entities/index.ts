@@ -12,6 +12,7 @@ import { VmEntity } from './vm.entity.js';
 import { VmNicEntity } from './vm-nic.entity.js';
 import { KeypairEntity } from './keypair.entity.js';
 import { VmBootstrapEntity } from './vm-bootstrap.entity.js';
+import { VolumeEntity, VolumeTypeEntity } from './volume.entity.js';
 
 export {
   ApiKeyEntity,
@@ -28,12 +29,15 @@ export {
   VmNicEntity,
   KeypairEntity,
   VmBootstrapEntity,
+  VolumeEntity,
+  VolumeTypeEntity,
 };
 export type { ApiKeyRole } from './api-key.entity.js';
 export { VM_STATUSES, type VmStatus } from './vm.entity.js';
 export { OPERATION_STATUSES, type OperationStatus } from './operation.entity.js';
 export { NETWORK_STATUSES, type NetworkStatus } from './network.entity.js';
 export * from './catalog-item.js';
+export { VOLUME_STATUSES, type VolumeStatus } from './volume.entity.js';
 
 export const ENTITIES = [
   TenantEntity,
@@ -50,4 +54,6 @@ export const ENTITIES = [
   VmNicEntity,
   KeypairEntity,
   VmBootstrapEntity,
+  VolumeTypeEntity,
+  VolumeEntity,
 ];

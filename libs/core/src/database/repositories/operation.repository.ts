@@ -29,6 +29,14 @@ export class OperationRepository {
     return this.ds.manager.findOne(OperationEntity, { where: { tenantId, id } });
   }
 
+  /** The resource's queued or running operation, if any (uq_operations_active_resource allows one). */
+  findActive(tenantId: string, resourceId: string, q: EntityManager = this.ds.manager): Promise<OperationEntity | null> {
+    return q
+      .createQueryBuilder(OperationEntity, 'op')
+      .where("op.tenant_id = :tenantId AND op.resource_id = :resourceId AND op.status IN ('queued', 'running')", { tenantId, resourceId })
+      .getOne();
+  }
+
   list(tenantId: string, page: PageRequest, resourceId?: string, filter: ListFilter = {}): Promise<Page<OperationEntity>> {
     const qb = this.ds.manager.createQueryBuilder(OperationEntity, 'op').where('op.tenant_id = :tenantId', { tenantId });
     if (resourceId) qb.andWhere('op.resource_id = :resourceId', { resourceId });
