@@ -33,6 +33,22 @@ export default tseslint.config(
   {
     // The API talks to Postgres and Redis only: of libs/network it may use the pure address arithmetic, never the OVS parts.
     files: ['apps/api/**/*.ts'],
+    ignores: ['apps/api/src/console/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            { name: '@xenplane/network', message: 'import @xenplane/network/ipam: the API never loads the OVS parts' },
+            { name: '@xenplane/xapi-driver', message: 'only the console gateway (apps/api/src/console) opens connections towards pools' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The console gateway relays bytes to pools; it still never loads the OVS parts.
+    files: ['apps/api/src/console/**/*.ts'],
     rules: {
       'no-restricted-imports': [
         'error',

@@ -23,6 +23,7 @@ import { ImageConfigDrive1764000015002 } from './1764000015002-ImageConfigDrive.
 import { Volumes1764000017000 } from './1764000017000-Volumes.js';
 import { PoolIdentity1764000014200 } from './1764000014200-PoolIdentity.js';
 import { VmLiveMax1764000014201 } from './1764000014201-VmLiveMax.js';
+import { ConsoleSessions1764000015100 } from './1764000015100-ConsoleSessions.js';
 
 export const MIGRATIONS = [
   InitSchema1763900000000,
@@ -48,6 +49,7 @@ export const MIGRATIONS = [
   Volumes1764000017000,
   PoolIdentity1764000014200,
   VmLiveMax1764000014201,
+  ConsoleSessions1764000015100,
 ];
 
 // Any constant works; it only has to be the same for every process that migrates.

@@ -17,6 +17,7 @@ import { AuthModule } from './auth/auth.module.js';
 import { BillingModule } from './billing/billing.module.js';
 import { CatalogModule } from './catalog/catalog.module.js';
 import { CommonModule } from './common/common.module.js';
+import { ConsoleModule } from './console/console.module.js';
 import type { ApiConfig } from './config/api-env.js';
 import { NetworksModule } from './networks/networks.module.js';
 import { KeypairsModule } from './keypairs/keypairs.module.js';
@@ -27,7 +28,7 @@ import { TenantsModule } from './tenants/tenants.module.js';
 import { VmsModule } from './vms/vms.module.js';
 import { VolumesModule } from './volumes/volumes.module.js';
 
-/** The REST API: one feature module per resource; it records intent in Postgres and never calls XAPI or OVS. */
+/** The REST API: one feature module per resource; it records intent in Postgres and calls XAPI only to relay consoles. */
 @Module({})
 export class ApiModule {
   static forRoot(config: ApiConfig, logger: Logger): DynamicModule {
@@ -44,6 +45,7 @@ export class ApiModule {
         TenantsModule,
         CatalogModule,
         VmsModule,
+        ConsoleModule,
         NetworksModule,
         KeypairsModule,
         VolumesModule,

@@ -81,6 +81,7 @@ describe('audit rows', () => {
         errorCode: null,
         requestId: created.requestId,
         details: null,
+        durationMs: null,
       },
     );
     assert.ok(Math.abs(Date.parse(row.at as string) - Date.now()) < 60_000);

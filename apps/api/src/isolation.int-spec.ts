@@ -109,6 +109,7 @@ const ROUTES: Record<string, Rule> = {
   'PATCH /v1/vms/:id': { access: 'tenant', params: { id: 'vm' }, body: (f) => ({ flavorId: f.bigFlavor }) },
   'POST /v1/vms/:id/actions': { access: 'tenant', params: { id: 'vm' }, body: () => ({ action: 'stop' }) },
   'DELETE /v1/vms/:id': { access: 'tenant', params: { id: 'vm' } },
+  'POST /v1/vms/:id/console': { access: 'tenant', params: { id: 'vm' } },
   'POST /v1/networks': { access: 'tenant', body: () => ({ name: 'iso-net', cidr: '10.9.0.0/24' }) },
   'GET /v1/networks': { access: 'tenant' },
   'GET /v1/networks/:id': { access: 'tenant', params: { id: 'network' } },

@@ -13,6 +13,7 @@ export * from './redis/redis.module.js';
 export * from './http/public.decorator.js';
 export * from './http/shutdown.js';
 export * from './crypto/secret-box.js';
+export * from './crypto/pool-credentials.js';
 export * from './util/periodic-task.js';
 export * from './util/with-timeout.js';
 export * from './util/canonical-json.js';

@@ -73,6 +73,7 @@ for (const round of ['first', 'second']) {
     const ops = [...out.matchAll(/^operation [0-9a-f-]{36}: (\w+)$/gm)].map((m) => m[1]);
     assert.deepEqual(ops, Array(8).fill('succeeded'), out);
     assert.match(out, /^\{"hostname":"web-3","keys":1\}$/m, 'a VM with a keypair, user-data and a hostname');
+    assert.match(out, /^\["expiresAt","url"\]$/m, 'a console URL for the running VM');
     assert.match(out, /\{"code":"requires_stop","liveMax":\{"vcpus":4,"memoryMiB":4096\}\}/);
     assert.match(out, /\{"status":"running","vcpus":4,"memoryMiB":4096,"diskGiB":30,"liveMax":\{"vcpus":8,"memoryMiB":8192\}\}/);
     assert.match(out, /^\{"name":"web-1b","description":"front end","tags":\["env=prod","team:web"\]\}$/m, 'rename and describe: 200 at once');

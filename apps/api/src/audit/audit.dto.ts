@@ -43,7 +43,10 @@ export class AuditEntryView {
   @ApiProperty({ type: String, nullable: true, description: "the key's name (the bootstrap token's: `bootstrap`); null for SYSTEM entries" })
   apiKeyName: string | null;
   @ApiProperty({ type: String, enum: ['operator', 'admin', 'member'], nullable: true }) role: string | null;
-  @ApiProperty({ enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'SYSTEM'], description: 'SYSTEM: done by xenplane itself (e.g. a quota correction)' })
+  @ApiProperty({
+    enum: ['POST', 'PUT', 'PATCH', 'DELETE', 'SYSTEM', 'CONSOLE'],
+    description: 'SYSTEM: done by xenplane itself (e.g. a quota correction); CONSOLE: a console session, written when it closes',
+  })
   method: string;
   @ApiProperty({ example: '/v1/vms/:id/actions', description: 'the route template' }) route: string;
   @ApiProperty({ example: '/v1/vms/5f1c…/actions', description: 'the path as requested, without the query' }) path: string;
@@ -52,7 +55,7 @@ export class AuditEntryView {
   @ApiProperty({ description: 'HTTP status of the answer (499: the client went away first)' }) status: number;
   @ApiProperty({ enum: ['succeeded', 'failed', 'unknown'] }) outcome: string;
   @ApiProperty({ type: String, nullable: true, description: 'the problem code of a failed request' }) errorCode: string | null;
-  @ApiProperty({ description: 'the X-Request-Id of the request' }) requestId: string;
+  @ApiProperty({ description: 'the X-Request-Id of the request (for CONSOLE: the console session id)' }) requestId: string;
   @ApiProperty({
     type: 'object',
     additionalProperties: { type: 'string' },
@@ -60,6 +63,8 @@ export class AuditEntryView {
     description: "digests of secret fields the request carried (`userDataSha256`: the hex sha256 of a VM's user-data), never the fields",
   })
   details: Record<string, string> | null;
+  @ApiProperty({ type: Number, nullable: true, description: 'CONSOLE: how long the session was open, in milliseconds; null otherwise' })
+  durationMs: number | null;
 
   static of(this: void, a: AuditEntryEntity): AuditEntryView {
     return {
@@ -78,6 +83,7 @@ export class AuditEntryView {
       errorCode: a.errorCode,
       requestId: a.requestId,
       details: a.details ?? null,
+      durationMs: a.durationMs,
     };
   }
 }

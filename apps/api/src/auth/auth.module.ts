@@ -11,5 +11,6 @@ import { BearerStrategy } from './bearer.strategy.js';
 @Module({
   imports: [PassportModule, TenancyModule, RateLimitModule],
   providers: [BearerStrategy, AuthFailuresService, { provide: APP_GUARD, useClass: ApiAuthGuard }],
+  exports: [AuthFailuresService, RateLimitModule],
 })
 export class AuthModule {}

@@ -1,5 +1,5 @@
 // The API's own metrics (its /metrics never shows the worker's).
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { registers } from '@xenplane/core';
 
 export const httpRequestDuration = new Histogram({
@@ -27,5 +27,18 @@ export const authFailures = new Counter({
 export const auditWriteFailures = new Counter({
   name: 'xenplane_audit_write_failures_total',
   help: 'Audit rows that could not be written (the request itself was answered)',
+  registers,
+});
+
+export const consoleSessionsOpen = new Gauge({
+  name: 'xenplane_console_sessions_open',
+  help: 'Console sessions this API process is relaying now',
+  registers,
+});
+
+export const consoleConnects = new Counter({
+  name: 'xenplane_console_connects_total',
+  help: 'Console WebSocket connections by outcome (opened, or the problem code they were refused with)',
+  labelNames: ['outcome'] as const,
   registers,
 });

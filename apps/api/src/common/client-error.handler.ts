@@ -2,7 +2,7 @@ import { maxHeaderSize, STATUS_CODES, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import { requestContext, type ErrorCode } from '@xenplane/core';
-import { problem } from './problem.js';
+import { problem, type Problem } from './problem.js';
 
 // Node's parser errors (llhttp `HPE_*` codes and the server's own timeouts) and what each means to the client.
 function answerFor(code: string | undefined): [ErrorCode, string] {
@@ -27,20 +27,25 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     const [code, detail] = answerFor(err.code);
-    const answer = problem(code, detail);
-    const body = JSON.stringify(answer);
-    const status = answer.status;
-    socket.end(
-      [
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
-        'Content-Type: application/problem+json',
-        `Content-Length: ${Buffer.byteLength(body)}`,
-        'Connection: close',
-        '',
-        body,
-      ].join('\r\n'),
-    );
+    endWithProblem(socket, problem(code, detail));
   });
+}
+
+/** Answers a connection Express never saw (a parser error, a WebSocket upgrade refused) with a problem, then closes it. */
+export function endWithProblem(socket: Duplex, answer: Problem, headers: Record<string, string> = {}): void {
+  const body = JSON.stringify(answer);
+  const status = answer.status;
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+      'Content-Type: application/problem+json',
+      ...Object.entries(headers).map(([k, v]) => `${k}: ${v}`),
+      `Content-Length: ${Buffer.byteLength(body)}`,
+      'Connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
 }
 
 /** HTTP/1.1 requires a Host header (RFC 9112 §3.2); Node's own check is turned off so that the answer is a problem. */

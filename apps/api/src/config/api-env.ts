@@ -50,6 +50,22 @@ const schema = z.object({
     .min(1, 'must be at least 1 (1: no live growth)')
     .max(16, 'must be at most 16')
     .default(2),
+  // Open console sessions per VM, across all API processes (the limit is checked when a token is issued and when it is used).
+  CONSOLE_MAX_SESSIONS_PER_VM: z.coerce.number().int().min(1).max(1000).default(4),
+  // The ws:// or wss:// origin clients reach the console gateway at (behind a proxy); default: the origin the request came to.
+  CONSOLE_PUBLIC_URL: z
+    .string()
+    .trim()
+    .refine((v) => {
+      try {
+        const u = new URL(v);
+        return ['ws:', 'wss:'].includes(u.protocol) && !u.search && !u.hash && !u.username;
+      } catch {
+        return false;
+      }
+    }, 'a ws:// or wss:// URL (an origin, optionally with a path prefix), without query or credentials')
+    .transform((v) => v.replace(/\/+$/, ''))
+    .optional(),
   // What everything is billed in (ISO 4217); required once prices exist, and usage before them is metered at zero in it.
   BILLING_CURRENCY: z.string().trim().refine(isNationalCurrency, 'an ISO 4217 national currency code, e.g. EUR').optional(),
   // Who bills, in FOCUS exports (ProviderName, InvoiceIssuerName, PublisherName, ServiceProviderName, HostProviderName).

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
-import { NotFoundError, PoolRepository, SecretBox, type PoolEntity } from '@xenplane/core';
+import { NotFoundError, PoolRepository, poolCredentials, SecretBox } from '@xenplane/core';
 import { xapiCallDuration, xapiCallErrors } from '../worker.metrics.js';
 import { XapiClient, XapiError, XapiPool } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
@@ -59,7 +59,7 @@ export class XapiPoolsService implements OnApplicationShutdown {
     const row = await this.pools.find(poolId);
     if (!row) throw new NotFoundError('pool', poolId);
     const client = new XapiClient({
-      ...this.credentials(row),
+      ...poolCredentials(row, this.config, this.box, 'worker'),
       originator: 'xenplane-worker',
       callTimeoutMs: this.config.XAPI_CALL_TIMEOUT_MS,
       maxConcurrency: this.config.XAPI_MAX_CONCURRENCY,
@@ -73,14 +73,5 @@ export class XapiPoolsService implements OnApplicationShutdown {
     const entry = { client, pool: new XapiPool(client) };
     this.connections.set(poolId, entry);
     return entry;
-  }
-
-  private credentials(row: PoolEntity): { url: string; username: string; password: string; tls?: { ca?: string; fingerprint256?: string } } {
-    if (row.fromEnv) return { url: this.config.XAPI_URL, username: this.config.XAPI_USERNAME, password: this.config.XAPI_PASSWORD };
-    if (!row.passwordEnc) throw new Error(`pool ${row.id} has no stored password`);
-    if (!this.box) throw new Error('POOL_ENCRYPTION_KEY is not set on this worker, so registered pools cannot be used');
-    // The pool's own trust, checked on every connection the client opens (never process-wide NODE_EXTRA_CA_CERTS).
-    const tls = row.tlsCaPem ? { ca: row.tlsCaPem } : row.tlsFingerprint ? { fingerprint256: row.tlsFingerprint } : undefined;
-    return { url: row.url, username: row.username, password: this.box.open(row.passwordEnc), ...(tls ? { tls } : {}) };
   }
 }

@@ -1,7 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { ApiKeyRole } from './api-key.entity.js';
 
-/** One state-changing request: who (key, role, tenant), what (method, route, resource), when, and the result. */
+const msOrNull = { to: (v: number | null) => v, from: (v: string | null) => (v === null ? null : Number(v)) };
+
+/** One state-changing request or console session: who (key, role, tenant), what (method, route, resource), when, and the result. */
 @Entity({ name: 'audit_log' })
 export class AuditEntryEntity {
   @PrimaryColumn('uuid') id: string;
@@ -25,4 +27,6 @@ export class AuditEntryEntity {
   @Column('text', { name: 'request_id' }) requestId: string;
   /** Digests of secret request fields (`userDataSha256`), never the fields themselves */
   @Column('jsonb', { nullable: true }) details?: Record<string, string> | null;
+  /** How long a console session lasted (method CONSOLE); null for requests. */
+  @Column('bigint', { name: 'duration_ms', nullable: true, transformer: msOrNull }) durationMs: number | null;
 }

@@ -5,7 +5,7 @@ import { AuditEntryEntity } from '../entities/audit-entry.entity.js';
 import type { Page, PageRequest } from '../pagination.js';
 import { pageBy } from './keyset.js';
 
-export type NewAuditEntry = Omit<AuditEntryEntity, 'createdAt'>;
+export type NewAuditEntry = Omit<AuditEntryEntity, 'createdAt' | 'durationMs'> & { durationMs?: number | null };
 
 /** What the log may be narrowed to: a time window (since inclusive, until exclusive), the key that acted, the route template. */
 export interface AuditFilter {
