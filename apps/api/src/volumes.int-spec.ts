@@ -226,6 +226,19 @@ describe('/v1/volume-types', () => {
       listed.body.items.map((t: { name: string; srUuid: string }) => [t.name, t.srUuid]),
       [['ssd', srUuid]],
     );
+    await api.call('POST', '/v1/volume-types', { body: { name: 'archive', srUuid: randomUUID() } });
+    const filtered = await api.call('GET', '/v1/volume-types?name=SS&order=asc', { token: a.token });
+    assert.deepEqual(
+      filtered.body.items.map((t: { name: string }) => t.name),
+      ['ssd'],
+      'the name filter matches ignoring case',
+    );
+    const newest = await api.call('GET', '/v1/volume-types?limit=1', { token: a.token });
+    assert.deepEqual(
+      newest.body.items.map((t: { name: string }) => t.name),
+      ['archive'],
+      'newest first',
+    );
     const r = await api.call('POST', '/v1/volumes', { token: a.token, body: { name: 'fast', sizeGiB: 1, type: 'ssd' } });
     assert.equal(r.status, 202, JSON.stringify(r.body));
     assert.equal(r.body.volume.typeId, made.body.id);

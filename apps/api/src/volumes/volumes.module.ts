@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { OperationsDataModule, PoolsDataModule, VmsDataModule, VolumesDataModule } from '@xenplane/core';
 import { TenancyModule } from '@xenplane/tenancy';
 import { VolumeTypesController } from './volume-types.controller.js';
+import { VolumeTypesService } from './volume-types.service.js';
 import { VolumesController } from './volumes.controller.js';
 import { VolumesService } from './volumes.service.js';
 
@@ -9,6 +10,6 @@ import { VolumesService } from './volumes.service.js';
 @Module({
   imports: [VolumesDataModule, VmsDataModule, PoolsDataModule, OperationsDataModule, TenancyModule],
   controllers: [VolumesController, VolumeTypesController],
-  providers: [VolumesService],
+  providers: [VolumesService, VolumeTypesService],
 })
 export class VolumesModule {}

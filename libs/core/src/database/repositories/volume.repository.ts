@@ -79,7 +79,7 @@ export class VolumeTypeRepository {
       .getOne();
   }
 
-  list(page: PageRequest): Promise<Page<VolumeTypeEntity>> {
-    return pageBy(this.ds.manager.createQueryBuilder(VolumeTypeEntity, 't'), 't', page);
+  list(page: PageRequest, filter: ListFilter = {}): Promise<Page<VolumeTypeEntity>> {
+    return pageBy(filterBy(this.ds.manager.createQueryBuilder(VolumeTypeEntity, 't'), 't', filter, { statusColumn: null }), 't', page);
   }
 }
