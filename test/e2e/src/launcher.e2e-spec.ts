@@ -5,7 +5,16 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createTestDatabase, eventually, freePort, repoRoot, startProcess, testRedisPrefix, type TestDatabase } from '@xenplane/testing';
+import {
+  TEST_USER_DATA_KEY,
+  createTestDatabase,
+  eventually,
+  freePort,
+  repoRoot,
+  startProcess,
+  testRedisPrefix,
+  type TestDatabase,
+} from '@xenplane/testing';
 import { readCompose } from './deploy/compose-replay.js';
 
 const dbs: TestDatabase[] = [];
@@ -122,7 +131,10 @@ test(
 );
 
 test('docker-compose.yml publishes nothing beyond this machine, and gives the worker its whole shutdown grace', () => {
-  const services = readCompose(join(repoRoot, 'docker-compose.yml'), { BOOTSTRAP_OPERATOR_TOKEN: 'compose-check-token-0123456789' });
+  const services = readCompose(join(repoRoot, 'docker-compose.yml'), {
+    BOOTSTRAP_OPERATOR_TOKEN: 'compose-check-token-0123456789',
+    USER_DATA_KEY: TEST_USER_DATA_KEY,
+  });
   for (const s of services) for (const p of s.ports) assert.match(p, /^127\.0\.0\.1:/, `${s.name} publishes ${p} on every interface`);
   const worker = services.find((s) => s.name === 'worker')!;
   const grace = Number(worker.environment.SHUTDOWN_GRACE_MS ?? 120_000);
