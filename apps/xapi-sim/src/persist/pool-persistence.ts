@@ -43,8 +43,8 @@ export class PoolPersistence {
   }
 
   private mark(cls: string, ref: string): void {
-    if (notPersisted.has(cls)) return;
-    this.dirty.set(`${cls}\u0000${ref}`, [cls, ref]);
+    // A change of a class not kept (sessions, tasks) still moves the generation: the next flush must say it is on disk.
+    if (!notPersisted.has(cls)) this.dirty.set(`${cls}\u0000${ref}`, [cls, ref]);
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.enqueue(() => this.flush());
@@ -61,7 +61,11 @@ export class PoolPersistence {
 
   // The latest state of every object changed since the last flush, in one append.
   private async flush(): Promise<void> {
-    if (this.dirty.size === 0) return;
+    if (this.dirty.size === 0) {
+      // Nothing kept changed since the last append: the files already hold the pool as of this generation.
+      this.persistedGeneration = this.sim.meta().generation;
+      return;
+    }
     const batch = this.dirty;
     this.dirty = new Map();
     const lines: JournalLine[] = [];
