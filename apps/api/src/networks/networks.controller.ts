@@ -3,6 +3,7 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nes
 import type { Response } from 'express';
 import { NETWORK_STATUSES, type OperationEntity } from '@xenplane/core';
 import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
+import { withOperationLocation } from '../common/accepted.js';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { listFilter, TenantFilteredQuery } from '../common/list-query.dto.js';
@@ -18,8 +19,7 @@ import { ApiDoc } from '../common/api-errors.decorator.js';
 class NetworkListQuery extends TenantFilteredQuery(NETWORK_STATUSES, { named: true, hidden: ['deleted'] }) {}
 
 function accepted(p: Principal, res: Response, r: { network: ShownNetwork; operation: OperationEntity }): NetworkAcceptedView {
-  res.setHeader('Location', `/v1/operations/${r.operation.id}`);
-  return { network: NetworkView.of(r.network, isOperator(p)), operation: OperationView.of(r.operation) };
+  return withOperationLocation(res, r.operation, { network: NetworkView.of(r.network, isOperator(p)), operation: OperationView.of(r.operation) });
 }
 
 @ApiTags('networks')

@@ -3,6 +3,7 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nes
 import type { Response } from 'express';
 import { VM_STATUSES, type OperationEntity } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
+import { withOperationLocation } from '../common/accepted.js';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { listFilter, TenantFilteredQuery } from '../common/list-query.dto.js';
@@ -18,8 +19,7 @@ import { ApiDoc } from '../common/api-errors.decorator.js';
 class VmListQuery extends TenantFilteredQuery(VM_STATUSES, { named: true, hidden: ['deleted'] }) {}
 
 function accepted(res: Response, r: { vm: VmWithNics; operation: OperationEntity }): VmAcceptedView {
-  res.setHeader('Location', `/v1/operations/${r.operation.id}`);
-  return { vm: VmView.of(r.vm), operation: OperationView.of(r.operation) };
+  return withOperationLocation(res, r.operation, { vm: VmView.of(r.vm), operation: OperationView.of(r.operation) });
 }
 
 @ApiTags('vms')

@@ -3,6 +3,7 @@ import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nes
 import type { Response } from 'express';
 import { VOLUME_STATUSES } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
+import { withOperationLocation } from '../common/accepted.js';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { TenantFilteredQuery, listFilter } from '../common/list-query.dto.js';
@@ -15,8 +16,7 @@ import { VolumesService, type Accepted } from './volumes.service.js';
 import { ApiDoc } from '../common/api-errors.decorator.js';
 
 function accepted(res: Response, r: Accepted): VolumeAcceptedView {
-  res.setHeader('Location', `/v1/operations/${r.operation.id}`);
-  return { volume: VolumeView.of(r.volume), operation: OperationView.of(r.operation) };
+  return withOperationLocation(res, r.operation, { volume: VolumeView.of(r.volume), operation: OperationView.of(r.operation) });
 }
 
 class VolumeListQuery extends TenantFilteredQuery(VOLUME_STATUSES, { named: true, hidden: ['deleted'] }) {}
