@@ -40,6 +40,8 @@ export class PoolRepository {
 
   /** The pool named by XAPI_* at start; created or updated in place so restarts keep its id. */
   async upsertFromEnv(tx: EntityManager, url: string, username: string): Promise<PoolEntity> {
+    // API and worker processes start together: without this, a racing insert trips uq_pools_name, which ON CONFLICT does not arbitrate.
+    await rows(tx, `SELECT pg_advisory_xact_lock(hashtext('xenplane:pool-from-env'))`);
     const row = await one<{ id: string }>(
       tx,
       `INSERT INTO pools (id, name, url, username, from_env) VALUES ($1, 'default', $2, $3, true)
