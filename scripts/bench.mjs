@@ -1,5 +1,6 @@
 // `npm run bench`: runs every compiled `*.bench.js` in its own process and prints one table of ratios.
-// A bench file prints JSON lines {"bench": name, "metric": ..., "value": n, "unit": ..., "baseline"?: n, "ratio"?: n}.
+// A bench file prints JSON lines {"bench": name, "metric": ..., "value": n, "unit": ..., "baseline"?: n, "ratio"?: n,
+// "goal"?: "<=0.3" | ">=0.5" | "<256"}; a goal is held against the ratio, or against the value when there is no ratio.
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -51,7 +52,29 @@ for (const file of files) {
 }
 
 const fmt = (n) => (n === undefined ? '' : Math.abs(n) >= 100 ? n.toFixed(0) : n.toPrecision(3));
-console.log('| bench | metric | value | unit | baseline | ratio |');
-console.log('| --- | --- | ---: | --- | ---: | ---: |');
-for (const r of rows) console.log(`| ${r.bench} | ${r.metric} | ${fmt(r.value)} | ${r.unit ?? ''} | ${fmt(r.baseline)} | ${fmt(r.ratio)} |`);
+
+/** 'held', 'missed', or '' without a goal; a goal that does not parse is a bench bug, shown as such. */
+function verdict(r) {
+  if (!r.goal) return '';
+  const m = /^(<=|>=|<|>)\s*(-?\d+(?:\.\d+)?)$/.exec(r.goal);
+  const x = r.ratio ?? r.value;
+  if (!m || typeof x !== 'number') return `bad goal ${r.goal}`;
+  const g = Number(m[2]);
+  const ok = { '<=': x <= g, '>=': x >= g, '<': x < g, '>': x > g }[m[1]];
+  return ok ? 'held' : 'missed';
+}
+
+console.log('| bench | metric | value | unit | baseline | ratio | goal | held? |');
+console.log('| --- | --- | ---: | --- | ---: | ---: | --- | --- |');
+for (const r of rows) {
+  const goal = r.goal ? `${r.ratio === undefined ? 'value ' : ''}${r.goal}` : '';
+  console.log(`| ${r.bench} | ${r.metric} | ${fmt(r.value)} | ${r.unit ?? ''} | ${fmt(r.baseline)} | ${fmt(r.ratio)} | ${goal} | ${verdict(r)} |`);
+}
+const judged = rows.filter((r) => r.goal);
+const missed = judged.filter((r) => verdict(r) !== 'held');
+console.log('');
+console.log(
+  `goals held: ${judged.length - missed.length} of ${judged.length}${missed.length ? `; missed: ${missed.map((r) => `${r.bench}: ${r.metric}`).join('; ')}` : ''}`,
+);
+// A missed goal is a finding, not a failure: only a bench that crashed fails the run.
 process.exit(failed ? 1 : 0);

@@ -52,11 +52,14 @@ if (!env.USER_DATA_KEY) {
   env.USER_DATA_KEY = readFileSync(keyFile, 'utf8').trim();
 }
 
+// The V8 flags every process runs with, here as in the Dockerfile and docker-compose.yml (docs/ARCHITECTURE.md, "Memory").
+const nodeFlags = JSON.parse(readFileSync(join(root, 'scripts', 'node-flags.json'), 'utf8'));
+
 const children = [];
 let stopping = false;
 
 function run(name, entry, extraEnv = {}) {
-  const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+  const child = spawn(process.execPath, [...nodeFlags, entry], {
     cwd: root,
     env: { ...env, ...extraEnv },
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -86,7 +89,7 @@ process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
 const migrated = await new Promise((resolve) => {
-  const m = spawn(process.execPath, ['migrations/dist/migrate.cli.js'], { cwd: root, env, stdio: 'inherit' });
+  const m = spawn(process.execPath, [...nodeFlags, 'migrations/dist/migrate.cli.js'], { cwd: root, env, stdio: 'inherit' });
   m.on('exit', (code) => resolve(code === 0));
 });
 if (!migrated) process.exit(1);

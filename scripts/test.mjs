@@ -1,4 +1,4 @@
-// Runs the compiled test files with node's test runner: `node scripts/test.mjs [unit|int|e2e] [name-filter]`.
+// Runs the compiled test files with node's test runner: `node scripts/test.mjs [unit|int|e2e] [name-filter ...]` (any filter matches).
 import { spawn } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -6,9 +6,9 @@ import net from 'node:net';
 
 const root = new URL('..', import.meta.url).pathname;
 const kinds = { unit: /\.spec\.js$/, int: /\.int-spec\.js$/, e2e: /\.e2e-spec\.js$/ };
-const [kindArg, filter] = process.argv.slice(2);
+const [kindArg, ...rest] = process.argv.slice(2);
 const wanted = kindArg && kinds[kindArg] ? [kinds[kindArg]] : Object.values(kinds);
-const nameFilter = kindArg && !kinds[kindArg] ? kindArg : filter;
+const nameFilters = kindArg && !kinds[kindArg] ? [kindArg, ...rest] : rest;
 
 function walk(dir, out) {
   for (const name of readdirSync(dir)) {
@@ -22,7 +22,7 @@ function walk(dir, out) {
 
 const files = ['apps', 'libs', 'migrations', 'test']
   .flatMap((d) => walk(join(root, d), []))
-  .filter((f) => !nameFilter || f.includes(nameFilter))
+  .filter((f) => nameFilters.length === 0 || nameFilters.some((n) => f.includes(n)))
   .sort();
 if (files.length === 0) {
   console.error('no test files found (did `npm run build` run?)');

@@ -24,6 +24,18 @@ import { Volumes1764000017000 } from './1764000017000-Volumes.js';
 import { PoolIdentity1764000014200 } from './1764000014200-PoolIdentity.js';
 import { VmLiveMax1764000014201 } from './1764000014201-VmLiveMax.js';
 import { ConsoleSessions1764000015100 } from './1764000015100-ConsoleSessions.js';
+import { Placement1764000026000 } from './1764000026000-Placement.js';
+import { HostFailure1764000028000 } from './1764000028000-HostFailure.js';
+import { VmNicIds1764000021000 } from './1764000021000-VmNicIds.js';
+import { Snapshots1764000024000 } from './1764000024000-Snapshots.js';
+import { GuestHotplug1764000024001 } from './1764000024001-GuestHotplug.js';
+import { RoundHalfEvenInline1764000032000 } from './1764000032000-RoundHalfEvenInline.js';
+import { WebhookSecretSealed1764000035000 } from './1764000035000-WebhookSecretSealed.js';
+import { ProviderNetworks1764000022000 } from './1764000022000-ProviderNetworks.js';
+import { SecurityGroups1764000023000 } from './1764000023000-SecurityGroups.js';
+import { TenantImages1764000025000 } from './1764000025000-TenantImages.js';
+import { Events1764000029000 } from './1764000029000-Events.js';
+import { WebSessions1764000030000 } from './1764000030000-WebSessions.js';
 
 export const MIGRATIONS = [
   InitSchema1763900000000,
@@ -50,6 +62,18 @@ export const MIGRATIONS = [
   PoolIdentity1764000014200,
   VmLiveMax1764000014201,
   ConsoleSessions1764000015100,
+  Placement1764000026000,
+  VmNicIds1764000021000,
+  Snapshots1764000024000,
+  GuestHotplug1764000024001,
+  ProviderNetworks1764000022000,
+  SecurityGroups1764000023000,
+  TenantImages1764000025000,
+  HostFailure1764000028000,
+  Events1764000029000,
+  WebSessions1764000030000,
+  RoundHalfEvenInline1764000032000,
+  WebhookSecretSealed1764000035000,
 ];
 
 // Any constant works; it only has to be the same for every process that migrates.

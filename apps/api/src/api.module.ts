@@ -20,13 +20,19 @@ import { CommonModule } from './common/common.module.js';
 import { ConsoleModule } from './console/console.module.js';
 import type { ApiConfig } from './config/api-env.js';
 import { NetworksModule } from './networks/networks.module.js';
+import { ProviderNetworksModule } from './provider-networks/provider-networks.module.js';
 import { KeypairsModule } from './keypairs/keypairs.module.js';
+import { SecurityGroupsModule } from './security-groups/security-groups.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { PoolsModule } from './pools/pools.module.js';
 import { QuotaModule } from './quota/quota.module.js';
 import { TenantsModule } from './tenants/tenants.module.js';
 import { VmsModule } from './vms/vms.module.js';
 import { VolumesModule } from './volumes/volumes.module.js';
+import { ServerGroupsModule } from './server-groups/server-groups.module.js';
+import { SnapshotsModule } from './snapshots/snapshots.module.js';
+import { EventsModule } from './events/events.module.js';
+import { SessionsModule } from './sessions/sessions.module.js';
 
 /** The REST API: one feature module per resource; it records intent in Postgres and calls XAPI only to relay consoles. */
 @Module({})
@@ -47,12 +53,18 @@ export class ApiModule {
         VmsModule,
         ConsoleModule,
         NetworksModule,
+        ProviderNetworksModule,
         KeypairsModule,
+        SecurityGroupsModule,
         VolumesModule,
+        ServerGroupsModule,
+        SnapshotsModule,
         OperationsModule,
         PoolsModule,
         QuotaModule,
         BillingModule,
+        EventsModule,
+        SessionsModule,
       ],
       controllers: [HealthController],
       providers: [

@@ -14,6 +14,7 @@ import { jsonBodyMiddleware } from './common/json-body.middleware.js';
 import { requestContextMiddleware } from './common/request-context.middleware.js';
 import { createValidationPipe } from './common/validation.pipe.js';
 import type { ApiConfig } from './config/api-env.js';
+import { serveWebUi } from './web-ui/web-ui.js';
 
 /** Builds the API application (not yet listening): the same wiring for `main.ts` and the tests. */
 export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{ app: NestExpressApplication; openapi: OpenAPIObject }> {
@@ -29,6 +30,7 @@ export async function createApiApp(config: ApiConfig, logger: Logger): Promise<{
   app.use(requestContextMiddleware);
   app.use(hostHeaderMiddleware);
   app.use(jsonBodyMiddleware);
+  serveWebUi(app, config.WEB_UI_DIR);
   app.useGlobalPipes(createValidationPipe());
 
   const openapi = finishDocument(

@@ -35,6 +35,12 @@ const UNLIMITED = {
   keypairs: null,
   volumes: null,
   volumeGiB: null,
+  snapshots: null,
+  snapshotGiB: null,
+  publicIps: null,
+  securityGroups: null,
+  securityGroupRules: null,
+  imageGiB: null,
 };
 
 async function tenant(name: string, quota?: Record<string, number | null>) {
@@ -57,7 +63,23 @@ async function ledger(tenantId: string): Promise<{ charges: number; vmRows: numb
   return rows[0];
 }
 
-const ZERO_DRIFT = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 };
+const ZERO_DRIFT = {
+  vms: 0,
+  vcpus: 0,
+  memoryMiB: 0,
+  diskGiB: 0,
+  networks: 0,
+  apiKeys: 0,
+  keypairs: 0,
+  volumes: 0,
+  volumeGiB: 0,
+  snapshots: 0,
+  snapshotGiB: 0,
+  publicIps: 0,
+  securityGroups: 0,
+  securityGroupRules: 0,
+  imageGiB: 0,
+};
 // Each test tenant holds the one admin key tenant() made.
 const ONE_KEY = { ...ZERO_DRIFT, apiKeys: 1, keypairs: 0 };
 
@@ -79,6 +101,12 @@ describe('quota routes', () => {
       keypairs: 0,
       volumes: 0,
       volumeGiB: 0,
+      snapshots: 0,
+      snapshotGiB: 0,
+      publicIps: 0,
+      securityGroups: 0,
+      securityGroupRules: 0,
+      imageGiB: 0,
     });
     assert.deepEqual((await api.call('GET', `/v1/quota?tenantId=${t.id}`)).body, mine.body, 'an operator names the tenant');
     const put = await api.call('PUT', `/v1/tenants/${t.id}/quota`, { body: { ...UNLIMITED, vcpus: 1, diskGiB: 0 } });
@@ -150,6 +178,12 @@ describe('concurrent creates never exceed the quota', () => {
       keypairs: 0,
       volumes: 0,
       volumeGiB: 0,
+      snapshots: 0,
+      snapshotGiB: 0,
+      publicIps: 0,
+      securityGroups: 0,
+      securityGroupRules: 0,
+      imageGiB: 0,
     });
     assert.deepEqual(await ledger(t.id), { charges: 50, vmRows: 50 }, 'refused requests left no VM and no ledger row');
     assert.deepEqual((await api.call('POST', `/v1/tenants/${t.id}/quota/recount`)).body.drift, ZERO_DRIFT);

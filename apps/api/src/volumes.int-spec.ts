@@ -155,6 +155,21 @@ describe('attach, detach, grow and delete', () => {
     assert.deepEqual([toDeleting.status, toDeleting.body.code], [409, 'invalid_state']);
   });
 
+  test('attach to a running VM whose guest cannot hot-plug (as the watcher recorded it) is 409 requires_stop; unknown or stopped, 202', async () => {
+    const a = await tenant('vol-hotplug');
+    const [vmId, first, second] = [await vm(a.token, 'running'), await volume(a.token), await volume(a.token)];
+    await db.query(`UPDATE vms SET hotplug_vbd = false WHERE id = $1`, [vmId]);
+    const refused = await act(a.token, first, { action: 'attach', vmId });
+    assert.deepEqual([refused.status, refused.body.code], [409, 'requires_stop']);
+    assert.equal((await api.call('GET', `/v1/volumes/${first}`, { token: a.token })).body.status, 'available', 'nothing changed');
+    await db.query(`UPDATE vms SET status = 'stopped' WHERE id = $1`, [vmId]);
+    const stopped = await act(a.token, first, { action: 'attach', vmId });
+    assert.equal(stopped.status, 202, JSON.stringify(stopped.body));
+    await done(stopped.body.operation.id);
+    await db.query(`UPDATE vms SET status = 'running', hotplug_vbd = NULL WHERE id = $1`, [vmId]);
+    assert.equal((await act(a.token, second, { action: 'attach', vmId })).status, 202, 'unknown: the worker decides');
+  });
+
   test('grow: shrink or same size is 422 volume_shrink; attached to a running VM 409 detach_required; stopped or detached 202, charged', async () => {
     const a = await tenant('vol-grow', { volumeGiB: 100 });
     const vol = await volume(a.token, 10);

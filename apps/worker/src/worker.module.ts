@@ -20,8 +20,12 @@ import { outboxPending, queueDepth } from './worker.metrics.js';
 import type { WorkerConfig } from './config/worker-env.js';
 import { DataplaneModule } from './dataplane/dataplane.module.js';
 import { HousekeepingModule } from './housekeeping/housekeeping.module.js';
+import { FleetModule } from './fleet/fleet.module.js';
 import { NetworksModule } from './networks/networks.module.js';
+import { ProviderNetworksModule } from './provider-networks/provider-networks.module.js';
 import { VolumesModule } from './volumes/volumes.module.js';
+import { SnapshotsModule } from './snapshots/snapshots.module.js';
+import { ImagesModule } from './images/images.module.js';
 import { JobEnqueuer } from './pipeline/job-enqueuer.js';
 import { PipelineModule } from './pipeline/pipeline.module.js';
 import { PoolsModule } from './pools/pools.module.js';
@@ -31,6 +35,7 @@ import { ReconcileModule } from './reconcile/reconcile.module.js';
 import { UsageModule } from './usage/usage.module.js';
 import { VmsModule } from './vms/vms.module.js';
 import { WorkerContextModule } from './worker-context.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /** Samples queue depth and outbox backlog right before each /metrics scrape. */
 @Injectable()
@@ -54,12 +59,17 @@ export const WORKER_DB_POOL_SIZE = 10;
 export const WORKER_FEATURES: Type[] = [
   VmsModule,
   NetworksModule,
+  ProviderNetworksModule,
   VolumesModule,
+  SnapshotsModule,
+  ImagesModule,
   ReconcileModule,
   DataplaneModule,
   UsageModule,
   QuotaModule,
   HousekeepingModule,
+  FleetModule,
+  WebhooksModule,
 ];
 
 /** The worker: the operation pipeline and its handlers by feature, plus the per-pool and per-host owners. */

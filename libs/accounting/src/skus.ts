@@ -1,9 +1,18 @@
 /** The metered SKUs (API.md /v1/prices) and how each maps to a FOCUS row (accounting.md §3.4). */
-export const SKUS = ['vm-hour', 'vcpu-hour', 'memory-gib-hour', 'disk-gib-hour', 'network-hour', 'volume-gib-hour'] as const;
+export const SKUS = [
+  'vm-hour',
+  'vcpu-hour',
+  'memory-gib-hour',
+  'disk-gib-hour',
+  'network-hour',
+  'volume-gib-hour',
+  'snapshot-gib-hour',
+  'public-ip-hour',
+] as const;
 export type Sku = (typeof SKUS)[number];
 
 /** Prefix of the fully-qualified FOCUS ResourceId (`vm/<uuid>`), unique across resource kinds. */
-export type ResourceKind = 'vm' | 'disk' | 'network' | 'volume';
+export type ResourceKind = 'vm' | 'disk' | 'network' | 'volume' | 'snapshot' | 'public-ip';
 
 export interface SkuDefinition {
   readonly sku: Sku;
@@ -103,10 +112,36 @@ export const SKU_CATALOG: Readonly<Record<Sku, SkuDefinition>> = {
     unitSize: false,
     description: 'Block volume capacity while the volume exists, attached or not',
   },
+  'snapshot-gib-hour': {
+    sku: 'snapshot-gib-hour',
+    pricingUnit: 'GiB-Hours',
+    consumedUnit: 'GiB-Seconds',
+    ...BLOCK_STORAGE,
+    resourceType: 'Snapshot',
+    resourceKind: 'snapshot',
+    skuMeter: 'Snapshot Retention Time',
+    priceDetails: { DiskSpace: 1 },
+    unitSize: false,
+    description: 'Snapshot of a virtual machine or volume, at the size of the disks it copies, while it is kept',
+  },
+  'public-ip-hour': {
+    sku: 'public-ip-hour',
+    pricingUnit: 'Hours',
+    consumedUnit: 'Seconds',
+    serviceName: 'Public IP Addresses',
+    serviceCategory: 'Networking',
+    serviceSubcategory: 'Network Connectivity',
+    resourceType: 'Public IP Address',
+    resourceKind: 'public-ip',
+    skuMeter: 'Address Holding Time',
+    priceDetails: null,
+    unitSize: true,
+    description: 'Provider network address while the tenant holds it',
+  },
 };
 
 /** Skus added after PUT /v1/prices first required every sku: a price list may leave them out (they keep the price in force). */
-export const LATER_SKUS: readonly Sku[] = ['volume-gib-hour'];
+export const LATER_SKUS: readonly Sku[] = ['volume-gib-hour', 'snapshot-gib-hour', 'public-ip-hour'];
 
 export function isSku(value: unknown): value is Sku {
   return typeof value === 'string' && (SKUS as readonly string[]).includes(value);

@@ -10,10 +10,11 @@ const MIB = 1024 * 1024;
 
 /**
  * The content as an ISO9660 image (Joliet and Rock Ridge, so names keep their case and dashes) made by Debian's
- * genisoimage (a tenth of xorriso's start-up time, inside every VM create), padded with zeros to whole MiB: the size
- * a VDI is created with and the byte count /import_raw_vdi is sent.
+ * genisoimage (a tenth of xorriso's start-up time, inside every VM create): the image's own bytes, and `size`, those
+ * rounded up to whole MiB, the size its VDI is created with (only the image is uploaded: a new VDI reads as zeros,
+ * and an ISO reader never looks past the volume it describes).
  */
-export async function buildIsoImage(content: DriveContent): Promise<Buffer> {
+export async function buildIsoImage(content: DriveContent): Promise<{ image: Buffer; size: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'xenplane-drive-'));
   try {
     const root = join(dir, 'root');
@@ -26,10 +27,8 @@ export async function buildIsoImage(content: DriveContent): Promise<Buffer> {
     await run('genisoimage', ['-quiet', '-volid', content.label, '-joliet', '-rock', '-output', out, root]).catch((e: Error) => {
       throw new Error(`genisoimage could not build the config drive (is Debian's genisoimage installed?): ${e.message}`);
     });
-    const iso = await readFile(out);
-    const padded = Buffer.alloc(Math.ceil(iso.length / MIB) * MIB);
-    iso.copy(padded);
-    return padded;
+    const image = await readFile(out);
+    return { image, size: Math.ceil(image.length / MIB) * MIB };
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -50,3 +50,14 @@ export function hostAddress(subnet: Subnet, index: number): string {
   if (!Number.isInteger(index) || index < 0 || index >= subnet.capacity) throw new RangeError(`index ${index} outside the subnet`);
   return intToIp(subnet.network + 2 + index);
 }
+
+/** Parses any IPv4 CIDR (`/0` to `/32`, e.g. a security-group peer); the address must be the network address. */
+export function parseIpv4Cidr(cidr: string): { network: number; prefix: number } {
+  const [ip, p, extra] = cidr.split('/');
+  if (!ip || p === undefined || extra !== undefined || !/^\d{1,2}$/.test(p) || Number(p) > 32) throw new RangeError(`${cidr} is not an IPv4 CIDR`);
+  const prefix = Number(p);
+  const addr = ipToInt(ip);
+  const network = (addr & mask(prefix)) >>> 0;
+  if (network !== addr) throw new RangeError(`${cidr}: host bits are set (did you mean ${intToIp(network)}/${prefix}?)`);
+  return { network, prefix };
+}

@@ -12,3 +12,4 @@ export * from './quota/quota.repository.js';
 export * from './quota/quota-math.js';
 export * from './quota/quota.errors.js';
 export * from './lifecycle/resource-lifecycle.service.js';
+export * from './web-sessions/web-sessions.service.js';

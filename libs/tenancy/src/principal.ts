@@ -9,6 +9,8 @@ export interface Principal {
   tenantId: string | null;
   /** The key's tenant is suspended: it may read, but every change is 403 tenant_suspended. */
   tenantSuspended?: boolean;
+  /** Set when the request came with a web session cookie instead of a bearer key (unsafe methods then need the CSRF header). */
+  sessionId?: string;
 }
 
 export function isOperator(p: Principal): boolean {

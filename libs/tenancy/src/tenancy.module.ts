@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { AuditDataModule, VmsDataModule, VolumesDataModule } from '@xenplane/core';
+import { AuditDataModule, CatalogDataModule, VmsDataModule, VolumesDataModule } from '@xenplane/core';
 import { ApiKeyRepository } from './api-keys/api-key.repository.js';
 import { ApiKeysService } from './api-keys/api-keys.service.js';
 import { ApiKeyAuthService } from './api-keys/api-key-auth.service.js';
@@ -10,10 +10,12 @@ import { TenantAccessService } from './tenants/tenant-access.service.js';
 import { QuotaRepository } from './quota/quota.repository.js';
 import { QuotaService } from './quota/quota.service.js';
 import { ResourceLifecycle } from './lifecycle/resource-lifecycle.service.js';
+import { WebSessionRepository } from './web-sessions/web-session.repository.js';
+import { WebSessionsService } from './web-sessions/web-sessions.service.js';
 
 /** Tenants, keys, quotas and resource lifecycles; quota corrections are audited, releases touch VMs and their NICs. */
 @Module({
-  imports: [AuditDataModule, VmsDataModule, VolumesDataModule],
+  imports: [AuditDataModule, VmsDataModule, VolumesDataModule, CatalogDataModule],
   providers: [
     TenantRepository,
     ApiKeyRepository,
@@ -25,6 +27,8 @@ import { ResourceLifecycle } from './lifecycle/resource-lifecycle.service.js';
     QuotaRepository,
     QuotaService,
     ResourceLifecycle,
+    WebSessionRepository,
+    WebSessionsService,
   ],
   exports: [
     TenantsService,
@@ -36,6 +40,7 @@ import { ResourceLifecycle } from './lifecycle/resource-lifecycle.service.js';
     QuotaRepository,
     QuotaService,
     ResourceLifecycle,
+    WebSessionsService,
   ],
 })
 export class TenancyModule {}

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -7,6 +7,9 @@ import { fileURLToPath } from 'node:url';
 
 /** Repository root, found from this compiled file (libs/testing/dist/processes.js). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+
+/** The V8 flags production runs with (scripts/node-flags.json: `npm start`, the Dockerfile, compose), so tests and benches measure them. */
+export const nodeFlags = JSON.parse(readFileSync(join(repoRoot, 'scripts', 'node-flags.json'), 'utf8')) as string[];
 
 export interface ManagedProcess {
   readonly child: ChildProcess;
@@ -18,7 +21,7 @@ export interface ManagedProcess {
 
 /** Starts a compiled entry point (path relative to the repo root) with the given environment. */
 export function startProcess(entry: string, env: Record<string, string>, name = entry): ManagedProcess {
-  const child = spawn(process.execPath, ['--enable-source-maps', entry], {
+  const child = spawn(process.execPath, [...nodeFlags, entry], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

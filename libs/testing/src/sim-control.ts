@@ -26,12 +26,17 @@ export async function simControl(sim: SimAddress, path: string, body: unknown = 
   return text ? JSON.parse(text) : undefined;
 }
 
-/** What GET /sim/state reports that tests look at; `calls` counts the RPC calls served, per method as called. */
+/**
+ * What GET /sim/state reports that tests look at; `calls` counts the RPC calls served, per method as called;
+ * `callsPerVm` the calls that put a VM on a host (VM.pool_migrate, migrate_send, start, start_on; Async.* folded in),
+ * per VM ref.
+ */
 export interface SimStateReport {
   master: number;
   inFlight: number;
   peakInFlight: number;
   calls: Record<string, number>;
+  callsPerVm: Record<string, Record<string, number>>;
   originators: Record<string, number>;
   hosts: Array<{ host: number; address: string; up: boolean }>;
 }

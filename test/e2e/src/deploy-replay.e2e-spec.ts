@@ -6,7 +6,16 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { createTestDatabase, repoRoot, startProcess, testRedisPrefix, untilReady, type ManagedProcess, type TestDatabase } from '@xenplane/testing';
+import {
+  createTestDatabase,
+  nodeFlags,
+  repoRoot,
+  startProcess,
+  testRedisPrefix,
+  untilReady,
+  type ManagedProcess,
+  type TestDatabase,
+} from '@xenplane/testing';
 import { interpolate, readCompose } from './deploy/compose-replay.js';
 import { replayDockerfile, type ReplayedImage } from './deploy/dockerfile-replay.js';
 import { client } from './stack.js';
@@ -38,8 +47,8 @@ function* files(dir: string): Generator<string> {
   }
 }
 
-test('the image runs the API by default and ships no test code and no dev dependencies', () => {
-  assert.deepEqual(image.cmd, ['node', 'apps/api/dist/main.js']);
+test('the image runs the API by default, with the V8 flags `npm start` uses, and ships no test code and no dev dependencies', () => {
+  assert.deepEqual(image.cmd, ['node', ...nodeFlags, 'apps/api/dist/main.js']);
   const tests = [...files(image.dir)]
     .map((p) => relative(image.dir, p))
     .filter((p) => /\.(spec|int-spec|e2e-spec)\.js$|\/dist\/(testing|bench)\//.test(p));
@@ -91,8 +100,11 @@ test("compose's app services start from the image in dependency order, with comp
       WORKER_HOST: '127.0.0.1',
       SIM_HOST: '127.0.0.1',
     });
-    const [bin, entry] = svc.command;
+    const [bin, ...args] = svc.command;
+    const entry = args.pop()!;
     assert.equal(bin, 'node');
+    // startProcess runs the entry with nodeFlags (scripts/node-flags.json): compose must run the same ones
+    assert.deepEqual(args, nodeFlags, `${name}: compose's node flags`);
     const proc = startProcess(join(image.dir, entry), env, name);
     running.push(proc);
     if (name === 'migrate') {

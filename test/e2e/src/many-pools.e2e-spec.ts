@@ -9,7 +9,7 @@ import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 // connection and never answer (a hung master). Before the fix each pool's watcher pinned one of the worker's ten
 // pooled connections, so this many pools left nothing for the operations themselves.
 const POOL_DB_MAX = 10; // the worker's pooled connections (WorkerModule)
-const DEDICATED = 4; // its lock session and three LISTEN connections
+const DEDICATED = 2; // its lock session and the one LISTEN connection every channel shares
 
 let stack: Stack;
 let sims: SimProcess[] = [];

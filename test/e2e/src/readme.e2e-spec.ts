@@ -53,6 +53,13 @@ function walkthrough(): string {
   return blocks[1];
 }
 
+/** The README's CLI block (under "The same with the CLI"), run after a walkthrough that defines its names. */
+function cliBlock(): string {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const section = readme.slice(readme.indexOf('## The same with the CLI'));
+  return [...section.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1])[0];
+}
+
 function bash(script: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn('bash', ['-e', '-o', 'pipefail', '-c', script], {
@@ -84,3 +91,27 @@ for (const round of ['first', 'second']) {
     assert.doesNotMatch(out, /name_taken|validation_failed|not_found/, out);
   });
 }
+
+test('the README CLI block runs verbatim after the walkthrough', { timeout: 300_000 }, async () => {
+  const config = mkdtempSync(join(tmpdir(), 'readme-cli-'));
+  try {
+    const { code, out } = await bash(`${walkthrough()}\nexport XDG_CONFIG_HOME=${config}\nset -x\n${cliBlock()}`);
+    assert.equal(code, 0, out);
+    for (const kind of [
+      'vm.create',
+      'vm.stop',
+      'vm.resize',
+      'vm.start',
+      'vm.add-nic',
+      'volume.attach',
+      'snapshot.create',
+      'snapshot.revert',
+      'vm.delete',
+    ])
+      assert.match(out, new RegExp(`^✔ ${kind.replace('.', '\\.')} [0-9a-f-]{36} succeeded in`, 'm'), `${kind} in:\n${out}`);
+    assert.match(out, /^\S+\s+1\s+attached\s+private\s+10\.0\.1\.2\s/m, 'the added NIC on net2, in the nic table');
+    assert.match(out, /^url\s+wss?:\/\/\S+/m, 'a console URL');
+  } finally {
+    rmSync(config, { recursive: true, force: true });
+  }
+});

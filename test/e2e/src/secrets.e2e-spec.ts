@@ -46,7 +46,7 @@ async function whereIs(db: pg.Client, columns: { table: string; column: string }
   return hits;
 }
 
-test('a session of tenants, keys (with and without Idempotency-Key), a pool with a password and VMs leaves no secret in any table', async () => {
+test('a session of tenants, keys (with and without Idempotency-Key), webhooks, a pool with a password and VMs leaves no secret in any table', async () => {
   const op = as(OPERATOR_TOKEN);
   const secrets: string[] = [OPERATOR_TOKEN, POOL_PASSWORD, stack.env.XAPI_PASSWORD];
   const prefixes: string[] = [];
@@ -96,6 +96,12 @@ test('a session of tenants, keys (with and without Idempotency-Key), a pool with
       "a member cannot replay the admin's key",
     );
     assert.equal((await op('DELETE', `${keys}/${viaAdmin.id}`)).status, 204);
+    // A webhook's signing secret (issue 19): sealed at rest, answered once, null on a replay.
+    const hookBody = { url: 'http://93.184.215.14/xenplane', events: ['vm.'] };
+    const hook = await as(admin.token)('POST', '/v1/webhooks', hookBody, { 'idempotency-key': 'hook-1' });
+    assert.equal(hook.status, 201, JSON.stringify(hook.body));
+    secrets.push(hook.body.secret as string, (hook.body.secret as string).slice('whsec_'.length));
+    assert.equal((await as(admin.token)('POST', '/v1/webhooks', hookBody, { 'idempotency-key': 'hook-1' })).body.secret, null);
     // Tokens offered where they are not accepted are refused, and not kept either.
     assert.equal((await as(null)('GET', `/v1/vms?access_token=${member.token}`)).status, 401);
     assert.equal((await as(null)('POST', '/v1/vms', { access_token: member.token, name: 'x', flavorId: flavor.id, imageId: image.id })).status, 401);
@@ -129,7 +135,12 @@ test('a session of tenants, keys (with and without Idempotency-Key), a pool with
        WHERE c.table_schema = 'public' AND t.table_type = 'BASE TABLE' ORDER BY 1, 2`,
     );
     const tables = new Set(columns.map((c: { table: string }) => c.table));
-    for (const t of ['api_keys', 'idempotency_keys', 'audit_log', 'pools', 'operations', 'outbox', 'vms']) assert.ok(tables.has(t), t);
+    for (const t of ['api_keys', 'idempotency_keys', 'audit_log', 'pools', 'operations', 'outbox', 'vms', 'webhooks']) assert.ok(tables.has(t), t);
+    assert.equal(
+      (await db.query(`SELECT count(*)::int AS n FROM webhooks WHERE secret_sealed IS NOT NULL`)).rows[0].n,
+      2,
+      'both webhooks were scanned',
+    );
     // The scan reads what it should: each key's public prefix is stored (api_keys.prefix), and is found there.
     for (const p of prefixes) assert.ok((await whereIs(db, columns, p)).includes('api_keys.prefix'), p);
     assert.ok((await db.query(`SELECT count(*)::int AS n FROM idempotency_keys`)).rows[0].n >= 8, 'the session stored replayable answers');
@@ -139,7 +150,7 @@ test('a session of tenants, keys (with and without Idempotency-Key), a pool with
       if (where.length) found[`${s.slice(0, 12)}…`] = where;
     }
     assert.deepEqual(found, {}, `secrets found in ${tables.size} tables`);
-    assert.ok(secrets.length >= 3 + 2 * 2 * 3, `${secrets.length} secrets looked for`);
+    assert.ok(secrets.length >= 3 + 2 * 2 * 3 + 2 * 2, `${secrets.length} secrets looked for`);
   } finally {
     await db.end();
   }

@@ -1,9 +1,11 @@
 // Suspending a tenant with the real worker and pool (issue 14): work already accepted still finishes, the VMs keep
-// running on the pool, and the tenant's keys read but change nothing until it is reinstated.
+// running on the pool, and the tenant's keys read but change nothing until it is reinstated. Written on the typed
+// client (@xenplane/client), as a program would be.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, xapi } from '@xenplane/testing';
-import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
+import { ApiError, createXenplaneClient, must, waitForOperation } from '@xenplane/client';
+import { xapi } from '@xenplane/testing';
+import { OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 let stack: Stack;
 before(async () => {
@@ -13,38 +15,35 @@ after(async () => {
   await stack?.stop();
 });
 
+const refusedWith = (status: number, code: string) => (e: unknown) => e instanceof ApiError && e.status === status && e.code === code;
+
 test('a create accepted before the suspension finishes and its VM keeps running; changes are 403 until reinstated', async () => {
-  const op = client(stack.api.url, OPERATOR_TOKEN);
-  const flavor = await op('POST', '/v1/flavors', { name: 'small', vcpus: 1, memoryMiB: 512, diskGiB: 10 });
-  const image = await op('POST', '/v1/images', { name: 'debian-12', template: 'Debian Bookworm 12' });
-  const tenant = (await op('POST', '/v1/tenants', { name: 'suspended-e2e' })).body;
-  const me = client(stack.api.url, (await op('POST', `/v1/tenants/${tenant.id}/api-keys`, { name: 'ci', role: 'admin' })).body.token);
+  const op = createXenplaneClient({ baseUrl: stack.api.url, token: OPERATOR_TOKEN });
+  const flavor = must(await op.POST('/v1/flavors', { body: { name: 'small', vcpus: 1, memoryMiB: 512, diskGiB: 10 } }));
+  const image = must(await op.POST('/v1/images', { body: { name: 'debian-12', template: 'Debian Bookworm 12', configDrive: 'nocloud' } }));
+  const tenant = must(await op.POST('/v1/tenants', { body: { name: 'suspended-e2e' } }));
+  const key = must(
+    await op.POST('/v1/tenants/{tenantId}/api-keys', { params: { path: { tenantId: tenant.id } }, body: { name: 'ci', role: 'admin' } }),
+  );
+  const me = createXenplaneClient({ baseUrl: stack.api.url, token: key.token });
+  const suspend = async (suspended: boolean) =>
+    must(await op.PATCH('/v1/tenants/{id}', { params: { path: { id: tenant.id } }, body: { suspended } })).suspended;
 
-  const created = await me('POST', '/v1/vms', { name: 'web-1', flavorId: flavor.body.id, imageId: image.body.id });
-  assert.equal(created.status, 202);
+  const created = must(await me.POST('/v1/vms', { body: { name: 'web-1', flavorId: flavor.id, imageId: image.id } }));
   // Suspended at once: the worker may not have started the create yet.
-  assert.equal((await op('PATCH', `/v1/tenants/${tenant.id}`, { suspended: true })).body.suspended, true);
-  const done = await eventually('the accepted create to finish', async () => {
-    const r = await me('GET', `/v1/operations/${created.body.operation.id}`);
-    return r.body.status === 'succeeded' || r.body.status === 'failed' ? r.body : undefined;
-  });
-  assert.equal(done.status, 'succeeded', JSON.stringify(done));
+  assert.equal(await suspend(true), true);
+  assert.equal((await waitForOperation(me, created.operation.id, { timeoutMs: 60_000 })).status, 'succeeded');
 
-  const vm = (await me('GET', `/v1/vms/${created.body.vm.id}`)).body;
+  const vm = must(await me.GET('/v1/vms/{id}', { params: { path: { id: created.vm.id } } }));
   assert.equal(vm.status, 'running');
-  const refused = await me('POST', `/v1/vms/${vm.id}/actions`, { action: 'stop' });
-  assert.deepEqual([refused.status, refused.body.code], [403, 'tenant_suspended']);
-  assert.equal((await me('POST', '/v1/vms', { name: 'web-2', flavorId: flavor.body.id, imageId: image.body.id })).status, 403);
+  const stopIt = () => me.POST('/v1/vms/{id}/actions', { params: { path: { id: vm.id } }, body: { action: 'stop' } });
+  await assert.rejects(stopIt(), refusedWith(403, 'tenant_suspended'));
+  await assert.rejects(me.POST('/v1/vms', { body: { name: 'web-2', flavorId: flavor.id, imageId: image.id } }), refusedWith(403, 'tenant_suspended'));
   const pool = await xapi(stack.sim.url);
   assert.equal(await pool('VM.get_power_state', await pool('VM.get_by_uuid', vm.xapiUuid)), 'Running', 'suspension stops nothing');
 
-  assert.equal((await op('PATCH', `/v1/tenants/${tenant.id}`, { suspended: false })).body.suspended, false);
-  const stop = await me('POST', `/v1/vms/${vm.id}/actions`, { action: 'stop' });
-  assert.equal(stop.status, 202, JSON.stringify(stop.body));
-  const stopped = await eventually('the stop to finish', async () => {
-    const r = await me('GET', `/v1/operations/${stop.body.operation.id}`);
-    return r.body.status === 'succeeded' || r.body.status === 'failed' ? r.body : undefined;
-  });
-  assert.equal(stopped.status, 'succeeded', JSON.stringify(stopped));
+  assert.equal(await suspend(false), false);
+  const stop = must(await stopIt());
+  assert.equal((await waitForOperation(me, stop.operation.id, { timeoutMs: 60_000 })).status, 'succeeded');
   assert.equal(await pool('VM.get_power_state', await pool('VM.get_by_uuid', vm.xapiUuid)), 'Halted');
 });

@@ -36,7 +36,7 @@ test('the watcher and a failing operation release an out-of-band destroyed VM id
   const t = `?tenantId=${tenant.id}`;
   const net = (await op('POST', `/v1/networks${t}`, { name: 'n', cidr: '10.1.0.0/24' })).body.network;
   await eventually('network active', async () => ((await op('GET', `/v1/networks/${net.id}${t}`)).body.status === 'active' ? true : undefined));
-  const vms = [];
+  const vms: { id: string; xapiUuid: string }[] = [];
   for (const name of ['by-watcher', 'by-operation']) {
     const created = (await op('POST', `/v1/vms${t}`, { name, flavorId: flavor.id, imageId: image.id, networkIds: [net.id] })).body;
     vms.push(
@@ -79,6 +79,12 @@ test('the watcher and a failing operation release an out-of-band destroyed VM id
     a.ledger.map((l: { kind: string }) => l.kind),
     ['charge', 'release'],
   );
+  // xapi's VM.destroy keeps the VM's disks: the config drives they left are the storage sweep's to destroy.
+  const drivesOf = async () =>
+    Object.values((await pool('VDI.get_all_records')) as Record<string, { other_config: Record<string, string> }>).filter((v) =>
+      vms.some((vm) => v.other_config['xenplane-configdrive'] === vm.id),
+    ).length;
+  await eventually('orphan config drives swept', async () => ((await drivesOf()) === 0 ? true : undefined), 30_000);
   const quota = (await op('GET', `/v1/quota${t}`)).body.used;
   assert.deepEqual([quota.vms, quota.vcpus, quota.memoryMiB, quota.diskGiB], [0, 0, 0, 0]);
   assert.deepEqual(

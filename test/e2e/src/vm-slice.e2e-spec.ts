@@ -121,7 +121,7 @@ test('the worker reports its dependencies and metrics', async () => {
   assert.equal(ready.status, 200, JSON.stringify(ready.body));
   assert.deepEqual(Object.keys(ready.body.checks).sort(), ['database', 'redis', 'xapi']);
   const metrics = (await w('GET', '/metrics')).body as string;
-  assert.match(metrics, /xenplane_xapi_call_duration_seconds_count\{method="Async.VM.clone"/);
+  assert.match(metrics, /xenplane_xapi_call_duration_seconds_count\{method="VM.clone"/);
   assert.match(metrics, /xenplane_job_duration_seconds_count\{queue="vm-lifecycle",job="vm.create",outcome="succeeded"\} [1-9]/);
   assert.match(metrics, /xenplane_queue_jobs\{queue="vm-lifecycle",state="completed"\}/);
 });

@@ -2,36 +2,24 @@
 // one VDI per live volume, one VBD per attached one, nothing orphaned, and the quota recount without drift.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { eventually, simLatency, startProcess, xapi, type ManagedProcess } from '@xenplane/testing';
+import { simLatency, xapi } from '@xenplane/testing';
 import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
+import { terminal as allTerminal, workerKiller, type WorkerKiller } from './crash-harness.js';
 
 const VMS = 3;
 const VOLUMES = 24;
 let stack: Stack;
-let worker: ManagedProcess;
+let killer: WorkerKiller;
 const WORKER_ENV = { WORKER_LOCK_MS: '2000', OPERATION_SWEEP_MS: '2000', WORKER_CONCURRENCY: '8' };
 
 before(async () => {
   stack = await startStack({ SIM_HOSTS: '4' }, WORKER_ENV);
-  worker = stack.worker;
+  killer = workerKiller(stack, WORKER_ENV);
 });
 after(async () => {
-  await worker?.stop('SIGKILL');
+  await killer?.stop();
   await stack?.stop();
 });
-
-async function restartWorker(): Promise<void> {
-  worker = startProcess('apps/worker/dist/main.js', { ...stack.env, WORKER_PORT: '0', WORKER_HOST: '127.0.0.1', ...WORKER_ENV }, 'worker');
-  await worker.waitForLog((l) => l.msg === 'worker listening');
-}
-
-async function killsDuring(pauses: number[]): Promise<void> {
-  for (const ms of pauses) {
-    await new Promise((r) => setTimeout(r, ms));
-    await worker.stop('SIGKILL');
-    await restartWorker();
-  }
-}
 
 test(`${VOLUMES} volumes created and attached while the worker is SIGKILLed end consistent`, { timeout: 240_000 }, async () => {
   const op = client(stack.api.url, OPERATOR_TOKEN);
@@ -39,16 +27,7 @@ test(`${VOLUMES} volumes created and attached while the worker is SIGKILLed end 
   const image = (await op('POST', '/v1/images', { name: 'vc', template: 'Debian Bookworm 12' })).body.id;
   const tenant = (await op('POST', '/v1/tenants', { name: 'volume-crash' })).body.id as string;
   const t = `?tenantId=${tenant}`;
-  const terminal = (ids: string[]) =>
-    eventually(
-      'every operation terminal',
-      async () => {
-        const all = (await op('GET', `/v1/operations${t}&limit=500`)).body.items as { id: string; status: string }[];
-        const mine = all.filter((o) => ids.includes(o.id));
-        return mine.length === ids.length && mine.every((o) => o.status === 'succeeded' || o.status === 'failed') ? mine : undefined;
-      },
-      150_000,
-    );
+  const terminal = (ids: string[]) => allTerminal(op, tenant, ids, 150_000);
   const vmOps = await Promise.all(
     Array.from({ length: VMS }, (_, i) => op('POST', `/v1/vms${t}`, { name: `h${i}`, flavorId: flavor, imageId: image })),
   );
@@ -65,7 +44,7 @@ test(`${VOLUMES} volumes created and attached while the worker is SIGKILLed end 
     Array.from({ length: VOLUMES }, (_, i) => op('POST', `/v1/volumes${t}`, { name: `v${i}`, sizeGiB: 1 + (i % 3) })),
   );
   assert.ok(creates.every((r) => r.status === 202));
-  await killsDuring([300, 600, 250, 500]);
+  await killer.killsDuring([300, 600, 250, 500]);
   await terminal(creates.map((r) => r.body.operation.id));
 
   const available = (await op('GET', `/v1/volumes${t}&limit=500`)).body.items.filter((v: { status: string }) => v.status === 'available');
@@ -77,7 +56,7 @@ test(`${VOLUMES} volumes created and attached while the worker is SIGKILLed end 
     attaches.every((r) => r.status === 202),
     JSON.stringify(attaches.find((r) => r.status !== 202)?.body),
   );
-  await killsDuring([250, 500, 350, 700]);
+  await killer.killsDuring([250, 500, 350, 700]);
   await terminal(attaches.map((r) => r.body.operation.id));
 
   const pool = await xapi(stack.sim.url);

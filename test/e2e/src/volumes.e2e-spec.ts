@@ -3,8 +3,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import pg from 'pg';
-import { eventually, xapi } from '@xenplane/testing';
+import { eventually, simControl, xapi } from '@xenplane/testing';
 import { client, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
+import { settler } from './settle.js';
 
 const GiB = 1024 ** 3;
 let stack: Stack;
@@ -24,18 +25,7 @@ test('a volume attaches to a running VM, detaches, and outlives the VM it was at
   const image = (await op('POST', '/v1/images', { name: 'v-deb', template: 'Debian Bookworm 12' })).body.id;
   const t = await op('POST', '/v1/tenants', { name: 'volumes-co' });
   const me = client(stack.api.url, (await op('POST', `/v1/tenants/${t.body.id}/api-keys`, { name: 'k', role: 'admin' })).body.token);
-  const settle = async (r: { status: number; body: any }, want = 'succeeded') => {
-    assert.equal(r.status, 202, JSON.stringify(r.body));
-    const done = await eventually(
-      'operation',
-      async () => {
-        const o = (await me('GET', `/v1/operations/${r.body.operation.id}`)).body;
-        return o.status === 'succeeded' || o.status === 'failed' ? o : undefined;
-      },
-      60_000,
-    );
-    assert.equal(done.status, want, JSON.stringify(done));
-  };
+  const settle = settler(me);
   const pool = await xapi(stack.sim.url);
   const vbdsOf = async (vdiUuid: string) => {
     const refs: string[] = await pool('VDI.get_VBDs', await pool('VDI.get_by_uuid', vdiUuid));
@@ -113,3 +103,38 @@ test('a volume attaches to a running VM, detaches, and outlives the VM it was at
   });
   assert.deepEqual([line.seconds, Number(line.consumedQuantity)], [d - c, 4 * (r - c) + 8 * (d - r)]);
 });
+
+test(
+  'an attach to a running VM whose guest agent says it cannot hot-plug disks is 409 requires_stop at once; stopped, it attaches',
+  { timeout: 240_000 },
+  async () => {
+    const op = client(stack.api.url, OPERATOR_TOKEN);
+    const flavor = (await op('POST', '/v1/flavors', { name: 'hp-small', vcpus: 1, memoryMiB: 512, diskGiB: 10 })).body.id;
+    const image = (await op('POST', '/v1/images', { name: 'hp-deb', template: 'Debian Bookworm 12' })).body.id;
+    const t = await op('POST', '/v1/tenants', { name: 'hotplug-co' });
+    const me = client(stack.api.url, (await op('POST', `/v1/tenants/${t.body.id}/api-keys`, { name: 'k', role: 'admin' })).body.token);
+    const settle = settler(me);
+    const vm = (await settle(await me('POST', '/v1/vms', { name: 'no-hotplug', flavorId: flavor, imageId: image }))).vm;
+    const vol = (await settle(await me('POST', '/v1/volumes', { name: 'data', sizeGiB: 1 }))).volume;
+    const { xapiUuid } = (await me('GET', `/v1/vms/${vm.id}`)).body;
+    // The guest agent reports it (VM_guest_metrics.can_use_hotplug_vbd); the watcher records it on the VM.
+    await simControl(stack.sim, `/sim/vms/${xapiUuid}/guest-tools`, { hotplugVbd: 'no' });
+    await eventually('the watcher records it', async () => {
+      const { rows } = await db.query(`SELECT hotplug_vbd FROM vms WHERE id = $1`, [vm.id]);
+      return rows[0].hotplug_vbd === false ? true : undefined;
+    });
+    const refused = await me('POST', `/v1/volumes/${vol.id}/actions`, { action: 'attach', vmId: vm.id });
+    assert.deepEqual([refused.status, refused.body.code], [409, 'requires_stop']);
+    assert.deepEqual(
+      [
+        (await me('GET', `/v1/volumes/${vol.id}`)).body.status,
+        (await me('GET', `/v1/operations?limit=500`)).body.items.filter((o: { kind: string }) => o.kind === 'volume.attach').length,
+      ],
+      ['available', 0],
+      'no operation was recorded',
+    );
+    await settle(await me('POST', `/v1/vms/${vm.id}/actions`, { action: 'stop' }));
+    await settle(await me('POST', `/v1/volumes/${vol.id}/actions`, { action: 'attach', vmId: vm.id }));
+    assert.equal((await me('GET', `/v1/volumes/${vol.id}`)).body.status, 'in-use');
+  },
+);

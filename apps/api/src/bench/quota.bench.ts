@@ -56,6 +56,7 @@ try {
     unit: 'req/s',
     baseline: offSpread,
     ratio: onSpread / offSpread,
+    goal: '>=0.9', // issue 20
   });
   emit({
     bench: 'quota',
@@ -64,6 +65,7 @@ try {
     unit: 'req/s',
     baseline: offContended,
     ratio: onContended / offContended,
+    goal: '>=0.7', // issue 20
   });
 } finally {
   await api.close();

@@ -15,6 +15,10 @@ import {
 function usable<T extends CatalogItem>(item: T | null, path: 'flavorId' | 'imageId'): T {
   const kind = path === 'flavorId' ? 'flavor' : 'image';
   if (!item || item.status === 'deleted') throw fieldError(path, `no such ${kind}`);
+  if (item.status !== 'active' && item.status !== 'deprecated') {
+    const message = `image ${item.id} ("${item.name}") is ${item.status}: it has no disk to boot from yet`;
+    throw new DomainError('image_not_ready', message, { currentStatus: item.status, errors: [{ path, message }] });
+  }
   if (item.status === 'deprecated') {
     const message = `${kind} ${item.id} ("${item.name}") is deprecated: existing VMs keep it, new ones cannot use it`;
     throw new DomainError(path === 'flavorId' ? 'flavor_deprecated' : 'image_deprecated', message, { errors: [{ path, message }] });

@@ -1,23 +1,47 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
-import { isOperator, type Principal } from '@xenplane/tenancy';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Res } from '@nestjs/common';
+import type { Response } from 'express';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { DomainError, fieldError } from '@xenplane/core';
+import { isOperator, TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { AnyRole, CurrentPrincipal, OperatorOnly } from '../auth/roles.decorator.js';
 import { listFilter } from '../common/list-query.dto.js';
 import { mapPage, PageOf } from '../common/page.view.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { ApiDoc } from '../common/api-errors.decorator.js';
 import { CatalogService } from './catalog.service.js';
-import { CatalogListQuery, CreateFlavorDto, CreateImageDto, FlavorView, ImageView, UpdateCatalogItemDto } from './catalog.dto.js';
+import {
+  CatalogListQuery,
+  CreateFlavorDto,
+  CreateImageDto,
+  FlavorView,
+  ImageListQuery,
+  ImageView,
+  UpdateCatalogItemDto,
+  UpdateFlavorDto,
+} from './catalog.dto.js';
+import { answerWith } from '../common/answer-status.js';
+import { withOperationLocation } from '../common/accepted.js';
+import { TenantQueryDto } from '../common/query.dto.js';
+import { RequestMeta } from '../common/request-meta.decorator.js';
+import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
+import { ImageAcceptedView } from '../images/image.dto.js';
+import { ImagesService } from '../images/images.service.js';
+import { OperationView } from '../vms/vm.dto.js';
 
 const viewer = (p: Principal) => (isOperator(p) ? null : p.tenantId);
-const SEEN = 'Tenants see the public ones and those shared with their tenant; operators see all.';
+const SEEN = 'Tenants see the public ones, those shared with their tenant and their own (private); operators see all.';
 
 /** Operators define flavors and images; every key may read those it may use, to pick what to create. */
 @ApiTags('catalog')
 @ApiBearerAuth()
 @Controller('v1')
 export class CatalogController {
-  constructor(private readonly catalog: CatalogService) {}
+  constructor(
+    private readonly catalog: CatalogService,
+    private readonly own: ImagesService,
+    private readonly access: TenantAccessService,
+    @Inject(API_CONFIG) private readonly config: ApiConfig,
+  ) {}
 
   @Post('flavors')
   @OperatorOnly()
@@ -51,13 +75,14 @@ export class CatalogController {
   @Patch('flavors/:id')
   @OperatorOnly()
   @ApiDoc({
-    summary: 'Rename, deprecate or re-share a flavor',
+    summary: 'Rename, deprecate, re-share a flavor or change its restart default',
     description:
-      'deprecated: true refuses it to new VMs and resizes (422 flavor_deprecated) and keeps it for existing VMs. A taken name is 409 name_taken.',
+      'deprecated: true refuses it to new VMs and resizes (422 flavor_deprecated) and keeps it for existing VMs. A taken name is 409 name_taken. ' +
+      'restartOnHostFailure is the restart VMs created from it take from now on; existing VMs keep their own (PATCH /v1/vms/:id {restart}).',
     errors: ['name_taken', 'invalid_state'],
   })
   @ApiOkResponse({ type: FlavorView })
-  async updateFlavor(@Param('id', UuidParamPipe) id: string, @Body() dto: UpdateCatalogItemDto): Promise<FlavorView> {
+  async updateFlavor(@Param('id', UuidParamPipe) id: string, @Body() dto: UpdateFlavorDto): Promise<FlavorView> {
     return FlavorView.of(await this.catalog.update('flavor', id, dto), true);
   }
 
@@ -76,23 +101,29 @@ export class CatalogController {
   }
 
   @Post('images')
-  @OperatorOnly()
+  @AnyRole()
   @ApiDoc({
     summary: 'Create an image',
     description:
-      "A XAPI template (name_label or uuid) VMs are cloned from. It must be one the default pool showed at its last sync (422 template_not_found otherwise); before the pool's first sync it is accepted.",
+      "An operator's: a XAPI template (name_label or uuid) VMs are cloned from, public unless shared with named tenants. It must be one the default pool showed at its last sync (422 template_not_found otherwise); before the pool's first sync it is accepted. " +
+      "A tenant's (or an operator's with ?tenantId=): a private image, queued until its disk is uploaded (PUT /v1/images/:id/file); other tenants never see it. Names are unique per owner.",
     errors: ['name_taken', 'template_not_found'],
   })
   @ApiCreatedResponse({ type: ImageView })
-  async createImage(@Body() dto: CreateImageDto): Promise<ImageView> {
-    return ImageView.of(await this.catalog.createImage(dto), true);
+  async createImage(@CurrentPrincipal() p: Principal, @Query() q: TenantQueryDto, @Body() dto: CreateImageDto): Promise<ImageView> {
+    if (isOperator(p) && !q.tenantId) return ImageView.of(await this.catalog.createImage(dto), true);
+    const tenantId = await this.access.resolve(p, q.tenantId);
+    if (dto.visibility !== undefined || dto.tenantIds !== undefined) throw fieldError('visibility', "a tenant's own image is private");
+    const template = dto.template ?? this.config.IMAGE_BASE_TEMPLATE;
+    await this.catalog.assertTemplate(template);
+    return ImageView.of(await this.own.create(tenantId, { name: dto.name, template, configDrive: dto.configDrive }), isOperator(p));
   }
 
   @Get('images')
   @AnyRole()
   @ApiDoc({ summary: 'List images', description: `${SEEN} Deleted ones only with ?status=deleted. Newest first unless ?order=asc.` })
   @ApiOkResponse({ type: PageOf(ImageView) })
-  async listImages(@CurrentPrincipal() p: Principal, @Query() q: CatalogListQuery) {
+  async listImages(@CurrentPrincipal() p: Principal, @Query() q: ImageListQuery) {
     return mapPage(await this.catalog.list('image', viewer(p), q, listFilter(q)), (i) => ImageView.of(i, isOperator(p)));
   }
 
@@ -117,16 +148,35 @@ export class CatalogController {
   }
 
   @Delete('images/:id')
-  @OperatorOnly()
+  @AnyRole()
   @HttpCode(204)
   @ApiDoc({
     summary: 'Delete an image',
     description:
-      'Refused with 409 in_use (usedBy.vms, and count and vmIds: the newest ten) while any VM that is not deleted uses it; deprecate it instead.',
-    errors: ['in_use'],
+      'Refused with 409 in_use (usedBy.vms, and count and vmIds: the newest ten) while any VM that is not deleted uses it; deprecate it instead. ' +
+      "Operators delete any image; a tenant deletes its own (others' are 404). An image whose disk is on the pool answers 202 with the operation that removes the disk and gives its imageGiB back; one without a disk, 204.",
+    errors: ['in_use', 'invalid_state', 'operation_in_progress'],
   })
   @ApiNoContentResponse({ description: 'deleted (or already was)' })
-  async removeImage(@Param('id', UuidParamPipe) id: string): Promise<void> {
-    await this.catalog.remove('image', id);
+  @ApiAcceptedResponse({ type: ImageAcceptedView, description: "a tenant's image: its disk is being removed" })
+  async removeImage(
+    @CurrentPrincipal() p: Principal,
+    @RequestMeta() meta: RequestMeta,
+    @Query() q: TenantQueryDto,
+    @Param('id', UuidParamPipe) id: string,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<ImageAcceptedView | undefined> {
+    if (isOperator(p) && !q.tenantId) {
+      const owner = await this.catalog.ownerOf(id);
+      if (owner === null) return void (await this.catalog.remove('image', id));
+    }
+    const tenantId = isOperator(p) && !q.tenantId ? (await this.catalog.ownerOf(id))! : await this.access.resolve(p, q.tenantId);
+    // An operator's image a tenant can see is the operators' to delete; one it cannot see does not exist for it.
+    const seen = await this.catalog.get('image', tenantId, id).catch(() => null);
+    if (seen && seen.tenantId === null) throw new DomainError('forbidden', "operators' images are deleted by operators");
+    const r = await this.own.remove(tenantId, id, meta);
+    if (!r) return undefined;
+    answerWith(res, 202);
+    return withOperationLocation(res, r.operation, { image: ImageView.of(r.image, isOperator(p)), operation: OperationView.of(r.operation) });
   }
 }

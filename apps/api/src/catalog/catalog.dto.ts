@@ -2,6 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { ArrayMaxSize, ArrayUnique, IsArray, IsBoolean, IsIn, IsInt, IsOptional, IsUUID, Max, Min } from 'class-validator';
 import {
   CATALOG_STATUSES,
+  IMAGE_SOURCES,
+  IMAGE_STATUSES,
   CATALOG_VISIBILITIES,
   type CatalogItem,
   type CatalogVisibility,
@@ -48,17 +50,25 @@ export class CreateFlavorDto extends VisibilityDto {
   @Min(1)
   @Max(65_536)
   diskGiB: number;
+  @ApiPropertyOptional({
+    description: "its VMs' restart (default false): started again on another host when theirs dies; a VM may change its own",
+  })
+  @IsOptional()
+  @IsBoolean()
+  restartOnHostFailure?: boolean;
 }
 
 export class CreateImageDto extends VisibilityDto {
   @NameField({ example: 'debian-12', maxLength: 100 })
   name: string;
   @NameField({
-    description: 'XAPI template name_label or uuid, one the pool has (GET /v1/pools/:id/templates)',
+    description:
+      "XAPI template name_label or uuid, one the pool has (GET /v1/pools/:id/templates); required of operators. A tenant's own image (private, its disk uploaded next with PUT /v1/images/:id/file) takes only the template's settings (boot, platform), default the API's IMAGE_BASE_TEMPLATE",
     example: 'Debian Bookworm 12',
     maxLength: 255,
+    optional: true,
   })
-  template: string;
+  template?: string;
   @ApiPropertyOptional({
     enum: ['nocloud', 'config-2'],
     default: 'nocloud',
@@ -81,7 +91,18 @@ export class UpdateCatalogItemDto extends VisibilityDto {
   deprecated?: boolean;
 }
 
+/** A flavor's change: an item's, and the restart its VMs get at creation from now on (existing VMs keep their own). */
+export class UpdateFlavorDto extends UpdateCatalogItemDto {
+  @ApiPropertyOptional({
+    description: 'the restart VMs created from now on take (started again on another host when theirs dies); existing VMs keep their own',
+  })
+  @IsOptional()
+  @IsBoolean()
+  restartOnHostFailure?: boolean;
+}
+
 export class CatalogListQuery extends FilteredQuery(PageQueryDto, CATALOG_STATUSES, { named: true, hidden: ['deleted'] }) {}
+export class ImageListQuery extends FilteredQuery(PageQueryDto, IMAGE_STATUSES, { named: true, hidden: ['deleted'] }) {}
 
 /** The fields flavors and images share; `tenantIds` is for operators only (tenants never learn each other's ids). */
 function itemFields(i: CatalogItem, forOperator: boolean) {
@@ -103,6 +124,8 @@ export class FlavorView {
   @ApiProperty() vcpus: number;
   @ApiProperty() memoryMiB: number;
   @ApiProperty() diskGiB: number;
+  @ApiProperty({ description: 'the restart its VMs get at creation (started again elsewhere when their host dies)' })
+  restartOnHostFailure: boolean;
   @ApiProperty({ enum: CATALOG_STATUSES }) status: string;
   @ApiProperty({ description: 'refused to new VMs, kept for existing ones' }) deprecated: boolean;
   @ApiProperty({ enum: CATALOG_VISIBILITIES }) visibility: string;
@@ -111,7 +134,13 @@ export class FlavorView {
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   static of(this: void, f: FlavorEntity, forOperator: boolean): FlavorView {
-    return { ...itemFields(f, forOperator), vcpus: f.vcpus, memoryMiB: f.memoryMiB, diskGiB: f.diskGiB };
+    return {
+      ...itemFields(f, forOperator),
+      vcpus: f.vcpus,
+      memoryMiB: f.memoryMiB,
+      diskGiB: f.diskGiB,
+      restartOnHostFailure: f.restartOnHostFailure,
+    };
   }
 }
 
@@ -119,15 +148,34 @@ export class ImageView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty() name: string;
   @ApiProperty() template: string;
-  @ApiProperty({ enum: CATALOG_STATUSES }) status: string;
+  @ApiProperty({ enum: IMAGE_STATUSES, description: "a tenant's own: queued (no disk yet), saving, active, deleting, error" }) status: string;
   @ApiProperty({ description: 'refused to new VMs, kept for existing ones' }) deprecated: boolean;
   @ApiProperty({ enum: CATALOG_VISIBILITIES }) visibility: string;
   @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'operators only: the tenants a shared one is for' }) tenantIds?: string[];
   @ApiProperty({ enum: ['nocloud', 'config-2'] }) configDrive: string;
+  @ApiProperty({ enum: IMAGE_SOURCES, description: "template: an operator's XAPI template; upload, vm: a disk of its own" }) source: string;
+  @ApiProperty({ format: 'uuid', nullable: true, description: 'the tenant owning a private image (null: an operator image)' }) ownerTenantId:
+    string | null;
+  @ApiProperty({ type: 'integer', nullable: true, description: "its disk's virtual size" }) sizeBytes: number | null;
+  @ApiProperty({ type: 'integer', description: 'what it holds of the imageGiB quota' }) sizeGiB: number;
+  @ApiProperty({ enum: ['raw', 'vhd', 'qcow2'], nullable: true, description: 'the format it was uploaded in' }) diskFormat: string | null;
+  @ApiProperty({ nullable: true, description: 'sha256 (hex) of the bytes uploaded' }) sha256: string | null;
+  @ApiProperty({ nullable: true, description: 'why its upload or capture failed' }) errorReason: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
   static of(this: void, i: ImageEntity, forOperator: boolean): ImageView {
-    return { ...itemFields(i, forOperator), template: i.template, configDrive: i.configDrive };
+    return {
+      ...itemFields(i, forOperator),
+      template: i.template,
+      configDrive: i.configDrive,
+      source: i.source,
+      ownerTenantId: i.tenantId,
+      sizeBytes: i.sizeBytes,
+      sizeGiB: i.sizeGiB,
+      diskFormat: i.diskFormat,
+      sha256: i.sha256,
+      errorReason: i.errorReason,
+    };
   }
 }

@@ -14,7 +14,7 @@ import {
   PoolRepository,
   PoolTemplateRepository,
   type CatalogItem,
-  type CatalogPatch,
+  type FlavorPatch,
   type FlavorEntity,
   type ImageEntity,
   type ListFilter,
@@ -22,7 +22,7 @@ import {
   type PageRequest,
 } from '@xenplane/core';
 import { TenantRepository } from '@xenplane/tenancy';
-import type { CreateFlavorDto, CreateImageDto, UpdateCatalogItemDto, VisibilityDto } from './catalog.dto.js';
+import type { CreateFlavorDto, CreateImageDto, UpdateCatalogItemDto, UpdateFlavorDto, VisibilityDto } from './catalog.dto.js';
 
 export type CatalogKind = 'flavor' | 'image';
 type Item<K extends CatalogKind> = K extends 'flavor' ? FlavorEntity : ImageEntity;
@@ -55,10 +55,12 @@ export class CatalogService {
   async createFlavor(dto: CreateFlavorDto): Promise<FlavorEntity> {
     const shared = await this.visibility(dto, { visibility: 'public', tenantIds: [] });
     const row = { id: randomUUID(), name: dto.name, vcpus: dto.vcpus, memoryMiB: dto.memoryMiB, diskGiB: dto.diskGiB, ...shared };
+    if (dto.restartOnHostFailure != null) Object.assign(row, { restartOnHostFailure: dto.restartOnHostFailure });
     return uniquely('flavor', dto.name, () => this.flavors.insert(this.ds.manager, row));
   }
 
   async createImage(dto: CreateImageDto): Promise<ImageEntity> {
+    if (!dto.template) throw fieldError('template', 'an operator image names the XAPI template VMs are cloned from');
     const shared = await this.visibility(dto, { visibility: 'public', tenantIds: [] });
     await this.assertTemplateOnPool(dto.template);
     const row = { id: randomUUID(), name: dto.name, template: dto.template, configDrive: dto.configDrive ?? 'nocloud', ...shared };
@@ -76,16 +78,26 @@ export class CatalogService {
   }
 
   /** Renames, deprecates (or undeprecates) and re-shares; a deleted one is history and changes no more. */
-  async update<K extends CatalogKind>(kind: K, id: string, dto: UpdateCatalogItemDto): Promise<Item<K>> {
+  async update<K extends CatalogKind>(kind: K, id: string, dto: K extends 'flavor' ? UpdateFlavorDto : UpdateCatalogItemDto): Promise<Item<K>> {
     const repo = this.repo(kind);
     return this.ds.transaction(async (tx) => {
       const item = await repo.findForUpdate(tx, id);
       if (!item) throw new NotFoundError(kind, id);
       if (item.status === 'deleted') throw new DomainError('invalid_state', `${kind} ${id} is deleted`, { currentStatus: item.status });
-      const patch: CatalogPatch = { ...(await this.visibility(dto, item)) };
+      // A tenant's own image stays its own: only its owner's tenant sees it.
+      const owner = 'source' in item ? item.tenantId : null;
+      if (owner && (dto.visibility !== undefined || dto.tenantIds !== undefined)) {
+        throw fieldError('visibility', "a tenant's own image stays private");
+      }
+      if (owner && dto.deprecated != null && !['active', 'deprecated'].includes(item.status)) {
+        throw new DomainError('invalid_state', `image ${id} is ${item.status}`, { currentStatus: item.status });
+      }
+      const patch: FlavorPatch = { ...(await this.visibility(dto, item)) };
       // null, as @IsOptional takes it, is left out like a missing field.
       if (dto.name != null) patch.name = dto.name;
       if (dto.deprecated != null) patch.status = dto.deprecated ? 'deprecated' : 'active';
+      if (kind === 'flavor' && 'restartOnHostFailure' in dto && dto.restartOnHostFailure != null)
+        patch.restartOnHostFailure = dto.restartOnHostFailure;
       await uniquely(kind, dto.name ?? item.name, () => repo.update(tx, id, patch));
       return (await repo.find(id, null, tx)) as Item<K>;
     });
@@ -108,6 +120,13 @@ export class CatalogService {
     });
   }
 
+  /** The tenant owning a private image, or null for an operator's (404 when there is none). */
+  async ownerOf(id: string): Promise<string | null> {
+    const image = await this.images.find(id);
+    if (!image) throw new NotFoundError('image', id);
+    return image.tenantId;
+  }
+
   private repo(kind: CatalogKind): FlavorRepository | ImageRepository {
     return kind === 'flavor' ? this.flavors : this.images;
   }
@@ -122,6 +141,11 @@ export class CatalogService {
     for (const t of dto.tenantIds ?? []) if (!(await this.tenants.find(t))) missing.push(t);
     if (missing.length) throw fieldError('tenantIds', `no such tenant: ${missing.join(', ')}`);
     return { visibility: dto.visibility ?? current.visibility, tenantIds };
+  }
+
+  /** A tenant's own image is checked against the pool like an operator's template. */
+  assertTemplate(template: string): Promise<void> {
+    return this.assertTemplateOnPool(template);
   }
 
   /**

@@ -24,8 +24,22 @@ function send(req: Request, res: Response, body: Problem): void {
   res.status(body.status).type('application/problem+json').send(JSON.stringify(body));
 }
 
+// The one route whose body is not JSON: an image's disk, streamed by its handler (never buffered here).
+const STREAMED = /^\/v1\/images\/[^/?]+\/file(?:\?|$)/;
+
 /** JSON bodies; bodies of another type, malformed or oversized ones become problem+json here, before Nest's filters run. */
 export function jsonBodyMiddleware(req: Request, res: Response, next: NextFunction): void {
+  if (req.method === 'PUT' && STREAMED.test(req.originalUrl)) {
+    const type = req.headers['content-type'];
+    // The type alone, not req.is(): an empty upload still names what it is (and is then refused as empty).
+    if (type && /^application\/octet-stream\s*(;|$)/i.test(type)) return next();
+    const got = type ? `not ${type.slice(0, 100)}` : 'with no Content-Type';
+    return send(
+      req,
+      res,
+      problem('unsupported_media_type', `a disk is uploaded as application/octet-stream, ${got}`, { accepted: ['application/octet-stream'] }),
+    );
+  }
   const unsupported = carriesBody(req) ? mediaTypeProblem(req) : null;
   if (unsupported) return send(req, res, unsupported);
   parseJson(req, res, (err?: unknown) => {

@@ -94,6 +94,8 @@ export function finishDocument(doc: OpenAPIObject): OpenAPIObject {
       if (!MUTATING.has(method) && method !== 'get') continue;
       documentErrors(method, op, used);
       documentIdempotency(method, op);
+      // Login takes no key: say so, rather than leave the reader to guess (Redocly's security-defined).
+      op.security ??= [];
       for (const t of op.tags ?? []) tags.add(t);
     }
   }

@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isNationalCurrency } from '@xenplane/accounting';
-import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, userDataKeyEnv, xapiEnv } from '@xenplane/core';
+import { baseEnv, exitOnConfigError, imageSpoolEnv, loadEnv, poolKeyEnv, port, userDataKeyEnv, webhookEnv, xapiEnv } from '@xenplane/core';
 
 /** One entry of a trusted-proxy list, as Express (proxy-addr) takes it: a named range, an address or a CIDR. */
 function proxyEntry(v: string): boolean {
@@ -19,6 +19,15 @@ const schema = z.object({
   ...xapiEnv,
   ...poolKeyEnv,
   ...userDataKeyEnv,
+  ...imageSpoolEnv,
+  ...webhookEnv,
+  // A comment line on every open event stream this often, so proxies and load balancers keep it open.
+  EVENTS_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
+  // Open event streams per tenant (all its keys, operators' own count as one tenant) and per API key, in each API process.
+  EVENTS_MAX_STREAMS_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(20),
+  EVENTS_MAX_STREAMS_PER_KEY: z.coerce.number().int().min(1).max(100_000).default(5),
+  // Webhooks a tenant may register (409 webhook_limit_reached beyond).
+  WEBHOOKS_MAX_PER_TENANT: z.coerce.number().int().min(0).max(10_000).default(20),
   PORT: port.default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
   BOOTSTRAP_OPERATOR_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
@@ -50,6 +59,8 @@ const schema = z.object({
     .min(1, 'must be at least 1 (1: no live growth)')
     .max(16, 'must be at most 16')
     .default(2),
+  // The template a tenant's own image takes its VM settings (boot, platform) from when it names none; its disks are not used.
+  IMAGE_BASE_TEMPLATE: z.string().trim().min(1).max(255).default('Debian Bookworm 12'),
   // Open console sessions per VM, across all API processes (the limit is checked when a token is issued and when it is used).
   CONSOLE_MAX_SESSIONS_PER_VM: z.coerce.number().int().min(1).max(1000).default(4),
   // The ws:// or wss:// origin clients reach the console gateway at (behind a proxy); default: the origin the request came to.
@@ -66,6 +77,8 @@ const schema = z.object({
     }, 'a ws:// or wss:// URL (an origin, optionally with a path prefix), without query or credentials')
     .transform((v) => v.replace(/\/+$/, ''))
     .optional(),
+  // The built web console (apps/web/dist) served at /ui; default: beside the API in this checkout.
+  WEB_UI_DIR: z.string().trim().min(1).optional(),
   // What everything is billed in (ISO 4217); required once prices exist, and usage before them is metered at zero in it.
   BILLING_CURRENCY: z.string().trim().refine(isNationalCurrency, 'an ISO 4217 national currency code, e.g. EUR').optional(),
   // Who bills, in FOCUS exports (ProviderName, InvoiceIssuerName, PublisherName, ServiceProviderName, HostProviderName).

@@ -13,5 +13,7 @@ import { PoolConsoleConnector } from './pool-console.connector.js';
   imports: [VmsDataModule, PoolsDataModule, AuditDataModule, TenancyModule, AuthModule],
   controllers: [ConsoleController],
   providers: [ConsoleService, ConsoleSessionRepository, PoolConsoleConnector, ConsoleGateway],
+  // Image downloads read golden disks through the same connection.
+  exports: [PoolConsoleConnector],
 })
 export class ConsoleModule {}

@@ -1,8 +1,8 @@
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { DomainError, InvalidStateError, LOGGER, PoolRepository, poolCredentials, SecretBox } from '@xenplane/core';
-import { XapiClient, XapiError, XapiPool, XapiTransportError } from '@xenplane/xapi-driver';
+import { XapiClient, XapiError, XapiPool, XapiStorage, XapiTransportError, type VdiFormat } from '@xenplane/xapi-driver';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 
 // The VM is not (or no longer) running on the pool: it has no console there.
@@ -11,7 +11,7 @@ const NOT_RUNNING = new Set(['NO_CONSOLE', 'UUID_INVALID', 'HANDLE_INVALID', 'VM
 /**
  * The API's one connection towards pools (docs/ARCHITECTURE.md, "Consoles"): one XAPI client per pool, logged in
  * with the pool's stored credentials, used only to resolve a VM's console location at connect time and open its
- * byte stream. The XAPI session stays inside the client; nothing here logs or returns it.
+ * byte stream, and to read an image's golden disk back (GET /v1/images/:id/file). The XAPI session stays inside the client; nothing here logs or returns it.
  */
 @Injectable()
 export class PoolConsoleConnector implements OnApplicationShutdown {
@@ -39,6 +39,19 @@ export class PoolConsoleConnector implements OnApplicationShutdown {
         e instanceof XapiError ? e.code : e instanceof XapiTransportError ? `${e.kind} ${String(e.details.status ?? '')}`.trim() : 'error';
       this.logger.warn({ poolId, vmUuid, reason }, 'console: the pool did not open the console');
       throw new DomainError('unavailable', 'the pool did not open the console; retry shortly', { retryAfter: 5 });
+    }
+  }
+
+  /** A golden disk's bytes from `/export_raw_vdi` (a read: it changes nothing on the pool), streamed with backpressure. */
+  async exportDisk(poolId: string, vdiUuid: string, format: VdiFormat): Promise<Readable> {
+    const pool = await this.pool(poolId);
+    try {
+      const ref = await pool.client.call<string>('VDI.get_by_uuid', vdiUuid);
+      return await new XapiStorage(pool.client).exportVdi(ref, { format });
+    } catch (e) {
+      const reason = e instanceof XapiError ? e.code : e instanceof XapiTransportError ? e.kind : 'error';
+      this.logger.warn({ poolId, vdiUuid, reason }, 'image download: the pool did not export the disk');
+      throw new DomainError('unavailable', 'the pool did not export the disk; retry shortly', { retryAfter: 5 });
     }
   }
 

@@ -1,7 +1,22 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { X509Certificate } from 'node:crypto';
-import { IsIn, IsOptional, IsString, IsUrl, IsUUID, Matches, MaxLength, MinLength } from 'class-validator';
-import { POOL_STATUSES, type HostEntity, type PoolEntity } from '@xenplane/core';
+import {
+  IsBoolean,
+  IsIn,
+  IsInt,
+  IsNumber,
+  IsOptional,
+  IsString,
+  IsUrl,
+  IsUUID,
+  Matches,
+  Max,
+  MaxLength,
+  Min,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
+import { HOST_MAINTENANCE, POOL_STATUSES, type HostEntity, type HostMaintenance, type PoolEntity } from '@xenplane/core';
 import { NameField } from '../common/name-field.decorator.js';
 import { FilteredQuery } from '../common/list-query.dto.js';
 import { PageQueryDto } from '../common/query.dto.js';
@@ -51,6 +66,58 @@ export class CreatePoolDto {
   tlsFingerprint?: string;
 }
 
+const LOCATION = /^[a-z0-9][a-z0-9-]*$/;
+
+export class UpdatePoolDto {
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'eu-west', maxLength: 63, description: 'null: in no region' })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  @Matches(LOCATION, { message: 'region is lower-case letters, digits and -' })
+  region?: string | null;
+
+  @ApiPropertyOptional({ type: String, nullable: true, example: 'eu-west-1a', maxLength: 63, description: 'null: in no zone' })
+  @ValidateIf((_, v) => v !== null)
+  @IsOptional()
+  @IsString()
+  @MaxLength(63)
+  @Matches(LOCATION, { message: 'zone is lower-case letters, digits and -' })
+  zone?: string | null;
+
+  @ApiPropertyOptional({ minimum: 0, maximum: 100, description: "a factor on every host's score here (default 1; 0: only when nothing else fits)" })
+  @ValidateIf((_, v) => v !== undefined) // null is not a weight or ratio
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0)
+  @Max(100)
+  weight?: number;
+
+  @ApiPropertyOptional({ minimum: 0.1, maximum: 64, description: 'vCPUs promised per physical CPU (default 4)' })
+  @ValidateIf((_, v) => v !== undefined) // null is not a weight or ratio
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.1)
+  @Max(64)
+  cpuAllocationRatio?: number;
+
+  @ApiPropertyOptional({ minimum: 0.1, maximum: 4, description: 'memory promised per byte of host memory (default 1: no overcommit)' })
+  @ValidateIf((_, v) => v !== undefined) // null is not a weight or ratio
+  @IsNumber({ allowNaN: false, allowInfinity: false })
+  @Min(0.1)
+  @Max(4)
+  memoryAllocationRatio?: number;
+
+  @ApiPropertyOptional({
+    minimum: 0,
+    maximum: 86400,
+    description: "how long a host's metrics stay not live before it is declared dead and its VMs recovered (default 60)",
+  })
+  @ValidateIf((_, v) => v !== undefined) // null is not a period
+  @IsInt()
+  @Min(0)
+  @Max(86400)
+  hostFailureGraceSeconds?: number;
+}
+
 export class PoolIdentityDto {
   @ApiProperty({
     enum: ['adopt', 'revert'],
@@ -97,6 +164,14 @@ export class PoolView {
   @ApiProperty({ type: TlsPinView, nullable: true, description: 'how workers trust its certificate; null: the system roots' })
   tlsPin: TlsPinView | null;
   @ApiProperty() hostCount: number;
+  @ApiProperty({ type: String, nullable: true }) region: string | null;
+  @ApiProperty({ type: String, nullable: true }) zone: string | null;
+  @ApiProperty({ description: "the operator's placement weight" }) weight: number;
+  @ApiProperty() cpuAllocationRatio: number;
+  @ApiProperty() memoryAllocationRatio: number;
+  @ApiProperty({ type: Number, nullable: true, description: 'free GiB on the default SR at the last sync' }) srFreeGiB: number | null;
+  @ApiProperty({ description: 'seconds a host stays not live before it is declared dead (restart after host failure)' })
+  hostFailureGraceSeconds: number;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
 
   static of(this: void, p: PoolEntity, hostCount: number): PoolView {
@@ -117,6 +192,13 @@ export class PoolView {
           ? { type: 'certificate', sha256: p.tlsFingerprint }
           : null,
       hostCount,
+      region: p.region,
+      zone: p.zone,
+      weight: p.weight,
+      cpuAllocationRatio: p.cpuAllocationRatio,
+      memoryAllocationRatio: p.memoryAllocationRatio,
+      srFreeGiB: p.srFreeBytes === null ? null : Math.floor(p.srFreeBytes / 1024 ** 3),
+      hostFailureGraceSeconds: p.hostFailureGraceSeconds,
       createdAt: p.createdAt.toISOString(),
     };
   }
@@ -131,6 +213,20 @@ export class PoolIdentityView {
   vmsToReconcile: number;
 }
 
+export class HostMaintenanceDto {
+  @ApiProperty({ description: 'true: drain the host (its VMs move live elsewhere) and keep it out of placement; false: put it back' })
+  @IsBoolean()
+  enabled: boolean;
+}
+
+export class MaintenanceBlockerView {
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'our VM (null: a VM xenplane does not manage)' }) vmId: string | null;
+  @ApiProperty() xapiVmUuid: string;
+  @ApiProperty({ example: 'VM_REQUIRES_SR', description: "XAPI's reason, no_capacity (params: the filter), not_managed, or the failed move's code" })
+  code: string;
+  @ApiProperty({ type: [String] }) params: string[];
+}
+
 export class HostView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) poolId: string;
@@ -142,6 +238,20 @@ export class HostView {
   @ApiProperty() memoryTotalMiB: number;
   @ApiProperty() memoryFreeMiB: number;
   @ApiProperty() cpus: number;
+  @ApiProperty({
+    enum: HOST_MAINTENANCE,
+    description: 'none; draining: out of placement, its VMs moving live (or listed in maintenanceBlockers); maintenance: empty',
+  })
+  maintenance: HostMaintenance;
+  @ApiProperty({ type: [MaintenanceBlockerView], description: 'while draining: the VMs that cannot leave, and why' })
+  maintenanceBlockers: MaintenanceBlockerView[];
+  @ApiProperty({
+    type: String,
+    format: 'date-time',
+    nullable: true,
+    description: 'declared dead (its pool showed it not live beyond hostFailureGraceSeconds); null while live',
+  })
+  failedAt: string | null;
   @ApiProperty({ format: 'date-time', description: 'when the worker last saw it' }) updatedAt: string;
 
   static of(this: void, h: HostEntity): HostView {
@@ -157,6 +267,9 @@ export class HostView {
       memoryTotalMiB: mib(h.memoryTotalBytes),
       memoryFreeMiB: mib(h.memoryFreeBytes),
       cpus: h.cpuCount,
+      maintenance: h.maintenance,
+      maintenanceBlockers: h.maintenanceBlockers,
+      failedAt: h.failedAt?.toISOString() ?? null,
       updatedAt: h.updatedAt.toISOString(),
     };
   }

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiCreatedResponse, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import { POOL_STATUSES } from '@xenplane/core';
 import { OperatorOnly } from '../auth/roles.decorator.js';
 import { mapPage, PageOf } from '../common/page.view.js';
@@ -7,7 +7,7 @@ import { FilteredQuery, listFilter } from '../common/list-query.dto.js';
 import { PageQueryDto } from '../common/query.dto.js';
 import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { PoolTemplatesView, TemplateQueryDto } from './pool-template.dto.js';
-import { CreatePoolDto, HostQueryDto, HostView, PoolIdentityDto, PoolIdentityView, PoolView } from './pool.dto.js';
+import { CreatePoolDto, HostMaintenanceDto, HostQueryDto, HostView, PoolIdentityDto, PoolIdentityView, PoolView, UpdatePoolDto } from './pool.dto.js';
 import { PoolsService } from './pools.service.js';
 import { ApiDoc } from '../common/api-errors.decorator.js';
 
@@ -54,6 +54,20 @@ export class PoolsController {
     return PoolView.of(pool, hostCount);
   }
 
+  @Patch('pools/:id')
+  @ApiOkResponse({ type: PoolView })
+  @ApiDoc({
+    summary: "Set a pool's region, zone, weight, overcommit ratios and host failure grace",
+    description:
+      'What the scheduler reads from the next placement on: POST /v1/vms {zone|region} goes only to pools there; weight scales every host score of the pool; ' +
+      'cpuAllocationRatio and memoryAllocationRatio bound what may be promised per physical CPU and byte; ' +
+      'hostFailureGraceSeconds is how long a host stays not live before its VMs are restarted elsewhere (restart: true) or stopped. Fields left out keep their value.',
+  })
+  async update(@Param('id', UuidParamPipe) id: string, @Body() dto: UpdatePoolDto): Promise<PoolView> {
+    const { pool, hostCount } = await this.pools.updatePlacement(id, dto);
+    return PoolView.of(pool, hostCount);
+  }
+
   @Post('pools/:id/identity')
   @HttpCode(200)
   @ApiOkResponse({ type: PoolIdentityView })
@@ -87,5 +101,20 @@ export class PoolsController {
   })
   async hosts(@Query() q: HostQueryDto) {
     return mapPage(await this.pools.listHosts(q, q.poolId, listFilter(q)), HostView.of);
+  }
+
+  @Post('hosts/:id/maintenance')
+  @HttpCode(202)
+  @ApiAcceptedResponse({ type: HostView })
+  @ApiDoc({
+    summary: 'Put a host into maintenance, or back',
+    description:
+      'enabled: the host leaves placement at once (draining); a worker disables it on XAPI and moves its running VMs live (VM.pool_migrate), a batch at a time ' +
+      "(EVACUATION_BATCH_SIZE), each as a vm.migrate operation of the VM's tenant to a host the scheduler picks. VMs that cannot move are listed in " +
+      'maintenanceBlockers and the host stays draining until they are stopped, moved, or the maintenance cancelled; empty, it is in maintenance. ' +
+      'enabled false: the host is enabled again and takes VMs. Repeating either is harmless.',
+  })
+  async maintenance(@Param('id', UuidParamPipe) id: string, @Body() dto: HostMaintenanceDto): Promise<HostView> {
+    return HostView.of(await this.pools.setMaintenance(id, dto.enabled));
   }
 }

@@ -5,6 +5,7 @@ import type { DataSource } from 'typeorm';
 import {
   DomainError,
   InvalidStateError,
+  ValidationFailedError,
   fieldError,
   isUniqueViolation,
   HostRepository,
@@ -19,6 +20,7 @@ import {
   type Page,
   type PageRequest,
   type PoolEntity,
+  type PoolPlacementPatch,
   type PoolTemplate,
 } from '@xenplane/core';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
@@ -104,6 +106,25 @@ export class PoolsService {
     }
     const vmsToReconcile = action === 'adopt' ? (await this.vms.listSettledInPool(id)).length : 0;
     return { pool: resolved, hostCount: (await this.hosts.countByPool()).get(id) ?? 0, vmsToReconcile };
+  }
+
+  /** Region, zone, weight and overcommit ratios (read by the scheduler from the next placement on), and the host failure grace. */
+  async updatePlacement(id: string, patch: PoolPlacementPatch): Promise<{ pool: PoolEntity; hostCount: number }> {
+    if (!Object.values(patch).some((v) => v !== undefined)) {
+      throw new ValidationFailedError([
+        { path: '', message: 'give at least one of region, zone, weight, cpuAllocationRatio, memoryAllocationRatio, hostFailureGraceSeconds' },
+      ]);
+    }
+    const pool = await this.ds.transaction((tx) => this.pools.updatePlacement(tx, id, patch));
+    if (!pool) throw new NotFoundError('pool', id);
+    return { pool, hostCount: (await this.hosts.countByPool()).get(id) ?? 0 };
+  }
+
+  /** The operator's maintenance switch; the worker's evacuation pass does the rest (and puts the host back). */
+  async setMaintenance(id: string, enabled: boolean): Promise<HostEntity> {
+    const host = await this.ds.transaction((tx) => this.hosts.setMaintenance(tx, id, enabled));
+    if (!host) throw new NotFoundError('host', id);
+    return host;
   }
 
   listHosts(page: PageRequest, poolId: string | undefined, filter: ListFilter): Promise<Page<HostEntity>> {

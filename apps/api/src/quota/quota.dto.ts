@@ -37,6 +37,33 @@ export class QuotaLimitsDto implements Partial<QuotaLimits> {
   @ApiPropertyOptional({ ...limitDoc(BIG_MAX), description: 'GiB across all volumes; null = unlimited; left out: unchanged' })
   @OptionalLimit(BIG_MAX)
   volumeGiB?: number | null;
+  @ApiPropertyOptional({ ...limitDoc(INT_MAX), description: 'snapshots of VMs and volumes; null = unlimited; left out: unchanged' })
+  @OptionalLimit(INT_MAX)
+  snapshots?: number | null;
+  @ApiPropertyOptional({
+    ...limitDoc(BIG_MAX),
+    description: 'GiB across all snapshots (the disks each copies); null = unlimited; left out: unchanged',
+  })
+  @OptionalLimit(BIG_MAX)
+  snapshotGiB?: number | null;
+  @ApiPropertyOptional({ ...limitDoc(INT_MAX), description: 'addresses held on provider networks; null = unlimited; left out: unchanged' })
+  @OptionalLimit(INT_MAX)
+  publicIps?: number | null;
+  @ApiPropertyOptional({
+    ...limitDoc(INT_MAX),
+    description: 'security groups (the default group is not counted); null = unlimited; left out: unchanged',
+  })
+  @OptionalLimit(INT_MAX)
+  securityGroups?: number | null;
+  @ApiPropertyOptional({
+    ...limitDoc(INT_MAX),
+    description: "rules across the tenant's groups (the default group's two seeded rules are not counted); null = unlimited; left out: unchanged",
+  })
+  @OptionalLimit(INT_MAX)
+  securityGroupRules?: number | null;
+  @ApiPropertyOptional({ ...limitDoc(BIG_MAX), description: "GiB across the tenant's own images; null = unlimited; left out: unchanged" })
+  @OptionalLimit(BIG_MAX)
+  imageGiB?: number | null;
 }
 
 /** The optional `quota` of POST /v1/tenants: limits left out are unlimited. */
@@ -50,6 +77,12 @@ export class NewTenantQuotaDto implements Partial<QuotaLimits> {
   @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) keypairs?: number | null;
   @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) volumes?: number | null;
   @ApiPropertyOptional(limitDoc(BIG_MAX)) @OptionalLimit(BIG_MAX) volumeGiB?: number | null;
+  @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) snapshots?: number | null;
+  @ApiPropertyOptional(limitDoc(BIG_MAX)) @OptionalLimit(BIG_MAX) snapshotGiB?: number | null;
+  @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) publicIps?: number | null;
+  @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) securityGroups?: number | null;
+  @ApiPropertyOptional(limitDoc(INT_MAX)) @OptionalLimit(INT_MAX) securityGroupRules?: number | null;
+  @ApiPropertyOptional(limitDoc(BIG_MAX)) @OptionalLimit(BIG_MAX) imageGiB?: number | null;
 }
 
 export class QuotaLimitsView implements QuotaLimits {
@@ -62,6 +95,12 @@ export class QuotaLimitsView implements QuotaLimits {
   @ApiProperty({ type: 'integer', nullable: true }) keypairs: number | null;
   @ApiProperty({ type: 'integer', nullable: true }) volumes: number | null;
   @ApiProperty({ type: 'integer', nullable: true }) volumeGiB: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) snapshots: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) snapshotGiB: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) publicIps: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) securityGroups: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) securityGroupRules: number | null;
+  @ApiProperty({ type: 'integer', nullable: true }) imageGiB: number | null;
 }
 
 export class QuotaAmountsView implements QuotaAmounts {
@@ -74,11 +113,20 @@ export class QuotaAmountsView implements QuotaAmounts {
   @ApiProperty({ type: 'integer', description: 'SSH keypairs' }) keypairs: number;
   @ApiProperty({ type: 'integer' }) volumes: number;
   @ApiProperty({ type: 'integer', description: 'GiB across all volumes' }) volumeGiB: number;
+  @ApiProperty({ type: 'integer', description: 'snapshots of VMs and volumes' }) snapshots: number;
+  @ApiProperty({ type: 'integer', description: 'GiB across all snapshots' }) snapshotGiB: number;
+  @ApiProperty({ type: 'integer', description: 'addresses held on provider networks' }) publicIps: number;
+  @ApiProperty({ type: 'integer', description: 'security groups (not the default group)' }) securityGroups: number;
+  @ApiProperty({ type: 'integer', description: 'security-group rules (not the default group’s seeded ones)' }) securityGroupRules: number;
+  @ApiProperty({ type: 'integer', description: "GiB across the tenant's own images" }) imageGiB: number;
 }
 
 export class QuotaView {
   @ApiProperty({ type: QuotaLimitsView }) limits: QuotaLimitsView;
-  @ApiProperty({ type: QuotaAmountsView, description: 'live usage: what existing VMs, networks, API keys, keypairs and volumes hold' })
+  @ApiProperty({
+    type: QuotaAmountsView,
+    description: 'live usage: what existing VMs, networks, API keys, keypairs, volumes, snapshots and security groups hold',
+  })
   used: QuotaAmountsView;
 
   static of(this: void, q: Quota): QuotaView {

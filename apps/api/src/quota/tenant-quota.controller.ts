@@ -33,8 +33,41 @@ export class TenantQuotaController {
       'Replaces the limits (null: unlimited); apiKeys may be left out to keep its limit. Limits below usage are allowed: only new charges are refused.',
   })
   async set(@Param('id', UuidParamPipe) id: string, @Body() dto: QuotaLimitsDto): Promise<QuotaView> {
-    const { vms, vcpus, memoryMiB, diskGiB, networks, apiKeys, keypairs, volumes, volumeGiB } = dto;
-    return QuotaView.of(await this.quota.setLimits(id, { vms, vcpus, memoryMiB, diskGiB, networks, apiKeys, keypairs, volumes, volumeGiB }));
+    const {
+      vms,
+      vcpus,
+      memoryMiB,
+      diskGiB,
+      networks,
+      apiKeys,
+      keypairs,
+      volumes,
+      volumeGiB,
+      snapshots,
+      snapshotGiB,
+      securityGroups,
+      securityGroupRules,
+      imageGiB,
+      publicIps,
+    } = dto;
+    const limits = {
+      vms,
+      vcpus,
+      memoryMiB,
+      diskGiB,
+      networks,
+      apiKeys,
+      keypairs,
+      volumes,
+      volumeGiB,
+      snapshots,
+      snapshotGiB,
+      securityGroups,
+      securityGroupRules,
+      imageGiB,
+      publicIps,
+    };
+    return QuotaView.of(await this.quota.setLimits(id, limits));
   }
 
   @Post('recount')

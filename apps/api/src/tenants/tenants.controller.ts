@@ -68,7 +68,8 @@ export class TenantsController {
   @ApiNoContentResponse()
   @ApiDoc({
     summary: 'Delete a tenant',
-    description: 'Deletes a tenant and revokes its keys, only when it owns no live VM or network: otherwise 409 in_use with usedBy counting them.',
+    description:
+      'Deletes a tenant and revokes its keys, only when it owns no live VM, network, volume, snapshot or image with a disk: otherwise 409 in_use with usedBy counting them. Its images that never got a disk (queued) go with it.',
     errors: ['in_use'],
   })
   async remove(@Param('id', UuidParamPipe) id: string): Promise<void> {

@@ -40,6 +40,11 @@ export class FuzzClient {
     if (c.raw !== undefined) headers['content-length'] = String(Buffer.byteLength(c.raw));
     return new Promise((resolve, reject) => {
       const req = http.request(`${this.base}${c.path}`, { method: c.method, headers, agent: this.agent }, (res) => {
+        // An event stream that was accepted never ends by itself: its status and type are the answer.
+        if (String(res.headers['content-type'] ?? '').startsWith('text/event-stream')) {
+          res.destroy();
+          return resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body: undefined });
+        }
         const chunks: Buffer[] = [];
         res.on('data', (d: Buffer) => chunks.push(d));
         res.on('end', () =>

@@ -1,9 +1,17 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { HostRepository, VmBootstrapRepository, VmNicRepository, type VmBootstrapShown, type VmEntity, type VmNic } from '@xenplane/core';
+import {
+  HostRepository,
+  SecurityGroupRepository,
+  VmBootstrapRepository,
+  VmNicRepository,
+  type VmBootstrapShown,
+  type VmEntity,
+  type VmNic,
+} from '@xenplane/core';
 
 /** A VM as the API shows it: its NICs, its bootstrap (host name, keypairs), and its host as the id `GET /v1/hosts` lists (null until synced). */
-export type VmWithNics = VmEntity & { nics: VmNic[]; hostId: string | null; bootstrap?: VmBootstrapShown };
+export type VmWithNics = VmEntity & { nics: (VmNic & { securityGroupIds?: string[] })[]; hostId: string | null; bootstrap?: VmBootstrapShown };
 
 /** Loads what a VM view shows beside the row, for one VM or a page of them (of one tenant or several). */
 @Injectable()
@@ -12,6 +20,7 @@ export class VmDetails {
     private readonly nics: VmNicRepository,
     private readonly hosts: HostRepository,
     private readonly bootstraps: VmBootstrapRepository,
+    private readonly groups: SecurityGroupRepository,
   ) {}
 
   async of(vms: VmEntity[], q?: EntityManager): Promise<VmWithNics[]> {
@@ -20,9 +29,10 @@ export class VmDetails {
     const nics = await this.nics.listForTenantVms(vms, q);
     const hostIds = await this.hosts.idsByXapiUuid(onHost, q);
     const shown = await this.bootstraps.shownForVms(vms, q);
+    const groups = await this.groups.nicGroupsForTenantVms(vms, q);
     return vms.map((vm) => ({
       ...vm,
-      nics: nics.filter((n) => n.vmId === vm.id),
+      nics: nics.filter((n) => n.vmId === vm.id).map((n) => ({ ...n, securityGroupIds: groups.get(`${n.vmId}/${n.device}`) ?? [] })),
       bootstrap: shown.get(vm.id),
       hostId: vm.hostUuid === null ? null : (hostIds.get(`${vm.poolId}/${vm.hostUuid}`) ?? null),
     }));

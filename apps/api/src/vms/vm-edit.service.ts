@@ -7,7 +7,7 @@ import { VmDetails, type VmWithNics } from './vm-details.service.js';
 import type { UpdateVmDto } from './vm.dto.js';
 import { VmsService } from './vms.service.js';
 
-/** PATCH /v1/vms/:id: a resize (an operation, through VmsService) and/or name, description and tags (at once, no operation). */
+/** PATCH /v1/vms/:id: a resize (an operation, through VmsService) and/or name, description, tags and restart (at once, no operation). */
 @Injectable()
 export class VmEditService {
   constructor(
@@ -19,9 +19,10 @@ export class VmEditService {
 
   /** The resize first: if it is refused, nothing changed; the details then follow on the same VM. */
   async update(tenantId: string, id: string, dto: UpdateVmDto, meta: RequestMeta): Promise<{ vm: VmWithNics; operation?: OperationEntity }> {
-    const change = detailsOf(dto);
+    const change: Partial<Pick<VmWithNics, 'name' | 'description' | 'tags' | 'restart'>> = detailsOf(dto);
+    if (dto.restart != null) change.restart = dto.restart;
     if (dto.flavorId == null && !Object.keys(change).length) {
-      throw new ValidationFailedError([{ path: '', message: 'give at least one of flavorId, name, description, tags' }]);
+      throw new ValidationFailedError([{ path: '', message: 'give at least one of flavorId, name, description, tags, restart' }]);
     }
     const resized = dto.flavorId == null ? undefined : await this.resizes.resize(tenantId, id, dto.flavorId, meta);
     if (!Object.keys(change).length) return resized!;

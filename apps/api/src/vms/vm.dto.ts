@@ -3,6 +3,7 @@ import {
   ArrayMaxSize,
   ArrayUnique,
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsOptional,
@@ -17,13 +18,14 @@ import {
 import { HOSTNAME_MAX, HOSTNAME_PATTERN, type OperationEntity, type VmEntity } from '@xenplane/core';
 import { liveMaxOf } from './vm-sizing.js';
 import { DetailsDto } from '../common/details.dto.js';
+import { VmPlacementFields } from './vm-placement.dto.js';
 
 const VM_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
 
 /** User-data is at most 64 KiB (counted in UTF-8 bytes by the service; the pattern's characters can only be fewer). */
 export const USER_DATA_MAX = 65_536;
 
-export class CreateVmDto {
+export class CreateVmDto extends VmPlacementFields {
   @ApiProperty({ example: 'web-1', minLength: 1, maxLength: 63, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' })
   @IsString()
   @MinLength(1)
@@ -39,7 +41,12 @@ export class CreateVmDto {
   @IsUUID()
   imageId: string;
 
-  @ApiPropertyOptional({ type: [String], format: 'uuid', description: 'tenant networks to attach, one NIC each' })
+  @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description:
+      "networks to attach, one NIC each: the tenant's own, or provider networks visible to it (a public address each, counted by the publicIps quota)",
+  })
   @IsOptional()
   @IsArray()
   @ArrayMaxSize(7)
@@ -73,6 +80,18 @@ export class CreateVmDto {
   keypairIds?: string[];
 
   @ApiPropertyOptional({
+    type: [String],
+    format: 'uuid',
+    description: "security groups every NIC of the VM is filtered by (another tenant's group is 404); left out: the tenant's default group",
+  })
+  @IsOptional()
+  @IsArray()
+  @ArrayMaxSize(16)
+  @ArrayUnique()
+  @IsUUID('all', { each: true })
+  securityGroupIds?: string[];
+
+  @ApiPropertyOptional({
     maxLength: USER_DATA_MAX,
     description:
       'cloud-init user-data (a #cloud-config, a #! script, or a MIME multipart), at most 64 KiB of UTF-8; sealed at rest, never returned or logged (the audit log keeps its sha256)',
@@ -95,6 +114,14 @@ export class CreateVmDto {
     message: 'hostname must be an RFC 1123 host name: labels of letters, digits and inner hyphens, separated by dots',
   })
   hostname?: string;
+
+  @ApiPropertyOptional({
+    description:
+      "true: started again on another host when its host dies; false: left stopped (errorReason host_failed). Default: the flavor's restartOnHostFailure",
+  })
+  @IsOptional()
+  @IsBoolean()
+  restart?: boolean;
 }
 
 /** A resize (flavorId: 202 with its operation) and/or new details (alone: 200, no operation). */
@@ -111,17 +138,38 @@ export class UpdateVmDto extends DetailsDto {
   @MaxLength(63)
   @Matches(new RegExp(VM_NAME_PATTERN), { message: 'name must start with a letter or digit and contain only letters, digits, . _ -' })
   name?: string;
+
+  @ApiPropertyOptional({ description: 'true: started again on another host when its host dies; false: left stopped (errorReason host_failed)' })
+  @IsOptional()
+  @IsBoolean()
+  restart?: boolean;
 }
 
 export class VmActionDto {
-  @ApiProperty({ enum: ['start', 'stop', 'reboot'] })
-  @IsIn(['start', 'stop', 'reboot'])
-  action: 'start' | 'stop' | 'reboot';
+  @ApiProperty({ enum: ['start', 'stop', 'reboot', 'migrate'], description: 'migrate: operator keys only, a live move' })
+  @IsIn(['start', 'stop', 'reboot', 'migrate'])
+  action: 'start' | 'stop' | 'reboot' | 'migrate';
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "migrate: the host to move to (GET /v1/hosts); without, the scheduler picks one of the VM's pool",
+  })
+  @IsOptional()
+  @IsUUID()
+  hostId?: string;
 }
 
 export class NicView {
+  @ApiProperty({ format: 'uuid', description: "stable for the NIC's life: name it in /v1/vms/:id/nics/:nicId" }) id: string;
+  @ApiProperty({
+    enum: ['attaching', 'attached', 'detaching'],
+    description: 'attaching/detaching while its operation runs (the address is held until the NIC is gone)',
+  })
+  status: string;
   @ApiProperty({ description: 'Xen VIF device number: the guest sees it as eth<device>' }) device: number;
-  @ApiProperty({ format: 'uuid' }) networkId: string;
+  @ApiProperty({ format: 'uuid', description: "the tenant network's id, or the provider network's" }) networkId: string;
+  @ApiProperty({ enum: ['private', 'provider'], description: "provider: the address is from an operator's provider network (a public IP)" })
+  networkKind: 'private' | 'provider';
   @ApiProperty() mac: string;
   @ApiProperty({ description: 'the address IPAM allocated' }) ip: string;
   @ApiProperty({
@@ -130,6 +178,30 @@ export class NicView {
       "the addresses the guest's agent reports on this NIC (VM_guest_metrics.networks), as the worker last saw them; empty until it reports",
   })
   guestIps: string[];
+  @ApiProperty({
+    type: [String],
+    format: 'uuid',
+    description: 'the security groups filtering this NIC (stateful; none: no new connection in or out)',
+  })
+  securityGroupIds: string[];
+}
+
+type NicShown = {
+  id: string;
+  status: string;
+  device: number;
+  networkId: string;
+  provider?: boolean;
+  mac: string;
+  ip: string;
+  guestIps?: string[];
+  securityGroupIds?: string[];
+};
+
+export function nicView(this: void, n: NicShown): NicView {
+  const { id, status, device, networkId, mac, ip } = n;
+  const networkKind = n.provider ? ('provider' as const) : ('private' as const);
+  return { id, status, device, networkId, networkKind, mac, ip, guestIps: n.guestIps ?? [], securityGroupIds: n.securityGroupIds ?? [] };
 }
 
 export class LiveMaxView {
@@ -171,7 +243,18 @@ export class VmView {
   hostname: string | null;
   @ApiProperty({ type: [String], format: 'uuid', description: 'the keypairs whose keys the guest was given at creation' }) keypairIds: string[];
   @ApiProperty({ type: String, nullable: true }) xapiUuid: string | null;
-  @ApiProperty({ type: String, nullable: true, description: 'why the VM is in error' }) errorReason: string | null;
+  @ApiProperty({ format: 'uuid', description: 'the pool the scheduler chose' }) poolId: string;
+  @ApiProperty({ type: String, format: 'uuid', nullable: true, description: 'the server group it joined at creation' }) serverGroupId: string | null;
+  @ApiProperty({
+    description: "started again on another host when its host dies (its flavor's restartOnHostFailure unless changed)",
+  })
+  restart: boolean;
+  @ApiProperty({
+    type: String,
+    nullable: true,
+    description: 'why the VM is in error; or host_failed: stopped because its host died (restart: false, or no host could take it)',
+  })
+  errorReason: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -179,7 +262,7 @@ export class VmView {
   static of(
     this: void,
     vm: VmEntity & {
-      nics?: { device: number; networkId: string; mac: string; ip: string; guestIps?: string[] }[];
+      nics?: NicShown[];
       bootstrap?: { hostname: string; keypairIds: string[] };
       hostId?: string | null;
     },
@@ -197,12 +280,15 @@ export class VmView {
       memoryMiB: vm.memoryMiB,
       diskGiB: vm.diskGiB,
       liveMax: liveMaxOf(vm),
-      nics: (vm.nics ?? []).map((n) => ({ device: n.device, networkId: n.networkId, mac: n.mac, ip: n.ip, guestIps: n.guestIps ?? [] })),
+      nics: (vm.nics ?? []).map(nicView),
       hostname: vm.bootstrap?.hostname ?? null,
       keypairIds: vm.bootstrap?.keypairIds ?? [],
       hostId: vm.hostId ?? null,
       hostXapiUuid: vm.hostUuid,
       xapiUuid: vm.xapiUuid,
+      poolId: vm.poolId,
+      serverGroupId: vm.serverGroupId ?? null,
+      restart: vm.restart,
       errorReason: vm.errorReason,
       createdAt: vm.createdAt.toISOString(),
       updatedAt: vm.updatedAt.toISOString(),
@@ -223,6 +309,14 @@ export class OperationView {
   @ApiProperty({ example: 'vm' }) resourceType: string;
   @ApiProperty({ format: 'uuid' }) resourceId: string;
   @ApiProperty({ type: String, nullable: true, description: 'last step completed' }) step: string | null;
+  @ApiPropertyOptional({
+    type: 'object',
+    additionalProperties: true,
+    nullable: true,
+    description:
+      "the scheduler's decision: stage, pool, zone, host, the top of the ranking with each weigher, and rejected {hostsConsidered, byReason}",
+  })
+  placement?: Record<string, unknown> | null;
   @ApiPropertyOptional({ type: OperationErrorView }) error?: OperationErrorView;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time', nullable: true, type: String }) startedAt: string | null;
@@ -237,6 +331,7 @@ export class OperationView {
       resourceType: op.resourceType,
       resourceId: op.resourceId,
       step: op.step,
+      ...(op.placement ? { placement: op.placement } : {}),
       ...(op.errorCode ? { error: { code: op.errorCode, detail: op.errorDetail ?? '' } } : {}),
       createdAt: op.createdAt.toISOString(),
       startedAt: op.startedAt?.toISOString() ?? null,

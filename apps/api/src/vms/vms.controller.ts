@@ -1,7 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query, Res } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiOkResponse, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { VM_STATUSES, type OperationEntity } from '@xenplane/core';
+import { DomainError, VM_STATUSES, type OperationEntity } from '@xenplane/core';
 import { TenantAccessService, type Principal } from '@xenplane/tenancy';
 import { withOperationLocation } from '../common/accepted.js';
 import { AnyRole, CurrentPrincipal } from '../auth/roles.decorator.js';
@@ -13,6 +13,7 @@ import { UuidParamPipe } from '../common/uuid-param.pipe.js';
 import { answerWith } from '../common/answer-status.js';
 import { CreateVmDto, OperationView, UpdateVmDto, VmAcceptedView, VmActionDto, VmView } from './vm.dto.js';
 import { VmEditService } from './vm-edit.service.js';
+import { VmMigrationService } from './vm-migration.service.js';
 import { VmsService, type VmWithNics } from './vms.service.js';
 import { ApiDoc } from '../common/api-errors.decorator.js';
 
@@ -31,6 +32,7 @@ export class VmsController {
     private readonly vms: VmsService,
     private readonly edits: VmEditService,
     private readonly access: TenantAccessService,
+    private readonly migrations: VmMigrationService,
   ) {}
 
   @Post()
@@ -40,7 +42,17 @@ export class VmsController {
     summary: 'Create a VM',
     description:
       "Accepts a VM (202) from a flavor and an image, optionally on the tenant's networks (one NIC each, with a MAC and an address), and returns it pending with the operation to poll (Location). Quota is charged at once; the worker clones, configures and starts it on the pool.",
-    errors: ['quota_exceeded', 'disk_below_template', 'flavor_deprecated', 'image_deprecated', 'network_full', 'address_contention'],
+    errors: [
+      'quota_exceeded',
+      'disk_below_template',
+      'flavor_deprecated',
+      'image_deprecated',
+      'network_full',
+      'no_address',
+      'address_contention',
+      'no_capacity',
+      'pool_mismatch',
+    ],
   })
   async create(
     @CurrentPrincipal() p: Principal,
@@ -77,9 +89,10 @@ export class VmsController {
   @HttpCode(202)
   @ApiAcceptedResponse({ type: VmAcceptedView })
   @ApiDoc({
-    summary: 'Start, stop or reboot a VM',
+    summary: 'Start, stop, reboot or (operators) migrate a VM',
     description:
-      "Accepts the action (202) with the operation to poll. An action the VM's state does not allow is 409 invalid_state; one while another operation runs is 409 operation_in_progress.",
+      "Accepts the action (202) with the operation to poll. An action the VM's state does not allow is 409 invalid_state; one while another operation runs is 409 operation_in_progress. " +
+      'migrate (operator keys, with ?tenantId=) moves a running VM live to hostId or to a host the scheduler picks; the operation is visible to the tenant.',
     errors: ['invalid_state', 'operation_in_progress'],
   })
   async act(
@@ -90,7 +103,10 @@ export class VmsController {
     @Body() dto: VmActionDto,
     @Res({ passthrough: true }) res: Response,
   ) {
-    return accepted(res, await this.vms.act(await this.access.resolve(p, q.tenantId), id, dto.action, meta));
+    const tenantId = await this.access.resolve(p, q.tenantId);
+    if (dto.action !== 'migrate') return accepted(res, await this.vms.act(tenantId, id, dto.action, meta));
+    if (p.role !== 'operator') throw new DomainError('forbidden', 'only operator keys migrate VMs');
+    return accepted(res, await this.migrations.migrate(tenantId, id, dto.hostId, meta));
   }
 
   @Patch(':id')

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import {
   ACTION_JOB,
   DomainError,
@@ -10,7 +10,6 @@ import {
   NotFoundError,
   OperationLauncher,
   OperationRepository,
-  PoolRepository,
   PoolTemplateRepository,
   VmRepository,
   isActionAllowed,
@@ -20,16 +19,19 @@ import {
   type PageRequest,
   type RequestMeta,
   type VmAction,
+  type ImageEntity,
 } from '@xenplane/core';
 import { QuotaService, TenantAccessService, vmFootprint } from '@xenplane/tenancy';
 import { CatalogAccess } from '../catalog/catalog-access.service.js';
 import { NicAllocator } from './nic-allocator.service.js';
 import { VmDetails, type VmWithNics } from './vm-details.service.js';
 import type { CreateVmDto } from './vm.dto.js';
+import { NicSecurityGroups } from '../security-groups/nic-security-groups.service.js';
 import { VmBootstrapService } from './vm-bootstrap.service.js';
 import { API_CONFIG, type ApiConfig } from '../config/api-env.js';
 import { assertResizable, liveMaxFor } from './vm-sizing.js';
-import { usablePool } from '../common/usable-pool.js';
+import { VmScheduler } from './vm-scheduler.service.js';
+import { VmResizeRecorder } from './vm-resize.recorder.js';
 
 const GiB = 1024 ** 3;
 
@@ -42,7 +44,6 @@ export class VmsService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly vms: VmRepository,
     private readonly catalog: CatalogAccess,
-    private readonly pools: PoolRepository,
     private readonly launcher: OperationLauncher,
     private readonly quota: QuotaService,
     private readonly operations: OperationRepository,
@@ -51,32 +52,44 @@ export class VmsService {
     private readonly tenants: TenantAccessService,
     private readonly templates: PoolTemplateRepository,
     private readonly bootstrap: VmBootstrapService,
+    private readonly scheduler: VmScheduler,
+    private readonly resizer: VmResizeRecorder,
+    private readonly nicGroups: NicSecurityGroups,
     @Inject(API_CONFIG) private readonly config: ApiConfig,
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
     const flavor = await this.catalog.flavor(tenantId, dto.flavorId);
     const image = await this.catalog.image(tenantId, dto.imageId);
-    const pool = usablePool(await this.pools.findDefault());
     this.bootstrap.precheck(dto);
     const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
     const liveMax = liveMaxFor(size, this.config.LIVE_RESIZE_HEADROOM);
-    await this.assertDiskFits(pool.id, image.template, size.diskGiB, dto.diskGiB === undefined ? 'flavorId' : 'diskGiB');
     const [vmId, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
       await this.tenants.holdActive(tx, tenantId);
       await this.catalog.hold(tx, tenantId, { flavorId: flavor.id, imageId: image.id });
       // Networks before quota, the lock order a network delete also takes, so the two cannot deadlock.
-      const networks = await this.nicAllocator.lockNetworks(tx, tenantId, dto.networkIds ?? []);
+      const networks = await this.nicAllocator.lockTargets(tx, tenantId, dto.networkIds ?? []);
+      // The pool (and a host claim) in this transaction: the claim is what the next placement into the group sees.
+      const placed = await this.scheduler.place(
+        tx,
+        tenantId,
+        { ...size, template: image.template },
+        dto,
+        networks.map((t) => t.network),
+      );
+      await this.assertDiskFits(tx, placed.poolId, image, size.diskGiB, dto.diskGiB === undefined ? 'flavorId' : 'diskGiB');
       // Charged in the transaction that records the VM, from the sizes the row will hold: both commit or neither.
-      await this.quota.charge(tx, tenantId, vmFootprint(size), { resourceId: vmId, operationId });
+      await this.quota.charge(tx, tenantId, vmFootprint(size, this.nicAllocator.publicIps(networks)), { resourceId: vmId, operationId });
       const vm = await this.vms.insert(tx, {
         id: vmId,
         tenantId,
         name: dto.name,
         flavorId: flavor.id,
         imageId: image.id,
-        poolId: pool.id,
+        poolId: placed.poolId,
+        serverGroupId: dto.serverGroupId ?? null,
+        placedHostId: placed.hostId,
         status: 'pending',
         ...size,
         liveMaxVcpus: liveMax.vcpus,
@@ -85,11 +98,23 @@ export class VmsService {
         hostUuid: null,
         powerState: null,
         errorReason: null,
+        // Left out (or null), the flavor's restartOnHostFailure (tg_vms_restart_default).
+        ...(dto.restart != null ? { restart: dto.restart } : {}),
       });
       const nics = await this.nicAllocator.allocate(tx, tenantId, vm.id, networks);
+      await this.nicGroups.assign(
+        tx,
+        tenantId,
+        vm.id,
+        nics.map((n) => n.device),
+        dto.securityGroupIds,
+      );
       const bootstrap = await this.bootstrap.record(tx, tenantId, vm.id, vm.name, dto);
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, meta, operationId);
-      return { vm: { ...vm, nics, hostId: null, bootstrap }, operation };
+      await this.operations.recordPlacement(tx, tenantId, operation.id, placed.decision);
+      const groups = await this.nicGroups.byNic([vm], tx);
+      const shown = nics.map((n) => ({ ...n, securityGroupIds: groups.get(`${n.vmId}/${n.device}`) ?? [] }));
+      return { vm: { ...vm, nics: shown, hostId: null, bootstrap }, operation: { ...operation, placement: placed.decision } };
     });
   }
 
@@ -97,8 +122,9 @@ export class VmsService {
    * Disks never shrink: a clone keeps its template's boot disk, so a smaller size would be charged and billed below
    * what the VM really has. Refused when the pool has shown the template; the worker checks it again after the clone.
    */
-  private async assertDiskFits(poolId: string, template: string, diskGiB: number, path: 'diskGiB' | 'flavorId'): Promise<void> {
-    const bytes = await this.templates.rootDiskBytes(poolId, template);
+  private async assertDiskFits(tx: EntityManager, poolId: string, image: ImageEntity, diskGiB: number, path: 'diskGiB' | 'flavorId'): Promise<void> {
+    // An image of one's own boots from its disk; an operator's from its template's.
+    const bytes = image.xapiUuid ? image.sizeBytes : await this.templates.rootDiskBytes(poolId, image.template, tx);
     const minDiskGiB = bytes === null ? 0 : Math.ceil(bytes / GiB);
     if (diskGiB >= minDiskGiB) return;
     const message = `the image's template has a ${minDiskGiB} GiB disk; ${path === 'diskGiB' ? 'diskGiB' : "the flavor's diskGiB"} (${diskGiB}) is smaller`;
@@ -149,26 +175,9 @@ export class VmsService {
       }
       assertResizable(vm, flavor);
       const operationId = randomUUID();
-      await this.quota.charge(
-        tx,
-        tenantId,
-        { vcpus: flavor.vcpus - vm.vcpus, memoryMiB: flavor.memoryMiB - vm.memoryMiB, diskGiB: flavor.diskGiB - vm.diskGiB },
-        { resourceId: id, operationId },
-      );
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmResize, { type: 'vm', id }, meta, operationId);
-      // What a failed resize goes back to.
-      const { vcpus, memoryMiB, diskGiB, liveMaxVcpus, liveMaxMemoryMiB } = vm;
-      const previous = { vcpus, memoryMiB, diskGiB, liveMaxVcpus, liveMaxMemoryMiB, flavorId: vm.flavorId };
-      await this.operations.checkpoint(tx, tenantId, operationId, 'accepted', { previous });
-      const liveMax = vm.status === 'running' ? null : liveMaxFor(flavor, this.config.LIVE_RESIZE_HEADROOM);
-      const sizes = {
-        vcpus: flavor.vcpus,
-        memoryMiB: flavor.memoryMiB,
-        diskGiB: flavor.diskGiB,
-        flavorId: flavor.id,
-        ...(liveMax ? { liveMaxVcpus: liveMax.vcpus, liveMaxMemoryMiB: liveMax.memoryMiB } : {}),
-      };
-      await this.vms.update(tx, tenantId, id, sizes);
+      const liveMax = vm.status === 'running' ? undefined : liveMaxFor(flavor, this.config.LIVE_RESIZE_HEADROOM);
+      const sizes = await this.resizer.record(tx, vm, { ...flavor, flavorId: flavor.id, liveMax }, operationId);
       return { vm: await this.details.one({ ...vm, ...sizes }, tx), operation };
     });
   }

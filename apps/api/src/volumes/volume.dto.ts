@@ -27,6 +27,14 @@ export class CreateVolumeDto {
   @IsString()
   @MaxLength(63)
   type?: string;
+
+  @ApiPropertyOptional({
+    format: 'uuid',
+    description: "a volume's snapshot to restore: the new volume starts with its content (sizeGiB at least its size)",
+  })
+  @IsOptional()
+  @IsUUID()
+  snapshotId?: string;
 }
 
 export class ResizeVolumeDto {
@@ -64,6 +72,7 @@ export class VolumeView {
   @ApiProperty({ type: String, nullable: true, description: 'Xen disk number on the VM (xvd<b + n>)' }) device: string | null;
   @ApiProperty({ type: String, nullable: true }) xapiUuid: string | null;
   @ApiProperty({ type: String, nullable: true, description: 'code of the last failed operation' }) errorReason: string | null;
+  @ApiProperty({ type: String, nullable: true, format: 'uuid', description: 'the snapshot it was restored from' }) sourceSnapshotId: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -79,6 +88,7 @@ export class VolumeView {
       device: v.device,
       xapiUuid: v.xapiUuid,
       errorReason: v.errorReason,
+      sourceSnapshotId: v.sourceSnapshotId,
       createdAt: v.createdAt.toISOString(),
       updatedAt: v.updatedAt.toISOString(),
     };

@@ -37,8 +37,10 @@ export class VolumesController {
   @HttpCode(202)
   @ApiDoc({
     summary: 'Create a volume',
-    description: 'Charges the volumes and volumeGiB quotas at once (409 quota_exceeded); the VDI is made by the operation.',
-    errors: ['quota_exceeded', 'unavailable'],
+    description:
+      'Charges the volumes and volumeGiB quotas at once (409 quota_exceeded); the VDI is made by the operation. With snapshotId, a ' +
+      "volume's snapshot (404 if another tenant's; 409 invalid_state unless available, or a VM's) is copied in: sizeGiB at least its size (422 volume_shrink).",
+    errors: ['quota_exceeded', 'unavailable', 'invalid_state', 'volume_shrink', 'pool_mismatch'],
   })
   @ApiAcceptedResponse({ type: VolumeAcceptedView })
   async create(
@@ -70,9 +72,9 @@ export class VolumesController {
   @ApiDoc({
     summary: 'Attach or detach a volume',
     description:
-      `attach {vmId}: to a running or stopped VM of the same tenant (404 otherwise); 409 in_use if already attached. A running guest that cannot hot-plug fails the operation with requires_stop. ` +
+      `attach {vmId}: to a running or stopped VM of the same tenant (404 otherwise); 409 in_use if already attached. A running guest that cannot hot-plug disks is 409 requires_stop at once when its agent has said so (else the operation fails with requires_stop). ` +
       `detach {force?}: a guest that refuses fails the operation with device_detach_rejected and the volume stays attached; force unplugs without its consent. ${BUSY}.`,
-    errors: ['in_use', 'invalid_state', 'operation_in_progress', 'pool_mismatch'],
+    errors: ['in_use', 'invalid_state', 'operation_in_progress', 'pool_mismatch', 'requires_stop'],
   })
   @ApiAcceptedResponse({ type: VolumeAcceptedView })
   async act(

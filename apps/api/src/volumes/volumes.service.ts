@@ -13,6 +13,7 @@ import {
   OperationLauncher,
   OperationRepository,
   PoolRepository,
+  SnapshotRepository,
   VmRepository,
   VolumeRepository,
   VolumeTypeRepository,
@@ -41,6 +42,7 @@ export class VolumesService {
     private readonly launcher: OperationLauncher,
     private readonly quota: QuotaService,
     private readonly tenants: TenantAccessService,
+    private readonly snapshots: SnapshotRepository,
   ) {}
 
   async create(tenantId: string, dto: CreateVolumeDto, meta: RequestMeta): Promise<Accepted> {
@@ -51,12 +53,38 @@ export class VolumesService {
     const [id, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
       await this.tenants.holdActive(tx, tenantId);
+      if (dto.snapshotId) await this.assertRestorable(tx, tenantId, dto.snapshotId, dto.sizeGiB, pool.id);
       // Charged in the transaction that records the volume: both commit or neither.
       await this.quota.charge(tx, tenantId, volumeFootprint(dto), { resourceId: id, operationId });
-      const volume = await this.volumes.insert(tx, { id, tenantId, poolId: pool.id, typeId: type?.id ?? null, name: dto.name, sizeGiB: dto.sizeGiB });
+      const row = {
+        id,
+        tenantId,
+        poolId: pool.id,
+        typeId: type?.id ?? null,
+        name: dto.name,
+        sizeGiB: dto.sizeGiB,
+        sourceSnapshotId: dto.snapshotId ?? null,
+      };
+      const volume = await this.volumes.insert(tx, row);
       const operation = await this.launcher.launch(tx, tenantId, JobName.VolumeCreate, { type: 'volume', id }, meta, operationId);
       return { volume, operation };
     });
+  }
+
+  /** A restore copies a volume's snapshot of this tenant, available, on this pool, into a volume no smaller. */
+  private async assertRestorable(tx: EntityManager, tenantId: string, snapshotId: string, sizeGiB: number, poolId: string): Promise<void> {
+    const snapshot = await this.snapshots.findForUpdate(tx, tenantId, snapshotId);
+    if (!snapshot || snapshot.status === 'deleted') throw new NotFoundError('snapshot', snapshotId);
+    if (!snapshot.volumeId || snapshot.status !== 'available') {
+      const why = snapshot.volumeId ? `is ${snapshot.status}` : 'is of a VM (revert to it instead)';
+      throw new InvalidStateError(`snapshot ${snapshotId} ${why}`, { currentStatus: snapshot.status, action: 'restore' });
+    }
+    if (snapshot.poolId !== poolId)
+      throw new DomainError('pool_mismatch', `snapshot ${snapshotId} is on another pool`, { snapshotPoolId: snapshot.poolId });
+    if (sizeGiB < snapshot.sizeGiB) {
+      const message = `the snapshot holds ${snapshot.sizeGiB} GiB: sizeGiB must be at least that`;
+      throw new DomainError('volume_shrink', message, { snapshotSizeGiB: snapshot.sizeGiB, errors: [{ path: 'sizeGiB', message }] });
+    }
   }
 
   async get(tenantId: string, id: string): Promise<VolumeEntity> {
@@ -69,7 +97,7 @@ export class VolumesService {
     return this.volumes.list(tenantId, page, filter);
   }
 
-  /** Attach to a VM of the same tenant (another tenant's is 404); the worker refuses a running guest that cannot hot-plug. */
+  /** Attach to a VM of the same tenant (another tenant's is 404); a running guest known not to hot-plug is 409 requires_stop. */
   attach(tenantId: string, id: string, vmId: string, meta: RequestMeta): Promise<Accepted> {
     return this.change(tenantId, id, async (tx, volume) => {
       if (volume.vmId) throw new InUseError(`volume ${id} is already attached to VM ${volume.vmId}`, { vms: [volume.vmId] }, { vmId: volume.vmId });
@@ -85,6 +113,10 @@ export class VolumesService {
           vmPoolId: vm.poolId,
           volumePoolId: volume.poolId,
         });
+      }
+      // Known from the guest agent's last report (the worker checks again before plugging): refused now, not as a failed operation.
+      if (vm.status === 'running' && vm.hotplugVbd === false) {
+        throw new DomainError('requires_stop', `VM ${vmId}'s guest cannot hot-plug disks: stop it to attach this volume`);
       }
       await this.assertIdle(tx, tenantId, vmId, 'vm');
       const operation = await this.launcher.launch(tx, tenantId, JobName.VolumeAttach, { type: 'volume', id }, meta);

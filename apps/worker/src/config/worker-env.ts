@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { baseEnv, exitOnConfigError, loadEnv, poolKeyEnv, port, userDataKeyEnv, xapiEnv } from '@xenplane/core';
+import { baseEnv, exitOnConfigError, imageSpoolEnv, loadEnv, poolKeyEnv, port, userDataKeyEnv, webhookEnv, xapiEnv } from '@xenplane/core';
 
 const pemFile = z.string().min(1).refine(existsSync, 'file not found');
 
@@ -10,6 +10,22 @@ export const workerEnvSchema = z
     ...xapiEnv,
     ...poolKeyEnv,
     ...userDataKeyEnv,
+    ...imageSpoolEnv,
+    ...webhookEnv,
+    // Webhook deliveries: a failed event is retried after BASE, doubling up to MAX apart, for FOR; then the webhook is failed.
+    WEBHOOK_RETRY_BASE_MS: z.coerce.number().int().min(10).max(3_600_000).default(10_000),
+    WEBHOOK_RETRY_MAX_MS: z.coerce.number().int().min(10).max(86_400_000).default(3_600_000),
+    WEBHOOK_RETRY_FOR_MS: z.coerce
+      .number()
+      .int()
+      .min(100)
+      .max(30 * 86_400_000)
+      .default(86_400_000),
+    WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+    // Retries come due by this timer (new events wake the pass at once through NOTIFY events).
+    WEBHOOK_POLL_MS: z.coerce.number().int().min(10).max(60_000).default(1000),
+    // How far back event streams (Last-Event-ID) and webhooks can catch up.
+    EVENT_RETENTION_HOURS: z.coerce.number().int().min(1).max(8760).default(168),
     WORKER_PORT: port.default(3001),
     WORKER_HOST: z.string().min(1).default('0.0.0.0'),
     WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(256).default(16),
@@ -20,6 +36,11 @@ export const workerEnvSchema = z
     POOL_SYNC_INTERVAL_MS: z.coerce.number().int().min(1000).max(3_600_000).default(30_000),
     QUOTA_RECOUNT_INTERVAL_MS: z.coerce.number().int().min(1000).max(86_400_000).default(300_000),
     // A client may replay an Idempotency-Key this long after its request ended; older keys are forgotten.
+    // Host maintenance: how often draining hosts are looked at, and how many of a host's VMs move at once.
+    EVACUATION_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(2000),
+    EVACUATION_BATCH_SIZE: z.coerce.number().int().min(1).max(100).default(5),
+    // How often the failure detector asks each pool's master which hosts are live (the grace is the pool's).
+    HOST_FAILURE_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
     IDEMPOTENCY_RETENTION_HOURS: z.coerce.number().int().min(1).max(8760).default(24),
     RECONCILE_CLAIM_INTERVAL_MS: z.coerce.number().int().min(200).max(600_000).default(5000),
     RECONCILE_SWEEP_MS: z.coerce.number().int().min(1000).max(3_600_000).default(60_000),

@@ -28,20 +28,20 @@ export class IdempotencyPurgeService implements OnApplicationBootstrap, OnApplic
         const purged = await keys.purgeOlderThan(ds.manager, config.IDEMPOTENCY_RETENTION_HOURS);
         if (purged > 0) logger.debug({ purged }, 'forgot expired Idempotency-Keys');
       },
+      PURGE_INTERVAL_MS,
       caught(logger, 'idempotency-purge', undefined),
     );
   }
 
   onApplicationBootstrap(): void {
-    this.pass.every(PURGE_INTERVAL_MS);
-    void this.pass.kick();
+    this.pass.start();
   }
 
   onApplicationShutdown(): Promise<void> {
     return this.pass.stop();
   }
 
-  /** Runs one pass unless one is already running here; resolves when it ends. */
+  /** A pass now, or right after the one running here; resolves when it ends. */
   kick(): Promise<void> {
     return this.pass.kick();
   }

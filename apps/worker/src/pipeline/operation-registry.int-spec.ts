@@ -7,6 +7,8 @@ import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
 import { bootWorker } from '../testing/worker-fixture.js';
 import { VmsModule } from '../vms/vms.module.js';
 import { VolumesModule } from '../volumes/volumes.module.js';
+import { SnapshotsModule } from '../snapshots/snapshots.module.js';
+import { ImagesModule } from '../images/images.module.js';
 import { NetworksModule } from '../networks/networks.module.js';
 import { CreateNetworkHandler } from '../networks/create-network.handler.js';
 import { PowerVmHandler } from '../vms/power-vm.handler.js';
@@ -38,14 +40,26 @@ test('the VM and network modules together handle every catalogued job', async ()
 });
 
 test('booting without the networks module fails, naming the jobs left without a handler', async () => {
-  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, VolumesModule] }), {
+  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, VolumesModule, SnapshotsModule, ImagesModule] }), {
     message: 'no handler for jobs: network.create, network.delete',
   });
 });
 
 test('booting without the volumes module fails, naming its five jobs', async () => {
-  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, NetworksModule] }), {
+  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, NetworksModule, SnapshotsModule, ImagesModule] }), {
     message: 'no handler for jobs: volume.create, volume.attach, volume.detach, volume.resize, volume.delete',
+  });
+});
+
+test('booting without the snapshots module fails, naming its three jobs', async () => {
+  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, NetworksModule, VolumesModule, ImagesModule] }), {
+    message: 'no handler for jobs: snapshot.create, snapshot.revert, snapshot.delete',
+  });
+});
+
+test('booting without the images module fails, naming its three jobs', async () => {
+  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, NetworksModule, VolumesModule, SnapshotsModule] }), {
+    message: 'no handler for jobs: image.upload, image.capture, image.delete',
   });
 });
 
@@ -54,7 +68,14 @@ test('booting without the volumes module fails, naming its five jobs', async () 
 class SecondStartHandler {}
 
 test('two handlers for one job fail the boot', async () => {
-  await assert.rejects(bootWorker({ env: env(), features: [VmsModule, NetworksModule, VolumesModule], providers: [SecondStartHandler] }), {
-    message: 'two handlers for job vm.start',
-  });
+  await assert.rejects(
+    bootWorker({
+      env: env(),
+      features: [VmsModule, NetworksModule, VolumesModule, SnapshotsModule, ImagesModule],
+      providers: [SecondStartHandler],
+    }),
+    {
+      message: 'two handlers for job vm.start',
+    },
+  );
 });

@@ -47,8 +47,8 @@ test('a duplicate delivery after success calls nothing on the pool and changes n
 test('a transient XAPI fault retries: the operation stays running and the next attempt resumes without a second clone', async () => {
   const tenantId = await fx.seed.tenant();
   const { vm, operation } = await fx.seed.vm(tenantId);
-  const clonesBefore = count(await fx.calls(), 'Async.VM.clone');
-  await simFault(fx.sim, { method: 'Async.VM.start_on', code: 'HOST_OFFLINE', params: ['OpaqueRef:x'] });
+  const clonesBefore = count(await fx.calls(), 'VM.clone');
+  await simFault(fx.sim, { method: 'VM.start_on', code: 'HOST_OFFLINE', params: ['OpaqueRef:x'] });
   await assert.rejects(fx.attempt(operation), /HOST_OFFLINE/);
 
   const running = await fx.operation(operation);
@@ -57,7 +57,7 @@ test('a transient XAPI fault retries: the operation stays running and the next a
   await fx.attempt(operation, { attemptsMade: 1 });
   assert.equal((await fx.operation(operation)).status, 'succeeded');
   assert.equal((await fx.vm(vm)).status, 'running');
-  assert.equal(count(await fx.calls(), 'Async.VM.clone') - clonesBefore, 1);
+  assert.equal(count(await fx.calls(), 'VM.clone') - clonesBefore, 1);
   assert.equal((await poolCensus(fx.sim)).byId.get(vm.id)?.length, 1);
 });
 
@@ -68,7 +68,7 @@ test('a terminal failure fails the operation with its code and gives back the ha
   const { vm, operation } = await fx.seed.vm(tenantId, { networks: [net.network] });
   const census = await poolCensus(fx.sim);
   // After the clone, configured and plugged: the VM exists on the pool when the start is refused for good.
-  await simFault(fx.sim, { method: 'Async.VM.start_on', code: 'SR_FULL' });
+  await simFault(fx.sim, { method: 'VM.start_on', code: 'SR_FULL' });
   await fx.attempt(operation);
 
   const failed = await fx.operation(operation);
@@ -79,14 +79,30 @@ test('a terminal failure fails the operation with its code and gives back the ha
   assert.equal(after.byId.get(vm.id), undefined, 'the half-made VM is destroyed');
   assert.equal(after.looseVdis.length, census.looseVdis.length, 'and its disks');
   const used = (await fx.get(QuotaService).get(tenantId)).used;
-  assert.deepEqual(used, { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 1, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 });
+  assert.deepEqual(used, {
+    vms: 0,
+    vcpus: 0,
+    memoryMiB: 0,
+    diskGiB: 0,
+    networks: 1,
+    apiKeys: 0,
+    keypairs: 0,
+    volumes: 0,
+    volumeGiB: 0,
+    snapshots: 0,
+    snapshotGiB: 0,
+    publicIps: 0,
+    securityGroups: 0,
+    securityGroupRules: 0,
+    imageGiB: 0,
+  });
   assert.deepEqual(await fx.get(VmNicRepository).listForVms(tenantId, [vm.id]), [], 'its address is free again');
 });
 
 test('a transient fault on the last attempt fails the operation instead of retrying', async () => {
   const tenantId = await fx.seed.tenant();
   const { vm, operation } = await fx.seed.vm(tenantId);
-  await simFault(fx.sim, { method: 'Async.VM.start_on', code: 'HOST_OFFLINE', params: ['OpaqueRef:x'] });
+  await simFault(fx.sim, { method: 'VM.start_on', code: 'HOST_OFFLINE', params: ['OpaqueRef:x'] });
   await fx.attempt(operation, { attemptsMade: 7, attempts: 8 });
   const failed = await fx.operation(operation);
   assert.deepEqual([failed.status, failed.errorCode], ['failed', 'xapi_error']);
@@ -114,7 +130,7 @@ test("every log line of an attempt carries its operation's request id, tenant an
   const tenantId = await fx.seed.tenant();
   const { operation } = await fx.seed.vm(tenantId);
   assert.match(operation.requestId ?? '', /^req-/);
-  await simFault(fx.sim, { method: 'Async.VM.start_on', code: 'HOST_OFFLINE', params: ['OpaqueRef:x'] });
+  await simFault(fx.sim, { method: 'VM.start_on', code: 'HOST_OFFLINE', params: ['OpaqueRef:x'] });
   await fx.attempt(operation).catch(() => undefined);
   await fx.attempt(operation, { attemptsMade: 1 });
   const lines = fx.logs.filter((l) => l.operationId === operation.id);
@@ -124,4 +140,28 @@ test("every log line of an attempt carries its operation's request id, tenant an
   );
   for (const line of lines) assert.deepEqual([line.requestId, line.tenantId], [operation.requestId, tenantId]);
   await simControl(fx.sim, '/sim/faults/clear');
+});
+
+test('a job delivered again while its first delivery still runs (lock lapsed) waits: one saga, one clone, one drive', async () => {
+  const tenantId = await fx.seed.tenant();
+  const { vm, operation } = await fx.seed.vm(tenantId, { bootstrap: { hostname: 'twice' } });
+  const clonesBefore = count(await fx.calls(), 'VM.clone');
+  // BullMQ's stalled check hands the job out again when its lock is not renewed in time; both deliveries start together.
+  const [first, again] = await Promise.allSettled([fx.attempt(operation), fx.attempt(operation, { attemptsMade: 0 })]);
+  assert.equal((await fx.operation(operation)).status, 'succeeded');
+  assert.equal((await fx.vm(vm)).status, 'running');
+  assert.equal(count(await fx.calls(), 'VM.clone') - clonesBefore, 1, 'one clone');
+  const census = await poolCensus(fx.sim);
+  assert.equal((census.byId.get(vm.id) ?? []).length, 1, 'one XAPI VM carries its id');
+  const vdis = Object.values<Record<string, any>>(await fx.pool('VDI.get_all_records'));
+  const drives = vdis.filter((d) => d.other_config?.['xenplane-configdrive'] === vm.id);
+  assert.equal(drives.length, 1, 'one config drive');
+  assert.equal(drives[0].VBDs.length, 1, 'attached');
+  // The second delivery was turned away, to be delayed by the queue's processor.
+  const ends = [first, again].map((e) => (e.status === 'fulfilled' ? 'ran' : String((e.reason as Error).constructor.name)));
+  assert.deepEqual(ends.sort(), ['OperationBusyError', 'ran']);
+  // The delayed delivery comes back after the first ended: it finds the operation finished and does nothing.
+  const calls = await fx.calls();
+  await fx.attempt(operation);
+  assert.deepEqual(await fx.calls(), calls);
 });

@@ -3,17 +3,30 @@ import type { Job } from 'bullmq';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { LOGGER, OperationRepository, requestContext, type OperationJobData } from '@xenplane/core';
+import { AdvisoryLocks, LOGGER, OperationRepository, requestContext, type OperationJobData } from '@xenplane/core';
 import { jobDuration, jobFailures } from '../worker.metrics.js';
 import type { XapiPool } from '@xenplane/xapi-driver';
 import { XapiPoolsService } from '../pools/xapi-pools.service.js';
 import { classify } from './job-failure.js';
-import type { OperationContext } from './operation-handler.js';
+import type { OperationContext, OperationHandler } from './operation-handler.js';
 import { OperationRegistry } from './operation-registry.js';
 
+type AttemptJob = Pick<Job<OperationJobData>, 'id' | 'name' | 'data' | 'attemptsMade' | 'opts' | 'queueName'>;
+
 /**
- * Runs one attempt of any operation: reload by id, return early when already finished, re-enter the tenant and
- * request context, then the handler's work, and its success, a retry, or its failure. Throws only to retry.
+ * Another attempt of the operation is running (here or in another worker): BullMQ delivers a job again when its lock
+ * lapses (a busy event loop, a slow Redis) while the first delivery still runs, and two sagas on one VM undo each other.
+ */
+export class OperationBusyError extends Error {
+  constructor(readonly operationId: string) {
+    super(`operation ${operationId} has an attempt running`);
+  }
+}
+
+/**
+ * Runs one attempt of any operation, never two of one operation at once (an advisory lock per operation): reload by
+ * id, return early when already finished, re-enter the tenant and request context, then the handler's work, and its
+ * success, a retry, or its failure. Throws only to retry (OperationBusyError: later, once the running attempt ends).
  */
 @Injectable()
 export class OperationRunner {
@@ -22,13 +35,24 @@ export class OperationRunner {
     private readonly registry: OperationRegistry,
     private readonly operations: OperationRepository,
     private readonly pools: XapiPoolsService,
+    private readonly locks: AdvisoryLocks,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  async run(job: Pick<Job<OperationJobData>, 'id' | 'name' | 'data' | 'attemptsMade' | 'opts' | 'queueName'>): Promise<void> {
-    const { tenantId, operationId } = job.data;
+  async run(job: AttemptJob): Promise<void> {
     const handler = this.registry.handlerFor(job.name);
     if (!handler) throw new Error(`unknown job ${job.name}`);
+    const lease = await this.locks.tryHold(`operation:${job.data.operationId}`);
+    if (!lease) throw new OperationBusyError(job.data.operationId);
+    try {
+      await this.attempt(job, handler);
+    } finally {
+      await lease.release();
+    }
+  }
+
+  private async attempt(job: AttemptJob, handler: OperationHandler): Promise<void> {
+    const { tenantId, operationId } = job.data;
     const operation = await this.operations.find(tenantId, operationId);
     // Already finished (a duplicate delivery or a retry after the final commit): nothing to do.
     if (!operation || operation.status === 'succeeded' || operation.status === 'failed') return;

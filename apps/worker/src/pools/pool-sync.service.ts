@@ -18,9 +18,11 @@ import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { hostOvsConfig } from './host-ovs-config.js';
 import { PoolIdentityMismatchError } from './pool-identity.guard.js';
 import { XapiPoolsService } from './xapi-pools.service.js';
+import { StorageSweep } from './storage-sweep.js';
 
 /**
- * Keeps each pool's connection state and host list as last seen through XAPI; one worker per pool at a time (its lock
+ * Keeps each pool's connection state and host list as last seen through XAPI, and sweeps its storage (StorageSweep);
+ * one worker per pool at a time (its lock
  * on the worker's lock session, so no pooled connection waits on a master's answer).
  */
 @Injectable()
@@ -38,6 +40,7 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
     private readonly xapi: XapiPoolsService,
     private readonly locks: AdvisoryLocks,
     private readonly notifications: NotificationListener,
+    private readonly storage: StorageSweep,
     @Inject(WORKER_CONFIG) config: WorkerConfig,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
@@ -105,7 +108,11 @@ export class PoolSyncService implements OnApplicationBootstrap, OnApplicationShu
       // What each template's clones get as a boot disk: a VM asking for less is refused before it is accepted.
       const templates = await xapiPool.listTemplates();
       await this.ds.transaction((tx) => this.templates.replaceForPool(tx, pool.id, templates));
+      // The scheduler's storage filter: a disk larger than what the default SR has left is refused before it is accepted.
+      await this.pools.recordSrFree(this.ds.manager, pool.id, await xapiPool.defaultSrFreeBytes());
       await this.pools.markConnected(this.ds.manager, pool.id, poolUuid);
+      // What crashed sagas left on its storage; a failure here says nothing of the pool's connection.
+      await this.storage.sweep(pool.id, xapiPool).catch(caught(this.logger, 'pool sync: storage sweep', undefined, { poolId: pool.id }));
     } catch (err) {
       // Held: the guard has recorded and logged it; an error status would hide why nothing is reconciled.
       if (err instanceof PoolIdentityMismatchError) return;

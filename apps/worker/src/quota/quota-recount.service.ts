@@ -24,19 +24,20 @@ export class QuotaRecountService implements OnApplicationBootstrap, OnApplicatio
         // Drift should never happen; each correction is also counted in xenplane_quota_drift_total.
         if (drifted > 0) this.logger.warn({ tenants, drifted }, 'quota recount corrected drifted usage');
       },
+      this.config.QUOTA_RECOUNT_INTERVAL_MS,
       (err) => this.logger.warn({ err: (err as Error).message }, 'quota recount failed; will retry next interval'),
     );
   }
 
   onApplicationBootstrap(): void {
-    this.pass.every(this.config.QUOTA_RECOUNT_INTERVAL_MS);
+    this.pass.start(false);
   }
 
   onApplicationShutdown(): Promise<void> {
     return this.pass.stop();
   }
 
-  /** Starts a pass unless one is already running here; resolves when it ends. */
+  /** A pass now, or right after the one running here; resolves when it ends. */
   kick(): Promise<void> {
     return this.pass.kick();
   }

@@ -36,6 +36,8 @@ export class VmReconciler {
   private readonly hostUuids = new Map<string, string>();
   private readonly refs = new Map<string, Ours>();
   private readonly reportedOrphans = new Set<string>();
+  /** Events and sweeps run one at a time: a sweep's older view must not land after a newer event's. */
+  private turn: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly poolId: string,
@@ -49,12 +51,27 @@ export class VmReconciler {
     private readonly guestIps?: GuestIpsTracker,
   ) {}
 
-  async handle(event: XapiWatchEvent): Promise<void> {
+  handle(event: XapiWatchEvent): Promise<void> {
+    return this.inTurn(() => this.handleNow(event));
+  }
+
+  /** A full view of the pool's VMs: observe each of ours, and every settled row XAPI lacks has vanished. */
+  sync(records: Record<string, XapiRecord>): Promise<void> {
+    return this.inTurn(() => this.syncNow(records));
+  }
+
+  private inTurn(fn: () => Promise<void>): Promise<void> {
+    const next = this.turn.then(fn, fn);
+    this.turn = next.catch(() => undefined);
+    return next;
+  }
+
+  private async handleNow(event: XapiWatchEvent): Promise<void> {
     const cls = event.class.toLowerCase();
     if (cls === 'host') return this.onHost(event);
     if (cls === 'vm_guest_metrics') return this.guestIps?.onMetrics(event);
     if (cls !== 'vm') return;
-    if (event.kind === 'sync') return this.sync(event.records);
+    if (event.kind === 'sync') return this.syncNow(event.records);
     if (event.kind === 'del') {
       const known = this.refs.get(event.ref);
       this.refs.delete(event.ref);
@@ -64,8 +81,7 @@ export class VmReconciler {
     if (event.snapshot) await this.observe(event.ref, event.snapshot);
   }
 
-  /** A full view of the pool's VMs: observe each of ours, and every settled row XAPI lacks has vanished. */
-  async sync(records: Record<string, XapiRecord>): Promise<void> {
+  private async syncNow(records: Record<string, XapiRecord>): Promise<void> {
     this.refs.clear();
     const seenUuids = new Set<string>();
     for (const [ref, record] of Object.entries(records)) {

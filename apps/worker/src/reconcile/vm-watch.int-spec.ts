@@ -8,14 +8,16 @@ import { eventually, simControl } from '@xenplane/testing';
 import { NetworksModule } from '../networks/networks.module.js';
 import { startWorkerFixture, type WorkerFixture } from '../testing/worker-fixture.js';
 import { VmsModule } from '../vms/vms.module.js';
+import { SnapshotsModule } from '../snapshots/snapshots.module.js';
 import { VolumesModule } from '../volumes/volumes.module.js';
+import { ImagesModule } from '../images/images.module.js';
 import { reconcileDrift } from '../worker.metrics.js';
 import { ReconcileModule } from './reconcile.module.js';
 
 let fx: WorkerFixture;
 before(async () => {
   fx = await startWorkerFixture({
-    features: [VmsModule, NetworksModule, VolumesModule, ReconcileModule],
+    features: [VmsModule, NetworksModule, VolumesModule, SnapshotsModule, ImagesModule, ReconcileModule],
     env: { RECONCILE_CLAIM_INTERVAL_MS: '200', RECONCILE_SWEEP_MS: '1000' },
   });
 });
@@ -45,7 +47,8 @@ test('an out-of-band stop and start show on a settled VM', async () => {
   await pool('VM.start', await refOf(vm), false, false);
   await eventually('running seen', async () => (await fx.vm(vm)).status === 'running', 10_000);
   assert.ok((await fx.vm(vm)).hostUuid, 'the host it runs on');
-  assert.equal(await drift('power_changed'), changes + 2, 'each change counted as drift');
+  const seen = fx.logs.filter((l) => l.msg === 'vm power state changed outside xenplane');
+  assert.equal(await drift('power_changed'), changes + 2, `each change counted as drift: ${JSON.stringify(seen)}`);
   assert.equal(fx.logs.filter((l) => l.vmId === vm.id && l.msg === 'vm power state changed outside xenplane').length, 2);
 });
 
@@ -81,6 +84,12 @@ test('a settled VM destroyed out of band is released: quota and addresses go bac
     keypairs: 0,
     volumes: 0,
     volumeGiB: 0,
+    snapshots: 0,
+    snapshotGiB: 0,
+    publicIps: 0,
+    securityGroups: 0,
+    securityGroupRules: 0,
+    imageGiB: 0,
   });
   assert.deepEqual(await fx.get(VmNicRepository).listForVms(tenantId, [vm.id]), []);
   assert.equal(await drift('vanished'), vanished + 1);

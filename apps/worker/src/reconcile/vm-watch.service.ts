@@ -89,7 +89,7 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
       stillExists,
       powerStateNow,
       this.logger,
-      new GuestIpsTracker(this.nics, this.ds.manager),
+      new GuestIpsTracker(this.nics, this.ds.manager, this.vms),
     );
     const sweep = setInterval(() => {
       client

@@ -36,14 +36,19 @@ import { OutboxRelayService } from '../pipeline/outbox-relay.service.js';
 import { PoolSyncService } from '../pools/pool-sync.service.js';
 import { VmsModule } from '../vms/vms.module.js';
 import { VolumesModule } from '../volumes/volumes.module.js';
+import { SnapshotsModule } from '../snapshots/snapshots.module.js';
+import { ImagesModule } from '../images/images.module.js';
 import { WorkerModule } from '../worker.module.js';
 import { WorkerSeeds, type VmSpec } from './worker-seeds.js';
 
 /** The pipeline's and the pools' own background loops; feature modules bring theirs only when chosen. */
 const OWNERS = [OutboxRelayService, OperationSweeperService, OperationsProcessor, PoolSyncService];
 
+/** The job handlers every fixture boots unless told: each catalogued job needs exactly one. */
+export const FIXTURE_FEATURES: Type[] = [VmsModule, NetworksModule, VolumesModule, SnapshotsModule, ImagesModule];
+
 export interface WorkerBootOptions {
-  /** Feature modules beside the pipeline and the pools (default: the VM, network and volume handlers only). */
+  /** Feature modules beside the pipeline and the pools (default: the VM, network, volume and snapshot handlers only). */
   features?: Type[];
   /** Keep the relay, the sweeper, the queue's consumer and pool sync running (default: left out). */
   owners?: boolean;
@@ -74,7 +79,7 @@ export async function bootWorker(opts: WorkerBootOptions & { env: Record<string,
   const logs: Record<string, unknown>[] = [];
   const logger = createLogger('worker', config.LOG_LEVEL, { write: (line: string) => void logs.push(JSON.parse(line) as Record<string, unknown>) });
   let builder = Test.createTestingModule({
-    imports: [WorkerModule.forRoot(config, logger, opts.features ?? [VmsModule, NetworksModule, VolumesModule])],
+    imports: [WorkerModule.forRoot(config, logger, opts.features ?? FIXTURE_FEATURES)],
     providers: opts.providers ?? [],
   });
   if (!opts.owners) for (const owner of OWNERS) builder = builder.overrideProvider(owner).useValue({});

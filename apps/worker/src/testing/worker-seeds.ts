@@ -13,6 +13,7 @@ import {
   OperationLauncher,
   OperationRepository,
   VmNicRepository,
+  type VmNicStatus,
   VmRepository,
   isActionAllowed,
   requestContext,
@@ -177,12 +178,42 @@ export class WorkerSeeds {
       .launch(tx, tenantId, job, { type, id }, { requestId: requestContext.current()?.requestId ?? null }, operationId);
   }
 
-  private async allocateNic(tx: EntityManager, tenantId: string, vmId: string, device: number, network: NetworkEntity): Promise<void> {
+  /** POST /v1/vms/:id/nics: the lowest free device and address (attaching) and vm.add-nic naming the NIC. */
+  addNic(tenantId: string, vmId: string, network: NetworkEntity): Promise<{ nicId: string; operation: OperationEntity }> {
+    return this.request(tenantId, async (tx) => {
+      const used = new Set((await this.deps.get(VmNicRepository).listForVms(tenantId, [vmId], tx)).map((n) => n.device));
+      const device = [0, 1, 2, 3, 4, 5, 6].find((d) => !used.has(d))!;
+      const operation = await this.launch(tx, tenantId, JobName.VmAddNic, 'vm', vmId);
+      await this.allocateNic(tx, tenantId, vmId, device, network, 'attaching');
+      const nic = (await this.deps.get(VmNicRepository).listForVms(tenantId, [vmId], tx)).find((n) => n.device === device)!;
+      await this.deps.get(OperationRepository).checkpoint(tx, tenantId, operation.id, 'accepted', { nicId: nic.id });
+      return { nicId: nic.id, operation };
+    });
+  }
+
+  /** DELETE /v1/vms/:id/nics/:nicId: the NIC detaching and vm.remove-nic naming it. */
+  removeNic(tenantId: string, vmId: string, nicId: string): Promise<OperationEntity> {
+    return this.request(tenantId, async (tx) => {
+      const operation = await this.launch(tx, tenantId, JobName.VmRemoveNic, 'vm', vmId);
+      await this.deps.get(VmNicRepository).setStatus(tx, tenantId, nicId, 'detaching');
+      await this.deps.get(OperationRepository).checkpoint(tx, tenantId, operation.id, 'accepted', { nicId });
+      return operation;
+    });
+  }
+
+  private async allocateNic(
+    tx: EntityManager,
+    tenantId: string,
+    vmId: string,
+    device: number,
+    network: NetworkEntity,
+    status?: VmNicStatus,
+  ): Promise<void> {
     const subnet = parseTenantCidr(network.cidr);
     const range = { networkAddress: intToIp(subnet.network), firstOffset: 2, lastOffset: 1 + subnet.capacity };
     const ip = await this.deps
       .get(VmNicRepository)
-      .insertWithFreeIp(tx, tenantId, { vmId, networkId: network.id, device, mac: randomLocalMac() }, range);
+      .insertWithFreeIp(tx, tenantId, { vmId, networkId: network.id, device, mac: randomLocalMac(), status }, range);
     if (!ip) throw new Error(`no address left on network ${network.id}`);
   }
 }

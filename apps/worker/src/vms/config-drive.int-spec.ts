@@ -86,29 +86,32 @@ describe('vm.create attaches a config drive', () => {
     });
   });
 
-  test('a crash after the upload (no digest yet) or before the attach leaves no orphan: the retry ends with one attached drive', async () => {
+  test('a crash before the upload or before the attach leaves no orphan: the retry ends with one complete attached drive', async () => {
     const { vm, operation } = await seedVm(network.tenantId, 'crashy');
-    await simFault(fx.sim, { method: 'VDI.add_to_other_config', code: 'HOST_OFFLINE', params: ['OpaqueRef:x'], times: 1 });
+    // dies between VDI.create and the upload (the upload's task is never made): an empty VDI, marked, unattached
+    await simFault(fx.sim, { method: 'task.create', code: 'HOST_OFFLINE', params: ['OpaqueRef:x'], times: 1 });
     await assert.rejects(fx.attempt(operation), /HOST_OFFLINE/);
     const half = await drivesOf(vm.id);
     assert.equal(half.length, 1);
-    assert.equal(half[0].other_config[CONFIG_DRIVE_DIGEST_KEY], undefined, 'uploaded, not yet marked complete');
+    assert.deepEqual(half[0].VBDs, [], 'made, not uploaded, so not attached');
 
+    // dies after the upload, before the attach: only a VBD says a drive is complete, so this one is not trusted either
     await simFault(fx.sim, { method: 'VBD.create', code: 'HOST_OFFLINE', params: ['OpaqueRef:x'], times: 1 });
     await assert.rejects(fx.attempt(operation, { attemptsMade: 1 }), /HOST_OFFLINE/);
     const unattached = await drivesOf(vm.id);
-    assert.equal(unattached.length, 1, 'the incomplete one was destroyed, a complete one made');
+    assert.equal(unattached.length, 1, 'the incomplete one was destroyed, another made');
     assert.notEqual(unattached[0].uuid, half[0].uuid);
     assert.deepEqual(unattached[0].VBDs, []);
 
     await fx.attempt(operation, { attemptsMade: 2 });
     assert.equal((await fx.operation(operation)).status, 'succeeded');
     const done = await drivesOf(vm.id);
-    assert.deepEqual(
-      done.map((d) => [d.uuid, d.VBDs.length]),
-      [[unattached[0].uuid, 1]],
-      'the complete drive was kept and attached',
-    );
+    assert.equal(done.length, 1, 'one drive in the end');
+    assert.ok(![half[0].uuid, unattached[0].uuid].includes(done[0].uuid), 'made again, since neither earlier one was attached');
+    assert.equal(done[0].VBDs.length, 1, 'attached');
+    const read = await readDrive(done[0].ref);
+    assert.equal(read.label, 'cidata');
+    assert.equal((await cloudInitReads(read.dir, 'nocloud')).instanceId, vm.id, 'its content complete');
   });
 
   test('a create that fails for good takes an unattached drive with it; a delete takes the attached one', async () => {

@@ -7,6 +7,7 @@ import { ConfigDriveService } from './config-drive.service.js';
 import { locateVm } from './vm-locator.js';
 import { VmOperationHandler, type VmContext } from './vm-operation.handler.js';
 import { VmOutcomeService } from './vm-outcome.service.js';
+import { VmHostChooser } from './vm-host-chooser.js';
 
 /** vm.start / vm.stop / vm.reboot on an existing VM; each is a no-op when XAPI already shows the result. */
 @Injectable()
@@ -17,6 +18,7 @@ export class PowerVmHandler extends VmOperationHandler {
     outcome: VmOutcomeService,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     private readonly drives: ConfigDriveService,
+    private readonly chooser: VmHostChooser,
   ) {
     super(vms, outcome);
   }
@@ -31,7 +33,7 @@ export class PowerVmHandler extends VmOperationHandler {
         if (power === 'Running') return;
         // What changed while it was off (its NICs) reaches the guest on this boot: same instance-id, new network-config.
         await this.drives.ensure(pool, vm, found.ref);
-        await pool.startVm(found.ref);
+        await this.chooser.start(pool, vm, operation, found.ref);
         return;
       case JobName.VmStop:
         if (power !== 'Halted') await pool.shutdownVm(found.ref, { cleanTimeoutMs: this.config.VM_CLEAN_SHUTDOWN_TIMEOUT_MS });

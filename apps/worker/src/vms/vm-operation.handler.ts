@@ -6,7 +6,7 @@ import type { VmOutcomeService } from './vm-outcome.service.js';
 export type VmContext = OperationContext<VmEntity>;
 
 /** What every VM job shares: the VM row it loads, and how success and failure are recorded (VmOutcomeService). */
-export abstract class VmOperationHandler implements OperationHandler<VmEntity, void> {
+export abstract class VmOperationHandler<O = void> implements OperationHandler<VmEntity, O> {
   constructor(
     protected readonly vms: VmRepository,
     protected readonly outcome: VmOutcomeService,
@@ -20,9 +20,9 @@ export abstract class VmOperationHandler implements OperationHandler<VmEntity, v
     return vm.poolId;
   }
 
-  abstract run(ctx: VmContext): Promise<void>;
+  abstract run(ctx: VmContext): Promise<O>;
 
-  async succeed(ctx: VmContext): Promise<void> {
+  async succeed(ctx: VmContext, _result?: O): Promise<void> {
     // The run may have recorded the XAPI uuid; the outcome looks the VM up by it.
     ctx.resource = (await this.vms.find(ctx.resource.tenantId, ctx.resource.id)) ?? ctx.resource;
     await this.outcome.succeeded(ctx);

@@ -5,6 +5,7 @@ import {
   ImageRepository,
   JobName,
   OperationRepository,
+  SnapshotRepository,
   VmBootstrapRepository,
   VmNicRepository,
   VmRepository,
@@ -52,6 +53,7 @@ before(async () => {
     new VolumeRepository(fx.ds),
     createLogger('worker', 'silent'),
     drives,
+    new SnapshotRepository(fx.ds),
   );
 });
 after(async () => {
@@ -62,7 +64,23 @@ after(async () => {
 
 const SIZE: VmSize = { vcpus: 1, memoryMiB: 512, diskGiB: 4 };
 const FAILURE: JobFailure = { terminal: true, code: 'no_capacity', detail: 'HOST_NOT_ENOUGH_FREE_MEMORY' };
-const ZERO = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 };
+const ZERO = {
+  vms: 0,
+  vcpus: 0,
+  memoryMiB: 0,
+  diskGiB: 0,
+  networks: 0,
+  apiKeys: 0,
+  keypairs: 0,
+  volumes: 0,
+  volumeGiB: 0,
+  snapshots: 0,
+  snapshotGiB: 0,
+  publicIps: 0,
+  securityGroups: 0,
+  securityGroupRules: 0,
+  imageGiB: 0,
+};
 
 /** What VmsService.create does: charge, VM row and vm.create operation in one transaction. */
 async function createVm(tenantId: string, size = SIZE): Promise<{ vm: VmEntity; op: OperationEntity }> {

@@ -2,13 +2,34 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { JobName, OperationRepository, VmRepository, VolumeRepository, derivedUuid, LOGGER, type VmEntity, caught } from '@xenplane/core';
+import type { EntityManager } from 'typeorm';
+import {
+  JobName,
+  OperationRepository,
+  SnapshotRepository,
+  VmRepository,
+  VolumeRepository,
+  derivedUuid,
+  LOGGER,
+  type VmEntity,
+  caught,
+} from '@xenplane/core';
 import { QuotaService, ResourceLifecycle } from '@xenplane/tenancy';
 import type { JobFailure } from '../pipeline/job-failure.js';
 import { ConfigDriveService } from './config-drive.service.js';
 import { locateVm } from './vm-locator.js';
 import type { VmContext } from './vm-operation.handler.js';
 
+/** What a job records beside the VM's outcome, in the same transaction (a revert's snapshot, a NIC's status or release). */
+export interface OutcomeOptions {
+  alongside?: (tx: EntityManager) => Promise<void>;
+  /** What the job itself saw XAPI make of the VM (a create that started it), so nothing is read again. */
+  observed?: VmObserved;
+  /** A failed resize or revert keeps the new sizes: the pool has them already. */
+  keepSizes?: boolean;
+}
+
+export type VmObserved = Observed;
 type Observed = Pick<VmEntity, 'status'> & Partial<Pick<VmEntity, 'errorReason' | 'powerState' | 'hostUuid' | 'xapiUuid'>>;
 
 /** Records how a VM job ended: VM row and operation change together, from what XAPI shows. */
@@ -23,12 +44,13 @@ export class VmOutcomeService {
     private readonly volumes: VolumeRepository,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly drives: ConfigDriveService,
+    private readonly snapshots: SnapshotRepository,
   ) {}
 
-  async succeeded(ctx: VmContext): Promise<void> {
+  async succeeded(ctx: VmContext, opts: OutcomeOptions = {}): Promise<void> {
     const { resource: vm, operation } = ctx;
     const deleted = operation.kind === JobName.VmDelete;
-    const observed = deleted ? null : await this.observe(ctx);
+    const observed = deleted ? null : (opts.observed ?? (await this.observe(ctx)));
     await this.ds.transaction(async (tx) => {
       const target = { kind: 'vm' as const, tenantId: vm.tenantId, id: vm.id };
       if (deleted) {
@@ -37,17 +59,23 @@ export class VmOutcomeService {
           operationId: operation.id,
         });
         await this.volumes.detachAllFromVm(tx, vm.tenantId, vm.id);
+        // VM.destroy took its snapshots with it (the driver destroys them first).
+        for (const snap of await this.snapshots.listHeld(vm.tenantId, { vmId: vm.id }, tx)) {
+          const snapshot = { kind: 'snapshot' as const, tenantId: vm.tenantId, id: snap.id };
+          await this.lifecycle.apply(tx, snapshot, 'gone', { patch: { status: 'deleted' }, operationId: operation.id });
+        }
       } else if (observed!.errorReason === 'vanished') {
         await this.lifecycle.apply(tx, target, 'gone', { patch: { ...observed }, operationId: operation.id });
       } else {
         await this.vms.update(tx, vm.tenantId, vm.id, { ...observed, errorReason: null });
       }
+      await opts.alongside?.(tx);
       await this.operations.succeed(tx, vm.tenantId, operation.id);
     });
   }
 
   /** Terminal failure: a half-made VM is destroyed; otherwise the VM shows what XAPI says it is. */
-  async failed(ctx: VmContext, failure: JobFailure): Promise<void> {
+  async failed(ctx: VmContext, failure: JobFailure, opts: OutcomeOptions = {}): Promise<void> {
     const { resource: vm, operation } = ctx;
     const target = { kind: 'vm' as const, tenantId: vm.tenantId, id: vm.id };
     let observed: Observed;
@@ -70,8 +98,9 @@ export class VmOutcomeService {
       );
       if (observed.errorReason === 'vanished') presence = 'gone';
     }
+    const resized = operation.kind === JobName.VmResize || operation.kind === JobName.SnapshotRevert;
     const previous =
-      operation.kind === JobName.VmResize
+      resized && !opts.keepSizes
         ? (operation.checkpoint.previous as
             | (Pick<VmEntity, 'vcpus' | 'memoryMiB' | 'flavorId'> & Partial<Pick<VmEntity, 'diskGiB' | 'liveMaxVcpus' | 'liveMaxMemoryMiB'>>)
             | undefined)
@@ -89,6 +118,7 @@ export class VmOutcomeService {
         };
         await this.quota.charge(tx, vm.tenantId, back, { resourceId: vm.id, operationId: derivedUuid(operation.id, 'revert') });
       }
+      await opts.alongside?.(tx);
       await this.operations.fail(tx, vm.tenantId, operation.id, failure.code, failure.detail);
     });
   }

@@ -2,14 +2,29 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource } from 'typeorm';
-import { JobName, LOGGER, OperationRepository, VolumeRepository, VolumeTypeRepository, caught } from '@xenplane/core';
-import { VOLUME_VDI_KEY, isXapiError } from '@xenplane/xapi-driver';
+import {
+  JobName,
+  LOGGER,
+  OperationRepository,
+  SnapshotRepository,
+  VolumeRepository,
+  VolumeTypeRepository,
+  caught,
+  type VolumeEntity,
+} from '@xenplane/core';
+import { VOLUME_VDI_KEY, isXapiError, type Handle, type XapiStorage } from '@xenplane/xapi-driver';
 import { ResourceLifecycle } from '@xenplane/tenancy';
 import { SagaError, type JobFailure } from '../pipeline/job-failure.js';
 import { HandlesJobs } from '../pipeline/operation-handler.js';
 import { GiB, VolumeOperationHandler, type VolumeContext } from './volume-operation.handler.js';
 
-/** volume.create: the VDI on the type's SR (found again by our id if an earlier attempt made it), then the row. */
+/** other_config key set once a restored volume holds its snapshot's content. */
+const RESTORED_KEY = 'xenplane-restored-from';
+
+/**
+ * volume.create: the VDI on the type's SR (found again by our id if an earlier attempt made it), for a restore the
+ * snapshot's content copied in (VDI.copy into it: the volume's own VDI, marked from its creation), then the row.
+ */
 @Injectable()
 @HandlesJobs(JobName.VolumeCreate)
 export class CreateVolumeHandler extends VolumeOperationHandler<string> {
@@ -19,6 +34,7 @@ export class CreateVolumeHandler extends VolumeOperationHandler<string> {
     operations: OperationRepository,
     lifecycle: ResourceLifecycle,
     private readonly types: VolumeTypeRepository,
+    private readonly snapshots: SnapshotRepository,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     super(ds, volumes, operations, lifecycle);
@@ -28,8 +44,20 @@ export class CreateVolumeHandler extends VolumeOperationHandler<string> {
   async run(ctx: VolumeContext): Promise<string> {
     const { resource: volume } = ctx;
     const storage = await this.storage(ctx);
-    const found = await storage.findVdiByOtherConfig(VOLUME_VDI_KEY, volume.id);
-    if (found) return found.uuid;
+    const [found] = await storage.findVdisByOtherConfig(VOLUME_VDI_KEY, volume.id);
+    const made = found ?? (await this.make(storage, volume));
+    // A restore copies the snapshot in (again after a crash: VDI.copy into the same VDI), then marks it done.
+    if (volume.sourceSnapshotId && found?.otherConfig[RESTORED_KEY] !== volume.sourceSnapshotId) {
+      const snapshot = await this.snapshots.find(volume.tenantId, volume.sourceSnapshotId);
+      const source = snapshot?.xapiUuid ? await storage.refByUuid('VDI', snapshot.xapiUuid) : null;
+      if (!source) throw new SagaError('snapshot_vanished', `snapshot ${volume.sourceSnapshotId} is no longer on the pool`);
+      await storage.copyVdi(source, { intoRef: made.ref });
+      await storage.setVdiOtherConfig(made.ref, RESTORED_KEY, volume.sourceSnapshotId);
+    }
+    return made.uuid;
+  }
+
+  private async make(storage: XapiStorage, volume: VolumeEntity): Promise<Handle> {
     const type = volume.typeId ? await this.types.find(volume.typeId) : null;
     const sr = await storage.resolveSr(type?.srUuid ?? null).catch((e: unknown) => {
       // The operator's type names an SR the pool no longer (or never) had.
@@ -39,13 +67,12 @@ export class CreateVolumeHandler extends VolumeOperationHandler<string> {
     });
     const bytes = volume.sizeGiB * GiB;
     if (sr.freeBytes < bytes) throw new SagaError('no_storage', `the SR has ${sr.freeBytes} bytes free, the volume needs ${bytes}`);
-    const made = await storage.createVdi({
+    return storage.createVdi({
       srRef: sr.ref,
       nameLabel: `xenplane-${volume.name}`,
       virtualSize: bytes,
       otherConfig: { [VOLUME_VDI_KEY]: volume.id },
     });
-    return made.uuid;
   }
 
   async succeed({ resource: volume, operation }: VolumeContext, xapiUuid: string): Promise<void> {

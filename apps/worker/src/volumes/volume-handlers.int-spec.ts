@@ -7,13 +7,15 @@ import { NetworksModule } from '../networks/networks.module.js';
 import { startWorkerFixture, type WorkerFixture } from '../testing/worker-fixture.js';
 import { VolumeSeeds } from '../testing/volume-seeds.js';
 import { VmsModule } from '../vms/vms.module.js';
+import { SnapshotsModule } from '../snapshots/snapshots.module.js';
 import { VolumesModule } from './volumes.module.js';
+import { ImagesModule } from '../images/images.module.js';
 
 const GiB = 1024 ** 3;
 let fx: WorkerFixture;
 let vols: VolumeSeeds;
 before(async () => {
-  fx = await startWorkerFixture({ features: [VmsModule, NetworksModule, VolumesModule] });
+  fx = await startWorkerFixture({ features: [VmsModule, NetworksModule, VolumesModule, SnapshotsModule, ImagesModule] });
   vols = new VolumeSeeds({ ds: fx.ds, poolId: fx.poolId, get: fx.get });
 });
 after(async () => {

@@ -7,6 +7,7 @@ import type { Dispatcher } from '../rpc/dispatcher.js';
 import { invalidateAllSessions } from '../rpc/sessions.js';
 import type { SimState } from '../sim/sim-state.js';
 import { guestRoute } from './guest-routes.js';
+import { resyncReturningHost } from '../domain/host-failure.js';
 import { scalar } from '../datamodel/defaults.js';
 
 const latencyBody = z.object({ method: z.string().min(1), ms: z.number().int().min(0).max(600_000) });
@@ -57,15 +58,18 @@ function state(sim: SimState): unknown {
   };
 }
 
-// Host k dies (its listener closes, its metrics stop being live) or comes back.
+// Host k dies (its listener closes, its metrics stop being live; the master still shows its guests running, as xapi
+// does without HA, until VM.power_state_reset) or comes back (booted again: its guests still shown there are Halted).
 async function setHostUp(sim: SimState, res: ServerResponse, index: number, up: boolean): Promise<void> {
   const hostRef = sim.hostRefs[index - 1];
   if (!hostRef || !sim.net) return send(res, 404, { error: `no host ${index}; the pool has ${sim.hostRefs.length}` });
+  const wasDown = !sim.net.isUp(index);
   if (up) await sim.net.up(index);
   else sim.net.down(index);
   const metrics = scalar(sim.store.mustGet('host', hostRef).metrics);
   if (sim.store.get('host_metrics', metrics)) sim.store.update('host_metrics', metrics, { live: up });
-  return send(res, 200, { ok: true, host: index, up, perHost: sim.net.perHost });
+  const halted = up && wasDown ? resyncReturningHost(sim, hostRef) : 0;
+  return send(res, 200, { ok: true, host: index, up, perHost: sim.net.perHost, ...(up ? { halted } : {}) });
 }
 
 // SIM_NETWORK=ovs: describe the fabric, or kill and restart one host's vswitchd (its flows are lost, its ports kept).

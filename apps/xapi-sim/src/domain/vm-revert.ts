@@ -12,6 +12,7 @@ import { stopVm } from './vm-power.js';
 import { copyDevices, copyMetrics, resetState } from './vm-snapshot.js';
 import { createVm } from './vm-factory.js';
 import { scalar } from '../datamodel/defaults.js';
+import { XapiError, fail } from '../rpc/xapi-error.js';
 
 // xapi_vm_snapshot.ml do_not_copy (post-MNR): identity, runtime state and the device lists stay the VM's own.
 const doNotCopy = new Set([
@@ -57,12 +58,29 @@ export function vmOfSnapshot(sim: SimState, snapRef: string): string {
   return vm;
 }
 
+// xapi_vm_snapshot.ml revert: these pass through as they are; any other failure is VM_REVERT_FAILED [snapshot, vm].
+const passThrough = new Set(['SR_BACKEND_FAILURE_44', 'SR_BACKEND_FAILURE_109', 'VDI_INCOMPATIBLE_TYPE']);
+
 export async function revertVm(sim: SimState, snapRef: string, vmRef: string): Promise<void> {
   const { store } = sim;
   if (store.mustGet('VM', vmRef).power_state !== 'Halted') stopVm(sim, vmRef, 'Halted'); // "shutting it down first"
   const snap = store.mustGet('VM', snapRef);
   const meta = vmStringToRecord(scalar(snap.snapshot_metadata), sim.dm);
+  // revert_vm_fields runs first (message_forwarding.ml), so a failed revert leaves the snapshot's fields in place
   store.update('VM', vmRef, { ...Object.fromEntries(Object.entries(meta).filter(([k]) => !doNotCopy.has(k))), ha_always_run: false });
+  try {
+    await revertDevices(sim, snapRef, vmRef);
+  } catch (e) {
+    // "On failure the VM is forced to Halted" (force_state_reset ~value:`Halted)
+    if (store.get('VM', vmRef)) resetState(sim, vmRef, 'Halted');
+    if (e instanceof XapiError && passThrough.has(e.code)) throw e;
+    fail('VM_REVERT_FAILED', snapRef, vmRef);
+  }
+}
+
+async function revertDevices(sim: SimState, snapRef: string, vmRef: string): Promise<void> {
+  const { store } = sim;
+  const snap = store.mustGet('VM', snapRef);
   await revertDisks(sim, snapRef, vmRef);
   const vm = store.mustGet('VM', vmRef);
   for (const [r] of records(sim, 'VIF', [...(vm.VIFs as string[])])) store.destroy('VIF', r);

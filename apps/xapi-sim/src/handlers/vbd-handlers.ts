@@ -53,12 +53,14 @@ function media(ctx: CallContext, insert: boolean): string {
   return '';
 }
 
-function vifPlug(ctx: CallContext, attach: boolean): string {
+// Like xapi (vif-real), the call returns once the VIF's port is on (or off) the host's switch (SIM_NETWORK=ovs).
+async function vifPlug(ctx: CallContext, attach: boolean): Promise<string> {
   const ref = argStr(ctx, 0);
-  ctx.sim.store.mustGet('VIF', ref);
+  const vif = ctx.sim.store.mustGet('VIF', ref);
   assertDeviceOperation(ctx.sim, 'VIF', ref, attach ? 'plug' : 'unplug'); // unplug_force checks as unplug
   ctx.sim.store.update('VIF', ref, { currently_attached: attach });
   refreshDeviceOperations(ctx.sim, 'VIF', ref);
+  await ctx.sim.dataplane?.sync(scalar(vif.VM)).catch((err: Error) => fail('INTERNAL_ERROR', `plugging VIFs: ${err.message}`));
   return '';
 }
 

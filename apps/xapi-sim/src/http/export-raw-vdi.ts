@@ -79,7 +79,7 @@ export const exportRawVdi =
       }
       const format = formatOf(params);
       if (!types[format]) {
-        finishTask(sim, task, { error: ['INTERNAL_ERROR', `Unknown format ${format}`] });
+        finishTask(sim, task, { error: ['INTERNAL_ERROR', `Unknown format ${params.get('format') ?? format}`] });
         return bareStatus(res, 404);
       }
       const vdi = sim.store.mustGet('VDI', vdiRef);

@@ -30,7 +30,8 @@ const internal = (msg: string, status: 400 | 404) => new Refusal(['INTERNAL_ERRO
 // The VDI to write: the one named, or (raw with a Content-Length, sr_id/sr_uuid) a new "Imported VDI" of that size.
 function targetVdi(sim: SimState, req: IncomingMessage, params: HttpParams, vdi: string | undefined, format: string): string {
   const chunked = params.has('chunked');
-  if (format !== 'raw' && format !== 'vhd') throw internal(`Unknown format ${format}`, 404);
+  // the message names the value as sent (Format.of_req lowercases only to compare)
+  if (format !== 'raw' && format !== 'vhd') throw internal(`Unknown format ${params.get('format') ?? format}`, 404);
   if (format === 'vhd' && chunked) throw internal('Cannot handle chunked VHD', 404);
   const te = req.headers['transfer-encoding'];
   if (te !== undefined) throw internal(`Cannot handle encoding: ${te}`, 404);

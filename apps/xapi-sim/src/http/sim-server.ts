@@ -42,8 +42,8 @@ function send(res: ServerResponse, status: number, type: string, body: string): 
 
 const fail500 = (res: ServerResponse) => send(res, 500, 'text/html', errorPage);
 
-async function counted(sim: SimState, method: string, run: () => Promise<Outcome>): Promise<Outcome> {
-  sim.stats.begin(method);
+async function counted(sim: SimState, method: string, params: readonly unknown[], run: () => Promise<Outcome>): Promise<Outcome> {
+  sim.stats.begin(method, params);
   try {
     return await run();
   } finally {
@@ -56,7 +56,7 @@ function jsonRpc(sim: SimState, dispatcher: Dispatcher): HttpHandler {
     if (!sim.control.jsonRpc) return xmlRpc(sim, dispatcher, true)(req, res); // a host without it: "/" catches the path
     const call = parseJsonCall(await readBody(req));
     const localAddress = req.socket.localAddress ?? '';
-    const out = await counted(sim, call.method, () => dispatcher.call(call.method, call.params, { transport: 'jsonrpc', localAddress }));
+    const out = await counted(sim, call.method, call.params, () => dispatcher.call(call.method, call.params, { transport: 'jsonrpc', localAddress }));
     if (out.kind === 'http500') return fail500(res);
     return send(res, 200, 'application/json', out.kind === 'ok' ? renderJsonSuccess(call, out.wire) : renderJsonFailure(call, out.description));
   };
@@ -74,7 +74,7 @@ function xmlRpc(sim: SimState, dispatcher: Dispatcher, jsonPath = false): HttpHa
       throw e;
     }
     const localAddress = req.socket.localAddress ?? '';
-    const out = await counted(sim, call.method, () => dispatcher.call(call.method, call.params, { transport: 'xmlrpc', localAddress }));
+    const out = await counted(sim, call.method, call.params, () => dispatcher.call(call.method, call.params, { transport: 'xmlrpc', localAddress }));
     if (out.kind === 'http500') return fail500(res);
     return send(
       res,

@@ -8,7 +8,7 @@ import type { SimState } from '../sim/sim-state.js';
 import { isNullRef } from '../util/ids.js';
 import { isAlive, killPidfile, run } from './ovs-commands.js';
 import { INTEGRATION_BRIDGE, OvsHost } from './ovs-host.js';
-import { movePorts, plugVm, unplugVm, vmNetns, type PluggedPort, type VifSpec } from './vm-ports.js';
+import { movePorts, plugPort, plugVm, unplugPort, unplugVm, vmNetns, type PluggedPort, type VifSpec } from './vm-ports.js';
 import { scalar } from '../datamodel/defaults.js';
 
 const TMP = '/tmp';
@@ -134,7 +134,9 @@ export class OvsFabric {
       this.plugged.delete(vmRef);
       this.saveState();
     }
-    if (!want || !vm || this.plugged.has(vmRef)) return;
+    if (!want || !vm) return;
+    const current = this.plugged.get(vmRef);
+    if (current) return this.hotplug(vmRef, current);
     const uuid = scalar(vm.uuid);
     this.plugged.set(vmRef, { uuid, host: want.host, domid: want.domid, ports: [] }); // namespace recorded before it exists
     this.saveState();
@@ -148,7 +150,21 @@ export class OvsFabric {
     }
   }
 
-  private vifsOf(vmRef: string): VifSpec[] {
+  /** A running VM's VIFs plugged or unplugged since its start (VIF.plug/unplug): its ports follow, the others stay up. */
+  private async hotplug(vmRef: string, have: Plugged): Promise<void> {
+    const attached = this.vifsOf(vmRef).filter((v) => this.sim.store.get('VIF', v.ref)?.currently_attached === true);
+    const host = this.hosts[have.host - 1];
+    const keep = have.ports.filter((p) => attached.some((v) => v.device === p.device && v.mac === p.mac));
+    if (keep.length === have.ports.length && attached.length === keep.length) return;
+    for (const p of have.ports) if (!keep.includes(p)) await unplugPort(host, p);
+    const ports = [...keep];
+    this.plugged.set(vmRef, { ...have, ports });
+    for (const v of attached) if (!keep.some((p) => p.device === v.device)) await plugPort(host, have.uuid, have.domid, v, ports);
+    ports.sort((a, b) => a.device - b.device);
+    this.saveState();
+  }
+
+  private vifsOf(vmRef: string): (VifSpec & { ref: string })[] {
     const vm = this.sim.store.mustGet('VM', vmRef);
     const xs = vm.xenstore_data as Record<string, string>;
     return (vm.VIFs as string[])
@@ -159,6 +175,7 @@ export class OvsFabric {
         const net = this.sim.store.get('network', scalar(vif.network));
         return [
           {
+            ref,
             device,
             vifUuid: scalar(vif.uuid),
             networkUuid: scalar(net?.uuid ?? ''),
@@ -173,6 +190,8 @@ export class OvsFabric {
   /** GET /sim/ovs */
   describe(): unknown {
     return {
+      // The wire every host's uplink (ul0 on xenbr0) is plugged into: a Linux bridge `br0` in this namespace.
+      underlay: { netns: this.underlayNs, bridge: 'br0' },
       hosts: this.hosts.map((h) => ({
         host: h.index,
         netns: h.netns,

@@ -6,6 +6,9 @@ import { inNetns, killPidfile, run, waitForFile } from './ovs-commands.js';
 
 const SCHEMAS = ['/usr/share/openvswitch/vswitch.ovsschema', '/usr/local/share/openvswitch/vswitch.ovsschema'];
 export const INTEGRATION_BRIDGE = 'br-int';
+// The uplink's bridge, named as XCP-ng's openvswitch backend names eth0's (the seeded network's `bridge`): provider
+// networks are patched to it, and its internal port carries the tunnel IP.
+export const UPLINK_BRIDGE = 'xenbr0';
 
 export class OvsHost {
   readonly runDir: string;
@@ -60,8 +63,11 @@ export class OvsHost {
       this.env,
     );
     await this.vsctl('--no-wait', 'init');
+    // As ovs-ctl does at start on a real host: controllers read the version to know which flow actions exist.
+    const version = /\(Open vSwitch\) (\S+)/.exec(await run('ovs-vswitchd', ['--version']))?.[1];
+    if (version) await this.vsctl('--no-wait', 'set', 'Open_vSwitch', '.', `ovs_version="${version}"`);
     await this.startVswitchd();
-    await this.vsctl('add-br', 'br-phy', '--', 'set', 'bridge', 'br-phy', 'datapath_type=netdev');
+    await this.vsctl('add-br', UPLINK_BRIDGE, '--', 'set', 'bridge', UPLINK_BRIDGE, 'datapath_type=netdev');
     await this.vsctl(
       'add-br',
       INTEGRATION_BRIDGE,
@@ -77,12 +83,12 @@ export class OvsHost {
     await waitForFile(join(this.runDir, `${INTEGRATION_BRIDGE}.mgmt`), 10_000);
   }
 
-  /** Joins the underlay: `ul0` (already moved into our namespace) on br-phy, whose internal port owns the tunnel IP. */
+  /** Joins the underlay: `ul0` (already moved into our namespace) on the uplink bridge, whose internal port owns the tunnel IP. */
   async attachUnderlay(): Promise<void> {
-    await this.vsctl('add-port', 'br-phy', 'ul0');
+    await this.vsctl('add-port', UPLINK_BRIDGE, 'ul0');
     await run('ip', ['-n', this.netns, 'link', 'set', 'ul0', 'up']);
-    await run('ip', ['-n', this.netns, 'addr', 'add', `${this.tunnelIp}/24`, 'dev', 'br-phy']);
-    await run('ip', ['-n', this.netns, 'link', 'set', 'br-phy', 'up']);
+    await run('ip', ['-n', this.netns, 'addr', 'add', `${this.tunnelIp}/24`, 'dev', UPLINK_BRIDGE]);
+    await run('ip', ['-n', this.netns, 'link', 'set', UPLINK_BRIDGE, 'up']);
   }
 
   private async startVswitchd(): Promise<void> {
@@ -104,7 +110,7 @@ export class OvsHost {
   /** Kills vswitchd (its flows die with it; OVSDB keeps bridges and ports) and starts it again. */
   async restartVswitchd(): Promise<void> {
     await killPidfile(this.pidfile('vswitchd'), 'SIGKILL');
-    await run('rm', ['-f', join(this.runDir, `${INTEGRATION_BRIDGE}.mgmt`), join(this.runDir, 'br-phy.mgmt')]);
+    await run('rm', ['-f', join(this.runDir, `${INTEGRATION_BRIDGE}.mgmt`), join(this.runDir, `${UPLINK_BRIDGE}.mgmt`)]);
     await this.startVswitchd();
     await waitForFile(join(this.runDir, `${INTEGRATION_BRIDGE}.mgmt`), 10_000);
   }
@@ -119,7 +125,7 @@ export class OvsHost {
 
   async stop(): Promise<void> {
     await this.vsctl('--if-exists', 'del-br', INTEGRATION_BRIDGE).catch(() => undefined);
-    await this.vsctl('--if-exists', 'del-br', 'br-phy').catch(() => undefined);
+    await this.vsctl('--if-exists', 'del-br', UPLINK_BRIDGE).catch(() => undefined);
     await killPidfile(this.pidfile('vswitchd'));
     await killPidfile(this.pidfile('ovsdb'));
     await run('ip', ['netns', 'del', this.netns]).catch(() => undefined);

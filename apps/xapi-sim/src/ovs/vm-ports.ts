@@ -30,36 +30,7 @@ export async function plugVm(host: OvsHost, vmUuid: string, domid: number, vifs:
       if (!/exists/.test(e.message)) throw e;
     });
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
-    for (const vif of vifs) {
-      const name = `vif${domid}.${vif.device}`;
-      const eth = `eth${vif.device}`;
-      await run('ip', ['link', 'add', name, 'netns', host.netns, 'type', 'veth', 'peer', 'name', eth, 'netns', ns]);
-      ports.push({ device: vif.device, name, mac: vif.mac, ip: vif.ip });
-      await run('ip', ['-n', ns, 'link', 'set', eth, 'address', vif.mac]);
-      if (vif.ip) await run('ip', ['-n', ns, 'addr', 'add', vif.ip, 'dev', eth]);
-      await run('ip', ['-n', ns, 'link', 'set', eth, 'up']);
-      await inNetns(ns, 'ethtool', ['-K', eth, 'tx', 'off']); // userspace datapath + veth checksum offload breaks TCP
-      await run('ip', ['-n', host.netns, 'link', 'set', name, 'up']);
-      // One transaction with the external_ids, as setup-vif-rules does; the reconciler keys on them.
-      await host.vsctl(
-        '--',
-        '--if-exists',
-        'del-port',
-        name,
-        '--',
-        'add-port',
-        INTEGRATION_BRIDGE,
-        name,
-        '--',
-        'set',
-        'Interface',
-        name,
-        `external_ids:xs-vif-uuid=${vif.vifUuid}`,
-        `external_ids:xs-network-uuid=${vif.networkUuid}`,
-        `external_ids:xs-vm-uuid=${vmUuid}`,
-        `external_ids:attached-mac=${vif.mac}`,
-      );
-    }
+    for (const vif of vifs) await plugPort(host, vmUuid, domid, vif, ports);
     return ports;
   } catch (err) {
     await unplugVm(host, vmUuid, ports);
@@ -67,13 +38,53 @@ export async function plugVm(host: OvsHost, vmUuid: string, domid: number, vifs:
   }
 }
 
+/**
+ * One VIF: the veth `vif<domid>.<device>` on br-int with xapi's external_ids and `eth<device>` in the guest (at start,
+ * or hot-plugged by VIF.plug into a running VM); pushed onto `made` as soon as it exists, so a failure can undo it.
+ */
+export async function plugPort(host: OvsHost, vmUuid: string, domid: number, vif: VifSpec, made: PluggedPort[]): Promise<PluggedPort> {
+  const ns = vmNetns(vmUuid);
+  const name = `vif${domid}.${vif.device}`;
+  const eth = `eth${vif.device}`;
+  await run('ip', ['link', 'add', name, 'netns', host.netns, 'type', 'veth', 'peer', 'name', eth, 'netns', ns]);
+  const port = { device: vif.device, name, mac: vif.mac, ip: vif.ip };
+  made.push(port);
+  await run('ip', ['-n', ns, 'link', 'set', eth, 'address', vif.mac]);
+  if (vif.ip) await run('ip', ['-n', ns, 'addr', 'add', vif.ip, 'dev', eth]);
+  await run('ip', ['-n', ns, 'link', 'set', eth, 'up']);
+  await inNetns(ns, 'ethtool', ['-K', eth, 'tx', 'off']); // userspace datapath + veth checksum offload breaks TCP
+  await run('ip', ['-n', host.netns, 'link', 'set', name, 'up']);
+  // One transaction with the external_ids, as setup-vif-rules does; the reconciler keys on them.
+  await host.vsctl(
+    '--',
+    '--if-exists',
+    'del-port',
+    name,
+    '--',
+    'add-port',
+    INTEGRATION_BRIDGE,
+    name,
+    '--',
+    'set',
+    'Interface',
+    name,
+    `external_ids:xs-vif-uuid=${vif.vifUuid}`,
+    `external_ids:xs-network-uuid=${vif.networkUuid}`,
+    `external_ids:xs-vm-uuid=${vmUuid}`,
+    `external_ids:attached-mac=${vif.mac}`,
+  );
+  return port;
+}
+
+/** One port off br-int and its veth (the guest's end goes with it); tolerant of anything already gone. */
+export async function unplugPort(host: OvsHost, port: PluggedPort): Promise<void> {
+  await host.vsctl('--if-exists', 'del-port', INTEGRATION_BRIDGE, port.name).catch(() => undefined);
+  await run('ip', ['-n', host.netns, 'link', 'del', port.name]).catch(() => undefined);
+}
+
 /** Removes the ports from br-int, the veths and the guest namespace; tolerant of anything already gone. */
 export async function unplugVm(host: OvsHost | undefined, vmUuid: string, ports: PluggedPort[]): Promise<void> {
-  for (const p of ports) {
-    if (!host) continue;
-    await host.vsctl('--if-exists', 'del-port', INTEGRATION_BRIDGE, p.name).catch(() => undefined);
-    await run('ip', ['-n', host.netns, 'link', 'del', p.name]).catch(() => undefined);
-  }
+  if (host) for (const p of ports) await unplugPort(host, p);
   await run('ip', ['netns', 'del', vmNetns(vmUuid)]).catch(() => undefined);
 }
 

@@ -3,9 +3,11 @@ import { apiReleases, DEFAULT_API_VERSION } from '../datamodel/api-versions.js';
 import { populateVms } from '../domain/populate.js';
 import { eventHandlers } from '../handlers/event-handlers.js';
 import { hostHandlers } from '../handlers/host-handlers.js';
+import { hostFailureHandlers } from '../handlers/host-failure-handlers.js';
 import { maintenanceHandlers } from '../handlers/maintenance-handlers.js';
 import { migrationHandlers } from '../handlers/migration-handlers.js';
 import { networkHandlers } from '../handlers/network-handlers.js';
+import { vlanHandlers } from '../handlers/vlan-handlers.js';
 import { sessionHandlers } from '../handlers/session-handlers.js';
 import { snapshotHandlers } from '../handlers/snapshot-handlers.js';
 import { vbdHandlers } from '../handlers/vbd-handlers.js';
@@ -108,7 +110,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     vmConfigHandlers,
     storageHandlers,
     networkHandlers,
+    vlanHandlers,
     hostHandlers,
+    hostFailureHandlers,
     eventHandlers,
     taskHandlers(tasks),
     snapshotHandlers,

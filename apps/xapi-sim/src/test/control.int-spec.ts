@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startSimulator, type Simulator } from '../index.js';
-import { JsonRpc, XmlRpc, control, login, templateRef, waitTask, xapiError } from '../testing/xapi-test-client.js';
+import { JsonRpc, XmlRpc, control, login, newVm, templateRef, waitTask, xapiError } from '../testing/xapi-test-client.js';
 
 describe('the /sim/ control API and tasks', () => {
   let sim: Simulator;
@@ -114,6 +114,20 @@ describe('the /sim/ control API and tasks', () => {
     await json.call('host.get_all', s);
     assert.ok(Date.now() - started >= 190);
     await control(sim.url, 'latency', { method: 'host.get_all', ms: 0 });
+  });
+
+  it('counts the calls that put a VM on a host per VM, Async.* and both transports folded in', async () => {
+    const [a, b] = [await newVm(json, s, 'per-vm-a'), await newVm(json, s, 'per-vm-b')];
+    const hosts: string[] = await json.call('host.get_all', s);
+    await waitTask(json, s, await json.call('Async.VM.start', s, a, false, false));
+    await new XmlRpc(sim.url).call('VM.start_on', s, b, hosts[0], false, false);
+    await waitTask(json, s, await json.call('Async.VM.pool_migrate', s, b, hosts[1], {}));
+    await xapiError(() => json.call('VM.start', s, a, false, false)); // refused (running): still asked once more
+    const { callsPerVm } = (await control(sim.url, 'state')).body;
+    assert.deepEqual(
+      [callsPerVm['VM.start']?.[a], callsPerVm['VM.start_on']?.[b], callsPerVm['VM.pool_migrate']?.[b], callsPerVm['VM.pool_migrate']?.[a]],
+      [2, 1, 1, undefined],
+    );
   });
 
   it('reports calls in flight, their peak, and calls per method in GET /sim/state', async () => {

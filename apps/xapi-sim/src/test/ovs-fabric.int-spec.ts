@@ -97,6 +97,42 @@ describe('the simulator with SIM_NETWORK=ovs', { skip: missing }, () => {
     assert.doesNotMatch((await exec('ip', ['netns', 'list'])).stdout, new RegExp(`xsim-${vm.uuid}`));
   });
 
+  it('VIF.plug on a running VM adds vif<domid>.<device> and eth<device> in the guest; VIF.unplug takes them off, the other NIC stays', async () => {
+    const vm = await vmWithVif('guest-hot', '10.9.2.2/24', '02:00:00:aa:02:01');
+    await json.call('VM.start_on', s, vm.ref, hosts[0], false, false);
+    const domid = await json.call('VM.get_domid', s, vm.ref);
+    const oc = await json.call('host.get_other_config', s, hosts[0]);
+    const net = await json.call('network.get_by_uuid', s, vm.net);
+    const vif = await json.call('VIF.create', s, {
+      device: '1',
+      network: net,
+      VM: vm.ref,
+      MAC: '02:00:00:aa:02:02',
+      MTU: 1500,
+      other_config: {},
+      qos_algorithm_type: '',
+      qos_algorithm_params: {},
+      locking_mode: 'unlocked',
+      ipv4_allowed: [],
+      ipv6_allowed: [],
+    });
+    await json.call('VM.add_to_xenstore_data', s, vm.ref, 'vm-data/ip1', '10.9.3.2/24');
+    await json.call('VIF.plug', s, vif);
+    const row = await vsctl(oc['xenplane-ovsdb'], '--columns=external_ids', 'list', 'Interface', `vif${domid}.1`);
+    assert.match(row, /attached-mac="02:00:00:aa:02:02"/);
+    const eth1 = await guest(vm.uuid, 'ip', 'addr', 'show', 'eth1');
+    assert.match(eth1, /link\/ether 02:00:00:aa:02:02/);
+    assert.match(eth1, /inet 10\.9\.3\.2\/24/);
+
+    await json.call('VIF.unplug', s, vif);
+    const ports = await vsctl(oc['xenplane-ovsdb'], 'list-ports', 'br-int');
+    assert.doesNotMatch(ports, new RegExp(`vif${domid}\\.1`));
+    assert.match(ports, new RegExp(`vif${domid}\\.0`));
+    assert.doesNotMatch(await guest(vm.uuid, 'ip', 'link'), /eth1/);
+    assert.match(await guest(vm.uuid, 'ip', 'addr', 'show', 'eth0'), /inet 10\.9\.2\.2\/24/);
+    await json.call('VM.hard_shutdown', s, vm.ref);
+  });
+
   it("restart-vswitchd brings a host's vswitchd back with no flows but its ports", async () => {
     const vm = await vmWithVif('guest-2', '10.9.0.3/24', '02:00:00:aa:00:02');
     await json.call('VM.start_on', s, vm.ref, hosts[0], false, false);

@@ -117,6 +117,37 @@ for (const wire of ['json', 'xml'] as const) {
       assert.deepEqual([e.code, ...e.params], ['ONLY_REVERT_SNAPSHOT']);
     });
 
+    // ocaml/xapi/xapi_vm_snapshot.ml revert: on failure Xapi_vm_lifecycle.force_state_reset ~value:`Halted, and any
+    // error but SR_BACKEND_FAILURE_44/_109 or VDI_INCOMPATIBLE_TYPE becomes VM_REVERT_FAILED [snapshot; vm]
+    it('VM.revert that cannot clone the snapshot disk: VM_REVERT_FAILED [snapshot, vm], the VM Halted with the fields already copied', async () => {
+      const { vm, vdi } = await smallVm(t, s, `revert-fail-${wire}`);
+      const snap = await t.call('VM.snapshot', s, vm, 'base', []);
+      const sr = await t.call('VDI.get_SR', s, vdi);
+      await t.call('VM.set_VCPUs_max', s, vm, 2);
+      await t.call('VM.set_VCPUs_at_startup', s, vm, 2);
+      // The VM's own disk goes (the revert frees nothing) and the SR fills up: the snapshot's disk cannot be cloned.
+      await t.call('VDI.destroy', s, vdi);
+      const free = num(await t.call('SR.get_physical_size', s, sr)) - num(await t.call('SR.get_physical_utilisation', s, sr));
+      const filler = await t.call('VDI.create', s, {
+        name_label: 'filler',
+        SR: sr,
+        virtual_size: free,
+        type: 'user',
+        sharable: false,
+        read_only: false,
+        other_config: {},
+      });
+      const e = await xapiError(() => t.call('VM.revert', s, snap));
+      assert.deepEqual([e.code, ...e.params], ['VM_REVERT_FAILED', snap, vm]);
+      assert.equal(await t.call('VM.get_power_state', s, vm), 'Halted');
+      assert.equal(num(await t.call('VM.get_VCPUs_at_startup', s, vm)), 1, 'revert_vm_fields ran before the disks');
+      assert.equal(await t.call('VM.get_is_a_snapshot', s, snap), true, 'the snapshot is intact');
+      await t.call('VDI.destroy', s, filler);
+      await t.call('VM.revert', s, snap);
+      const disks = await Promise.all((await t.call('VM.get_VBDs', s, vm)).map((r: string) => t.call('VBD.get_type', s, r)));
+      assert.deepEqual(disks, ['Disk'], 'reverting again, with room, brings the disk back');
+    });
+
     // ocaml/xapi/xapi_vm_snapshot.ml checkpoint, xapi_vm_clone.ml (Disk_op_checkpoint), xapi_xenops.ml suspend
     it('VM.checkpoint of a running VM: it keeps running, the snapshot is Suspended with a suspend image; revert brings that state back', async () => {
       const { vm } = await smallVm(t, s, `cp-${wire}`);

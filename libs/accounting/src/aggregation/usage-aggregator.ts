@@ -24,7 +24,8 @@ export async function aggregateUsage(ds: DataSource, repo: UsageRepository, opts
   return ds.transaction(async (tx) => {
     const { ok, now } = (await one<{ ok: boolean; now: Date }>(
       tx,
-      `SELECT pg_try_advisory_xact_lock(hashtextextended('usage-aggregator', 0)) AS ok, now() AS now`,
+      // JIT compiles for longer than a pass runs (its cost estimate grows with the VM count; the work stays small).
+      `SELECT pg_try_advisory_xact_lock(hashtextextended('usage-aggregator', 0)) AS ok, now() AS now, set_config('jit', 'off', true)`,
     ))!;
     if (!ok) return { skipped: true, resourcesRederived: 0, windowsAdded: 0, through: null, more: false };
     let through = await repo.watermark(tx);
@@ -40,7 +41,10 @@ export async function aggregateUsage(ds: DataSource, repo: UsageRepository, opts
         tx,
         dirty.map((d) => d.resourceId),
       );
-      for (const r of dirty) await repo.replaceIntervals(tx, r, deriveLifecycleIntervals(r.resourceType, events.get(r.resourceId) ?? []));
+      await repo.replaceIntervals(
+        tx,
+        dirty.map((r) => ({ resource: r, intervals: deriveLifecycleIntervals(r.resourceType, events.get(r.resourceId) ?? []) })),
+      );
       const from = floorHour(new Date(Math.min(...dirty.map((d) => new Date(d.since).getTime()))));
       if (from < through)
         await repo.recompute(

@@ -72,30 +72,40 @@ export class UsageRepository {
       [resourceIds],
     );
     const out = new Map<string, LifecycleEvent[]>();
-    for (const r of events)
-      out.set(r.resource_id, [...(out.get(r.resource_id) ?? []), { kind: r.kind, at: Number(r.at), key: r.key, attrs: r.attrs }]);
+    for (const r of events) {
+      const list = out.get(r.resource_id);
+      const e = { kind: r.kind, at: Number(r.at), key: r.key, attrs: r.attrs };
+      if (list) list.push(e);
+      else out.set(r.resource_id, [e]);
+    }
     return out;
   }
 
-  /** Replaces a resource's intervals with freshly derived ones (the exclusion constraint refuses any overlap). */
-  async replaceIntervals(tx: EntityManager, r: DirtyResource, intervals: LifecycleInterval[]): Promise<void> {
-    await affected(tx, `DELETE FROM usage_intervals WHERE resource_id = $1`, [r.resourceId]);
-    if (!intervals.length) return;
+  /**
+   * Replaces the intervals of every given resource with freshly derived ones, in two statements whatever their number
+   * (the exclusion constraint refuses any overlap).
+   */
+  async replaceIntervals(tx: EntityManager, derived: { resource: DirtyResource; intervals: LifecycleInterval[] }[]): Promise<void> {
+    if (!derived.length) return;
+    await affected(tx, `DELETE FROM usage_intervals WHERE resource_id = ANY($1::uuid[])`, [derived.map((d) => d.resource.resourceId)]);
+    const flat = derived.flatMap(({ resource, intervals }) => intervals.map((i) => ({ r: resource, i })));
+    if (!flat.length) return;
     await affected(
       tx,
       `INSERT INTO usage_intervals (resource_id, sku, tenant_id, pool_id, resource_type, resource_name, size, during)
-       SELECT $1, sku, $2, $3, $4, name, size::numeric, tstzrange(to_timestamp(s), CASE WHEN e IS NULL THEN NULL ELSE to_timestamp(e) END, '[)')
-       FROM unnest($5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[]) AS x(sku, name, size, s, e)`,
+       SELECT id, sku, tenant, pool, type, name, size::numeric, tstzrange(to_timestamp(s), CASE WHEN e IS NULL THEN NULL ELSE to_timestamp(e) END, '[)')
+       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::bigint[])
+         AS x(id, tenant, pool, type, sku, name, size, s, e)`,
       [
-        r.resourceId,
-        r.tenantId,
-        r.poolId,
-        r.resourceType,
-        intervals.map((i) => i.sku),
-        intervals.map((i) => i.name),
-        intervals.map((i) => i.size),
-        intervals.map((i) => i.start),
-        intervals.map((i) => i.end),
+        flat.map((f) => f.r.resourceId),
+        flat.map((f) => f.r.tenantId),
+        flat.map((f) => f.r.poolId),
+        flat.map((f) => f.r.resourceType),
+        flat.map((f) => f.i.sku),
+        flat.map((f) => f.i.name),
+        flat.map((f) => f.i.size),
+        flat.map((f) => f.i.start),
+        flat.map((f) => f.i.end),
       ],
     );
   }

@@ -14,6 +14,7 @@ import { checkFocusCsv } from '../focus-conformance.js';
 import { SKUS } from '../skus.js';
 import { BillingRepository } from './billing.repository.js';
 import { PeriodsRepository } from './periods.repository.js';
+import { exportChunks, periodRows } from './billing-export.js';
 
 let db: TestDatabase;
 let ds: DataSource;
@@ -99,6 +100,42 @@ before(async () => {
         attrs: { name: `vol-${t}`, diskGiB },
       });
     }
+    // A snapshot kept for part of the month (snapshot-gib-hour at the GiB it copies).
+    const snap = randomUUID();
+    for (const [kind, at] of [
+      ['created', '2026-09-08T03:00:07Z'],
+      ['deleted', '2026-09-20T18:45:00Z'],
+    ] as const) {
+      events.push({
+        source: 'test',
+        sourceKey: `${snap}:${kind}`,
+        tenantId,
+        poolId: pool,
+        resourceId: snap,
+        resourceType: 'snapshot' as const,
+        kind,
+        occurredAt: new Date(at),
+        attrs: { name: `snap-${t}`, diskGiB: 10 },
+      });
+    }
+    // A provider network address held for part of the month (public-ip-hour, named by the address as the trigger records it).
+    const ip = randomUUID();
+    for (const [kind, at] of [
+      ['created', '2026-09-04T09:10:11Z'],
+      ['deleted', '2026-09-22T23:59:59Z'],
+    ] as const) {
+      events.push({
+        source: 'test',
+        sourceKey: `${ip}:${kind}`,
+        tenantId,
+        poolId: pool,
+        resourceId: ip,
+        resourceType: 'public-ip' as const,
+        kind,
+        occurredAt: new Date(at),
+        attrs: { name: `203.0.113.${t}` },
+      });
+    }
   }
   await usage.appendEvents(ds.manager, events);
   await run();
@@ -127,6 +164,52 @@ describe('billing export of a generated month', () => {
     const all = (await text('focus')).split('\n');
     const one = (await text('focus', tenants[1])).split('\n');
     assert.deepEqual(one.slice(1), all.filter((l) => l.includes(tenants[1])).concat(['']));
+  });
+
+  test('the file Postgres writes (COPY) is byte for byte the file buildFocusRow makes, odd names and corrections included', async () => {
+    // Names that need quoting, are blank, empty, or not ASCII, in a month of their own.
+    const odd = ['a,b', 'say "hi"', 'two\nlines', '   ', '', '\u00a0\u2003', 'naïve – 東京', "it's"];
+    await ds.query(
+      `INSERT INTO usage_records (resource_id, sku, window_start, billing_period, charge_class, tenant_id, pool_id, resource_type, resource_name,
+         tenant_name, pool_name, seconds, consumed_quantity, pricing_quantity, price_version, unit_price, cost)
+       SELECT gen_random_uuid(), sku, timestamptz '2026-07-01T00:00:00Z' + (n % 24) * interval '1 hour', '2026-07-01',
+         CASE WHEN n % 5 = 0 THEN 'Correction' END, $2::uuid, $3::uuid, 'vm', ($1::text[])[1 + n % 8], ($1::text[])[1 + (n + 3) % 8],
+         CASE WHEN n % 2 = 0 THEN 'pool, "one"' ELSE '' END, 3600, 7200.5, 2.000139, 1, 0.0125, 0.025001737500
+       FROM generate_series(0, 79) n CROSS JOIN unnest($4::text[]) sku`,
+      [odd, tenants[0], pool, SKUS],
+    );
+    const july = parseBillingPeriod('2026-07');
+    const reference = async (period: BillingPeriod, tenantId?: string) => {
+      const runner = ds.createQueryRunner();
+      await runner.connect();
+      try {
+        await runner.startTransaction('REPEATABLE READ');
+        let out = '';
+        for await (const c of exportChunks(periodRows(runner.manager, period, tenantId), 'focus', provider)) out += c;
+        await runner.commitTransaction();
+        return out;
+      } finally {
+        await runner.release();
+      }
+    };
+    const copied = async (period: BillingPeriod, tenantId?: string) => {
+      let out = '';
+      for await (const c of periods.stream(period, 'focus', provider, tenantId)) out += c;
+      return out;
+    };
+    for (const [period, tenantId] of [[september], [september, tenants[2]], [july], [july, tenants[0]]] as const) {
+      const want = await reference(period, tenantId);
+      assert.ok(want.split('\n').length > 100);
+      assert.equal(await copied(period, tenantId), want, `${period.label} ${tenantId ?? 'all'}`);
+    }
+    await ds.query(`DELETE FROM usage_records WHERE billing_period = '2026-07-01'`);
+  });
+
+  test('a reader that stops early releases the export: the pool keeps serving', async () => {
+    for (let i = 0; i < 12; i++) {
+      for await (const chunk of periods.stream(september, 'focus', provider)) if (chunk.length) break;
+    }
+    assert.equal((await ds.query(`SELECT 1 AS one`))[0].one, 1);
   });
 
   test("money adds up: the file's BilledCost per tenant equals the records, and costs are price × quantity", async () => {

@@ -4,7 +4,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 import { one, rows } from '@xenplane/core';
 import type { BillingPeriod } from '../billing-period.js';
 import type { ProviderIdentity } from '../focus-row.js';
-import { exportChunks, periodRows, sha256Of, type ExportFormat } from './billing-export.js';
+import { exportChunks, focusChunks, periodRows, sha256Of, type ExportFormat } from './billing-export.js';
 import { periodBounds, periodOutOfRange, type PeriodBounds } from './period-bounds.js';
 
 export interface ClosedPeriod {
@@ -33,7 +33,9 @@ export class PeriodsRepository {
     await runner.connect();
     try {
       await runner.startTransaction('REPEATABLE READ');
-      yield* exportChunks(periodRows(runner.manager, period, tenantId), format, provider);
+      yield* format === 'focus'
+        ? focusChunks(runner.manager, period, provider, tenantId)
+        : exportChunks(periodRows(runner.manager, period, tenantId), format, provider);
       await runner.commitTransaction();
     } finally {
       if (runner.isTransactionActive) await runner.rollbackTransaction().catch(() => undefined);
@@ -69,7 +71,7 @@ export class PeriodsRepository {
     const w = await one<{ through: Date }>(tx, `SELECT through FROM usage_watermark WHERE id = 1`);
     const through = w ? new Date(w.through) : null;
     if (!through || through.getTime() < period.endMs) return { refused: 'not_rated', ratedThrough: through };
-    const sha256 = await sha256Of(exportChunks(periodRows(tx, period), 'focus', provider));
+    const sha256 = await sha256Of(focusChunks(tx, period, provider));
     const row = await one<ClosedPeriod>(
       tx,
       `INSERT INTO billing_periods (period, closed_at, sha256) VALUES ($1, now(), $2) RETURNING ${CLOSED_COLUMNS}`,

@@ -55,3 +55,29 @@ test('a volume is metered as volume-gib-hour from created to deleted at its size
     ],
   );
 });
+
+test('a snapshot is metered as snapshot-gib-hour from created to deleted at the GiB it copies, to the second', () => {
+  const t = (s: number) => Date.parse('2026-03-01T00:00:00Z') + s * 1000 + 400;
+  const got = deriveLifecycleIntervals('snapshot', [
+    { key: 'a', kind: 'created', at: t(7), attrs: { diskGiB: 10, name: 'before-upgrade' } },
+    { key: 'b', kind: 'deleted', at: t(7 + 3600 * 30 + 13), attrs: {} },
+  ]);
+  assert.deepEqual(
+    got.map((i) => [i.sku, i.size, i.end! - i.start, i.name]),
+    [['snapshot-gib-hour', '10', 3600 * 30 + 13, 'before-upgrade']],
+  );
+});
+
+test('a public address is metered as public-ip-hour, size 1, from created (held) to deleted (given back)', () => {
+  const t = (h: number) => Date.parse('2026-03-01T00:00:00Z') + h * 3_600_000 + 250;
+  const got = deriveLifecycleIntervals('public-ip', [
+    { key: '1', kind: 'created', at: t(1), attrs: { name: '203.0.113.10' } },
+    { key: '1', kind: 'created', at: t(1), attrs: { name: '203.0.113.10' } },
+    { key: '2', kind: 'deleted', at: t(7), attrs: {} },
+  ]);
+  const s = (h: number) => Math.floor(t(h) / 1000);
+  assert.deepEqual(
+    got.map((i) => [i.sku, i.size, i.start, i.end, i.name]),
+    [['public-ip-hour', '1', s(1), s(7), '203.0.113.10']],
+  );
+});

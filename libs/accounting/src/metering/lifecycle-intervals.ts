@@ -15,7 +15,7 @@ export interface LifecycleEvent {
 }
 
 /** The kinds of resource the database meters (usage_events.resource_type). */
-export type MeteredKind = 'vm' | 'network' | 'volume';
+export type MeteredKind = 'vm' | 'network' | 'volume' | 'snapshot' | 'public-ip';
 
 export interface LifecycleInterval {
   sku: Sku;
@@ -38,7 +38,7 @@ export function orderLifecycleEvents(events: readonly LifecycleEvent[]): Lifecyc
 }
 
 /**
- * Rules: `created` starts the disk (and a network or a volume); `running` also implies existence; `stopped` ends the running
+ * Rules: `created` starts the disk (and a network, a volume or a snapshot); `running` also implies existence; `stopped` ends the running
  * meters only; `resized` changes sizes, closing and reopening at the same second (half-open, so never overlapping);
  * `deleted` ends everything. Repeats (running while running, stopped while stopped) change nothing, so observations
  * from several sources may overlap freely.
@@ -57,7 +57,9 @@ export function deriveLifecycleIntervals(resourceType: MeteredKind, events: read
     if (e.kind === 'deleted') exists = running = false;
     const want = new Map<Sku, string>();
     if (resourceType === 'network' && exists) want.set('network-hour', '1');
+    if (resourceType === 'public-ip' && exists) want.set('public-ip-hour', '1');
     if (resourceType === 'volume' && exists && attrs.diskGiB) want.set('volume-gib-hour', String(attrs.diskGiB));
+    if (resourceType === 'snapshot' && exists && attrs.diskGiB) want.set('snapshot-gib-hour', String(attrs.diskGiB));
     if (resourceType === 'vm' && exists && attrs.diskGiB) want.set('disk-gib-hour', String(attrs.diskGiB));
     if (resourceType === 'vm' && running) {
       want.set('vm-hour', '1');

@@ -48,27 +48,38 @@ const FLAVORS = [
 
 /** Two price list versions in EUR: v1 from before the month, v2 from the middle of day 15. */
 export function fixturePrices(period: BillingPeriod): PriceListVersion[] {
-  const items = (vm: string, vcpu: string, mem: string, disk: string, net: string, vol: string): PriceListVersion['items'] => [
+  const items = (
+    vm: string,
+    vcpu: string,
+    mem: string,
+    disk: string,
+    net: string,
+    vol: string,
+    snap: string,
+    ip: string,
+  ): PriceListVersion['items'] => [
     { sku: 'vm-hour', unitPrice: vm, unit: 'Hours' },
     { sku: 'vcpu-hour', unitPrice: vcpu, unit: 'Core-Hours' },
     { sku: 'memory-gib-hour', unitPrice: mem, unit: 'GiB-Hours' },
     { sku: 'disk-gib-hour', unitPrice: disk, unit: 'GiB-Hours' },
     { sku: 'network-hour', unitPrice: net, unit: 'Hours' },
     { sku: 'volume-gib-hour', unitPrice: vol, unit: 'GiB-Hours' },
+    { sku: 'snapshot-gib-hour', unitPrice: snap, unit: 'GiB-Hours' },
+    { sku: 'public-ip-hour', unitPrice: ip, unit: 'Hours' },
   ];
   return [
     {
       versionId: 'v1',
       effectiveFromMs: period.startMs - 40 * 24 * HOUR_MS,
       currency: 'EUR',
-      items: items('0.0125', '0.01', '0.005', '0.0002', '0.004', '0.00015'),
+      items: items('0.0125', '0.01', '0.005', '0.0002', '0.004', '0.00015', '0.00005', '0.005'),
     },
     // Mid-month, and mid-hour: the 12:00 hour still uses v1, 13:00 uses v2.
     {
       versionId: 'v2',
       effectiveFromMs: period.startMs + 14 * 24 * HOUR_MS + 12 * HOUR_MS + 1_800_000,
       currency: 'EUR',
-      items: items('0.015', '0.009', '0.0045', '0.00025', '0.005', '0.0002'),
+      items: items('0.015', '0.009', '0.0045', '0.00025', '0.005', '0.0002', '0.00007', '0.006'),
     },
   ];
 }
@@ -129,6 +140,19 @@ export function generateMonth(options: MonthOptions): MonthFixture {
     emit({ ...vol, occurredAtMs: period.startMs + Math.floor((0.35 + rnd() * 0.2) * span) }, 'change', [['volume-gib-hour', '80']], false);
     if (t % 2 === 0)
       emit({ ...vol, occurredAtMs: period.startMs + Math.floor((0.6 + rnd() * 0.3) * span) }, 'stop', [['volume-gib-hour', '80']], false);
+    // A snapshot of that volume, kept from its making until (for every third tenant) it is deleted.
+    const snapshotId = fixtureId(7, t);
+    resourceNames.set(snapshotId, `snap-${t}`);
+    const snap = { resourceId: snapshotId, tenantId, regionId: vol.regionId };
+    emit({ ...snap, occurredAtMs: period.startMs + Math.floor((0.3 + rnd() * 0.05) * span) }, 'start', [['snapshot-gib-hour', '50']], false);
+    if (t % 3 === 0)
+      emit({ ...snap, occurredAtMs: period.startMs + Math.floor((0.7 + rnd() * 0.2) * span) }, 'stop', [['snapshot-gib-hour', '50']], false);
+    // A provider network address: held from early in the month, given back (for every other tenant) before it ends.
+    const ipId = fixtureId(8, t);
+    resourceNames.set(ipId, `203.0.113.${10 + t}`);
+    const ip = { resourceId: ipId, tenantId, regionId: pick([...regionNames.keys()]) };
+    emit({ ...ip, occurredAtMs: period.startMs + Math.floor(rnd() * span * 0.4) }, 'start', [['public-ip-hour', '1']], false);
+    if (t % 2 === 1) emit({ ...ip, occurredAtMs: period.startMs + Math.floor((0.5 + rnd() * 0.4) * span) }, 'stop', [['public-ip-hour', '1']], false);
     for (let v = 1; v <= (options.vmsPerTenant ?? 3); v += 1) {
       const vmId = fixtureId(4, t * 100 + v);
       const diskId = fixtureId(5, t * 100 + v);

@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { z } from 'zod';
 
 const url = (protocols: string[]) =>
@@ -45,4 +47,17 @@ export const userDataKeyEnv = {
     .string()
     .refine((v) => Buffer.from(v, 'base64').length === 32, 'must be 32 bytes, base64-encoded (openssl rand -base64 32)')
     .optional(),
+};
+
+/**
+ * Where accepted image uploads wait for the worker that imports them (docs/ARCHITECTURE.md, "Images"): the API and
+ * every worker must see the same directory (a shared volume when they run on different machines).
+ */
+export const imageSpoolEnv = {
+  IMAGE_SPOOL_DIR: z.string().trim().min(1).default(join(tmpdir(), 'xenplane-image-spool')),
+};
+
+/** Webhooks (issue 19): a receiver's address must be public unless the operator allows private ones (tests, labs). */
+export const webhookEnv = {
+  WEBHOOK_ALLOW_PRIVATE: booleanFlag.default(false),
 };

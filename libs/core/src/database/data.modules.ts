@@ -17,8 +17,17 @@ import { PresenceRepository } from './repositories/presence.repository.js';
 import { VmNicRepository } from './repositories/vm-nic.repository.js';
 import { VmRepository } from './repositories/vm.repository.js';
 import { KeypairRepository } from './repositories/keypair.repository.js';
+import { SecurityGroupRepository } from './repositories/security-group.repository.js';
 import { VmBootstrapRepository } from './repositories/vm-bootstrap.repository.js';
 import { VolumeRepository, VolumeTypeRepository } from './repositories/volume.repository.js';
+import { ServerGroupRepository } from './repositories/server-group.repository.js';
+import { PlacementRepository } from '../placement/placement.repository.js';
+import { PlacementService } from '../placement/placement.service.js';
+import { SnapshotRepository } from './repositories/snapshot.repository.js';
+import { DiskOwnersRepository } from './repositories/disk-owners.repository.js';
+import { ProviderNetworkRepository } from './repositories/provider-network.repository.js';
+import { EventRepository } from './repositories/event.repository.js';
+import { WebhookRepository } from './repositories/webhook.repository.js';
 
 const OPERATIONS = [OperationRepository, OutboxRepository, IdempotencyRepository, OperationLauncher];
 /** Operations, the outbox, idempotency keys, and the launcher that writes the three in the caller's transaction. */
@@ -30,13 +39,13 @@ const VMS = [VmRepository, VmNicRepository, PresenceRepository, VmBootstrapRepos
 @Module({ providers: VMS, exports: VMS })
 export class VmsDataModule {}
 
-const NETWORKS = [NetworkRepository, DataplaneRepository];
-/** Tenant networks and the data plane's view of them (bindings, hosts' OVS endpoints). */
+const NETWORKS = [NetworkRepository, DataplaneRepository, ProviderNetworkRepository];
+/** Tenant and provider networks and the data plane's view of them (bindings, hosts' OVS endpoints). */
 @Module({ providers: NETWORKS, exports: NETWORKS })
 export class NetworksDataModule {}
 
-const VOLUMES = [VolumeRepository, VolumeTypeRepository];
-/** Block volumes and the operator's volume types. */
+const VOLUMES = [VolumeRepository, VolumeTypeRepository, SnapshotRepository, DiskOwnersRepository];
+/** Block volumes, the operator's volume types, and snapshots (of VMs and of volumes). */
 @Module({ providers: VOLUMES, exports: VOLUMES })
 export class VolumesDataModule {}
 
@@ -57,3 +66,16 @@ export class AuditDataModule {}
 /** Tenants' SSH keypairs. */
 @Module({ providers: [KeypairRepository], exports: [KeypairRepository] })
 export class KeypairsDataModule {}
+
+const PLACEMENT = [ServerGroupRepository, PlacementRepository, PlacementService];
+/** Server groups and the scheduler that reads pools, hosts and every VM's claim to place one. */
+@Module({ providers: PLACEMENT, exports: PLACEMENT })
+export class PlacementDataModule {}
+/** Security groups, their rules and the groups of each NIC. */
+@Module({ providers: [SecurityGroupRepository], exports: [SecurityGroupRepository] })
+export class SecurityGroupsDataModule {}
+
+const EVENTS = [EventRepository, WebhookRepository];
+/** The event log (appended by triggers at commit) and tenants' webhooks with their delivery state. */
+@Module({ providers: EVENTS, exports: EVENTS })
+export class EventsDataModule {}

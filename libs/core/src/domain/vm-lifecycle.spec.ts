@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { VM_STATUSES } from '../database/entities/vm.entity.js';
 import { allowedActions, derivedUuid, isActionAllowed } from './vm-lifecycle.js';
 
-test('a running VM can be stopped, rebooted, resized or deleted but not started', () => {
-  assert.deepEqual(allowedActions('running').sort(), ['delete', 'reboot', 'resize', 'stop']);
+test('a running VM can be stopped, rebooted, resized, migrated (operators) or deleted but not started', () => {
+  assert.deepEqual(allowedActions('running').sort(), ['delete', 'migrate', 'reboot', 'resize', 'stop']);
 });
 
 test('a stopped VM can be started, resized or deleted', () => {

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { VmStatus } from '../database/entities/vm.entity.js';
 import { JobName } from '../queue/jobs.js';
 
-export type VmAction = 'start' | 'stop' | 'reboot' | 'resize' | 'delete';
+export type VmAction = 'start' | 'stop' | 'reboot' | 'resize' | 'delete' | 'migrate';
 
 /** Which statuses each action may start from; anything else is 409 invalid_state. */
 const ALLOWED_FROM: Record<VmAction, readonly VmStatus[]> = {
@@ -11,6 +11,8 @@ const ALLOWED_FROM: Record<VmAction, readonly VmStatus[]> = {
   reboot: ['running'],
   resize: ['running', 'stopped'],
   delete: ['running', 'stopped', 'error'],
+  // live only: a stopped VM on shared storage starts wherever placement says
+  migrate: ['running'],
 };
 
 export const ACTION_JOB: Record<VmAction, JobName> = {
@@ -19,6 +21,7 @@ export const ACTION_JOB: Record<VmAction, JobName> = {
   reboot: JobName.VmReboot,
   resize: JobName.VmResize,
   delete: JobName.VmDelete,
+  migrate: JobName.VmMigrate,
 };
 
 export function isActionAllowed(status: VmStatus, action: VmAction): boolean {

@@ -11,6 +11,11 @@ export const JobName = {
   VmStop: 'vm.stop',
   VmReboot: 'vm.reboot',
   VmResize: 'vm.resize',
+  VmMigrate: 'vm.migrate',
+  VmRestartAfterFailure: 'vm.restart-after-failure',
+  VmStopAfterFailure: 'vm.stop-after-failure',
+  VmAddNic: 'vm.add-nic',
+  VmRemoveNic: 'vm.remove-nic',
   NetworkCreate: 'network.create',
   NetworkDelete: 'network.delete',
   VolumeCreate: 'volume.create',
@@ -18,6 +23,12 @@ export const JobName = {
   VolumeDetach: 'volume.detach',
   VolumeResize: 'volume.resize',
   VolumeDelete: 'volume.delete',
+  SnapshotCreate: 'snapshot.create',
+  SnapshotRevert: 'snapshot.revert',
+  SnapshotDelete: 'snapshot.delete',
+  ImageUpload: 'image.upload',
+  ImageCapture: 'image.capture',
+  ImageDelete: 'image.delete',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -29,6 +40,12 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.VmStop]: QueueName.VmLifecycle,
   [JobName.VmReboot]: QueueName.VmLifecycle,
   [JobName.VmResize]: QueueName.VmLifecycle,
+  [JobName.VmMigrate]: QueueName.VmLifecycle,
+  // A dead host's VMs: reset (the pool's fence), then started elsewhere or left stopped.
+  [JobName.VmRestartAfterFailure]: QueueName.VmLifecycle,
+  [JobName.VmStopAfterFailure]: QueueName.VmLifecycle,
+  [JobName.VmAddNic]: QueueName.VmLifecycle,
+  [JobName.VmRemoveNic]: QueueName.VmLifecycle,
   // Network jobs share the lifecycle queue (and its relay, sweeper and retries); the processor routes them by kind.
   [JobName.NetworkCreate]: QueueName.VmLifecycle,
   [JobName.NetworkDelete]: QueueName.VmLifecycle,
@@ -38,6 +55,14 @@ export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.VolumeDetach]: QueueName.VmLifecycle,
   [JobName.VolumeResize]: QueueName.VmLifecycle,
   [JobName.VolumeDelete]: QueueName.VmLifecycle,
+  // Snapshot jobs stop, revert and start VMs: the same queue as the VM's own jobs.
+  [JobName.SnapshotCreate]: QueueName.VmLifecycle,
+  [JobName.SnapshotRevert]: QueueName.VmLifecycle,
+  [JobName.SnapshotDelete]: QueueName.VmLifecycle,
+  // Image jobs: an upload's import, a copy of a stopped VM's disk, a golden disk's removal.
+  [JobName.ImageUpload]: QueueName.VmLifecycle,
+  [JobName.ImageCapture]: QueueName.VmLifecycle,
+  [JobName.ImageDelete]: QueueName.VmLifecycle,
 };
 
 /** Id-only payload: the worker reloads everything from Postgres and re-enters the tenant context. */

@@ -6,7 +6,7 @@ export const OWNER_COOKIE = 0x5an << 56n;
 export const OWNER_MASK = 0xffn << 56n;
 
 /** What a flow belongs to; lets a reconciler delete one object's flows with `cookie=X/-1`. */
-export const CookieKind = { Base: 1, Network: 2, Port: 3, Tunnel: 4 } as const;
+export const CookieKind = { Base: 1, Network: 2, Port: 3, Tunnel: 4, SecurityGroup: 5 } as const;
 export type CookieKind = (typeof CookieKind)[keyof typeof CookieKind];
 
 const KEY_LIMIT = 1n << 48n;

@@ -1,6 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AppliedFlows, type FlowPatch } from './applied-flows.js';
 import { CANARY_COOKIE, CANARY_TABLE, OWNER_COOKIE, OWNER_MASK, cookieHex, isOwnCookie } from './cookie.js';
 import { flowText } from './flow-text.js';
 import { baseArgs, execOfctl, type OfctlOptions } from './ofctl.js';
@@ -13,11 +14,7 @@ export interface ApplyResult {
   deferredDeletes: number;
 }
 
-/** The bundle lines needed to turn our current flows into the desired ones. */
-export interface FlowPatch {
-  adds: string[];
-  deletes: string[];
-}
+export type { FlowPatch };
 
 /** Our flows as `ovs-ofctl dump-flows --no-stats` prints them, scoped to our cookie prefix. */
 export async function dumpOwnFlows(opts: OfctlOptions): Promise<string[]> {
@@ -60,11 +57,14 @@ export async function planFlows(opts: OfctlOptions, flows: Flow[]): Promise<Flow
   const foreign = flows.find((f) => !isOwnCookie(f.cookie));
   if (foreign) throw new Error(`refusing a flow without our cookie prefix: ${flowText(foreign)}`);
   const run = opts.run ?? execOfctl(opts);
+  const own = await dumpOwnFlows(opts);
+  // Nothing of ours on the bridge (a new host, or vswitchd restarted): everything is an add, no diff to compute.
+  if (own.length === 0) return { adds: flows.map((f) => `add ${flowText(f)}`), deletes: [] };
   const dir = await mkdtemp(join(tmpdir(), 'xp-flows-'));
   try {
     const actual = join(dir, 'actual');
     const desired = join(dir, 'desired');
-    await writeFile(actual, `${(await dumpOwnFlows(opts)).join('\n')}\n`);
+    await writeFile(actual, `${own.join('\n')}\n`);
     await writeFile(desired, `${flows.map(flowText).join('\n')}\n`);
     const { stdout } = await run([...baseArgs(opts), 'diff-flows', actual, desired]);
     return parseFlowDiff(stdout);
@@ -73,28 +73,54 @@ export async function planFlows(opts: OfctlOptions, flows: Flow[]): Promise<Flow
   }
 }
 
+/** How an apply learns what the bridge holds. */
+export interface ApplyOptions extends OfctlOptions {
+  /** Must be `true` for deletions (see applyFlows). */
+  complete: boolean;
+  /** The last applied flow set: used instead of a dump when known, and kept up to date. */
+  applied?: AppliedFlows;
+  /** Dump and diff even when `applied` is known (a periodic verify, or after a possible out-of-band change). */
+  verify?: boolean;
+}
+
 /**
  * Makes the bridge's flows under our cookie prefix equal to `flows`, atomically.
  *
  * Why a cookie-scoped diff + `--bundle add-flows` and not `replace-flows` (network.md §2.2): replace-flows
  * would delete every flow missing from the file, including xapi's cookie=0/1 flows on a shared bridge.
  * The patch is one OpenFlow bundle: it applies whole or not at all. Nothing is sent when nothing differs.
+ * With a known `applied` set and no `verify`, the diff is against it (no dump): a changed port sends only its flows.
  *
  * @param opts.complete must be `true` for deletions: a partial desired state (e.g. after a restart,
  *   before every input is loaded) only adds/updates and reports the deletions it skipped.
  */
-export async function applyFlows(opts: OfctlOptions & { complete: boolean }, flows: Flow[]): Promise<ApplyResult> {
-  const plan = await planFlows(opts, flows);
+export async function applyFlows(opts: ApplyOptions, flows: Flow[]): Promise<ApplyResult> {
+  const { applied } = opts;
+  const cached = opts.verify ? undefined : applied?.patch(flows);
+  const plan = cached ?? (await planFlows(opts, flows));
   const deletes = opts.complete === true ? plan.deletes : [];
   const result = { added: plan.adds.length, removed: deletes.length, deferredDeletes: plan.deletes.length - deletes.length };
-  if (plan.adds.length === 0 && deletes.length === 0) return result;
+  if (plan.adds.length > 0 || deletes.length > 0) {
+    try {
+      await sendBundle(opts, [...deletes, ...plan.adds]);
+    } catch (err) {
+      applied?.forget(); // a timed-out bundle may still have landed: verify next time
+      throw err;
+    }
+  }
+  if (result.deferredDeletes === 0) applied?.replace(flows);
+  else if (cached) applied?.merge(flows);
+  else applied?.forget(); // the dump's leftovers are not known as flows: the next pass dumps again
+  return result;
+}
+
+async function sendBundle(opts: OfctlOptions, lines: string[]): Promise<void> {
   const run = opts.run ?? execOfctl(opts);
   const dir = await mkdtemp(join(tmpdir(), 'xp-flows-'));
   try {
     const patch = join(dir, 'patch');
-    await writeFile(patch, `${[...deletes, ...plan.adds].join('\n')}\n`);
+    await writeFile(patch, `${lines.join('\n')}\n`);
     await run([...baseArgs(opts), '--bundle', 'add-flows', opts.target, patch]);
-    return result;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

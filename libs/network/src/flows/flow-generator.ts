@@ -1,6 +1,9 @@
 import { CANARY_COOKIE, CANARY_TABLE, CookieKind, makeCookie } from './cookie.js';
 import { compareFlows, flowText } from './flow-text.js';
+import { securityGroupFlows } from './security-group-flows.js';
 import { validateFlowState } from './validate-state.js';
+import { gatewayFlows } from './gateway-flows.js';
+import { providerFlows } from './provider-flows.js';
 import type { Flow, FlowNetwork, HostFlowState, LocalPort, RemoteHost } from './types.js';
 
 /** Pipeline tables (network.md §1.5/§4.2); 20/21 and 41 stay free for security groups. */
@@ -135,6 +138,11 @@ export function generateFlows(state: HostFlowState): Flow[] {
   for (const p of state.ports) flows.push(...portFlows(p));
   for (const h of state.remoteHosts) flows.push(...tunnelFlows(h, networks));
   for (const n of networks.values()) flows.push(...networkFlows(n, state.ports, state.remoteHosts));
+  // Issue 16: provider networks' uplink and the tenant gateways' responders (their own files; absent, nothing changes).
+  for (const n of networks.values())
+    flows.push(...providerFlows(n, state.ports, floodKinds(state.ports.some((p) => p.networkId === n.id && p.allowIpv6))));
+  for (const g of state.gateways ?? []) flows.push(...gatewayFlows(g));
+  flows.push(...securityGroupFlows(state));
   flows.sort(compareFlows);
   for (let i = 1; i < flows.length; i++) {
     // Same table+priority+match twice would make OVS keep only one: a generator bug, never ship it.

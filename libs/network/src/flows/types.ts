@@ -1,4 +1,5 @@
 /** Inputs and output of the per-host flow generator (network.md §4.2). */
+import type { SecurityFlowState } from './security-group.types.js';
 
 /** A tenant network as the flows see it: its register value, VXLAN VNI and IPv4 subnet. */
 export interface FlowNetwork {
@@ -10,6 +11,24 @@ export interface FlowNetwork {
   cidr: string;
   /** Gateway address reserved in the subnet (never a VIF's address). */
   gateway: string;
+  /** A provider network (issue 16): reached through the host's uplink, never a tunnel; its VNI is unused (0). */
+  provider?: ProviderEdge;
+}
+
+/** Where a provider network meets this host's uplink: the patch port to the uplink's bridge and the edge VLAN tag. */
+export interface ProviderEdge {
+  /** ofport, on the integration bridge, of our patch port to the provider network's bridge. */
+  patchOfport: number;
+  /** 802.1Q tag pushed towards the uplink and expected from it; null when the network is untagged. */
+  vlanTag: number | null;
+}
+
+/** A tenant network's gateway answered in flows (ARP and ping), so the address handed out is never dead. */
+export interface GatewayResponder {
+  networkId: number;
+  ip: string;
+  /** The MAC the gateway answers with (locally administered, one per network). */
+  mac: string;
 }
 
 /** A VIF plugged into this host's integration bridge (observed ofport + desired identity). */
@@ -56,6 +75,10 @@ export interface HostFlowState {
   networks: FlowNetwork[];
   ports: LocalPort[];
   remoteHosts: RemoteHost[];
+  /** Issue 16: distributed gateway responders for tenant networks (provider networks have a real router). */
+  gateways?: GatewayResponder[];
+  /** Security groups (issue 16); absent: ports are not filtered beyond anti-spoofing. */
+  security?: SecurityFlowState;
 }
 
 /** One OpenFlow flow in `ovs-ofctl add-flow` terms. */

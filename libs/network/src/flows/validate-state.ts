@@ -1,4 +1,5 @@
 import { ipToInt, parseTenantCidr } from '../cidr.js';
+import { parseProviderCidr } from '../provider-subnet.js';
 import type { FlowNetwork, HostFlowState } from './types.js';
 
 const MAC_RE = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/;
@@ -17,6 +18,8 @@ function checkMac(what: string, mac: string): void {
   if (parseInt(mac.slice(0, 2), 16) & 1) fail(`${what} MAC ${mac} is multicast`);
 }
 
+const subnetOf = (n: FlowNetwork) => (n.provider ? parseProviderCidr(n.cidr) : parseTenantCidr(n.cidr));
+
 /**
  * Rejects inconsistent input before any flow is generated: a bad state must never become flows
  * that merge two networks or open a port.
@@ -26,14 +29,20 @@ export function validateFlowState(state: HostFlowState): Map<number, FlowNetwork
   const vnis = new Set<number>();
   for (const n of state.networks) {
     checkInt('network id', n.id, 1, 0x7fffffff);
-    checkInt(`network ${n.id} VNI`, n.vni, 1, 0xffffff);
     if (networks.has(n.id)) fail(`network id ${n.id} appears twice`);
-    if (vnis.has(n.vni)) fail(`VNI ${n.vni} used by two networks`);
-    const subnet = parseTenantCidr(n.cidr);
+    // A provider network is never tunnelled (its VNI is unused) and may be any subnet the operator routes.
+    if (n.provider) {
+      checkInt(`provider network ${n.id} patch ofport`, n.provider.patchOfport, 1, 0xfeff);
+      if (n.provider.vlanTag !== null) checkInt(`provider network ${n.id} VLAN`, n.provider.vlanTag, 1, 4094);
+    } else {
+      checkInt(`network ${n.id} VNI`, n.vni, 1, 0xffffff);
+      if (vnis.has(n.vni)) fail(`VNI ${n.vni} used by two networks`);
+    }
+    const subnet = subnetOf(n);
     const gw = ipToInt(n.gateway);
     if (gw <= subnet.network || gw >= subnet.broadcast) fail(`network ${n.id} gateway ${n.gateway} outside ${n.cidr}`);
     networks.set(n.id, n);
-    vnis.add(n.vni);
+    if (!n.provider) vnis.add(n.vni);
   }
   const keys = new Set<number>();
   const ofports = new Set<number>();
@@ -51,7 +60,7 @@ export function validateFlowState(state: HostFlowState): Map<number, FlowNetwork
     ofports.add(p.ofport);
     macs.add(`${p.networkId}/${p.mac}`);
     if (p.ipv4 !== undefined) {
-      const subnet = parseTenantCidr(net.cidr);
+      const subnet = subnetOf(net);
       const ip = ipToInt(p.ipv4);
       if (ip <= subnet.network || ip >= subnet.broadcast || p.ipv4 === net.gateway) {
         fail(`port ${p.key} address ${p.ipv4} is not a host address of ${net.cidr}`);

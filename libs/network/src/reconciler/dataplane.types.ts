@@ -16,6 +16,15 @@ export interface DataplaneNetwork {
   cidr: string;
   /** XAPI network uuid the VIFs carry in `xs-network-uuid`; null until the network exists in XAPI. */
   xapiUuid: string | null;
+  /** Issue 16: set for a provider network (reached through each host's uplink, never tunnelled). */
+  provider?: DataplaneUplink;
+}
+
+/** Where a provider network leaves each host: its uplink bridge, the edge VLAN tag, and its (external) gateway. */
+export interface DataplaneUplink {
+  bridge: string;
+  vlanTag: number | null;
+  gateway: string;
 }
 
 /** A VM NIC the control plane handed out (desired identity: MAC and IP on one network). */
@@ -40,9 +49,31 @@ export interface NicBinding {
   ofport: number;
 }
 
+/** A security-group rule as the data plane needs it (keys, not ids). */
+export interface DataplaneSgRule {
+  key: number;
+  direction: 'ingress' | 'egress';
+  protocol: 'tcp' | 'udp' | 'icmp' | 'any';
+  portMin: number | null;
+  portMax: number | null;
+  remoteCidr: string | null;
+  remoteGroupKey: number | null;
+}
+
+/** The security groups of the tenants with NICs in the pool, and which NIC is in which. */
+export interface DataplaneSecurity {
+  groups: { key: number; rules: DataplaneSgRule[] }[];
+  /** One row per NIC and group (a NIC without rows is in no group: nothing new in or out). */
+  memberships: { vmId: string; device: number; groupKey: number }[];
+}
+
 /** Everything about one pool that a host's flows depend on. */
 export interface PoolDataplaneView {
   hosts: DataplaneHost[];
   nics: DataplaneNic[];
   bindings: NicBinding[];
+  /** Issue 16: the pool's active provider networks' uplink bridges, patched to every host's integration bridge. */
+  uplinks?: string[];
+  /** Security groups (issue 16); absent: NICs are not filtered beyond anti-spoofing. */
+  security?: DataplaneSecurity;
 }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type { VifInterface } from '../ovsdb/vswitch.queries.js';
 import type { PoolDataplaneView } from './dataplane.types.js';
 import { desiredHostState } from './desired-state.js';
+import { securityFlowState } from './security-state.js';
 
 const red = { key: 1, vni: 5001, cidr: '10.0.0.0/24', xapiUuid: 'net-red' };
 const blue = { key: 2, vni: 5002, cidr: '10.0.0.0/24', xapiUuid: 'net-blue' };
@@ -103,4 +104,48 @@ test('a NIC moving between hosts is reached at the host that reported it last (b
     d.state.remoteHosts.map((h) => h.key),
     [3],
   );
+});
+
+test('security: local ports get their groups; members come from every NIC in the pool, bound here or not', () => {
+  const network = { key: 1, vni: 5001, cidr: '10.0.0.0/24', xapiUuid: 'n1' };
+  const nic = (i: number) => ({
+    vmId: `vm${i}`,
+    device: 0,
+    portKey: i,
+    mac: `02:00:00:00:00:0${i}`,
+    ip: `10.0.0.${i + 1}`,
+    vmXapiUuid: `x${i}`,
+    network,
+  });
+  const nics = [nic(1), nic(2), nic(3)];
+  const sec = securityFlowState(
+    {
+      groups: [
+        { key: 7, rules: [{ key: 70, direction: 'ingress', protocol: 'tcp', portMin: 80, portMax: null, remoteCidr: null, remoteGroupKey: 8 }] },
+        {
+          key: 8,
+          rules: [{ key: 80, direction: 'egress', protocol: 'any', portMin: null, portMax: null, remoteCidr: '0.0.0.0/0', remoteGroupKey: null }],
+        },
+      ],
+      memberships: [
+        { vmId: 'vm1', device: 0, groupKey: 7 },
+        { vmId: 'vm2', device: 0, groupKey: 8 },
+        { vmId: 'vm3', device: 0, groupKey: 8 },
+      ],
+    },
+    nics,
+    [nics[0], nics[2]],
+    '2.17.7',
+  );
+  assert.deepEqual(sec.portGroups, [
+    { portKey: 1, groups: [7] },
+    { portKey: 3, groups: [8] },
+  ]);
+  assert.deepEqual(sec.groups[1].members, [
+    { networkId: 1, ipv4: '10.0.0.3' },
+    { networkId: 1, ipv4: '10.0.0.4' },
+  ]);
+  assert.deepEqual(sec.groups[0].rules, [{ key: 70, direction: 'ingress', protocol: 'tcp', portMin: 80, portMax: 80, remoteGroup: 8 }]);
+  assert.deepEqual(sec.groups[1].rules, [{ key: 80, direction: 'egress', protocol: 'any', remoteCidr: '0.0.0.0/0' }]);
+  assert.equal(sec.ovsVersion, '2.17.7');
 });

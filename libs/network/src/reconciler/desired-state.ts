@@ -1,8 +1,10 @@
 // Pure: from the pool's DB view and this host's observed OVS ports to the host's flow inputs and bindings.
 import { intToIp, parseTenantCidr } from '../cidr.js';
 import type { VifInterface } from '../ovsdb/vswitch.queries.js';
+import { gatewayMac } from '../flows/gateway-flows.js';
 import type { FlowNetwork, HostFlowState, LocalPort, RemoteHost } from '../flows/types.js';
 import type { DataplaneHost, DataplaneNic, NicBinding, PoolDataplaneView } from './dataplane.types.js';
+import { securityFlowState } from './security-state.js';
 
 /** What one host's bridge should carry, and what we know we do not know yet. */
 export interface HostDesiredState {
@@ -17,8 +19,12 @@ export interface HostDesiredState {
 
 const nicId = (vmId: string, device: number) => `${vmId}/${device}`;
 
-function flowNetwork(n: DataplaneNic['network']): FlowNetwork {
-  return { id: n.key, vni: n.vni, cidr: n.cidr, gateway: intToIp(parseTenantCidr(n.cidr).gateway) };
+function flowNetwork(n: DataplaneNic['network'], patches: Map<string, number | undefined>): FlowNetwork | undefined {
+  if (!n.provider) return { id: n.key, vni: n.vni, cidr: n.cidr, gateway: intToIp(parseTenantCidr(n.cidr).gateway) };
+  const patchOfport = patches.get(n.provider.bridge);
+  // No patch port yet (being made, or no such bridge here): its NICs wait, isolated by the default drop.
+  if (patchOfport === undefined) return undefined;
+  return { id: n.key, vni: 0, cidr: n.cidr, gateway: n.provider.gateway, provider: { patchOfport, vlanTag: n.provider.vlanTag } };
 }
 
 /** The NIC a plugged interface stands for: same VM, MAC and XAPI network (xapi's external_ids are trusted). */
@@ -41,6 +47,8 @@ export function desiredHostState(
   view: PoolDataplaneView,
   vifs: VifInterface[],
   tunnels: Map<string, number | undefined>,
+  patches: Map<string, number | undefined> = new Map(),
+  ovsVersion?: string,
 ): HostDesiredState {
   const byVmMac = new Map(view.nics.filter((n) => n.vmXapiUuid).map((n) => [`${n.vmXapiUuid}|${n.mac.toLowerCase()}`, n]));
   const local = new Map<string, { nic: DataplaneNic; vif: VifInterface }>();
@@ -48,7 +56,7 @@ export function desiredHostState(
   for (const vif of vifs) {
     const nic = matchNic(vif, byVmMac);
     if (!nic) continue; // not ours (or not yet known): no flows, so the default drop isolates it
-    if (vif.ofport === undefined) {
+    if (vif.ofport === undefined || (nic.network.provider && patches.get(nic.network.provider.bridge) === undefined)) {
       pending.push(vif.name);
       continue;
     }
@@ -71,7 +79,7 @@ export function desiredHostState(
     ofport: vif.ofport!,
   }));
   const networks = new Map<number, FlowNetwork>();
-  for (const { nic } of local.values()) networks.set(nic.network.key, flowNetwork(nic.network));
+  for (const { nic } of local.values()) networks.set(nic.network.key, flowNetwork(nic.network, patches)!);
 
   // Remote VIFs in our networks, at the host that last reported them (during a migration, the latest report wins).
   const nicsById = new Map(view.nics.map((n) => [nicId(n.vmId, n.device), n]));
@@ -80,9 +88,12 @@ export function desiredHostState(
   for (const b of view.bindings) {
     const id = nicId(b.vmId, b.device);
     const nic = nicsById.get(id);
-    if (b.hostId === self.id || local.has(id) || placed.has(id) || !nic || !networks.has(nic.network.key)) continue;
+    // A provider network's VIFs elsewhere are reached over the uplink, never a tunnel.
+    if (b.hostId === self.id || local.has(id) || placed.has(id) || !nic || !networks.has(nic.network.key) || nic.network.provider) continue;
     placed.add(id);
-    remoteByHost.set(b.hostId, [...(remoteByHost.get(b.hostId) ?? []), { mac: nic.mac.toLowerCase(), networkId: nic.network.key }]);
+    const list = remoteByHost.get(b.hostId) ?? [];
+    if (list.length === 0) remoteByHost.set(b.hostId, list);
+    list.push({ mac: nic.mac.toLowerCase(), networkId: nic.network.key }); // in place: a copy per binding was quadratic
   }
   let complete = true;
   const remoteHosts: RemoteHost[] = [];
@@ -96,5 +107,10 @@ export function desiredHostState(
     }
     remoteHosts.push({ key: host.key, tunnelOfport: ofport, ports: rports });
   }
-  return { state: { bridge, networks: [...networks.values()], ports, remoteHosts }, bindings, complete, pending };
+  const gateways = [...networks.values()].filter((n) => !n.provider).map((n) => ({ networkId: n.id, ip: n.gateway, mac: gatewayMac(n.id) }));
+  if (pending.length && [...patches.values()].includes(undefined)) complete = false;
+  const state = { bridge, networks: [...networks.values()], ports, remoteHosts, gateways };
+  const locals = [...local.values()].map(({ nic }) => nic);
+  const security = view.security && securityFlowState(view.security, view.nics, locals, ovsVersion);
+  return { state: security ? { ...state, security } : state, bindings, complete, pending };
 }

@@ -4,6 +4,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { eventually } from '@xenplane/testing';
+import { CookieKind, cookieHex, makeCookie } from '../flows/cookie.js';
 import { dumpOwnFlows } from '../flows/flow-applier.js';
 import { ovsUnavailable, startOvsSandbox, type OvsSandbox } from '../testing/ovs-sandbox.js';
 import type { NicBinding, PoolDataplaneView } from './dataplane.types.js';
@@ -16,6 +17,7 @@ if (missing && process.env.CI === 'true') throw new Error(`CI=true but OVS tests
 const net = { key: 7, vni: 5007, cidr: '10.0.0.0/24', xapiUuid: 'net-x' };
 const macA = '02:00:00:00:00:0a';
 const macB = '02:00:00:00:00:0b';
+const SWEEP_MS = 1_000;
 
 describe('host reconciler against a real ovsdb-server and ovs-vswitchd', { skip: missing }, () => {
   let ovs: OvsSandbox;
@@ -59,7 +61,7 @@ describe('host reconciler against a real ovsdb-server and ovs-vswitchd', { skip:
       publishBindings: async (_h, b) => void published.push(b),
       log: { info: () => undefined, warn: () => undefined },
       canaryIntervalMs: 200,
-      sweepIntervalMs: 60_000,
+      sweepIntervalMs: SWEEP_MS,
     });
     await rec.start();
   });
@@ -85,7 +87,22 @@ describe('host reconciler against a real ovsdb-server and ovs-vswitchd', { skip:
   test('a pass with nothing changed sends nothing', async () => {
     rec.trigger('test');
     await rec.idle();
-    assert.deepEqual(rec.lastPass, { result: 'unchanged', added: 0, removed: 0, deferred: 0 });
+    // verified: false: the pass compared against the last applied flow set, it dumped nothing.
+    assert.deepEqual(rec.lastPass, { result: 'unchanged', added: 0, removed: 0, deferred: 0, verified: false });
+  });
+
+  test('flows deleted or changed behind our back (canary intact) are repaired by the periodic verify within the sweep period', async () => {
+    await rec.idle();
+    const before = await flows();
+    const ofctl = (...args: string[]) => exec('ovs-ofctl', ['-O', 'OpenFlow15', ...args]);
+    await ofctl('del-flows', ovs.target, `cookie=${cookieHex(makeCookie(CookieKind.Port, 11))}/-1`);
+    await ofctl('mod-flows', ovs.target, `cookie=${cookieHex(makeCookie(CookieKind.Tunnel, 2))}/-1 actions=drop`);
+    assert.notDeepEqual((await flows()).sort(), [...before].sort());
+    const since = rec.passes.length;
+    await eventually('flows repaired', async () => JSON.stringify((await flows()).sort()) === JSON.stringify([...before].sort()), 3 * SWEEP_MS);
+    await rec.idle();
+    const repair = rec.passes.slice(since).find((p) => p.result.result === 'changed');
+    assert.ok(repair?.reason.includes('sweep') && repair.result.verified, `repaired by ${JSON.stringify(repair)}`);
   });
 
   test('fail_mode drift is put back to secure from the OVSDB change alone, and the flows with it', async () => {

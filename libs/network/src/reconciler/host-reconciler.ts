@@ -1,5 +1,6 @@
 // One host's OVS reconciler: a serialized, coalescing loop from (DB view + OVSDB cache) to tunnels and flows.
 import { dataplaneDrift, dataplaneFlowChanges, dataplanePorts, dataplaneReconcileDuration, dataplaneReconciles } from './dataplane.metrics.js';
+import { AppliedFlows } from '../flows/applied-flows.js';
 import { applyFlows, checkCanary } from '../flows/flow-applier.js';
 import { generateFlows } from '../flows/flow-generator.js';
 import type { OvsdbMonitor } from '../ovsdb/ovsdb-monitor.handle.js';
@@ -10,7 +11,8 @@ import { parseEndpoint, type OvsdbEndpoint } from '../ovsdb/ovsdb-transport.fact
 import { vifInterfacesFromCache, VSWITCH_DB } from '../ovsdb/vswitch.queries.js';
 import type { DataplaneHost, NicBinding, PoolDataplaneView } from './dataplane.types.js';
 import { desiredHostState } from './desired-state.js';
-import { ensureTopology, ownTunnels, topologyMonitorSpec } from './ovs-topology.js';
+import { ensureTopology, ovsVersionFromCache, ownTunnels, topologyMonitorSpec } from './ovs-topology.js';
+import { ensurePatchPorts } from './provider-topology.js';
 
 /** Where one host's OVS is reached. */
 export interface HostEndpoints extends DataplaneHost {
@@ -28,7 +30,10 @@ export interface HostReconcilerOptions {
   log: { info(o: object, msg: string): void; warn(o: object, msg: string): void };
   canaryIntervalMs: number;
   sweepIntervalMs: number;
-  /** Coalesces bursts of triggers (an OVSDB transaction plugging several ports) into one pass. */
+  /**
+   * Coalesces bursts of triggers (one OVSDB transaction's updates) into one pass; default 2 ms. Short, because a
+   * plug waits for it and triggers during a pass already collapse into the next one.
+   */
   debounceMs?: number;
   /** Client TLS files for `ssl:` OVSDB and OpenFlow endpoints. */
   ssl?: OvsSslFiles;
@@ -51,7 +56,13 @@ export interface PassResult {
   added: number;
   removed: number;
   deferred: number;
+  /** True when the pass dumped the bridge's flows (a verify) instead of trusting the last applied set. */
+  verified?: boolean;
 }
+
+const DEBOUNCE_MS = 2;
+// Triggers after which the last applied flow set may be wrong: those passes dump and diff the bridge.
+const VERIFY_REASONS = new Set(['start', 'sweep', 'canary', 'ovsdb-reconnect', 'ovsdb-resync', 'retry']);
 
 /** Owns one host until `stop()`; triggers: OVSDB changes, `trigger()` (DB news), a missing canary, a sweep. */
 export class HostReconciler {
@@ -66,6 +77,8 @@ export class HostReconciler {
   lastPass: PassResult | undefined;
   readonly passes: { reason: string; result: PassResult }[] = [];
   private reasons = new Set<string>();
+  /** What we last made the bridge hold; the sweep and the canary keep it honest. */
+  private readonly applied = new AppliedFlows();
 
   constructor(private readonly opts: HostReconcilerOptions) {}
 
@@ -113,12 +126,12 @@ export class HostReconciler {
     this.debounce = setTimeout(() => {
       this.debounce = undefined;
       this.loop ??= this.drain().finally(() => (this.loop = undefined));
-    }, this.opts.debounceMs ?? 20);
+    }, this.opts.debounceMs ?? DEBOUNCE_MS);
   }
 
   /** Resolves once no pass is running or pending (tests, benchmarks). */
   async idle(): Promise<void> {
-    while (this.loop || this.debounce) await (this.loop ?? new Promise((r) => setTimeout(r, this.opts.debounceMs ?? 20)));
+    while (this.loop || this.debounce) await (this.loop ?? new Promise((r) => setTimeout(r, this.opts.debounceMs ?? DEBOUNCE_MS)));
   }
 
   async stop(): Promise<void> {
@@ -133,17 +146,19 @@ export class HostReconciler {
   private async drain(): Promise<void> {
     while (this.dirty && !this.stopped) {
       this.dirty = false;
+      const verify = [...this.reasons].some((r) => VERIFY_REASONS.has(r));
       const reason = [...this.reasons].join(',');
       this.reasons.clear();
       const end = dataplaneReconcileDuration.startTimer({ host: this.hostLabel });
       try {
-        const result = await this.pass();
+        const result = await this.pass(verify);
         this.lastPass = result;
         this.passes.push({ reason, result });
         if (this.passes.length > 50) this.passes.shift();
         dataplaneReconciles.inc({ host: this.hostLabel, result: result.result });
       } catch (err) {
         dataplaneReconciles.inc({ host: this.hostLabel, result: 'failed' });
+        this.applied.forget();
         this.opts.log.warn({ hostId: this.opts.host.id, reason, err: (err as Error).message }, 'host reconcile failed; will retry');
         // Bounded retry: the next trigger or sweep may come late, so schedule one.
         setTimeout(() => this.trigger('retry'), 1000).unref();
@@ -153,7 +168,7 @@ export class HostReconciler {
     }
   }
 
-  private async pass(): Promise<PassResult> {
+  private async pass(verify: boolean): Promise<PassResult> {
     const { host } = this.opts;
     const monitor = this.monitor!;
     if (!this.client?.connected) return { result: 'skipped', added: 0, removed: 0, deferred: 0 };
@@ -164,11 +179,18 @@ export class HostReconciler {
       this.opts.log.warn({ hostId: host.id, bridge: host.bridge }, 'integration bridge missing; nothing programmed');
       return { result: 'skipped', added: 0, removed: 0, deferred: 0 };
     }
-    if (topo.bridgeFixed) dataplaneDrift.inc({ host: this.hostLabel, kind: 'bridge' });
+    if (topo.bridgeFixed) {
+      dataplaneDrift.inc({ host: this.hostLabel, kind: 'bridge' });
+      this.applied.forget(); // vswitchd flushes a bridge's flows when its fail mode changes
+    }
     if (topo.tunnelsAdded + topo.tunnelsRemoved + topo.tunnelsUpdated > 0) dataplaneDrift.inc({ host: this.hostLabel, kind: 'tunnels' });
     const ofports = new Map([...ownTunnels(monitor.cache)].map(([id, t]) => [id, t.ofport]));
-    const desired = desiredHostState(host, host.bridge, view, vifInterfacesFromCache(monitor.cache), ofports);
-    const applied = await applyFlows({ target: host.openflow, ssl: this.opts.ssl, complete: desired.complete }, generateFlows(desired.state));
+    const patches = await ensurePatchPorts(this.client, monitor.cache, host.bridge, view.uplinks ?? []);
+    const ovsVersion = ovsVersionFromCache(monitor.cache);
+    const desired = desiredHostState(host, host.bridge, view, vifInterfacesFromCache(monitor.cache), ofports, patches, ovsVersion);
+    const verified = verify || !this.applied.known;
+    const opts = { target: host.openflow, ssl: this.opts.ssl, complete: desired.complete, applied: this.applied, verify: verified };
+    const applied = await applyFlows(opts, generateFlows(desired.state));
     dataplanePorts.set({ host: this.hostLabel, state: 'bound' }, desired.state.ports.length);
     dataplanePorts.set({ host: this.hostLabel, state: 'pending' }, desired.pending.length);
     if (applied.added) dataplaneFlowChanges.inc({ host: this.hostLabel, change: 'added' }, applied.added);
@@ -181,7 +203,8 @@ export class HostReconciler {
       this.published = key;
     }
     const changed = applied.added + applied.removed > 0;
-    return { result: changed ? 'changed' : 'unchanged', added: applied.added, removed: applied.removed, deferred: applied.deferredDeletes };
+    const result = changed ? 'changed' : 'unchanged';
+    return { result, added: applied.added, removed: applied.removed, deferred: applied.deferredDeletes, verified };
   }
 
   /** vswitchd keeps no flows across a restart: a missing canary means reinstall everything now. */
@@ -190,6 +213,7 @@ export class HostReconciler {
     const present = await checkCanary({ target: this.opts.host.openflow, ssl: this.opts.ssl }).catch(() => false);
     if (present) return;
     dataplaneDrift.inc({ host: this.hostLabel, kind: 'canary_missing' });
+    this.applied.forget();
     this.opts.log.warn({ hostId: this.opts.host.id }, 'canary flow missing (vswitchd restarted?); reinstalling flows');
     this.trigger('canary');
   }

@@ -18,6 +18,8 @@ export function topologyMonitorSpec(): MonitorSpec {
     Interface: { columns: [...VIF_INTERFACE_COLUMNS, 'type', 'options'] },
     Port: { columns: ['name', 'interfaces'] },
     Bridge: { columns: ['name', 'ports', 'fail_mode', 'protocols', 'datapath_type', 'external_ids', 'other_config'] },
+    // Which flow actions the host supports (security groups: ovs-features.ts).
+    Open_vSwitch: { columns: ['ovs_version'] },
   };
 }
 
@@ -128,4 +130,13 @@ export async function ensureTopology(
   if (newPorts.length) ops.push(op.mutate('Bridge', byUuid(bridgeUuid), [['ports', 'insert', newPorts]]));
   if (ops.length) await client.transact(VSWITCH_DB, ops);
   return changes;
+}
+
+/** The host's `Open_vSwitch.ovs_version` (set by ovs-ctl at start); undefined when the row or column is empty. */
+export function ovsVersionFromCache(cache: OvsdbTableCache): string | undefined {
+  for (const row of cache.table('Open_vSwitch').values()) {
+    const v = asOptional(row.ovs_version);
+    if (typeof v === 'string' && v) return v;
+  }
+  return undefined;
 }

@@ -36,6 +36,13 @@ export class ApiKeyAuthService {
     return this.usable(key);
   }
 
+  /** The principal of a key a web session stands for, under the same rules as its token (revoked, expired, retired). */
+  async authenticateKeyId(keyId: string): Promise<Principal | null> {
+    const key = await this.keys.findForAuthById(keyId);
+    if (!key) return null;
+    return key.bootstrap ? this.bootstrap() : this.usable(key);
+  }
+
   private async bootstrap(): Promise<Principal | null> {
     if (this.retires === 'on-first-operator-key' && !this.retired) this.retired = await this.keys.anyOperatorKey();
     if (this.retires === 'on-first-operator-key' && this.retired) return null;

@@ -23,12 +23,21 @@ export class ApiKeyRepository {
   }
 
   /** Cross-tenant (authentication): the key a token's public prefix names (unique index), and whether its tenant is suspended. */
-  async findForAuth(prefix: string): Promise<KeyForAuth | null> {
+  findForAuth(prefix: string): Promise<KeyForAuth | null> {
+    return this.forAuth('k.prefix = :prefix', { prefix });
+  }
+
+  /** Cross-tenant (web sessions): the key a session stands for, as `findForAuth` reads it. */
+  findForAuthById(id: string): Promise<KeyForAuth | null> {
+    return this.forAuth('k.id = :id', { id });
+  }
+
+  private async forAuth(where: string, params: object): Promise<KeyForAuth | null> {
     const row = await this.ds.manager
       .createQueryBuilder(ApiKeyEntity, 'k')
       .leftJoin(TenantEntity, 't', 't.id = k.tenant_id')
       .addSelect('t.suspended_at IS NOT NULL', 'suspended')
-      .where('k.prefix = :prefix', { prefix })
+      .where(where, params)
       .getRawAndEntities();
     const key = row.entities[0];
     return key ? Object.assign(key, { tenantSuspended: Boolean((row.raw[0] as { suspended: boolean | null }).suspended) }) : null;

@@ -15,8 +15,40 @@ after(async () => {
 
 const SIZE = { vcpus: 2, memoryMiB: 1024, diskGiB: 8 };
 // What is left once the VM is released: the network its NIC was on.
-const LEFT = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 1, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 };
-const NO_DRIFT = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 };
+const LEFT = {
+  vms: 0,
+  vcpus: 0,
+  memoryMiB: 0,
+  diskGiB: 0,
+  networks: 1,
+  apiKeys: 0,
+  keypairs: 0,
+  volumes: 0,
+  volumeGiB: 0,
+  snapshots: 0,
+  snapshotGiB: 0,
+  publicIps: 0,
+  securityGroups: 0,
+  securityGroupRules: 0,
+  imageGiB: 0,
+};
+const NO_DRIFT = {
+  vms: 0,
+  vcpus: 0,
+  memoryMiB: 0,
+  diskGiB: 0,
+  networks: 0,
+  apiKeys: 0,
+  keypairs: 0,
+  volumes: 0,
+  volumeGiB: 0,
+  snapshots: 0,
+  snapshotGiB: 0,
+  publicIps: 0,
+  securityGroups: 0,
+  securityGroupRules: 0,
+  imageGiB: 0,
+};
 
 async function vmWithNic(tenantId: string): Promise<string> {
   const vmId = randomUUID();
@@ -111,4 +143,47 @@ test('settledOnly leaves a VM with an operation in flight alone', async () => {
   );
   assert.equal(before, null);
   assert.equal((await row(vmId)).presence, 'requested');
+});
+
+test("releaseNic gives a public address and its publicIps back once: racing calls, and after the VM's own release took the NICs", async () => {
+  const tenantId = await fx.tenant();
+  const vmId = await vmWithNic(tenantId);
+  const providerId = randomUUID();
+  const nicIds = [randomUUID(), randomUUID()];
+  await fx.ds.transaction(async (tx) => {
+    const [pool] = await tx.query(`SELECT pool_id FROM vms WHERE id = $1`, [vmId]);
+    await tx.query(
+      `INSERT INTO provider_networks (id, pool_id, name, cidr, gateway, allocation_pools, xapi_network_uuid, visibility, status)
+       VALUES ($1, $2, $3, '203.0.113.0/24', '203.0.113.1', '[]', 'x', 'all', 'active')`,
+      [providerId, pool.pool_id, `pn-${providerId}`],
+    );
+    // Two NICs added later (POST /v1/vms/:id/nics): each charged by its own id.
+    for (const [i, id] of nicIds.entries()) {
+      await fx.quota.charge(tx, tenantId, { publicIps: 1 }, { resourceId: id, operationId: randomUUID() });
+      await tx.query(
+        `INSERT INTO vm_nics (id, vm_id, tenant_id, provider_network_id, device, mac, ip, address_id) VALUES ($1, $2, $3, $4, $5, $6, $7, gen_random_uuid())`,
+        [id, vmId, tenantId, providerId, i + 1, `02:00:00:00:01:0${i}`, `203.0.113.1${i}`],
+      );
+    }
+  });
+  assert.equal((await fx.stored(tenantId)).used.publicIps, 2);
+  const removal = randomUUID();
+  const raced = await Promise.all(
+    [1, 2, 3].map(() => fx.ds.transaction((tx) => fx.lifecycle.releaseNic(tx, { tenantId, nicId: nicIds[0] }, removal))),
+  );
+  assert.deepEqual(raced.filter(Boolean).length, 1, 'one of them released it');
+  assert.equal((await fx.stored(tenantId)).used.publicIps, 1);
+  // The VM vanished while the second NIC's add was in flight: the VM's release counts it and takes it, the add's failure then finds nothing.
+  const target = { kind: 'vm' as const, tenantId, id: vmId };
+  await fx.ds.transaction((tx) => fx.lifecycle.apply(tx, target, 'made', { operationId: randomUUID() }));
+  await fx.ds.transaction((tx) => fx.lifecycle.apply(tx, target, 'gone', { patch: { status: 'error' }, operationId: randomUUID() }));
+  assert.equal(await fx.ds.transaction((tx) => fx.lifecycle.releaseNic(tx, { tenantId, nicId: nicIds[1] }, randomUUID())), false);
+  assert.deepEqual((await fx.stored(tenantId)).used, LEFT);
+  assert.deepEqual((await fx.quota.recount(tenantId)).drift, NO_DRIFT);
+  const events = await fx.ds.query(`SELECT kind FROM usage_events WHERE resource_type = 'public-ip' AND tenant_id = $1 ORDER BY id`, [tenantId]);
+  assert.deepEqual(
+    events.map((e: { kind: string }) => e.kind),
+    ['created', 'created', 'deleted', 'deleted'],
+    'each address metered from its NIC row to its release',
+  );
 });

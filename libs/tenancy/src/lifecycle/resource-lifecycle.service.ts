@@ -2,7 +2,9 @@ import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import {
   PRESENCE_RULES,
+  ImageRepository,
   PresenceRepository,
+  SnapshotRepository,
   VmNicRepository,
   VmRepository,
   VolumeRepository,
@@ -12,7 +14,7 @@ import {
   type PresenceKind,
   type PresencePatch,
 } from '@xenplane/core';
-import { vmFootprint, volumeFootprint } from '../quota/quota-math.js';
+import { imageFootprint, snapshotFootprint, vmFootprint, volumeFootprint } from '../quota/quota-math.js';
 import { QuotaService } from '../quota/quota.service.js';
 
 export interface LifecycleTarget {
@@ -31,7 +33,7 @@ export interface LifecycleChange {
 }
 
 /**
- * The one place a VM's, network's or volume's presence changes, and with it whether it is billed (the metering triggers read
+ * The one place a VM's, network's, volume's, snapshot's or tenant image's presence changes, and with it whether it is billed (the metering triggers read
  * the presence) and whether it holds quota and addresses (released here, in the same transaction, at most once).
  */
 @Injectable()
@@ -42,6 +44,8 @@ export class ResourceLifecycle {
     private readonly vms: VmRepository,
     private readonly nics: VmNicRepository,
     private readonly volumes: VolumeRepository,
+    private readonly snapshots: SnapshotRepository,
+    private readonly images: ImageRepository,
   ) {}
 
   /** Applies `event`; returns the presence before, or null when the row is missing or not settled as asked. */
@@ -57,6 +61,16 @@ export class ResourceLifecycle {
     return before;
   }
 
+  /**
+   * Gives one NIC's address back (a NIC removed, or a failed add) and, for a public address, its publicIps quota: only
+   * the call whose delete took the row releases, so a retry, or a VM release that took the NICs first, releases nothing.
+   */
+  async releaseNic(tx: EntityManager, target: { tenantId: string; nicId: string }, operationId: string): Promise<boolean> {
+    const gone = await this.nics.remove(tx, target.tenantId, target.nicId);
+    if (gone?.provider) await this.quota.release(tx, target.tenantId, { publicIps: 1 }, { resourceId: target.nicId, operationId });
+    return gone !== null;
+  }
+
   private async releaseQuota(tx: EntityManager, { kind, tenantId, id }: LifecycleTarget, operationId: string): Promise<void> {
     const ref = { resourceId: id, operationId };
     if (kind === 'network') {
@@ -68,7 +82,18 @@ export class ResourceLifecycle {
       if (volume) await this.quota.release(tx, tenantId, volumeFootprint(volume), ref);
       return;
     }
+    if (kind === 'snapshot') {
+      const snapshot = await this.snapshots.find(tenantId, id, tx);
+      if (snapshot) await this.quota.release(tx, tenantId, snapshotFootprint(snapshot), ref);
+      return;
+    }
+    if (kind === 'image') {
+      const image = await this.images.findOwned(tenantId, id, tx);
+      if (image) await this.quota.release(tx, tenantId, imageFootprint(image), ref);
+      return;
+    }
     const vm = await this.vms.find(tenantId, id, tx);
-    if (vm) await this.quota.release(tx, tenantId, vmFootprint(vm), ref);
+    // Counted before the NICs go (apply releases addresses after quota): the VM gives back the public IPs it holds.
+    if (vm) await this.quota.release(tx, tenantId, vmFootprint(vm, await this.nics.countPublicIps(tenantId, id, tx)), ref);
   }
 }

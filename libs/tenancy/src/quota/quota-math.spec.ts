@@ -57,6 +57,12 @@ describe('quota arithmetic', () => {
       keypairs: 0,
       volumes: 0,
       volumeGiB: 0,
+      snapshots: 0,
+      snapshotGiB: 0,
+      publicIps: 0,
+      securityGroups: 0,
+      securityGroupRules: 0,
+      imageGiB: 0,
     });
   });
 

@@ -1,5 +1,21 @@
 /** The quota dimensions of the public contract (API.md), in the order errors report them. */
-export const QUOTA_RESOURCES = ['vms', 'vcpus', 'memoryMiB', 'diskGiB', 'networks', 'apiKeys', 'keypairs', 'volumes', 'volumeGiB'] as const;
+export const QUOTA_RESOURCES = [
+  'vms',
+  'vcpus',
+  'memoryMiB',
+  'diskGiB',
+  'networks',
+  'apiKeys',
+  'keypairs',
+  'volumes',
+  'volumeGiB',
+  'snapshots',
+  'snapshotGiB',
+  'publicIps',
+  'securityGroups',
+  'securityGroupRules',
+  'imageGiB',
+] as const;
 export type QuotaResource = (typeof QUOTA_RESOURCES)[number];
 
 /** An amount per dimension: usage, a charge (positive) or a release/shrink (negative). */
@@ -31,8 +47,30 @@ export const UNLIMITED: QuotaLimits = {
   keypairs: null,
   volumes: null,
   volumeGiB: null,
+  snapshots: null,
+  snapshotGiB: null,
+  publicIps: null,
+  securityGroups: null,
+  securityGroupRules: null,
+  imageGiB: null,
 };
-export const ZERO: QuotaAmounts = { vms: 0, vcpus: 0, memoryMiB: 0, diskGiB: 0, networks: 0, apiKeys: 0, keypairs: 0, volumes: 0, volumeGiB: 0 };
+export const ZERO: QuotaAmounts = {
+  vms: 0,
+  vcpus: 0,
+  memoryMiB: 0,
+  diskGiB: 0,
+  networks: 0,
+  apiKeys: 0,
+  keypairs: 0,
+  volumes: 0,
+  volumeGiB: 0,
+  snapshots: 0,
+  snapshotGiB: 0,
+  publicIps: 0,
+  securityGroups: 0,
+  securityGroupRules: 0,
+  imageGiB: 0,
+};
 
 /** Every dimension present and a safe integer; anything else is a programming error, not a tenant's. */
 export function normalizeDelta(delta: QuotaDelta): QuotaAmounts {
@@ -84,13 +122,23 @@ export function firstShortfall(quota: Quota, delta: QuotaAmounts): QuotaShortfal
 }
 
 /** What one VM holds: allocation, so a stopped VM keeps its vCPUs, memory and disk charged (DESIGN.md). */
-export function vmFootprint(vm: { vcpus: number; memoryMiB: number; diskGiB: number }): QuotaAmounts {
-  return { ...ZERO, vms: 1, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB };
+export function vmFootprint(vm: { vcpus: number; memoryMiB: number; diskGiB: number }, publicIps = 0): QuotaAmounts {
+  return { ...ZERO, vms: 1, vcpus: vm.vcpus, memoryMiB: vm.memoryMiB, diskGiB: vm.diskGiB, publicIps };
 }
 
 /** What one volume holds: itself and its size (a grow is charged as the difference). */
 export function volumeFootprint(v: { sizeGiB: number }): QuotaAmounts {
   return { ...ZERO, volumes: 1, volumeGiB: v.sizeGiB };
+}
+
+/** What one snapshot holds: itself and the GiB of the disks it copies. */
+export function snapshotFootprint(s: { sizeGiB: number }): QuotaAmounts {
+  return { ...ZERO, snapshots: 1, snapshotGiB: s.sizeGiB };
+}
+
+/** What a tenant's image holds: the GiB of its golden disk (0 while it has none). */
+export function imageFootprint(i: { sizeGiB: number }): QuotaAmounts {
+  return { ...ZERO, imageGiB: i.sizeGiB };
 }
 
 function mapAmounts(f: (r: QuotaResource) => number): QuotaAmounts {

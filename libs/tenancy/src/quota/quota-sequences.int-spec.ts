@@ -36,6 +36,12 @@ const limits = fc.record({
   keypairs: limit(3),
   volumes: limit(3),
   volumeGiB: limit(50),
+  snapshots: limit(3),
+  snapshotGiB: limit(50),
+  publicIps: limit(3),
+  securityGroups: limit(3),
+  securityGroupRules: limit(3),
+  imageGiB: limit(50),
 });
 const pick = fc.nat(50);
 const command: fc.Arbitrary<Command> = fc.oneof(

@@ -145,6 +145,12 @@ describe('charge, release and recount', () => {
       keypairs: 0,
       volumes: 0,
       volumeGiB: 0,
+      snapshots: 0,
+      snapshotGiB: 0,
+      publicIps: 0,
+      securityGroups: 0,
+      securityGroupRules: 0,
+      imageGiB: 0,
     });
     assert.deepEqual(result.quota.used, {
       vms: 2,
@@ -156,6 +162,12 @@ describe('charge, release and recount', () => {
       keypairs: 0,
       volumes: 0,
       volumeGiB: 0,
+      snapshots: 0,
+      snapshotGiB: 0,
+      publicIps: 0,
+      securityGroups: 0,
+      securityGroupRules: 0,
+      imageGiB: 0,
     });
     assert.equal((await metricValue('vcpus')) - before, 3);
     assert.deepEqual(await fx.ledgerSum(tenantId), result.quota.used, 'the correction is in the ledger too');
@@ -192,6 +204,12 @@ describe('charge, release and recount', () => {
       keypairs: 0,
       volumes: 0,
       volumeGiB: 0,
+      snapshots: 0,
+      snapshotGiB: 0,
+      publicIps: 0,
+      securityGroups: 0,
+      securityGroupRules: 0,
+      imageGiB: 0,
     });
     await dropRow();
     await fx.ds.transaction((tx) =>

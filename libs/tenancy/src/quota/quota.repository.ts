@@ -24,6 +24,12 @@ export const QUOTA_COLUMN: Record<QuotaResource, string> = {
   keypairs: 'keypairs',
   volumes: 'volumes',
   volumeGiB: 'volume_gib',
+  snapshots: 'snapshots',
+  snapshotGiB: 'snapshot_gib',
+  publicIps: 'public_ips',
+  securityGroups: 'security_groups',
+  securityGroupRules: 'security_group_rules',
+  imageGiB: 'image_gib',
 };
 const SQL_TYPE: Record<QuotaResource, string> = {
   vms: 'int',
@@ -35,6 +41,12 @@ const SQL_TYPE: Record<QuotaResource, string> = {
   keypairs: 'int',
   volumes: 'int',
   volumeGiB: 'bigint',
+  snapshots: 'int',
+  snapshotGiB: 'bigint',
+  publicIps: 'int',
+  securityGroups: 'int',
+  securityGroupRules: 'int',
+  imageGiB: 'bigint',
 };
 // $2.. carry one value per dimension in QUOTA_RESOURCES order; further parameters follow them.
 const param = (r: QuotaResource) => `$${QUOTA_RESOURCES.indexOf(r) + 2}::${SQL_TYPE[r]}`;
@@ -57,11 +69,25 @@ const HELD_BY_VOLUMES = `
   SELECT count(*)::int AS volumes, coalesce(sum(v.size_gib), 0)::bigint AS volume_gib
   FROM volumes v JOIN resource_presences p ON p.presence = v.presence
   WHERE v.tenant_id = $1 AND p.holds_quota`;
+const HELD_BY_SNAPSHOTS = `
+  SELECT count(*)::int AS snapshots, coalesce(sum(s.size_gib), 0)::bigint AS snapshot_gib
+  FROM snapshots s JOIN resource_presences p ON p.presence = s.presence
+  WHERE s.tenant_id = $1 AND p.holds_quota`;
+const HELD_BY_IMAGES = `
+  SELECT coalesce(sum(i.size_gib), 0)::bigint AS image_gib
+  FROM images i JOIN resource_presences p ON p.presence = i.presence
+  WHERE i.tenant_id = $1 AND p.holds_quota`;
 
+// A public address is held exactly while its NIC row exists (released with the VM, or the NIC, in one transaction).
+const HELD_BY_PUBLIC_IPS = `SELECT count(*)::int AS public_ips FROM vm_nics WHERE tenant_id = $1 AND provider_network_id IS NOT NULL`;
 // A key holds its quota until it is revoked.
 const HELD_BY_API_KEYS = `SELECT count(*)::int AS api_keys FROM api_keys WHERE tenant_id = $1 AND revoked_at IS NULL`;
 // A keypair holds its quota until it is deleted (rows are deleted with it).
 const HELD_BY_KEYPAIRS = `SELECT count(*)::int AS keypairs FROM keypairs WHERE tenant_id = $1`;
+// A security group holds quota until deleted; the default group and its seeded rules are the platform's (held by nobody).
+const HELD_BY_SECURITY_GROUPS = `
+  SELECT (SELECT count(*)::int FROM security_groups WHERE tenant_id = $1 AND NOT is_default) AS groups,
+         (SELECT count(*)::int FROM security_group_rules WHERE tenant_id = $1 AND charged) AS rules`;
 const AFTER = QUOTA_RESOURCES.length + 2;
 
 const values = (a: QuotaAmounts) => QUOTA_RESOURCES.map((r) => a[r]);
@@ -152,6 +178,10 @@ export class QuotaRepository {
     const keys = (await one<{ api_keys: number }>(tx, HELD_BY_API_KEYS, [tenantId]))!;
     const keypairs = (await one<{ keypairs: number }>(tx, HELD_BY_KEYPAIRS, [tenantId]))!;
     const vols = (await one<{ volumes: number; volume_gib: string }>(tx, HELD_BY_VOLUMES, [tenantId]))!;
+    const snaps = (await one<{ snapshots: number; snapshot_gib: string }>(tx, HELD_BY_SNAPSHOTS, [tenantId]))!;
+    const ips = (await one<{ public_ips: number }>(tx, HELD_BY_PUBLIC_IPS, [tenantId]))!;
+    const sgs = (await one<{ groups: number; rules: number }>(tx, HELD_BY_SECURITY_GROUPS, [tenantId]))!;
+    const images = (await one<{ image_gib: string }>(tx, HELD_BY_IMAGES, [tenantId]))!;
     return {
       vms: vms.vms,
       vcpus: vms.vcpus,
@@ -162,6 +192,12 @@ export class QuotaRepository {
       keypairs: keypairs.keypairs,
       volumes: vols.volumes,
       volumeGiB: num(vols.volume_gib),
+      snapshots: snaps.snapshots,
+      snapshotGiB: num(snaps.snapshot_gib),
+      publicIps: ips.public_ips,
+      securityGroups: sgs.groups,
+      securityGroupRules: sgs.rules,
+      imageGiB: num(images.image_gib),
     };
   }
 

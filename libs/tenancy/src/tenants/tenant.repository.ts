@@ -42,21 +42,36 @@ export class TenantRepository {
   }
 
   /**
-   * Soft-deletes the tenant and revokes its keys in `tx`, if it owns no live VM, network or volume. The row lock waits for
-   * creates in flight (they share-lock the row: `lockActive`), and the count that follows sees them.
+   * Soft-deletes the tenant and revokes its keys in `tx`, if it owns no live VM, network, volume, snapshot (a volume's outlives the volume)
+   * or image with a disk (made, being made or removed, or unconfirmed). The row lock waits for creates and upload acceptances in flight
+   * (they share-lock the row: `lockActive`), and the count that follows sees them. Returns the ids of its images without a disk, for the
+   * caller to release with the tenant.
    */
-  async deleteIfEmpty(tx: EntityManager, id: string): Promise<'deleted' | { vms: number; networks: number; volumes: number }> {
+  async deleteIfEmpty(tx: EntityManager, id: string): Promise<{ diskless: string[] } | TenantHoldings> {
     await rows(tx, `SELECT id FROM tenants WHERE id = $1 FOR UPDATE`, [id]);
-    const owned = (await one<{ vms: number; networks: number; volumes: number }>(
+    const owned = (await one<TenantHoldings>(
       tx,
       `SELECT (SELECT count(*) FROM vms WHERE tenant_id = $1 AND status <> 'deleted')::int AS vms,
               (SELECT count(*) FROM networks WHERE tenant_id = $1 AND status <> 'deleted')::int AS networks,
-              (SELECT count(*) FROM volumes WHERE tenant_id = $1 AND status <> 'deleted')::int AS volumes`,
+              (SELECT count(*) FROM volumes WHERE tenant_id = $1 AND status <> 'deleted')::int AS volumes,
+              (SELECT count(*) FROM snapshots WHERE tenant_id = $1 AND presence <> 'released')::int AS snapshots,
+              (SELECT count(*) FROM images WHERE tenant_id = $1 AND status <> 'deleted'
+                 AND (presence IN ('present', 'unconfirmed') OR status IN ('saving', 'deleting')))::int AS images`,
       [id],
     ))!;
-    if (owned.vms + owned.networks + owned.volumes > 0) return owned;
+    if (owned.vms + owned.networks + owned.volumes + owned.snapshots + owned.images > 0) return owned;
+    const diskless = await rows<{ id: string }>(tx, `SELECT id FROM images WHERE tenant_id = $1 AND status <> 'deleted' FOR UPDATE`, [id]);
     await affected(tx, `UPDATE tenants SET status = 'deleted', deleted_at = now(), updated_at = now() WHERE id = $1`, [id]);
     await affected(tx, `UPDATE api_keys SET revoked_at = now() WHERE tenant_id = $1 AND revoked_at IS NULL`, [id]);
-    return 'deleted';
+    return { diskless: diskless.map((r) => r.id) };
   }
+}
+
+/** What keeps a tenant from being deleted: its live resources, counted. */
+export interface TenantHoldings {
+  vms: number;
+  networks: number;
+  volumes: number;
+  snapshots: number;
+  images: number;
 }

@@ -14,6 +14,7 @@ import {
 } from '@xenplane/core';
 import type { QuotaLimits } from '../quota/quota-math.js';
 import { QuotaService } from '../quota/quota.service.js';
+import { ResourceLifecycle } from '../lifecycle/resource-lifecycle.service.js';
 import { TenantRepository } from './tenant.repository.js';
 
 @Injectable()
@@ -22,6 +23,7 @@ export class TenantsService {
     @InjectDataSource() private readonly ds: DataSource,
     private readonly tenants: TenantRepository,
     private readonly quotas: QuotaService,
+    private readonly lifecycle: ResourceLifecycle,
   ) {}
 
   /** The tenant and its quota row (limits not given, or no quota at all, are unlimited) commit together. */
@@ -67,14 +69,25 @@ export class TenantsService {
     return this.get(id);
   }
 
-  /** The tenant goes with its keys in one transaction, only if it owns nothing live. */
+  /** The tenant goes with its keys and its images that never got a disk in one transaction, only if it owns nothing live. */
   async delete(id: string): Promise<void> {
     await this.get(id);
-    const result = await this.ds.transaction((tx) => this.tenants.deleteIfEmpty(tx, id));
+    const result = await this.ds.transaction(async (tx) => {
+      const r = await this.tenants.deleteIfEmpty(tx, id);
+      if (!('diskless' in r)) return r;
+      // A queued image holds no disk and no quota: it goes with its tenant rather than keeping the tenant alive.
+      for (const image of r.diskless) {
+        await this.lifecycle.apply(tx, { kind: 'image', tenantId: id, id: image }, 'gone', {
+          patch: { status: 'deleted' },
+          operationId: randomUUID(),
+        });
+      }
+      return 'deleted' as const;
+    });
     if (result !== 'deleted') {
       throw new InUseError(
-        `the tenant still owns ${result.vms} VMs, ${result.networks} networks and ${result.volumes} volumes; delete them first`,
-        result,
+        `the tenant still owns ${result.vms} VMs, ${result.networks} networks, ${result.volumes} volumes, ${result.snapshots} snapshots and ${result.images} images with a disk; delete them first`,
+        { ...result },
       );
     }
   }

@@ -1,7 +1,16 @@
 // Test helper: the quota services on a fresh migrated database, wired by hand (no Nest container needed).
 import { randomUUID } from 'node:crypto';
 import { DataSource, type EntityManager } from 'typeorm';
-import { ENTITIES, AuditRepository, PresenceRepository, VmNicRepository, VmRepository, VolumeRepository } from '@xenplane/core';
+import {
+  ENTITIES,
+  AuditRepository,
+  PresenceRepository,
+  SnapshotRepository,
+  VmNicRepository,
+  VmRepository,
+  VolumeRepository,
+  ImageRepository,
+} from '@xenplane/core';
 import { ResourceLifecycle } from '../lifecycle/resource-lifecycle.service.js';
 import { createTestDatabase, type TestDatabase } from '@xenplane/testing';
 import { QUOTA_RESOURCES, type Quota, type QuotaAmounts, type QuotaLimits } from '../quota/quota-math.js';
@@ -36,8 +45,16 @@ export async function startQuotaFixture(poolSize = 6): Promise<QuotaFixture> {
   const repo = new QuotaRepository(ds);
   const tenantRepo = new TenantRepository(ds);
   const quota = new QuotaService(ds, repo, tenantRepo, new AuditRepository(ds));
-  const tenants = new TenantsService(ds, tenantRepo, quota);
-  const lifecycle = new ResourceLifecycle(new PresenceRepository(), quota, new VmRepository(ds), new VmNicRepository(ds), new VolumeRepository(ds));
+  const lifecycle = new ResourceLifecycle(
+    new PresenceRepository(),
+    quota,
+    new VmRepository(ds),
+    new VmNicRepository(ds),
+    new VolumeRepository(ds),
+    new SnapshotRepository(ds),
+    new ImageRepository(ds),
+  );
+  const tenants = new TenantsService(ds, tenantRepo, quota, lifecycle);
   // VM rows need a flavor, an image and a pool to point at.
   const [flavorId, imageId, poolId] = [randomUUID(), randomUUID(), randomUUID()];
   await ds.query(`INSERT INTO flavors (id, name, vcpus, memory_mib, disk_gib) VALUES ($1, 'f', 1, 128, 1)`, [flavorId]);

@@ -83,6 +83,7 @@ try {
         unit: 'calls/s',
         baseline: b,
         ratio: d / b,
+        goal: method === 'VM.get_record' ? '>=0.85' : undefined, // issue 20
       }),
     );
     // throughput cost per call: what the driver adds (encode, parse, normalise, limiter, session) over bare HTTP

@@ -34,6 +34,8 @@ export class TaskWatcher {
   private loop: Promise<void> | undefined;
   private polling = false;
   private idle: AbortController | undefined;
+  // kept between runs of the loop: a task event after it is never missed, and no new inject is needed to start
+  private token: string | undefined;
 
   constructor(
     private readonly client: TaskCaller,
@@ -68,9 +70,9 @@ export class TaskWatcher {
       const set = this.waiters.get(taskRef) ?? new Set<Waiter>();
       set.add(waiter);
       this.waiters.set(taskRef, set);
-      // registered first, then read: a task that finished before the loop's token is caught here,
-      // and quick tasks never need the event loop at all
-      void this.check(taskRef).then(() => {
+      // registered first, then an injected event: whatever the task's state, the loop sees one event with its record
+      // after the token, so neither a task that finished before the loop's token nor a task.get_record is needed
+      void this.inject(taskRef).then(() => {
         if (this.waiters.has(taskRef)) this.ensureLoop();
       });
     });
@@ -81,6 +83,18 @@ export class TaskWatcher {
       this.loop = undefined;
       if (this.waiters.size > 0 && !this.closed.aborted) this.ensureLoop();
     });
+  }
+
+  private async inject(taskRef: string): Promise<void> {
+    if (this.polling) return this.check(taskRef);
+    try {
+      const token = await this.client.callWith<string>('event.inject', ['task', taskRef], { silent: true });
+      // a loop not yet running starts from here; a running one has an older token, which sees the event too
+      if (!this.loop) this.token ??= token;
+    } catch (e) {
+      if (e instanceof XapiError && e.code === 'HANDLE_INVALID') return this.fail(taskRef, e);
+      await this.check(taskRef); // no event.inject here (or it failed): read the task once instead
+    }
   }
 
   private async check(taskRef: string): Promise<void> {
@@ -102,7 +116,6 @@ export class TaskWatcher {
   }
 
   private async run(): Promise<void> {
-    let token: string | undefined;
     let failures = 0;
     let lastCheck = Date.now();
     while (this.waiters.size > 0 && !this.closed.aborted) {
@@ -118,14 +131,14 @@ export class TaskWatcher {
       }
       this.idle = new AbortController();
       try {
-        token ??= await this.client.callWith<string>('event.inject', ['task', [...this.waiters.keys()][0]], { silent: true });
-        const batch = await this.client.callWith<EventBatch>('event.from', [['task'], token, xapiFloat(SAFETY_CHECK_MS / 1000 + 0.1)], {
+        this.token ??= await this.client.callWith<string>('event.inject', ['task', [...this.waiters.keys()][0]], { silent: true });
+        const batch = await this.client.callWith<EventBatch>('event.from', [['task'], this.token, xapiFloat(SAFETY_CHECK_MS / 1000 + 0.1)], {
           silent: true,
           unlimited: true,
           timeoutMs: (EVENT_TIMEOUT_S + 30) * 1000,
           signal: AbortSignal.any([this.idle.signal, this.closed]),
         });
-        token = batch.token;
+        this.token = batch.token;
         failures = 0;
         for (const ev of batch.events ?? []) {
           if (ev.operation === 'del') this.fail(ev.ref, new XapiError('HANDLE_INVALID', ['task', ev.ref], 'task.get_record'));
@@ -133,7 +146,7 @@ export class TaskWatcher {
         }
       } catch (e) {
         if (this.idle.signal.aborted || this.closed.aborted) continue;
-        token = undefined;
+        this.token = undefined;
         if (e instanceof XapiError && RESET_CODES.has(e.code)) {
           await Promise.all([...this.waiters.keys()].map((ref) => this.check(ref)));
           continue;

@@ -42,7 +42,13 @@ export async function findVdisByOtherConfig(client: XapiClient, key: string, val
 
 /** VDI.create of a plain user disk, not shared, carrying our marker from the start. */
 export async function createMarkedVdi(client: XapiClient, spec: NewVdiSpec): Promise<{ ref: string; uuid: string }> {
-  const ref = await client.call<string>('VDI.create', {
+  const ref = await createMarkedVdiRef(client, spec);
+  return { ref, uuid: await client.call<string>('VDI.get_uuid', ref) };
+}
+
+/** VDI.create alone, for a caller that persists nothing of the VDI (its marker finds it again). */
+export function createMarkedVdiRef(client: XapiClient, spec: NewVdiSpec): Promise<string> {
+  return client.call<string>('VDI.create', {
     name_label: spec.nameLabel,
     name_description: 'made by xenplane',
     SR: spec.srRef,
@@ -55,18 +61,19 @@ export async function createMarkedVdi(client: XapiClient, spec: NewVdiSpec): Pro
     sm_config: {},
     tags: [],
   });
-  return { ref, uuid: await client.call<string>('VDI.get_uuid', ref) };
 }
 
 /** Unplugs (forcibly: the guest only reads it) and destroys a VDI; one already gone counts as destroyed. */
-export async function destroyMarkedVdi(client: XapiClient, ref: string): Promise<void> {
+export async function destroyMarkedVdi(client: XapiClient, ref: string): Promise<boolean> {
   try {
     for (const vbd of await client.call<string[]>('VDI.get_VBDs', ref)) {
       if (await client.call<boolean>('VBD.get_currently_attached', vbd).catch(() => false)) await client.callAsync('VBD.unplug_force', vbd);
     }
     await retryBusy(() => client.callAsync('VDI.destroy', ref));
+    return true;
   } catch (e) {
     if (!isXapiError(e, 'HANDLE_INVALID')) throw e;
+    return false;
   }
 }
 

@@ -52,12 +52,11 @@ export async function destroyNetwork(client: XapiClient, ref: string): Promise<v
   }
 }
 
-/** The VM's VIF at `spec.device`, created (unlocked, so our flows govern) when the VM lacks one. Returns its ref. */
-export async function ensureVif(client: XapiClient, vmRef: string, spec: VifSpec): Promise<string> {
-  for (const vif of await client.call<string[]>('VM.get_VIFs', vmRef)) {
+/** The VM's VIF at `spec.device`, created (unlocked, so our flows govern) when the VM lacks one; `knownVifs`: the VM's VIFs as just read. */
+export async function ensureVif(client: XapiClient, vmRef: string, spec: VifSpec, network: string, knownVifs?: string[]): Promise<string> {
+  for (const vif of knownVifs ?? (await client.call<string[]>('VM.get_VIFs', vmRef))) {
     if ((await client.call<string>('VIF.get_device', vif)) === String(spec.device)) return vif;
   }
-  const network = await client.call<string>('network.get_by_uuid', spec.networkUuid);
   return client.call<string>('VIF.create', {
     device: String(spec.device),
     network,
@@ -76,4 +75,48 @@ export async function ensureVif(client: XapiClient, vmRef: string, spec: VifSpec
 /** Sets one xenstore_data key (remove-then-add, so it is safe to repeat). */
 export function setXenstoreKey(client: XapiClient, vmRef: string, key: string, value: string): Promise<void> {
   return setMapKey(client, 'VM', 'xenstore_data', vmRef, key, value);
+}
+
+/** A VIF of a VM as the pool has it now; `allowedOperations` is xapi's own verdict on plug/unplug (hot-plug support included). */
+export interface VifOfVm {
+  ref: string;
+  uuid: string;
+  device: number;
+  mac: string;
+  attached: boolean;
+  allowedOperations: string[];
+}
+
+export async function vifsOfVm(client: XapiClient, vmRef: string): Promise<VifOfVm[]> {
+  const out: VifOfVm[] = [];
+  for (const ref of await client.call<string[]>('VM.get_VIFs', vmRef)) {
+    const r = await client.call<Record<string, unknown>>('VIF.get_record', ref).catch((e: unknown) => {
+      if (isXapiError(e, 'HANDLE_INVALID')) return null; // destroyed meanwhile
+      throw e;
+    });
+    if (!r) continue;
+    out.push({
+      ref,
+      uuid: String(r.uuid),
+      device: Number(r.device),
+      mac: String(r.MAC).toLowerCase(),
+      attached: r.currently_attached === true,
+      allowedOperations: (r.allowed_operations ?? []) as string[],
+    });
+  }
+  return out.sort((a, b) => a.device - b.device);
+}
+
+/** Destroys a VIF (it must be unplugged first on a running VM); one already gone counts as destroyed. */
+export async function destroyVif(client: XapiClient, ref: string): Promise<void> {
+  try {
+    await client.call('VIF.destroy', ref);
+  } catch (e) {
+    if (!isXapiError(e, 'HANDLE_INVALID')) throw e;
+  }
+}
+
+/** Removes one xenstore_data key; absent already = done. */
+export async function removeXenstoreKey(client: XapiClient, vmRef: string, key: string): Promise<void> {
+  await client.call('VM.remove_from_xenstore_data', vmRef, key);
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { provisionRootDiskBytes } from './template-disks.js';
+import { growProvisionRootDisk, provisionRootDiskBytes } from './template-disks.js';
 
 // The provision spec as xapi reads it (ocaml/xapi/xapi_templates.ml): <disk device size sr bootable type/>, bytes.
 test('the boot disk of a provision spec: device 0, else the first bootable disk', () => {
@@ -18,4 +18,17 @@ test('no disks, a nonsense size or broken XML give no size rather than a wrong o
   assert.equal(provisionRootDiskBytes('<provision><disk device="0" size="big"/></provision>'), null);
   assert.equal(provisionRootDiskBytes('<provision><disk device="0"'), null);
   assert.equal(provisionRootDiskBytes(''), null);
+});
+
+// VM.provision reads the spec from the VM's own other_config (xapi_templates.ml), so a clone's copy may be grown first.
+test('growing a provision spec: the boot disk to at least the size, every other disk and attribute kept, never shrunk', () => {
+  const two =
+    '<provision><disk device="0" size="1024" sr="" bootable="true" type="system"/><disk device="1" size="512" sr="abc" bootable="false" type="user"/></provision>';
+  const grown = growProvisionRootDisk(two, 4096)!;
+  assert.equal(provisionRootDiskBytes(grown), 4096);
+  assert.match(grown, /<disk device="1" size="512" sr="abc" bootable="false" type="user"\/>/);
+  assert.match(grown, /<disk device="0" size="4096" sr="" bootable="true" type="system"\/>/);
+  assert.equal(provisionRootDiskBytes(growProvisionRootDisk(two, 10)!), 1024, 'a larger template disk stays as it is');
+  assert.equal(growProvisionRootDisk('<provision></provision>', 4096), null);
+  assert.equal(growProvisionRootDisk('<provision><disk device="0"', 4096), null);
 });

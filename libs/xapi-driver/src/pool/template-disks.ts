@@ -1,4 +1,4 @@
-import { XMLParser } from 'fast-xml-parser';
+import { XMLBuilder, XMLParser } from 'fast-xml-parser';
 import type { XapiClient } from '../client/xapi-client.js';
 import { refOrNull } from './xapi-refs.js';
 
@@ -9,23 +9,40 @@ export interface TemplateDisk {
   rootDiskBytes: number | null;
 }
 
-const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false, isArray: (n) => n === 'disk' });
+const xmlOptions = { ignoreAttributes: false, attributeNamePrefix: '', parseAttributeValue: false };
+const parser = new XMLParser({ ...xmlOptions, isArray: (n) => n === 'disk' });
+const builder = new XMLBuilder({ ...xmlOptions, suppressEmptyNode: true, suppressBooleanAttributes: false });
+type ProvisionDoc = { provision?: { disk?: Array<Record<string, string>> } };
+const rootOf = (disks: Array<Record<string, string>>) => disks.find((d) => String(d.device) === '0') ?? disks.find((d) => d.bootable === 'true');
 
 /**
  * The boot disk of an `other_config:disks` provision spec (xapi's `xapi_templates.ml`: `<provision><disk device= size=
  * bootable= .../></provision>`, sizes in bytes): device 0, else the first bootable one; null without disks.
  */
 export function provisionRootDiskBytes(xml: string): number | null {
-  let doc: { provision?: { disk?: Array<Record<string, string>> } };
+  const size = Number(parseProvision(xml)?.root?.size);
+  return Number.isFinite(size) && size > 0 ? size : null;
+}
+
+/** The parsed spec and its boot disk; null when the XML does not parse. */
+function parseProvision(xml: string): { doc: ProvisionDoc; root: Record<string, string> | undefined } | null {
   try {
-    doc = parser.parse(xml) as typeof doc;
+    const doc = parser.parse(xml) as ProvisionDoc;
+    return { doc, root: rootOf(doc.provision?.disk ?? []) };
   } catch {
     return null;
   }
-  const disks = doc.provision?.disk ?? [];
-  const root = disks.find((d) => String(d.device) === '0') ?? disks.find((d) => d.bootable === 'true');
-  const size = Number(root?.size);
-  return root && Number.isFinite(size) && size > 0 ? size : null;
+}
+
+/**
+ * The provision spec with its boot disk at least `bytes`, so that VM.provision makes it that size (xapi_templates.ml
+ * reads the spec from the VM's own other_config, which a clone copies); null when it declares no boot disk.
+ */
+export function growProvisionRootDisk(xml: string, bytes: number): string | null {
+  const { doc, root } = parseProvision(xml) ?? {};
+  if (!doc || !root || !(Number(root.size) > 0)) return null;
+  if (Number(root.size) < bytes) root.size = String(bytes);
+  return String(builder.build({ provision: doc.provision }));
 }
 
 /** Every template of the pool (snapshots excluded) with its boot disk size, as a clone of it would have it. */

@@ -4,6 +4,8 @@ import { isXapiError } from '../errors/xapi-error.js';
 
 /** other_config key holding a volume's id on its VDI (wave2 §3.5): how a retry finds it, and why a VM delete keeps it. */
 export const VOLUME_VDI_KEY = 'xenplane-volume';
+/** other_config key holding a tenant image's id on its golden VDI (wave2 §3.7): how a retry finds what it made, and a delete what to destroy. */
+export const IMAGE_VDI_KEY = 'xenplane-image';
 
 export interface VbdOfVdi {
   ref: string;

@@ -1,12 +1,12 @@
 import http from 'node:http';
 import https from 'node:https';
-import { Readable } from 'node:stream';
+import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { XapiClient } from '../client/xapi-client.js';
 import { XapiError, XapiTransportError } from '../errors/xapi-error.js';
 
-/** Disk image formats of `/import_raw_vdi` and `/export_raw_vdi`. */
-export type VdiFormat = 'raw' | 'vhd';
+/** Disk image formats of `/import_raw_vdi` and `/export_raw_vdi` (qcow2 only where xapi has it: xen-api PR #6593). */
+export type VdiFormat = 'raw' | 'vhd' | 'qcow2';
 
 export interface ImportVdiOptions {
   format?: VdiFormat;
@@ -108,15 +108,20 @@ export async function exportVdi(client: XapiClient, vdiRef: string, opts: Export
     res.resume();
     return failure(client, task, what, res.statusCode);
   }
-  return Readable.from(
-    (async function* () {
-      try {
-        for await (const chunk of res) yield chunk as Buffer;
-      } catch (e) {
-        if (!(await taskDone(client, task))) await failure(client, task, what, undefined, e);
-      }
-      await client.awaitTask(task, what, { taskTimeoutMs: opts.taskTimeoutMs });
-    })(),
-    { objectMode: false },
-  );
+  // A pass-through, not an async iterator: the response's chunks go on as they are, never concatenated or re-buffered.
+  const out = new Transform({
+    transform: (chunk: Buffer, _enc, done) => done(null, chunk),
+    flush: (done) => void client.awaitTask(task, what, { taskTimeoutMs: opts.taskTimeoutMs }).then(() => done(), done),
+  });
+  res.once('error', (e: unknown) => {
+    void taskDone(client, task)
+      .then((ended) => (ended ? client.awaitTask(task, what, { taskTimeoutMs: opts.taskTimeoutMs }) : failure(client, task, what, undefined, e)))
+      .then(
+        () => out.end(),
+        (err: Error) => out.destroy(err),
+      );
+  });
+  out.once('close', () => res.destroy()); // a reader that goes away closes the pool's connection too
+  res.pipe(out);
+  return out;
 }

@@ -21,13 +21,16 @@ export async function retryBusy<T>(fn: () => Promise<T>, attempts = 10, delayMs 
   }
 }
 
-/** Starts a VM (anywhere, or on `hostRef`); an already running VM counts as started. */
-export async function startVm(client: XapiClient, ref: string, hostRef?: string): Promise<void> {
+/** Starts a VM (anywhere, or on `hostRef`); an already running VM counts as started (false: it was, wherever it runs). */
+export async function startVm(client: XapiClient, ref: string, hostRef?: string): Promise<boolean> {
   try {
-    if (hostRef) await client.callAsync('VM.start_on', ref, hostRef, false, false);
-    else await client.callAsync('VM.start', ref, false, false);
+    // synchronous: xapi's own task, destroyed by xapi, instead of Async + task.destroy
+    if (hostRef) await client.callLong('VM.start_on', ref, hostRef, false, false);
+    else await client.callLong('VM.start', ref, false, false);
+    return true;
   } catch (e) {
     if (!isBadPowerState(e, 'running')) throw e;
+    return false;
   }
 }
 
@@ -85,7 +88,7 @@ export async function destroyVm(client: XapiClient, ref: string): Promise<void> 
     const rec = await client.call<{ type: string; VDI: string }>('VBD.get_record', vbd).catch(ignoreGone);
     if (rec && rec.type === 'Disk' && !isNullRef(rec.VDI)) vdis.push(rec.VDI);
   }
-  for (const snap of vm.snapshots ?? []) await destroyVm(client, snap);
+  for (const snap of vm.snapshots ?? []) await destroySnapshotVm(client, snap);
   await retryBusy(() => client.callAsync('VM.destroy', ref)).catch(ignoreGone);
   for (const vdi of vdis) {
     const users = await client.call<string[]>('VDI.get_VBDs', vdi).catch(ignoreGone);
@@ -96,6 +99,32 @@ export async function destroyVm(client: XapiClient, ref: string): Promise<void> 
     if (!other || other[VOLUME_VDI_KEY]) continue;
     await retryBusy(() => client.callAsync('VDI.destroy', vdi)).catch(ignoreGone);
   }
+}
+
+/**
+ * Destroys a snapshot VM and its disks, the disks first: VM.destroy keeps a snapshot's VDIs (xapi_vm.ml destroy), so a
+ * crash after it would leave them named by nothing; this way a retry still finds the record. Only ever a snapshot.
+ */
+export async function destroySnapshotVm(client: XapiClient, ref: string): Promise<boolean> {
+  let vm: { is_a_snapshot: boolean; VBDs: string[]; suspend_VDI: string };
+  try {
+    vm = await client.call('VM.get_record', ref);
+  } catch (e) {
+    if (isXapiError(e, 'HANDLE_INVALID')) return false;
+    throw e;
+  }
+  if (!vm.is_a_snapshot) throw new Error(`refusing to destroy VM ${ref}: it is not a snapshot`);
+  const disks = isNullRef(vm.suspend_VDI ?? 'OpaqueRef:NULL') ? [] : [vm.suspend_VDI];
+  for (const vbd of vm.VBDs ?? []) {
+    const r = await client.call<{ type: string; VDI: string }>('VBD.get_record', vbd).catch(() => null);
+    const vdi = r?.type === 'Disk' && !isNullRef(r.VDI) ? r.VDI : null;
+    if (vdi && (await client.call<boolean>('VDI.get_is_a_snapshot', vdi).catch(() => false))) disks.push(vdi);
+  }
+  for (const vdi of disks) await retryBusy(() => client.callAsync('VDI.destroy', vdi)).catch(ignoreGone);
+  return retryBusy(() => client.callAsync('VM.destroy', ref)).then(
+    () => true,
+    (e: unknown) => ignoreGone(e) ?? false,
+  );
 }
 
 function ignoreGone(e: unknown): undefined {

@@ -1,7 +1,8 @@
 import { XapiError, isXapiError } from '../errors/xapi-error.js';
 import type { XapiClient } from '../client/xapi-client.js';
 import { isUuid } from './xapi-refs.js';
-import { findRootDisk } from './template-disks.js';
+import { findRootDisk, growProvisionRootDisk, provisionRootDiskBytes } from './template-disks.js';
+import { toVmRecord, type VmRecord } from './pool-records.js';
 
 /** What to build from a template. */
 export interface ProvisionSpec {
@@ -49,8 +50,8 @@ export async function setMapKey(client: XapiClient, cls: string, field: string, 
  * Sets the dynamic range to `bytes` and static_max to `maxBytes` (static_min kept lower when it was); on a constraint
  * error sets static_min to `bytes` too.
  */
-export async function setMemory(client: XapiClient, ref: string, bytes: number, maxBytes = bytes): Promise<void> {
-  const staticMin = await client.call<number>('VM.get_memory_static_min', ref);
+export async function setMemory(client: XapiClient, ref: string, bytes: number, maxBytes = bytes, knownStaticMin?: number): Promise<void> {
+  const staticMin = knownStaticMin ?? (await client.call<number>('VM.get_memory_static_min', ref));
   try {
     await client.call('VM.set_memory_limits', ref, Math.min(staticMin, bytes), maxBytes, bytes, bytes);
   } catch (e) {
@@ -60,8 +61,8 @@ export async function setMemory(client: XapiClient, ref: string, bytes: number, 
 }
 
 /** Sets VCPUs_max to `max` and VCPUs_at_startup to `n` so that at_startup <= max holds after each step. */
-export async function setVcpus(client: XapiClient, ref: string, n: number, max = n): Promise<void> {
-  const current = await client.call<number>('VM.get_VCPUs_max', ref);
+export async function setVcpus(client: XapiClient, ref: string, n: number, max = n, knownMax?: number): Promise<void> {
+  const current = knownMax ?? (await client.call<number>('VM.get_VCPUs_max', ref));
   if (max > current) {
     await client.call('VM.set_VCPUs_max', ref, max);
     await client.call('VM.set_VCPUs_at_startup', ref, n);
@@ -71,27 +72,58 @@ export async function setVcpus(client: XapiClient, ref: string, n: number, max =
   }
 }
 
+/** What completing a clone found: the boot disk's size before it grew (null: none), and its SR when known without asking. */
+export interface ProvisionOutcome {
+  templateDiskBytes: number | null;
+  rootSrRef?: string;
+}
+
 /**
  * Brings a clone to `spec` and is safe to repeat after a crash at any point: our keys, provision only while it is
- * still a template, memory and vCPUs only when they differ, the final name, tags and xenstore_data.
+ * still a template, memory and vCPUs only when they differ, the final name, tags and xenstore_data. One read of the
+ * record up front (or the caller's, fresh from the clone); our keys and a provision spec grown to the boot disk's size
+ * go in one `VM.set_other_config`, so VM.provision makes the disk at its size and no disk is read or resized after.
  */
-export async function completeClone(client: XapiClient, ref: string, spec: ProvisionSpec): Promise<void> {
-  for (const [k, v] of Object.entries(spec.otherConfig)) await setMapKey(client, 'VM', 'other_config', ref, k, v);
-  if (await client.call<boolean>('VM.get_is_a_template', ref)) await client.callAsync('VM.provision', ref);
-  if (spec.rootDiskBytes) await growRootDisk(client, ref, spec.rootDiskBytes);
+export async function completeClone(
+  client: XapiClient,
+  ref: string,
+  spec: ProvisionSpec,
+  known?: VmRecord,
+  defaultSr?: () => Promise<string>,
+): Promise<ProvisionOutcome> {
+  const vm = known ?? toVmRecord(await client.call<Record<string, unknown>>('VM.get_record', ref));
+  const other = { ...vm.other_config, ...spec.otherConfig };
+  const declared = vm.is_a_template && other.disks ? provisionRootDiskBytes(other.disks) : null;
+  const grown = declared !== null && spec.rootDiskBytes ? growProvisionRootDisk(other.disks, spec.rootDiskBytes) : null;
+  if (grown) other.disks = grown;
+  if (Object.entries(other).some(([k, v]) => vm.other_config[k] !== v)) await client.call('VM.set_other_config', ref, other);
+  let outcome: ProvisionOutcome;
+  if (declared !== null) {
+    // xapi puts a disk whose sr="" (or names no SR) on the pool's default SR
+    const sr = /\bsr="([^"]*)"/.exec(other.disks)?.[1];
+    outcome = { templateDiskBytes: declared, ...(!sr && defaultSr ? { rootSrRef: await defaultSr() } : {}) };
+    await client.callLong('VM.provision', ref);
+  } else {
+    if (vm.is_a_template) await client.callLong('VM.provision', ref);
+    outcome = { templateDiskBytes: spec.rootDiskBytes ? await growRootDisk(client, ref, spec.rootDiskBytes) : null };
+  }
   const max = spec.liveMax ?? { vcpus: spec.vcpus, memoryBytes: spec.memoryBytes };
-  const memory = [await client.call<number>('VM.get_memory_static_max', ref), await client.call<number>('VM.get_memory_dynamic_max', ref)];
-  if (memory[0] !== max.memoryBytes || memory[1] !== spec.memoryBytes) await setMemory(client, ref, spec.memoryBytes, max.memoryBytes);
-  const vcpus = [await client.call<number>('VM.get_VCPUs_max', ref), await client.call<number>('VM.get_VCPUs_at_startup', ref)];
-  if (vcpus[0] !== max.vcpus || vcpus[1] !== spec.vcpus) await setVcpus(client, ref, spec.vcpus, max.vcpus);
-  await client.call('VM.set_name_label', ref, spec.nameLabel);
-  const tags = await client.call<string[]>('VM.get_tags', ref);
-  for (const tag of spec.tags ?? []) if (!tags.includes(tag)) await client.call('VM.add_tags', ref, tag);
-  for (const [k, v] of Object.entries(spec.xenstoreData ?? {})) await setMapKey(client, 'VM', 'xenstore_data', ref, k, v);
+  if (vm.memory_static_max !== max.memoryBytes || vm.memory_dynamic_max !== spec.memoryBytes)
+    await setMemory(client, ref, spec.memoryBytes, max.memoryBytes, vm.memory_static_min);
+  if (vm.VCPUs_max !== max.vcpus || vm.VCPUs_at_startup !== spec.vcpus) await setVcpus(client, ref, spec.vcpus, max.vcpus, vm.VCPUs_max);
+  if (vm.name_label !== spec.nameLabel) await client.call('VM.set_name_label', ref, spec.nameLabel);
+  for (const tag of spec.tags ?? []) if (!vm.tags.includes(tag)) await client.call('VM.add_tags', ref, tag);
+  for (const [k, v] of Object.entries(spec.xenstoreData ?? {}))
+    if (vm.xenstore_data[k] !== v)
+      await (vm.xenstore_data[k] === undefined
+        ? client.call('VM.add_to_xenstore_data', ref, k, v)
+        : setMapKey(client, 'VM', 'xenstore_data', ref, k, v));
+  return outcome;
 }
 
 /** Resizes the VM's boot disk (userdevice 0, else the first bootable disk) up to `bytes` when it is smaller. */
-export async function growRootDisk(client: XapiClient, ref: string, bytes: number): Promise<void> {
+export async function growRootDisk(client: XapiClient, ref: string, bytes: number): Promise<number | null> {
   const root = await findRootDisk(client, await client.call<string[]>('VM.get_VBDs', ref));
   if (root && root.bytes < bytes) await client.call('VDI.resize', root.vdi, bytes);
+  return root?.bytes ?? null;
 }

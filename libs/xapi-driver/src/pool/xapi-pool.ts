@@ -1,10 +1,12 @@
 import { isXapiError } from '../errors/xapi-error.js';
 import type { XapiClient } from '../client/xapi-client.js';
 import { pickHostByFreeMemory, toHostCapacity, toVmRecord, type HostCapacity, type VmRecord } from './pool-records.js';
-import { completeClone, resolveTemplate, setMemory, setVcpus, type ProvisionSpec } from './vm-provisioner.js';
+import { completeClone, resolveTemplate, setMemory, setVcpus, type ProvisionOutcome, type ProvisionSpec } from './vm-provisioner.js';
+import { PoolRefs } from './pool-refs.js';
 import { XapiError } from '../errors/xapi-error.js';
 import * as lifecycle from './vm-lifecycle.js';
 import * as networks from './network-ops.js';
+import * as vlans from './vlan-ops.js';
 import { findRootDisk, listTemplateDisks, type TemplateDisk } from './template-disks.js';
 import type { NetworkHandle, NetworkSpec, VifSpec } from './network-ops.js';
 import type { Duplex } from 'node:stream';
@@ -21,7 +23,23 @@ export interface VmHandle {
 
 /** High-level operations on one pool, as used by the worker's sagas. All are safe to repeat. */
 export class XapiPool {
+  /** Template, network, host and SR refs, looked up once per connection (see PoolRefs). */
+  readonly refs = new PoolRefs();
+
   constructor(readonly client: XapiClient) {}
+
+  /** The host's ref by uuid, looked up once. */
+  hostRef(uuid: string): Promise<string> {
+    return this.refs.get(`host:${uuid}`, () => this.client.call<string>('host.get_by_uuid', uuid));
+  }
+
+  /** The pool's default SR, looked up once (null ref when it names none). */
+  defaultSrRef(): Promise<string> {
+    return this.refs.get('default-sr', async () => {
+      const [poolRef] = await this.client.call<string[]>('pool.get_all');
+      return poolRef ? this.client.call<string>('pool.get_default_SR', poolRef) : 'OpaqueRef:NULL';
+    });
+  }
 
   /** Cheap readiness check: logs in (if needed) and lists the pool. */
   async ping(): Promise<void> {
@@ -42,8 +60,8 @@ export class XapiPool {
     return found;
   }
 
-  /** Starts a VM (XAPI picks the host unless `hostRef`); already running = done. */
-  startVm(ref: string, hostRef?: string): Promise<void> {
+  /** Starts a VM (XAPI picks the host unless `hostRef`); already running = done (false: not started here, so not on `hostRef` for sure). */
+  startVm(ref: string, hostRef?: string): Promise<boolean> {
     return lifecycle.startVm(this.client, ref, hostRef);
   }
 
@@ -97,6 +115,18 @@ export class XapiPool {
     return (await findRootDisk(this.client, await this.client.call<string[]>('VM.get_VBDs', ref)))?.bytes ?? null;
   }
 
+  /** Free bytes on the pool's default SR (physical size less utilisation); null when the pool names none. */
+  async defaultSrFreeBytes(): Promise<number | null> {
+    const [poolRef] = await this.client.call<string[]>('pool.get_all');
+    const sr = poolRef ? await this.client.call<string>('pool.get_default_SR', poolRef) : null;
+    if (!sr || sr === 'OpaqueRef:NULL') return null;
+    const [size, used] = await Promise.all([
+      this.client.call<number | string>('SR.get_physical_size', sr),
+      this.client.call<number | string>('SR.get_physical_utilisation', sr),
+    ]);
+    return Math.max(0, Number(size) - Number(used));
+  }
+
   /** The enabled, live host with the most free memory able to hold `memoryBytes`, or null. */
   async placeVm(memoryBytes: number): Promise<HostCapacity | null> {
     return pickHostByFreeMemory(await this.listHosts(), memoryBytes);
@@ -106,15 +136,20 @@ export class XapiPool {
    * Step 1 of a resumable provisioning: clones the template under `marker` as its name_label, which the clone sets
    * atomically, so a saga killed right after the clone still finds it (see findVmByNameLabel).
    */
-  async cloneTemplate(template: string, marker: string): Promise<VmHandle> {
-    const templateRef = await resolveTemplate(this.client, template);
-    const ref = await this.client.callAsync<string>('VM.clone', templateRef, marker);
-    return { ref, uuid: await this.client.call<string>('VM.get_uuid', ref) };
+  async cloneTemplate(template: string, marker: string): Promise<VmHandle & { record: VmRecord }> {
+    const lookup = () => resolveTemplate(this.client, template);
+    const ref = await this.refs.using(`template:${template}`, lookup, (t) => this.client.callLong<string>('VM.clone', t, marker));
+    // one read gives the uuid to persist and all that completing the clone needs
+    const record = await this.getVm(ref);
+    return { ref, uuid: record.uuid, record };
   }
 
-  /** Step 2, repeatable: our keys, provision, memory, vCPUs, final name, tags, xenstore_data. */
-  completeProvisioning(ref: string, spec: Omit<ProvisionSpec, 'template'>): Promise<void> {
-    return completeClone(this.client, ref, { ...spec, template: '' });
+  /**
+   * Step 2, repeatable: our keys, provision, memory, vCPUs, final name, tags, xenstore_data. `known`: the clone's
+   * record as cloneTemplate read it (nothing has changed it since), else it is read here.
+   */
+  completeProvisioning(ref: string, spec: Omit<ProvisionSpec, 'template'>, known?: VmRecord): Promise<ProvisionOutcome> {
+    return completeClone(this.client, ref, { ...spec, template: '' }, known, () => this.defaultSrRef());
   }
 
   /** The non-snapshot VM named exactly `nameLabel` (a saga's clone marker), or null. */
@@ -141,9 +176,52 @@ export class XapiPool {
     return networks.destroyNetwork(this.client, ref);
   }
 
+  /** The network (by uuid) with the bridge its traffic leaves on and its VLAN tag. */
+  uplinkOf(networkUuid: string): Promise<vlans.Uplink> {
+    return vlans.uplinkOf(this.client, networkUuid);
+  }
+
+  /** A network with a VLAN `vlan` on every host's PIF of the network `pifUuid` is on. */
+  createVlanNetwork(pifUuid: string, vlan: number, spec: NetworkSpec): Promise<NetworkHandle> {
+    return vlans.createVlanNetwork(this.client, pifUuid, vlan, spec);
+  }
+
+  /** Destroys a VLAN network we made: its VLANs, then the network. */
+  destroyVlanNetwork(ref: string): Promise<void> {
+    return vlans.destroyVlanNetwork(this.client, ref);
+  }
+
   /** Gives the VM a VIF at `spec.device` on the network unless it has one there; returns the VIF ref. */
-  ensureVif(vmRef: string, spec: VifSpec): Promise<string> {
-    return networks.ensureVif(this.client, vmRef, spec);
+  ensureVif(vmRef: string, spec: VifSpec, knownVifs?: string[]): Promise<string> {
+    const lookup = () => this.client.call<string>('network.get_by_uuid', spec.networkUuid);
+    return this.refs.using(`network:${spec.networkUuid}`, lookup, (network) => networks.ensureVif(this.client, vmRef, spec, network, knownVifs));
+  }
+
+  /** The VM's VIFs by device, each with xapi's allowed operations. */
+  vifsOf(vmRef: string): Promise<networks.VifOfVm[]> {
+    return networks.vifsOfVm(this.client, vmRef);
+  }
+
+  /** VIF.plug (async): on a running HVM guest xapi needs PV drivers (xapi_vif_helpers.ml). */
+  async plugVif(vifRef: string): Promise<void> {
+    await this.client.callAsync('VIF.plug', vifRef);
+  }
+
+  async unplugVif(vifRef: string): Promise<void> {
+    await this.client.callAsync('VIF.unplug', vifRef);
+  }
+
+  /** Destroys a VIF; gone already = done. */
+  destroyVif(vifRef: string): Promise<void> {
+    return networks.destroyVif(this.client, vifRef);
+  }
+
+  allowedVifDevices(vmRef: string): Promise<string[]> {
+    return this.client.call<string[]>('VM.get_allowed_VIF_devices', vmRef);
+  }
+
+  removeXenstoreKey(vmRef: string, key: string): Promise<void> {
+    return networks.removeXenstoreKey(this.client, vmRef, key);
   }
 
   /** Sets one xenstore_data key of a VM (what the guest reads its configuration from). */
@@ -194,6 +272,21 @@ export class XapiPool {
     await this.client.call('host.enable', hostRef);
   }
 
+  /** The guests the host's records show (dom0 excluded); a dead host's stay until each is reset. */
+  async residentGuests(hostRef: string): Promise<Array<{ ref: string; record: VmRecord }>> {
+    const out = [];
+    for (const ref of await this.client.call<string[]>('host.get_resident_VMs', hostRef)) {
+      const record = await this.getVm(ref);
+      if (!record.is_control_domain) out.push({ ref, record });
+    }
+    return out;
+  }
+
+  /** VM.power_state_reset: Halted in the records; the pool refuses it (HOST_IS_LIVE) while the VM's host is alive. */
+  async resetPowerState(ref: string): Promise<void> {
+    await this.client.call('VM.power_state_reset', ref);
+  }
+
   /**
    * Resizes a VM: all limits (and the boot disk, grown only) when halted; live within its static maximums when running
    * (more, or a disk growth, which xapi refuses on an attached disk with VDI_IN_USE, is reported as the driver code
@@ -207,8 +300,8 @@ export class XapiPool {
     if (vm.power_state === 'Halted') {
       if (diskGrows) await this.client.call('VDI.resize', root.vdi, spec.rootDiskBytes);
       if (vm.memory_static_max !== max.memoryBytes || vm.memory_dynamic_max !== spec.memoryBytes)
-        await setMemory(this.client, ref, spec.memoryBytes, max.memoryBytes);
-      if (vm.VCPUs_max !== max.vcpus || vm.VCPUs_at_startup !== spec.vcpus) await setVcpus(this.client, ref, spec.vcpus, max.vcpus);
+        await setMemory(this.client, ref, spec.memoryBytes, max.memoryBytes, vm.memory_static_min);
+      if (vm.VCPUs_max !== max.vcpus || vm.VCPUs_at_startup !== spec.vcpus) await setVcpus(this.client, ref, spec.vcpus, max.vcpus, vm.VCPUs_max);
       return;
     }
     if (spec.vcpus > vm.VCPUs_max || spec.memoryBytes > vm.memory_static_max || diskGrows) {

@@ -4,7 +4,18 @@ import { exportVdi, importVdi, type ExportVdiOptions, type ImportVdiOptions } fr
 import { destroyObject, resolveSr, vbdsOfVdi, type VbdOfVdi } from './vdi-ops.js';
 import { NULL_REF, isNullRef } from './xapi-refs.js';
 import { setMapKey } from './vm-provisioner.js';
-import { createMarkedVdi, destroyMarkedVdi, findVdisByOtherConfig, rootDiskSr, type MarkedVdi, type NewVdiSpec } from './marked-vdis.js';
+import { destroySnapshotVm } from './vm-lifecycle.js';
+import { diskVdisBesidesRoot, findSnapshotVm, refByUuid, vdiSnapshots, type VdiSnapshot } from './snapshot-ops.js';
+import { findRootDisk } from './template-disks.js';
+import {
+  createMarkedVdi,
+  createMarkedVdiRef,
+  destroyMarkedVdi,
+  findVdisByOtherConfig,
+  rootDiskSr,
+  type MarkedVdi,
+  type NewVdiSpec,
+} from './marked-vdis.js';
 
 /** A new object's handles: the ref for this session, the uuid to persist. */
 export interface Handle {
@@ -87,12 +98,60 @@ export class XapiStorage {
     return out.sort((a, b) => a.time.getTime() - b.time.getTime());
   }
 
+  /** The snapshot VM VM.snapshot named `nameLabel` (how a retried step finds what a crashed one made), or null. */
+  findSnapshotVm(nameLabel: string): Promise<Handle | null> {
+    return findSnapshotVm(this.client, nameLabel);
+  }
+
+  /** The VM's disks other than its boot disk (volumes, config drive): what a snapshot of the VM alone ignores. */
+  diskVdisBesidesRoot(vmRef: string): Promise<string[]> {
+    return diskVdisBesidesRoot(this.client, vmRef);
+  }
+
+  /** A snapshot VM and its disks (disks first: a crash between leaves the record to find again); gone already = done. */
+  /** True when this call destroyed it; false when it was gone already. */
+  destroySnapshotVm(ref: string): Promise<boolean> {
+    return destroySnapshotVm(this.client, ref);
+  }
+
+  vdiSnapshots(vdiRef: string): Promise<VdiSnapshot[]> {
+    return vdiSnapshots(this.client, vdiRef);
+  }
+
+  /** A VM's or VDI's ref by uuid; null when the pool has none. */
+  refByUuid(cls: 'VM' | 'VDI', uuid: string): Promise<string | null> {
+    return refByUuid(this.client, cls, uuid);
+  }
+
   async snapshotVdi(vdiRef: string, driverParams: Record<string, string> = {}): Promise<Handle> {
     return this.handle('VDI', await this.client.callAsync<string>('VDI.snapshot', vdiRef, driverParams));
   }
 
   async cloneVdi(vdiRef: string, driverParams: Record<string, string> = {}): Promise<Handle> {
     return this.handle('VDI', await this.client.callAsync<string>('VDI.clone', vdiRef, driverParams));
+  }
+
+  /**
+   * Gives a clone of a template the image's golden disk as its boot disk (wave2 §3.7): no disks of the template's
+   * own (other_config.disks dropped before VM.provision), a VDI.clone of the golden (copy-on-write, same SR)
+   * re-marked for this VM, plugged as userdevice 0. Repeatable: an attached boot disk, or a clone marked for the VM,
+   * is used again.
+   */
+  async attachImageDisk(vmRef: string, goldenUuid: string, goldenKey: string, mark: { key: string; value: string }): Promise<Handle> {
+    if (await this.client.call<boolean>('VM.get_is_a_template', vmRef)) {
+      await this.client.call('VM.remove_from_other_config', vmRef, 'disks').catch(() => undefined);
+    }
+    const root = await findRootDisk(this.client, await this.client.call<string[]>('VM.get_VBDs', vmRef));
+    if (root) return { ref: root.vdi, uuid: await this.client.call<string>('VDI.get_uuid', root.vdi) };
+    let disk: Handle | null = await this.findVdiByOtherConfig(mark.key, mark.value);
+    if (!disk) {
+      disk = await this.cloneVdi(await this.client.call<string>('VDI.get_by_uuid', goldenUuid));
+      // VDI.clone copies other_config: the clone is this VM's disk, not the image's.
+      await this.client.call('VDI.remove_from_other_config', disk.ref, goldenKey).catch(() => undefined);
+      await this.setVdiOtherConfig(disk.ref, mark.key, mark.value);
+    }
+    await this.createVbd({ vmRef, vdiRef: disk.ref, userdevice: '0', bootable: true, mode: 'RW', type: 'Disk' });
+    return disk;
   }
 
   /** VDI.copy: to a new VDI on `srRef`, or into `intoRef`; with `baseRef`, only the blocks that differ from it. */
@@ -120,8 +179,14 @@ export class XapiStorage {
     return createMarkedVdi(this.client, spec);
   }
 
+  /** VDI.create alone: the ref, for a VDI whose marker is all that finds it again. */
+  createVdiRef(spec: NewVdiSpec): Promise<string> {
+    return createMarkedVdiRef(this.client, spec);
+  }
+
   /** Unplugs and destroys a VDI (and so its VBDs); gone already = done. */
-  destroyVdi(ref: string): Promise<void> {
+  /** True when this call destroyed it; false when it was gone already. */
+  destroyVdi(ref: string): Promise<boolean> {
     return destroyMarkedVdi(this.client, ref);
   }
 
@@ -132,6 +197,12 @@ export class XapiStorage {
 
   rootDiskSr(vmRef: string): Promise<string | null> {
     return rootDiskSr(this.client, vmRef);
+  }
+
+  /** A VM's boot disk (userdevice 0, else the first bootable one): its VDI, size and SR, or null without one. */
+  async rootDisk(vmRef: string): Promise<{ ref: string; bytes: number; srRef: string } | null> {
+    const root = await findRootDisk(this.client, await this.client.call<string[]>('VM.get_VBDs', vmRef));
+    return root ? { ref: root.vdi, bytes: root.bytes, srRef: await this.client.call<string>('VDI.get_SR', root.vdi) } : null;
   }
 
   /** The one VDI we made for `value` (a volume has one), or null. */
@@ -164,8 +235,13 @@ export class XapiStorage {
   }
 
   async createVbd(spec: VbdSpec): Promise<Handle> {
+    return this.handle('VBD', await this.createVbdRef(spec));
+  }
+
+  /** VBD.create alone: the ref. */
+  createVbdRef(spec: VbdSpec): Promise<string> {
     const type = spec.type ?? 'Disk';
-    const ref = await this.client.call<string>('VBD.create', {
+    return this.client.call<string>('VBD.create', {
       VM: spec.vmRef,
       VDI: spec.vdiRef ?? NULL_REF,
       userdevice: spec.userdevice ?? 'autodetect',
@@ -178,7 +254,6 @@ export class XapiStorage {
       qos_algorithm_type: '',
       qos_algorithm_params: {},
     });
-    return this.handle('VBD', ref);
   }
 
   /** Hot-plugs a VBD into a running VM (XAPI needs PV drivers on HVM guests: VM_MISSING_PV_DRIVERS otherwise). */
@@ -199,20 +274,8 @@ export class XapiStorage {
     await this.client.callAsync('VBD.eject', vbdRef);
   }
 
-  async plugVif(vifRef: string): Promise<void> {
-    await this.client.callAsync('VIF.plug', vifRef);
-  }
-
-  async unplugVif(vifRef: string): Promise<void> {
-    await this.client.callAsync('VIF.unplug', vifRef);
-  }
-
   allowedVbdDevices(vmRef: string): Promise<string[]> {
     return this.client.call<string[]>('VM.get_allowed_VBD_devices', vmRef);
-  }
-
-  allowedVifDevices(vmRef: string): Promise<string[]> {
-    return this.client.call<string[]>('VM.get_allowed_VIF_devices', vmRef);
   }
 
   /** The guest agent's report, or null when the VM has none (not running, or no guest tools). */

@@ -59,6 +59,7 @@ try {
     unit: '/s',
     baseline: bare,
     ratio: vmsPerSecond / bare,
+    goal: '>=0.03', // issue 20
   });
 
   // Realistic latencies: one VM at a time, POST to running, against the sum of what the pool itself took.
@@ -76,15 +77,17 @@ try {
         ...body,
         ...extra(i),
       });
+      // Polled every 10 ms: the observer's own lag (half its interval on average) is not the control plane's.
       await eventually(
         'running',
         async () => ((await op('GET', `/v1/vms/${created.body.vm.id}${t}`)).body.status === 'running' ? true : undefined),
         60_000,
+        10,
       );
       times.push(performance.now() - t0);
     }
     const median = times.sort((a, b) => a - b)[2];
-    emit({ bench: 'provisioning', metric, value: median, unit: 'ms', baseline: sum, ratio: median / sum });
+    emit({ bench: 'provisioning', metric, value: median, unit: 'ms', baseline: sum, ratio: median / sum, goal: '<=1.05' }); // issue 15
   };
   await postToRunning('POST to running (ms) vs sum of simulated XAPI latencies', () => ({}));
 

@@ -174,6 +174,25 @@ describe('tenant isolation on Open vSwitch, end to end', { skip, timeout: 600_00
     await reachable(again, B[0]);
   });
 
+  test('a NIC added to a running VM reaches its new network; removed, it no longer answers and its address is free again', async () => {
+    const r = await tenantA('POST', '/v1/networks', { name: 'lan-2', cidr: '10.0.1.0/24' });
+    assert.equal((await settled(tenantA, r.body.operation.id)).status, 'succeeded');
+    const peer = await makeVm(tenantA, 'a-peer', r.body.network.id);
+    const added = await tenantA('POST', `/v1/vms/${A[0].id}/nics`, { networkId: r.body.network.id });
+    assert.equal(added.status, 202, JSON.stringify(added.body));
+    assert.equal((await settled(tenantA, added.body.operation.id)).status, 'succeeded');
+    const nic = (await tenantA('GET', `/v1/vms/${A[0].id}/nics`)).body.items[1];
+    assert.deepEqual([nic.status, nic.device, nic.ip], ['attached', 1, '10.0.1.3']);
+    await eventually('peer -> the new NIC', async () => ((await pings(peer, nic.ip)) ? true : undefined), 30_000);
+    assert.ok(await pings(A[0], ip(A[1])), 'its first NIC still carries traffic');
+
+    const removed = await tenantA('DELETE', `/v1/vms/${A[0].id}/nics/${nic.id}`);
+    assert.equal((await settled(tenantA, removed.body.operation.id)).status, 'succeeded');
+    assert.equal(await pings(peer, nic.ip), false, 'the removed NIC is gone from the guest');
+    const next = await makeVm(tenantA, 'a-next', r.body.network.id);
+    assert.equal(ip(next), nic.ip, 'its address went back to the network');
+  });
+
   test("one reconciler per host across workers: a killed owner's hosts are taken over and kept repaired", async () => {
     const second = startProcess('apps/worker/dist/main.js', { ...stack.env, WORKER_PORT: '0', WORKER_HOST: '127.0.0.1' }, 'worker-2');
     try {

@@ -11,6 +11,8 @@ export class FlavorEntity implements CatalogItem {
   @Column('text') status: CatalogStatus;
   @Column('text') visibility: CatalogVisibility;
   @Column('uuid', { name: 'tenant_ids', array: true }) tenantIds: string[];
+  /** The `restart` a VM of this flavor gets at creation: started again elsewhere when its host dies. */
+  @Column('boolean', { name: 'restart_on_host_failure' }) restartOnHostFailure: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

@@ -14,6 +14,8 @@ export class OperationEntity {
   /** Last saga step completed, and what it made (XAPI uuids), so a retried job resumes. */
   @Column('text', { nullable: true }) step: string | null;
   @Column('jsonb') checkpoint: Record<string, unknown>;
+  /** The scheduler's decision for this operation (where, and what each filter and weigher said); null: none taken. */
+  @Column('jsonb', { nullable: true }) placement: Record<string, unknown> | null;
   @Column('text', { name: 'error_code', nullable: true }) errorCode: string | null;
   @Column('text', { name: 'error_detail', nullable: true }) errorDetail: string | null;
   @Column('text', { name: 'request_id', nullable: true }) requestId: string | null;

@@ -28,6 +28,13 @@ export class VmEntity {
   @Column('text', { name: 'host_uuid', nullable: true }) hostUuid: string | null;
   @Column('text', { name: 'power_state', nullable: true }) powerState: string | null;
   @Column('text', { name: 'error_reason', nullable: true }) errorReason: string | null;
+  @Column('uuid', { name: 'server_group_id', nullable: true }) serverGroupId: string | null;
+  /** The host the scheduler chose (our host id), held until XAPI shows the VM resident somewhere. */
+  @Column('uuid', { name: 'placed_host_id', nullable: true }) placedHostId: string | null;
+  /** Whether the guest can hot-plug disks, as its agent last reported (the watcher records it); null while unknown. */
+  @Column({ type: 'boolean', name: 'hotplug_vbd', nullable: true, insert: false }) hotplugVbd: boolean | null;
+  /** Started again on another host when its host dies (else stopped, errorReason host_failed); the flavor's default at insert. */
+  @Column('boolean') restart: boolean;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
 }

@@ -19,6 +19,8 @@ export class VolumeEntity {
   @Column('text', { name: 'xapi_uuid', nullable: true }) xapiUuid: string | null;
   @Column('text', { name: 'vbd_uuid', nullable: true }) vbdUuid: string | null;
   @Column('text', { nullable: true }) device: string | null;
+  /** The volume snapshot it was restored from (its content copied in by the create); null for an empty volume. */
+  @Column('uuid', { name: 'source_snapshot_id', nullable: true }) sourceSnapshotId: string | null;
   /** Set only by ResourceLifecycle: whether it is on the pool, billed, and holds quota. */
   @Column({ type: 'text', insert: false }) presence: Presence;
   @Column('text', { name: 'error_reason', nullable: true }) errorReason: string | null;

@@ -15,24 +15,27 @@ export interface CatalogUsage {
 }
 
 const VISIBLE = `(x.visibility = 'public' OR CAST(:viewer AS uuid) = ANY(x.tenant_ids))`;
+// Images have owners too: a private image is its tenant's.
+const VISIBLE_OWNED = `(x.visibility = 'public' OR CAST(:viewer AS uuid) = ANY(x.tenant_ids) OR x.tenant_id = CAST(:viewer AS uuid))`;
 
 /**
  * Flavors and images are global, operator-defined rows that tenants see when public or shared with them. Reads that
  * take `viewer` (a tenant id) see only what that tenant may use; null is the operators' view of everything.
  */
-export abstract class CatalogRepository<T extends CatalogItem & ObjectLiteral> {
+export abstract class CatalogRepository<T extends CatalogItem & ObjectLiteral, N = NewCatalogItem<T>, P extends CatalogPatch = CatalogPatch> {
   protected constructor(
     protected readonly ds: DataSource,
     private readonly entity: EntityTarget<T>,
     private readonly vmColumn: 'flavor_id' | 'image_id',
+    private readonly owned = false,
   ) {}
 
-  async insert(tx: EntityManager, item: NewCatalogItem<T>): Promise<T> {
+  async insert(tx: EntityManager, item: N): Promise<T> {
     const inserted = await tx
       .createQueryBuilder()
       .insert()
       .into(this.entity)
-      .values({ visibility: 'public', tenantIds: [], ...item, status: 'active' } as never)
+      .values({ visibility: 'public', tenantIds: [], status: 'active', ...item } as never)
       .returning('*')
       .execute();
     return tx.create(this.entity, inserted.generatedMaps[0] as T);
@@ -60,7 +63,7 @@ export abstract class CatalogRepository<T extends CatalogItem & ObjectLiteral> {
     return pageBy(filterBy(qb, 'x', filter, { hidden: ['deleted'] }), 'x', page);
   }
 
-  async update(tx: EntityManager, id: string, patch: CatalogPatch): Promise<void> {
+  async update(tx: EntityManager, id: string, patch: P): Promise<void> {
     await tx.update(this.entity, { id }, { ...patch, updatedAt: () => 'now()' } as never);
   }
 
@@ -76,6 +79,6 @@ export abstract class CatalogRepository<T extends CatalogItem & ObjectLiteral> {
   }
 
   private seen(qb: SelectQueryBuilder<T>, viewer: string | null): SelectQueryBuilder<T> {
-    return viewer === null ? qb : qb.andWhere(VISIBLE, { viewer });
+    return viewer === null ? qb : qb.andWhere(this.owned ? VISIBLE_OWNED : VISIBLE, { viewer });
   }
 }

@@ -24,13 +24,55 @@ export interface PoolDataplaneRows {
     mac: string;
     ip: string;
     vmXapiUuid: string | null;
-    network: { key: number; vni: number; cidr: string; xapiUuid: string | null };
+    network: {
+      key: number;
+      vni: number;
+      cidr: string;
+      xapiUuid: string | null;
+      /** Issue 16: a provider network's uplink (bridge, edge VLAN tag) and external gateway. */
+      provider?: { bridge: string; vlanTag: number | null; gateway: string };
+    };
   }[];
   /** Newest report first: during a live migration the latest host wins. */
   bindings: { vmId: string; device: number; hostId: string; iface: string; ofport: number }[];
+  /** The uplink bridges of the pool's active provider networks. */
+  uplinks: string[];
+  /** Security groups of the tenants with NICs in the pool (rules by flow keys) and the NICs' memberships. */
+  security: {
+    groups: { key: number; rules: SgRuleRow[] }[];
+    memberships: { vmId: string; device: number; groupKey: number }[];
+  };
 }
 
-type NicRow = Omit<PoolDataplaneRows['nics'][number], 'network'> & { netKey: number; vni: number; cidr: string; netXapiUuid: string | null };
+interface SgRuleRow {
+  key: number;
+  direction: 'ingress' | 'egress';
+  protocol: 'tcp' | 'udp' | 'icmp' | 'any';
+  portMin: number | null;
+  portMax: number | null;
+  remoteCidr: string | null;
+  remoteGroupKey: number | null;
+}
+
+// A NIC is on a tenant network or a provider network: both joined, so security groups cover provider NICs too.
+const NIC_NETWORKS = `LEFT JOIN networks w ON w.id = n.network_id LEFT JOIN provider_networks p ON p.id = n.provider_network_id`;
+const IN_POOL = `((w.pool_id = $1 AND w.status <> 'deleted') OR (p.pool_id = $1 AND p.status = 'active' AND p.bridge IS NOT NULL))`;
+
+type NicRow = Omit<PoolDataplaneRows['nics'][number], 'network'> & {
+  netKey: number;
+  vni: number;
+  cidr: string;
+  netXapiUuid: string | null;
+  bridge: string | null;
+  vlanTag: number | null;
+  gateway: string | null;
+};
+
+/**
+ * Provider networks' register keys start here, apart from tenant networks' (both are identity columns from 1), and
+ * within 16 bits while tenant networks stay below it, so a conntrack zone taken from reg6[0..15] is never shared.
+ */
+export const PROVIDER_NETWORK_KEY_BASE = 0x8000;
 
 /** Reads for the OVS reconcilers and the bindings they observe. Cross-tenant by design: it serves the data plane. */
 @Injectable()
@@ -57,9 +99,18 @@ export class DataplaneRepository {
     const nics = await rows<NicRow>(
       tx,
       `SELECT n.vm_id AS "vmId", n.device, n.flow_key AS "portKey", n.mac::text AS mac, host(n.ip) AS ip, v.xapi_uuid AS "vmXapiUuid",
-              w.flow_key AS "netKey", w.vni, w.cidr::text AS cidr, w.xapi_uuid AS "netXapiUuid"
-       FROM vm_nics n JOIN networks w ON w.id = n.network_id JOIN vms v ON v.id = n.vm_id
-       WHERE w.pool_id = $1 AND w.status <> 'deleted' ORDER BY n.flow_key`,
+              coalesce(w.flow_key, ${PROVIDER_NETWORK_KEY_BASE} + p.flow_key) AS "netKey", coalesce(w.vni, 0) AS vni,
+              coalesce(w.cidr, p.cidr)::text AS cidr, coalesce(w.xapi_uuid, p.xapi_network_uuid) AS "netXapiUuid",
+              p.bridge, p.vlan_tag AS "vlanTag", host(p.gateway) AS gateway
+       FROM vm_nics n JOIN vms v ON v.id = n.vm_id
+       ${NIC_NETWORKS}
+       WHERE ${IN_POOL}
+       ORDER BY n.flow_key`,
+      [poolId],
+    );
+    const uplinks = await rows<{ bridge: string }>(
+      tx,
+      `SELECT DISTINCT bridge FROM provider_networks WHERE pool_id = $1 AND status = 'active' AND bridge IS NOT NULL ORDER BY bridge`,
       [poolId],
     );
     const bindings = await rows<PoolDataplaneRows['bindings'][number]>(
@@ -70,9 +121,40 @@ export class DataplaneRepository {
     );
     return {
       hosts,
-      nics: nics.map(({ netKey, vni, cidr, netXapiUuid, ...nic }) => ({ ...nic, network: { key: netKey, vni, cidr, xapiUuid: netXapiUuid } })),
+      security: await this.poolSecurity(tx, poolId),
+      nics: nics.map(({ netKey, vni, cidr, netXapiUuid, bridge, vlanTag, gateway, ...nic }) => ({
+        ...nic,
+        network: { key: netKey, vni, cidr, xapiUuid: netXapiUuid, ...(bridge ? { provider: { bridge, vlanTag, gateway: gateway! } } : {}) },
+      })),
       bindings,
+      uplinks: uplinks.map((u) => u.bridge),
     };
+  }
+
+  /** The security groups that matter on the pool's hosts: those of every tenant with a NIC there. */
+  private async poolSecurity(tx: EntityManager, poolId: string): Promise<PoolDataplaneRows['security']> {
+    const memberships = await rows<{ vmId: string; device: number; groupKey: number }>(
+      tx,
+      `SELECT s.vm_id AS "vmId", s.device, g.flow_key AS "groupKey"
+       FROM vm_nic_security_groups s JOIN security_groups g ON g.id = s.group_id
+       JOIN vm_nics n ON n.vm_id = s.vm_id AND n.device = s.device ${NIC_NETWORKS}
+       WHERE ${IN_POOL} ORDER BY g.flow_key, s.vm_id, s.device`,
+      [poolId],
+    );
+    const rules = await rows<SgRuleRow & { groupKey: number }>(
+      tx,
+      `SELECT g.flow_key AS "groupKey", r.flow_key AS key, r.direction, r.protocol, r.port_min AS "portMin", r.port_max AS "portMax",
+              CASE WHEN r.remote_cidr IS NULL THEN NULL ELSE host(r.remote_cidr) || '/' || masklen(r.remote_cidr) END AS "remoteCidr",
+              rg.flow_key AS "remoteGroupKey"
+       FROM security_groups g JOIN security_group_rules r ON r.group_id = g.id LEFT JOIN security_groups rg ON rg.id = r.remote_group_id
+       WHERE g.tenant_id IN (SELECT n.tenant_id FROM vm_nics n ${NIC_NETWORKS} WHERE ${IN_POOL})
+       ORDER BY g.flow_key, r.flow_key`,
+      [poolId],
+    );
+    const groups = new Map<number, SgRuleRow[]>();
+    for (const { groupKey, ...rule } of rules) groups.set(groupKey, [...(groups.get(groupKey) ?? []), rule]);
+    for (const m of memberships) if (!groups.has(m.groupKey)) groups.set(m.groupKey, []);
+    return { groups: [...groups].map(([key, r]) => ({ key, rules: r })), memberships };
   }
 
   /** Makes the host's bindings exactly `bindings` (NICs deleted meanwhile are skipped by the join); `tx` makes it one change. */

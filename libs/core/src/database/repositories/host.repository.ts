@@ -23,6 +23,48 @@ export class HostRepository {
     return pageBy(filterBy(qb, 'h', filter, { statusColumn: null }), 'h', page);
   }
 
+  find(id: string, q: EntityManager = this.ds.manager): Promise<HostEntity | null> {
+    return q.findOne(HostEntity, { where: { id } });
+  }
+
+  /** The operator's switch: `draining` from none (a host already draining or empty keeps its state), or back to none. */
+  async setMaintenance(tx: EntityManager, id: string, enabled: boolean): Promise<HostEntity | null> {
+    await affected(
+      tx,
+      enabled
+        ? `UPDATE hosts SET maintenance = 'draining', maintenance_since = now() WHERE id = $1 AND maintenance = 'none'`
+        : `UPDATE hosts SET maintenance = 'none', maintenance_blockers = '[]', maintenance_since = NULL WHERE id = $1`,
+      [id],
+    );
+    return tx.findOne(HostEntity, { where: { id } });
+  }
+
+  /** Hosts the evacuation pass has work on: in a maintenance, or left disabled by one that ended. */
+  listMaintenanceWork(): Promise<HostEntity[]> {
+    return this.ds.manager
+      .createQueryBuilder(HostEntity, 'h')
+      .where(`h.maintenance <> 'none' OR h.maintenance_disabled`)
+      .orderBy('h.created_at')
+      .getMany();
+  }
+
+  /** What the evacuation pass found: still draining (with the VMs that cannot leave) or empty; only while not cancelled. */
+  async recordDrain(
+    tx: EntityManager,
+    id: string,
+    state: { maintenance: 'draining' | 'maintenance'; blockers: HostEntity['maintenanceBlockers'] },
+  ): Promise<void> {
+    await affected(tx, `UPDATE hosts SET maintenance = $2, maintenance_blockers = $3::jsonb WHERE id = $1 AND maintenance <> 'none'`, [
+      id,
+      state.maintenance,
+      JSON.stringify(state.blockers),
+    ]);
+  }
+
+  async markMaintenanceDisabled(tx: EntityManager, id: string, disabled: boolean): Promise<void> {
+    await affected(tx, `UPDATE hosts SET maintenance_disabled = $2 WHERE id = $1`, [id, disabled]);
+  }
+
   /** Our host ids for hosts named by XAPI uuid within their pool, keyed `poolId/xapiUuid`; a host not synced yet is absent. */
   async idsByXapiUuid(hosts: { poolId: string; xapiUuid: string }[], q: EntityManager = this.ds.manager): Promise<Map<string, string>> {
     if (!hosts.length) return new Map();
@@ -66,6 +108,32 @@ export class HostRepository {
       );
     }
     await affected(tx, `DELETE FROM hosts WHERE pool_id = $1 AND NOT (xapi_uuid = ANY($2::text[]))`, [poolId, hosts.map((h) => h.xapiUuid)]);
+  }
+
+  /**
+   * The failure detector's view of a pool's hosts, as its master answers now: a live host forgets its failure; one not
+   * live is remembered from the first time it was seen so, and declared dead once that is past the pool's grace.
+   * Returns the pool's hosts declared dead.
+   */
+  async observeLiveness(tx: EntityManager, poolId: string, observed: { xapiUuid: string; live: boolean }[]): Promise<HostEntity[]> {
+    if (observed.length) {
+      await affected(
+        tx,
+        `UPDATE hosts h SET
+           not_live_since = CASE WHEN w.live THEN NULL ELSE coalesce(h.not_live_since, now()) END,
+           failed_at = CASE WHEN w.live THEN NULL
+             WHEN h.failed_at IS NOT NULL THEN h.failed_at
+             WHEN h.not_live_since <= now() - make_interval(secs => p.host_failure_grace_seconds) THEN now() END
+         FROM unnest($2::text[], $3::boolean[]) AS w(xapi_uuid, live), pools p
+         WHERE h.pool_id = $1 AND p.id = h.pool_id AND h.xapi_uuid = w.xapi_uuid`,
+        [poolId, observed.map((h) => h.xapiUuid), observed.map((h) => h.live)],
+      );
+    }
+    return tx
+      .createQueryBuilder(HostEntity, 'h')
+      .where('h.pool_id = :poolId AND h.failed_at IS NOT NULL', { poolId })
+      .orderBy('h.created_at')
+      .getMany();
   }
 
   async countByPool(): Promise<Map<string, number>> {

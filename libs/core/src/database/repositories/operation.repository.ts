@@ -70,6 +70,35 @@ export class OperationRepository {
     ]);
   }
 
+  /** Which of `resourceIds` had a `kind` operation fail since `since`, with its code (the latest per resource). */
+  async failedSince(kind: string, resourceIds: string[], since: Date): Promise<Map<string, string>> {
+    if (!resourceIds.length) return new Map();
+    const found = await rows<{ resourceId: string; code: string }>(
+      this.ds.manager,
+      `SELECT DISTINCT ON (resource_id) resource_id AS "resourceId", coalesce(error_code, 'failed') AS code FROM operations
+        WHERE kind = $1 AND resource_id = ANY($2::uuid[]) AND status = 'failed' AND created_at >= $3
+        ORDER BY resource_id, created_at DESC`,
+      [kind, resourceIds, since],
+    );
+    return new Map(found.map((r) => [r.resourceId, r.code]));
+  }
+
+  /** Cross-tenant: the resources among `resourceIds` with an operation queued or running. */
+  async activeAmong(resourceIds: string[]): Promise<Set<string>> {
+    if (!resourceIds.length) return new Set();
+    const found = await rows<{ id: string }>(
+      this.ds.manager,
+      `SELECT resource_id AS id FROM operations WHERE resource_id = ANY($1::uuid[]) AND status IN ('queued', 'running')`,
+      [resourceIds],
+    );
+    return new Set(found.map((r) => r.id));
+  }
+
+  /** The scheduler's decision for this operation; a later one (the worker re-choosing at start) replaces it. */
+  async recordPlacement(tx: EntityManager, tenantId: string, id: string, placement: Record<string, unknown>): Promise<void> {
+    await affected(tx, `UPDATE operations SET placement = $3::jsonb WHERE tenant_id = $1 AND id = $2`, [tenantId, id, JSON.stringify(placement)]);
+  }
+
   async succeed(tx: EntityManager, tenantId: string, id: string): Promise<void> {
     await affected(tx, `UPDATE operations SET status = 'succeeded', finished_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
   }

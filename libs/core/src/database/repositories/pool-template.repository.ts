@@ -35,9 +35,9 @@ export class PoolTemplateRepository {
    * The boot disk size (bytes) a clone of `template` (a uuid or name_label, as images name it) gets on the pool; the
    * largest when several templates share the name; null when the pool has not shown such a template (yet).
    */
-  async rootDiskBytes(poolId: string, template: string): Promise<number | null> {
+  async rootDiskBytes(poolId: string, template: string, q: EntityManager = this.ds.manager): Promise<number | null> {
     const row = await one<{ bytes: string | null }>(
-      this.ds.manager,
+      q,
       `SELECT max(root_disk_bytes)::text AS bytes FROM pool_templates WHERE pool_id = $1 AND (xapi_uuid = $2 OR name_label = $2)`,
       [poolId, template],
     );

@@ -9,6 +9,10 @@ import { filterBy, pageBy } from './keyset.js';
 
 export type NewPool = Pick<PoolEntity, 'id' | 'name' | 'url' | 'username' | 'passwordEnc'> & Partial<Pick<PoolEntity, 'tlsCaPem' | 'tlsFingerprint'>>;
 
+export type PoolPlacementPatch = Partial<
+  Pick<PoolEntity, 'region' | 'zone' | 'weight' | 'cpuAllocationRatio' | 'memoryAllocationRatio' | 'hostFailureGraceSeconds'>
+>;
+
 /** Pools are operator-level (not tenant-scoped). */
 @Injectable()
 export class PoolRepository {
@@ -34,8 +38,9 @@ export class PoolRepository {
     return pageBy(filterBy(this.ds.manager.createQueryBuilder(PoolEntity, 'p'), 'p', filter), 'p', page);
   }
 
-  all(): Promise<PoolEntity[]> {
-    return this.ds.manager.find(PoolEntity, { order: { createdAt: 'ASC' } });
+  /** Every pool; `q` is the caller's transaction when it holds one (a second pooled connection inside it can starve the pool). */
+  all(q: EntityManager = this.ds.manager): Promise<PoolEntity[]> {
+    return q.find(PoolEntity, { order: { createdAt: 'ASC' } });
   }
 
   /** The pool named by XAPI_* at start; created or updated in place so restarts keep its id. */
@@ -54,6 +59,32 @@ export class PoolRepository {
 
   async findDefault(): Promise<PoolEntity | null> {
     return this.ds.manager.findOne(PoolEntity, { where: { fromEnv: true } });
+  }
+
+  /** The operator's placement settings; null when there is no such pool. */
+  async updatePlacement(tx: EntityManager, id: string, patch: PoolPlacementPatch): Promise<PoolEntity | null> {
+    const sets: string[] = [];
+    const params: unknown[] = [id];
+    const columns: Record<keyof PoolPlacementPatch, string> = {
+      region: 'region',
+      zone: 'zone',
+      weight: 'weight',
+      cpuAllocationRatio: 'cpu_allocation_ratio',
+      memoryAllocationRatio: 'memory_allocation_ratio',
+      hostFailureGraceSeconds: 'host_failure_grace_seconds',
+    };
+    for (const [key, column] of Object.entries(columns) as [keyof PoolPlacementPatch, string][]) {
+      if (patch[key] === undefined) continue;
+      params.push(patch[key]);
+      sets.push(`${column} = $${params.length}`);
+    }
+    if (sets.length && !(await affected(tx, `UPDATE pools SET ${sets.join(', ')} WHERE id = $1`, params))) return null;
+    return tx.findOne(PoolEntity, { where: { id } });
+  }
+
+  /** Free space on the pool's default SR, as the last sync saw it. */
+  async recordSrFree(tx: EntityManager, id: string, bytes: number | null): Promise<void> {
+    await affected(tx, `UPDATE pools SET sr_free_bytes = $2 WHERE id = $1`, [id, bytes]);
   }
 
   /** Connected, unless held: an identity mismatch is cleared only by an operator (resolveIdentity). */

@@ -3,8 +3,8 @@ import type { EntityManager } from 'typeorm';
 import type { Presence } from '../../domain/presence.js';
 import { affected, one } from '../sql.js';
 
-export type PresenceKind = 'vm' | 'network' | 'volume';
-const TABLE: Record<PresenceKind, string> = { vm: 'vms', network: 'networks', volume: 'volumes' };
+export type PresenceKind = 'vm' | 'network' | 'volume' | 'snapshot' | 'image';
+const TABLE: Record<PresenceKind, string> = { vm: 'vms', network: 'networks', volume: 'volumes', snapshot: 'snapshots', image: 'images' };
 // The row columns a lifecycle change may write beside the presence, by property name.
 const COLUMNS: Record<string, string> = {
   status: 'status',
@@ -15,7 +15,7 @@ const COLUMNS: Record<string, string> = {
 };
 export type PresencePatch = Partial<Record<'status' | 'errorReason' | 'powerState' | 'hostUuid' | 'xapiUuid', string | null>>;
 
-/** Presence rows of VMs, networks and volumes; written only through ResourceLifecycle. The transaction first, then the tenant id. */
+/** Presence rows of VMs, networks, volumes and tenants' images; written only through ResourceLifecycle. The transaction first, then the tenant id. */
 @Injectable()
 export class PresenceRepository {
   /**

@@ -3,8 +3,11 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
 import { VmEntity } from '../entities/vm.entity.js';
 import type { ListFilter, Page, PageRequest } from '../pagination.js';
-import { one, rows } from '../sql.js';
+import { affected, one, rows } from '../sql.js';
 import { filterBy, pageBy } from './keyset.js';
+
+/** Where the scheduler put it: optional, so callers that do not place keep their shape. */
+type Placed = 'serverGroupId' | 'placedHostId';
 
 export type SettledVm = Pick<VmEntity, 'id' | 'tenantId' | 'xapiUuid' | 'status'>;
 
@@ -15,8 +18,12 @@ export class VmRepository {
 
   async insert(
     tx: EntityManager,
-    vm: Omit<VmEntity, 'createdAt' | 'updatedAt' | 'presence' | 'description' | 'tags' | 'liveMaxVcpus' | 'liveMaxMemoryMiB'> &
-      Partial<Pick<VmEntity, 'description' | 'tags' | 'liveMaxVcpus' | 'liveMaxMemoryMiB'>>,
+    vm: Omit<
+      VmEntity,
+      'createdAt' | 'updatedAt' | 'presence' | 'hotplugVbd' | 'description' | 'tags' | 'liveMaxVcpus' | 'liveMaxMemoryMiB' | 'restart' | Placed
+    > &
+      // restart: the flavor's restartOnHostFailure unless given (tg_vms_restart_default)
+      Partial<Pick<VmEntity, 'description' | 'tags' | 'liveMaxVcpus' | 'liveMaxMemoryMiB' | 'restart' | Placed>>,
   ): Promise<VmEntity> {
     const inserted = await tx.createQueryBuilder().insert().into(VmEntity).values(vm).returning('*').execute();
     return tx.create(VmEntity, inserted.generatedMaps[0] as VmEntity);
@@ -46,6 +53,12 @@ export class VmRepository {
     await tx.update(VmEntity, { tenantId, id }, { ...patch, updatedAt: () => 'now()' });
   }
 
+  /** Cross-tenant (the evacuation's view of a host): the VM rows among `ids`, whatever their tenant. */
+  findAcrossTenants(ids: string[]): Promise<VmEntity[]> {
+    if (!ids.length) return Promise.resolve([]);
+    return this.ds.manager.createQueryBuilder(VmEntity, 'vm').where('vm.id IN (:...ids)', { ids }).getMany();
+  }
+
   /** Cross-tenant (the reconciler's view of one pool): VMs XAPI should hold and that no operation is changing. */
   async listSettledInPool(poolId: string): Promise<SettledVm[]> {
     return rows<SettledVm>(
@@ -55,6 +68,15 @@ export class VmRepository {
          AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.resource_id = v.id AND o.status IN ('queued', 'running'))`,
       [poolId],
     );
+  }
+
+  /** What the guest agent says of disk hot-plug now (null: no report, e.g. halted); a row already so is untouched. */
+  async recordHotplug(q: EntityManager, tenantId: string, id: string, hotplugVbd: boolean | null): Promise<void> {
+    await affected(q, `UPDATE vms SET hotplug_vbd = $3 WHERE tenant_id = $1 AND id = $2 AND hotplug_vbd IS DISTINCT FROM $3`, [
+      tenantId,
+      id,
+      hotplugVbd,
+    ]);
   }
 
   /**
@@ -69,11 +91,13 @@ export class VmRepository {
   ): Promise<boolean> {
     const row = await one<{ changed: boolean }>(
       tx,
-      `UPDATE vms v SET power_state = $3, host_uuid = $4,
+      // The row is locked first, so "before" is the status this statement changes, not one a saga committed meanwhile.
+      `WITH b AS (SELECT status AS before FROM vms WHERE tenant_id = $1 AND id = $2 FOR UPDATE)
+       UPDATE vms v SET power_state = $3, host_uuid = $4,
          status = CASE WHEN v.status IN ('running', 'stopped') AND NOT EXISTS
            (SELECT 1 FROM operations o WHERE o.resource_id = v.id AND o.status IN ('queued', 'running')) THEN $5 ELSE v.status END,
          updated_at = now()
-       FROM (SELECT status AS before FROM vms WHERE tenant_id = $1 AND id = $2) b
+       FROM b
        WHERE v.tenant_id = $1 AND v.id = $2
        RETURNING v.status <> b.before AS changed`,
       [tenantId, id, seen.powerState, seen.hostUuid, seen.status],

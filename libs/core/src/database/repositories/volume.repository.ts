@@ -6,7 +6,8 @@ import type { ListFilter, Page, PageRequest } from '../pagination.js';
 import { isUniqueViolation } from '../../errors/domain-error.js';
 import { filterBy, pageBy } from './keyset.js';
 
-export type NewVolume = Pick<VolumeEntity, 'id' | 'tenantId' | 'poolId' | 'typeId' | 'name' | 'sizeGiB'>;
+export type NewVolume = Pick<VolumeEntity, 'id' | 'tenantId' | 'poolId' | 'typeId' | 'name' | 'sizeGiB'> &
+  Partial<Pick<VolumeEntity, 'sourceSnapshotId'>>;
 
 /** Volumes; writes take the transaction first, then every method the tenant id. */
 @Injectable()
@@ -14,7 +15,16 @@ export class VolumeRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
   async insert(tx: EntityManager, v: NewVolume): Promise<VolumeEntity> {
-    const row = { ...v, status: 'pending' as const, vmId: null, xapiUuid: null, vbdUuid: null, device: null, errorReason: null };
+    const row = {
+      sourceSnapshotId: null,
+      ...v,
+      status: 'pending' as const,
+      vmId: null,
+      xapiUuid: null,
+      vbdUuid: null,
+      device: null,
+      errorReason: null,
+    };
     const inserted = await tx.createQueryBuilder().insert().into(VolumeEntity).values(row).returning('*').execute();
     return tx.create(VolumeEntity, inserted.generatedMaps[0] as VolumeEntity);
   }
@@ -36,6 +46,11 @@ export class VolumeRepository {
   /** The volumes attached (or being attached) to a VM. */
   listForVm(tenantId: string, vmId: string, q: EntityManager = this.ds.manager): Promise<VolumeEntity[]> {
     return q.find(VolumeEntity, { where: { tenantId, vmId } });
+  }
+
+  /** Volumes still being made from this snapshot (its content is copied from it): the snapshot must stay till then. */
+  async restoringFrom(tx: EntityManager, tenantId: string, snapshotId: string): Promise<VolumeEntity[]> {
+    return tx.find(VolumeEntity, { where: { tenantId, sourceSnapshotId: snapshotId, status: 'pending' } });
   }
 
   /** A deleted VM's volumes: its destroy took their VBDs, the volumes stay, detached. */
