@@ -156,4 +156,14 @@ describe('XapiPool against the simulator', () => {
     assert.deepEqual(syncs, [2, 2]);
     assert.ok(errors.length === 1 && errors[0] instanceof XapiError && errors[0].code === 'EVENTS_LOST');
   });
+  it('finds a half-made clone by its marker, and fails rather than missing it when its record cannot be read', async () => {
+    const made = await pool.cloneTemplate('Debian Bookworm 12', 'xenplane-marker-test');
+    assert.equal((await pool.findVmByNameLabel('xenplane-marker-test'))?.uuid, made.uuid);
+    // a compensation that took "not found" here would leave the clone on the pool for good (faults e2e)
+    await simControl(sim, '/sim/faults', { method: 'VM.get_record', code: 'HTTP_500', times: 1 });
+    await assert.rejects(pool.findVmByNameLabel('xenplane-marker-test'), /VM.get_record: HTTP 500/);
+    await simControl(sim, '/sim/faults/clear');
+    await pool.destroyVm(made.ref);
+    assert.equal(await pool.findVmByNameLabel('xenplane-marker-test'), null);
+  });
 });

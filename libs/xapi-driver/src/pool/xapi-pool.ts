@@ -156,7 +156,11 @@ export class XapiPool {
   async findVmByNameLabel(nameLabel: string): Promise<VmHandle | null> {
     const refs = await this.client.call<string[]>('VM.get_by_name_label', nameLabel);
     for (const ref of refs) {
-      const vm = await this.getVm(ref).catch(() => null);
+      // only a VM destroyed since the look-up is "not this one": any other error must not hide a half-made clone
+      const vm = await this.getVm(ref).catch((e: unknown) => {
+        if (isXapiError(e, 'HANDLE_INVALID')) return null;
+        throw e;
+      });
       if (vm && !vm.is_a_snapshot && !vm.is_control_domain) return { ref, uuid: vm.uuid };
     }
     return null;
