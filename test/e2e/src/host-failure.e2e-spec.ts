@@ -1,11 +1,12 @@
 // Restart after host failure over the real processes (issue 18): a slave host dies (/sim/hosts/k/down) with VMs
-// on it, half of them protected (restart: true); the worker is SIGKILLed during the recovery. Protected VMs come back
-// on other hosts exactly once (one vm.restart-after-failure each, one running copy), the others stop with
-// host_failed; when the host boots again nothing restarts twice; quota, disks and the FOCUS export stay consistent.
+// on it, half of them protected (restart: true); two workers run and one is SIGKILLed during the recovery. Protected
+// VMs come back on other hosts exactly once (one vm.restart-after-failure each, run to success by one worker, one
+// VM.start_on asked of the pool, one running copy), the others stop with host_failed; when the host boots again
+// nothing restarts twice; quota, disks and the FOCUS export stay consistent.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { checkFocusCsv } from '@xenplane/accounting';
-import { eventually, poolCensus, simControl, simLatency, startProcess, type ManagedProcess } from '@xenplane/testing';
+import { eventually, poolCensus, simControl, simLatency, simState, startProcess, xapi, type ManagedProcess } from '@xenplane/testing';
 import { assertConsistent, client, EVERY_VM_STATUS, OPERATOR_TOKEN, startStack, type Stack } from './stack.js';
 
 const VMS = 10;
@@ -18,17 +19,23 @@ const WORKER_ENV = {
 };
 let stack: Stack;
 let worker: ManagedProcess;
+let worker2: ManagedProcess | undefined;
+const startWorker = (name: string) =>
+  startProcess('apps/worker/dist/main.js', { ...stack.env, ...WORKER_ENV, WORKER_PORT: '0', WORKER_HOST: '127.0.0.1' }, name);
 
 before(async () => {
   stack = await startStack({ SIM_HOSTS: '3' }, WORKER_ENV);
   worker = stack.worker;
+  worker2 = startWorker('worker-2');
+  await worker2.waitForLog((l) => l.msg === 'worker listening');
 });
 after(async () => {
   await worker?.stop('SIGKILL');
+  await worker2?.stop();
   await stack?.stop();
 });
 
-type Vm = { id: string; status: string; hostId: string | null; restart: boolean; errorReason: string | null };
+type Vm = { id: string; xapiUuid: string; status: string; hostId: string | null; restart: boolean; errorReason: string | null };
 type Op = { id: string; kind: string; status: string; resourceId: string };
 type Host = { id: string; address: string; failedAt: string | null };
 
@@ -68,16 +75,22 @@ test('a dead host: protected VMs come back elsewhere once, the others stop with 
   const protectedIds = new Set(victims.filter((v) => v.restart).map((v) => v.id));
   const plainIds = new Set(victims.filter((v) => !v.restart).map((v) => v.id));
 
-  // Starts take a while, so the kill lands mid-recovery.
-  await simLatency(stack.sim.url, 'Async.VM.start_on', 800);
+  const sim = await xapi(stack.sim.url);
+  const refOf = new Map<string, string>();
+  for (const v of victims) refOf.set(v.id, await sim('VM.get_by_uuid', v.xapiUuid));
+  const callsBefore = (await simState(stack.sim.url)).callsPerVm;
+  // Starts take a while, so the kill lands mid-recovery. The driver starts a VM with the synchronous VM.start_on
+  // (callLong), and the simulator keys latency by the method's name without its Async. prefix.
+  await simLatency(stack.sim.url, 'VM.start_on', 800);
   await simControl(stack.sim.url, `/sim/hosts/${dead.address.split('.')[3]}/down`);
   await eventually(
     'the host is declared dead',
     async () => ((await op('GET', '/v1/hosts')).body.items as Host[]).find((h) => h.id === dead.id)?.failedAt,
   );
   await new Promise((r) => setTimeout(r, 600));
-  await worker.stop('SIGKILL');
-  worker = startProcess('apps/worker/dist/main.js', { ...stack.env, ...WORKER_ENV, WORKER_PORT: '0', WORKER_HOST: '127.0.0.1' }, 'worker');
+  const killed = worker;
+  await killed.stop('SIGKILL');
+  worker = startWorker('worker');
   await worker.waitForLog((l) => l.msg === 'worker listening');
 
   const recoveries = await eventually(
@@ -116,6 +129,27 @@ test('a dead host: protected VMs come back elsewhere once, the others stop with 
   }
   const ops = ((await op('GET', `/v1/operations${t}&limit=500`)).body.items as Op[]).filter((o) => o.kind.endsWith('-after-failure'));
   assert.equal(ops.length, victims.length, 'one recovery per VM, none after the host came back');
+  // Across the workers (the killed one too): each protected VM started again once on the pool, each recovery by one worker.
+  const callsAfter = (await simState(stack.sim.url)).callsPerVm;
+  const starts = (id: string) => (callsAfter['VM.start_on']?.[refOf.get(id)!] ?? 0) - (callsBefore['VM.start_on']?.[refOf.get(id)!] ?? 0);
+  for (const id of protectedIds) assert.equal(starts(id), 1, `VM ${id}: one VM.start_on`);
+  for (const id of plainIds) assert.equal(starts(id), 0, `VM ${id}: never started`);
+  const endedBy = [killed, worker, worker2!].map((w) =>
+    w.logs.flatMap((line) => {
+      if (!line.startsWith('{')) return [];
+      const l = JSON.parse(line) as { msg?: string; job?: string; resourceId?: string };
+      return l.msg === 'operation succeeded' && l.job?.endsWith('-after-failure') ? [l.resourceId!] : [];
+    }),
+  );
+  console.log(JSON.stringify({ recoveriesPerWorker: endedBy.map((e) => e.length) }));
+  // A SIGKILL may take the killed worker's last log lines with it: its successes are a lower bound, never doubled.
+  const all = endedBy.flat();
+  assert.deepEqual(
+    all.filter((id, i) => all.indexOf(id) !== i),
+    [],
+    'no recovery succeeded in two workers',
+  );
+  assert.ok(endedBy[2].length > 0 || endedBy[1].length > 0, 'the surviving workers finished the recovery');
   await assertConsistent(stack, [tenant.body.id], looseBefore);
   const period = new Date().toISOString().slice(0, 7);
   const csv = await eventually('the month exported', async () => {

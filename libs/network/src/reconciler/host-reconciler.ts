@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import type { OvsSslFiles } from '../flows/ofctl.js';
 import { OvsdbClient } from '../ovsdb/ovsdb.client.js';
 import { parseEndpoint, type OvsdbEndpoint } from '../ovsdb/ovsdb-transport.factory.js';
-import { vifInterfacesFromCache, VSWITCH_DB } from '../ovsdb/vswitch.queries.js';
+import { vifInterfacesFromCache, VSWITCH_DB, type VifInterface } from '../ovsdb/vswitch.queries.js';
 import type { DataplaneHost, NicBinding, PoolDataplaneView } from './dataplane.types.js';
 import { desiredHostState } from './desired-state.js';
 import { ensureTopology, ovsVersionFromCache, ownTunnels, topologyMonitorSpec } from './ovs-topology.js';
@@ -61,6 +61,8 @@ export interface PassResult {
 }
 
 const DEBOUNCE_MS = 2;
+// Only OVSDB news: the pool's view from the database is what it was at the last pass (a DB change NOTIFYs 'db').
+const OVSDB_ONLY = new Set(['ovsdb']);
 // Triggers after which the last applied flow set may be wrong: those passes dump and diff the bridge.
 const VERIFY_REASONS = new Set(['start', 'sweep', 'canary', 'ovsdb-reconnect', 'ovsdb-resync', 'retry']);
 
@@ -79,6 +81,8 @@ export class HostReconciler {
   private reasons = new Set<string>();
   /** What we last made the bridge hold; the sweep and the canary keep it honest. */
   private readonly applied = new AppliedFlows();
+  /** The pool's view as last loaded; an OVSDB-only pass reuses it, so a plugged port is programmed without a DB read. */
+  private view: PoolDataplaneView | undefined;
 
   constructor(private readonly opts: HostReconcilerOptions) {}
 
@@ -147,11 +151,12 @@ export class HostReconciler {
     while (this.dirty && !this.stopped) {
       this.dirty = false;
       const verify = [...this.reasons].some((r) => VERIFY_REASONS.has(r));
+      const reload = [...this.reasons].some((r) => !OVSDB_ONLY.has(r));
       const reason = [...this.reasons].join(',');
       this.reasons.clear();
       const end = dataplaneReconcileDuration.startTimer({ host: this.hostLabel });
       try {
-        const result = await this.pass(verify);
+        const result = await this.pass(verify, reload);
         this.lastPass = result;
         this.passes.push({ reason, result });
         if (this.passes.length > 50) this.passes.shift();
@@ -159,6 +164,7 @@ export class HostReconciler {
       } catch (err) {
         dataplaneReconciles.inc({ host: this.hostLabel, result: 'failed' });
         this.applied.forget();
+        this.view = undefined;
         this.opts.log.warn({ hostId: this.opts.host.id, reason, err: (err as Error).message }, 'host reconcile failed; will retry');
         // Bounded retry: the next trigger or sweep may come late, so schedule one.
         setTimeout(() => this.trigger('retry'), 1000).unref();
@@ -168,11 +174,22 @@ export class HostReconciler {
     }
   }
 
-  private async pass(verify: boolean): Promise<PassResult> {
+  /** The cached view unless told to reload or a plugged VIF is one it does not know (a VM's uuid recorded since). */
+  private async loadView(reload: boolean, vifs: VifInterface[]): Promise<PoolDataplaneView> {
+    const known = (v: PoolDataplaneView) => {
+      const macs = new Set(v.nics.map((n) => `${n.vmXapiUuid}|${n.mac.toLowerCase()}`));
+      return vifs.every((i) => !i.vmUuid || !i.attachedMac || macs.has(`${i.vmUuid}|${i.attachedMac.toLowerCase()}`));
+    };
+    if (!reload && this.view && known(this.view)) return this.view;
+    this.view = await this.opts.loadView();
+    return this.view;
+  }
+
+  private async pass(verify: boolean, reload: boolean): Promise<PassResult> {
     const { host } = this.opts;
     const monitor = this.monitor!;
     if (!this.client?.connected) return { result: 'skipped', added: 0, removed: 0, deferred: 0 };
-    const view = await this.opts.loadView();
+    const view = await this.loadView(reload, vifInterfacesFromCache(monitor.cache));
     const tunnels = view.hosts.filter((h) => h.id !== host.id && h.tunnelIp).map((h) => ({ hostId: h.id, hostKey: h.key, remoteIp: h.tunnelIp! }));
     const topo = await ensureTopology(this.client, monitor.cache, host.bridge, tunnels);
     if (!topo) {
@@ -190,18 +207,18 @@ export class HostReconciler {
     const desired = desiredHostState(host, host.bridge, view, vifInterfacesFromCache(monitor.cache), ofports, patches, ovsVersion);
     const verified = verify || !this.applied.known;
     const opts = { target: host.openflow, ssl: this.opts.ssl, complete: desired.complete, applied: this.applied, verify: verified };
-    const applied = await applyFlows(opts, generateFlows(desired.state));
+    const key = JSON.stringify(desired.bindings.map((b) => [b.vmId, b.device, b.iface, b.ofport]).sort());
+    // What this host observes goes out with its flows, not after them: other hosts re-derive theirs meanwhile.
+    const [applied] = await settleAll(
+      applyFlows(opts, generateFlows(desired.state)),
+      key === this.published ? undefined : this.opts.publishBindings(host.id, desired.bindings).then(() => (this.published = key)),
+    );
     dataplanePorts.set({ host: this.hostLabel, state: 'bound' }, desired.state.ports.length);
     dataplanePorts.set({ host: this.hostLabel, state: 'pending' }, desired.pending.length);
     if (applied.added) dataplaneFlowChanges.inc({ host: this.hostLabel, change: 'added' }, applied.added);
     if (applied.removed) dataplaneFlowChanges.inc({ host: this.hostLabel, change: 'removed' }, applied.removed);
     if (applied.deferredDeletes) dataplaneFlowChanges.inc({ host: this.hostLabel, change: 'deferred' }, applied.deferredDeletes);
     if (applied.added + applied.removed > 0) dataplaneDrift.inc({ host: this.hostLabel, kind: 'flows' });
-    const key = JSON.stringify(desired.bindings.map((b) => [b.vmId, b.device, b.iface, b.ofport]).sort());
-    if (key !== this.published) {
-      await this.opts.publishBindings(host.id, desired.bindings);
-      this.published = key;
-    }
     const changed = applied.added + applied.removed > 0;
     const result = changed ? 'changed' : 'unchanged';
     return { result, added: applied.added, removed: applied.removed, deferred: applied.deferredDeletes, verified };
@@ -217,4 +234,12 @@ export class HostReconciler {
     this.opts.log.warn({ hostId: this.opts.host.id }, 'canary flow missing (vswitchd restarted?); reinstalling flows');
     this.trigger('canary');
   }
+}
+
+/** Both settled (so no pass overlaps a still-running apply), then the first failure rethrown. */
+async function settleAll<A>(a: Promise<A>, b: Promise<unknown> | undefined): Promise<[A]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value];
 }
