@@ -63,7 +63,7 @@ test(`a host drained while the worker is SIGKILLed twice: its VMs all move live,
   assert.ok(onHost >= 3, `the busiest host has ${onHost} VMs`);
 
   // Moves take a while, so the kills land mid-evacuation.
-  await simLatency(stack.sim.url, 'Async.VM.pool_migrate', 400);
+  await simLatency(stack.sim.url, 'VM.pool_migrate', 400);
   const started = await op('POST', `/v1/hosts/${hostId}/maintenance`, { enabled: true });
   assert.equal(started.status, 202, JSON.stringify(started.body));
   assert.equal(started.body.maintenance, 'draining');

@@ -23,9 +23,11 @@ export class SimControl {
     this.random = seededRandom(seed);
   }
 
+  // A method's work takes as long whether called sync or as Async.*: latency is kept by the method's own name.
   setLatency(method: string, ms: number): void {
-    if (ms > 0) this.latency.set(method, ms);
-    else this.latency.delete(method);
+    const name = method.replace(/^Async\./, '');
+    if (ms > 0) this.latency.set(name, ms);
+    else this.latency.delete(name);
   }
 
   // "*" applies to every method without its own setting.

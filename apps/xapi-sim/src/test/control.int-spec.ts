@@ -116,6 +116,17 @@ describe('the /sim/ control API and tasks', () => {
     await control(sim.url, 'latency', { method: 'host.get_all', ms: 0 });
   });
 
+  it('takes a latency set by an Async.* name for the method itself, as the call is made sync or async', async () => {
+    await control(sim.url, 'latency', { method: 'Async.host.get_all', ms: 200 });
+    try {
+      const started = Date.now();
+      await json.call('host.get_all', s);
+      assert.ok(Date.now() - started >= 190);
+    } finally {
+      await control(sim.url, 'latency', { method: 'Async.host.get_all', ms: 0 });
+    }
+  });
+
   it('counts the calls that put a VM on a host per VM, Async.* and both transports folded in', async () => {
     const [a, b] = [await newVm(json, s, 'per-vm-a'), await newVm(json, s, 'per-vm-b')];
     const hosts: string[] = await json.call('host.get_all', s);
