@@ -16,7 +16,8 @@ const shown = (v: unknown): ReactNode => {
 
 /**
  * A table of one list route. With `kind` (the events' resource type) its rows follow the event stream; without, it is
- * read once (and polled only while the stream is down). `actions` adds a last column; `reload` lists again.
+ * read once (and polled only while the stream is down). `actions` adds a last column; `reload` lists again, `put`
+ * shows a row as an answer just gave it (before the events about it arrive).
  */
 export function ResourceList({
   path,
@@ -29,13 +30,14 @@ export function ResourceList({
 }: {
   path: string;
   columns: Column[];
-  actions?: (row: Row, reload: () => void) => ReactNode;
+  actions?: (row: Row, reload: () => void, put: (row: Row) => void) => ReactNode;
   everyMs?: number;
   label: string;
   kind?: string;
   children?: (reload: () => void) => ReactNode;
 }) {
-  const { data, error, reload } = useLiveList(path, kind, everyMs);
+  const { data, error, reload, setData } = useLiveList(path, kind, everyMs);
+  const put = (row: Row) => setData((rows) => rows?.map((r) => (r.id === row.id ? row : r)));
   return (
     <section aria-label={label}>
       {children?.(reload)}
@@ -44,7 +46,7 @@ export function ResourceList({
           {error}
         </p>
       )}
-      <Table rows={data} columns={columns} actions={actions && ((r) => actions(r, reload))} label={label} />
+      <Table rows={data} columns={columns} actions={actions && ((r) => actions(r, reload, put))} label={label} />
     </section>
   );
 }

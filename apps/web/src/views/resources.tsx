@@ -1,11 +1,8 @@
-import { api, type Page } from '../api.js';
-import { usePoll } from '../use-poll.js';
+import { api } from '../api.js';
 import { ActionForm, Message, useAction } from './form.js';
 import { col, ResourceList, type Row } from './list.js';
+import { nameOf, options, useNamed } from './named.js';
 
-type Named = { id: string; name: string };
-const options = (items: Named[] = []) => items.map((i) => ({ value: i.id, label: i.name }));
-const useNamed = (path: string) => usePoll(async () => (await api.send<Page<Named>>('GET', path)).items, [path], 0).data;
 const named = (r: Row) => String(r.name ?? r.id);
 
 /** A row's buttons: each sends one change and says what came of it. */
@@ -74,7 +71,12 @@ export function VolumesView() {
       label="volumes"
       path="/v1/volumes"
       kind="volume"
-      columns={[col('name', 'Name'), col('status', 'Status'), col('sizeGiB', 'Size (GiB)'), col('vmId', 'Attached to')]}
+      columns={[
+        col('name', 'Name'),
+        col('status', 'Status'),
+        col('sizeGiB', 'Size (GiB)'),
+        { key: 'vmId', label: 'Attached to', render: (v) => nameOf(vms, v.vmId) },
+      ]}
       actions={(v) => (
         <>
           {!v.vmId && (
@@ -125,6 +127,7 @@ export function VolumesView() {
 
 export function SnapshotsView() {
   const vms = useNamed('/v1/vms');
+  const volumes = useNamed('/v1/volumes');
   return (
     <ResourceList
       label="snapshots"
@@ -134,7 +137,7 @@ export function SnapshotsView() {
         col('name', 'Name'),
         col('status', 'Status'),
         col('kind', 'Of a'),
-        { key: 'of', label: 'Source', render: (s) => String(s.vmId ?? s.volumeId) },
+        { key: 'of', label: 'Source', render: (s) => (s.vmId ? nameOf(vms, s.vmId) : nameOf(volumes, s.volumeId)) },
       ]}
       actions={(s) => (
         <Buttons
