@@ -12,7 +12,15 @@ export type Row = Record<string, unknown>;
  * (lists are newest first). Listing happens once, and again only while the stream is down (the poll fallback).
  */
 export function useLiveList(path: string, kind: string | undefined, everyMs = 5000) {
-  const list = usePoll(async () => (await api.send<Page<Row>>('GET', path)).items, [path], everyMs);
+  // Most lists are pages; a few small ones (a group's rules) are a bare array.
+  const list = usePoll(
+    async () => {
+      const body = await api.send<Page<Row> | Row[]>('GET', path);
+      return Array.isArray(body) ? body : body.items;
+    },
+    [path],
+    everyMs,
+  );
   const reading = useRef(new Map<string, ReturnType<typeof setTimeout>>());
   const [base, query] = path.split('?');
   // Trailing: a burst of events about one row is one read, made after the last of them.
