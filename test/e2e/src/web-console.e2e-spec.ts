@@ -264,6 +264,11 @@ describe('web console', () => {
     const [volume] = (await me('GET', '/v1/volumes?name=data')).body.items;
     const [vm] = (await me('GET', '/v1/vms?name=web-1')).body.items;
     assert.deepEqual([volume.status, volume.vmId], ['in-use', vm.id]);
+    // What the API would refuse of an attached volume is not offered (delete: 409 invalid_state until detached).
+    assert.deepEqual(
+      [await vol.getByRole('button', { name: 'delete data' }).isDisabled(), await vol.getByRole('button', { name: 'detach data' }).isEnabled()],
+      [true, true],
+    );
     await noSeriousViolations(page, 'the volumes view');
     await screenshot(page, 'volume-attached');
     await vol.getByRole('button', { name: 'snapshot data' }).click();
@@ -278,6 +283,7 @@ describe('web console', () => {
       snapshots.map((x) => [x.volumeId, x.status]),
       [[volume.id, 'available']],
     );
+    assert.ok(await snap.getByRole('button', { name: /^revert data-/ }).isDisabled(), "a volume's snapshot is not reverted");
     await noSeriousViolations(page, 'the snapshots view');
     await screenshot(page, 'volume-snapshot');
     await snap.getByRole('button', { name: /^delete data-/ }).click();

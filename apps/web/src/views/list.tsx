@@ -46,14 +46,15 @@ export function ResourceList({
           {error}
         </p>
       )}
-      <Table rows={data} columns={columns} actions={actions && ((r) => actions(r, reload, put))} label={label} />
+      {/* A list that could not be read says so once, not also "Loading…" forever. */}
+      {!(error && !data) && <Table rows={data} columns={columns} actions={actions && ((r) => actions(r, reload, put))} label={label} />}
     </section>
   );
 }
 
 export function Table({ rows, columns, actions, label }: { rows?: Row[]; columns: Column[]; actions?: (row: Row) => ReactNode; label: string }) {
   if (!rows) return <p aria-busy="true">Loading…</p>;
-  if (!rows.length) return <p>None yet.</p>;
+  if (!rows.length) return <p>No {label} yet.</p>;
   return (
     <table aria-label={label}>
       <thead>

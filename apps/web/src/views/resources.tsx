@@ -4,17 +4,22 @@ import { col, ResourceList, type Row } from './list.js';
 import { nameOf, options, useNamed } from './named.js';
 
 const named = (r: Row) => String(r.name ?? r.id);
+/** true, or why not: the action is offered from the statuses the API accepts it from (others are 409 invalid_state). */
+type Allowed = true | string;
+const from = (r: Row, ...statuses: string[]): Allowed => statuses.includes(String(r.status)) || `not while ${String(r.status)}`;
 
-/** A row's buttons: each sends one change and says what came of it. */
-function Buttons({ row, buttons }: { row: Row; buttons: [string, () => Promise<unknown>][] }) {
+/** A row's buttons: each sends one change and says what came of it; one the API would refuse is disabled, saying why. */
+function Buttons({ row, buttons }: { row: Row; buttons: [string, () => Promise<unknown>, Allowed?][] }) {
   const [said, act] = useAction();
   return (
     <span className="actions">
-      {buttons.map(([label, run]) => (
+      {buttons.map(([label, run, allowed = true]) => (
         <button
           key={label}
           type="button"
           aria-label={`${label} ${named(row)}`}
+          disabled={allowed !== true}
+          title={allowed === true ? undefined : allowed}
           onClick={() => void act(async () => (await run(), `${label}: sent for ${named(row)}`))}
         >
           {label}
@@ -84,7 +89,7 @@ export function VolumesView() {
               <label htmlFor={`attach-${String(v.id)}`} className="inline">
                 VM for {named(v)}
               </label>
-              <select id={`attach-${String(v.id)}`}>
+              <select id={`attach-${String(v.id)}`} disabled={from(v, 'available') !== true}>
                 {options(vms).map((o) => (
                   <option key={o.value} value={o.value}>
                     {o.label}
@@ -97,13 +102,18 @@ export function VolumesView() {
             row={v}
             buttons={[
               v.vmId
-                ? ['detach', () => api.send('POST', `/v1/volumes/${String(v.id)}/actions`, { body: { action: 'detach' } })]
-                : ['attach', attach(v)],
+                ? [
+                    'detach',
+                    () => api.send('POST', `/v1/volumes/${String(v.id)}/actions`, { body: { action: 'detach' } }),
+                    from(v, 'in-use', 'error'),
+                  ]
+                : ['attach', attach(v), from(v, 'available')],
               [
                 'snapshot',
                 () => api.send('POST', `/v1/volumes/${String(v.id)}/snapshots`, { body: { name: `${named(v)}-${Date.now().toString(36)}` } }),
+                from(v, 'available', 'in-use'),
               ],
-              ['delete', del(`/v1/volumes/${String(v.id)}`)],
+              ['delete', del(`/v1/volumes/${String(v.id)}`), from(v, 'available', 'error')],
             ]}
           />
         </>
@@ -143,8 +153,12 @@ export function SnapshotsView() {
         <Buttons
           row={s}
           buttons={[
-            ['revert', () => api.send('POST', `/v1/snapshots/${String(s.id)}/revert`)],
-            ['delete', del(`/v1/snapshots/${String(s.id)}`)],
+            [
+              'revert',
+              () => api.send('POST', `/v1/snapshots/${String(s.id)}/revert`),
+              s.vmId ? from(s, 'available') : "a volume's snapshot is restored into a new volume, not reverted",
+            ],
+            ['delete', del(`/v1/snapshots/${String(s.id)}`), from(s, 'available', 'error')],
           ]}
         />
       )}
