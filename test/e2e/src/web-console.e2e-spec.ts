@@ -207,7 +207,14 @@ describe('web console', () => {
     const fingerprint = execFileSync('ssh-keygen', ['-lf', join(dir, 'id.pub')], { encoding: 'utf8' }).split(' ')[1];
     rmSync(dir, { recursive: true });
     await page.getByRole('link', { name: 'Keypairs' }).click();
+    await shown(page, page.getByText('No keypairs yet.'), 'the empty state');
+    // A mangled paste is refused with the problem's code and the field it is about, and the form keeps what was typed.
     await page.getByLabel('Name', { exact: true }).fill('laptop');
+    await page.getByLabel('Public key').fill(publicKey.slice(0, 40));
+    await page.getByRole('button', { name: 'Add keypair' }).click();
+    const refusal = page.getByRole('alert').filter({ hasText: 'validation_failed' });
+    await shown(page, refusal, 'bad key refused');
+    assert.match((await refusal.textContent()) ?? '', /^validation_failed: .*\(publicKey: [^{}]+\)$/);
     await page.getByLabel('Public key').fill(publicKey);
     await page.getByRole('button', { name: 'Add keypair' }).click();
     await shown(page, page.getByRole('status').filter({ hasText: 'keypair laptop added' }), 'keypair added');
@@ -226,6 +233,7 @@ describe('web console', () => {
     await page.getByLabel('Description').fill('ssh from anywhere');
     await page.getByRole('button', { name: 'Create group' }).click();
     await page.getByRole('link', { name: 'rules of ssh-only' }).click();
+    await shown(page, page.getByRole('heading', { name: 'Rules of ssh-only' }), 'the group named');
     await page.getByLabel('Direction').selectOption('ingress');
     await page.getByLabel('Protocol').selectOption('tcp');
     await page.getByLabel('From port').fill('22');

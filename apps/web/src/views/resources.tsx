@@ -245,11 +245,13 @@ const choice = (...v: string[]) => v.map((x) => ({ value: x, label: x }));
 
 function RulesView({ groupId }: { groupId: string }) {
   const path = `/v1/security-groups/${groupId}/rules`;
+  const groups = useNamed('/v1/security-groups');
   return (
     <>
       <p>
         <a href="#security-groups">All security groups</a>
       </p>
+      <h3>Rules of {nameOf(groups, groupId)}</h3>
       <ResourceList
         label="rules"
         path={path}
