@@ -36,8 +36,7 @@ export function ResourceList({
   kind?: string;
   children?: (reload: () => void) => ReactNode;
 }) {
-  const { data, error, reload, setData } = useLiveList(path, kind, everyMs);
-  const put = (row: Row) => setData((rows) => rows?.map((r) => (r.id === row.id ? row : r)));
+  const { data, error, reload, put } = useLiveList(path, kind, everyMs);
   return (
     <section aria-label={label}>
       {children?.(reload)}
