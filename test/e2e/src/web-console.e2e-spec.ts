@@ -181,7 +181,14 @@ describe('web console', () => {
     const quota = await client(stack.api.url, OPERATOR_TOKEN)('GET', `/v1/tenants/${tenantId}/quota`);
     assert.equal(quota.body.limits.vms, 3);
     // The tenant's page lists its VMs with ?tenantId= (an operator's list of a tenant's resources).
-    await page.locator('table[aria-label="tenant VMs"] tr', { hasText: 'web-1' }).waitFor();
+    const tenantVm = page.locator('table[aria-label="tenant VMs"] tr', { hasText: 'web-1' });
+    await tenantVm.waitFor();
+    // Its host by name, as the hosts view lists it.
+    const [vm] = (await client(stack.api.url, OPERATOR_TOKEN)('GET', `/v1/vms?tenantId=${tenantId}&name=web-1`)).body.items;
+    const hosts = (await client(stack.api.url, OPERATOR_TOKEN)('GET', '/v1/hosts')).body.items as { id: string; name: string }[];
+    const host = hosts.find((h) => h.id === vm.hostId);
+    assert.ok(host, `web-1 runs on a listed host (${String(vm.hostId)})`);
+    await tenantVm.locator('td[data-col="hostId"]', { hasText: new RegExp(`^${host.name}$`) }).waitFor();
     await page.getByRole('link', { name: 'Hosts' }).click();
     await page.locator('table[aria-label="Hosts"] meter').first().waitFor();
     // Each host names its pool as a person knows it, not by id.
