@@ -77,6 +77,15 @@ describe('VM actions', () => {
     const bogus = await api.call('POST', `/v1/vms/${vm.id}/actions`, { token: tenantToken, body: { action: 'explode' } });
     assert.equal(bogus.status, 400);
   });
+
+  test('a VM names the operation running on it and allows no action until it ends', async () => {
+    const r = await api.call('POST', '/v1/vms', { token: tenantToken, body: { name: 'web-3', flavorId, imageId } });
+    assert.deepEqual(r.body.vm.operation, { id: r.body.operation.id, kind: 'vm.create' });
+    assert.deepEqual(r.body.vm.allowedActions, []);
+    const [shown] = (await api.call('GET', '/v1/vms?name=web-3', { token: tenantToken })).body.items;
+    assert.deepEqual(shown.operation, { id: r.body.operation.id, kind: 'vm.create' });
+    assert.deepEqual(shown.allowedActions, []);
+  });
 });
 
 describe('lists', () => {

@@ -12,8 +12,18 @@ export type Row = Record<string, unknown>;
  * (lists are newest first). Listing happens once, and again only while the stream is down (the poll fallback).
  */
 export function useLiveList(path: string, kind: string | undefined, everyMs = 5000) {
-  const list = usePoll(async () => (await api.send<Page<Row>>('GET', path)).items, [path], everyMs);
+  // Most lists are pages; a few small ones (a group's rules) are a bare array.
+  const list = usePoll(
+    async () => {
+      const body = await api.send<Page<Row> | Row[]>('GET', path);
+      return Array.isArray(body) ? body : body.items;
+    },
+    [path],
+    everyMs,
+  );
   const reading = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  // Operations the stream said ended: an answer still naming one as running is older than what the list shows.
+  const ended = useRef(new Set<string>());
   const [base, query] = path.split('?');
   // Trailing: a burst of events about one row is one read, made after the last of them.
   const readOne = (id: string, known: boolean) => {
@@ -36,6 +46,7 @@ export function useLiveList(path: string, kind: string | undefined, everyMs = 50
     reading.current.set(id, t);
   };
   useLiveEvents((e) => {
+    if (e.type === 'operation.succeeded' || e.type === 'operation.failed') ended.current.add(e.resourceId);
     if (!kind || !list.data) return;
     const subject = e.resourceType === kind ? { type: kind, id: e.resourceId } : subjectOf(e);
     if (subject.type !== kind) return;
@@ -48,5 +59,11 @@ export function useLiveList(path: string, kind: string | undefined, everyMs = 50
       );
     readOne(subject.id, known);
   });
-  return list;
+  /** Shows a row as an answer gave it, unless the stream has already moved past it. */
+  const put = (row: Row) => {
+    const op = (row.operation as { id?: string } | null | undefined)?.id;
+    if (op && ended.current.has(op)) return;
+    list.setData((rows) => rows?.map((r) => (r.id === row.id ? row : r)));
+  };
+  return { ...list, put };
 }

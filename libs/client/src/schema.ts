@@ -2048,6 +2048,12 @@ export interface components {
             /** @description the security groups filtering this NIC (stateful; none: no new connection in or out) */
             securityGroupIds: string[];
         };
+        ActiveOperationView: {
+            /** Format: uuid */
+            id: string;
+            /** @example vm.stop */
+            kind: string;
+        };
         VmView: {
             /** Format: uuid */
             id: string;
@@ -2094,6 +2100,10 @@ export interface components {
             restart: boolean;
             /** @description why the VM is in error; or host_failed: stopped because its host died (restart: false, or no host could take it) */
             errorReason: string | null;
+            /** @description the queued or running operation on the VM: while there is one, any other action is 409 operation_in_progress */
+            operation: components["schemas"]["ActiveOperationView"] | null;
+            /** @description what the VM's status allows now (others are 409 invalid_state); none while an operation runs. migrate: operator keys only */
+            allowedActions: ("start" | "stop" | "reboot" | "resize" | "delete" | "migrate")[];
             /** Format: date-time */
             createdAt: string;
             /** Format: date-time */

@@ -15,7 +15,7 @@ import {
   Min,
   MinLength,
 } from 'class-validator';
-import { HOSTNAME_MAX, HOSTNAME_PATTERN, type OperationEntity, type VmEntity } from '@xenplane/core';
+import { allowedActions, HOSTNAME_MAX, HOSTNAME_PATTERN, type OperationEntity, type VmAction, type VmEntity } from '@xenplane/core';
 import { liveMaxOf } from './vm-sizing.js';
 import { DetailsDto } from '../common/details.dto.js';
 import { VmPlacementFields } from './vm-placement.dto.js';
@@ -209,6 +209,11 @@ export class LiveMaxView {
   @ApiProperty({ example: 4096 }) memoryMiB: number;
 }
 
+export class ActiveOperationView {
+  @ApiProperty({ format: 'uuid' }) id: string;
+  @ApiProperty({ example: 'vm.stop' }) kind: string;
+}
+
 export class VmView {
   @ApiProperty({ format: 'uuid' }) id: string;
   @ApiProperty({ format: 'uuid' }) tenantId: string;
@@ -255,6 +260,18 @@ export class VmView {
     description: 'why the VM is in error; or host_failed: stopped because its host died (restart: false, or no host could take it)',
   })
   errorReason: string | null;
+  @ApiProperty({
+    type: ActiveOperationView,
+    nullable: true,
+    description: 'the queued or running operation on the VM: while there is one, any other action is 409 operation_in_progress',
+  })
+  operation: ActiveOperationView | null;
+  @ApiProperty({
+    enum: ['start', 'stop', 'reboot', 'resize', 'delete', 'migrate'],
+    isArray: true,
+    description: "what the VM's status allows now (others are 409 invalid_state); none while an operation runs. migrate: operator keys only",
+  })
+  allowedActions: VmAction[];
   @ApiProperty({ format: 'date-time' }) createdAt: string;
   @ApiProperty({ format: 'date-time' }) updatedAt: string;
 
@@ -265,6 +282,7 @@ export class VmView {
       nics?: NicShown[];
       bootstrap?: { hostname: string; keypairIds: string[] };
       hostId?: string | null;
+      operation?: { id: string; kind: string } | null;
     },
   ): VmView {
     return {
@@ -290,6 +308,8 @@ export class VmView {
       serverGroupId: vm.serverGroupId ?? null,
       restart: vm.restart,
       errorReason: vm.errorReason,
+      operation: vm.operation ?? null,
+      allowedActions: vm.operation ? [] : allowedActions(vm.status),
       createdAt: vm.createdAt.toISOString(),
       updatedAt: vm.updatedAt.toISOString(),
     };

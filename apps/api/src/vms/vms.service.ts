@@ -114,7 +114,10 @@ export class VmsService {
       await this.operations.recordPlacement(tx, tenantId, operation.id, placed.decision);
       const groups = await this.nicGroups.byNic([vm], tx);
       const shown = nics.map((n) => ({ ...n, securityGroupIds: groups.get(`${n.vmId}/${n.device}`) ?? [] }));
-      return { vm: { ...vm, nics: shown, hostId: null, bootstrap }, operation: { ...operation, placement: placed.decision } };
+      return {
+        vm: { ...vm, nics: shown, hostId: null, bootstrap, operation: { id: operation.id, kind: operation.kind } },
+        operation: { ...operation, placement: placed.decision },
+      };
     });
   }
 

@@ -1,6 +1,7 @@
 import { createElement, type ComponentType } from 'react';
 import type { Session } from '../api.js';
 import { col, ResourceList, type Column } from './list.js';
+import { nameOf, useNamed } from './named.js';
 import { OperationsView } from './operations.js';
 import { QuotaView } from './quota.js';
 import { KeypairsView, NetworksView, SecurityGroupsView, SnapshotsView, VolumesView } from './resources.js';
@@ -47,12 +48,12 @@ const capacity: Column = {
   },
 };
 
-export const OPERATOR_VIEWS: View[] = [
-  { id: 'tenants', title: 'Tenants and quotas', component: TenantsView },
-  list('pools', 'Pools', '/v1/pools', [col('name', 'Name'), col('status', 'Status'), col('url', 'URL'), col('region', 'Region')]),
-  list('hosts', 'Hosts', '/v1/hosts', [
+/** Hosts, each with its pool's name. */
+function HostsView() {
+  const pools = useNamed('/v1/pools');
+  const columns: Column[] = [
     col('name', 'Name'),
-    col('poolId', 'Pool'),
+    { key: 'poolId', label: 'Pool', render: (h) => nameOf(pools, h.poolId) },
     col('cpus', 'CPUs'),
     col('memoryFreeMiB', 'Memory free (MiB)'),
     col('memoryTotalMiB', 'Memory total (MiB)'),
@@ -60,7 +61,14 @@ export const OPERATOR_VIEWS: View[] = [
     col('enabled', 'Enabled'),
     col('live', 'Live'),
     col('maintenance', 'Maintenance'),
-  ]),
+  ];
+  return <ResourceList label="Hosts" path="/v1/hosts" columns={columns} />;
+}
+
+export const OPERATOR_VIEWS: View[] = [
+  { id: 'tenants', title: 'Tenants and quotas', component: TenantsView },
+  list('pools', 'Pools', '/v1/pools', [col('name', 'Name'), col('status', 'Status'), col('url', 'URL'), col('region', 'Region')]),
+  { id: 'hosts', title: 'Hosts', component: HostsView },
   list('flavors', 'Flavors', '/v1/flavors', [
     col('name', 'Name'),
     col('vcpus', 'vCPUs'),

@@ -16,7 +16,8 @@ const shown = (v: unknown): ReactNode => {
 
 /**
  * A table of one list route. With `kind` (the events' resource type) its rows follow the event stream; without, it is
- * read once (and polled only while the stream is down). `actions` adds a last column; `reload` lists again.
+ * read once (and polled only while the stream is down). `actions` adds a last column; `reload` lists again, `put`
+ * shows a row as an answer just gave it (before the events about it arrive).
  */
 export function ResourceList({
   path,
@@ -29,13 +30,13 @@ export function ResourceList({
 }: {
   path: string;
   columns: Column[];
-  actions?: (row: Row, reload: () => void) => ReactNode;
+  actions?: (row: Row, reload: () => void, put: (row: Row) => void) => ReactNode;
   everyMs?: number;
   label: string;
   kind?: string;
   children?: (reload: () => void) => ReactNode;
 }) {
-  const { data, error, reload } = useLiveList(path, kind, everyMs);
+  const { data, error, reload, put } = useLiveList(path, kind, everyMs);
   return (
     <section aria-label={label}>
       {children?.(reload)}
@@ -44,14 +45,15 @@ export function ResourceList({
           {error}
         </p>
       )}
-      <Table rows={data} columns={columns} actions={actions && ((r) => actions(r, reload))} label={label} />
+      {/* A list that could not be read says so once, not also "Loading…" forever. */}
+      {!(error && !data) && <Table rows={data} columns={columns} actions={actions && ((r) => actions(r, reload, put))} label={label} />}
     </section>
   );
 }
 
 export function Table({ rows, columns, actions, label }: { rows?: Row[]; columns: Column[]; actions?: (row: Row) => ReactNode; label: string }) {
   if (!rows) return <p aria-busy="true">Loading…</p>;
-  if (!rows.length) return <p>None yet.</p>;
+  if (!rows.length) return <p>No {label} yet.</p>;
   return (
     <table aria-label={label}>
       <thead>

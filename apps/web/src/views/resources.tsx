@@ -1,23 +1,25 @@
-import { api, type Page } from '../api.js';
-import { usePoll } from '../use-poll.js';
+import { api } from '../api.js';
 import { ActionForm, Message, useAction } from './form.js';
 import { col, ResourceList, type Row } from './list.js';
+import { nameOf, options, useNamed } from './named.js';
 
-type Named = { id: string; name: string };
-const options = (items: Named[] = []) => items.map((i) => ({ value: i.id, label: i.name }));
-const useNamed = (path: string) => usePoll(async () => (await api.send<Page<Named>>('GET', path)).items, [path], 0).data;
 const named = (r: Row) => String(r.name ?? r.id);
+/** true, or why not: the action is offered from the statuses the API accepts it from (others are 409 invalid_state). */
+type Allowed = true | string;
+const from = (r: Row, ...statuses: string[]): Allowed => statuses.includes(String(r.status)) || `not while ${String(r.status)}`;
 
-/** A row's buttons: each sends one change and says what came of it. */
-function Buttons({ row, buttons }: { row: Row; buttons: [string, () => Promise<unknown>][] }) {
+/** A row's buttons: each sends one change and says what came of it; one the API would refuse is disabled, saying why. */
+function Buttons({ row, buttons }: { row: Row; buttons: [string, () => Promise<unknown>, Allowed?][] }) {
   const [said, act] = useAction();
   return (
     <span className="actions">
-      {buttons.map(([label, run]) => (
+      {buttons.map(([label, run, allowed = true]) => (
         <button
           key={label}
           type="button"
           aria-label={`${label} ${named(row)}`}
+          disabled={allowed !== true}
+          title={allowed === true ? undefined : allowed}
           onClick={() => void act(async () => (await run(), `${label}: sent for ${named(row)}`))}
         >
           {label}
@@ -74,7 +76,12 @@ export function VolumesView() {
       label="volumes"
       path="/v1/volumes"
       kind="volume"
-      columns={[col('name', 'Name'), col('status', 'Status'), col('sizeGiB', 'Size (GiB)'), col('vmId', 'Attached to')]}
+      columns={[
+        col('name', 'Name'),
+        col('status', 'Status'),
+        col('sizeGiB', 'Size (GiB)'),
+        { key: 'vmId', label: 'Attached to', render: (v) => nameOf(vms, v.vmId) },
+      ]}
       actions={(v) => (
         <>
           {!v.vmId && (
@@ -82,7 +89,7 @@ export function VolumesView() {
               <label htmlFor={`attach-${String(v.id)}`} className="inline">
                 VM for {named(v)}
               </label>
-              <select id={`attach-${String(v.id)}`}>
+              <select id={`attach-${String(v.id)}`} disabled={from(v, 'available') !== true}>
                 {options(vms).map((o) => (
                   <option key={o.value} value={o.value}>
                     {o.label}
@@ -95,13 +102,18 @@ export function VolumesView() {
             row={v}
             buttons={[
               v.vmId
-                ? ['detach', () => api.send('POST', `/v1/volumes/${String(v.id)}/actions`, { body: { action: 'detach' } })]
-                : ['attach', attach(v)],
+                ? [
+                    'detach',
+                    () => api.send('POST', `/v1/volumes/${String(v.id)}/actions`, { body: { action: 'detach' } }),
+                    from(v, 'in-use', 'error'),
+                  ]
+                : ['attach', attach(v), from(v, 'available')],
               [
                 'snapshot',
                 () => api.send('POST', `/v1/volumes/${String(v.id)}/snapshots`, { body: { name: `${named(v)}-${Date.now().toString(36)}` } }),
+                from(v, 'available', 'in-use'),
               ],
-              ['delete', del(`/v1/volumes/${String(v.id)}`)],
+              ['delete', del(`/v1/volumes/${String(v.id)}`), from(v, 'available', 'error')],
             ]}
           />
         </>
@@ -125,6 +137,7 @@ export function VolumesView() {
 
 export function SnapshotsView() {
   const vms = useNamed('/v1/vms');
+  const volumes = useNamed('/v1/volumes');
   return (
     <ResourceList
       label="snapshots"
@@ -134,14 +147,18 @@ export function SnapshotsView() {
         col('name', 'Name'),
         col('status', 'Status'),
         col('kind', 'Of a'),
-        { key: 'of', label: 'Source', render: (s) => String(s.vmId ?? s.volumeId) },
+        { key: 'of', label: 'Source', render: (s) => (s.vmId ? nameOf(vms, s.vmId) : nameOf(volumes, s.volumeId)) },
       ]}
       actions={(s) => (
         <Buttons
           row={s}
           buttons={[
-            ['revert', () => api.send('POST', `/v1/snapshots/${String(s.id)}/revert`)],
-            ['delete', del(`/v1/snapshots/${String(s.id)}`)],
+            [
+              'revert',
+              () => api.send('POST', `/v1/snapshots/${String(s.id)}/revert`),
+              s.vmId ? from(s, 'available') : "a volume's snapshot is restored into a new volume, not reverted",
+            ],
+            ['delete', del(`/v1/snapshots/${String(s.id)}`), from(s, 'available', 'error')],
           ]}
         />
       )}
@@ -228,11 +245,13 @@ const choice = (...v: string[]) => v.map((x) => ({ value: x, label: x }));
 
 function RulesView({ groupId }: { groupId: string }) {
   const path = `/v1/security-groups/${groupId}/rules`;
+  const groups = useNamed('/v1/security-groups');
   return (
     <>
       <p>
         <a href="#security-groups">All security groups</a>
       </p>
+      <h3>Rules of {nameOf(groups, groupId)}</h3>
       <ResourceList
         label="rules"
         path={path}

@@ -1,4 +1,5 @@
 import { col, ResourceList } from './list.js';
+import { nameOf, useNamed } from './named.js';
 import { OperationsView } from './operations.js';
 import { TenantQuota } from './quota.js';
 import type { Session } from '../api.js';
@@ -6,6 +7,7 @@ import type { Session } from '../api.js';
 /** Operators: the tenants, and one tenant (`#tenants/<id>`): its quota, its VMs and operations (`?tenantId=`). */
 export function TenantsView({ route, session }: { session: Session; route: string }) {
   const id = /^tenants\/([0-9a-f-]{36})$/.exec(route)?.[1];
+  const hosts = useNamed('/v1/hosts');
   if (id)
     return (
       <>
@@ -18,7 +20,13 @@ export function TenantsView({ route, session }: { session: Session; route: strin
           label="tenant VMs"
           path={`/v1/vms?tenantId=${id}`}
           kind="vm"
-          columns={[col('name', 'Name'), col('status', 'Status'), col('vcpus', 'vCPUs'), col('memoryMiB', 'Memory (MiB)'), col('hostId', 'Host')]}
+          columns={[
+            col('name', 'Name'),
+            col('status', 'Status'),
+            col('vcpus', 'vCPUs'),
+            col('memoryMiB', 'Memory (MiB)'),
+            { key: 'hostId', label: 'Host', render: (vm) => nameOf(hosts, vm.hostId) },
+          ]}
         />
         <h3>Operations</h3>
         <OperationsView path={`/v1/operations?tenantId=${id}`} />

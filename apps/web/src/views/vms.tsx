@@ -14,6 +14,19 @@ const addresses = (vm: Row) =>
     .filter(Boolean)
     .join(', ') || '—';
 
+/** The operation running on a VM, by its kind (`vm.stop` reads as `stop`). */
+const busyWith = (vm: Row) => {
+  const kind = (vm.operation as { kind?: string } | null | undefined)?.kind;
+  return kind ? kind.replace(/^vm\./, '') : undefined;
+};
+/** The API's own answer to what the VM allows now (its status, and no operation running): the buttons follow it. */
+const allows = (vm: Row, action: string) => Array.isArray(vm.allowedActions) && vm.allowedActions.includes(action);
+const refusal = (vm: Row, action: string) => {
+  if (allows(vm, action)) return undefined;
+  const busy = busyWith(vm);
+  return busy ? `wait: ${busy} in progress` : `not while ${String(vm.status)}`;
+};
+
 /** VMs: the list following the event stream, its actions, the create form, and a VM's console (`#vms/console/<id>`). */
 export function VmsView({ route }: { session: Session; route: string }) {
   const [problem, setProblem] = useState<string | null>(null);
@@ -27,15 +40,18 @@ export function VmsView({ route }: { session: Session; route: string }) {
   });
   const consoleOf = /^vms\/console\/([0-9a-f-]{36})$/.exec(route)?.[1];
   if (consoleOf) return <ConsoleView vmId={consoleOf} />;
-  const act = async (vm: Row, action: string) => {
+  // The 202 answer's VM (naming its operation, allowing nothing) is shown at once, so no second click slips in.
+  const act = async (vm: Row, action: string, put: (row: Row) => void) => {
     setProblem(null);
     try {
       const id = String(vm.id);
-      if (action === 'delete') await api.send('DELETE', `/v1/vms/${id}`);
+      let answer: { vm?: Row } | undefined;
+      if (action === 'delete') answer = await api.send('DELETE', `/v1/vms/${id}`);
       else if (action === 'resize') {
         const flavorId = (document.getElementById(`resize-${id}`) as HTMLSelectElement | null)?.value;
-        await api.send('PATCH', `/v1/vms/${id}`, { body: { flavorId } });
-      } else await api.send('POST', `/v1/vms/${id}/actions`, { body: { action } });
+        answer = await api.send('PATCH', `/v1/vms/${id}`, { body: { flavorId } });
+      } else answer = await api.send('POST', `/v1/vms/${id}/actions`, { body: { action } });
+      if (answer?.vm) put(answer.vm);
     } catch (err) {
       setProblem(`${action} ${String(vm.name)}: ${explain(err)}`);
     }
@@ -58,28 +74,42 @@ export function VmsView({ route }: { session: Session; route: string }) {
           col('vcpus', 'vCPUs'),
           col('memoryMiB', 'Memory (MiB)'),
           { key: 'ips', label: 'Addresses', render: addresses },
+          { key: 'operation', label: 'In progress', render: (vm) => busyWith(vm) ?? '—' },
         ]}
-        actions={(vm) => (
+        actions={(vm, _reload, put) => (
           <span className="actions">
             {['start', 'stop', 'reboot', 'delete'].map((a) => (
-              <button key={a} type="button" onClick={() => void act(vm, a)} aria-label={`${a} ${String(vm.name)}`}>
+              <button
+                key={a}
+                type="button"
+                onClick={() => void act(vm, a, put)}
+                aria-label={`${a} ${String(vm.name)}`}
+                disabled={!allows(vm, a)}
+                title={refusal(vm, a)}
+              >
                 {a}
               </button>
             ))}
             <label htmlFor={`resize-${String(vm.id)}`} className="inline">
               Flavor for {String(vm.name)}
             </label>
-            <select id={`resize-${String(vm.id)}`} defaultValue={String(vm.flavorId)}>
+            <select id={`resize-${String(vm.id)}`} defaultValue={String(vm.flavorId)} disabled={!allows(vm, 'resize')}>
               {(flavors ?? []).map((f) => (
                 <option key={f.id} value={f.id}>
                   {f.name}
                 </option>
               ))}
             </select>
-            <button type="button" onClick={() => void act(vm, 'resize')} aria-label={`resize ${String(vm.name)}`}>
+            <button
+              type="button"
+              onClick={() => void act(vm, 'resize', put)}
+              aria-label={`resize ${String(vm.name)}`}
+              disabled={!allows(vm, 'resize')}
+              title={refusal(vm, 'resize')}
+            >
               resize
             </button>
-            {vm.status === 'running' && <a href={`#vms/console/${String(vm.id)}`}>console</a>}
+            {vm.status === 'running' && !vm.operation && <a href={`#vms/console/${String(vm.id)}`}>console</a>}
           </span>
         )}
       />
