@@ -309,8 +309,17 @@ describe('web console', () => {
     await vol.getByRole('button', { name: 'detach data' }).click();
     await shown(page, vol.locator('td[data-col="status"]', { hasText: 'available' }), 'volume detached');
     await shown(page, vol.locator('td[data-col="vmId"]', { hasText: /^—$/ }), 'attached to nothing');
+    // Deleting a volume loses its data: the page asks first, and a "no" sends nothing.
+    const asked: string[] = [];
+    let answer = false;
+    page.on('dialog', (d) => void (asked.push(d.message()), answer ? d.accept() : d.dismiss()));
+    await vol.getByRole('button', { name: 'delete data' }).click();
+    await shown(page, vol.getByText('delete: not done'), 'a declined delete said so');
+    assert.equal((await me('GET', '/v1/volumes?name=data')).body.items.length, 1, 'declined: the volume is still there');
+    answer = true;
     await vol.getByRole('button', { name: 'delete data' }).click();
     await shown(page, vol, 'volume deleted', 'detached');
+    assert.deepEqual(asked, Array(2).fill('Delete volume data? Its data goes with it.'));
     assert.equal((await me('GET', '/v1/volumes?name=data')).body.items.length, 0, 'the volume is gone from the API too');
     await context.close();
   });
@@ -355,6 +364,13 @@ describe('web console', () => {
     await shown(page, row.locator('td[data-col="status"]', { hasText: 'running' }), 'vm running');
     await shown(page, idle, 'vm idle');
     assert.deepEqual(await enabled(), ['stop', 'reboot', 'resize', 'delete', 'console']);
+
+    // Delete asks first (the VM's disks go with it); a "no" sends nothing.
+    const asked = new Promise<string>((resolve) => page.once('dialog', (d) => void (resolve(d.message()), d.dismiss())));
+    await button('delete').click();
+    assert.equal(await asked, 'Delete VM web-1? Its disks and snapshots go with it.');
+    const after = (await me('GET', '/v1/vms?name=web-1')).body.items[0];
+    assert.deepEqual([after.status, after.operation], ['running', null], 'declined: nothing was sent');
     await context.close();
   });
 });

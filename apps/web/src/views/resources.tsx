@@ -8,6 +8,13 @@ const named = (r: Row) => String(r.name ?? r.id);
 type Allowed = true | string;
 const from = (r: Row, ...statuses: string[]): Allowed => statuses.includes(String(r.status)) || `not while ${String(r.status)}`;
 
+/** A destructive action asks first; declined, it sends nothing and says so. */
+const KEPT = Symbol('kept');
+const confirmed =
+  <T,>(question: string, action: () => Promise<T>) =>
+  async (): Promise<T | typeof KEPT> =>
+    window.confirm(question) ? action() : KEPT;
+
 /** A row's buttons: each sends one change and says what came of it; one the API would refuse is disabled, saying why. */
 function Buttons({ row, buttons }: { row: Row; buttons: [string, () => Promise<unknown>, Allowed?][] }) {
   const [said, act] = useAction();
@@ -20,7 +27,7 @@ function Buttons({ row, buttons }: { row: Row; buttons: [string, () => Promise<u
           aria-label={`${label} ${named(row)}`}
           disabled={allowed !== true}
           title={allowed === true ? undefined : allowed}
-          onClick={() => void act(async () => (await run(), `${label}: sent for ${named(row)}`))}
+          onClick={() => void act(async () => ((await run()) === KEPT ? `${label}: not done` : `${label}: sent for ${named(row)}`))}
         >
           {label}
         </button>
@@ -113,7 +120,11 @@ export function VolumesView() {
                 () => api.send('POST', `/v1/volumes/${String(v.id)}/snapshots`, { body: { name: `${named(v)}-${Date.now().toString(36)}` } }),
                 from(v, 'available', 'in-use'),
               ],
-              ['delete', del(`/v1/volumes/${String(v.id)}`), from(v, 'available', 'error')],
+              [
+                'delete',
+                confirmed(`Delete volume ${named(v)}? Its data goes with it.`, del(`/v1/volumes/${String(v.id)}`)),
+                from(v, 'available', 'error'),
+              ],
             ]}
           />
         </>

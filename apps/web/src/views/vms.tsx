@@ -46,8 +46,10 @@ export function VmsView({ route }: { session: Session; route: string }) {
     try {
       const id = String(vm.id);
       let answer: { vm?: Row } | undefined;
-      if (action === 'delete') answer = await api.send('DELETE', `/v1/vms/${id}`);
-      else if (action === 'resize') {
+      if (action === 'delete') {
+        if (!window.confirm(`Delete VM ${String(vm.name)}? Its disks and snapshots go with it.`)) return;
+        answer = await api.send('DELETE', `/v1/vms/${id}`);
+      } else if (action === 'resize') {
         const flavorId = (document.getElementById(`resize-${id}`) as HTMLSelectElement | null)?.value;
         answer = await api.send('PATCH', `/v1/vms/${id}`, { body: { flavorId } });
       } else answer = await api.send('POST', `/v1/vms/${id}/actions`, { body: { action } });
