@@ -21,6 +21,7 @@ const SENDERS = 32; // concurrent POST /v1/vms clients
 const FIRST_TENANT_VMS = 60; // one tenant with more than a page, for the list load
 const WORKER_POOL_BOUND = 10 + 2; // the worker's pool (WORKER_DB_POOL_SIZE) + its lock and LISTEN sessions
 const API_POOL_BOUND = 10 + 2;
+const RESYNC_LIMIT_MS = Number(env.SCALE_RESYNC_LIMIT_S ?? 240) * 1000;
 const bench = 'scale';
 const emit = (r: Record<string, unknown>) => console.log(JSON.stringify({ bench, ...r }));
 const say = (msg: string) => process.stderr.write(`scale: ${msg}\n`);
@@ -89,7 +90,9 @@ try {
   );
   const allPools = await census();
   say(`${elapsed()}: ${POOLS} pools connected; census ${JSON.stringify({ onePool, allPools })}`);
-  const perPool = (key: keyof typeof onePool, label: string) =>
+  // Redis clients are made at start, so any per pool would show as growth; Postgres pools open sessions lazily as
+  // passes run at once (the 20 pools' syncs fill the worker's), so those are held to their bound instead.
+  const perPool = (key: 'workerRedis' | 'apiRedis', label: string) =>
     emit({
       metric: `${label}, ${POOLS} pools vs 1 (idle, watchers synchronised)`,
       value: allPools[key],
@@ -98,10 +101,11 @@ try {
       ratio: allPools[key] / Math.max(1, onePool[key]),
       goal: '<=1', // no connection per pool
     });
-  perPool('workerPg', 'worker Postgres sessions');
+  const bounded = (key: 'workerPg' | 'apiPg', label: string, bound: number) =>
+    emit({ metric: `${label}, ${POOLS} pools (idle; ${onePool[key]} with 1)`, value: allPools[key], unit: 'connections', goal: `<=${bound}` });
+  bounded('workerPg', 'worker Postgres sessions', WORKER_POOL_BOUND);
   perPool('workerRedis', 'worker Redis clients');
-  // The API's pool opens sessions as requests need them, not per pool: held to its bound instead.
-  emit({ metric: `API Postgres sessions, ${POOLS} pools (idle)`, value: allPools.apiPg, unit: 'connections', goal: `<=${API_POOL_BOUND}` });
+  bounded('apiPg', 'API Postgres sessions', API_POOL_BOUND);
   perPool('apiRedis', 'API Redis clients');
 
   // Tenants, then VMs: tenant 0 gets a page and more, the rest share what is left.
@@ -191,15 +195,24 @@ try {
     workers.push(next);
     const ready = await untilReady(next, (l) => l.msg === 'worker listening');
     worker = Object.assign(next, { url: `http://127.0.0.1:${String(ready.port)}` });
-    await until('every pool resynchronised', async () => (await gauge(worker.url, 'xenplane_vm_watchers_synced')) === POOLS, 300_000, 100);
+    // Not within the limit is a finding, reported with how many pools got there; the next round is then skipped.
+    const synced = await until(
+      'every pool resynchronised',
+      async () => (await gauge(worker.url, 'xenplane_vm_watchers_synced')) === POOLS,
+      RESYNC_LIMIT_MS,
+      100,
+    )
+      .then(() => POOLS)
+      .catch(() => gauge(worker.url, 'xenplane_vm_watchers_synced'));
     const s = (performance.now() - spawned) / 1000;
-    say(`${elapsed()}: after ${signal}, ${POOLS} pools resynchronised in ${s.toFixed(1)} s`);
+    say(`${elapsed()}: after ${signal}, ${synced} of ${POOLS} pools resynchronised in ${s.toFixed(1)} s`);
     emit({
-      metric: `worker restart (${signal}): new worker's spawn to all ${POOLS} pools resynchronised (${running} VMs)`,
+      metric: `worker restart (${signal}): new worker's spawn to all ${POOLS} pools resynchronised (${running} VMs${synced < POOLS ? `; only ${synced} by the ${RESYNC_LIMIT_MS / 1000} s limit` : ''})`,
       value: s,
       unit: 's',
       goal: '<60',
     });
+    if (synced < POOLS) break;
   }
   const restarted = await census();
   emit({ metric: 'restarted worker: Postgres sessions', value: restarted.workerPg, unit: 'connections', goal: `<=${WORKER_POOL_BOUND}` });
