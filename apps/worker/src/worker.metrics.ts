@@ -58,6 +58,12 @@ export const vmWatchers = new Gauge({
   registers,
 });
 
+export const vmWatchersSynced = new Gauge({
+  name: 'xenplane_vm_watchers_synced',
+  help: "Watchers of this worker that have folded their pool's first full view (hosts, VMs, guest metrics) into Postgres",
+  registers,
+});
+
 export const dataplaneOwners = new Gauge({
   name: 'xenplane_dataplane_hosts_owned',
   help: 'Host OVS reconcilers this worker runs (one owner per host across all workers)',

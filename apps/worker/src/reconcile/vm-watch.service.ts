@@ -3,8 +3,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AdvisoryLocks, LOGGER, PoolRepository, VmNicRepository, VmRepository, caught } from '@xenplane/core';
-import { reconcileDrift, vmWatchers } from '../worker.metrics.js';
+import { reconcileDrift, vmWatchers, vmWatchersSynced } from '../worker.metrics.js';
 import { ResourceLifecycle } from '@xenplane/tenancy';
+import type { XapiWatchEvent } from '@xenplane/xapi-driver';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { XapiPoolsService } from '../pools/xapi-pools.service.js';
 import { VmReconciler } from './vm-reconciler.js';
@@ -76,6 +77,7 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
   /** Runs until shutdown or the lock is lost: the driver's event loop plus a periodic full sweep. */
   private async watch(poolId: string, signal: AbortSignal): Promise<void> {
     vmWatchers.inc();
+    const started = performance.now();
     this.logger.info({ poolId }, 'watching pool VMs');
     const client = await this.xapi.clientFor(poolId);
     const xapiPool = await this.xapi.forPool(poolId);
@@ -97,13 +99,22 @@ export class VmWatchService implements OnApplicationBootstrap, OnApplicationShut
         .then((records) => reconciler.sync(records))
         .catch((err: unknown) => this.logger.warn({ poolId, err: (err as Error).message }, 'reconcile sweep failed'));
     }, this.config.RECONCILE_SWEEP_MS);
+    const classes = ['host', 'vm', 'vm_guest_metrics'];
+    let snapshots = 0; // the pool is in sync once every class's first snapshot is folded (a restart's are not counted)
+    const onEvent = async (e: XapiWatchEvent) => {
+      await reconciler.handle(e);
+      if (e.kind !== 'sync' || ++snapshots !== classes.length) return;
+      vmWatchersSynced.inc();
+      this.logger.info({ poolId, ms: Math.round(performance.now() - started) }, 'pool VMs synchronised');
+    };
     try {
-      await client.watchEvents(['host', 'vm', 'vm_guest_metrics'], (e) => reconciler.handle(e), signal, {
+      await client.watchEvents(classes, onEvent, signal, {
         onError: (err) => this.logger.warn({ poolId, err: (err as Error).message }, 'event watch restarting'),
       });
     } finally {
       clearInterval(sweep);
       vmWatchers.dec();
+      if (snapshots >= classes.length) vmWatchersSynced.dec();
     }
   }
 

@@ -15,6 +15,7 @@ describe('sim-env', () => {
       sessionTtlSeconds: 86400,
       jsonRpc: true,
       prepopulateVms: 0,
+      srGiB: 2048,
       dataDir: defaultDataDir,
       reset: false,
       apiVersion: '2.21',
@@ -34,13 +35,28 @@ describe('sim-env', () => {
       SIM_SESSION_TTL_SECONDS: '5',
       SIM_JSONRPC: 'false',
       SIM_PREPOPULATE_VMS: '10000',
+      SIM_SR_GIB: '8192',
       SIM_DATA_DIR: '/var/lib/sim',
       SIM_RESET: '1',
       LOG_LEVEL: 'debug',
     });
     assert.deepEqual(
-      [c.port, c.host, c.username, c.password, c.hosts, c.seed, c.sessionTtlSeconds, c.jsonRpc, c.prepopulateVms, c.dataDir, c.reset, c.logLevel],
-      [0, '0.0.0.0', 'admin', 'pw', 64, 42, 5, false, 10000, '/var/lib/sim', true, 'debug'],
+      [
+        c.port,
+        c.host,
+        c.username,
+        c.password,
+        c.hosts,
+        c.seed,
+        c.sessionTtlSeconds,
+        c.jsonRpc,
+        c.prepopulateVms,
+        c.srGiB,
+        c.dataDir,
+        c.reset,
+        c.logLevel,
+      ],
+      [0, '0.0.0.0', 'admin', 'pw', 64, 42, 5, false, 10000, 8192, '/var/lib/sim', true, 'debug'],
     );
   });
 
@@ -53,6 +69,7 @@ describe('sim-env', () => {
     ['SIM_SESSION_TTL_SECONDS', '1.5'],
     ['SIM_JSONRPC', 'no'],
     ['SIM_PREPOPULATE_VMS', '-1'],
+    ['SIM_SR_GIB', '0'],
   ] as const) {
     it(`names ${name} when it is ${value}`, () => {
       assert.throws(

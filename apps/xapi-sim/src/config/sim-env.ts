@@ -35,6 +35,7 @@ const schema = z.object({
   SIM_SESSION_TTL_SECONDS: int('SIM_SESSION_TTL_SECONDS', 1, 10 * 365 * 86400, 86400),
   SIM_JSONRPC: bool('SIM_JSONRPC', true),
   SIM_PREPOPULATE_VMS: int('SIM_PREPOPULATE_VMS', 0, 100_000, 0),
+  SIM_SR_GIB: int('SIM_SR_GIB', 1, 1024 * 1024, 2048),
   SIM_DATA_DIR: text(defaultDataDir).pipe(z.string().min(1)),
   SIM_RESET: z
     .preprocess(
@@ -59,6 +60,7 @@ export interface SimConfig {
   sessionTtlSeconds: number;
   jsonRpc: boolean;
   prepopulateVms: number;
+  srGiB: number; // size of each seeded SR: 2048 holds about 200 ten-GiB clones, scale runs need more
   dataDir: string; // the pool (pool.json, pool.journal) and disk contents (vdis/<vdi uuid>)
   reset: boolean;
   apiVersion: string;
@@ -85,6 +87,7 @@ export function parseSimEnv(env: Record<string, string | undefined>): SimConfig 
     sessionTtlSeconds: e.SIM_SESSION_TTL_SECONDS,
     jsonRpc: e.SIM_JSONRPC,
     prepopulateVms: e.SIM_PREPOPULATE_VMS,
+    srGiB: e.SIM_SR_GIB,
     dataDir: e.SIM_DATA_DIR,
     reset: e.SIM_RESET,
     apiVersion: e.SIM_API_VERSION,

@@ -25,6 +25,7 @@ function fakeMac(seed: string): string {
 
 export function seedPool(sim: SimState, hosts = sim.options.hosts): void {
   const { store } = sim;
+  const srBytes = sim.options.srBytes ?? srSizeBytes;
   const srRef = newRef();
   const poolRef = newRef();
   const hostRefs = Array.from({ length: hosts }, () => newRef());
@@ -57,7 +58,7 @@ export function seedPool(sim: SimState, hosts = sim.options.hosts): void {
       type: 'lvmoiscsi',
       content_type: '',
       shared: true,
-      physical_size: srSizeBytes,
+      physical_size: srBytes,
       physical_utilisation: 0,
       virtual_allocation: 0,
       sm_config: { allocation: 'thick', use_vhd: 'true' },
@@ -72,7 +73,7 @@ export function seedPool(sim: SimState, hosts = sim.options.hosts): void {
     type: 'nfs',
     content_type: 'user',
     shared: true,
-    physical_size: srSizeBytes,
+    physical_size: srBytes,
     physical_utilisation: 0,
     virtual_allocation: 0,
     sm_config: {},

@@ -22,6 +22,7 @@ export interface PoolOptions {
   seed: number;
   sessionTtlSeconds: number;
   apiVersion: string; // a key of apiReleases
+  srBytes?: number; // size of each SR seeded for a new pool (seed-pool.ts srSizeBytes when absent)
 }
 
 export class SimState {

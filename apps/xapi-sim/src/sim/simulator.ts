@@ -46,6 +46,7 @@ export interface SimulatorOptions {
   sessionTtlSeconds?: number; // idle session lifetime, default 86400
   jsonRpc?: boolean; // default true; false answers /jsonrpc like a host without JSON-RPC
   apiVersion?: string; // the xapi release presented, a key of apiReleases; default 2.21
+  srGiB?: number; // size of each SR of a new pool, default 2048
   prepopulateVms?: number; // extra VMs created at start (scale runs), default 0; not added to a pool read back from disk
   dataDir?: string; // keep the pool and disk contents (vdis/) here and come back with them (main.ts: SIM_DATA_DIR); default: the pool in memory only, disk contents in a temporary directory removed on close
   reset?: boolean; // start from a new pool, discarding what dataDir holds (SIM_RESET=1)
@@ -73,6 +74,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       seed: options.seed ?? 1,
       sessionTtlSeconds: options.sessionTtlSeconds ?? 86400,
       apiVersion: options.apiVersion ?? DEFAULT_API_VERSION,
+      srBytes: (options.srGiB ?? 2048) * 1024 ** 3,
     },
     log,
   );
