@@ -116,14 +116,15 @@ export class CreateVmHandler extends VmOperationHandler<VmObserved | null> {
     ] as const);
     await this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'configdrive', { configDrive: digest });
     const host = await this.chooser.start(xapi, vm, operation, made.ref, { image, chosen });
+    // VM.start_on answered: it runs there (xapi sets power_state and resident_on before the call returns), and the
+    // 'started' step is recorded with the success; one that was running already (an earlier attempt's start) is looked at instead.
+    if (host) return { status: 'running', powerState: 'Running', hostUuid: host.uuid, xapiUuid: made.uuid };
     await this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'started', {});
-    // VM.start_on answered: it runs there (xapi sets power_state and resident_on before the call returns); one that
-    // was running already (an earlier attempt's start) is looked at instead.
-    return host ? { status: 'running', powerState: 'Running', hostUuid: host.uuid, xapiUuid: made.uuid } : null;
+    return null;
   }
 
   override async succeed(ctx: VmContext, observed?: VmObserved | null): Promise<void> {
-    if (observed) await this.outcome.succeeded(ctx, { observed });
+    if (observed) await this.outcome.succeeded(ctx, { observed, step: 'started' });
     else await super.succeed(ctx);
   }
 }
