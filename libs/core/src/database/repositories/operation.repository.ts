@@ -95,14 +95,18 @@ export class OperationRepository {
     return pageBy(filterBy(this.ds.manager.createQueryBuilder(OperationEntity, 'op'), 'op', filter, { nameColumn: null }), 'op', page);
   }
 
-  /** Marks the operation running (first start or a retry) and counts the attempt. */
-  async start(tx: EntityManager, tenantId: string, id: string): Promise<void> {
-    await affected(
+  /**
+   * Marks the operation running (first start or a retry) and counts the attempt; answers it as it is now, or null when
+   * it is missing or has ended (a duplicate delivery, a retry after the final commit).
+   */
+  async start(tx: EntityManager, tenantId: string, id: string): Promise<OperationEntity | null> {
+    const [row] = await rows<OperationEntity>(
       tx,
       `UPDATE operations SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
-       WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')`,
+       WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running') RETURNING ${ENTITY_COLUMNS}`,
       [tenantId, id],
     );
+    return row ? tx.create(OperationEntity, row) : null;
   }
 
   /** Records a completed saga step and what it made, merged into the checkpoint. */
