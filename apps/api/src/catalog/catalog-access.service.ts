@@ -44,13 +44,19 @@ export class CatalogAccess {
 
   /**
    * In the transaction that records the VM (or its new size): share-locks the rows, so a concurrent delete or
-   * deprecation waits and then sees this VM, and checks again that they are still usable.
+   * deprecation waits and then sees this VM, and checks that the tenant may use them; answers the rows it read.
    */
-  async hold(tx: EntityManager, tenantId: string, ids: { flavorId: string; imageId?: string }): Promise<void> {
-    const flavor = await this.flavors.holdForUse(tx, ids.flavorId);
-    usable(flavor && visibleTo(flavor, tenantId) ? flavor : null, 'flavorId');
-    if (ids.imageId === undefined) return;
+  async hold(tx: EntityManager, tenantId: string, ids: { flavorId: string }): Promise<{ flavor: FlavorEntity }>;
+  async hold(tx: EntityManager, tenantId: string, ids: { flavorId: string; imageId: string }): Promise<{ flavor: FlavorEntity; image: ImageEntity }>;
+  async hold(
+    tx: EntityManager,
+    tenantId: string,
+    ids: { flavorId: string; imageId?: string },
+  ): Promise<{ flavor: FlavorEntity; image?: ImageEntity }> {
+    const held = await this.flavors.holdForUse(tx, ids.flavorId);
+    const flavor = usable(held && visibleTo(held, tenantId) ? held : null, 'flavorId');
+    if (ids.imageId === undefined) return { flavor };
     const image = await this.images.holdForUse(tx, ids.imageId);
-    usable(image && visibleTo(image, tenantId) ? image : null, 'imageId');
+    return { flavor, image: usable(image && visibleTo(image, tenantId) ? image : null, 'imageId') };
   }
 }

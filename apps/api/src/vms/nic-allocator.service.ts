@@ -65,33 +65,34 @@ export class NicAllocator {
    */
   async allocateOne(tx: EntityManager, tenantId: string, vmId: string, target: NicTarget, device: number, opts: NicOptions = {}): Promise<VmNic> {
     if (target.kind === 'provider')
-      await this.allocatePublic(tx, tenantId, { vmId, device, providerNetworkId: target.network.id, ...opts }, target.network);
-    else await this.allocatePrivate(tx, tenantId, { vmId, device, networkId: target.network.id, ...opts }, target.network);
-    return (await this.nics.listForVms(tenantId, [vmId], tx)).find((n) => n.device === device)!;
+      return this.allocatePublic(tx, tenantId, { vmId, device, providerNetworkId: target.network.id, ...opts }, target.network);
+    return this.allocatePrivate(tx, tenantId, { vmId, device, networkId: target.network.id, ...opts }, target.network);
   }
 
-  private async allocatePrivate(tx: EntityManager, tenantId: string, nic: PrivateNic, network: NetworkEntity): Promise<void> {
+  private async allocatePrivate(tx: EntityManager, tenantId: string, nic: PrivateNic, network: NetworkEntity): Promise<VmNic> {
     const subnet = parseTenantCidr(network.cidr);
     // Offsets from the network address: network (0) and gateway (1) are never handed out, nor the broadcast.
     const range = { networkAddress: intToIp(subnet.network), firstOffset: 2, lastOffset: 1 + subnet.capacity };
-    let ip: string | null = null;
-    for (let i = 0; !ip && i < ATTEMPTS; i++) {
-      ip = await this.nics.insertWithFreeIp(tx, tenantId, { ...nic, mac: randomLocalMac() }, range);
-      if (!ip && (await this.nics.countOnNetwork(tenantId, network.id, tx)) >= subnet.capacity) {
+    let made: VmNic | null = null;
+    for (let i = 0; !made && i < ATTEMPTS; i++) {
+      made = await this.nics.insertWithFreeIp(tx, tenantId, { ...nic, mac: randomLocalMac() }, range);
+      if (!made && (await this.nics.countOnNetwork(tenantId, network.id, tx)) >= subnet.capacity) {
         throw new DomainError('network_full', `network ${network.id} is full: all ${subnet.capacity} addresses of ${network.cidr} are in use`, {
           networkId: network.id,
           capacity: subnet.capacity,
         });
       }
     }
-    if (!ip) throw contention(network.id);
+    if (!made) throw contention(network.id);
+    return made;
   }
 
   /** The pools in address order; a full pool (counted across tenants) passes on to the next. */
-  private async allocatePublic(tx: EntityManager, tenantId: string, nic: PublicNic, network: ProviderNetworkEntity): Promise<void> {
+  private async allocatePublic(tx: EntityManager, tenantId: string, nic: PublicNic, network: ProviderNetworkEntity): Promise<VmNic> {
     const subnet = checkProviderSubnet(network).subnet!;
     for (const pool of subnet.pools) {
-      if (await this.tryPool(tx, tenantId, nic, pool)) return;
+      const made = await this.tryPool(tx, tenantId, nic, pool);
+      if (made) return made;
     }
     throw new DomainError(
       'no_address',
@@ -100,11 +101,12 @@ export class NicAllocator {
     );
   }
 
-  /** True once the NIC holds an address of `pool`; false when the pool is full. */
-  private async tryPool(tx: EntityManager, tenantId: string, nic: PublicNic, pool: PoolRange): Promise<boolean> {
+  /** The NIC once it holds an address of `pool`; null when the pool is full. */
+  private async tryPool(tx: EntityManager, tenantId: string, nic: PublicNic, pool: PoolRange): Promise<VmNic | null> {
     for (let i = 0; i < ATTEMPTS; i++) {
-      if (await this.nics.insertProviderNic(tx, tenantId, { ...nic, mac: randomLocalMac() }, pool)) return true;
-      if ((await this.nics.countInProviderPool(nic.providerNetworkId, pool, tx)) >= pool.last - pool.first + 1) return false;
+      const made = await this.nics.insertProviderNic(tx, tenantId, { ...nic, mac: randomLocalMac() }, pool);
+      if (made) return made;
+      if ((await this.nics.countInProviderPool(nic.providerNetworkId, pool, tx)) >= pool.last - pool.first + 1) return null;
     }
     throw contention(nic.providerNetworkId);
   }

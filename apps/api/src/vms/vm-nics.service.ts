@@ -88,13 +88,14 @@ export class VmNicsService {
       if (device === undefined) throw new DomainError('nic_limit_reached', `VM ${vmId} already has ${DEVICES} NICs`, { limit: DEVICES });
       const [operationId, nicId] = [randomUUID(), randomUUID()];
       const operation = await this.launcher.launch(tx, tenantId, JobName.VmAddNic, { type: 'vm', id: vmId }, meta, operationId);
-      // Quota before the address, the order create takes; keyed by the NIC, whose removal gives it back.
-      const publicIps = this.allocator.publicIps([target]);
-      if (publicIps) await this.quota.charge(tx, tenantId, { publicIps }, { resourceId: nicId, operationId });
       const nic = await this.allocator.allocateOne(tx, tenantId, vmId, target, device, { status: 'attaching', id: nicId });
       await this.operations.checkpoint(tx, tenantId, operationId, 'accepted', { nicId: nic.id });
       await this.groups.assign(tx, tenantId, vmId, [nic.device], securityGroupIds);
-      return { nic: (await this.withGroups(tenantId, vmId, [nic], tx))[0], operation };
+      const [shown] = await this.withGroups(tenantId, vmId, [nic], tx);
+      // Quota last, the order create takes (the tenant's row is held only until commit); keyed by the NIC, whose removal gives it back.
+      const publicIps = this.allocator.publicIps([target]);
+      if (publicIps) await this.quota.charge(tx, tenantId, { publicIps }, { resourceId: nicId, operationId });
+      return { nic: shown, operation };
     });
   }
 

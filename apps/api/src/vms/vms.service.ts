@@ -59,15 +59,14 @@ export class VmsService {
   ) {}
 
   async create(tenantId: string, dto: CreateVmDto, meta: RequestMeta): Promise<{ vm: VmWithNics; operation: OperationEntity }> {
-    const flavor = await this.catalog.flavor(tenantId, dto.flavorId);
-    const image = await this.catalog.image(tenantId, dto.imageId);
     this.bootstrap.precheck(dto);
-    const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
-    const liveMax = liveMaxFor(size, this.config.LIVE_RESIZE_HEADROOM);
     const [vmId, operationId] = [randomUUID(), randomUUID()];
     return this.ds.transaction(async (tx) => {
       await this.tenants.holdActive(tx, tenantId);
-      await this.catalog.hold(tx, tenantId, { flavorId: flavor.id, imageId: image.id });
+      // Read once, share-locked: what the tenant may use now stays so until this VM is recorded.
+      const { flavor, image } = await this.catalog.hold(tx, tenantId, { flavorId: dto.flavorId, imageId: dto.imageId });
+      const size = { vcpus: flavor.vcpus, memoryMiB: flavor.memoryMiB, diskGiB: dto.diskGiB ?? flavor.diskGiB };
+      const liveMax = liveMaxFor(size, this.config.LIVE_RESIZE_HEADROOM);
       // Networks before quota, the lock order a network delete also takes, so the two cannot deadlock.
       const networks = await this.nicAllocator.lockTargets(tx, tenantId, dto.networkIds ?? []);
       // The pool (and a host claim) in this transaction: the claim is what the next placement into the group sees.
@@ -79,8 +78,6 @@ export class VmsService {
         networks.map((t) => t.network),
       );
       await this.assertDiskFits(tx, placed.poolId, image, size.diskGiB, dto.diskGiB === undefined ? 'flavorId' : 'diskGiB');
-      // Charged in the transaction that records the VM, from the sizes the row will hold: both commit or neither.
-      await this.quota.charge(tx, tenantId, vmFootprint(size, this.nicAllocator.publicIps(networks)), { resourceId: vmId, operationId });
       const vm = await this.vms.insert(tx, {
         id: vmId,
         tenantId,
@@ -102,7 +99,8 @@ export class VmsService {
         ...(dto.restart != null ? { restart: dto.restart } : {}),
       });
       const nics = await this.nicAllocator.allocate(tx, tenantId, vm.id, networks);
-      await this.nicGroups.assign(
+      // Named groups are exactly what its NICs now have; left out, each joined its tenant's default group (a trigger).
+      const groupIds = await this.nicGroups.assign(
         tx,
         tenantId,
         vm.id,
@@ -110,10 +108,12 @@ export class VmsService {
         dto.securityGroupIds,
       );
       const bootstrap = await this.bootstrap.record(tx, tenantId, vm.id, vm.name, dto);
-      const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, meta, operationId);
-      await this.operations.recordPlacement(tx, tenantId, operation.id, placed.decision);
-      const groups = await this.nicGroups.byNic([vm], tx);
-      const shown = nics.map((n) => ({ ...n, securityGroupIds: groups.get(`${n.vmId}/${n.device}`) ?? [] }));
+      const operation = await this.launcher.launch(tx, tenantId, JobName.VmCreate, { type: 'vm', id: vm.id }, meta, operationId, placed.decision);
+      const joined = groupIds === null && nics.length > 0 ? await this.nicGroups.byNic([vm], tx) : null;
+      const shown = nics.map((n) => ({ ...n, securityGroupIds: groupIds ?? joined?.get(`${n.vmId}/${n.device}`) ?? [] }));
+      // Charged in the transaction that records the VM, from the sizes the row holds: both commit or neither. Last, so
+      // the tenant's quota row is locked only for the commit (a herd of creates in one tenant queues on it).
+      await this.quota.charge(tx, tenantId, vmFootprint(size, this.nicAllocator.publicIps(networks)), { resourceId: vmId, operationId });
       return {
         vm: { ...vm, nics: shown, hostId: null, bootstrap, operation: { id: operation.id, kind: operation.kind } },
         operation: { ...operation, placement: placed.decision },

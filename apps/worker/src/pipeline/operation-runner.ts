@@ -24,8 +24,8 @@ export class OperationBusyError extends Error {
 }
 
 /**
- * Runs one attempt of any operation, never two of one operation at once (an advisory lock per operation): reload by
- * id, return early when already finished, re-enter the tenant and request context, then the handler's work, and its
+ * Runs one attempt of any operation, never two of one operation at once (an advisory lock per operation): start it by
+ * id (counting the attempt), return early when already finished, re-enter the tenant and request context, then the handler's work, and its
  * success, a retry, or its failure. Throws only to retry (OperationBusyError: later, once the running attempt ends).
  */
 @Injectable()
@@ -53,9 +53,9 @@ export class OperationRunner {
 
   private async attempt(job: AttemptJob, handler: OperationHandler): Promise<void> {
     const { tenantId, operationId } = job.data;
-    const operation = await this.operations.find(tenantId, operationId);
-    // Already finished (a duplicate delivery or a retry after the final commit): nothing to do.
-    if (!operation || operation.status === 'succeeded' || operation.status === 'failed') return;
+    // Started and read in one statement; already finished (a duplicate delivery or a retry after the final commit): nothing to do.
+    const operation = await this.operations.start(this.ds.manager, tenantId, operationId);
+    if (!operation) return;
     const context = { requestId: operation.requestId ?? `job-${String(job.id)}`, tenantId, operationId };
     await requestContext.run(context, async () => {
       const resource = await handler.load(operation);
@@ -67,7 +67,6 @@ export class OperationRunner {
         this.logger.error({ job: job.name, resourceType: operation.resourceType, resourceId: operation.resourceId }, detail);
         return;
       }
-      await this.operations.start(this.ds.manager, tenantId, operationId);
       let pool: Promise<XapiPool> | undefined;
       const ctx: OperationContext<unknown> = {
         operation,

@@ -56,8 +56,8 @@ export class CreateVmHandler extends VmOperationHandler<VmObserved | null> {
     plugs.catch(() => undefined); // awaited (and so reported) below
     const drive = this.drives.prepare(vm, { image, plugs });
 
-    // The very first run cannot have made anything yet; every later one (retry, stalled job) looks first.
-    const firstRun = operation.attempts === 0 && operation.step === null;
+    // The very first run (its attempt counted as it started) cannot have made anything yet; every later one (retry, stalled job) looks first.
+    const firstRun = operation.attempts === 1 && operation.step === null;
     const found = firstRun ? null : await locateVm(xapi, vm, operation.checkpoint.xapiUuid);
     const clone = found ? null : await xapi.cloneTemplate(image.template, cloneMarker(vm.id));
     const made = (found ?? clone)!;
@@ -98,9 +98,8 @@ export class CreateVmHandler extends VmOperationHandler<VmObserved | null> {
 
     // Completing the clone changed none of its power state, VIFs or xenstore_data.
     const state = record ?? (await xapi.getVm(made.ref));
-    const nics = plugs
-      .then((p) => plugNics(xapi, this.nics, { tenantId, id: vm.id, ref: made.ref }, { plugs: p, known: state }))
-      .then(() => this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'nics', {}));
+    // Plugging again finds the VIFs an earlier attempt made (ensureVif), so the NICs need no checkpoint of their own.
+    const nics = plugs.then((p) => plugNics(xapi, this.nics, { tenantId, id: vm.id, ref: made.ref }, { plugs: p, known: state }));
     if (state.power_state === 'Running') {
       await nics;
       await this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'started', {});
@@ -114,16 +113,18 @@ export class CreateVmHandler extends VmOperationHandler<VmObserved | null> {
       this.drives.ensure(xapi, vm, made.ref, { prepared: drive, fresh: firstRun, srRef }),
       this.chooser.choose(xapi, vm, operation, { image }),
     ] as const);
+    // The NICs and the drive in one checkpoint: both are done once `settled` answers.
     await this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'configdrive', { configDrive: digest });
     const host = await this.chooser.start(xapi, vm, operation, made.ref, { image, chosen });
+    // VM.start_on answered: it runs there (xapi sets power_state and resident_on before the call returns), and the
+    // 'started' step is recorded with the success; one that was running already (an earlier attempt's start) is looked at instead.
+    if (host) return { status: 'running', powerState: 'Running', hostUuid: host.uuid, xapiUuid: made.uuid };
     await this.operations.checkpoint(this.ds.manager, tenantId, operation.id, 'started', {});
-    // VM.start_on answered: it runs there (xapi sets power_state and resident_on before the call returns); one that
-    // was running already (an earlier attempt's start) is looked at instead.
-    return host ? { status: 'running', powerState: 'Running', hostUuid: host.uuid, xapiUuid: made.uuid } : null;
+    return null;
   }
 
   override async succeed(ctx: VmContext, observed?: VmObserved | null): Promise<void> {
-    if (observed) await this.outcome.succeeded(ctx, { observed });
+    if (observed) await this.outcome.succeeded(ctx, { observed, step: 'started' });
     else await super.succeed(ctx);
   }
 }

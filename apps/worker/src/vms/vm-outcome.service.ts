@@ -25,12 +25,20 @@ export interface OutcomeOptions {
   alongside?: (tx: EntityManager) => Promise<void>;
   /** What the job itself saw XAPI make of the VM (a create that started it), so nothing is read again. */
   observed?: VmObserved;
+  /** The operation's last step, recorded with its success (one change, one event) instead of a checkpoint before it. */
+  step?: string;
   /** A failed resize or revert keeps the new sizes: the pool has them already. */
   keepSizes?: boolean;
 }
 
 export type VmObserved = Observed;
 type Observed = Pick<VmEntity, 'status'> & Partial<Pick<VmEntity, 'errorReason' | 'powerState' | 'hostUuid' | 'xapiUuid'>>;
+
+/** The observation when it names every field the VM row shows of XAPI (a create that started the VM: all four). */
+function whole(o: Observed): Pick<VmEntity, 'status' | 'powerState' | 'hostUuid' | 'xapiUuid'> | null {
+  const { status, powerState, hostUuid, xapiUuid } = o;
+  return powerState === undefined || hostUuid === undefined || xapiUuid === undefined ? null : { status, powerState, hostUuid, xapiUuid };
+}
 
 /** Records how a VM job ended: VM row and operation change together, from what XAPI shows. */
 @Injectable()
@@ -51,6 +59,10 @@ export class VmOutcomeService {
     const { resource: vm, operation } = ctx;
     const deleted = operation.kind === JobName.VmDelete;
     const observed = deleted ? null : (opts.observed ?? (await this.observe(ctx)));
+    const shown = observed && whole(observed);
+    // The common end (a VM seen whole, nothing alongside): one statement, no transaction around it.
+    if (shown && !opts.alongside && observed.errorReason !== 'vanished')
+      return this.vms.succeedWith(this.ds.manager, vm.tenantId, vm.id, shown, { id: operation.id, step: opts.step });
     await this.ds.transaction(async (tx) => {
       const target = { kind: 'vm' as const, tenantId: vm.tenantId, id: vm.id };
       if (deleted) {
@@ -70,7 +82,7 @@ export class VmOutcomeService {
         await this.vms.update(tx, vm.tenantId, vm.id, { ...observed, errorReason: null });
       }
       await opts.alongside?.(tx);
-      await this.operations.succeed(tx, vm.tenantId, operation.id);
+      await this.operations.succeed(tx, vm.tenantId, operation.id, opts.step);
     });
   }
 

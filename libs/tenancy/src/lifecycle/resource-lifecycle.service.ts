@@ -51,10 +51,11 @@ export class ResourceLifecycle {
   /** Applies `event`; returns the presence before, or null when the row is missing or not settled as asked. */
   async apply(tx: EntityManager, target: LifecycleTarget, event: PresenceEvent, change: LifecycleChange): Promise<Presence | null> {
     const { kind, tenantId, id } = target;
-    const before = await this.presences.lock(tx, kind, tenantId, id, change.settledOnly);
+    // Where `event` leads from any presence but released (which stays, in the statement too): lock and write are one.
+    const next = nextPresence('present', event);
+    const before = await this.presences.advance(tx, target, next, change.patch ?? {}, change.settledOnly);
     if (!before) return null;
     const after = nextPresence(before, event);
-    await this.presences.write(tx, kind, tenantId, id, after, change.patch ?? {});
     const [was, now] = [PRESENCE_RULES[before], PRESENCE_RULES[after]];
     if (was.holdsQuota && !now.holdsQuota) await this.releaseQuota(tx, target, change.operationId);
     if (was.holdsAddresses && !now.holdsAddresses && kind === 'vm') await this.nics.releaseForVm(tx, tenantId, id);

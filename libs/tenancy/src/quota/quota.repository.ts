@@ -107,6 +107,9 @@ function toQuota(row: QuotaRow): Quota {
   return { limits, used };
 }
 
+const INSERT_LEDGER = `INSERT INTO quota_ledger (tenant_id, ${each((c) => c, ', ')}, resource_id, operation_id, kind)
+       VALUES ($1, ${each((_, p) => p, ', ')}, $${AFTER}, $${AFTER + 1}, $${AFTER + 2}) ON CONFLICT DO NOTHING`;
+
 /** tenant_quotas and quota_ledger; writes take the transaction first, then every method the tenant id. */
 @Injectable()
 export class QuotaRepository {
@@ -143,6 +146,21 @@ export class QuotaRepository {
     );
   }
 
+  /**
+   * A charge in one statement: its ledger entry, and the usage only if that entry is new and every growing dimension
+   * fits. `recorded` false: charged before; `charged` false with `recorded`: over a limit (the caller rolls back).
+   */
+  async chargeOnce(tx: EntityManager, tenantId: string, entry: LedgerEntry): Promise<{ recorded: boolean; charged: boolean }> {
+    const row = await one<{ recorded: boolean; charged: boolean }>(
+      tx,
+      `WITH entry AS (${INSERT_LEDGER} RETURNING 1),
+            charged AS (UPDATE tenant_quotas SET ${ADD_USED}, updated_at = now() WHERE tenant_id = $1 AND EXISTS (SELECT 1 FROM entry) AND ${FITS} RETURNING 1)
+       SELECT EXISTS (SELECT 1 FROM entry) AS recorded, EXISTS (SELECT 1 FROM charged) AS charged`,
+      [tenantId, ...values(entry.delta), entry.resourceId, entry.operationId, entry.kind],
+    );
+    return row!;
+  }
+
   /** Adds `delta` whatever the limits (releases); CHECK (used >= 0) refuses going negative. */
   async add(tx: EntityManager, tenantId: string, delta: QuotaAmounts): Promise<boolean> {
     return (await affected(tx, `UPDATE tenant_quotas SET ${ADD_USED}, updated_at = now() WHERE tenant_id = $1`, [tenantId, ...values(delta)])) === 1;
@@ -162,12 +180,7 @@ export class QuotaRepository {
 
   /** Records a ledger entry unless its key (or the resource's one release) is already there. */
   async record(tx: EntityManager, tenantId: string, entry: LedgerEntry): Promise<boolean> {
-    const inserted = await affected(
-      tx,
-      `INSERT INTO quota_ledger (tenant_id, ${each((c) => c, ', ')}, resource_id, operation_id, kind)
-       VALUES ($1, ${each((_, p) => p, ', ')}, $${AFTER}, $${AFTER + 1}, $${AFTER + 2}) ON CONFLICT DO NOTHING`,
-      [tenantId, ...values(entry.delta), entry.resourceId, entry.operationId, entry.kind],
-    );
+    const inserted = await affected(tx, INSERT_LEDGER, [tenantId, ...values(entry.delta), entry.resourceId, entry.operationId, entry.kind]);
     return inserted === 1;
   }
 

@@ -55,12 +55,14 @@ export class QuotaService {
 
   /**
    * Adds `delta` (per dimension; negative shrinks) to usage if every growing dimension fits, else throws
-   * quota_exceeded. Returns false when this (resource, operation) was already charged.
+   * quota_exceeded. Returns false when this (resource, operation) was already charged. It takes the tenant's quota row
+   * lock, held until commit: callers charge last, so the herd on one tenant's row waits only for each other's commit.
    */
   async charge(tx: EntityManager, tenantId: string, delta: QuotaDelta, ref: QuotaRef): Promise<boolean> {
     const d = normalizeDelta(delta);
-    if (!(await this.quotas.record(tx, tenantId, { ...ref, kind: 'charge', delta: d }))) return false;
-    if (await this.quotas.chargeIfFits(tx, tenantId, d)) return true;
+    const { recorded, charged } = await this.quotas.chargeOnce(tx, tenantId, { ...ref, kind: 'charge', delta: d });
+    if (!recorded) return false;
+    if (charged) return true;
     // Slow path, only on refusal: under the row lock the numbers we report cannot move, and a release
     // committed between the UPDATE and here makes the retry succeed instead of a spurious 409.
     const quota = await this.lockedQuota(tx, tenantId);

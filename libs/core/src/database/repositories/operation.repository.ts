@@ -9,6 +9,31 @@ import { filterBy, pageBy } from './keyset.js';
 export type NewOperation = Pick<OperationEntity, 'id' | 'tenantId' | 'kind' | 'resourceType' | 'resourceId' | 'requestId'>;
 export type UnfinishedOperation = Pick<OperationEntity, 'id' | 'tenantId' | 'kind'>;
 
+/** What `launch` records with the operation, in the same statement. */
+export interface LaunchRecord {
+  /** The scheduler's decision, when the request took one. */
+  placement?: Record<string, unknown> | null;
+  /** The Idempotency-Key the request claimed, bound to the operation. */
+  idempotency?: { scope: string; key: string };
+  outbox: { queue: string; jobName: string };
+}
+
+const ENTITY_COLUMNS = `id, tenant_id AS "tenantId", kind, status, resource_type AS "resourceType", resource_id AS "resourceId", step, checkpoint,
+  placement, error_code AS "errorCode", error_detail AS "errorDetail", request_id AS "requestId", attempts, created_at AS "createdAt",
+  started_at AS "startedAt", finished_at AS "finishedAt"`;
+
+// The operation, its Idempotency-Key, its outbox row and the relays' wake-up in one round trip. No row: another
+// operation of the resource is active (uq_operations_active_resource), and nothing was written.
+const LAUNCH = `WITH op AS (
+    INSERT INTO operations (id, tenant_id, kind, status, resource_type, resource_id, checkpoint, placement, request_id, attempts)
+    VALUES ($1, $2, $3, 'queued', $4, $5, '{}', $6::jsonb, $7, 0) ON CONFLICT DO NOTHING RETURNING *
+  ), claimed AS (
+    UPDATE idempotency_keys k SET operation_id = op.id FROM op WHERE k.scope = $8 AND k.key = $9
+  ), queued AS (
+    INSERT INTO outbox (operation_id, tenant_id, queue, job_name) SELECT op.id, op.tenant_id, $10, $11 FROM op RETURNING id
+  )
+  SELECT ${ENTITY_COLUMNS}, (SELECT count(pg_notify('outbox', '')) FROM queued) AS woken FROM op`;
+
 /** Operations; writes take the transaction first, then every method the tenant id. */
 @Injectable()
 export class OperationRepository {
@@ -23,6 +48,26 @@ export class OperationRepository {
       .returning('*')
       .execute();
     return tx.create(OperationEntity, inserted.generatedMaps[0] as OperationEntity);
+  }
+
+  /** Records a queued operation with what `with` names; null when the resource already has an active operation. */
+  async launch(tx: EntityManager, op: NewOperation, with_: LaunchRecord): Promise<OperationEntity | null> {
+    const [row] = await rows<OperationEntity & { woken?: unknown }>(tx, LAUNCH, [
+      op.id,
+      op.tenantId,
+      op.kind,
+      op.resourceType,
+      op.resourceId,
+      with_.placement == null ? null : JSON.stringify(with_.placement),
+      op.requestId,
+      with_.idempotency?.scope ?? null,
+      with_.idempotency?.key ?? null,
+      with_.outbox.queue,
+      with_.outbox.jobName,
+    ]);
+    if (!row) return null;
+    delete row.woken;
+    return tx.create(OperationEntity, row);
   }
 
   find(tenantId: string, id: string): Promise<OperationEntity | null> {
@@ -66,14 +111,18 @@ export class OperationRepository {
     return pageBy(filterBy(this.ds.manager.createQueryBuilder(OperationEntity, 'op'), 'op', filter, { nameColumn: null }), 'op', page);
   }
 
-  /** Marks the operation running (first start or a retry) and counts the attempt. */
-  async start(tx: EntityManager, tenantId: string, id: string): Promise<void> {
-    await affected(
+  /**
+   * Marks the operation running (first start or a retry) and counts the attempt; answers it as it is now, or null when
+   * it is missing or has ended (a duplicate delivery, a retry after the final commit).
+   */
+  async start(tx: EntityManager, tenantId: string, id: string): Promise<OperationEntity | null> {
+    const [row] = await rows<OperationEntity>(
       tx,
       `UPDATE operations SET status = 'running', attempts = attempts + 1, started_at = coalesce(started_at, now())
-       WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running')`,
+       WHERE tenant_id = $1 AND id = $2 AND status IN ('queued', 'running') RETURNING ${ENTITY_COLUMNS}`,
       [tenantId, id],
     );
+    return row ? tx.create(OperationEntity, row) : null;
   }
 
   /** Records a completed saga step and what it made, merged into the checkpoint. */
@@ -115,8 +164,13 @@ export class OperationRepository {
     await affected(tx, `UPDATE operations SET placement = $3::jsonb WHERE tenant_id = $1 AND id = $2`, [tenantId, id, JSON.stringify(placement)]);
   }
 
-  async succeed(tx: EntityManager, tenantId: string, id: string): Promise<void> {
-    await affected(tx, `UPDATE operations SET status = 'succeeded', finished_at = now() WHERE tenant_id = $1 AND id = $2`, [tenantId, id]);
+  /** `step`: the last step, recorded with the end (one change, one event). */
+  async succeed(tx: EntityManager, tenantId: string, id: string, step?: string): Promise<void> {
+    await affected(
+      tx,
+      `UPDATE operations SET status = 'succeeded', finished_at = now(), step = coalesce($3, step) WHERE tenant_id = $1 AND id = $2`,
+      [tenantId, id, step ?? null],
+    );
   }
 
   async fail(tx: EntityManager, tenantId: string, id: string, code: string, detail: string): Promise<void> {

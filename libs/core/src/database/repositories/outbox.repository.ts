@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { OutboxEntity } from '../entities/outbox.entity.js';
 import { affected, one, rows } from '../sql.js';
 
 export interface OutboxMessage {
@@ -12,16 +11,10 @@ export interface OutboxMessage {
   jobName: string;
 }
 
-/** The outbox; cross-tenant by design (the relay moves every tenant's jobs). */
+/** The outbox; cross-tenant by design (the relay moves every tenant's jobs). Rows are written by OperationRepository.launch, with the operation. */
 @Injectable()
 export class OutboxRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
-
-  async add(tx: EntityManager, msg: Omit<OutboxMessage, 'id'>): Promise<void> {
-    await tx.insert(OutboxEntity, msg);
-    // Wakes relays at once instead of at their next poll; delivered only if the transaction commits.
-    await rows(tx, `SELECT pg_notify('outbox', '')`);
-  }
 
   /**
    * Hands a batch of undispatched messages to `dispatch` inside `tx`; rows are marked dispatched only if it

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import type { Presence } from '../../domain/presence.js';
-import { affected, one } from '../sql.js';
+import { one } from '../sql.js';
 
 export type PresenceKind = 'vm' | 'network' | 'volume' | 'snapshot' | 'image';
 const TABLE: Record<PresenceKind, string> = { vm: 'vms', network: 'networks', volume: 'volumes', snapshot: 'snapshots', image: 'images' };
@@ -19,29 +19,30 @@ export type PresencePatch = Partial<Record<'status' | 'errorReason' | 'powerStat
 @Injectable()
 export class PresenceRepository {
   /**
-   * Locks the row and answers its presence; with `settledOnly`, null unless it is running or stopped and no
+   * Locks the row and moves it to `next` (a released row stays released) with `patch`, in one statement; answers the
+   * presence it had, or null when the row is missing or, with `settledOnly`, unless it is running or stopped and no
    * operation is changing it (what the reconciler may judge without fighting a saga).
    */
-  async lock(tx: EntityManager, kind: PresenceKind, tenantId: string, id: string, settledOnly = false): Promise<Presence | null> {
+  async advance(
+    tx: EntityManager,
+    target: { kind: PresenceKind; tenantId: string; id: string },
+    next: Presence,
+    patch: PresencePatch,
+    settledOnly = false,
+  ): Promise<Presence | null> {
     const settled = settledOnly
       ? `AND r.status IN ('running', 'stopped') AND NOT EXISTS (SELECT 1 FROM operations o WHERE o.resource_id = r.id AND o.status IN ('queued', 'running'))`
       : '';
-    const row = await one<{ presence: Presence }>(
-      tx,
-      `SELECT r.presence FROM ${TABLE[kind]} r WHERE r.tenant_id = $1 AND r.id = $2 ${settled} FOR UPDATE OF r`,
-      [tenantId, id],
-    );
-    return row?.presence ?? null;
-  }
-
-  async write(tx: EntityManager, kind: PresenceKind, tenantId: string, id: string, presence: Presence, patch: PresencePatch): Promise<void> {
     const entries = Object.entries(patch).filter(([k]) => COLUMNS[k]);
     const sets = entries.map(([k], i) => `${COLUMNS[k]} = $${i + 4}`);
-    await affected(tx, `UPDATE ${TABLE[kind]} SET presence = $3, ${[...sets, 'updated_at = now()'].join(', ')} WHERE tenant_id = $1 AND id = $2`, [
-      tenantId,
-      id,
-      presence,
-      ...entries.map(([, v]) => v),
-    ]);
+    const table = TABLE[target.kind];
+    const row = await one<{ presence: Presence }>(
+      tx,
+      `UPDATE ${table} t SET presence = CASE WHEN old.presence = 'released' THEN 'released' ELSE $3 END, ${[...sets, 'updated_at = now()'].join(', ')}
+       FROM (SELECT r.id, r.presence FROM ${table} r WHERE r.tenant_id = $1 AND r.id = $2 ${settled} FOR UPDATE OF r) AS old
+       WHERE t.id = old.id RETURNING old.presence`,
+      [target.tenantId, target.id, next, ...entries.map(([, v]) => v)],
+    );
+    return row?.presence ?? null;
   }
 }

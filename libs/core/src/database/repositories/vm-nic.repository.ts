@@ -56,16 +56,17 @@ export class VmNicRepository {
   /**
    * Inserts the NIC with the lowest free address in `range`. Null when a concurrent create took that address (or
    * the MAC) first or the range is full: the unique indexes answer without aborting `tx`, and the caller retries.
+   * Answers the NIC as `listForVms` shows it.
    */
-  async insertWithFreeIp(tx: EntityManager, tenantId: string, nic: NewVmNic, range: AddressRange): Promise<string | null> {
-    const row = await one<{ ip: string }>(
+  async insertWithFreeIp(tx: EntityManager, tenantId: string, nic: NewVmNic, range: AddressRange): Promise<VmNic | null> {
+    const row = await one<VmNic>(
       tx,
       `WITH used AS (SELECT (ip - $6::inet) AS k FROM vm_nics WHERE network_id = $3),
        free AS (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM used WHERE k = $7) THEN $7::bigint
          ELSE (SELECT min(u.k) + 1 FROM used u WHERE NOT EXISTS (SELECT 1 FROM used w WHERE w.k = u.k + 1)) END AS k)
-       INSERT INTO vm_nics (id, vm_id, tenant_id, network_id, device, mac, ip, status)
+       INSERT INTO vm_nics AS n (id, vm_id, tenant_id, network_id, device, mac, ip, status)
        SELECT coalesce($10::uuid, gen_random_uuid()), $1, $2, $3, $4, $5::macaddr, $6::inet + free.k, $9 FROM free WHERE free.k <= $8
-       ON CONFLICT DO NOTHING RETURNING host(ip) AS ip`,
+       ON CONFLICT DO NOTHING RETURNING ${NIC_COLUMNS}`,
       [
         nic.vmId,
         tenantId,
@@ -79,7 +80,7 @@ export class VmNicRepository {
         nic.id ?? null,
       ],
     );
-    return row?.ip ?? null;
+    return row ?? null;
   }
 
   /**
@@ -91,19 +92,19 @@ export class VmNicRepository {
     tenantId: string,
     nic: { vmId: string; device: number; mac: string; providerNetworkId: string; status?: VmNicStatus; id?: string },
     pool: { first: number; last: number },
-  ): Promise<string | null> {
-    const row = await one<{ ip: string }>(
+  ): Promise<VmNic | null> {
+    const row = await one<VmNic>(
       tx,
       `WITH used AS (SELECT (ip - '0.0.0.0'::inet) AS k FROM vm_nics WHERE provider_network_id = $3 AND (ip - '0.0.0.0'::inet) BETWEEN $6 AND $7),
        free AS (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM used WHERE k = $6) THEN $6::bigint
          ELSE (SELECT min(u.k) + 1 FROM used u WHERE NOT EXISTS (SELECT 1 FROM used w WHERE w.k = u.k + 1)) END AS k)
-       INSERT INTO vm_nics (id, vm_id, tenant_id, provider_network_id, device, mac, ip, address_id, status)
+       INSERT INTO vm_nics AS n (id, vm_id, tenant_id, provider_network_id, device, mac, ip, address_id, status)
        SELECT coalesce($9::uuid, gen_random_uuid()), $1, $2, $3, $4, $5::macaddr, '0.0.0.0'::inet + free.k, gen_random_uuid(), $8 FROM free
        WHERE free.k <= $7
-       ON CONFLICT DO NOTHING RETURNING host(ip) AS ip`,
+       ON CONFLICT DO NOTHING RETURNING ${NIC_COLUMNS}`,
       [nic.vmId, tenantId, nic.providerNetworkId, nic.device, nic.mac, pool.first, pool.last, nic.status ?? 'attached', nic.id ?? null],
     );
-    return row?.ip ?? null;
+    return row ?? null;
   }
 
   /** Addresses held in one allocation pool of a provider network, across tenants (exhaustion is the operator's pools'). */

@@ -53,6 +53,27 @@ export class VmRepository {
     await tx.update(VmEntity, { tenantId, id }, { ...patch, updatedAt: () => 'now()' });
   }
 
+  /**
+   * A VM job's end in one statement, so it needs no transaction: the VM as XAPI showed it, then its operation
+   * succeeded (at `step` when given). The VM's update runs first (the operation's reads it), so its events come first.
+   */
+  async succeedWith(
+    q: EntityManager,
+    tenantId: string,
+    id: string,
+    shown: Pick<VmEntity, 'status' | 'powerState' | 'hostUuid' | 'xapiUuid'>,
+    operation: { id: string; step?: string },
+  ): Promise<void> {
+    await affected(
+      q,
+      `WITH vm AS (UPDATE vms SET status = $3, power_state = $4, host_uuid = $5, xapi_uuid = $6, error_reason = NULL, updated_at = now()
+                   WHERE tenant_id = $1 AND id = $2 RETURNING 1)
+       UPDATE operations o SET status = 'succeeded', finished_at = now(), step = coalesce($8, o.step) FROM (SELECT count(*) FROM vm) AS done
+       WHERE o.tenant_id = $1 AND o.id = $7`,
+      [tenantId, id, shown.status, shown.powerState, shown.hostUuid, shown.xapiUuid, operation.id, operation.step ?? null],
+    );
+  }
+
   /** Cross-tenant (the evacuation's view of a host): the VM rows among `ids`, whatever their tenant. */
   findAcrossTenants(ids: string[]): Promise<VmEntity[]> {
     if (!ids.length) return Promise.resolve([]);
