@@ -138,9 +138,11 @@ test(`${IMAGES} images uploaded while the API and the worker are SIGKILLed end c
   assert.equal(vdis.length, images.filter((im) => im.status === 'active').length, 'no VDI for an image no row holds');
 
   const left = await readdir(spool);
+  // An accepted file's name is <image>.<operation>: say what became of its operation, so a failure tells which window.
+  const ofOp = (n: string) => operations.find((o) => o.id === n.split('.')[1])?.kind ?? 'no operation';
   assert.ok(
     left.every((n) => n.endsWith('.part')),
-    `only part files of cut uploads stay: ${left.join(', ')}`,
+    `only part files of cut uploads stay: ${left.map((n) => (n.endsWith('.part') ? n : `${n} (${ofOp(n)})`)).join(', ')}`,
   );
   assert.ok(left.length <= cut, `${left.length} part files for ${cut} uploads cut by ${apiKills} API kills`);
 

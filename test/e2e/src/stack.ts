@@ -121,7 +121,8 @@ export async function assertConsistent(stack: Stack, tenantIds: string[], looseV
   }
   for (const v of census.tagged)
     if (!live.has(v.other_config['xenplane-vm-id'])) throw new Error(`XAPI VM ${v.uuid} carries our tag without a live row`);
-  if (census.markers.length) throw new Error(`${census.markers.length} half-made clones left`);
+  if (census.markers.length)
+    throw new Error(`${census.markers.length} half-made clones left: ${census.markers.map((v) => `${v.name_label} (${v.uuid})`).join(', ')}`);
   if (census.looseVdis.length !== looseVdisBefore) throw new Error(`${census.looseVdis.length - looseVdisBefore} disks leaked`);
 }
 

@@ -39,7 +39,10 @@ export class UploadImageHandler extends ImageOperationHandler<string> {
     const storage = await this.storage(ctx);
     const existing = await this.golden(storage, image);
     const imported = operation.checkpoint.importedUuid;
-    if (typeof imported === 'string' && existing.some((v) => v.uuid === imported)) return imported;
+    if (typeof imported === 'string' && existing.some((v) => v.uuid === imported)) {
+      await this.dropSpool(ctx); // a worker killed between the checkpoint and the removal
+      return imported;
+    }
     for (const partial of existing) await storage.destroyVdi(partial.ref);
     const file = await this.spool.find(image.id, operation.id);
     if (!file) throw new SagaError('upload_lost', 'the uploaded file is no longer in the spool: upload it again to a new image');
@@ -54,12 +57,13 @@ export class UploadImageHandler extends ImageOperationHandler<string> {
     });
     await this.importFile(storage, vdi.ref, file, image.diskFormat ?? 'raw');
     await this.operations.checkpoint(this.ds.manager, image.tenantId!, operation.id, 'imported', { importedUuid: vdi.uuid });
+    // Removed before the success commits, not after: once the operation has ended nothing would remove it.
+    await this.dropSpool(ctx);
     return vdi.uuid;
   }
 
   async succeed(ctx: ImageContext, xapiUuid: string): Promise<void> {
     await this.made(ctx, xapiUuid);
-    await this.dropSpool(ctx);
   }
 
   async fail(ctx: ImageContext, failure: JobFailure): Promise<void> {

@@ -16,10 +16,11 @@ import {
 } from '@xenplane/core';
 import { vmFootprint } from '@xenplane/tenancy';
 import { startQuotaFixture, type QuotaFixture, type VmSize } from '@xenplane/tenancy/testing';
-import { startSimProcess, type SimProcess } from '@xenplane/testing';
+import { simFault, startSimProcess, type SimProcess } from '@xenplane/testing';
 import { XapiClient, XapiPool } from '@xenplane/xapi-driver';
 import type { JobFailure } from '../pipeline/job-failure.js';
 import { VM_ID_KEY } from './vm-markers.js';
+import { cloneMarker } from './vm-locator.js';
 import { loadWorkerConfig } from '../config/worker-env.js';
 import { ConfigDriveService } from './config-drive.service.js';
 import { VmOutcomeService } from './vm-outcome.service.js';
@@ -104,11 +105,11 @@ async function deletableVm(tenantId: string): Promise<{ vm: VmEntity; op: Operat
   return { vm: (await vms.find(tenantId, vm.id))!, op: del };
 }
 
-const ctx = (vm: VmEntity, operation: OperationEntity, xapi = pool) => ({
+const ctx = (vm: VmEntity, operation: OperationEntity, xapi = pool, lastAttempt = true) => ({
   resource: vm,
   operation,
   xapi: () => Promise.resolve(xapi),
-  lastAttempt: true,
+  lastAttempt,
 });
 
 async function releases(vmId: string): Promise<number> {
@@ -146,6 +147,20 @@ describe('the worker releases quota once, when the VM is gone from XAPI', () => 
     assert.equal(await releases(vm.id), 1);
     assert.deepEqual((await fx.stored(tenantId)).used, ZERO);
     assert.deepEqual(await fx.ledgerSum(tenantId), ZERO);
+  });
+
+  test('a failed create whose look-up for the clone fails retries before its last attempt instead of leaving the clone', async () => {
+    const tenantId = await fx.tenant();
+    const { vm, op } = await createVm(tenantId);
+    // a clone still carrying its marker, as a VM.provision refused with SR_FULL leaves it (faults e2e)
+    const half = await pool.cloneTemplate('Debian Bookworm 12', cloneMarker(vm.id));
+    await simFault(sim, { method: 'VM.get_record', code: 'HTTP_500', times: 1 });
+    await assert.rejects(outcome.failed(ctx(vm, op, pool, false), FAILURE), /HTTP 500/);
+    assert.equal((await vms.find(tenantId, vm.id))!.status, vm.status, 'nothing recorded yet');
+    assert.equal((await pool.findVmByNameLabel(cloneMarker(vm.id)))?.uuid, half.uuid, 'the clone is still there to find');
+    await outcome.failed(ctx(vm, op, pool, false), FAILURE); // the retry
+    assert.equal(await pool.findVmByNameLabel(cloneMarker(vm.id)), null, 'nothing of it is left on the pool');
+    assert.deepEqual((await fx.stored(tenantId)).used, ZERO);
   });
 
   test('a failed create whose pool cannot be asked keeps its quota until a delete confirms it is gone', async () => {

@@ -94,10 +94,15 @@ export class VmOutcomeService {
     // What the pool now holds of the VM: gone (released), unknown (kept until a delete settles it), or there.
     let presence: 'gone' | 'unconfirmed' | null = null;
     if (operation.kind === JobName.VmCreate) {
-      // Unreachable pool or failed look-up: unknown, so the VM is kept (unconfirmed) until a delete settles it.
+      // Unreachable pool, or a look-up still failing on the last attempt: unknown, so the VM is kept (unconfirmed) until
+      // a delete settles it. Before that a failed look-up throws, as a failed destroy does: the job retries.
       const unknown = caught(this.logger, 'failed create: look for the partial VM', undefined, { vmId: vm.id });
       const xapi = await ctx.xapi().catch(unknown);
-      const partial = xapi ? await locateVm(xapi, vm, operation.checkpoint.xapiUuid).catch(unknown) : undefined;
+      const lookUpFailed = (e: unknown) => {
+        if (!ctx.lastAttempt) throw e;
+        return unknown(e);
+      };
+      const partial = xapi ? await locateVm(xapi, vm, operation.checkpoint.xapiUuid).catch(lookUpFailed) : undefined;
       // A destroy that fails throws: the job retries its failure, so the partial VM is not left behind.
       if (partial) await xapi!.destroyVm(partial.ref);
       // and a config drive a crash left before it was attached (an attached one went with the VM)
