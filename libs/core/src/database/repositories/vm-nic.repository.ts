@@ -45,8 +45,9 @@ const NIC_COLUMNS = `n.id, n.status, n.vm_id AS "vmId", coalesce(n.network_id, n
 const PLUG_COLUMNS = `${NIC_COLUMNS}, coalesce(net.xapi_uuid, p.xapi_network_uuid) AS "networkXapiUuid", masklen(coalesce(net.cidr, p.cidr)) AS prefix,
   host(p.gateway) AS gateway, coalesce(p.dns_servers, '{}') AS "dnsServers"`;
 const PLUG_FROM = `vm_nics n LEFT JOIN networks net ON net.id = n.network_id LEFT JOIN provider_networks p ON p.id = n.provider_network_id`;
-// The addresses reported for the NIC's device in $3 (a JSON object: device → addresses), none when it is absent.
-const REPORTED = `coalesce(ARRAY(SELECT jsonb_array_elements_text($3::jsonb -> n.device::text)), '{}')`;
+// The addresses reported for the NIC's device in `json` (an object: device → addresses), none when it is absent.
+const reported = (json: string) => `coalesce(ARRAY(SELECT jsonb_array_elements_text(${json} -> n.device::text)), '{}')`;
+const REPORTED = reported('$3::jsonb');
 
 /** VM NICs and the addresses they hold; writes take the transaction first, then every method the tenant id. */
 @Injectable()
@@ -204,6 +205,20 @@ export class VmNicRepository {
       `UPDATE vm_nics n SET guest_ips = ${REPORTED} WHERE n.tenant_id = $1 AND n.vm_id = $2 AND n.guest_ips IS DISTINCT FROM ${REPORTED}`,
       [tenantId, vmId, JSON.stringify(byDevice)],
     );
+  }
+
+  /** `recordGuestIps` for many VMs, one statement per 500: a full view's reports. */
+  async recordGuestIpsMany(q: EntityManager, seen: { tenantId: string; vmId: string; byDevice: Record<string, string[]> }[]): Promise<void> {
+    for (let i = 0; i < seen.length; i += 500) {
+      const batch = seen.slice(i, i + 500);
+      await affected(
+        q,
+        `UPDATE vm_nics n SET guest_ips = ${reported('s.reported')}
+         FROM unnest($1::uuid[], $2::uuid[], $3::jsonb[]) AS s(tenant_id, vm_id, reported)
+         WHERE n.tenant_id = s.tenant_id AND n.vm_id = s.vm_id AND n.guest_ips IS DISTINCT FROM ${reported('s.reported')}`,
+        [batch.map((r) => r.tenantId), batch.map((r) => r.vmId), batch.map((r) => JSON.stringify(r.byDevice))],
+      );
+    }
   }
 
   /** Gives the VM's addresses and MACs back to their networks. */
