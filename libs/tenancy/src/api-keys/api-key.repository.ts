@@ -5,8 +5,8 @@ import { ApiKeyEntity, TenantEntity, affected, filterBy, one, pageBy, type ListF
 
 export type NewApiKey = Pick<ApiKeyEntity, 'id' | 'tenantId' | 'role' | 'name' | 'prefix' | 'secretHash' | 'expiresAt' | 'rotatedFrom'>;
 
-/** A key as authentication sees it: with its tenant's suspension, read in the same statement. */
-export type KeyForAuth = ApiKeyEntity & { tenantSuspended: boolean };
+/** A key as authentication sees it: with its tenant's suspension and whether it is active, read in the same statement. */
+export type KeyForAuth = ApiKeyEntity & { tenantSuspended: boolean; tenantActive: boolean };
 
 // A key's tenant scope: a tenant id, or null for operator keys (tenant_id IS NULL, the bootstrap identity included).
 const scope = (alias: string, tenantId: string | null): [string, object] =>
@@ -37,16 +37,18 @@ export class ApiKeyRepository {
       .createQueryBuilder(ApiKeyEntity, 'k')
       .leftJoin(TenantEntity, 't', 't.id = k.tenant_id')
       .addSelect('t.suspended_at IS NOT NULL', 'suspended')
+      .addSelect(`t.status = 'active'`, 'active')
       .where(where, params)
       .getRawAndEntities();
     const key = row.entities[0];
-    return key ? Object.assign(key, { tenantSuspended: Boolean((row.raw[0] as { suspended: boolean | null }).suspended) }) : null;
+    const raw = row.raw[0] as { suspended: boolean | null; active: boolean | null };
+    return key ? Object.assign(key, { tenantSuspended: Boolean(raw.suspended), tenantActive: Boolean(raw.active) }) : null;
   }
 
   /** The bootstrap token's identity (one row, made by migration). */
   async bootstrap(): Promise<KeyForAuth | null> {
     const key = await this.ds.manager.findOne(ApiKeyEntity, { where: { bootstrap: true } });
-    return key ? Object.assign(key, { tenantSuspended: false }) : null;
+    return key ? Object.assign(key, { tenantSuspended: false, tenantActive: false }) : null;
   }
 
   /** Whether any operator key other than the bootstrap identity was ever created (revoked or expired ones count). */
