@@ -9,8 +9,6 @@ export interface Principal {
   tenantId: string | null;
   /** The key's tenant is suspended: it may read, but every change is 403 tenant_suspended. */
   tenantSuspended?: boolean;
-  /** The key's tenant was active when this request authenticated (same statement): its own tenant needs no second read. */
-  tenantActive?: boolean;
   /** Set when the request came with a web session cookie instead of a bearer key (unsafe methods then need the CSRF header). */
   sessionId?: string;
 }

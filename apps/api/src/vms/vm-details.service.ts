@@ -1,6 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { VmNicRepository, VmRepository, type VmBootstrapShown, type VmEntity, type VmNic } from '@xenplane/core';
+import {
+  HostRepository,
+  OperationRepository,
+  SecurityGroupRepository,
+  VmBootstrapRepository,
+  VmNicRepository,
+  type VmBootstrapShown,
+  type VmEntity,
+  type VmNic,
+} from '@xenplane/core';
 
 /**
  * A VM as the API shows it: its NICs, its bootstrap (host name, keypairs), its host as the id `GET /v1/hosts` lists
@@ -13,24 +22,32 @@ export type VmWithNics = VmEntity & {
   operation?: { id: string; kind: string } | null;
 };
 
-/** Loads what a VM view shows beside the row, for one VM or a page of them (of one tenant or several): two statements. */
+/** Loads what a VM view shows beside the row, for one VM or a page of them (of one tenant or several). */
 @Injectable()
 export class VmDetails {
   constructor(
     private readonly nics: VmNicRepository,
-    private readonly vms: VmRepository,
+    private readonly hosts: HostRepository,
+    private readonly bootstraps: VmBootstrapRepository,
+    private readonly groups: SecurityGroupRepository,
+    private readonly operations: OperationRepository,
   ) {}
 
   async of(vms: VmEntity[], q?: EntityManager): Promise<VmWithNics[]> {
+    const onHost = vms.filter((vm) => vm.hostUuid !== null).map((vm) => ({ poolId: vm.poolId, xapiUuid: vm.hostUuid! }));
     // One after the other: within a transaction both run on its one connection.
     const nics = await this.nics.listForTenantVms(vms, q);
-    const parts = await this.vms.viewParts(vms, q);
-    const byVm = new Map<string, VmNic[]>();
-    for (const n of nics) (byVm.get(n.vmId) ?? byVm.set(n.vmId, []).get(n.vmId)!).push(n);
-    return vms.map((vm) => {
-      const p = parts.get(vm.id);
-      return { ...vm, nics: byVm.get(vm.id) ?? [], hostId: p?.hostId ?? null, bootstrap: p?.bootstrap, operation: p?.operation ?? null };
-    });
+    const hostIds = await this.hosts.idsByXapiUuid(onHost, q);
+    const shown = await this.bootstraps.shownForVms(vms, q);
+    const groups = await this.groups.nicGroupsForTenantVms(vms, q);
+    const busy = await this.operations.activeForResources(vms, q);
+    return vms.map((vm) => ({
+      ...vm,
+      nics: nics.filter((n) => n.vmId === vm.id).map((n) => ({ ...n, securityGroupIds: groups.get(`${n.vmId}/${n.device}`) ?? [] })),
+      bootstrap: shown.get(vm.id),
+      operation: busy.get(vm.id) ?? null,
+      hostId: vm.hostUuid === null ? null : (hostIds.get(`${vm.poolId}/${vm.hostUuid}`) ?? null),
+    }));
   }
 
   async one(vm: VmEntity, q?: EntityManager): Promise<VmWithNics> {

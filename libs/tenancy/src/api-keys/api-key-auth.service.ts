@@ -53,8 +53,7 @@ export class ApiKeyAuthService {
   private async usable(key: KeyForAuth): Promise<Principal | null> {
     if (!isLive(key, new Date())) return null;
     if (!key.lastUsedAt || Date.now() - key.lastUsedAt.getTime() >= TOUCH_EVERY_MS) await this.keys.touch(key.id);
-    const { tenantSuspended, tenantActive } = key;
-    return { keyId: key.id, keyName: key.name, role: key.role, tenantId: key.tenantId, tenantSuspended, tenantActive };
+    return { keyId: key.id, keyName: key.name, role: key.role, tenantId: key.tenantId, tenantSuspended: key.tenantSuspended };
   }
 }
 

@@ -1,12 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { DataSource, EntityManager } from 'typeorm';
-import { ApiKeyEntity, affected, filterBy, one, pageBy, type ListFilter, type Page, type PageRequest } from '@xenplane/core';
+import { ApiKeyEntity, TenantEntity, affected, filterBy, one, pageBy, type ListFilter, type Page, type PageRequest } from '@xenplane/core';
 
 export type NewApiKey = Pick<ApiKeyEntity, 'id' | 'tenantId' | 'role' | 'name' | 'prefix' | 'secretHash' | 'expiresAt' | 'rotatedFrom'>;
 
-/** A key as authentication sees it: with its tenant's suspension and whether it is active, read in the same statement. */
-export type KeyForAuth = ApiKeyEntity & { tenantSuspended: boolean; tenantActive: boolean };
+/** A key as authentication sees it: with its tenant's suspension, read in the same statement. */
+export type KeyForAuth = ApiKeyEntity & { tenantSuspended: boolean };
 
 // A key's tenant scope: a tenant id, or null for operator keys (tenant_id IS NULL, the bootstrap identity included).
 const scope = (alias: string, tenantId: string | null): [string, object] =>
@@ -24,31 +24,29 @@ export class ApiKeyRepository {
 
   /** Cross-tenant (authentication): the key a token's public prefix names (unique index), and whether its tenant is suspended. */
   findForAuth(prefix: string): Promise<KeyForAuth | null> {
-    return this.forAuth('k.prefix = $1', prefix);
+    return this.forAuth('k.prefix = :prefix', { prefix });
   }
 
   /** Cross-tenant (web sessions): the key a session stands for, as `findForAuth` reads it. */
   findForAuthById(id: string): Promise<KeyForAuth | null> {
-    return this.forAuth('k.id = $1', id);
+    return this.forAuth('k.id = :id', { id });
   }
 
-  // Plain SQL: every request runs it, and the query builder's build and hydration cost more than the statement.
-  private async forAuth(where: string, value: string): Promise<KeyForAuth | null> {
-    const key = await one<KeyForAuth>(
-      this.ds.manager,
-      `SELECT k.id, k.tenant_id AS "tenantId", k.role, k.name, k.prefix, k.secret_hash AS "secretHash", k.created_at AS "createdAt",
-              k.revoked_at AS "revokedAt", k.expires_at AS "expiresAt", k.last_used_at AS "lastUsedAt", k.rotated_from AS "rotatedFrom",
-              k.bootstrap, coalesce(t.suspended_at IS NOT NULL, false) AS "tenantSuspended", coalesce(t.status = 'active', false) AS "tenantActive"
-       FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id WHERE ${where}`,
-      [value],
-    );
-    return key ?? null;
+  private async forAuth(where: string, params: object): Promise<KeyForAuth | null> {
+    const row = await this.ds.manager
+      .createQueryBuilder(ApiKeyEntity, 'k')
+      .leftJoin(TenantEntity, 't', 't.id = k.tenant_id')
+      .addSelect('t.suspended_at IS NOT NULL', 'suspended')
+      .where(where, params)
+      .getRawAndEntities();
+    const key = row.entities[0];
+    return key ? Object.assign(key, { tenantSuspended: Boolean((row.raw[0] as { suspended: boolean | null }).suspended) }) : null;
   }
 
   /** The bootstrap token's identity (one row, made by migration). */
   async bootstrap(): Promise<KeyForAuth | null> {
     const key = await this.ds.manager.findOne(ApiKeyEntity, { where: { bootstrap: true } });
-    return key ? Object.assign(key, { tenantSuspended: false, tenantActive: false }) : null;
+    return key ? Object.assign(key, { tenantSuspended: false }) : null;
   }
 
   /** Whether any operator key other than the bootstrap identity was ever created (revoked or expired ones count). */

@@ -11,8 +11,7 @@ export class TenantAccessService {
 
   async resolve(principal: Principal, requested?: string): Promise<string> {
     const tenantId = actingTenant(principal, requested);
-    const known = principal.tenantActive === true && principal.tenantId === tenantId;
-    if (!known && !(await this.tenants.find(tenantId))) throw new NotFoundError('tenant', tenantId);
+    if (!(await this.tenants.find(tenantId))) throw new NotFoundError('tenant', tenantId);
     requestContext.assign({ tenantId });
     return tenantId;
   }

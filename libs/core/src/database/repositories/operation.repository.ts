@@ -84,6 +84,22 @@ export class OperationRepository {
     return active ?? null;
   }
 
+  /** The queued or running operation of each of these resources that has one (at most one each), by resource id. */
+  async activeForResources(
+    resources: { tenantId: string; id: string }[],
+    q: EntityManager = this.ds.manager,
+  ): Promise<Map<string, { id: string; kind: string }>> {
+    if (!resources.length) return new Map();
+    const found = await rows<{ resourceId: string; id: string; kind: string }>(
+      q,
+      `SELECT o.resource_id AS "resourceId", o.id, o.kind FROM operations o
+       JOIN unnest($1::uuid[], $2::uuid[]) AS r(tenant_id, id) ON o.tenant_id = r.tenant_id AND o.resource_id = r.id
+       WHERE o.status IN ('queued', 'running')`,
+      [resources.map((r) => r.tenantId), resources.map((r) => r.id)],
+    );
+    return new Map(found.map(({ resourceId, ...op }) => [resourceId, op]));
+  }
+
   list(tenantId: string, page: PageRequest, resourceId?: string, filter: ListFilter = {}): Promise<Page<OperationEntity>> {
     const qb = this.ds.manager.createQueryBuilder(OperationEntity, 'op').where('op.tenant_id = :tenantId', { tenantId });
     if (resourceId) qb.andWhere('op.resource_id = :resourceId', { resourceId });

@@ -20,9 +20,6 @@ export interface VmNic {
   status: VmNicStatus;
 }
 
-/** A NIC as a VM view shows it: with its security groups' ids. */
-export type VmNicWithGroups = VmNic & { securityGroupIds: string[] };
-
 /** What a NIC insert names; the address comes from the range. An id chosen before (a quota charge keyed by it), else a new one. */
 export type NewVmNic = Pick<VmNic, 'vmId' | 'networkId' | 'device' | 'mac'> & { status?: VmNicStatus; id?: string };
 
@@ -145,17 +142,12 @@ export class VmNicRepository {
     ]);
   }
 
-  /**
-   * The NICs of VMs already read, of whichever tenants own them (an operator's cross-tenant list), by VM then device,
-   * each with its security groups' ids (sorted) read in the same statement.
-   */
-  async listForTenantVms(vms: { tenantId: string; id: string }[], q: EntityManager = this.ds.manager): Promise<VmNicWithGroups[]> {
+  /** The NICs of VMs already read, of whichever tenants own them (an operator's cross-tenant list), by VM then device. */
+  async listForTenantVms(vms: { tenantId: string; id: string }[], q: EntityManager = this.ds.manager): Promise<VmNic[]> {
     if (!vms.length) return [];
-    return rows<VmNicWithGroups>(
+    return rows<VmNic>(
       q,
-      `SELECT ${NIC_COLUMNS}, ARRAY(SELECT s.group_id FROM vm_nic_security_groups s
-         WHERE s.tenant_id = n.tenant_id AND s.vm_id = n.vm_id AND s.device = n.device ORDER BY s.group_id) AS "securityGroupIds"
-       FROM vm_nics n JOIN unnest($1::uuid[], $2::uuid[]) AS v(tenant_id, id) ON n.tenant_id = v.tenant_id AND n.vm_id = v.id
+      `SELECT ${NIC_COLUMNS} FROM vm_nics n JOIN unnest($1::uuid[], $2::uuid[]) AS v(tenant_id, id) ON n.tenant_id = v.tenant_id AND n.vm_id = v.id
        ORDER BY n.vm_id, n.device`,
       [vms.map((v) => v.tenantId), vms.map((v) => v.id)],
     );

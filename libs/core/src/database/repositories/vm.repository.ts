@@ -5,17 +5,9 @@ import { VmEntity } from '../entities/vm.entity.js';
 import type { ListFilter, Page, PageRequest } from '../pagination.js';
 import { affected, one, rows } from '../sql.js';
 import { filterBy, pageBy } from './keyset.js';
-import type { VmBootstrapShown } from './vm-bootstrap.repository.js';
 
 /** Where the scheduler put it: optional, so callers that do not place keep their shape. */
 type Placed = 'serverGroupId' | 'placedHostId';
-
-/** What a VM view shows beside the row: its host's id (null until synced), its bootstrap, the operation running on it. */
-export interface VmViewParts {
-  hostId: string | null;
-  bootstrap?: VmBootstrapShown;
-  operation: { id: string; kind: string } | null;
-}
 
 export type SettledVm = Pick<VmEntity, 'id' | 'tenantId' | 'xapiUuid' | 'status'>;
 /** A row as the reconciler's full view compares it: `follows`, its status follows the power state; `settled`, `listSettledInPool` lists it. */
@@ -51,41 +43,6 @@ export class VmRepository {
   ): Promise<VmEntity> {
     const inserted = await tx.createQueryBuilder().insert().into(VmEntity).values(vm).returning('*').execute();
     return tx.create(VmEntity, inserted.generatedMaps[0] as VmEntity);
-  }
-
-  /** The view parts of VMs already read (of any tenants), by VM id, in one statement: a page costs one round trip. */
-  async viewParts(
-    vms: Pick<VmEntity, 'tenantId' | 'id' | 'poolId' | 'hostUuid'>[],
-    q: EntityManager = this.ds.manager,
-  ): Promise<Map<string, VmViewParts>> {
-    if (!vms.length) return new Map();
-    // vm_bootstrap.hostname is NOT NULL: a null one is a VM without bootstrap. Never the user-data.
-    const found = await rows<{
-      vmId: string;
-      hostId: string | null;
-      hostname: string | null;
-      keypairIds: string[] | null;
-      opId: string | null;
-      opKind: string | null;
-    }>(
-      q,
-      `SELECT v.id AS "vmId", h.id AS "hostId", b.hostname, b.keypair_ids AS "keypairIds", o.id AS "opId", o.kind AS "opKind"
-       FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[]) AS v(tenant_id, id, pool_id, host_uuid)
-       LEFT JOIN hosts h ON h.pool_id = v.pool_id AND h.xapi_uuid = v.host_uuid
-       LEFT JOIN vm_bootstrap b ON b.tenant_id = v.tenant_id AND b.vm_id = v.id
-       LEFT JOIN operations o ON o.tenant_id = v.tenant_id AND o.resource_id = v.id AND o.status IN ('queued', 'running')`,
-      [vms.map((v) => v.tenantId), vms.map((v) => v.id), vms.map((v) => v.poolId), vms.map((v) => v.hostUuid)],
-    );
-    return new Map(
-      found.map((r) => [
-        r.vmId,
-        {
-          hostId: r.hostId,
-          bootstrap: r.hostname === null ? undefined : { hostname: r.hostname, keypairIds: r.keypairIds ?? [] },
-          operation: r.opId === null ? null : { id: r.opId, kind: r.opKind! },
-        },
-      ]),
-    );
   }
 
   find(tenantId: string, id: string, q: EntityManager = this.ds.manager): Promise<VmEntity | null> {
