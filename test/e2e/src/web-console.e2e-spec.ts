@@ -137,7 +137,7 @@ describe('web console', () => {
     await page.getByLabel('CIDR').fill('10.9.0.0/24');
     await page.getByRole('button', { name: 'Create network' }).click();
     const net = page.locator('table[aria-label="networks"] tr', { hasText: 'back' });
-    await net.locator('td[data-col="status"]', { hasText: 'active' }).waitFor({ timeout: 30_000 });
+    await shown(page, net.locator('td[data-col="status"]', { hasText: 'active' }), 'network active');
     await noSeriousViolations(page, 'the networks view');
     await screenshot(page, 'network-active');
     await net.getByRole('button', { name: 'delete back' }).click();
@@ -239,6 +239,7 @@ describe('web console', () => {
     await page.getByLabel('Name', { exact: true }).fill('ssh-only');
     await page.getByLabel('Description').fill('ssh from anywhere');
     await page.getByRole('button', { name: 'Create group' }).click();
+    await shown(page, page.getByRole('link', { name: 'rules of ssh-only' }), 'group listed');
     await page.getByRole('link', { name: 'rules of ssh-only' }).click();
     await shown(page, page.getByRole('heading', { name: 'Rules of ssh-only' }), 'the group named');
     await page.getByLabel('Direction').selectOption('ingress');
