@@ -50,6 +50,13 @@ async function noSeriousViolations(page: Page, screen: string): Promise<void> {
   );
 }
 
+/** Opens a view from the navigation and waits until it is the one shown: the hash change renders it a moment after the
+ * click, and a field filled before that would be the previous view's (a create then refused by the browser, unseen). */
+async function openView(page: Page, title: string): Promise<void> {
+  await page.getByRole('navigation', { name: 'views' }).getByRole('link', { name: title, exact: true }).click();
+  await page.locator('main > h2', { hasText: new RegExp(`^${title}$`) }).waitFor();
+}
+
 /** Waits for `locator` (visible, or detached); on a timeout keeps a screenshot and says what the page showed instead. */
 async function shown(page: Page, locator: Locator, what: string, state: 'visible' | 'detached' = 'visible', timeout = 30_000): Promise<void> {
   await locator.waitFor({ state, timeout }).catch(async (err: unknown) => {
@@ -132,7 +139,7 @@ describe('web console', () => {
     assert.match((await refusal.textContent()) ?? '', /quota_exceeded: .*vms/i, 'the refusal names its code and what ran out');
     await screenshot(page, 'quota-refused');
 
-    await page.getByRole('link', { name: 'Networks' }).click();
+    await openView(page, 'Networks');
     await page.getByLabel('Name').fill('back');
     await page.getByLabel('CIDR').fill('10.9.0.0/24');
     await page.getByRole('button', { name: 'Create network' }).click();
@@ -146,7 +153,7 @@ describe('web console', () => {
       throw new Error(`${String(err)}\n${await page.locator('main').innerText()}`);
     });
 
-    await page.getByRole('link', { name: 'Quota' }).click();
+    await openView(page, 'Quota');
     await page.getByText('vms: 1 / 1').waitFor();
     await noSeriousViolations(page, 'the quota gauges');
     await screenshot(page, 'quota-gauges');
@@ -157,7 +164,7 @@ describe('web console', () => {
     );
     await page.reload();
     await page.getByRole('status', { name: 'updates' }).filter({ hasText: 'Polling' }).waitFor({ timeout: 20_000 });
-    await page.getByRole('link', { name: 'VMs' }).click();
+    await openView(page, 'VMs');
     await row.locator('td[data-col="status"]', { hasText: 'running' }).waitFor();
     await page.unroute('**/v1/events**');
 
@@ -189,7 +196,7 @@ describe('web console', () => {
     const host = hosts.find((h) => h.id === vm.hostId);
     assert.ok(host, `web-1 runs on a listed host (${String(vm.hostId)})`);
     await tenantVm.locator('td[data-col="hostId"]', { hasText: new RegExp(`^${host.name}$`) }).waitFor();
-    await page.getByRole('link', { name: 'Hosts' }).click();
+    await openView(page, 'Hosts');
     await page.locator('table[aria-label="Hosts"] meter').first().waitFor();
     // Each host names its pool as a person knows it, not by id.
     const pools = (await client(stack.api.url, OPERATOR_TOKEN)('GET', '/v1/pools')).body.items as { id: string; name: string }[];
@@ -213,7 +220,7 @@ describe('web console', () => {
     const publicKey = readFileSync(join(dir, 'id.pub'), 'utf8').trim();
     const fingerprint = execFileSync('ssh-keygen', ['-lf', join(dir, 'id.pub')], { encoding: 'utf8' }).split(' ')[1];
     rmSync(dir, { recursive: true });
-    await page.getByRole('link', { name: 'Keypairs' }).click();
+    await openView(page, 'Keypairs');
     await shown(page, page.getByText('No keypairs yet.'), 'the empty state');
     // A mangled paste is refused with the problem's code and the field it is about, and the form keeps what was typed.
     await page.getByLabel('Name', { exact: true }).fill('laptop');
@@ -235,7 +242,7 @@ describe('web console', () => {
     await noSeriousViolations(page, 'the keypairs view');
     await screenshot(page, 'keypair-added');
 
-    await page.getByRole('link', { name: 'Security groups' }).click();
+    await openView(page, 'Security groups');
     await page.getByLabel('Name', { exact: true }).fill('ssh-only');
     await page.getByLabel('Description').fill('ssh from anywhere');
     await page.getByRole('button', { name: 'Create group' }).click();
@@ -266,7 +273,7 @@ describe('web console', () => {
     await shown(page, page.locator('table[aria-label="security groups"] tr', { hasText: 'ssh-only' }), 'group deleted', 'detached');
     assert.equal((await me('GET', `/v1/security-groups/${group.id}`)).status, 404);
 
-    await page.getByRole('link', { name: 'Volumes' }).click();
+    await openView(page, 'Volumes');
     await page.getByLabel('Name', { exact: true }).fill('data');
     await page.getByLabel('Size (GiB)').fill('1');
     await page.getByRole('button', { name: 'Create volume' }).click();
@@ -290,7 +297,7 @@ describe('web console', () => {
     await vol.getByRole('button', { name: 'snapshot data' }).click();
     await shown(page, vol.getByRole('status').filter({ hasText: 'snapshot: sent for data' }), 'snapshot sent');
 
-    await page.getByRole('link', { name: 'Snapshots' }).click();
+    await openView(page, 'Snapshots');
     const snap = page.locator('table[aria-label="snapshots"] tbody tr', { hasText: 'data-' });
     await shown(page, snap.locator('td[data-col="status"]', { hasText: 'available' }), 'snapshot available');
     await shown(page, snap.locator('td[data-col="of"]', { hasText: /^data$/ }), 'the volume it is of, by name');
@@ -306,7 +313,7 @@ describe('web console', () => {
     await shown(page, snap, 'snapshot deleted', 'detached');
     assert.notEqual((await me('GET', `/v1/snapshots/${snapshots[0].id}`)).body.status, 'available');
 
-    await page.getByRole('link', { name: 'Volumes' }).click();
+    await openView(page, 'Volumes');
     await vol.getByRole('button', { name: 'detach data' }).click();
     await shown(page, vol.locator('td[data-col="status"]', { hasText: 'available' }), 'volume detached');
     await shown(page, vol.locator('td[data-col="vmId"]', { hasText: /^—$/ }), 'attached to nothing');
