@@ -1,17 +1,18 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AdvisoryLocks, EventRepository, LOGGER, caught } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { LockedPass } from '../locks/locked-pass.js';
+import { LockedPassService } from '../locks/locked-pass.service.js';
 
 const PURGE_INTERVAL_MS = 600_000;
 
 /** Forgets events older than EVENT_RETENTION_HOURS: how far back a stream's Last-Event-ID or a webhook can catch up. */
 @Injectable()
-export class EventPurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly pass: LockedPass;
+export class EventPurgeService extends LockedPassService {
+  protected readonly pass: LockedPass;
 
   constructor(
     @InjectDataSource() ds: DataSource,
@@ -20,6 +21,7 @@ export class EventPurgeService implements OnApplicationBootstrap, OnApplicationS
     @Inject(WORKER_CONFIG) config: WorkerConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
+    super();
     this.pass = new LockedPass(
       locks,
       'event-purge',
@@ -30,17 +32,5 @@ export class EventPurgeService implements OnApplicationBootstrap, OnApplicationS
       PURGE_INTERVAL_MS,
       caught(logger, 'event-purge', undefined),
     );
-  }
-
-  onApplicationBootstrap(): void {
-    this.pass.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.pass.stop();
-  }
-
-  kick(): Promise<void> {
-    return this.pass.kick();
   }
 }

@@ -1,18 +1,19 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { AdvisoryLocks, IdempotencyRepository, LOGGER, caught } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { LockedPass } from '../locks/locked-pass.js';
+import { LockedPassService } from '../locks/locked-pass.service.js';
 
 // Keys expire by the hour; a pass every ten minutes keeps the table within a few minutes of the retention.
 const PURGE_INTERVAL_MS = 600_000;
 
 /** Forgets Idempotency-Keys past IDEMPOTENCY_RETENTION_HOURS, so the table does not grow with every request ever made. */
 @Injectable()
-export class IdempotencyPurgeService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly pass: LockedPass;
+export class IdempotencyPurgeService extends LockedPassService {
+  protected readonly pass: LockedPass;
 
   constructor(
     @InjectDataSource() ds: DataSource,
@@ -21,6 +22,7 @@ export class IdempotencyPurgeService implements OnApplicationBootstrap, OnApplic
     @Inject(WORKER_CONFIG) config: WorkerConfig,
     @Inject(LOGGER) logger: Logger,
   ) {
+    super();
     this.pass = new LockedPass(
       locks,
       'idempotency-purge',
@@ -31,18 +33,5 @@ export class IdempotencyPurgeService implements OnApplicationBootstrap, OnApplic
       PURGE_INTERVAL_MS,
       caught(logger, 'idempotency-purge', undefined),
     );
-  }
-
-  onApplicationBootstrap(): void {
-    this.pass.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.pass.stop();
-  }
-
-  /** A pass now, or right after the one running here; resolves when it ends. */
-  kick(): Promise<void> {
-    return this.pass.kick();
   }
 }

@@ -1,8 +1,9 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { AdvisoryLocks, ImageRepository, ImageSpool, LOGGER, caught } from '@xenplane/core';
 import { WORKER_CONFIG, type WorkerConfig } from '../config/worker-env.js';
 import { LockedPass } from '../locks/locked-pass.js';
+import { LockedPassService } from '../locks/locked-pass.service.js';
 
 const SWEEP_INTERVAL_MS = 600_000;
 // An upload still arriving keeps writing its part file; one untouched for a day was abandoned (an API that crashed).
@@ -12,10 +13,11 @@ const ACCEPTED_MIN_AGE_MS = 600_000;
 
 /** Removes what no operation will read from the image spool: abandoned part files, and files of images no longer saving. */
 @Injectable()
-export class ImageSpoolSweepService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private readonly pass: LockedPass;
+export class ImageSpoolSweepService extends LockedPassService {
+  protected readonly pass: LockedPass;
 
   constructor(images: ImageRepository, locks: AdvisoryLocks, @Inject(WORKER_CONFIG) config: WorkerConfig, @Inject(LOGGER) logger: Logger) {
+    super();
     const spool = new ImageSpool(config.IMAGE_SPOOL_DIR);
     this.pass = new LockedPass(
       locks,
@@ -32,17 +34,5 @@ export class ImageSpoolSweepService implements OnApplicationBootstrap, OnApplica
       SWEEP_INTERVAL_MS,
       caught(logger, 'image-spool-sweep', undefined),
     );
-  }
-
-  onApplicationBootstrap(): void {
-    this.pass.start();
-  }
-
-  onApplicationShutdown(): Promise<void> {
-    return this.pass.stop();
-  }
-
-  kick(): Promise<void> {
-    return this.pass.kick();
   }
 }
